@@ -1,0 +1,157 @@
+/**
+ * The base of every command: common flags, parse errors as usage errors (exit 2, no JSON),
+ * engine and caller set-up from the runtime, and printing of the result or failure through
+ * output.ts. Commands implement `execute` only: read flags, call one core operation, return.
+ */
+import { Command, Flags } from '@oclif/core';
+import fs from 'node:fs';
+import { systemRandom, type EngineContext } from '../core/context.js';
+import { perform, type Caller, type Credentials, type Operation } from '../core/engine.js';
+import { HsmError } from '../core/errors.js';
+import { Store } from '../core/store/index.js';
+import { printFailure, printSuccess, printUsageError, type CommandResult } from './output.js';
+import { activeRuntime, type Runtime } from './runtime.js';
+import { resolveStateDir } from './state-dir.js';
+
+export const commonFlags = {
+  json: Flags.boolean({ description: 'Print the result as the CloudHSM CLI JSON envelope.', helpGroup: 'GLOBAL' }),
+  'state-dir': Flags.string({ description: 'State folder (env CLOUDHSM_STATE_DIR; default ./state if present, else the user data folder).', helpGroup: 'GLOBAL', helpValue: '<DIR>' }),
+  'cluster-id': Flags.string({ description: 'Cluster to use (env CLOUDHSM_CLUSTER_ID); may be omitted when there is exactly one.', helpGroup: 'GLOBAL', helpValue: '<CLUSTER_ID>' }),
+};
+
+export const passwordFlags = {
+  password: Flags.string({ description: 'The password (prompted, hidden, when omitted on a terminal).', helpValue: '<PASSWORD>', exclusive: ['password-stdin'] }),
+  'password-stdin': Flags.boolean({ description: 'Read the password from standard input (for scripts).' }),
+};
+
+export interface ExecuteInput {
+  flags: Record<string, any>;
+  args: Record<string, any>;
+  runtime: Runtime;
+}
+
+export abstract class BaseCommand extends Command {
+  static override baseFlags = commonFlags;
+
+  protected runtime!: Runtime;
+  protected flagValues: Record<string, any> = {};
+
+  protected abstract execute(input: ExecuteInput): Promise<CommandResult>;
+
+  async run(): Promise<void> {
+    const runtime = activeRuntime();
+    this.runtime = runtime;
+    let parsed: { flags: Record<string, any>; args: Record<string, any> };
+    try {
+      parsed = await this.parse(this.constructor as typeof BaseCommand);
+    } catch (err) {
+      printUsageError(runtime, (err as Error).message, [runtime.programName, ...this.id!.split(':')].filter(Boolean).join(' '));
+      runtime.exitCode = 2;
+      return;
+    }
+    this.flagValues = parsed.flags;
+    const json = Boolean(parsed.flags.json) || runtime.alwaysJson;
+    try {
+      const result = await this.execute({ flags: parsed.flags, args: parsed.args, runtime });
+      printSuccess(runtime, json, result);
+      runtime.exitCode = result.exitCode ?? 0;
+    } catch (err) {
+      printFailure(runtime, json, err);
+      runtime.exitCode = 1;
+    }
+  }
+
+  protected get clusterId(): string | undefined {
+    return this.flagValues['cluster-id'] ?? this.runtime.env.CLOUDHSM_CLUSTER_ID ?? undefined;
+  }
+
+  protected get stateDir(): string {
+    return resolveStateDir(this.flagValues['state-dir'], this.runtime.env);
+  }
+
+  /** The engine context on this command's state folder (kept open inside the shell). */
+  protected async engine(): Promise<EngineContext> {
+    const dir = this.stateDir;
+    let store = this.runtime.stores.get(dir);
+    if (!store) {
+      const timeout = Number(this.runtime.env.CLOUDHSM_LOCK_TIMEOUT_MS ?? 10_000);
+      store = await Store.open({
+        dir,
+        passphrase: this.runtime.env.CLOUDHSM_STATE_PASSPHRASE,
+        lockTimeoutMs: Number.isFinite(timeout) && timeout >= 0 ? timeout : 10_000,
+        owner: this.id?.replace(/:/g, ' ') ?? 'cloudhsm-local',
+      });
+      this.runtime.stores.set(dir, store);
+    }
+    return { store, now: () => Date.now(), random: systemRandom };
+  }
+
+  /** Single-command credentials from CLOUDHSM_ROLE / CLOUDHSM_PIN (cli-commands.md §1.2). */
+  protected envCredentials(): Credentials | undefined {
+    const { CLOUDHSM_ROLE: role, CLOUDHSM_PIN: pin } = this.runtime.env;
+    if (!role && !pin) return undefined;
+    if (!role || !pin) {
+      throw new HsmError('INVALID_ARGUMENT', `CLOUDHSM_${role ? 'PIN' : 'ROLE'} is not set; single-command login needs both CLOUDHSM_ROLE (admin or crypto-user) and CLOUDHSM_PIN (username:password)`);
+    }
+    const colon = pin.indexOf(':');
+    if (colon <= 0) throw new HsmError('INVALID_ARGUMENT', 'CLOUDHSM_PIN must be username:password');
+    if (role !== 'admin' && role !== 'crypto-user') {
+      throw new HsmError('INVALID_ARGUMENT', `CLOUDHSM_ROLE must be admin or crypto-user, not "${role}"`);
+    }
+    return { role, username: pin.slice(0, colon), password: pin.slice(colon + 1) };
+  }
+
+  /** The shell's login if there is one, else the environment's credentials. */
+  protected caller(): Caller {
+    if (this.runtime.shell?.session) return { session: this.runtime.shell.session };
+    const credentials = this.envCredentials();
+    return credentials ? { credentials } : {};
+  }
+
+  /** Runs one core operation for this command's caller on its cluster. */
+  protected async perform<I extends { clusterId?: string }, O, P>(op: Operation<I, O, P>, input: Omit<I, 'clusterId'>): Promise<O> {
+    return perform(await this.engine(), op, { ...input, clusterId: this.clusterId } as I, this.caller());
+  }
+
+  /**
+   * The password for a command: --password, --password-stdin, or a hidden prompt (with
+   * confirmation when it sets a password). Without a terminal and without the flags it fails.
+   */
+  protected async password(flags: Record<string, any>, options: { confirm: boolean; what?: string }): Promise<string> {
+    if (typeof flags.password === 'string') return flags.password;
+    if (flags['password-stdin']) {
+      const text = await this.runtime.readStdin();
+      const line = text.split(/\r?\n/)[0] ?? '';
+      if (!line) throw new HsmError('PASSWORD_REQUIRED', '--password-stdin was given but standard input was empty; pipe the password in');
+      return line;
+    }
+    if (!this.runtime.interactive) {
+      throw new HsmError('PASSWORD_REQUIRED', `${options.what ?? 'a password'} is needed: give --password-stdin and pipe it in, or run on a terminal to be prompted`);
+    }
+    const first = await this.runtime.prompter.password('Enter password:');
+    if (options.confirm) {
+      const second = await this.runtime.prompter.password('Confirm password:');
+      if (first !== second) throw new HsmError('INVALID_PASSWORD', 'the two passwords typed differ; nothing was changed');
+    }
+    return first;
+  }
+
+  /** Reads a file named by a flag, failing with a message that names the flag. */
+  protected readFile(flag: string, file: string): string {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (err as Error).message;
+      throw new HsmError('INVALID_ARGUMENT', `cannot read --${flag} ${file}: ${why}`);
+    }
+  }
+
+  protected writeFile(flag: string, file: string, content: string | Buffer): void {
+    try {
+      fs.writeFileSync(file, content);
+    } catch (err) {
+      throw new HsmError('INVALID_ARGUMENT', `cannot write --${flag} ${file}: ${(err as Error).message}`);
+    }
+  }
+}

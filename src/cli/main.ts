@@ -1,0 +1,85 @@
+/**
+ * Entry of both binaries. Installs the process runtime, hands argv to oclif, and sets the exit
+ * status from the runtime. `exitProcess` is the one replaceable place that ends the process.
+ */
+import { inquirerPrompter } from './prompter.js';
+import { activeRuntime, setDefaultRuntimeFactory, type Runtime } from './runtime.js';
+
+export interface MainOptions {
+  /** file URL of the launcher (locates package.json and the oclif manifest). */
+  launcher: string;
+  argv: string[];
+  /** cloudhsm-cli: CloudHSM CLI grammar only, JSON envelope always. */
+  compat?: boolean;
+}
+
+export let exitProcess = (code: number): void => {
+  process.exitCode = code;
+};
+
+export function setExitProcess(fn: (code: number) => void): void {
+  exitProcess = fn;
+}
+
+function readAllStdin(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (chunk) => (text += chunk));
+    process.stdin.on('end', () => resolve(text));
+    process.stdin.on('error', reject);
+  });
+}
+
+export function processRuntime(compat: boolean): Runtime {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    interactive: Boolean(process.stdin.isTTY),
+    readStdin: readAllStdin,
+    prompter: inquirerPrompter,
+    alwaysJson: compat,
+    stores: new Map(),
+    exitCode: 0,
+    programName: compat ? 'cloudhsm-cli' : 'cloudhsm-local',
+  };
+}
+
+/** Commands of the CloudHSM CLI grammar (PRODUCT.md entry points). */
+const COMPAT_TOPICS = new Set(['cluster', 'user', 'key', 'crypto', 'quorum', 'login', 'logout', 'help', 'interactive']);
+
+export async function main(options: MainOptions): Promise<void> {
+  setDefaultRuntimeFactory(() => processRuntime(Boolean(options.compat)));
+  let argv = options.argv;
+  const runtime = activeRuntime();
+  if (options.compat) {
+    const first = argv.find((a) => !a.startsWith('-'));
+    if (first && !COMPAT_TOPICS.has(first)) {
+      process.stderr.write(`Error: "${first}" is not a CloudHSM CLI command; cloudhsm-cli takes cluster, user, key, crypto, quorum, login, logout, help and interactive\n`);
+      exitProcess(2);
+      return;
+    }
+    if (first === 'interactive') argv = argv.map((a) => (a === 'interactive' ? 'shell' : a));
+  }
+  const { run, flush, Errors } = await import('@oclif/core');
+  try {
+    await run(argv, options.launcher);
+    await flush();
+    exitProcess(runtime.exitCode);
+  } catch (err) {
+    const exit = (err as { oclif?: { exit?: number } }).oclif?.exit;
+    if (exit === 0) {
+      exitProcess(0);
+      return;
+    }
+    const message = (err as Error).message ?? String(err);
+    if (/command .* not found/i.test(message)) {
+      const words = argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ');
+      process.stderr.write(`Error: unknown command "${words}". Run \`${runtime.programName} help\` to list the commands.\n`);
+      exitProcess(2);
+      return;
+    }
+    Errors.handle(err as Error);
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * How results and errors reach the operator: the CloudHSM CLI JSON envelope
+ * (cli-commands.md §1.3: `{"error_code": 0, "data": ...}`, 2-space indentation) or readable text,
+ * and the one place that maps errors to exit status (0 ok, 1 operation failed, 2 usage error).
+ */
+import chalk, { Chalk } from 'chalk';
+import { HsmError, isHsmError } from '../core/errors.js';
+import { useColor, type Runtime } from './runtime.js';
+
+export interface CommandResult {
+  data: unknown;
+  /** Readable text for people; the generic rendering of `data` when absent. */
+  text?: string;
+  /** Print nothing (the command already wrote what it had to say). */
+  silent?: boolean;
+  /** Exit status when the command succeeded but must report one (the shell running a script). */
+  exitCode?: number;
+}
+
+export function envelope(errorCode: 0 | 1, data: unknown, code?: string): string {
+  const body: Record<string, unknown> = { error_code: errorCode, data };
+  if (code) body.code = code;
+  return `${JSON.stringify(body, null, 2)}\n`;
+}
+
+function scalar(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && value.length === 0) return '[]';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+function table(rows: Array<Record<string, unknown>>, bold: (s: string) => string): string {
+  if (rows.length === 0) return '(none)\n';
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((c) =>
+    rows.some((r) => typeof r[c] !== 'object' || r[c] === null || (Array.isArray(r[c]) && (r[c] as unknown[]).length > 0)),
+  );
+  const cells = rows.map((r) => columns.map((c) => scalar(r[c])));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
+  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  return `${bold(line(columns))}\n${cells.map(line).join('\n')}\n`;
+}
+
+/** A readable rendering of any JSON-ready result. */
+export function renderText(data: unknown, bold: (s: string) => string = (s) => s): string {
+  if (typeof data === 'string') return data.endsWith('\n') ? data : `${data}\n`;
+  if (data === null || typeof data !== 'object') return `${scalar(data)}\n`;
+  const entries = Object.entries(data as Record<string, unknown>);
+  if (entries.length === 1 && Array.isArray(entries[0]![1]) && (entries[0]![1] as unknown[]).every((r) => r && typeof r === 'object')) {
+    return table(entries[0]![1] as Array<Record<string, unknown>>, bold);
+  }
+  const width = Math.max(...entries.map(([k]) => k.length));
+  return entries
+    .map(([k, v]) => {
+      if (typeof v === 'string' && v.includes('\n')) return `${bold(k)}:\n${v.trimEnd()}\n`;
+      if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0) {
+        const inner = Object.entries(v as Record<string, unknown>)
+          .map(([ik, iv]) => `  ${ik}: ${typeof iv === 'string' && iv.includes('\n') ? `${iv.split('\n')[0]}…` : scalar(iv)}`)
+          .join('\n');
+        return `${bold(k)}:\n${inner}\n`;
+      }
+      if (Array.isArray(v) && v.length > 0 && v.every((r) => r && typeof r === 'object')) {
+        return `${bold(k)}:\n${table(v as Array<Record<string, unknown>>, (s) => s).replace(/^/gm, '  ').trimEnd()}\n`;
+      }
+      return `${bold(`${k}:`.padEnd(width + 1))} ${scalar(v)}\n`;
+    })
+    .join('');
+}
+
+function painter(runtime: Runtime, stream: Runtime['stdout']) {
+  return useColor(runtime, stream) ? new Chalk({ level: chalk.level || 1 }) : new Chalk({ level: 0 });
+}
+
+export function printSuccess(runtime: Runtime, json: boolean, result: CommandResult): void {
+  if (result.silent) return;
+  if (json) {
+    runtime.stdout.write(envelope(0, result.data));
+    return;
+  }
+  const paint = painter(runtime, runtime.stdout);
+  runtime.stdout.write(result.text ?? renderText(result.data, (s) => paint.bold(s)));
+}
+
+/** Wraps anything that is not our error as INTERNAL: it is a bug. */
+export function toHsmError(err: unknown): HsmError {
+  if (isHsmError(err)) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new HsmError('INTERNAL', `internal error: ${message}. This is a bug in cloudhsm-local; set CLOUDHSM_DEBUG=1 to see where it happened`, { cause: err });
+}
+
+export function printFailure(runtime: Runtime, json: boolean, err: unknown): void {
+  const error = toHsmError(err);
+  if (runtime.env.CLOUDHSM_DEBUG && error.code === 'INTERNAL') {
+    const cause = (error as { cause?: unknown }).cause;
+    runtime.stderr.write(`${cause instanceof Error ? cause.stack : String(cause)}\n`);
+  }
+  if (json) {
+    runtime.stdout.write(envelope(1, error.displayMessage, runtime.alwaysJson ? undefined : error.code));
+    return;
+  }
+  const paint = painter(runtime, runtime.stderr);
+  runtime.stderr.write(`${paint.red('Error:')} ${error.displayMessage} ${paint.dim(`[${error.code}]`)}\n`);
+}
+
+export function printUsageError(runtime: Runtime, message: string, commandLine: string): void {
+  const paint = painter(runtime, runtime.stderr);
+  const first = message.split('\n')[0];
+  runtime.stderr.write(`${paint.red('Error:')} ${first}\n${paint.dim(`See \`${commandLine} --help\` for usage.`)}\n`);
+}

@@ -1,0 +1,40 @@
+import { Args, Help } from '@oclif/core';
+
+/** oclif's help renderer, exposing the text of one command's help instead of printing it. */
+class HelpText extends Help {
+  commandText(command: Parameters<Help['formatCommand']>[0]): string {
+    return this.formatCommand(command);
+  }
+}
+import { BaseCommand, type ExecuteInput } from '../cli/base-command.js';
+import { HsmError } from '../core/errors.js';
+
+export default class HelpCommand extends BaseCommand {
+  static override summary = 'Show the commands, or the usage of one command.';
+  static override examples = ['<%= config.bin %> help', '<%= config.bin %> help user create'];
+  static override strict = false;
+  static override args = { command: Args.string({ description: 'Command words, e.g. `user create`.' }) };
+
+  protected async execute({ runtime }: ExecuteInput) {
+    const words = this.argv.filter((w) => !w.startsWith('-'));
+    const { COMMANDS } = await import('../registry.js');
+    const help = new HelpText(this.config, { stripAnsi: true });
+    if (words.length === 0) {
+      const ids = Object.keys(COMMANDS).sort();
+      const width = Math.max(...ids.map((id) => id.length));
+      const lines = ids.map((id) => `  ${id.replace(/:/g, ' ').padEnd(width)}  ${COMMANDS[id as keyof typeof COMMANDS].summary ?? ''}`);
+      const where = runtime.shell ? '' : `${this.config.bin} `;
+      return {
+        data: { commands: ids.map((id) => id.replace(/:/g, ' ')) },
+        text: `Commands:\n${lines.join('\n')}\n\nType \`${where}help <command>\` or \`${where}<command> --help\` for its flags.\n`,
+      };
+    }
+    const id = words.join(':');
+    const command = this.config.findCommand(id);
+    if (!command) {
+      throw new HsmError('INVALID_ARGUMENT', `no command "${words.join(' ')}"; \`help\` lists the commands`);
+    }
+    const text = help.commandText(command);
+    return { data: text, text: `${text}\n` };
+  }
+}

@@ -1,0 +1,11 @@
+import { BaseCommand } from '../../cli/base-command.js';
+import { listHsms } from '../../core/cluster/operations.js';
+
+export default class HsmList extends BaseCommand {
+  static override summary = 'List the HSMs of the cluster.';
+  static override examples = ['<%= config.bin %> hsm list --json'];
+
+  protected async execute() {
+    return { data: await this.perform(listHsms, {}) };
+  }
+}

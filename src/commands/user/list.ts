@@ -1,0 +1,11 @@
+import { BaseCommand } from '../../cli/base-command.js';
+import { listUsers } from '../../core/users/operations.js';
+
+export default class UserList extends BaseCommand {
+  static override summary = 'List the users of the cluster (no login needed).';
+  static override examples = ['<%= config.bin %> user list', '<%= config.bin %> user list --json'];
+
+  protected async execute() {
+    return { data: await this.perform(listUsers, {}) };
+  }
+}

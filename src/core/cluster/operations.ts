@@ -1,0 +1,383 @@
+/**
+ * The cluster plane (cluster.md §2-5), modelled on the CloudHSMv2 API: CreateCluster,
+ * DescribeClusters, DeleteCluster, CreateHsm, DeleteHsm, the CSR, InitializeCluster, activation
+ * and hsm-info.
+ *
+ * Transitions the real service makes asynchronously complete at once (cluster.md §3.2 default
+ * delay 0): the response of the call reports the in-progress state the real API returns
+ * (CREATE_IN_PROGRESS, INITIALIZE_IN_PROGRESS, DELETE_IN_PROGRESS), and the next read sees the
+ * settled state.
+ */
+import { HsmError, awsError, type ErrorCode } from '../errors.js';
+import { defineOperation, type ClusterInput } from '../engine.js';
+import { base32Id, hexId } from '../ids.js';
+import { hashPassword } from '../users/password.js';
+import { APPLIANCE_USER, BUILTIN_ADMIN, DEFAULT_PRECO_PASSWORD, checkPassword, type UserRecord } from '../users/rules.js';
+import { checkClusterCertificate, createPartitionIdentity, type PartitionIdentity } from './certificates.js';
+import {
+  CLUSTER_MODES,
+  HSM_TYPES,
+  QUOTAS,
+  REGIONS,
+  RETENTION_DAYS,
+  activeHsms,
+  listClusters,
+  presentCluster,
+  presentHsm,
+  storeKeys,
+  type ClusterMode,
+  type ClusterRecord,
+  type HsmRecord,
+  type HsmType,
+} from './model.js';
+
+const invalid = (operation: string, message: string, code: ErrorCode = 'INVALID_REQUEST') =>
+  awsError(code, 'CloudHsmInvalidRequestException', operation, message);
+
+export interface CreateClusterInput extends ClusterInput {
+  hsmType?: string;
+  mode?: string;
+  region?: string;
+  backupRetentionDays?: number;
+  /** The AZs that get a subnet (default: every AZ of the region). */
+  availabilityZones?: string[];
+}
+
+export const createCluster = defineOperation({
+  name: 'CreateCluster',
+  cluster: 'none',
+  access: 'none',
+  write: true,
+  run: ({ tx, ctx }, input: CreateClusterInput) => {
+    const op = 'CreateCluster';
+    const hsmType = (input.hsmType ?? 'hsm2m.medium') as HsmType;
+    if (!HSM_TYPES.includes(hsmType)) throw invalid(op, `HsmType must be one of ${HSM_TYPES.join(', ')}, not "${input.hsmType}"`);
+    const mode = (input.mode ?? 'FIPS') as ClusterMode;
+    if (!CLUSTER_MODES.includes(mode)) throw invalid(op, `Mode must be FIPS or NON_FIPS, not "${input.mode}"`);
+    if (mode === 'NON_FIPS' && hsmType !== 'hsm2m.medium') {
+      throw invalid(op, 'NON_FIPS mode is available only on hsm2m.medium; use --hsm-type hsm2m.medium or --mode FIPS');
+    }
+    const region = input.region ?? 'us-east-1';
+    const letters = REGIONS[region];
+    if (!letters) throw invalid(op, `unknown region "${region}"; choose one of ${Object.keys(REGIONS).join(', ')}`);
+    const retention = input.backupRetentionDays ?? RETENTION_DAYS.default;
+    if (!Number.isInteger(retention) || retention < RETENTION_DAYS.min || retention > RETENTION_DAYS.max) {
+      throw invalid(op, `BackupRetentionPolicy Value must be a whole number of days from ${RETENTION_DAYS.min} to ${RETENTION_DAYS.max}, not ${input.backupRetentionDays}`);
+    }
+    const allZones = [...letters].map((l) => `${region}${l}`);
+    const zones = input.availabilityZones?.length ? [...new Set(input.availabilityZones)] : allZones;
+    for (const az of zones) {
+      if (!allZones.includes(az)) throw invalid(op, `availability zone ${az} is not in ${region}; choose from ${allZones.join(', ')}`);
+    }
+    if (zones.length > 10) throw invalid(op, 'a cluster takes at most 10 subnets (one per availability zone)');
+    const live = listClusters(tx).filter((c) => c.state !== 'DELETED' && c.region === region);
+    if (live.length >= QUOTAS.clustersPerRegion) {
+      throw awsError('RESOURCE_LIMIT_EXCEEDED', 'CloudHsmResourceLimitExceededException', op, `the quota of ${QUOTAS.clustersPerRegion} clusters in ${region} is reached; delete a cluster first`);
+    }
+    const subnetMapping: Record<string, string> = {};
+    const subnetPrefixes: Record<string, string> = {};
+    for (const az of zones) {
+      subnetMapping[az] = hexId('subnet', ctx.random);
+      subnetPrefixes[az] = `10.0.${allZones.indexOf(az)}`;
+    }
+    const cluster: ClusterRecord = {
+      clusterId: base32Id('cluster', ctx.random),
+      region,
+      hsmType,
+      mode,
+      state: 'UNINITIALIZED',
+      backupRetentionDays: retention,
+      securityGroup: hexId('sg', ctx.random),
+      vpcId: hexId('vpc', ctx.random),
+      subnetMapping,
+      subnetPrefixes,
+      networkType: 'IPV4',
+      createdAt: ctx.now(),
+      hsms: [],
+      preCoPassword: DEFAULT_PRECO_PASSWORD,
+      nextUserId: 1,
+      hsmsCreated: 0,
+    };
+    tx.put(storeKeys.cluster(cluster.clusterId), cluster);
+    return presentCluster(cluster, 'CREATE_IN_PROGRESS');
+  },
+});
+
+export const describeClusters = defineOperation({
+  name: 'DescribeClusters',
+  cluster: 'none',
+  access: 'none',
+  write: false,
+  run: ({ tx }, input: ClusterInput & { states?: string[] }) => {
+    let clusters = listClusters(tx);
+    if (input.clusterId) clusters = clusters.filter((c) => c.clusterId === input.clusterId);
+    if (input.states?.length) clusters = clusters.filter((c) => input.states!.includes(c.state));
+    if (input.clusterId && clusters.length === 0) {
+      throw awsError('CLUSTER_NOT_FOUND', 'CloudHsmResourceNotFoundException', 'DescribeClusters', `Cluster ${input.clusterId} not found`);
+    }
+    return { Clusters: clusters.map((c) => presentCluster(c)) };
+  },
+});
+
+export const describeCluster = defineOperation({
+  name: 'DescribeClusters',
+  cluster: 'any',
+  access: 'none',
+  write: false,
+  run: ({ cluster }) => presentCluster(cluster),
+});
+
+export const deleteCluster = defineOperation({
+  name: 'DeleteCluster',
+  cluster: 'any',
+  access: 'none',
+  write: true,
+  run: ({ tx, cluster, ctx }) => {
+    if (cluster.hsms.length > 0) {
+      throw invalid(
+        'DeleteCluster',
+        `Cluster ${cluster.clusterId} still has ${cluster.hsms.length} HSM(s) (${cluster.hsms.map((h) => h.hsmId).join(', ')}); delete them with \`hsm delete --hsm-id ID\` first`,
+        'CLUSTER_HAS_HSMS',
+      );
+    }
+    for (const [key] of tx.list(storeKeys.userPrefix(cluster.clusterId))) tx.delete(key);
+    for (const [key] of tx.list(storeKeys.sessionPrefix(cluster.clusterId))) tx.delete(key);
+    const deleted: ClusterRecord = { ...cluster, state: 'DELETED', deletedAt: ctx.now(), partitionKeyPkcs8: undefined };
+    tx.put(storeKeys.cluster(cluster.clusterId), deleted);
+    return presentCluster(deleted, 'DELETE_IN_PROGRESS');
+  },
+});
+
+export interface CreateHsmInput extends ClusterInput {
+  availabilityZone: string;
+  ipAddress?: string;
+}
+
+interface CreateHsmPrepared {
+  identity?: PartitionIdentity;
+  preCoHash: string;
+  applianceHash: string;
+}
+
+function hsmSerial(random: (n: number) => Buffer): string {
+  const digits = random(6).reduce((s, b) => s + (b % 10), '');
+  return `5.3G${digits.slice(0, 4)}-ICM${digits}`.slice(0, 20);
+}
+
+export const createHsm = defineOperation({
+  name: 'CreateHsm',
+  cluster: 'any',
+  access: 'none',
+  write: true,
+  prepare: async (input: CreateHsmInput, ctx): Promise<CreateHsmPrepared> => {
+    // The first HSM generates the partition key pair and the CSR: slow, so done before the lock.
+    const cluster = await ctx.store.read((view) => listClusters(view).find((c) => c.clusterId === input.clusterId || (!input.clusterId && c.state !== 'DELETED')));
+    const needsIdentity = !cluster || (!cluster.csrPem && !cluster.clusterCertificatePem);
+    return {
+      identity: needsIdentity ? await createPartitionIdentity(hsmSerial(ctx.random), (cluster?.mode ?? 'FIPS') as ClusterMode) : undefined,
+      preCoHash: await hashPassword(cluster?.preCoPassword ?? DEFAULT_PRECO_PASSWORD, ctx.random(16)),
+      // The appliance user cannot log in: its password is random and forgotten at once.
+      applianceHash: await hashPassword(ctx.random(24).toString('base64'), ctx.random(16)),
+    };
+  },
+  run: async ({ tx, ctx, cluster, prepared }, input) => {
+    const op = 'CreateHsm';
+    if (!['UNINITIALIZED', 'ACTIVE', 'DEGRADED'].includes(cluster.state)) {
+      throw invalid(op, `cannot add an HSM to cluster ${cluster.clusterId} while it is ${cluster.state}; HSMs are added while the cluster is UNINITIALIZED, ACTIVE or DEGRADED${cluster.state === 'INITIALIZED' ? ' (activate it first with `cluster activate`)' : ''}`, 'INVALID_STATE');
+    }
+    const az = input.availabilityZone;
+    const subnetId = az ? cluster.subnetMapping[az] : undefined;
+    if (!subnetId) {
+      throw invalid(op, `availability zone "${az ?? ''}" is not in the cluster's SubnetMapping; choose one of ${Object.keys(cluster.subnetMapping).join(', ')}`);
+    }
+    if (cluster.hsms.length >= QUOTAS.hsmsPerCluster) {
+      throw awsError('RESOURCE_LIMIT_EXCEEDED', 'CloudHsmResourceLimitExceededException', op, `a cluster holds at most ${QUOTAS.hsmsPerCluster} HSMs`);
+    }
+    const inRegion = listClusters(tx)
+      .filter((c) => c.region === cluster.region && c.state !== 'DELETED')
+      .reduce((n, c) => n + c.hsms.length, 0);
+    if (inRegion >= QUOTAS.hsmsPerRegion) {
+      throw awsError('RESOURCE_LIMIT_EXCEEDED', 'CloudHsmResourceLimitExceededException', op, `the quota of ${QUOTAS.hsmsPerRegion} HSMs in ${cluster.region} is reached; delete an HSM first`);
+    }
+    const prefix = cluster.subnetPrefixes[az]!;
+    const used = new Set(cluster.hsms.map((h) => h.eniIp));
+    let eniIp = input.ipAddress;
+    if (eniIp !== undefined) {
+      const m = /^(\d{1,3}\.\d{1,3}\.\d{1,3})\.(\d{1,3})$/.exec(eniIp);
+      if (!m || m[1] !== prefix || Number(m[2]) < 4 || Number(m[2]) > 254) {
+        throw invalid(op, `IpAddress ${eniIp} is not a usable address of subnet ${subnetId} (${prefix}.0/24; .4 to .254)`);
+      }
+      if (used.has(eniIp)) throw invalid(op, `IpAddress ${eniIp} is already used by another HSM`);
+    } else {
+      for (let host = 10 + (ctx.random(1)[0]! % 200); ; host = host >= 254 ? 4 : host + 1) {
+        if (!used.has(`${prefix}.${host}`)) {
+          eniIp = `${prefix}.${host}`;
+          break;
+        }
+      }
+    }
+    const hsm: HsmRecord = {
+      hsmId: base32Id('hsm', ctx.random),
+      availabilityZone: az,
+      subnetId,
+      eniId: hexId('eni', ctx.random),
+      eniIp,
+      state: 'ACTIVE',
+      stateMessage: 'HSM created.',
+      serialNumber: hsmSerial(ctx.random),
+      createdAt: ctx.now(),
+    };
+    let next: ClusterRecord = { ...cluster, hsms: [...cluster.hsms, hsm], hsmsCreated: cluster.hsmsCreated + 1 };
+    if (cluster.state === 'UNINITIALIZED' && !cluster.csrPem) {
+      // cluster.md §4.3: the first HSM starts in factory state: it makes the cluster key pair
+      // and CSR and holds the pre-crypto-officer `admin` and the appliance user `app_user`.
+      const identity = prepared.identity ?? (await createPartitionIdentity(hsm.serialNumber, cluster.mode));
+      next = { ...next, csrPem: identity.csrPem, partitionKeyPkcs8: identity.privateKeyPkcs8, nextUserId: 3 };
+      const now = ctx.now();
+      const admin: UserRecord = { id: 1, username: BUILTIN_ADMIN, role: 'unactivated-admin', passwordHash: prepared.preCoHash, failedLogins: 0, createdAt: now };
+      const appliance: UserRecord = { id: 2, username: APPLIANCE_USER, role: 'internal(APPLIANCE_USER)', passwordHash: prepared.applianceHash, failedLogins: 0, createdAt: now };
+      tx.put(storeKeys.user(cluster.clusterId, admin.username), admin);
+      tx.put(storeKeys.user(cluster.clusterId, appliance.username), appliance);
+    }
+    tx.put(storeKeys.cluster(cluster.clusterId), next);
+    return presentHsm(next, hsm, 'CREATE_IN_PROGRESS');
+  },
+});
+
+export interface DeleteHsmInput extends ClusterInput {
+  hsmId?: string;
+  eniId?: string;
+  eniIp?: string;
+}
+
+export const deleteHsm = defineOperation({
+  name: 'DeleteHsm',
+  cluster: 'any',
+  access: 'none',
+  write: true,
+  run: ({ tx, cluster }, input: DeleteHsmInput) => {
+    const given = [input.hsmId, input.eniId, input.eniIp].filter((v) => v !== undefined);
+    if (given.length !== 1) throw invalid('DeleteHsm', 'identify the HSM with exactly one of --hsm-id, --eni-id or --eni-ip');
+    const hsm = cluster.hsms.find((h) => h.hsmId === input.hsmId || h.eniId === input.eniId || h.eniIp === input.eniIp);
+    if (!hsm) {
+      throw awsError('HSM_NOT_FOUND', 'CloudHsmResourceNotFoundException', 'DeleteHsm', `no HSM ${given[0]} in cluster ${cluster.clusterId}; \`hsm list\` shows its HSMs`);
+    }
+    tx.put(storeKeys.cluster(cluster.clusterId), { ...cluster, hsms: cluster.hsms.filter((h) => h !== hsm) });
+    return { HsmId: hsm.hsmId };
+  },
+});
+
+export const listHsms = defineOperation({
+  name: 'DescribeClusters',
+  cluster: 'any',
+  access: 'none',
+  write: false,
+  run: ({ cluster }) => ({ Hsms: cluster.hsms.map((h) => presentHsm(cluster, h)) }),
+});
+
+export const getCsr = defineOperation({
+  name: 'DescribeClusters',
+  cluster: 'any',
+  access: 'none',
+  write: false,
+  run: ({ cluster }) => {
+    if (cluster.state !== 'UNINITIALIZED') {
+      throw invalid('DescribeClusters', `cluster ${cluster.clusterId} is ${cluster.state}: the CSR exists only while the cluster is UNINITIALIZED`, 'INVALID_STATE');
+    }
+    if (!cluster.csrPem) {
+      throw invalid('DescribeClusters', `cluster ${cluster.clusterId} has no CSR yet: its first HSM produces it; run \`hsm create --availability-zone ${Object.keys(cluster.subnetMapping)[0]}\``, 'INVALID_STATE');
+    }
+    return { ClusterCsr: cluster.csrPem };
+  },
+});
+
+export interface InitializeClusterInput extends ClusterInput {
+  signedCertPem: string;
+  trustAnchorPem: string;
+}
+
+export const initializeCluster = defineOperation({
+  name: 'InitializeCluster',
+  cluster: 'any',
+  access: 'none',
+  write: true,
+  run: async ({ tx, cluster }, input: InitializeClusterInput) => {
+    const op = 'InitializeCluster';
+    if (cluster.state !== 'UNINITIALIZED') {
+      throw invalid(op, `cluster ${cluster.clusterId} is ${cluster.state}; only an UNINITIALIZED cluster can be initialized`, 'INVALID_STATE');
+    }
+    if (activeHsms(cluster).length === 0 || !cluster.csrPem) {
+      throw invalid(op, `cluster ${cluster.clusterId} has no ACTIVE HSM; create one, sign its CSR, then initialize`, 'INVALID_STATE');
+    }
+    try {
+      await checkClusterCertificate(cluster.csrPem, input.signedCertPem, input.trustAnchorPem);
+    } catch (err) {
+      if (err instanceof HsmError) throw invalid(op, err.message, 'CERTIFICATE_REJECTED');
+      throw err;
+    }
+    tx.put(storeKeys.cluster(cluster.clusterId), {
+      ...cluster,
+      state: 'INITIALIZED',
+      clusterCertificatePem: input.signedCertPem,
+      trustAnchorPem: input.trustAnchorPem,
+    });
+    return { State: 'INITIALIZE_IN_PROGRESS', StateMessage: 'Cluster is initializing. State will change to INITIALIZED upon completion.' };
+  },
+});
+
+export interface ActivateClusterInput extends ClusterInput {
+  password: string;
+}
+
+export const activateCluster = defineOperation({
+  name: 'ActivateCluster',
+  cluster: 'hsm',
+  access: 'none',
+  write: true,
+  prepare: async (input: ActivateClusterInput, ctx) => {
+    checkPassword(input.password);
+    return hashPassword(input.password, ctx.random(16));
+  },
+  run: ({ tx, cluster, ctx, prepared }) => {
+    if (cluster.activatedAt) {
+      throw new HsmError('CLUSTER_ALREADY_ACTIVATED', `cluster ${cluster.clusterId} is already activated; log in as admin with \`login --username admin --role admin\``);
+    }
+    if (cluster.state !== 'INITIALIZED') {
+      throw new HsmError('INVALID_STATE', `cluster ${cluster.clusterId} is ${cluster.state}; initialize it first: sign the CSR from \`cluster get-csr\` and run \`cluster initialize\``);
+    }
+    const key = storeKeys.user(cluster.clusterId, BUILTIN_ADMIN);
+    const admin = tx.get<UserRecord>(key);
+    if (!admin || admin.role !== 'unactivated-admin') {
+      throw new HsmError('INVALID_STATE', `cluster ${cluster.clusterId} has no unactivated admin to activate`);
+    }
+    tx.put(key, { ...admin, role: 'admin', passwordHash: prepared, failedLogins: 0 });
+    tx.put(storeKeys.cluster(cluster.clusterId), { ...cluster, state: 'ACTIVE', activatedAt: ctx.now() });
+    return 'Cluster activation successful';
+  },
+});
+
+/** cli-commands.md §3.2. Model and firmware strings for hsm2m.medium are [uncertain]. */
+export const hsmInfo = defineOperation({
+  name: 'GetHsmInfo',
+  cluster: 'hsm',
+  access: 'none',
+  write: false,
+  run: ({ cluster }) => {
+    const hsm1 = cluster.hsmType === 'hsm1.medium';
+    return {
+      hsms: activeHsms(cluster).map((h) => ({
+        vendor: 'Marvell Semiconductors, Inc.',
+        model: hsm1 ? 'NITROX-III CNN35XX-NFBE' : 'LS2-NFBE-FW',
+        'serial-number': h.serialNumber,
+        'hardware-version-major': hsm1 ? '5' : '6',
+        'hardware-version-minor': hsm1 ? '3' : '0',
+        'firmware-version-major': hsm1 ? '2' : '3',
+        'firmware-version-minor': hsm1 ? '6' : '0',
+        'firmware-build-number': hsm1 ? '16' : '1',
+        'firmware-id': hsm1 ? 'CNN35XX-NFBE-FW-2.06-16' : 'LS2-NFBE-FW-3.00-01',
+        'fips-state': cluster.mode === 'FIPS' ? '2 [FIPS mode with single factor authentication]' : '0 [non-FIPS mode with single factor authentication]',
+      })),
+    };
+  },
+});
+

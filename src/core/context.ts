@@ -1,0 +1,34 @@
+/**
+ * What every core operation receives from outside: the store, a clock and a random source.
+ * Tests pass a seeded clock and random source; the CLI passes the real ones.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Store } from './store/index.js';
+
+export interface EngineContext {
+  store: Store;
+  /** Milliseconds since the epoch. */
+  now: () => number;
+  /** `n` random bytes. */
+  random: (n: number) => Buffer;
+}
+
+export const systemRandom = (n: number): Buffer => randomBytes(n);
+
+/**
+ * A reproducible byte stream (SHA-256 in counter mode over a seed). For tests and the explicit
+ * deterministic mode only: it is not a secure random source.
+ */
+export function seededRandom(seed: string): (n: number) => Buffer {
+  let counter = 0;
+  let pool = Buffer.alloc(0);
+  return (n: number) => {
+    while (pool.length < n) {
+      const block = createHash('sha256').update(seed).update(String(counter++)).digest();
+      pool = Buffer.concat([pool, block]);
+    }
+    const out = pool.subarray(0, n);
+    pool = pool.subarray(n);
+    return Buffer.from(out);
+  };
+}

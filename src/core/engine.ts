@@ -1,0 +1,232 @@
+/**
+ * The single operation path. Every core operation is declared as data (who may run it, which
+ * cluster it needs, whether it writes) and runs through `perform`, which authenticates the
+ * caller, resolves the cluster, checks the role and session, and runs the operation in one
+ * store transaction (or one consistent read). Audit logging and quorum checks hook in here.
+ *
+ * Authentication follows users-and-auth.md §5-6: credentials are checked against a salted hash
+ * outside the writer lock; every failure is committed before the refusal is returned, so the
+ * lockout counter is durable; a shell login is a session record that other processes see.
+ */
+import type { EngineContext } from './context.js';
+import { HsmError } from './errors.js';
+import { activeHsms, resolveCluster, storeKeys, type ClusterRecord } from './cluster/model.js';
+import type { ReadView, Transaction } from './store/index.js';
+import { isProcessAlive } from './store/lock.js';
+import { verifyPassword } from './users/password.js';
+import { LOCKOUT_THRESHOLD, isLocked, type LoginRole, type UserRecord } from './users/rules.js';
+
+/** Who may run an operation: nobody logged in, an admin, a crypto user, or either. */
+export type Access = 'none' | 'admin' | 'crypto-user' | 'user';
+/** Which cluster an operation needs: none, any live one, or one with an ACTIVE HSM to talk to. */
+export type ClusterNeed = 'none' | 'any' | 'hsm';
+
+export interface Credentials {
+  username: string;
+  password: string;
+  role: LoginRole;
+}
+
+export interface SessionRecord {
+  username: string;
+  role: LoginRole | 'unactivated-admin';
+  pid: number;
+  since: number;
+}
+
+export interface Session {
+  clusterId: string;
+  sessionId: string;
+  username: string;
+  role: LoginRole;
+}
+
+/** The caller of an operation: a shell session, or single-command credentials, or nobody. */
+export interface Caller {
+  session?: Session;
+  credentials?: Credentials;
+}
+
+export interface Actor {
+  username: string;
+  role: LoginRole;
+  sessionId?: string;
+}
+
+export interface OperationEnv<P> {
+  tx: Transaction;
+  ctx: EngineContext;
+  cluster: ClusterRecord;
+  actor?: Actor;
+  prepared: P;
+}
+
+export interface ClusterInput {
+  clusterId?: string;
+}
+
+export interface Operation<I, O, P = undefined> {
+  /** The API-style name (CreateUser, InitializeCluster), used in errors and, later, audit. */
+  name: string;
+  cluster: ClusterNeed;
+  access: Access;
+  /** Whether the cluster must have been activated. */
+  activated?: boolean;
+  write: boolean;
+  /** Slow work done before the lock is taken (password hashing, key generation). */
+  prepare?: (input: I, ctx: EngineContext) => Promise<P>;
+  run: (env: OperationEnv<P>, input: I) => O | Promise<O>;
+}
+
+export function defineOperation<I, O, P = undefined>(op: Operation<I, O, P>): Operation<I, O, P> {
+  return Object.freeze(op);
+}
+
+function readOnly(view: ReadView): Transaction {
+  const refuse = () => {
+    throw new HsmError('INTERNAL', 'a read-only operation tried to change the state');
+  };
+  return { ...view, put: refuse, delete: refuse };
+}
+
+export function requireHsm(cluster: ClusterRecord): void {
+  if (activeHsms(cluster).length === 0) {
+    throw new HsmError(
+      'NO_ACTIVE_HSM',
+      `cluster ${cluster.clusterId} has no ACTIVE HSM to connect to; add one with \`hsm create --availability-zone ${Object.keys(cluster.subnetMapping)[0]}\``,
+    );
+  }
+}
+
+export function requireActivated(cluster: ClusterRecord): void {
+  if (!cluster.activatedAt) {
+    const next =
+      cluster.state === 'INITIALIZED'
+        ? 'activate it with `cluster activate`'
+        : 'sign its CSR, run `cluster initialize`, then `cluster activate` (or use `cluster quickstart`)';
+    throw new HsmError('CLUSTER_NOT_ACTIVATED', `cluster ${cluster.clusterId} is not activated yet (${cluster.state}); ${next}`);
+  }
+}
+
+/** Whether `username` has a live login session other than `exceptSessionId`. */
+export function isLoggedInElsewhere(view: ReadView, clusterId: string, username: string, exceptSessionId?: string): boolean {
+  return view
+    .list<SessionRecord>(storeKeys.sessionPrefix(clusterId))
+    .some(([key, s]) => s.username === username && key !== storeKeys.session(clusterId, exceptSessionId ?? '') && isProcessAlive(s.pid));
+}
+
+function roleName(role: string): string {
+  return role === 'admin' ? 'an admin' : role === 'crypto-user' ? 'a crypto-user' : `a ${role}`;
+}
+
+function checkAccess(access: Access, actor: Actor, operation: string): void {
+  if (access === 'none' || access === 'user') return;
+  if (actor.role !== access) {
+    const what = access === 'admin' ? 'user and cluster management' : 'key management and cryptographic operations';
+    throw new HsmError(
+      'PERMISSION_DENIED',
+      `${operation} needs ${roleName(access)} (${what}); ${actor.username} is logged in as ${roleName(actor.role)}. Log in as ${roleName(access)} instead`,
+      { details: { required: access, actual: actor.role } },
+    );
+  }
+}
+
+/**
+ * Checks credentials, counting a failure durably toward lockout (users-and-auth.md §6).
+ * Returns the user as an actor.
+ */
+export async function verifyCredentials(ctx: EngineContext, clusterId: string | undefined, credentials: Credentials): Promise<{ actor: Actor; clusterId: string; user: UserRecord }> {
+  const username = credentials.username.toLowerCase();
+  const found = await ctx.store.read((view) => {
+    const cluster = resolveCluster(view, clusterId, 'Login');
+    requireHsm(cluster);
+    return { cluster, user: view.get<UserRecord>(storeKeys.user(cluster.clusterId, username)) };
+  });
+  const { cluster, user } = found;
+  if (!user) {
+    throw new HsmError('USER_NOT_FOUND', `there is no user ${username} in cluster ${cluster.clusterId}; \`user list\` shows the users`);
+  }
+  if (user.role === 'internal(APPLIANCE_USER)') {
+    throw new HsmError('LOGIN_FAILED', `${username} is the appliance user; it is internal to the service and cannot log in`);
+  }
+  const effectiveRole: LoginRole = user.role === 'unactivated-admin' ? 'admin' : user.role;
+  if (effectiveRole !== credentials.role) {
+    throw new HsmError('ROLE_MISMATCH', `${username} is ${roleName(user.role)}, not ${roleName(credentials.role)}; log in with --role ${effectiveRole}`);
+  }
+  if (isLocked(user)) throw lockedError(username);
+  const key = storeKeys.user(cluster.clusterId, username);
+  if (!(await verifyPassword(credentials.password, user.passwordHash))) {
+    const failures = await ctx.store.transact((tx) => {
+      const current = tx.get<UserRecord>(key);
+      if (!current) return LOCKOUT_THRESHOLD;
+      const failedLogins = current.failedLogins + 1;
+      tx.put(key, { ...current, failedLogins });
+      return failedLogins;
+    });
+    if (failures >= LOCKOUT_THRESHOLD) throw lockedError(username);
+    throw new HsmError(
+      'LOGIN_FAILED',
+      `wrong password for ${username} (${failures} failed login${failures === 1 ? '' : 's'} in a row; the user is locked after ${LOCKOUT_THRESHOLD})`,
+      { details: { failedLogins: failures } },
+    );
+  }
+  if (user.failedLogins > 0) {
+    await ctx.store.transact((tx) => {
+      const current = tx.get<UserRecord>(key);
+      if (current && !isLocked(current) && current.passwordHash === user.passwordHash) tx.put(key, { ...current, failedLogins: 0 });
+    });
+  }
+  return { actor: { username, role: effectiveRole }, clusterId: cluster.clusterId, user };
+}
+
+function lockedError(username: string): HsmError {
+  return new HsmError(
+    'USER_LOCKED',
+    `user ${username} is locked after ${LOCKOUT_THRESHOLD} failed logins; an admin must reset its password with \`user change-password --username ${username} --role ROLE\``,
+  );
+}
+
+/** Runs `op` for `caller`: the one dispatch point of the emulator. */
+export async function perform<I extends ClusterInput, O, P>(ctx: EngineContext, op: Operation<I, O, P>, input: I, caller: Caller = {}): Promise<O> {
+  let actor: Actor | undefined;
+  if (op.access !== 'none') {
+    if (caller.session) {
+      if (input.clusterId && input.clusterId !== caller.session.clusterId) {
+        throw new HsmError('NOT_LOGGED_IN', `this session is logged in to cluster ${caller.session.clusterId}, not ${input.clusterId}; log out and log in to that cluster`);
+      }
+      input = { ...input, clusterId: caller.session.clusterId };
+      actor = { username: caller.session.username, role: caller.session.role, sessionId: caller.session.sessionId };
+    } else if (caller.credentials) {
+      const verified = await verifyCredentials(ctx, input.clusterId, caller.credentials);
+      input = { ...input, clusterId: verified.clusterId };
+      actor = verified.actor;
+    } else {
+      throw new HsmError(
+        'NOT_LOGGED_IN',
+        `${op.name} needs a logged-in ${op.access === 'user' ? 'user' : op.access}: run \`login --username NAME --role ${op.access === 'crypto-user' ? 'crypto-user' : 'admin'}\` in the shell, or set CLOUDHSM_ROLE and CLOUDHSM_PIN=username:password for a single command`,
+      );
+    }
+    checkAccess(op.access, actor, op.name);
+  }
+  const prepared = op.prepare ? await op.prepare(input, ctx) : (undefined as P);
+  const body = async (tx: Transaction): Promise<O> => {
+    const cluster = op.cluster === 'none' ? (undefined as unknown as ClusterRecord) : resolveCluster(tx, input.clusterId, op.name);
+    if (op.cluster === 'hsm') requireHsm(cluster);
+    if (op.activated) requireActivated(cluster);
+    if (actor) revalidate(tx, cluster, actor);
+    return op.run({ tx, ctx, cluster, actor, prepared }, input);
+  };
+  return op.write ? ctx.store.transact(body) : ctx.store.read((view) => body(readOnly(view)));
+}
+
+/** A session stays valid only while its user exists with the same role and is not locked. */
+function revalidate(view: ReadView, cluster: ClusterRecord, actor: Actor): void {
+  const user = view.get<UserRecord>(storeKeys.user(cluster.clusterId, actor.username));
+  const role = user?.role === 'unactivated-admin' ? 'admin' : user?.role;
+  if (!user || role !== actor.role) {
+    throw new HsmError('NOT_LOGGED_IN', `the session of ${actor.username} is no longer valid (the user was deleted or changed); log in again`);
+  }
+  if (actor.sessionId && !view.has(storeKeys.session(cluster.clusterId, actor.sessionId))) {
+    throw new HsmError('NOT_LOGGED_IN', `the session of ${actor.username} has ended; log in again`);
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The one error type of the emulator and the public list of its codes.
+ *
+ * Every refusal carries a stable SCREAMING_SNAKE `code` (public: add codes, never rename them),
+ * a message written for the operator (what rule was broken and how to fix it) and, for the
+ * cluster plane, the AWS CloudHSMv2 error type the real service would return (cluster.md §2.1).
+ * Messages never contain passwords or key material.
+ */
+
+export const ERROR_CODES = {
+  INVALID_ARGUMENT: 'an input value is malformed or out of range',
+  INVALID_USERNAME: 'a username breaks the 1-31 letters/digits/underscore rule',
+  INVALID_PASSWORD: 'a password breaks the 7-32 character rule',
+  PASSWORD_REQUIRED: 'a password is needed but none was given and no terminal can prompt for it',
+  CLUSTER_NOT_FOUND: 'no cluster with that ID (or it was deleted)',
+  CLUSTER_NOT_SELECTED: 'several clusters exist and none was chosen with --cluster-id',
+  HSM_NOT_FOUND: 'no HSM with that ID, ENI ID or ENI IP in the cluster',
+  INVALID_STATE: 'the cluster or HSM is in a state that does not allow the operation',
+  INVALID_REQUEST: 'the cluster-plane request is invalid (CloudHsmInvalidRequestException)',
+  CERTIFICATE_REJECTED: 'the signed certificate or trust anchor failed validation',
+  CLUSTER_HAS_HSMS: 'a cluster cannot be deleted while it still has HSMs',
+  RESOURCE_LIMIT_EXCEEDED: 'a service quota (clusters, HSMs) would be exceeded',
+  NO_ACTIVE_HSM: 'the cluster has no ACTIVE HSM to talk to',
+  CLUSTER_NOT_ACTIVATED: 'the cluster must be activated before this operation',
+  CLUSTER_ALREADY_ACTIVATED: 'the cluster was already activated',
+  NOT_LOGGED_IN: 'the operation needs a logged-in user',
+  ALREADY_LOGGED_IN: 'a user is already logged in to this session',
+  PERMISSION_DENIED: 'the logged-in role may not perform the operation',
+  LOGIN_FAILED: 'wrong password or role for the user',
+  USER_LOCKED: 'the user is locked after too many failed logins',
+  USER_NOT_FOUND: 'no user with that name in the cluster',
+  USER_EXISTS: 'a user with that name already exists',
+  USER_LOGGED_IN: 'the user is logged in elsewhere, so it cannot be deleted or re-passworded',
+  USER_LIMIT_EXCEEDED: 'the cluster already holds the maximum number of users',
+  ROLE_MISMATCH: 'the role given does not match the user\'s role',
+  BUILTIN_USER: 'the built-in users admin and app_user cannot be changed that way',
+  STATE_LOCKED: 'another process holds the state lock past the timeout',
+  STATE_INTEGRITY: 'a state file failed authentication (tampered, damaged or wrong passphrase)',
+  STATE_PASSPHRASE: 'the state needs CLOUDHSM_STATE_PASSPHRASE (or must not have one)',
+  STATE_VERSION: 'the state was written in a format this version cannot read',
+  STATE_IO: 'the state folder could not be read or written',
+  INTERNAL: 'an unexpected fault: a bug in the emulator',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** AWS CloudHSMv2 API error types (cluster.md §2.1). */
+export type AwsErrorType =
+  | 'CloudHsmInvalidRequestException'
+  | 'CloudHsmResourceNotFoundException'
+  | 'CloudHsmResourceLimitExceededException'
+  | 'CloudHsmInternalFailureException';
+
+export interface HsmErrorOptions {
+  details?: Record<string, unknown>;
+  /** Set on cluster-plane errors: the AWS error type and the API operation that failed. */
+  aws?: { type: AwsErrorType; operation: string };
+  cause?: unknown;
+}
+
+export class HsmError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: Record<string, unknown>;
+  readonly aws?: { type: AwsErrorType; operation: string };
+
+  constructor(code: ErrorCode, message: string, options: HsmErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HsmError';
+    this.code = code;
+    this.details = options.details;
+    this.aws = options.aws;
+  }
+
+  /** The message as the operator sees it; cluster-plane errors read like the AWS CLI's. */
+  get displayMessage(): string {
+    if (this.aws) {
+      return `An error occurred (${this.aws.type}) when calling the ${this.aws.operation} operation: ${this.message}`;
+    }
+    return this.message;
+  }
+}
+
+export function isHsmError(err: unknown): err is HsmError {
+  return err instanceof HsmError;
+}
+
+/** A cluster-plane error with the AWS type the real service uses. */
+export function awsError(
+  code: ErrorCode,
+  type: AwsErrorType,
+  operation: string,
+  message: string,
+): HsmError {
+  return new HsmError(code, message, { aws: { type, operation } });
+}

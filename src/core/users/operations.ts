@@ -1,0 +1,200 @@
+/**
+ * HSM users (users-and-auth.md §1-6, cli-commands.md §3.4-3.9): list, create, delete, change
+ * password, login and logout. Users are kept at cluster level and apply to every HSM at once
+ * (cluster.md §6 [emulator rule]), so `cluster-coverage` is always "full" and the lockout
+ * counter is one per user rather than one per HSM.
+ */
+import { randomUUID } from 'node:crypto';
+import { HsmError } from '../errors.js';
+import { defineOperation, isLoggedInElsewhere, verifyCredentials, type ClusterInput, type Credentials, type Session, type SessionRecord } from '../engine.js';
+import { storeKeys } from '../cluster/model.js';
+import { hashPassword } from './password.js';
+import {
+  APPLIANCE_USER,
+  MAX_USERS,
+  checkLoginRole,
+  checkPassword,
+  isLocked,
+  normaliseUsername,
+  type LoginRole,
+  type UserRecord,
+} from './rules.js';
+
+export function presentUser(user: UserRecord): Record<string, unknown> {
+  return {
+    username: user.username,
+    role: user.role,
+    locked: isLocked(user) ? 'true' : 'false',
+    mfa: [],
+    quorum: [],
+    'cluster-coverage': 'full',
+  };
+}
+
+export const listUsers = defineOperation({
+  name: 'ListUsers',
+  cluster: 'hsm',
+  access: 'none',
+  write: false,
+  run: ({ tx, cluster }) => {
+    const users = tx
+      .list<UserRecord>(storeKeys.userPrefix(cluster.clusterId))
+      .map(([, u]) => u)
+      // Creation order, with the appliance user last as in the CLI's examples.
+      .sort((a, b) => (a.username === APPLIANCE_USER ? 1 : b.username === APPLIANCE_USER ? -1 : a.id - b.id));
+    return { users: users.map(presentUser) };
+  },
+});
+
+export interface UserInput extends ClusterInput {
+  username: string;
+  role: string;
+}
+
+export interface CreateUserInput extends UserInput {
+  password: string;
+}
+
+export const createUser = defineOperation({
+  name: 'CreateUser',
+  cluster: 'hsm',
+  access: 'admin',
+  activated: true,
+  write: true,
+  prepare: async (input: CreateUserInput, ctx) => {
+    normaliseUsername(input.username);
+    checkLoginRole(input.role);
+    checkPassword(input.password);
+    return hashPassword(input.password, ctx.random(16));
+  },
+  run: ({ tx, cluster, ctx, prepared }, input) => {
+    const username = normaliseUsername(input.username);
+    const role = checkLoginRole(input.role);
+    const key = storeKeys.user(cluster.clusterId, username);
+    if (tx.has(key)) {
+      throw new HsmError('USER_EXISTS', `user ${username} already exists in cluster ${cluster.clusterId}; choose another name or delete it first`);
+    }
+    if (tx.count(storeKeys.userPrefix(cluster.clusterId)) >= MAX_USERS) {
+      throw new HsmError('USER_LIMIT_EXCEEDED', `cluster ${cluster.clusterId} already holds ${MAX_USERS} users, the maximum; delete a user first`);
+    }
+    const user: UserRecord = { id: cluster.nextUserId, username, role, passwordHash: prepared, failedLogins: 0, createdAt: ctx.now() };
+    tx.put(key, user);
+    tx.put(storeKeys.cluster(cluster.clusterId), { ...cluster, nextUserId: cluster.nextUserId + 1 });
+    return { username, role };
+  },
+});
+
+function loadTarget(tx: { get<T>(k: string): T | undefined }, clusterId: string, input: UserInput): { key: string; user: UserRecord; role: LoginRole } {
+  const username = normaliseUsername(input.username);
+  const role = checkLoginRole(input.role);
+  const key = storeKeys.user(clusterId, username);
+  const user = tx.get<UserRecord>(key);
+  if (!user) throw new HsmError('USER_NOT_FOUND', `there is no user ${username} in cluster ${clusterId}; \`user list\` shows the users`);
+  if (user.role === 'internal(APPLIANCE_USER)') {
+    throw new HsmError('BUILTIN_USER', `${username} is the appliance user the service uses to synchronise HSMs; it cannot be changed or deleted`);
+  }
+  const actual = user.role === 'unactivated-admin' ? 'admin' : user.role;
+  if (actual !== role) throw new HsmError('ROLE_MISMATCH', `${username} is a ${user.role}, not a ${role}; give --role ${actual}`);
+  return { key, user, role };
+}
+
+export const deleteUser = defineOperation({
+  name: 'DeleteUser',
+  cluster: 'hsm',
+  access: 'admin',
+  activated: true,
+  write: true,
+  run: ({ tx, cluster, actor }, input: UserInput) => {
+    const { key, user, role } = loadTarget(tx, cluster.clusterId, input);
+    if (user.username === actor!.username || isLoggedInElsewhere(tx, cluster.clusterId, user.username)) {
+      throw new HsmError('USER_LOGGED_IN', `${user.username} is logged in, so it cannot be deleted; it must log out first`);
+    }
+    if (role === 'admin') {
+      const admins = tx.list<UserRecord>(storeKeys.userPrefix(cluster.clusterId)).filter(([, u]) => u.role === 'admin');
+      if (admins.length <= 1) throw new HsmError('BUILTIN_USER', `${user.username} is the last admin; create another admin before deleting it`);
+    }
+    tx.delete(key);
+    return { username: user.username, role };
+  },
+});
+
+export interface ChangePasswordInput extends UserInput {
+  password: string;
+}
+
+export const changePassword = defineOperation({
+  name: 'ChangePassword',
+  cluster: 'hsm',
+  access: 'user',
+  activated: true,
+  write: true,
+  prepare: async (input: ChangePasswordInput, ctx) => {
+    checkPassword(input.password);
+    return hashPassword(input.password, ctx.random(16));
+  },
+  run: ({ tx, cluster, actor, prepared }, input) => {
+    const { key, user, role } = loadTarget(tx, cluster.clusterId, input);
+    const self = user.username === actor!.username;
+    if (!self && actor!.role !== 'admin') {
+      throw new HsmError('PERMISSION_DENIED', `a crypto-user may change only its own password; ask an admin to reset the password of ${user.username}`);
+    }
+    if (!self && isLoggedInElsewhere(tx, cluster.clusterId, user.username)) {
+      throw new HsmError('USER_LOGGED_IN', `${user.username} is logged in, so its password cannot be changed by someone else; it must log out first`);
+    }
+    // users-and-auth.md §6: resetting the password is the only unlock; it clears the counter.
+    tx.put(key, { ...user, passwordHash: prepared, failedLogins: 0 });
+    return { username: user.username, role };
+  },
+});
+
+export interface LoginInput extends ClusterInput {
+  credentials: Credentials;
+  /** The pid of a shell that keeps the login; absent for a one-off credential check. */
+  sessionPid?: number;
+}
+
+export interface LoginResult {
+  username: string;
+  role: LoginRole;
+  session?: Session;
+}
+
+/**
+ * `login`: checks the credentials (counting failures toward lockout) and, for a shell, records
+ * a session so that other processes see the user as logged in (users-and-auth.md §5).
+ */
+export const login = defineOperation({
+  name: 'Login',
+  cluster: 'hsm',
+  access: 'none',
+  write: true,
+  prepare: async (input: LoginInput, ctx) => {
+    const credentials = { ...input.credentials, role: checkLoginRole(input.credentials.role), username: normaliseUsername(input.credentials.username) };
+    return verifyCredentials(ctx, input.clusterId, credentials);
+  },
+  run: ({ tx, ctx, cluster, prepared }, input): LoginResult => {
+    const result = { username: prepared.actor.username, role: prepared.actor.role };
+    if (input.sessionPid === undefined) return result;
+    const sessionId = randomUUID();
+    const record: SessionRecord = {
+      username: result.username,
+      role: prepared.user.role === 'unactivated-admin' ? 'unactivated-admin' : result.role,
+      pid: input.sessionPid,
+      since: ctx.now(),
+    };
+    tx.put(storeKeys.session(cluster.clusterId, sessionId), record);
+    return { ...result, session: { clusterId: cluster.clusterId, sessionId, username: result.username, role: result.role } };
+  },
+});
+
+/** `logout`: ends the caller's shell session. */
+export const logout = defineOperation({
+  name: 'Logout',
+  cluster: 'any',
+  access: 'user',
+  write: true,
+  run: ({ tx, cluster, actor }) => {
+    if (actor?.sessionId) tx.delete(storeKeys.session(cluster.clusterId, actor.sessionId));
+    return 'Logout successful';
+  },
+});

@@ -1,0 +1,26 @@
+/**
+ * Password storage: salted scrypt hashes compared in constant time (PRODUCT.md "Security
+ * model"). The encoded hash names its parameters so they can be raised later without a migration.
+ */
+import { scrypt, timingSafeEqual } from 'node:crypto';
+
+const PARAMS = { N: 1 << 14, r: 8, p: 1, keyBytes: 32 } as const;
+
+function derive(password: string, salt: Buffer, N: number, r: number, p: number, keyBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scrypt(password, salt, keyBytes, { N, r, p, maxmem: 256 * N * r }, (err, key) => (err ? reject(err) : resolve(key))),
+  );
+}
+
+export async function hashPassword(password: string, salt: Buffer): Promise<string> {
+  const key = await derive(password, salt, PARAMS.N, PARAMS.r, PARAMS.p, PARAMS.keyBytes);
+  return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
+  const [scheme, n, r, p, saltB64, keyB64] = encoded.split('$');
+  if (scheme !== 'scrypt' || !keyB64) return false;
+  const expected = Buffer.from(keyB64, 'base64');
+  const actual = await derive(password, Buffer.from(saltB64!, 'base64'), Number(n), Number(r), Number(p), expected.length);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
