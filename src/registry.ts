@@ -1,50 +1,70 @@
 /**
- * The one command registry: command id → class. oclif loads it (explicit discovery, see
- * package.json), the shell dispatches through it, and help and completion read the same
- * classes. Ids use ':' between words; people type spaces.
+ * The one command registry: command id → loader of its class. oclif runs commands through it
+ * (explicit discovery, see package.json), the shell dispatches through it, and help and
+ * completion read the same classes. Ids use ':' between words; people type spaces.
+ *
+ * Commands are loaded only when they run: a single CLI call imports one command module, not
+ * all of them (the startup-time budget of the foundation issue). `oclif manifest` is run with
+ * CLOUDHSM_EAGER_REGISTRY=1 so that it sees the real classes and records their flags; at run
+ * time oclif reads those from the manifest and sees a small stand-in per command.
  */
-import ClusterActivate from './commands/cluster/activate.js';
-import ClusterCreate from './commands/cluster/create.js';
-import ClusterDelete from './commands/cluster/delete.js';
-import ClusterDescribe from './commands/cluster/describe.js';
-import ClusterGetCsr from './commands/cluster/get-csr.js';
-import ClusterHsmInfo from './commands/cluster/hsm-info.js';
-import ClusterInitialize from './commands/cluster/initialize.js';
-import ClusterList from './commands/cluster/list.js';
-import ClusterQuickstart from './commands/cluster/quickstart.js';
-import Help from './commands/help.js';
-import HsmCreate from './commands/hsm/create.js';
-import HsmDelete from './commands/hsm/delete.js';
-import HsmList from './commands/hsm/list.js';
-import Login from './commands/login.js';
-import Logout from './commands/logout.js';
-import Shell from './commands/shell.js';
-import UserChangePassword from './commands/user/change-password.js';
-import UserCreate from './commands/user/create.js';
-import UserDelete from './commands/user/delete.js';
-import UserList from './commands/user/list.js';
+import type { Config } from '@oclif/core/config';
+import type { Command } from '@oclif/core/command';
 
-export const COMMANDS = {
-  'cluster:activate': ClusterActivate,
-  'cluster:create': ClusterCreate,
-  'cluster:delete': ClusterDelete,
-  'cluster:describe': ClusterDescribe,
-  'cluster:get-csr': ClusterGetCsr,
-  'cluster:hsm-info': ClusterHsmInfo,
-  'cluster:initialize': ClusterInitialize,
-  'cluster:list': ClusterList,
-  'cluster:quickstart': ClusterQuickstart,
-  help: Help,
-  'hsm:create': HsmCreate,
-  'hsm:delete': HsmDelete,
-  'hsm:list': HsmList,
-  login: Login,
-  logout: Logout,
-  shell: Shell,
-  'user:change-password': UserChangePassword,
-  'user:create': UserCreate,
-  'user:delete': UserDelete,
-  'user:list': UserList,
-};
+type CommandModule = Promise<{ default: Command.Class }>;
 
-export type CommandId = keyof typeof COMMANDS;
+export const COMMAND_LOADERS = {
+  'cluster:activate': () => import('./commands/cluster/activate.js'),
+  'cluster:create': () => import('./commands/cluster/create.js'),
+  'cluster:delete': () => import('./commands/cluster/delete.js'),
+  'cluster:describe': () => import('./commands/cluster/describe.js'),
+  'cluster:get-csr': () => import('./commands/cluster/get-csr.js'),
+  'cluster:hsm-info': () => import('./commands/cluster/hsm-info.js'),
+  'cluster:initialize': () => import('./commands/cluster/initialize.js'),
+  'cluster:list': () => import('./commands/cluster/list.js'),
+  'cluster:quickstart': () => import('./commands/cluster/quickstart.js'),
+  help: () => import('./commands/help.js'),
+  'hsm:create': () => import('./commands/hsm/create.js'),
+  'hsm:delete': () => import('./commands/hsm/delete.js'),
+  'hsm:list': () => import('./commands/hsm/list.js'),
+  login: () => import('./commands/login.js'),
+  logout: () => import('./commands/logout.js'),
+  shell: () => import('./commands/shell.js'),
+  'user:change-password': () => import('./commands/user/change-password.js'),
+  'user:create': () => import('./commands/user/create.js'),
+  'user:delete': () => import('./commands/user/delete.js'),
+  'user:list': () => import('./commands/user/list.js'),
+} satisfies Record<string, () => CommandModule>;
+
+export type CommandId = keyof typeof COMMAND_LOADERS;
+
+/** What oclif and the shell call: `run(argv, config)`. */
+export interface RunnableCommand {
+  id?: string;
+  run(argv: string[], config: Config): Promise<unknown>;
+}
+
+export const COMMAND_IDS = Object.keys(COMMAND_LOADERS) as CommandId[];
+
+export async function loadCommand(id: CommandId): Promise<Command.Class> {
+  const Real = (await COMMAND_LOADERS[id]()).default;
+  Real.id = id;
+  return Real;
+}
+
+function standIn(id: CommandId): RunnableCommand {
+  return {
+    id,
+    run: async (argv, config) => (await loadCommand(id)).run(argv, config),
+  };
+}
+
+async function loadAll(): Promise<Record<CommandId, RunnableCommand>> {
+  const entries = await Promise.all(COMMAND_IDS.map(async (id) => [id, await loadCommand(id)] as const));
+  return Object.fromEntries(entries) as unknown as Record<CommandId, RunnableCommand>;
+}
+
+export const COMMANDS: Record<CommandId, RunnableCommand> =
+  process.env.CLOUDHSM_EAGER_REGISTRY === '1'
+    ? await loadAll()
+    : (Object.fromEntries(COMMAND_IDS.map((id) => [id, standIn(id)])) as Record<CommandId, RunnableCommand>);

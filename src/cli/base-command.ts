@@ -3,7 +3,8 @@
  * engine and caller set-up from the runtime, and printing of the result or failure through
  * output.ts. Commands implement `execute` only: read flags, call one core operation, return.
  */
-import { Command, Flags } from '@oclif/core';
+import { Command } from '@oclif/core/command';
+import * as Flags from '@oclif/core/flags';
 import fs from 'node:fs';
 import { systemRandom, type EngineContext } from '../core/context.js';
 import { perform, type Caller, type Credentials, type Operation } from '../core/engine.js';
@@ -45,7 +46,7 @@ export abstract class BaseCommand extends Command {
     try {
       parsed = await this.parse(this.constructor as typeof BaseCommand);
     } catch (err) {
-      printUsageError(runtime, (err as Error).message, [runtime.programName, ...this.id!.split(':')].filter(Boolean).join(' '));
+      await printUsageError(runtime, (err as Error).message, [runtime.programName, ...this.id!.split(':')].filter(Boolean).join(' '));
       runtime.exitCode = 2;
       return;
     }
@@ -53,10 +54,10 @@ export abstract class BaseCommand extends Command {
     const json = Boolean(parsed.flags.json) || runtime.alwaysJson;
     try {
       const result = await this.execute({ flags: parsed.flags, args: parsed.args, runtime });
-      printSuccess(runtime, json, result);
+      await printSuccess(runtime, json, result);
       runtime.exitCode = result.exitCode ?? 0;
     } catch (err) {
-      printFailure(runtime, json, err);
+      await printFailure(runtime, json, err);
       runtime.exitCode = 1;
     }
   }

@@ -62,10 +62,10 @@ export async function main(options: MainOptions): Promise<void> {
     }
     if (first === 'interactive') argv = argv.map((a) => (a === 'interactive' ? 'shell' : a));
   }
-  const { run, flush, Errors } = await import('@oclif/core');
+  // Subpath imports: the package index also loads semver for an engine check (~25 ms).
+  const { run } = await import('@oclif/core/run');
   try {
     await run(argv, options.launcher);
-    await flush();
     exitProcess(runtime.exitCode);
   } catch (err) {
     const exit = (err as { oclif?: { exit?: number } }).oclif?.exit;
@@ -80,6 +80,7 @@ export async function main(options: MainOptions): Promise<void> {
       exitProcess(2);
       return;
     }
-    Errors.handle(err as Error);
+    const { handle } = await import('@oclif/core/handle');
+    await handle(err as Error);
   }
 }

@@ -3,7 +3,6 @@
  * (cli-commands.md §1.3: `{"error_code": 0, "data": ...}`, 2-space indentation) or readable text,
  * and the one place that maps errors to exit status (0 ok, 1 operation failed, 2 usage error).
  */
-import chalk, { Chalk } from 'chalk';
 import { HsmError, isHsmError } from '../core/errors.js';
 import { useColor, type Runtime } from './runtime.js';
 
@@ -68,17 +67,29 @@ export function renderText(data: unknown, bold: (s: string) => string = (s) => s
     .join('');
 }
 
-function painter(runtime: Runtime, stream: Runtime['stdout']) {
-  return useColor(runtime, stream) ? new Chalk({ level: chalk.level || 1 }) : new Chalk({ level: 0 });
+interface Paint {
+  bold(s: string): string;
+  red(s: string): string;
+  dim(s: string): string;
 }
 
-export function printSuccess(runtime: Runtime, json: boolean, result: CommandResult): void {
+const plain: Paint = { bold: (s) => s, red: (s) => s, dim: (s) => s };
+
+/** Colour only on a terminal without NO_COLOR; chalk is loaded only then. */
+async function painter(runtime: Runtime, stream: Runtime['stdout']): Promise<Paint> {
+  if (!useColor(runtime, stream)) return plain;
+  const { Chalk } = await import('chalk');
+  const chalk = new Chalk({ level: 1 });
+  return { bold: (s) => chalk.bold(s), red: (s) => chalk.red(s), dim: (s) => chalk.dim(s) };
+}
+
+export async function printSuccess(runtime: Runtime, json: boolean, result: CommandResult): Promise<void> {
   if (result.silent) return;
   if (json) {
     runtime.stdout.write(envelope(0, result.data));
     return;
   }
-  const paint = painter(runtime, runtime.stdout);
+  const paint = await painter(runtime, runtime.stdout);
   runtime.stdout.write(result.text ?? renderText(result.data, (s) => paint.bold(s)));
 }
 
@@ -89,7 +100,7 @@ export function toHsmError(err: unknown): HsmError {
   return new HsmError('INTERNAL', `internal error: ${message}. This is a bug in cloudhsm-local; set CLOUDHSM_DEBUG=1 to see where it happened`, { cause: err });
 }
 
-export function printFailure(runtime: Runtime, json: boolean, err: unknown): void {
+export async function printFailure(runtime: Runtime, json: boolean, err: unknown): Promise<void> {
   const error = toHsmError(err);
   if (runtime.env.CLOUDHSM_DEBUG && error.code === 'INTERNAL') {
     const cause = (error as { cause?: unknown }).cause;
@@ -99,12 +110,12 @@ export function printFailure(runtime: Runtime, json: boolean, err: unknown): voi
     runtime.stdout.write(envelope(1, error.displayMessage, runtime.alwaysJson ? undefined : error.code));
     return;
   }
-  const paint = painter(runtime, runtime.stderr);
+  const paint = await painter(runtime, runtime.stderr);
   runtime.stderr.write(`${paint.red('Error:')} ${error.displayMessage} ${paint.dim(`[${error.code}]`)}\n`);
 }
 
-export function printUsageError(runtime: Runtime, message: string, commandLine: string): void {
-  const paint = painter(runtime, runtime.stderr);
+export async function printUsageError(runtime: Runtime, message: string, commandLine: string): Promise<void> {
+  const paint = await painter(runtime, runtime.stderr);
   const first = message.split('\n')[0];
   runtime.stderr.write(`${paint.red('Error:')} ${first}\n${paint.dim(`See \`${commandLine} --help\` for usage.`)}\n`);
 }

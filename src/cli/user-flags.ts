@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { LOGIN_ROLES } from '../core/users/rules.js';
 
 export const userFlags = {

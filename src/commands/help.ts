@@ -1,4 +1,5 @@
-import { Args, Help } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import { Help } from '@oclif/core/help';
 
 /** oclif's help renderer, exposing the text of one command's help instead of printing it. */
 class HelpText extends Help {
@@ -17,12 +18,12 @@ export default class HelpCommand extends BaseCommand {
 
   protected async execute({ runtime }: ExecuteInput) {
     const words = this.argv.filter((w) => !w.startsWith('-'));
-    const { COMMANDS } = await import('../registry.js');
+    const { COMMAND_IDS } = await import('../registry.js');
     const help = new HelpText(this.config, { stripAnsi: true });
     if (words.length === 0) {
-      const ids = Object.keys(COMMANDS).sort();
+      const ids = [...COMMAND_IDS].sort();
       const width = Math.max(...ids.map((id) => id.length));
-      const lines = ids.map((id) => `  ${id.replace(/:/g, ' ').padEnd(width)}  ${COMMANDS[id as keyof typeof COMMANDS].summary ?? ''}`);
+      const lines = ids.map((id) => `  ${id.replace(/:/g, ' ').padEnd(width)}  ${this.config.findCommand(id)?.summary ?? ''}`);
       const where = runtime.shell ? '' : `${this.config.bin} `;
       return {
         data: { commands: ids.map((id) => id.replace(/:/g, ' ')) },

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { BaseCommand, passwordFlags, type ExecuteInput } from '../cli/base-command.js';
 import { HsmError } from '../core/errors.js';
 import { changePassword, login } from '../core/users/operations.js';

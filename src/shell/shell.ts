@@ -6,7 +6,7 @@
  * race a running command. Its streams are passed in, so tests drive it with plain streams.
  */
 import readline from 'node:readline';
-import type { Config } from '@oclif/core';
+import type { Config } from '@oclif/core/config';
 import type { Prompter } from '../cli/prompter.js';
 import { withRuntime, type OutputStream, type Runtime } from '../cli/runtime.js';
 import { printUsageError } from '../cli/output.js';
@@ -144,20 +144,20 @@ export async function runShell(options: ShellOptions): Promise<number> {
       words = tokenize(trimmed);
     } catch (err) {
       if (!(err instanceof TokenizeError)) throw err;
-      printUsageError(runtime, err.message, 'help');
+      await printUsageError(runtime, err.message, 'help');
       failures++;
       continue;
     }
     if (words[0] === 'quit' || words[0] === 'exit') break;
     if (words[0] === 'shell' || words[0] === 'interactive') {
-      printUsageError(runtime, 'already in the shell', 'help');
+      await printUsageError(runtime, 'already in the shell', 'help');
       failures++;
       continue;
     }
     let n = words.length;
     while (n > 0 && !Object.hasOwn(COMMANDS, words.slice(0, n).join(':'))) n--;
     if (n === 0) {
-      printUsageError(runtime, `unknown command "${words.slice(0, 2).join(' ')}"; type \`help\` to list the commands`, 'help');
+      await printUsageError(runtime, `unknown command "${words.slice(0, 2).join(' ')}"; type \`help\` to list the commands`, 'help');
       failures++;
       continue;
     }
@@ -167,7 +167,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
       argv = id.split(':');
       await withRuntime(runtime, () => COMMANDS.help.run(argv, options.config));
     } else {
-      const Command = COMMANDS[id as keyof typeof COMMANDS] as unknown as { run(argv: string[], config: Config): Promise<unknown> };
+      const Command = COMMANDS[id as keyof typeof COMMANDS];
       try {
         await withRuntime(runtime, () => Command.run(argv, options.config));
       } catch (err) {

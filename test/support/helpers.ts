@@ -65,7 +65,7 @@ export async function runCommand(id: CommandId, argv: string[], opts: { env?: Re
     exitCode: 0,
     programName: 'cloudhsm-local',
   };
-  const Command = COMMANDS[id] as unknown as { run(argv: string[], config: Config): Promise<unknown> };
+  const Command = COMMANDS[id];
   const cfg = await oclifConfig();
   await withRuntime(runtime, () => Command.run(argv, cfg));
   let json: unknown;

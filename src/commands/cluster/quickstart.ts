@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { BaseCommand, passwordFlags, type ExecuteInput } from '../../cli/base-command.js';
 import { quickstart } from '../../core/cluster/quickstart.js';
 import { CLUSTER_MODES, HSM_TYPES } from '../../core/cluster/model.js';

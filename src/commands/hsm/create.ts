@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
 import { createHsm } from '../../core/cluster/operations.js';
 
