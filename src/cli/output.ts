@@ -116,6 +116,10 @@ export async function printFailure(runtime: Runtime, json: boolean, err: unknown
 
 export async function printUsageError(runtime: Runtime, message: string, commandLine: string): Promise<void> {
   const paint = await painter(runtime, runtime.stderr);
-  const first = message.split('\n')[0];
-  runtime.stderr.write(`${paint.red('Error:')} ${first}\n${paint.dim(`See \`${commandLine} --help\` for usage.`)}\n`);
+  // oclif's parser messages carry a header line and their own "see --help" hint: keep the facts.
+  const facts = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^The following errors? occurred:?$/i.test(l) && !/^See more help with/i.test(l));
+  runtime.stderr.write(`${paint.red('Error:')} ${facts.join('; ')}\n${paint.dim(`See \`${commandLine} --help\` for usage.`)}\n`);
 }

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { BIN, CLI_BIN, ROOT, cleanEnv, runBin, tempDir } from '../support/helpers.js';
+
+/** The script between the scripted-quickstart markers of the README. */
+function readmeScript(): string {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const m = /<!-- scripted-quickstart:start -->\s*```sh\n([\s\S]*?)```\s*<!-- scripted-quickstart:end -->/.exec(readme);
+  assert.ok(m, 'README has no scripted quick start block');
+  return m[1]!;
+}
+
+/** A folder with `cloudhsm-local` and `cloudhsm-cli` shims on the PATH, as `npm link` gives. */
+function shimPath(): string {
+  const dir = tempDir('chsm-bin-');
+  for (const [name, bin] of [['cloudhsm-local', BIN], ['cloudhsm-cli', CLI_BIN]] as const) {
+    fs.writeFileSync(path.join(dir, name), `#!/bin/sh\nexec "${process.execPath}" "${bin}" "$@"\n`, { mode: 0o755 });
+  }
+  return `${dir}:${process.env.PATH}`;
+}
+
+describe('e2e: the README scripted quick start', function () {
+  this.timeout(120_000);
+  let work: string;
+  let result: ReturnType<typeof spawnSync>;
+
+  before(() => {
+    work = tempDir('chsm-readme-');
+    result = spawnSync('bash', ['-c', readmeScript()], { cwd: work, env: { ...cleanEnv(), PATH: shimPath() }, encoding: 'utf8', input: '' });
+  });
+
+  it('runs with no prompt and exits 0', () => {
+    assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+  });
+
+  it('leaves an ACTIVE cluster with two HSMs in two availability zones', () => {
+    const r = runBin(['cluster', 'describe', '--json'], { env: { CLOUDHSM_STATE_DIR: path.join(work, 'hsm-state') } });
+    assert.equal(r.json.data.State, 'ACTIVE');
+    const zones = r.json.data.Hsms.map((h: { AvailabilityZone: string }) => h.AvailabilityZone);
+    assert.deepEqual(zones, ['us-east-1a', 'us-east-1b']);
+    assert.match(r.json.data.Certificates.ClusterCertificate, /BEGIN CERTIFICATE/);
+  });
+
+  it('lists the crypto user in the JSON the CloudHSM CLI prints', () => {
+    const users = JSON.parse(fs.readFileSync(path.join(work, 'users.json'), 'utf8'));
+    assert.equal(users.error_code, 0);
+    assert.deepEqual(
+      users.data.users.map((u: { username: string; role: string }) => [u.username, u.role]),
+      [['admin', 'admin'], ['alice', 'crypto-user'], ['app_user', 'internal(APPLIANCE_USER)']],
+    );
+  });
+
+  it('keeps every username, password and hash out of the state folder in clear, and passwords out of the output', () => {
+    const dir = path.join(work, 'hsm-state');
+    for (const file of fs.readdirSync(dir)) {
+      const bytes = fs.readFileSync(path.join(dir, file)).toString('latin1');
+      for (const secret of ['alice', 'admin', 'app_user', 'Admin-Pass-123', 'Alice-Pass-456', 'scrypt$']) {
+        assert.ok(!bytes.includes(secret), `${file} holds "${secret}" in clear`);
+      }
+    }
+    assert.ok(!String(result.stdout).includes('Pass-'), 'a password reached stdout');
+    assert.ok(!String(result.stderr).includes('Pass-'), 'a password reached stderr');
+  });
+
+  it('cloudhsm-cli prints the JSON envelope always and refuses commands outside the CloudHSM CLI grammar', () => {
+    const env = { CLOUDHSM_STATE_DIR: path.join(work, 'hsm-state') };
+    const list = runBin(['user', 'list'], { env, bin: CLI_BIN });
+    assert.equal(list.status, 0);
+    assert.equal(list.json.error_code, 0);
+    const login = runBin(['login'], { env: { ...env, CLOUDHSM_ROLE: 'crypto-user', CLOUDHSM_PIN: 'alice:wrong-password' }, bin: CLI_BIN });
+    assert.equal(login.status, 1);
+    assert.equal(login.json.error_code, 1);
+    assert.equal(login.json.code, undefined);
+    const other = runBin(['hsm', 'list'], { env, bin: CLI_BIN });
+    assert.equal(other.status, 2);
+  });
+
+  it('an unknown command exits 2 with a hint', () => {
+    const r = runBin(['frobnicate'], { env: { CLOUDHSM_STATE_DIR: path.join(work, 'hsm-state') } });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /unknown command "frobnicate".*help/);
+  });
+});
