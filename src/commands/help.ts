@@ -35,7 +35,8 @@ export default class HelpCommand extends BaseCommand {
     if (!command) {
       throw new HsmError('INVALID_ARGUMENT', `no command "${words.join(' ')}"; \`help\` lists the commands`);
     }
-    const text = help.commandText(command);
+    // oclif's help rewrites the id it is given for display: hand it a copy, not the config's entry.
+    const text = help.commandText({ ...command });
     return { data: text, text: `${text}\n` };
   }
 }

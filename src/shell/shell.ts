@@ -105,7 +105,8 @@ export async function runShell(options: ShellOptions): Promise<number> {
     stdout: output,
     stderr: options.errorOutput,
     env: options.env,
-    interactive: terminal,
+    // The shell owns its input: a prompt reads the next line, typed or piped.
+    interactive: true,
     readStdin: async () => '',
     prompter,
     shell: {},

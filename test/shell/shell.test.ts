@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { perform } from '../../src/core/engine.js';
+import { HsmError } from '../../src/core/errors.js';
+import { quickstart } from '../../src/core/cluster/quickstart.js';
+import { deleteUser } from '../../src/core/users/operations.js';
+import { runShell } from '../../src/shell/shell.js';
+import { redactSecrets, tokenize } from '../../src/shell/tokenize.js';
+import { oclifConfig, runBin, tempDir, testContext } from '../support/helpers.js';
+
+/** Starts the shell on plain streams; `send` writes a line, `until` waits for text in the output. */
+async function startShell(env: Record<string, string>) {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let text = '';
+  output.on('data', (d) => (text += d));
+  const errors: string[] = [];
+  const done = runShell({
+    input,
+    output: output as PassThrough & { isTTY?: boolean },
+    errorOutput: { write: (s: string) => errors.push(s) },
+    terminal: false,
+    env,
+    config: await oclifConfig(),
+  });
+  /** Waits until `pattern` has appeared `times` times in the output. */
+  const until = async (pattern: RegExp, times = 1, timeoutMs = 20_000) => {
+    const start = Date.now();
+    const global = new RegExp(pattern.source, 'g');
+    while ((text.match(global)?.length ?? 0) < times) {
+      if (Date.now() - start > timeoutMs) assert.fail(`timed out waiting for ${pattern}; output so far:\n${text}\nerrors:\n${errors.join('')}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  return { send: (line: string) => input.write(`${line}\n`), end: () => input.end(), until, done, output: () => text, errors };
+}
+
+describe('shell', function () {
+  this.timeout(60_000);
+
+  it('tokenizes quotes and escapes, and redacts password values for history', () => {
+    assert.deepEqual(tokenize(`key list --filter attr.label="my key" 'a b' c\\ d`), ['key', 'list', '--filter', 'attr.label=my key', 'a b', 'c d']);
+    assert.throws(() => tokenize('login --username "admin'), /unclosed double quote/);
+    assert.equal(redactSecrets('user create --username bob --password "s3cret pw" --role admin'), 'user create --username bob --password **** --role admin');
+    assert.equal(redactSecrets('login --password=abc123x'), 'login --password=****');
+  });
+
+  it('activates, keeps the login between lines, refuses a second login, and never echoes passwords', async () => {
+    const ctx = await testContext();
+    await quickstart(ctx, {});
+    const shell = await startShell({ CLOUDHSM_STATE_DIR: ctx.dir });
+    shell.send('cluster activate');
+    shell.send('Admin123!');
+    shell.send('Admin123!');
+    await shell.until(/Cluster activation successful/);
+    shell.send('login --username admin --role admin');
+    shell.send('Admin123!');
+    await shell.until(/role: +admin/);
+    shell.send('user create --username bob --role crypto-user');
+    shell.send('Bob12345!');
+    shell.send('Bob12345!');
+    await shell.until(/username: +bob/);
+    shell.send('user list --json');
+    await shell.until(/"username": "bob"/);
+    shell.send('login --username bob --role crypto-user');
+    await new Promise((r) => setTimeout(r, 200));
+    shell.send('logout');
+    await shell.until(/Logout successful/);
+    shell.send('quit');
+    const code = await shell.done;
+    assert.equal(code, 1, 'a line failed, so a non-terminal shell exits 1');
+    assert.ok(shell.errors.join('').includes('[ALREADY_LOGGED_IN]'), shell.errors.join(''));
+    assert.ok(!shell.output().includes('Admin123!') && !shell.output().includes('Bob12345!'), shell.output());
+    assert.match(shell.output(), /Enter password: /);
+  });
+
+  it('holds a session that other callers see: a logged-in user cannot be deleted until the shell quits', async () => {
+    const ctx = await testContext();
+    await quickstart(ctx, { password: 'Admin123!' });
+    const admin = { credentials: { username: 'admin', password: 'Admin123!', role: 'admin' as const } };
+    const shell = await startShell({ CLOUDHSM_STATE_DIR: ctx.dir, CLOUDHSM_ROLE: 'admin', CLOUDHSM_PIN: 'admin:Admin123!' });
+    shell.send('user create --username carol --role crypto-user --password Carol123!');
+    await shell.until(/username: +carol/);
+    shell.send('login --username carol --role crypto-user --password Carol123!');
+    await shell.until(/role: +crypto-user/, 2);
+    await assert.rejects(perform(ctx, deleteUser, { username: 'carol', role: 'crypto-user' }, admin), (e: HsmError) => e.code === 'USER_LOGGED_IN');
+    shell.send('quit');
+    assert.equal(await shell.done, 0);
+    await perform(ctx, deleteUser, { username: 'carol', role: 'crypto-user' }, admin);
+  });
+
+  it('reports unknown commands and keeps going; help and --help print usage', async () => {
+    const ctx = await testContext();
+    await quickstart(ctx, { password: 'Admin123!' });
+    const shell = await startShell({ CLOUDHSM_STATE_DIR: ctx.dir });
+    shell.send('frobnicate now');
+    shell.send('help');
+    await shell.until(/Commands:/);
+    shell.send('user create --help');
+    await shell.until(/--username/);
+    shell.send('user list');
+    await shell.until(/app_user/);
+    shell.end();
+    assert.equal(await shell.done, 1);
+    assert.match(shell.errors.join(''), /unknown command "frobnicate now"/);
+  });
+
+  it('the built binary runs a piped script through `shell` and exits non-zero when a line fails', () => {
+    const dir = path.join(tempDir(), 'state');
+    const env = { CLOUDHSM_STATE_DIR: dir };
+    const first = runBin(['shell'], { env, input: 'cluster describe --json\nquit\n' });
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /creating one/);
+    assert.match(first.stdout, /"State": "INITIALIZED"/);
+    const script = ['# a comment', '', 'cluster activate', 'Admin123!', 'Admin123!', 'login --username admin --role admin', 'Admin123!', 'user list', 'quit'].join('\n');
+    const second = runBin(['shell'], { env, input: `${script}\n` });
+    assert.equal(second.status, 0, second.stdout + second.stderr);
+    assert.match(second.stdout, /Cluster activation successful/);
+    assert.match(second.stdout, /admin +admin +false/);
+    const failing = runBin(['shell'], { env, input: 'user delete --username nobody --role crypto-user\n' });
+    assert.equal(failing.status, 1);
+  });
+});
