@@ -84,7 +84,18 @@ export abstract class BaseCommand extends Command {
       });
       this.runtime.stores.set(dir, store);
     }
-    return { store, now: () => Date.now(), random: systemRandom };
+    this.runtime.prepared ??= new Map();
+    return { store, now: () => Date.now(), random: systemRandom, crypto: await this.cryptoProvider(), prepared: this.runtime.prepared };
+  }
+
+  /** CLOUDHSM_CRYPTO_PROVIDER: node (default, node:crypto) or noble (@noble/*). */
+  private async cryptoProvider() {
+    const name = this.runtime.env.CLOUDHSM_CRYPTO_PROVIDER ?? 'node';
+    if (name !== 'node' && name !== 'noble') {
+      throw new HsmError('INVALID_ARGUMENT', `CLOUDHSM_CRYPTO_PROVIDER must be node or noble, not "${name}"`);
+    }
+    const { getProvider } = await import('../core/mechanisms/index.js');
+    return getProvider(name);
   }
 
   /** Single-command credentials from CLOUDHSM_ROLE / CLOUDHSM_PIN (cli-commands.md §1.2). */
@@ -104,9 +115,11 @@ export abstract class BaseCommand extends Command {
 
   /** The shell's login if there is one, else the environment's credentials. */
   protected caller(): Caller {
-    if (this.runtime.shell?.session) return { session: this.runtime.shell.session };
+    const shell = this.runtime.shell;
+    if (shell?.session) return { session: shell.session, sessionKeys: (shell.sessionKeys ??= new Map()) };
     const credentials = this.envCredentials();
-    return credentials ? { credentials } : {};
+    // A single command is its own session: its session keys end with it.
+    return credentials ? { credentials, sessionKeys: new Map() } : {};
   }
 
   /** Runs one core operation for this command's caller on its cluster. */

@@ -5,6 +5,8 @@
  * process.stdout or process.env directly.
  */
 import type { Session } from '../core/engine.js';
+import type { KeyRecord } from '../core/keys/model.js';
+import type { PreparedKey } from '../core/mechanisms/provider.js';
 import type { Store } from '../core/store/index.js';
 import type { Prompter } from './prompter.js';
 
@@ -15,6 +17,8 @@ export interface OutputStream {
 
 export interface ShellState {
   session?: Session;
+  /** Session keys of the current login: in memory only, dropped at logout (keys.md §1). */
+  sessionKeys?: Map<number, KeyRecord>;
 }
 
 export interface Runtime {
@@ -32,6 +36,8 @@ export interface Runtime {
   alwaysJson: boolean;
   /** Stores opened by this runtime, by folder (the shell keeps them open between lines). */
   stores: Map<string, Store>;
+  /** Keys parsed once and kept ready (the shell keeps them between lines). */
+  prepared?: Map<string, PreparedKey>;
   /** Exit status of the last command: 0 ok, 1 operation failed, 2 usage error. */
   exitCode: number;
   /** The program name shown in hints ("cloudhsm-local", or "" inside the shell). */

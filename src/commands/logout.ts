@@ -17,6 +17,7 @@ export default class Logout extends BaseCommand {
     const { perform } = await import('../core/engine.js');
     const data = await perform(await this.engine(), logout, { clusterId: session.clusterId }, { session });
     runtime.shell!.session = undefined;
+    runtime.shell!.sessionKeys?.clear();
     return { data };
   }
 }

@@ -3,6 +3,7 @@
  * Tests pass a seeded clock and random source; the CLI passes the real ones.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import type { CryptoProvider, PreparedKey } from './mechanisms/provider.js';
 import type { Store } from './store/index.js';
 
 export interface EngineContext {
@@ -11,6 +12,10 @@ export interface EngineContext {
   now: () => number;
   /** `n` random bytes. */
   random: (n: number) => Buffer;
+  /** The primitive implementation (default: node:crypto, see mechanisms/). */
+  crypto?: CryptoProvider;
+  /** Keys parsed once and kept ready, by cluster and key reference (see keys/prepared.ts). */
+  prepared?: Map<string, PreparedKey>;
 }
 
 export const systemRandom = (n: number): Buffer => randomBytes(n);

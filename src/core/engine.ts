@@ -11,6 +11,7 @@
 import type { EngineContext } from './context.js';
 import { HsmError } from './errors.js';
 import { activeHsms, resolveCluster, storeKeys, type ClusterRecord } from './cluster/model.js';
+import type { KeyRecord } from './keys/model.js';
 import type { ReadView, Transaction } from './store/index.js';
 import { isProcessAlive } from './store/lock.js';
 import { verifyPassword } from './users/password.js';
@@ -45,6 +46,11 @@ export interface Session {
 export interface Caller {
   session?: Session;
   credentials?: Credentials;
+  /**
+   * Session keys (token=false) of this caller's connection: kept only in its memory, never
+   * written, gone when the shell logs out or the single command ends (keys.md §1).
+   */
+  sessionKeys?: Map<number, KeyRecord>;
 }
 
 export interface Actor {
@@ -59,6 +65,8 @@ export interface OperationEnv<P> {
   cluster: ClusterRecord;
   actor?: Actor;
   prepared: P;
+  /** The caller's session keys (empty when it has none). */
+  sessionKeys: Map<number, KeyRecord>;
 }
 
 export interface ClusterInput {
@@ -214,7 +222,7 @@ export async function perform<I extends ClusterInput, O, P>(ctx: EngineContext, 
     if (op.cluster === 'hsm') requireHsm(cluster);
     if (op.activated) requireActivated(cluster);
     if (actor) revalidate(tx, cluster, actor);
-    return op.run({ tx, ctx, cluster, actor, prepared }, input);
+    return op.run({ tx, ctx, cluster, actor, prepared, sessionKeys: caller.sessionKeys ?? new Map() }, input);
   };
   return op.write ? ctx.store.transact(body) : ctx.store.read((view) => body(readOnly(view)));
 }

@@ -437,7 +437,12 @@ export class Store {
       get,
       has: (key) => get(key) !== undefined,
       list,
-      count: (prefix) => list(prefix).length,
+      count: (prefix) => {
+        let n = 0;
+        for (const k of objects.keys()) if (k.startsWith(prefix) && !(overlay?.get(k) === null)) n++;
+        if (overlay) for (const [k, v] of overlay) if (v !== null && k.startsWith(prefix) && !objects.has(k)) n++;
+        return n;
+      },
     };
   }
 

@@ -8,6 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { HsmError } from '../errors.js';
 import { defineOperation, isLoggedInElsewhere, verifyCredentials, type ClusterInput, type Credentials, type Session, type SessionRecord } from '../engine.js';
 import { storeKeys } from '../cluster/model.js';
+import { keyStoreKeys } from '../keys/filters.js';
+import type { KeyRecord } from '../keys/model.js';
 import { hashPassword } from './password.js';
 import {
   APPLIANCE_USER,
@@ -108,6 +110,11 @@ export const deleteUser = defineOperation({
     const { key, user, role } = loadTarget(tx, cluster.clusterId, input);
     if (user.username === actor!.username || isLoggedInElsewhere(tx, cluster.clusterId, user.username)) {
       throw new HsmError('USER_LOGGED_IN', `${user.username} is logged in, so it cannot be deleted; it must log out first`);
+    }
+    // users-and-auth.md §3: a crypto user that owns keys cannot be deleted.
+    const owned = tx.list<KeyRecord>(keyStoreKeys.prefix(cluster.clusterId)).filter(([, k]) => k.owner === user.username).length;
+    if (owned > 0) {
+      throw new HsmError('USER_OWNS_KEYS', `${user.username} owns ${owned} key(s); delete them first (log in as ${user.username} and run \`key delete\`)`);
     }
     if (role === 'admin') {
       const admins = tx.list<UserRecord>(storeKeys.userPrefix(cluster.clusterId)).filter(([, u]) => u.role === 'admin');

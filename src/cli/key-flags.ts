@@ -1,0 +1,11 @@
+import * as Flags from '@oclif/core/flags';
+
+/** A key selector: a space-separated list of terms that continues to the next flag. */
+export function filterFlag(description: string, required = true) {
+  return Flags.string({
+    description: `${description} Terms: key-reference=0x… or attr.NAME=VALUE (ANDed).`,
+    multiple: true,
+    required,
+    helpValue: '<FILTER>...',
+  });
+}

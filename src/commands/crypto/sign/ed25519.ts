@@ -1,0 +1,3 @@
+import { signCommand } from '../../../cli/key-commands.js';
+
+export default class extends signCommand('ed25519') {}

@@ -1,0 +1,3 @@
+import { verifyCommand } from '../../../cli/key-commands.js';
+
+export default class extends verifyCommand('ed25519ph') {}

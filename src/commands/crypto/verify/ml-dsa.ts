@@ -1,0 +1,3 @@
+import { verifyCommand } from '../../../cli/key-commands.js';
+
+export default class extends verifyCommand('ml-dsa') {}

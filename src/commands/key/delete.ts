@@ -1,0 +1,13 @@
+import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
+import { filterFlag } from '../../cli/key-flags.js';
+import { deleteKey } from '../../core/keys/operations.js';
+
+export default class KeyDelete extends BaseCommand {
+  static override summary = 'Delete one key you own.';
+  static override examples = ['<%= config.bin %> key delete --filter key-reference=0x00000000000003d5', '<%= config.bin %> key delete --filter attr.label=old-key'];
+  static override flags = { filter: filterFlag('The key to delete (exactly one match).') };
+
+  protected async execute({ flags }: ExecuteInput) {
+    return { data: await this.perform(deleteKey, { filter: flags.filter }) };
+  }
+}

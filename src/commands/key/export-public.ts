@@ -1,0 +1,22 @@
+import * as Flags from '@oclif/core/flags';
+import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
+import { filterFlag } from '../../cli/key-flags.js';
+import { exportPublic } from '../../core/keys/files.js';
+
+export default class KeyExportPublic extends BaseCommand {
+  static override summary = 'Print the public key of a key pair as SPKI PEM (extension).';
+  static override examples = ['<%= config.bin %> key export-public --filter attr.label=signing-pub > pub.pem', '<%= config.bin %> key export-public --filter attr.label=signing-priv --out pub.pem'];
+  static override flags = {
+    filter: filterFlag('A public or private key (exactly one match).'),
+    out: Flags.string({ description: 'Write the PEM to this file.', helpValue: '<FILE>' }),
+  };
+
+  protected async execute({ flags }: ExecuteInput) {
+    const data = await this.perform(exportPublic, { filter: flags.filter });
+    if (flags.out) {
+      this.writeFile('out', flags.out, data.pem);
+      return { data: { 'key-reference': data['key-reference'], path: flags.out }, text: `Wrote the public key to ${flags.out}\n` };
+    }
+    return { data, text: data.pem };
+  }
+}

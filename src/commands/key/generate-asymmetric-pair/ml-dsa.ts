@@ -1,0 +1,3 @@
+import { keyPairCommand } from '../../../cli/key-commands.js';
+
+export default class extends keyPairCommand('ml-dsa') {}

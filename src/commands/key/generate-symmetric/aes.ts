@@ -1,0 +1,3 @@
+import { symmetricCommand } from '../../../cli/key-commands.js';
+
+export default class extends symmetricCommand('aes') {}

@@ -1,0 +1,86 @@
+/**
+ * Key selection (cli-commands.md §4): a filter is `key-reference=<hex|decimal>` or one or more
+ * `attr.<name>=<value>` terms, ANDed, matched against the attributes as the CLI prints them.
+ * What a user can see (keys.md §1): a crypto user its own keys, keys shared with it and every
+ * public key; an admin every key, without material-bearing detail.
+ */
+import { HsmError } from '../errors.js';
+import type { ReadView } from '../store/index.js';
+import { parseReference, presentAttributes, type KeyRecord } from './model.js';
+
+export interface KeyFilter {
+  ref?: number;
+  attributes: Array<[string, string]>;
+}
+
+export const keyStoreKeys = {
+  prefix: (clusterId: string) => `key/${clusterId}/`,
+  key: (clusterId: string, ref: number) => `key/${clusterId}/${ref.toString(16).padStart(16, '0')}`,
+  counter: (clusterId: string) => `counter/${clusterId}/key-reference`,
+} as const;
+
+/** Parses filter terms; `flag` names the option in errors (--filter, --key-filter …). */
+export function parseFilter(terms: readonly string[] | undefined, flag = '--filter'): KeyFilter {
+  const filter: KeyFilter = { attributes: [] };
+  for (const term of terms ?? []) {
+    const eq = term.indexOf('=');
+    if (eq <= 0) {
+      throw new HsmError('INVALID_ARGUMENT', `${flag} term "${term}" is not NAME=VALUE; use key-reference=0x… or attr.label=NAME`);
+    }
+    const name = term.slice(0, eq);
+    const value = term.slice(eq + 1).replace(/^"(.*)"$/, '$1');
+    if (name === 'key-reference') {
+      filter.ref = parseReference(value);
+    } else if (name.startsWith('attr.') && name.length > 5) {
+      filter.attributes.push([name.slice(5), value]);
+    } else {
+      throw new HsmError('INVALID_ARGUMENT', `${flag} term "${name}" is unknown; use key-reference=0x… or attr.<attribute>=<value> (for example attr.label=mykey)`);
+    }
+  }
+  return filter;
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : String(value);
+}
+
+export function matches(key: KeyRecord, filter: KeyFilter): boolean {
+  if (filter.ref !== undefined && key.ref !== filter.ref) return false;
+  if (filter.attributes.length === 0) return true;
+  const shown = presentAttributes(key);
+  return filter.attributes.every(([name, value]) => {
+    if (!(name in shown)) return false;
+    const actual = text(shown[name]);
+    // Hex values compare without regard to case.
+    return /^0x/i.test(value) ? actual.toLowerCase() === value.toLowerCase() : actual === value;
+  });
+}
+
+export interface Viewer {
+  username: string;
+  role: 'admin' | 'crypto-user';
+}
+
+export function canSee(key: KeyRecord, viewer: Viewer): boolean {
+  return viewer.role === 'admin' || key.class === 'public-key' || key.owner === viewer.username || key.sharedUsers.includes(viewer.username);
+}
+
+/** Every key of the cluster the viewer can see that matches the filter, in reference order. */
+export function findKeys(view: ReadView, clusterId: string, viewer: Viewer, filter: KeyFilter, extra: readonly KeyRecord[] = []): KeyRecord[] {
+  if (filter.ref !== undefined) {
+    const one = view.get<KeyRecord>(keyStoreKeys.key(clusterId, filter.ref)) ?? extra.find((k) => k.ref === filter.ref);
+    return one && canSee(one, viewer) && matches(one, filter) ? [one] : [];
+  }
+  const found = view.list<KeyRecord>(keyStoreKeys.prefix(clusterId)).map(([, k]) => k);
+  return [...found, ...extra].filter((k) => canSee(k, viewer) && matches(k, filter)).sort((a, b) => a.ref - b.ref);
+}
+
+/** cli-commands.md §4: single-key commands need exactly one match. */
+export function selectOne(keys: KeyRecord[]): KeyRecord {
+  if (keys.length !== 1) {
+    throw new HsmError('KEY_SELECTION_NOT_UNIQUE', `Key selection criteria matched ${keys.length} keys. Refine selection criteria to select a single key.`, {
+      details: { matched: keys.length },
+    });
+  }
+  return keys[0]!;
+}

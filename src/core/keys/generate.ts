@@ -1,0 +1,343 @@
+/**
+ * Key generation (cli-commands.md §3.16-3.17, keys.md §1-4, §6): AES and generic secrets, and RSA,
+ * EC (including Ed25519) and ML-DSA key pairs, with the CLI's defaults, `--attributes` overrides,
+ * sharing at creation, key quorum values, the key check value, the per-HSM-type key capacity and
+ * the curves and algorithms each cluster mode allows.
+ */
+import { createPublicKey } from 'node:crypto';
+import { HsmError } from '../errors.js';
+import { defineOperation, type Actor, type ClusterInput, type OperationEnv } from '../engine.js';
+import { storeKeys, type ClusterRecord } from '../cluster/model.js';
+import type { Transaction } from '../store/index.js';
+import type { UserRecord } from '../users/rules.js';
+import { normaliseUsername } from '../users/rules.js';
+import { cryptoOf } from './prepared.js';
+import { keyStoreKeys } from './filters.js';
+import type { AsymmetricKeySpec, CryptoProvider, KeyPairMaterial, MlDsaVariant } from '../mechanisms/provider.js';
+import {
+  CURVES,
+  KEY_CAPACITY,
+  MLDSA_ALGORITHMS,
+  LABEL_MAX,
+  QUORUM_MAX,
+  SETTABLE_AT_CREATION,
+  defaultAttributes,
+  presentKey,
+  type BooleanAttribute,
+  type BooleanAttributes,
+  type KeyClass,
+  type KeyRecord,
+  type KeyType,
+} from './model.js';
+
+const hex = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString('hex')}`;
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+export function checkLabel(label: string, flag = '--label'): string {
+  if (typeof label !== 'string' || label.length === 0) throw new HsmError('INVALID_ARGUMENT', `${flag} is required`);
+  if ([...label].length > LABEL_MAX) throw new HsmError('INVALID_ARGUMENT', `${flag} is ${[...label].length} characters long; the limit is ${LABEL_MAX}`);
+  return label;
+}
+
+/** Parses `--attributes NAME=VALUE …` against the creation rules; returns the overrides. */
+export function parseAttributeOverrides(terms: readonly string[] | undefined, flag: string, keyClass: KeyClass): Partial<BooleanAttributes> & { id?: string } {
+  const out: Partial<BooleanAttributes> & { id?: string } = {};
+  for (const term of terms ?? []) {
+    const eq = term.indexOf('=');
+    const name = eq > 0 ? term.slice(0, eq) : term;
+    const value = eq > 0 ? term.slice(eq + 1) : '';
+    if (name === 'id') {
+      const h = value.replace(/^0x/i, '');
+      if (!/^([0-9a-f]{2})*$/i.test(h)) throw new HsmError('INVALID_ARGUMENT', `${flag} id takes hex bytes such as 0x0102, not "${value}"`);
+      out.id = h.toLowerCase();
+      continue;
+    }
+    if (!(SETTABLE_AT_CREATION as readonly string[]).includes(name)) {
+      throw new HsmError('INVALID_ARGUMENT', `${flag} "${name}" cannot be set at creation; settable attributes: ${SETTABLE_AT_CREATION.join(', ')}, id`);
+    }
+    if (value !== 'true' && value !== 'false') throw new HsmError('INVALID_ARGUMENT', `${flag} ${name} takes true or false, not "${value}"`);
+    if (name === 'sensitive' && keyClass === 'public-key') throw new HsmError('KEY_ATTRIBUTE_REFUSED', 'sensitive cannot be set on a public key');
+    if (name === 'derive' && value === 'true' && keyClass === 'public-key') throw new HsmError('KEY_ATTRIBUTE_REFUSED', 'derive must stay false on a public key');
+    out[name as BooleanAttribute] = value === 'true';
+  }
+  return out;
+}
+
+function attributesFor(keyClass: KeyClass, keyType: KeyType, overrides: Partial<BooleanAttributes>, session: boolean): BooleanAttributes {
+  const a = { ...defaultAttributes(keyClass, keyType), ...overrides };
+  a.token = !session;
+  a['always-sensitive'] = a.sensitive;
+  a['never-extractable'] = !a.extractable;
+  a.local = true;
+  return a;
+}
+
+export interface CommonCreateInput extends ClusterInput {
+  session?: boolean;
+  shareWith?: string[];
+  manageQuorum?: number;
+  useQuorum?: number;
+}
+
+/** Checks sharees (existing crypto users other than the owner) and key quorum values. */
+export function checkSharingAndQuorum(tx: Transaction, clusterId: string, actor: Actor, input: CommonCreateInput): string[] {
+  const sharees = [...new Set((input.shareWith ?? []).map((u) => normaliseUsername(u)))];
+  for (const username of sharees) {
+    const user = tx.get<UserRecord>(storeKeys.user(clusterId, username));
+    if (!user) throw new HsmError('USER_NOT_FOUND', `--share-crypto-users names ${username}, who is not a user of cluster ${clusterId}`);
+    if (user.role !== 'crypto-user') throw new HsmError('INVALID_ARGUMENT', `--share-crypto-users names ${username}, a ${user.role}; keys are shared only with crypto users`);
+    if (username === actor.username) throw new HsmError('INVALID_ARGUMENT', '--share-crypto-users must not name the owner of the key');
+  }
+  for (const [flag, value] of [['manage', input.manageQuorum], ['use', input.useQuorum]] as const) {
+    if (value === undefined) continue;
+    if (!Number.isInteger(value) || value < 0 || value > QUORUM_MAX) throw new HsmError('INVALID_ARGUMENT', `the ${flag} key quorum value must be 0 to ${QUORUM_MAX}, not ${value}`);
+    if (value > 1 + sharees.length) {
+      throw new HsmError('INVALID_ARGUMENT', `the ${flag} key quorum value ${value} exceeds the ${1 + sharees.length} users associated with the key (owner and --share-crypto-users)`);
+    }
+  }
+  return sharees;
+}
+
+function checkCapacity(tx: Transaction, cluster: ClusterRecord, adding: number): void {
+  const limit = KEY_CAPACITY[cluster.hsmType];
+  const stored = tx.count(keyStoreKeys.prefix(cluster.clusterId));
+  if (stored + adding > limit) {
+    throw new HsmError('KEY_LIMIT_EXCEEDED', `cluster ${cluster.clusterId} holds ${stored} keys; a ${cluster.hsmType} cluster holds at most ${limit}. Delete keys you no longer need`);
+  }
+}
+
+/** Takes the next key reference: a monotonic per-cluster counter, never reused (keys.md §1). */
+export function allocateReferences(tx: Transaction, clusterId: string, count: number): number[] {
+  const key = keyStoreKeys.counter(clusterId);
+  const next = tx.get<number>(key) ?? 0x100001;
+  tx.put(key, next + count);
+  return Array.from({ length: count }, (_, i) => next + i);
+}
+
+/** Stores a new key: token keys in the store, session keys in the caller's memory only. */
+export function storeKey(env: OperationEnv<unknown>, key: KeyRecord): void {
+  if (key.attributes.token) env.tx.put(keyStoreKeys.key(env.cluster.clusterId, key.ref), key);
+  else env.sessionKeys.set(key.ref, key);
+}
+
+export interface GenerateSymmetricInput extends CommonCreateInput {
+  keyType: 'aes' | 'generic-secret';
+  label: string;
+  keyLengthBytes: number;
+  attributes?: string[];
+}
+
+export const generateSymmetric = defineOperation({
+  name: 'GenerateSymmetricKey',
+  cluster: 'hsm',
+  access: 'crypto-user',
+  activated: true,
+  write: true,
+  run: (env, input: GenerateSymmetricInput) => {
+    const { tx, cluster, ctx, actor } = env;
+    const label = checkLabel(input.label);
+    const length = input.keyLengthBytes;
+    if (input.keyType === 'aes' && ![16, 24, 32].includes(length)) {
+      throw new HsmError('INVALID_ARGUMENT', `--key-length-bytes for an AES key must be 16, 24 or 32, not ${length}`);
+    }
+    if (input.keyType === 'generic-secret' && (!Number.isInteger(length) || length < 1 || length > 800)) {
+      throw new HsmError('INVALID_ARGUMENT', `--key-length-bytes for a generic secret must be 1 to 800, not ${length}`);
+    }
+    const overrides = parseAttributeOverrides(input.attributes, '--attributes', 'secret-key');
+    const sharees = checkSharingAndQuorum(tx, cluster.clusterId, actor!, input);
+    checkCapacity(tx, cluster, 1);
+    const material = ctx.random(length);
+    const crypto = cryptoOf(ctx);
+    // keys.md §4: AES check value = first 3 bytes of AES-ECB over one zero block. HMAC-style
+    // generic secrets have none [uncertain], printed "0x".
+    const checkValue = input.keyType === 'aes' ? hex(crypto.aesEcbEncryptBlock(material, new Uint8Array(16)).subarray(0, 3)) : '0x';
+    const [ref] = allocateReferences(tx, cluster.clusterId, 1);
+    const { id, ...booleans } = overrides;
+    const key: KeyRecord = {
+      ref: ref!,
+      class: 'secret-key',
+      keyType: input.keyType,
+      label,
+      id: id ?? '',
+      emptyIdText: '',
+      attributes: attributesFor('secret-key', input.keyType, booleans, Boolean(input.session)),
+      keyLengthBytes: length,
+      checkValue,
+      owner: actor!.username,
+      sharedUsers: sharees,
+      manageQuorum: input.manageQuorum ?? 0,
+      useQuorum: input.useQuorum ?? 0,
+      material: b64(material),
+      createdAt: ctx.now(),
+    };
+    storeKey(env, key);
+    return { key: presentKey(key) };
+  },
+});
+
+export interface GenerateKeyPairInput extends CommonCreateInput {
+  keyType: 'rsa' | 'ec' | 'ml-dsa';
+  publicLabel: string;
+  privateLabel: string;
+  modulusSizeBits?: number;
+  publicExponent?: string;
+  curve?: string;
+  mldsaAlgorithm?: string;
+  publicAttributes?: string[];
+  privateAttributes?: string[];
+}
+
+/** Validates the algorithm against the cluster (done again inside the transaction). */
+function checkAlgorithm(cluster: Pick<ClusterRecord, 'mode' | 'hsmType'>, input: GenerateKeyPairInput): void {
+  if (input.keyType === 'rsa') {
+    const bits = input.modulusSizeBits;
+    if (!Number.isInteger(bits) || bits! < 2048 || bits! > 4096 || bits! % 256 !== 0) {
+      throw new HsmError('INVALID_ARGUMENT', `--modulus-size-bits must be 2048 to 4096 in steps of 256, not ${bits}`);
+    }
+    parseExponent(input.publicExponent);
+  } else if (input.keyType === 'ec') {
+    const curve = CURVES[input.curve ?? ''];
+    if (!curve) throw new HsmError('INVALID_ARGUMENT', `--curve must be one of ${Object.keys(CURVES).join(', ')}, not "${input.curve}"`);
+    if (curve === 'ed25519' && (cluster.mode !== 'NON_FIPS' || cluster.hsmType !== 'hsm2m.medium')) {
+      throw new HsmError('MECHANISM_NOT_ALLOWED', 'ed25519 keys exist only on hsm2m.medium clusters in NON_FIPS mode; this cluster is ' + `${cluster.hsmType} ${cluster.mode}`);
+    }
+  } else {
+    if (!MLDSA_ALGORITHMS.includes(input.mldsaAlgorithm as MlDsaVariant)) {
+      throw new HsmError('INVALID_ARGUMENT', `--mldsa-algorithm must be one of ${MLDSA_ALGORITHMS.join(', ')}, not "${input.mldsaAlgorithm}"`);
+    }
+    if (cluster.hsmType !== 'hsm2m.medium') throw new HsmError('MECHANISM_NOT_ALLOWED', 'ML-DSA keys exist only on hsm2m.medium clusters');
+  }
+}
+
+/** keys.md §6: the public exponent is odd and at least 65537 (given as decimal or 0x hex). */
+export function parseExponent(text: string | undefined): number {
+  const t = (text ?? '').trim();
+  const value = /^0x[0-9a-f]+$/i.test(t) ? Number.parseInt(t.slice(2), 16) : /^\d+$/.test(t) ? Number(t) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < 65537 || value % 2 === 0) {
+    throw new HsmError('INVALID_ARGUMENT', `--public-exponent must be an odd number of at least 65537 (for example 65537), not "${text ?? ''}"`);
+  }
+  return value;
+}
+
+export const generateKeyPair = defineOperation({
+  name: 'GenerateKeyPair',
+  cluster: 'hsm',
+  access: 'crypto-user',
+  activated: true,
+  write: true,
+  // Generation (RSA especially) is slow: done before the writer lock is taken.
+  prepare: async (input: GenerateKeyPairInput, ctx): Promise<KeyPairMaterial | { ed25519: KeyPairMaterial }> => {
+    const crypto = cryptoOf(ctx);
+    const cluster = await ctx.store.read((view) => view.list<ClusterRecord>(storeKeys.clusterPrefix).map(([, c]) => c).find((c) => c.clusterId === input.clusterId));
+    if (cluster) checkAlgorithm(cluster, input);
+    checkLabel(input.publicLabel, '--public-label');
+    checkLabel(input.privateLabel, '--private-label');
+    const random = (n: number) => new Uint8Array(ctx.random(n));
+    if (input.keyType === 'rsa') return crypto.generateRsa(input.modulusSizeBits!, parseExponent(input.publicExponent));
+    if (input.keyType === 'ml-dsa') return crypto.generateMlDsa(input.mldsaAlgorithm as MlDsaVariant, random);
+    const curve = CURVES[input.curve ?? ''];
+    if (curve === 'ed25519') return { ed25519: crypto.generateEd25519(random) };
+    if (!curve) throw new HsmError('INVALID_ARGUMENT', `--curve must be one of ${Object.keys(CURVES).join(', ')}, not "${input.curve}"`);
+    return crypto.generateEc(curve, random);
+  },
+  run: (env, input) => {
+    const { tx, cluster, ctx, actor } = env;
+    checkAlgorithm(cluster, input);
+    const publicOverrides = parseAttributeOverrides(input.publicAttributes, '--public-attributes', 'public-key');
+    const privateOverrides = parseAttributeOverrides(input.privateAttributes, '--private-attributes', 'private-key');
+    const sharees = checkSharingAndQuorum(tx, cluster.clusterId, actor!, input);
+    checkCapacity(tx, cluster, 2);
+    const pair = 'ed25519' in env.prepared ? env.prepared.ed25519 : env.prepared;
+    const described = describeAsymmetric(cryptoOf(ctx), pair.spec, pair.publicKey, pair.privateKey);
+    const checkValue = described.checkValue;
+    const [publicRef, privateRef] = allocateReferences(tx, cluster.clusterId, 2);
+    const typeFields: Partial<KeyRecord> = { ...described.typeFields };
+    if (input.keyType === 'rsa') typeFields.modulusSizeBits = input.modulusSizeBits;
+    // The curve prints as the user named it (prime256v1 or secp256r1).
+    if (input.keyType === 'ec') typeFields.curve = input.curve;
+    const publicLength = described.publicLength;
+    const privateLength = described.privateLength!;
+    const base = {
+      keyType: input.keyType,
+      id: '',
+      emptyIdText: input.keyType === 'ml-dsa' ? '0x' : '',
+      checkValue,
+      owner: actor!.username,
+      createdAt: ctx.now(),
+      ...typeFields,
+    } as const;
+    const { id: publicId, ...publicBooleans } = publicOverrides;
+    const { id: privateId, ...privateBooleans } = privateOverrides;
+    const pub: KeyRecord = {
+      ...base,
+      ref: publicRef!,
+      class: 'public-key',
+      label: input.publicLabel,
+      id: publicId ?? '',
+      attributes: attributesFor('public-key', input.keyType, publicBooleans, Boolean(input.session)),
+      keyLengthBytes: publicLength,
+      // cli-commands.md §3.17: sharing and quorum apply to the private key only.
+      sharedUsers: [],
+      manageQuorum: 0,
+      useQuorum: 0,
+      material: b64(pair.publicKey),
+      pairRef: privateRef,
+    };
+    const priv: KeyRecord = {
+      ...base,
+      ref: privateRef!,
+      class: 'private-key',
+      label: input.privateLabel,
+      id: privateId ?? '',
+      attributes: attributesFor('private-key', input.keyType, privateBooleans, Boolean(input.session)),
+      keyLengthBytes: privateLength,
+      sharedUsers: sharees,
+      manageQuorum: input.manageQuorum ?? 0,
+      useQuorum: input.useQuorum ?? 0,
+      material: b64(pair.privateKey),
+      pairRef: publicRef,
+    };
+    storeKey(env, pub);
+    storeKey(env, priv);
+    return { public_key: presentKey(pub), private_key: presentKey(priv) };
+  },
+});
+
+/** Modulus and public exponent of an RSA SubjectPublicKeyInfo. */
+function rsaPublicNumbers(spki: Buffer): { modulus: Buffer; exponent: Buffer } {
+  const jwk = createPublicKey({ key: spki, format: 'der', type: 'spki' }).export({ format: 'jwk' });
+  return { modulus: Buffer.from(String(jwk.n), 'base64url'), exponent: Buffer.from(String(jwk.e), 'base64url') };
+}
+
+/**
+ * What the CLI prints about an asymmetric key that its material determines: the check value
+ * (keys.md §4: first 3 bytes of SHA-1 over the SPKI DER, the same on both halves), the RSA and EC
+ * public fields, and the key-length-bytes of each half (keys.md §2.3: RSA public = twice the
+ * modulus length, 512 for 2048 bits; private = the PKCS#8 encoding; EC public = the point).
+ */
+export function describeAsymmetric(crypto: CryptoProvider, spec: AsymmetricKeySpec, publicKey: Uint8Array, privateKey?: Uint8Array): {
+  checkValue: string;
+  typeFields: Partial<KeyRecord>;
+  publicLength: number;
+  privateLength?: number;
+} {
+  const spki = crypto.exportSpki(crypto.preparePublic(spec, publicKey));
+  const checkValue = hex(crypto.digest('sha1', spki).subarray(0, 3));
+  const typeFields: Partial<KeyRecord> = {};
+  let publicLength = publicKey.length;
+  let privateLength = privateKey?.length;
+  if (spec.type === 'rsa') {
+    const { modulus, exponent } = rsaPublicNumbers(Buffer.from(spki));
+    typeFields.modulus = hex(modulus);
+    typeFields.publicExponent = hex(exponent);
+    typeFields.modulusSizeBits = modulus.length * 8;
+    publicLength = modulus.length * 2;
+  } else if (spec.type === 'ec' || spec.type === 'ed25519') {
+    typeFields.curve = spec.type === 'ed25519' ? 'ed25519' : spec.curve;
+    typeFields.ecPoint = hex(publicKey);
+    if (privateKey) privateLength = crypto.exportPkcs8(crypto.preparePrivate(spec, privateKey)).length;
+  } else {
+    typeFields.mldsaAlgorithm = spec.variant;
+  }
+  return { checkValue, typeFields, publicLength, privateLength };
+}

@@ -1,0 +1,205 @@
+/**
+ * Key objects as the CloudHSM CLI shows them (keys.md §1-4): classes and types, key references,
+ * the attribute set with its defaults and print order, ownership and sharing, and the
+ * presenter that renders `{key-reference, key-info, attributes}`.
+ *
+ * Key material lives inside the record in canonical raw form (see mechanisms/provider.ts); the
+ * whole store is sealed, and no presenter ever prints it.
+ */
+import { HsmError } from '../errors.js';
+import type { HsmType } from '../cluster/model.js';
+import type { EcCurve, MlDsaVariant } from '../mechanisms/provider.js';
+
+/** Curve names the CLI accepts (keys.md §6) → the provider's name; ed25519 handled apart. */
+export const CURVES: Readonly<Record<string, EcCurve | 'ed25519'>> = {
+  prime256v1: 'secp256r1',
+  secp256r1: 'secp256r1',
+  secp224r1: 'secp224r1',
+  secp384r1: 'secp384r1',
+  secp256k1: 'secp256k1',
+  secp521r1: 'secp521r1',
+  ed25519: 'ed25519',
+};
+export const MLDSA_ALGORITHMS: readonly MlDsaVariant[] = ['ML-DSA-44', 'ML-DSA-65', 'ML-DSA-87'];
+
+export type KeyClass = 'secret-key' | 'public-key' | 'private-key';
+export type KeyType = 'aes' | 'generic-secret' | 'rsa' | 'ec' | 'ml-dsa';
+
+/** Boolean attributes in the CLI's print order (keys.md §2.2). */
+export const BOOLEAN_ATTRIBUTES = [
+  'encrypt',
+  'decrypt',
+  'token',
+  'always-sensitive',
+  'derive',
+  'destroyable',
+  'extractable',
+  'local',
+  'modifiable',
+  'never-extractable',
+  'private',
+  'sensitive',
+  'sign',
+  'trusted',
+  'unwrap',
+  'verify',
+  'wrap',
+  'wrap-with-trusted',
+] as const;
+export type BooleanAttribute = (typeof BOOLEAN_ATTRIBUTES)[number];
+export type BooleanAttributes = Record<BooleanAttribute, boolean>;
+
+/** keys.md §2: what a user may give at creation (`--attributes NAME=VALUE`). */
+export const SETTABLE_AT_CREATION: readonly BooleanAttribute[] = [
+  'encrypt',
+  'decrypt',
+  'derive',
+  'destroyable',
+  'extractable',
+  'modifiable',
+  'private',
+  'sensitive',
+  'sign',
+  'unwrap',
+  'verify',
+  'wrap',
+  'wrap-with-trusted',
+];
+
+/** keys.md §2: attributes `key set-attribute` may change (with the one-way rules in keys/rules). */
+export const MODIFIABLE_LATER: readonly string[] = [
+  'label',
+  'id',
+  'encrypt',
+  'decrypt',
+  'derive',
+  'destroyable',
+  'modifiable',
+  'sensitive',
+  'sign',
+  'verify',
+  'wrap',
+  'unwrap',
+  'wrap-with-trusted',
+  'token',
+  'trusted',
+];
+
+/** keys.md §8 and cluster.md §11.2: label length and key capacity per HSM type. */
+export const LABEL_MAX = 127;
+export const KEY_CAPACITY: Readonly<Record<HsmType, number>> = { 'hsm1.medium': 3300, 'hsm2m.medium': 16666 };
+export const QUORUM_MAX = 8;
+
+export interface KeyRecord {
+  ref: number;
+  class: KeyClass;
+  keyType: KeyType;
+  label: string;
+  /** User-defined identifier, hex without 0x ('' when empty). */
+  id: string;
+  /** How an empty id prints: generated keys show "", imported and unwrapped keys "0x". */
+  emptyIdText: '' | '0x';
+  attributes: BooleanAttributes;
+  keyLengthBytes: number;
+  checkValue: string;
+  curve?: string;
+  ecPoint?: string;
+  modulus?: string;
+  publicExponent?: string;
+  modulusSizeBits?: number;
+  mldsaAlgorithm?: string;
+  owner: string;
+  sharedUsers: string[];
+  manageQuorum: number;
+  useQuorum: number;
+  /** Canonical key material, base64 (secret: raw; private/public: see mechanisms/provider.ts). */
+  material: string;
+  /** The other half of a key pair, while it exists. */
+  pairRef?: number;
+  createdAt: number;
+}
+
+export function formatReference(ref: number): string {
+  return `0x${ref.toString(16).padStart(16, '0')}`;
+}
+
+/** Accepts `0x…` hex or decimal, as filters do (cli-commands.md §4). */
+export function parseReference(text: string): number {
+  const t = text.trim();
+  const value = /^0x[0-9a-f]+$/i.test(t) ? Number.parseInt(t.slice(2), 16) : /^\d+$/.test(t) ? Number(t) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new HsmError('INVALID_ARGUMENT', `key-reference "${text}" is not a key reference: give 0x followed by hex digits (as \`key list\` prints) or a decimal number`);
+  }
+  return value;
+}
+
+/** keys.md §2.1: the defaults the CLI prints for new keys. */
+export function defaultAttributes(keyClass: KeyClass, keyType: KeyType): BooleanAttributes {
+  const secret = keyClass === 'secret-key';
+  const isPublic = keyClass === 'public-key';
+  return {
+    encrypt: false,
+    decrypt: false,
+    token: true,
+    'always-sensitive': !isPublic,
+    derive: false,
+    destroyable: true,
+    extractable: true,
+    local: true,
+    modifiable: true,
+    'never-extractable': false,
+    private: true,
+    sensitive: !isPublic,
+    // AES (and, by analogy, generic secret) keys default to sign/verify true (keys.md §2.1).
+    sign: secret && (keyType === 'aes' || keyType === 'generic-secret'),
+    trusted: false,
+    unwrap: false,
+    verify: secret && (keyType === 'aes' || keyType === 'generic-secret'),
+    wrap: false,
+    'wrap-with-trusted': false,
+  };
+}
+
+export function presentAttributes(key: KeyRecord): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    'key-type': key.keyType,
+    label: key.label,
+    id: key.id ? `0x${key.id}` : key.emptyIdText,
+    'check-value': key.checkValue,
+    class: key.class,
+  };
+  for (const name of BOOLEAN_ATTRIBUTES) {
+    if (name === 'sensitive' && key.mldsaAlgorithm) out['mldsa-algorithm'] = key.mldsaAlgorithm;
+    out[name] = key.attributes[name];
+  }
+  out['key-length-bytes'] = key.keyLengthBytes;
+  if (key.keyType === 'rsa') {
+    out['public-exponent'] = key.publicExponent;
+    out.modulus = key.modulus;
+    out['modulus-size-bits'] = key.modulusSizeBits;
+  }
+  if (key.keyType === 'ec') {
+    out['ec-point'] = key.ecPoint;
+    out.curve = key.curve;
+  }
+  return out;
+}
+
+export function presentKeyInfo(key: KeyRecord): Record<string, unknown> {
+  return {
+    'key-owners': [{ username: key.owner, 'key-coverage': 'full' }],
+    'shared-users': key.sharedUsers.map((username) => ({ username, 'key-coverage': 'full' })),
+    'key-quorum-values': { 'manage-key-quorum-value': key.manageQuorum, 'use-key-quorum-value': key.useQuorum },
+    'cluster-coverage': 'full',
+  };
+}
+
+/** The `{key-reference, key-info, attributes}` object of creation output and verbose listings. */
+export function presentKey(key: KeyRecord): Record<string, unknown> {
+  return { 'key-reference': formatReference(key.ref), 'key-info': presentKeyInfo(key), attributes: presentAttributes(key) };
+}
+
+/** The non-verbose `key list` item. */
+export function presentKeyBrief(key: KeyRecord): Record<string, unknown> {
+  return { 'key-reference': formatReference(key.ref), attributes: { label: key.label } };
+}

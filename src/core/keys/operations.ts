@@ -1,0 +1,242 @@
+/**
+ * Key management that needs no cryptography (cli-commands.md §3.14-3.15, §3.20-3.21, keys.md
+ * §1-2, §5): list, delete, share, unshare and set-attribute, with the ownership rules of
+ * users-and-auth.md §3: only crypto users manage keys, only the owner deletes, shares or changes
+ * a key, sharees may only use it, and only an admin sets `trusted`.
+ */
+import { HsmError } from '../errors.js';
+import { defineOperation, type Actor, type ClusterInput } from '../engine.js';
+import { storeKeys } from '../cluster/model.js';
+import type { Transaction } from '../store/index.js';
+import type { UserRecord } from '../users/rules.js';
+import { normaliseUsername, checkLoginRole } from '../users/rules.js';
+import { findKeys, keyStoreKeys, parseFilter, selectOne } from './filters.js';
+import { BOOLEAN_ATTRIBUTES, LABEL_MAX, presentKey, presentKeyBrief, type BooleanAttribute, type KeyRecord } from './model.js';
+
+export interface FilterInput extends ClusterInput {
+  filter?: string[];
+}
+
+/** The one key a single-key command selects, among those the actor can see. */
+export function selectKey(tx: Transaction, clusterId: string, actor: Actor, terms: string[] | undefined, sessionKeys: Map<number, KeyRecord>, flag = '--filter'): KeyRecord {
+  if (!terms || terms.length === 0) {
+    throw new HsmError('INVALID_ARGUMENT', `${flag} is required: give key-reference=0x… or attr.label=NAME`);
+  }
+  return selectOne(findKeys(tx, clusterId, actor, parseFilter(terms, flag), [...sessionKeys.values()]));
+}
+
+export function requireOwner(key: KeyRecord, actor: Actor, what: string): void {
+  if (key.owner !== actor.username) {
+    throw new HsmError(
+      'KEY_ACCESS_DENIED',
+      `only the owner of key ${formatRef(key)} (${key.owner}) may ${what}; ${actor.username} ${key.sharedUsers.includes(actor.username) ? 'is a sharee and may only use it' : 'does not own it'}`,
+    );
+  }
+}
+
+/** Writes a changed key back where it lives: the store, or the caller's session keys. */
+function saveKey(tx: Transaction, clusterId: string, key: KeyRecord, sessionKeys: Map<number, KeyRecord>): void {
+  if (key.attributes.token) {
+    tx.put(keyStoreKeys.key(clusterId, key.ref), key);
+    sessionKeys.delete(key.ref);
+  } else sessionKeys.set(key.ref, key);
+}
+
+function formatRef(key: KeyRecord): string {
+  return `0x${key.ref.toString(16).padStart(16, '0')}`;
+}
+
+export interface ListKeysInput extends FilterInput {
+  maxItems?: number;
+  startingToken?: string;
+  verbose?: boolean;
+}
+
+export const listKeys = defineOperation({
+  name: 'ListKeys',
+  cluster: 'hsm',
+  access: 'user',
+  activated: true,
+  write: false,
+  run: ({ tx, cluster, actor, sessionKeys }, input: ListKeysInput) => {
+    const maxItems = input.maxItems ?? 10;
+    if (!Number.isInteger(maxItems) || maxItems < 1) throw new HsmError('INVALID_ARGUMENT', `--max-items must be a whole number of at least 1, not ${input.maxItems}`);
+    const start = input.startingToken === undefined ? 0 : Number(input.startingToken);
+    if (!Number.isInteger(start) || start < 0 || !/^\d+$/.test(input.startingToken ?? '0')) {
+      throw new HsmError('INVALID_ARGUMENT', `--starting-token "${input.startingToken}" is not a token from an earlier \`key list\` (a decimal offset such as "10")`);
+    }
+    const keys = findKeys(tx, cluster.clusterId, actor!, parseFilter(input.filter), [...sessionKeys.values()]);
+    const page = keys.slice(start, start + maxItems);
+    // cli-commands.md §3.14: --verbose has no effect for admins.
+    const verbose = input.verbose && actor!.role === 'crypto-user';
+    const data: Record<string, unknown> = {
+      matched_keys: page.map((k) => (verbose ? presentKey(k) : presentKeyBrief(k))),
+      total_key_count: keys.length,
+      returned_key_count: page.length,
+    };
+    if (start + page.length < keys.length) data.next_token = String(start + page.length);
+    return data;
+  },
+});
+
+export const deleteKey = defineOperation({
+  name: 'DeleteKey',
+  cluster: 'hsm',
+  access: 'crypto-user',
+  activated: true,
+  write: true,
+  run: ({ tx, cluster, actor, sessionKeys }, input: FilterInput) => {
+    const key = selectKey(tx, cluster.clusterId, actor!, input.filter, sessionKeys);
+    requireOwner(key, actor!, 'delete it');
+    if (!key.attributes.destroyable) {
+      throw new HsmError('KEY_ATTRIBUTE_REFUSED', `key ${formatRef(key)} has destroyable=false, so it cannot be deleted`);
+    }
+    if (key.attributes.token) tx.delete(keyStoreKeys.key(cluster.clusterId, key.ref));
+    else sessionKeys.delete(key.ref);
+    if (key.pairRef !== undefined) {
+      // keys.md §5: deleting one half of a pair leaves the other.
+      const otherKey = keyStoreKeys.key(cluster.clusterId, key.pairRef);
+      const other = tx.get<KeyRecord>(otherKey);
+      if (other) tx.put(otherKey, { ...other, pairRef: undefined });
+      const otherSession = sessionKeys.get(key.pairRef);
+      if (otherSession) sessionKeys.set(key.pairRef, { ...otherSession, pairRef: undefined });
+    }
+    return { message: 'Key deleted successfully' };
+  },
+});
+
+export interface ShareInput extends FilterInput {
+  username: string;
+  role: string;
+}
+
+function shareTarget(tx: Transaction, clusterId: string, input: ShareInput, actor: Actor): string {
+  const username = normaliseUsername(input.username);
+  const role = checkLoginRole(input.role);
+  const user = tx.get<UserRecord>(storeKeys.user(clusterId, username));
+  if (!user) throw new HsmError('USER_NOT_FOUND', `there is no user ${username} in cluster ${clusterId}; \`user list\` shows the users`);
+  if (role !== 'crypto-user' || user.role !== 'crypto-user') {
+    throw new HsmError('INVALID_ARGUMENT', `keys are shared only with crypto users; ${username} is ${user.role === 'crypto-user' ? 'a crypto-user: give --role crypto-user' : `a ${user.role}`}`);
+  }
+  if (username === actor.username) throw new HsmError('INVALID_ARGUMENT', 'a key cannot be shared with its own owner');
+  return username;
+}
+
+export const shareKey = defineOperation({
+  name: 'ShareKey',
+  cluster: 'hsm',
+  access: 'crypto-user',
+  activated: true,
+  write: true,
+  run: ({ tx, cluster, actor, sessionKeys }, input: ShareInput) => {
+    const key = selectKey(tx, cluster.clusterId, actor!, input.filter, sessionKeys);
+    requireOwner(key, actor!, 'share it');
+    if (key.class === 'public-key') throw new HsmError('INVALID_ARGUMENT', 'public keys are visible to every crypto user and cannot be shared or unshared');
+    const username = shareTarget(tx, cluster.clusterId, input, actor!);
+    if (key.sharedUsers.includes(username)) throw new HsmError('INVALID_ARGUMENT', `key ${formatRef(key)} is already shared with ${username}`);
+    saveKey(tx, cluster.clusterId, { ...key, sharedUsers: [...key.sharedUsers, username] }, sessionKeys);
+    return { message: 'Key shared successfully' };
+  },
+});
+
+export const unshareKey = defineOperation({
+  name: 'UnshareKey',
+  cluster: 'hsm',
+  access: 'crypto-user',
+  activated: true,
+  write: true,
+  run: ({ tx, cluster, actor, sessionKeys }, input: ShareInput) => {
+    const key = selectKey(tx, cluster.clusterId, actor!, input.filter, sessionKeys);
+    requireOwner(key, actor!, 'unshare it');
+    if (key.class === 'public-key') throw new HsmError('INVALID_ARGUMENT', 'public keys are visible to every crypto user and cannot be shared or unshared');
+    const username = shareTarget(tx, cluster.clusterId, input, actor!);
+    if (!key.sharedUsers.includes(username)) throw new HsmError('INVALID_ARGUMENT', `key ${formatRef(key)} is not shared with ${username}`);
+    saveKey(tx, cluster.clusterId, { ...key, sharedUsers: key.sharedUsers.filter((u) => u !== username) }, sessionKeys);
+    return { message: 'Key unshared successfully' };
+  },
+});
+
+export interface SetAttributeInput extends FilterInput {
+  name: string;
+  value: string;
+}
+
+const READ_ONLY = new Set([
+  'key-type',
+  'class',
+  'check-value',
+  'local',
+  'always-sensitive',
+  'never-extractable',
+  'key-length-bytes',
+  'modulus',
+  'modulus-size-bits',
+  'public-exponent',
+  'ec-point',
+  'curve',
+  'mldsa-algorithm',
+  'private',
+]);
+
+function refused(name: string, value: string): HsmError {
+  return new HsmError('KEY_ATTRIBUTE_REFUSED', `Attribute ${name} cannot be set to the value ${value} by the user for this operation`);
+}
+
+function parseBoolean(name: string, value: string): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new HsmError('INVALID_ARGUMENT', `attribute ${name} takes true or false, not "${value}"`);
+}
+
+/** Applies one `key set-attribute` change under the rules of keys.md §2 and §5. */
+export function applyAttributeChange(key: KeyRecord, name: string, value: string, actor: Actor): KeyRecord {
+  if (actor.role === 'admin' && name !== 'trusted') {
+    throw new HsmError('PERMISSION_DENIED', `an admin may set only the trusted attribute; log in as the owner (${key.owner}) to change ${name}`);
+  }
+  if (name === 'trusted') {
+    if (actor.role !== 'admin') throw new HsmError('PERMISSION_DENIED', 'only an admin may set the trusted attribute; log in as an admin');
+  } else {
+    requireOwner(key, actor, 'change its attributes');
+  }
+  if (READ_ONLY.has(name) || name === 'extractable') throw refused(name, value);
+  if (!key.attributes.modifiable && name !== 'trusted') {
+    throw new HsmError('KEY_ATTRIBUTE_REFUSED', `key ${formatRef(key)} has modifiable=false, so its attributes cannot be changed`);
+  }
+  if (name === 'label') {
+    if (value.length > LABEL_MAX) throw new HsmError('INVALID_ARGUMENT', `label is ${value.length} characters long; the limit is ${LABEL_MAX}`);
+    return { ...key, label: value };
+  }
+  if (name === 'id') {
+    const hex = value.replace(/^0x/i, '');
+    if (!/^([0-9a-f]{2})*$/i.test(hex)) throw new HsmError('INVALID_ARGUMENT', `id takes hex bytes such as 0x0102, not "${value}"`);
+    return { ...key, id: hex.toLowerCase() };
+  }
+  if (!(BOOLEAN_ATTRIBUTES as readonly string[]).includes(name)) {
+    throw new HsmError('INVALID_ARGUMENT', `"${name}" is not a key attribute; \`key list --verbose\` shows the attribute names`);
+  }
+  const attr = name as BooleanAttribute;
+  const next = parseBoolean(name, value);
+  const current = key.attributes[attr];
+  if (next === current) return key;
+  // One-way attributes (keys.md §2, §5).
+  if (attr === 'modifiable' && next) throw refused(name, value);
+  if (attr === 'wrap-with-trusted' && current) throw refused(name, value);
+  if (attr === 'token' && !next) throw refused(name, value);
+  if (attr === 'sensitive' && (!next || key.class === 'public-key')) throw refused(name, value);
+  if (attr === 'derive' && next && key.class === 'public-key') throw refused(name, value);
+  return { ...key, attributes: { ...key.attributes, [attr]: next } };
+}
+
+export const setAttribute = defineOperation({
+  name: 'SetAttribute',
+  cluster: 'hsm',
+  access: 'user',
+  activated: true,
+  write: true,
+  run: ({ tx, cluster, actor, sessionKeys }, input: SetAttributeInput) => {
+    const key = selectKey(tx, cluster.clusterId, actor!, input.filter, sessionKeys);
+    const changed = applyAttributeChange(key, input.name, input.value, actor!);
+    if (changed !== key) saveKey(tx, cluster.clusterId, changed, sessionKeys);
+    return { message: 'Attribute set successfully' };
+  },
+});

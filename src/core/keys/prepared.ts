@@ -1,0 +1,40 @@
+/**
+ * Keys parsed once and kept ready per key reference (STYLE "State"): parsing a key costs more
+ * than most operations with it, so the engine prepares each key the first time it is used and
+ * keeps the prepared form in the context's cache. Key references are never reused and key
+ * material never changes, so a cached entry stays valid for the key's life.
+ */
+import type { EngineContext } from '../context.js';
+import { getProvider } from '../mechanisms/index.js';
+import type { AsymmetricKeySpec, CryptoProvider, PreparedKey } from '../mechanisms/provider.js';
+import { CURVES, type KeyRecord } from './model.js';
+
+export function cryptoOf(ctx: EngineContext): CryptoProvider {
+  return ctx.crypto ?? getProvider('node');
+}
+
+export function specOf(key: KeyRecord): AsymmetricKeySpec {
+  if (key.keyType === 'rsa') return { type: 'rsa' };
+  if (key.keyType === 'ml-dsa') return { type: 'ml-dsa', variant: key.mldsaAlgorithm as 'ML-DSA-44' };
+  const curve = CURVES[key.curve ?? ''];
+  if (curve === 'ed25519') return { type: 'ed25519' };
+  if (!curve) throw new Error(`key ${key.ref} has an unknown curve`);
+  return { type: 'ec', curve };
+}
+
+/** The prepared asymmetric key for `key`, parsed on first use. */
+export function preparedKey(ctx: EngineContext, clusterId: string, key: KeyRecord): PreparedKey {
+  const crypto = cryptoOf(ctx);
+  const cacheKey = `${crypto.name}/${clusterId}/${key.ref}`;
+  const cached = ctx.prepared?.get(cacheKey);
+  if (cached) return cached;
+  const material = new Uint8Array(Buffer.from(key.material, 'base64'));
+  const prepared = key.class === 'private-key' ? crypto.preparePrivate(specOf(key), material) : crypto.preparePublic(specOf(key), material);
+  ctx.prepared?.set(cacheKey, prepared);
+  return prepared;
+}
+
+/** Raw bytes of a secret key (small; decoded per use). */
+export function secretMaterial(key: KeyRecord): Uint8Array {
+  return new Uint8Array(Buffer.from(key.material, 'base64'));
+}

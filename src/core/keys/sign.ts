@@ -1,0 +1,232 @@
+/**
+ * `crypto sign` and `crypto verify` (cli-commands.md §3.25-3.26, keys.md §7): rsa-pkcs,
+ * rsa-pkcs-pss, ecdsa (raw r‖s signatures), ed25519, ed25519ph and ml-dsa. The key must be
+ * visible to the crypto user (owned, shared, or for verify any public key) and carry the usage
+ * attribute; Ed25519 exists only in NON_FIPS clusters.
+ */
+import { HsmError } from '../errors.js';
+import { defineOperation, type Actor } from '../engine.js';
+import type { ClusterRecord } from '../cluster/model.js';
+import type { Transaction } from '../store/index.js';
+import type { HashName, PreparedKey } from '../mechanisms/provider.js';
+import { findKeys, parseFilter, selectOne } from './filters.js';
+import { formatReference, type KeyRecord } from './model.js';
+import { cryptoOf, preparedKey } from './prepared.js';
+import type { EngineContext } from '../context.js';
+
+export const SIGN_MECHANISMS = ['rsa-pkcs', 'rsa-pkcs-pss', 'ecdsa', 'ed25519', 'ed25519ph', 'ml-dsa'] as const;
+export type SignMechanism = (typeof SIGN_MECHANISMS)[number];
+export const SIGN_HASHES: readonly HashName[] = ['sha1', 'sha224', 'sha256', 'sha384', 'sha512'];
+/** keys.md §8: PureEdDSA messages are limited to 16,000 bytes. */
+export const ED25519_MAX_MESSAGE_BYTES = 16_000;
+const ML_DSA_MU_BYTES = 64;
+
+export interface SignInput {
+  clusterId?: string;
+  mechanism: SignMechanism;
+  keyFilter: string[];
+  data: Uint8Array;
+  hash?: string;
+  dataType?: 'raw' | 'digest' | 'external-mu';
+  mgf?: string;
+  saltLength?: number;
+}
+
+export interface VerifyInput extends SignInput {
+  signature: Uint8Array;
+}
+
+/** RFC 8017 §9.2 note 1: the DER DigestInfo prefix of each hash. */
+const DIGEST_INFO_PREFIX: Readonly<Record<string, string>> = {
+  sha1: '3021300906052b0e03021a05000414',
+  sha224: '302d300d06096086480165030402040500041c',
+  sha256: '3031300d060960864801650304020105000420',
+  sha384: '3041300d060960864801650304020205000430',
+  sha512: '3051300d060960864801650304020305000440',
+};
+
+const HASH_BYTES: Readonly<Record<string, number>> = { sha1: 20, sha224: 28, sha256: 32, sha384: 48, sha512: 64 };
+
+function keyKindFor(mechanism: SignMechanism): { keyType: string; ed25519?: boolean } {
+  switch (mechanism) {
+    case 'rsa-pkcs':
+    case 'rsa-pkcs-pss':
+      return { keyType: 'rsa' };
+    case 'ecdsa':
+      return { keyType: 'ec', ed25519: false };
+    case 'ed25519':
+    case 'ed25519ph':
+      return { keyType: 'ec', ed25519: true };
+    default:
+      return { keyType: 'ml-dsa' };
+  }
+}
+
+function checkHash(hash: string | undefined, mechanism: SignMechanism): HashName {
+  if (!hash || !SIGN_HASHES.includes(hash as HashName)) {
+    throw new HsmError('INVALID_ARGUMENT', `${mechanism} needs --hash-function, one of ${SIGN_HASHES.join(', ')}${hash ? `, not "${hash}"` : ''}`);
+  }
+  return hash as HashName;
+}
+
+function checkMgf(mgf: string | undefined, hash: HashName): HashName {
+  const mgfHash = (mgf ?? '').replace(/^mgf1-/, '');
+  if (!mgf || !SIGN_HASHES.includes(mgfHash as HashName)) {
+    throw new HsmError('INVALID_ARGUMENT', `rsa-pkcs-pss needs --mgf, one of ${SIGN_HASHES.map((h) => `mgf1-${h}`).join(', ')}`);
+  }
+  // cli-commands.md §3.25: the MGF hash must match the signing hash.
+  if (mgfHash !== hash) throw new HsmError('INVALID_ARGUMENT', `--mgf mgf1-${mgfHash} must match --hash-function ${hash} (use --mgf mgf1-${hash})`);
+  return mgfHash as HashName;
+}
+
+/** Selects the one key and checks its type, mode and usage attribute. */
+function selectSigningKey(tx: Transaction, cluster: ClusterRecord, actor: Actor, input: SignInput, purpose: 'sign' | 'verify', sessionKeys: Map<number, KeyRecord>): KeyRecord {
+  if (!input.keyFilter?.length) throw new HsmError('INVALID_ARGUMENT', '--key-filter is required: give key-reference=0x… or attr.label=NAME');
+  const key = selectOne(findKeys(tx, cluster.clusterId, actor, parseFilter(input.keyFilter, '--key-filter'), [...sessionKeys.values()]));
+  const wanted = keyKindFor(input.mechanism);
+  const isEd = key.curve === 'ed25519';
+  if (key.keyType !== wanted.keyType || (wanted.ed25519 !== undefined && wanted.ed25519 !== isEd)) {
+    const kind = key.keyType === 'ec' ? (isEd ? 'an ed25519' : 'an EC') : key.keyType === 'rsa' ? 'an RSA' : key.keyType === 'ml-dsa' ? 'an ML-DSA' : `a ${key.keyType}`;
+    throw new HsmError('INVALID_ARGUMENT', `mechanism ${input.mechanism} cannot use key ${formatReference(key.ref)}: it is ${kind} key`);
+  }
+  const needClass = purpose === 'sign' ? 'private-key' : 'public-key';
+  if (key.class !== needClass) {
+    throw new HsmError('INVALID_ARGUMENT', `crypto ${purpose} takes a ${needClass}; key ${formatReference(key.ref)} is a ${key.class}${purpose === 'sign' ? ' (sign with the private half of the pair)' : ' (verify with the public half of the pair)'}`);
+  }
+  if (isEd && cluster.mode !== 'NON_FIPS') {
+    throw new HsmError('MECHANISM_NOT_ALLOWED', `${input.mechanism} is available only in NON_FIPS clusters`);
+  }
+  if (!key.attributes[purpose]) {
+    throw new HsmError(
+      'KEY_ATTRIBUTE_REFUSED',
+      `key ${formatReference(key.ref)} has ${purpose}=false; its owner can allow it with \`key set-attribute --filter key-reference=${formatReference(key.ref)} --name ${purpose} --value true\``,
+    );
+  }
+  if (purpose === 'sign' && key.useQuorum > 1) {
+    throw new HsmError('PERMISSION_DENIED', `Quorum approval is required for this operation (key ${formatReference(key.ref)} has use-key-quorum-value ${key.useQuorum})`);
+  }
+  return key;
+}
+
+interface Plan {
+  /** What the primitive receives, and whether it is a digest already. */
+  data: Uint8Array;
+  prehashed: boolean;
+  hash?: HashName;
+  mgfHash?: HashName;
+}
+
+function plan(input: SignInput): Plan {
+  const dataType = input.dataType ?? 'raw';
+  switch (input.mechanism) {
+    case 'ed25519':
+      if (input.data.length > ED25519_MAX_MESSAGE_BYTES) {
+        throw new HsmError('INVALID_ARGUMENT', `ed25519 signs at most ${ED25519_MAX_MESSAGE_BYTES} bytes; the data has ${input.data.length}. Use ed25519ph for longer messages`);
+      }
+      return { data: input.data, prehashed: false };
+    case 'ml-dsa':
+      if (input.hash !== undefined && input.hash !== 'shake256') throw new HsmError('INVALID_ARGUMENT', `ml-dsa takes --hash-function shake256 only, not "${input.hash}"`);
+      if (dataType === 'external-mu' && input.data.length !== ML_DSA_MU_BYTES) {
+        throw new HsmError('INVALID_ARGUMENT', `external-mu data must be the ${ML_DSA_MU_BYTES}-byte μ; it has ${input.data.length} bytes`);
+      }
+      if (dataType === 'digest') throw new HsmError('INVALID_ARGUMENT', 'ml-dsa takes --data-type raw or external-mu');
+      return { data: input.data, prehashed: dataType === 'external-mu' };
+    default: {
+      if (dataType === 'external-mu') throw new HsmError('INVALID_ARGUMENT', `${input.mechanism} takes --data-type raw or digest`);
+      const hash = input.mechanism === 'ed25519ph' ? ((input.hash ?? 'sha512') as HashName) : checkHash(input.hash, input.mechanism);
+      if (input.mechanism === 'ed25519ph' && hash !== 'sha512') throw new HsmError('INVALID_ARGUMENT', 'ed25519ph prehashes with sha512 (RFC 8032): give --hash-function sha512');
+      const mgfHash = input.mechanism === 'rsa-pkcs-pss' ? checkMgf(input.mgf, hash) : undefined;
+      if (dataType === 'raw') return { data: input.data, prehashed: false, hash, mgfHash };
+      let digest = input.data;
+      if (input.mechanism === 'rsa-pkcs') {
+        // cli-commands.md §3.25: rsa-pkcs digest input is a DER DigestInfo (RFC 8017 §9.2).
+        const prefix = Buffer.from(DIGEST_INFO_PREFIX[hash]!, 'hex');
+        if (digest.length !== prefix.length + HASH_BYTES[hash]! || !Buffer.from(digest.subarray(0, prefix.length)).equals(prefix)) {
+          throw new HsmError('INVALID_ARGUMENT', `rsa-pkcs with --data-type digest takes a DER DigestInfo for ${hash} (${prefix.length + HASH_BYTES[hash]!} bytes)`);
+        }
+        digest = digest.subarray(prefix.length);
+      }
+      if (digest.length !== HASH_BYTES[hash]) {
+        throw new HsmError('INVALID_ARGUMENT', `--data-type digest needs a ${HASH_BYTES[hash]}-byte ${hash} digest; the data has ${digest.length} bytes`);
+      }
+      return { data: digest, prehashed: true, hash, mgfHash };
+    }
+  }
+}
+
+function saltLengthOf(input: SignInput, hash: HashName): number {
+  const salt = input.saltLength;
+  if (salt === undefined || !Number.isInteger(salt) || salt < 0 || salt > 512) {
+    throw new HsmError('INVALID_ARGUMENT', `rsa-pkcs-pss needs --salt-length, a whole number of bytes (usually ${HASH_BYTES[hash]} for ${hash})`);
+  }
+  return salt;
+}
+
+function signWith(ctx: EngineContext, prepared: PreparedKey, input: SignInput, p: Plan): Uint8Array {
+  const crypto = cryptoOf(ctx);
+  const opts = { prehashed: p.prehashed };
+  switch (input.mechanism) {
+    case 'rsa-pkcs':
+      return crypto.rsaPkcs1Sign(prepared, p.hash!, p.data, opts);
+    case 'rsa-pkcs-pss':
+      return crypto.rsaPssSign(prepared, p.hash!, p.mgfHash!, saltLengthOf(input, p.hash!), p.data, opts);
+    case 'ecdsa':
+      return crypto.ecdsaSign(prepared, p.hash!, p.data, opts);
+    case 'ed25519':
+      return crypto.ed25519Sign(prepared, p.data);
+    case 'ed25519ph':
+      return crypto.ed25519phSign(prepared, p.data, opts);
+    default:
+      return p.prehashed ? crypto.mlDsaSignMu(prepared, p.data) : crypto.mlDsaSign(prepared, p.data);
+  }
+}
+
+function verifyWith(ctx: EngineContext, prepared: PreparedKey, input: VerifyInput, p: Plan): boolean {
+  const crypto = cryptoOf(ctx);
+  const opts = { prehashed: p.prehashed };
+  const sig = input.signature;
+  switch (input.mechanism) {
+    case 'rsa-pkcs':
+      return crypto.rsaPkcs1Verify(prepared, p.hash!, p.data, sig, opts);
+    case 'rsa-pkcs-pss':
+      return crypto.rsaPssVerify(prepared, p.hash!, p.mgfHash!, saltLengthOf(input, p.hash!), p.data, sig, opts);
+    case 'ecdsa':
+      return crypto.ecdsaVerify(prepared, p.hash!, p.data, sig, opts);
+    case 'ed25519':
+      return crypto.ed25519Verify(prepared, p.data, sig);
+    case 'ed25519ph':
+      return crypto.ed25519phVerify(prepared, p.data, sig, opts);
+    default:
+      return p.prehashed ? crypto.mlDsaVerifyMu(prepared, p.data, sig) : crypto.mlDsaVerify(prepared, p.data, sig);
+  }
+}
+
+export const sign = defineOperation({
+  name: 'Sign',
+  cluster: 'hsm',
+  access: 'crypto-user',
+  activated: true,
+  write: false,
+  run: ({ tx, ctx, cluster, actor, sessionKeys }, input: SignInput) => {
+    const p = plan(input);
+    const key = selectSigningKey(tx, cluster, actor!, input, 'sign', sessionKeys);
+    const signature = signWith(ctx, preparedKey(ctx, cluster.clusterId, key), input, p);
+    return { 'key-reference': formatReference(key.ref), signature: Buffer.from(signature).toString('base64') };
+  },
+});
+
+export const verify = defineOperation({
+  name: 'Verify',
+  cluster: 'hsm',
+  access: 'crypto-user',
+  activated: true,
+  write: false,
+  run: ({ tx, ctx, cluster, actor, sessionKeys }, input: VerifyInput) => {
+    const p = plan(input);
+    const key = selectSigningKey(tx, cluster, actor!, input, 'verify', sessionKeys);
+    if (!verifyWith(ctx, preparedKey(ctx, cluster.clusterId, key), input, p)) {
+      throw new HsmError('VERIFICATION_FAILED', 'Signature verification failed');
+    }
+    return { message: 'Signature verified successfully' };
+  },
+});

@@ -1,0 +1,320 @@
+/**
+ * `key wrap` and `key unwrap` (cli-commands.md §3.22-3.23, keys.md §5, §7) with the CLI's eight
+ * mechanisms:
+ * - aes-gcm (IV made by the HSM, returned apart; wrapped = ciphertext ‖ tag) and cloudhsm-aes-gcm
+ *   (the same with the 12-byte IV prepended);
+ * - aes-no-pad (RFC 3394 key wrap), aes-pkcs5-pad (PKCS#5 padding to a multiple of 8, then
+ *   RFC 3394: a 16-byte key wraps to 32 bytes, as the CLI documents) and aes-zero-pad (zero
+ *   padding, then RFC 3394);
+ * - rsa-oaep and rsa-pkcs (the RSA public key encrypts the key bytes) and rsa-aes (PKCS#11
+ *   RSA AES KEY WRAP: RSA-OAEP encrypts a fresh AES-256 key, which wraps the payload with
+ *   RFC 5649; wrapped = OAEP block ‖ KWP output).
+ * Secret keys travel as their raw bytes, private keys as PKCS#8 DER. Rules: only the owner wraps
+ * its key; the payload must be extractable; the wrapping key needs wrap=true (unwrap=true to
+ * unwrap) and, for a wrap-with-trusted payload, trusted=true. Unwrapped keys have local=false.
+ */
+import { HsmError } from '../errors.js';
+import { defineOperation, type Actor } from '../engine.js';
+import type { ClusterRecord } from '../cluster/model.js';
+import type { Transaction } from '../store/index.js';
+import type { HashName } from '../mechanisms/provider.js';
+import { findKeys, parseFilter, selectOne } from './filters.js';
+import { allocateReferences, checkLabel, checkSharingAndQuorum, describeAsymmetric, parseAttributeOverrides, storeKey, type CommonCreateInput } from './generate.js';
+import { requireOwner } from './operations.js';
+import { defaultAttributes, formatReference, presentKey, type KeyClass, type KeyRecord, type KeyType } from './model.js';
+import { cryptoOf, preparedKey, secretMaterial } from './prepared.js';
+import type { EngineContext } from '../context.js';
+
+export const WRAP_MECHANISMS = ['aes-gcm', 'cloudhsm-aes-gcm', 'aes-no-pad', 'aes-pkcs5-pad', 'aes-zero-pad', 'rsa-aes', 'rsa-oaep', 'rsa-pkcs'] as const;
+export type WrapMechanism = (typeof WRAP_MECHANISMS)[number];
+export const UNWRAP_KEY_TYPE_CLASSES = ['aes', 'generic-secret', 'rsa-private', 'ec-private'] as const;
+const OAEP_HASHES: readonly HashName[] = ['sha1', 'sha224', 'sha256', 'sha384', 'sha512'];
+const GCM_IV_BYTES = 12;
+
+export interface WrapParameters {
+  tagLengthBits?: number;
+  aad?: string;
+  iv?: string;
+  hash?: string;
+  mgf?: string;
+}
+
+export interface WrapInput extends WrapParameters {
+  clusterId?: string;
+  mechanism: WrapMechanism;
+  payloadFilter: string[];
+  wrappingFilter: string[];
+}
+
+export interface UnwrapInput extends WrapParameters, CommonCreateInput {
+  mechanism: WrapMechanism;
+  filter: string[];
+  data: Uint8Array;
+  keyTypeClass: string;
+  label: string;
+  attributes?: string[];
+}
+
+/** Hex as the CLI takes it for --aad and --iv: optional 0x, an even number of digits. */
+export function parseHex(flag: string, text: string | undefined): Uint8Array {
+  if (text === undefined) return new Uint8Array(0);
+  const h = text.trim().replace(/^0x/i, '');
+  if (!/^([0-9a-f]{2})*$/i.test(h)) throw new HsmError('INVALID_ARGUMENT', `${flag} must be hex bytes such as 0x0a1b2c, not "${text}"`);
+  return new Uint8Array(Buffer.from(h, 'hex'));
+}
+
+const isAes = (m: WrapMechanism) => m.startsWith('aes') || m === 'cloudhsm-aes-gcm';
+
+function tagBytes(bits: number | undefined): number {
+  if (bits === undefined || !Number.isInteger(bits) || ![32, 64, 96, 104, 112, 120, 128].includes(bits)) {
+    throw new HsmError('INVALID_ARGUMENT', `--tag-length-bits must be 32, 64, 96, 104, 112, 120 or 128${bits === undefined ? '' : `, not ${bits}`}`);
+  }
+  return bits / 8;
+}
+
+function oaepHashes(p: WrapParameters): { hash: HashName; mgfHash: HashName } {
+  if (!p.hash || !OAEP_HASHES.includes(p.hash as HashName)) throw new HsmError('INVALID_ARGUMENT', `--hash-function must be one of ${OAEP_HASHES.join(', ')}`);
+  const mgf = (p.mgf ?? '').replace(/^mgf1-/, '');
+  if (!OAEP_HASHES.includes(mgf as HashName)) throw new HsmError('INVALID_ARGUMENT', `--mgf must be one of ${OAEP_HASHES.map((h) => `mgf1-${h}`).join(', ')}`);
+  return { hash: p.hash as HashName, mgfHash: mgf as HashName };
+}
+
+function pkcs5Pad(data: Uint8Array): Uint8Array {
+  const n = 8 - (data.length % 8);
+  return Uint8Array.from([...data, ...new Array<number>(n).fill(n)]);
+}
+
+function pkcs5Unpad(data: Uint8Array): Uint8Array {
+  const n = data[data.length - 1] ?? 0;
+  if (n < 1 || n > 8 || n > data.length || data.subarray(data.length - n).some((b) => b !== n)) {
+    throw new HsmError('DECRYPTION_FAILED', 'the unwrapped data has no valid PKCS#5 padding: wrong key, mechanism or data');
+  }
+  return data.subarray(0, data.length - n);
+}
+
+/** Selects a wrapping or unwrapping key and checks its type and usage attribute. */
+function selectWrappingKey(tx: Transaction, cluster: ClusterRecord, actor: Actor, terms: string[], flag: string, mechanism: WrapMechanism, purpose: 'wrap' | 'unwrap', sessionKeys: Map<number, KeyRecord>): KeyRecord {
+  if (!terms?.length) throw new HsmError('INVALID_ARGUMENT', `${flag} is required: give key-reference=0x… or attr.label=NAME`);
+  const key = selectOne(findKeys(tx, cluster.clusterId, actor, parseFilter(terms, flag), [...sessionKeys.values()]));
+  const ref = formatReference(key.ref);
+  if (isAes(mechanism)) {
+    if (key.keyType !== 'aes') throw new HsmError('INVALID_ARGUMENT', `${mechanism} needs an AES ${purpose}ping key; key ${ref} is ${key.keyType}`);
+  } else {
+    const needed: KeyClass = purpose === 'wrap' ? 'public-key' : 'private-key';
+    if (key.keyType !== 'rsa' || key.class !== needed) {
+      throw new HsmError('INVALID_ARGUMENT', `${mechanism} ${purpose}s with an RSA ${needed === 'public-key' ? 'public' : 'private'} key; key ${ref} is ${key.keyType} ${key.class}`);
+    }
+  }
+  if (!key.attributes[purpose]) {
+    throw new HsmError('KEY_ATTRIBUTE_REFUSED', `key ${ref} has ${purpose}=false; its owner can allow it with \`key set-attribute --filter key-reference=${ref} --name ${purpose} --value true\``);
+  }
+  return key;
+}
+
+/** The bytes a key travels as: raw secret bytes, or PKCS#8 DER for a private key. */
+function payloadBytes(ctx: EngineContext, clusterId: string, key: KeyRecord): Uint8Array {
+  if (key.class === 'secret-key') return secretMaterial(key);
+  if (key.class === 'private-key') return cryptoOf(ctx).exportPkcs8(preparedKey(ctx, clusterId, key));
+  throw new HsmError('INVALID_ARGUMENT', `key ${formatReference(key.ref)} is a public key; public keys are not wrapped (export them with \`key generate-file --encoding pem\`)`);
+}
+
+export const wrapKey = defineOperation({
+  name: 'WrapKey',
+  cluster: 'hsm',
+  access: 'crypto-user',
+  activated: true,
+  write: false,
+  run: ({ tx, ctx, cluster, actor, sessionKeys }, input: WrapInput) => {
+    if (!input.payloadFilter?.length) throw new HsmError('INVALID_ARGUMENT', '--payload-filter is required: give key-reference=0x… or attr.label=NAME');
+    const payload = selectOne(findKeys(tx, cluster.clusterId, actor!, parseFilter(input.payloadFilter, '--payload-filter'), [...sessionKeys.values()]));
+    requireOwner(payload, actor!, 'wrap it');
+    if (!payload.attributes.extractable) {
+      throw new HsmError('KEY_ATTRIBUTE_REFUSED', `key ${formatReference(payload.ref)} has extractable=false: it can never leave the HSM`);
+    }
+    const wrapping = selectWrappingKey(tx, cluster, actor!, input.wrappingFilter, '--wrapping-filter', input.mechanism, 'wrap', sessionKeys);
+    if (payload.attributes['wrap-with-trusted'] && !wrapping.attributes.trusted) {
+      throw new HsmError('KEY_ATTRIBUTE_REFUSED', `key ${formatReference(payload.ref)} has wrap-with-trusted=true, but wrapping key ${formatReference(wrapping.ref)} is not trusted (an admin sets trusted=true)`);
+    }
+    const crypto = cryptoOf(ctx);
+    const bytes = payloadBytes(ctx, cluster.clusterId, payload);
+    const out: Record<string, unknown> = { payload_key_reference: formatReference(payload.ref), wrapping_key_reference: formatReference(wrapping.ref) };
+    let wrapped: Uint8Array;
+    switch (input.mechanism) {
+      case 'aes-gcm':
+      case 'cloudhsm-aes-gcm': {
+        const iv = new Uint8Array(ctx.random(GCM_IV_BYTES));
+        const r = crypto.aesGcmEncrypt(secretMaterial(wrapping), iv, bytes, parseHex('--aad', input.aad), tagBytes(input.tagLengthBits));
+        wrapped = Uint8Array.from([...(input.mechanism === 'cloudhsm-aes-gcm' ? iv : []), ...r.ciphertext, ...r.tag]);
+        if (input.mechanism === 'aes-gcm') out.iv = `0x${Buffer.from(iv).toString('hex')}`;
+        break;
+      }
+      case 'aes-no-pad':
+        if (bytes.length % 8 !== 0 || bytes.length < 16) {
+          throw new HsmError('INVALID_ARGUMENT', `aes-no-pad wraps keys whose length is a multiple of 8 bytes (at least 16); this key has ${bytes.length}. Use aes-pkcs5-pad`);
+        }
+        wrapped = crypto.aesKeyWrap(secretMaterial(wrapping), bytes);
+        break;
+      case 'aes-pkcs5-pad':
+        wrapped = crypto.aesKeyWrap(secretMaterial(wrapping), pkcs5Pad(bytes));
+        break;
+      case 'aes-zero-pad': {
+        const padded = new Uint8Array(Math.max(16, Math.ceil(bytes.length / 8) * 8));
+        padded.set(bytes);
+        wrapped = crypto.aesKeyWrap(secretMaterial(wrapping), padded);
+        break;
+      }
+      case 'rsa-oaep': {
+        const { hash, mgfHash } = oaepHashes(input);
+        wrapped = crypto.rsaOaepEncrypt(preparedKey(ctx, cluster.clusterId, wrapping), hash, mgfHash, undefined, bytes);
+        break;
+      }
+      case 'rsa-aes': {
+        const { hash, mgfHash } = oaepHashes(input);
+        const ephemeral = new Uint8Array(ctx.random(32));
+        const block = crypto.rsaOaepEncrypt(preparedKey(ctx, cluster.clusterId, wrapping), hash, mgfHash, undefined, ephemeral);
+        wrapped = Uint8Array.from([...block, ...crypto.aesKeyWrapPad(ephemeral, bytes)]);
+        break;
+      }
+      default:
+        wrapped = crypto.rsaPkcs1Encrypt(preparedKey(ctx, cluster.clusterId, wrapping), bytes);
+    }
+    out.wrapped_key_data = Buffer.from(wrapped).toString('base64');
+    return out;
+  },
+});
+
+/** Recovers the payload bytes. Failures to authenticate are DECRYPTION_FAILED. */
+function unwrapBytes(ctx: EngineContext, clusterId: string, key: KeyRecord, input: UnwrapInput): Uint8Array {
+  const crypto = cryptoOf(ctx);
+  const data = input.data;
+  switch (input.mechanism) {
+    case 'aes-gcm':
+    case 'cloudhsm-aes-gcm': {
+      const tag = tagBytes(input.tagLengthBits);
+      let iv: Uint8Array;
+      let body = data;
+      if (input.mechanism === 'cloudhsm-aes-gcm') {
+        iv = data.subarray(0, GCM_IV_BYTES);
+        body = data.subarray(GCM_IV_BYTES);
+      } else {
+        iv = parseHex('--iv', input.iv);
+        if (iv.length === 0) throw new HsmError('INVALID_ARGUMENT', 'aes-gcm unwrap needs --iv, the hex IV that `key wrap aes-gcm` returned');
+      }
+      if (body.length < tag) throw new HsmError('INVALID_ARGUMENT', 'the wrapped data is shorter than its tag');
+      return crypto.aesGcmDecrypt(secretMaterial(key), iv, body.subarray(0, body.length - tag), body.subarray(body.length - tag), parseHex('--aad', input.aad));
+    }
+    case 'aes-no-pad':
+    case 'aes-zero-pad':
+      return crypto.aesKeyUnwrap(secretMaterial(key), data);
+    case 'aes-pkcs5-pad':
+      return pkcs5Unpad(crypto.aesKeyUnwrap(secretMaterial(key), data));
+    case 'rsa-oaep': {
+      const { hash, mgfHash } = oaepHashes(input);
+      return crypto.rsaOaepDecrypt(preparedKey(ctx, clusterId, key), hash, mgfHash, undefined, data);
+    }
+    case 'rsa-aes': {
+      const { hash, mgfHash } = oaepHashes(input);
+      const blockBytes = (key.modulusSizeBits ?? 2048) / 8;
+      if (data.length <= blockBytes) throw new HsmError('INVALID_ARGUMENT', `rsa-aes wrapped data must be longer than the ${blockBytes}-byte RSA block`);
+      const ephemeral = crypto.rsaOaepDecrypt(preparedKey(ctx, clusterId, key), hash, mgfHash, undefined, data.subarray(0, blockBytes));
+      return crypto.aesKeyUnwrapPad(ephemeral, data.subarray(blockBytes));
+    }
+    default:
+      return crypto.rsaPkcs1Decrypt(preparedKey(ctx, clusterId, key), data);
+  }
+}
+
+/** Length of a DER element at the start of `der` (for zero-padded PKCS#8). */
+function derLength(der: Uint8Array): number {
+  if (der[0] !== 0x30 || der.length < 2) return der.length;
+  const first = der[1]!;
+  if (first < 0x80) return 2 + first;
+  const n = first & 0x7f;
+  let len = 0;
+  for (let i = 0; i < n; i++) len = len * 256 + (der[2 + i] ?? 0);
+  return 2 + n + len;
+}
+
+export const unwrapKey = defineOperation({
+  name: 'UnwrapKey',
+  cluster: 'hsm',
+  access: 'crypto-user',
+  activated: true,
+  write: true,
+  run: (env, input: UnwrapInput) => {
+    const { tx, ctx, cluster, actor, sessionKeys } = env;
+    const label = checkLabel(input.label);
+    if (!(UNWRAP_KEY_TYPE_CLASSES as readonly string[]).includes(input.keyTypeClass)) {
+      throw new HsmError('INVALID_ARGUMENT', `--key-type-class must be one of ${UNWRAP_KEY_TYPE_CLASSES.join(', ')}, not "${input.keyTypeClass}"`);
+    }
+    const key = selectWrappingKey(tx, cluster, actor!, input.filter, '--filter', input.mechanism, 'unwrap', sessionKeys);
+    let bytes = unwrapBytes(ctx, cluster.clusterId, key, input);
+    const crypto = cryptoOf(ctx);
+    const secret = input.keyTypeClass === 'aes' || input.keyTypeClass === 'generic-secret';
+    const keyClass: KeyClass = secret ? 'secret-key' : 'private-key';
+    const overrides = parseAttributeOverrides(input.attributes, '--attributes', keyClass);
+    const { id, ...booleans } = overrides;
+    let record: Omit<KeyRecord, 'ref' | 'attributes' | 'owner' | 'sharedUsers' | 'manageQuorum' | 'useQuorum' | 'createdAt' | 'label' | 'id' | 'emptyIdText'>;
+    if (secret) {
+      const keyType = input.keyTypeClass as KeyType;
+      if (keyType === 'aes' && ![16, 24, 32].includes(bytes.length)) {
+        throw new HsmError('INVALID_ARGUMENT', `the unwrapped data is ${bytes.length} bytes, not an AES key (16, 24 or 32); check --key-type-class and the mechanism`);
+      }
+      if (keyType === 'generic-secret' && (bytes.length < 1 || bytes.length > 800)) {
+        throw new HsmError('INVALID_ARGUMENT', `the unwrapped data is ${bytes.length} bytes; a generic secret has 1 to 800`);
+      }
+      record = {
+        class: 'secret-key',
+        keyType,
+        keyLengthBytes: bytes.length,
+        checkValue: keyType === 'aes' ? `0x${Buffer.from(crypto.aesEcbEncryptBlock(bytes, new Uint8Array(16)).subarray(0, 3)).toString('hex')}` : '0x',
+        material: Buffer.from(bytes).toString('base64'),
+      };
+    } else {
+      if (input.mechanism === 'aes-zero-pad') bytes = bytes.subarray(0, Math.min(bytes.length, derLength(bytes)));
+      let imported;
+      try {
+        imported = crypto.importPrivateDer(bytes, 'pkcs8');
+      } catch {
+        throw new HsmError('INVALID_ARGUMENT', 'the unwrapped data is not a PKCS#8 private key; check --key-type-class and the mechanism');
+      }
+      const wantType = input.keyTypeClass === 'rsa-private' ? 'rsa' : 'ec';
+      const actualType = imported.spec.type === 'rsa' ? 'rsa' : imported.spec.type === 'ec' || imported.spec.type === 'ed25519' ? 'ec' : imported.spec.type;
+      if (actualType !== wantType) throw new HsmError('INVALID_ARGUMENT', `the unwrapped key is ${actualType}, but --key-type-class is ${input.keyTypeClass}`);
+      if (imported.spec.type === 'ed25519' && cluster.mode !== 'NON_FIPS') throw new HsmError('MECHANISM_NOT_ALLOWED', 'ed25519 keys exist only in NON_FIPS clusters');
+      const publicKey = crypto.publicKeyOf(crypto.preparePrivate(imported.spec, imported.material));
+      const described = describeAsymmetric(crypto, imported.spec, publicKey, imported.material);
+      record = {
+        class: 'private-key',
+        keyType: actualType,
+        keyLengthBytes: described.privateLength!,
+        checkValue: described.checkValue,
+        ...described.typeFields,
+        material: Buffer.from(imported.material).toString('base64'),
+      };
+    }
+    const sharees = checkSharingAndQuorum(tx, cluster.clusterId, actor!, input);
+    const attributes = { ...defaultAttributes(keyClass, record.keyType), ...booleans };
+    attributes.token = !input.session;
+    // cli-commands.md §3.23: unwrapped keys were not made here and have been outside.
+    attributes.local = false;
+    attributes['always-sensitive'] = false;
+    attributes['never-extractable'] = false;
+    const [ref] = allocateReferences(tx, cluster.clusterId, 1);
+    const created: KeyRecord = {
+      ...record,
+      ref: ref!,
+      label,
+      id: id ?? '',
+      emptyIdText: '0x',
+      attributes,
+      owner: actor!.username,
+      sharedUsers: sharees,
+      manageQuorum: input.manageQuorum ?? 0,
+      useQuorum: input.useQuorum ?? 0,
+      createdAt: ctx.now(),
+    };
+    storeKey(env, created);
+    return { key: presentKey(created) };
+  },
+});

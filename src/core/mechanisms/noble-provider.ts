@@ -1,0 +1,763 @@
+/**
+ * The @noble/* implementation of CryptoProvider (see provider.ts for the interface, the canonical
+ * key forms and the standards): @noble/hashes for SHA-1/2/3 and HMAC, @noble/ciphers for AES
+ * (ECB, CBC, CTR, GCM, KW, KWP, CMAC), @noble/curves for ECDSA/ECDH on the five curves, Ed25519 and
+ * X25519, and @noble/post-quantum for ML-DSA.
+ *
+ * Neither library implements RSA, so RSA keys, key generation and the raw RSA operation are
+ * delegated to node:crypto (rsa-keys.ts); the RFC 8017 paddings are done here with @noble/hashes
+ * (rsa-padding.ts), which makes the RSA cross-check against the node provider meaningful.
+ * Short GCM IVs (< 8 bytes) and truncated GCM tags go through gcm.ts (noble's own building blocks).
+ *
+ * ECDSA nonces are RFC 6979 deterministic; other in-operation randomness (ML-DSA hedging, PSS
+ * salts, OAEP seeds, PKCS#1 v1.5 padding) comes from `options.random`, by default the OS CSPRNG.
+ */
+import { aeskw, aeskwp, cbc, cmac, ctr, ecb, gcm } from '@noble/ciphers/aes.js';
+import { eddsa } from '@noble/curves/abstract/edwards.js';
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha1 } from '@noble/hashes/legacy.js';
+import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+import { sha3_224, sha3_256, sha3_384, sha3_512, shake256 } from '@noble/hashes/sha3.js';
+import { randomBytes as osRandomBytes } from '@noble/hashes/utils.js';
+import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
+import {
+  checkAesKey,
+  checkBytes,
+  checkCbcInput,
+  checkContext,
+  checkDigestLength,
+  checkGcm,
+  checkHash,
+  checkKeyUnwrapInput,
+  checkKeyUnwrapPadInput,
+  checkKeyWrapInput,
+  checkKeyWrapPadInput,
+  checkLength,
+  checkPadding,
+  checkPrepared,
+  checkSpec,
+  concatBytes,
+  decryptionFailed,
+  equalBytes,
+  guard,
+  invalidArgument,
+  leftPadTo,
+  verifyGuard,
+} from './checks.js';
+import { NOBLE_CURVES, checkPointEncoding, checkScalar, randomBytesFrom, scalarFromRandom } from './curves.js';
+import { gcmDecrypt, gcmEncrypt } from './gcm.js';
+import {
+  ecPkcs8,
+  ed25519Pkcs8,
+  mlDsaPkcs8,
+  parseEcPrivateKey,
+  parseMlDsaPrivateKey,
+  parseOctetStringKey,
+  parsePkcs8,
+  parseSpki,
+  spkiFromCanonical,
+} from './key-encoding.js';
+import {
+  EC_CURVE_BYTES,
+  ML_DSA_BYTES,
+  ML_DSA_MAX_CONTEXT_BYTES,
+  ML_DSA_MU_BYTES,
+  ML_DSA_SEED_BYTES,
+  type AesCbcOptions,
+  type AesGcmResult,
+  type AsymmetricKeySpec,
+  type CryptoProvider,
+  type EcCurve,
+  type Ed25519phOptions,
+  type HashName,
+  type ImportedKey,
+  type KeyKind,
+  type KeyPairMaterial,
+  type MlDsaOptions,
+  type MlDsaVariant,
+  type PreparedKey,
+  type PrivateDerFormat,
+  type PublicDerFormat,
+  type RandomBytes,
+  type SignOptions,
+} from './provider.js';
+import {
+  checkOaepMessage,
+  checkPkcs1Message,
+  checkPssSalt,
+  emePkcs1v15Decode,
+  emePkcs1v15Encode,
+  emeOaepDecode,
+  emeOaepEncode,
+  emsaPkcs1v15Encode,
+  emsaPssEncode,
+  emsaPssVerify,
+  hashFunction,
+  type HashFunction,
+} from './rsa-padding.js';
+import {
+  generateRsaKeyPair,
+  importRsaPrivateDer,
+  importRsaPublicDer,
+  loadRsaPrivate,
+  loadRsaPublic,
+  rsaRawPrivate,
+  rsaRawPublic,
+  type RsaKeyObjects,
+} from './rsa-keys.js';
+
+const NOBLE_HASHES: Readonly<Record<HashName, (data: Uint8Array) => Uint8Array>> = Object.freeze({
+  sha1,
+  sha224,
+  sha256,
+  sha384,
+  sha512,
+  'sha3-224': sha3_224,
+  'sha3-256': sha3_256,
+  'sha3-384': sha3_384,
+  'sha3-512': sha3_512,
+});
+
+const ML_DSA = Object.freeze({ 'ML-DSA-44': ml_dsa44, 'ML-DSA-65': ml_dsa65, 'ML-DSA-87': ml_dsa87 });
+
+/** RFC 8032 §5.1 dom2(phflag, ctx). */
+function dom2(data: Uint8Array, context: Uint8Array, phflag: boolean): Uint8Array {
+  const prefix = new TextEncoder().encode('SigEd25519 no Ed25519 collisions');
+  return concatBytes(prefix, Uint8Array.of(phflag ? 1 : 0, context.length), context, data);
+}
+
+/** RFC 8032 §5.1.5 step 2 clamping. */
+function clampScalar(bytes: Uint8Array): Uint8Array {
+  bytes[0]! &= 248;
+  bytes[31]! &= 127;
+  bytes[31]! |= 64;
+  return bytes;
+}
+
+/**
+ * Ed25519ph over a caller-supplied SHA-512 digest: noble's ed25519ph hashes the message itself,
+ * so this instance takes PH(M) as its input (identity prehash, same domain and clamping).
+ */
+const ed25519phOfDigest = eddsa(ed25519.Point, sha512, {
+  domain: dom2,
+  prehash: (digest: Uint8Array) => digest,
+  adjustScalarBytes: clampScalar,
+  zip215: false,
+});
+
+/** The RFC 8032 decoding rule (canonical y < p), as both providers check Ed25519 public keys. */
+export function isValidEd25519PublicKey(publicKey: Uint8Array): boolean {
+  return publicKey.length === 32 && ed25519.utils.isValidPublicKey(publicKey, false);
+}
+
+interface NobleKey extends PreparedKey {
+  readonly material: Uint8Array;
+  readonly publicMaterial: Uint8Array;
+  readonly rsa?: RsaKeyObjects;
+  readonly mlDsaSeed?: Uint8Array;
+}
+
+export interface NobleProviderOptions {
+  /** Randomness used inside operations (not key generation, which takes its own). */
+  readonly random?: RandomBytes;
+}
+
+class NobleProvider implements CryptoProvider {
+  readonly name = 'noble' as const;
+  readonly #random: RandomBytes;
+
+  constructor(options: NobleProviderOptions = {}) {
+    this.#random = options.random ?? ((n) => osRandomBytes(n));
+  }
+
+  // Digests and MACs
+
+  digest(hash: HashName, data: Uint8Array): Uint8Array {
+    checkHash(hash);
+    checkBytes(data, 'data');
+    return NOBLE_HASHES[hash](data);
+  }
+
+  hmac(hash: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
+    checkHash(hash);
+    checkBytes(key, 'key');
+    checkBytes(data, 'data');
+    const fn = NOBLE_HASHES[hash] as Parameters<typeof hmac>[0];
+    return hmac(fn, key, data);
+  }
+
+  cmac(key: Uint8Array, data: Uint8Array): Uint8Array {
+    checkAesKey(key);
+    checkBytes(data, 'data');
+    return cmac(data, key);
+  }
+
+  // AES
+
+  aesEcbEncryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array {
+    checkAesKey(key);
+    checkLength(block, 16, 'block');
+    return ecb(key, { disablePadding: true }).encrypt(block);
+  }
+
+  aesCbcEncrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array, options: AesCbcOptions): Uint8Array {
+    checkAesKey(key);
+    const padded = checkPadding(options);
+    checkCbcInput(iv, data, false, padded);
+    return cbc(key, iv, { disablePadding: !padded }).encrypt(data);
+  }
+
+  aesCbcDecrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array, options: AesCbcOptions): Uint8Array {
+    checkAesKey(key);
+    const padded = checkPadding(options);
+    checkCbcInput(iv, data, true, padded);
+    return guard('DECRYPTION_FAILED', 'AES-CBC padding was wrong', () =>
+      cbc(key, iv, { disablePadding: !padded }).decrypt(data),
+    );
+  }
+
+  aesCtr(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
+    checkAesKey(key);
+    checkLength(iv, 16, 'iv');
+    checkBytes(data, 'data');
+    return ctr(key, iv).encrypt(data);
+  }
+
+  aesGcmEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, tagBytes: number): AesGcmResult {
+    checkAesKey(key);
+    checkGcm(iv, tagBytes);
+    checkBytes(plaintext, 'plaintext');
+    checkBytes(aad, 'aad');
+    if (iv.length < 8 || tagBytes !== 16) return gcmEncrypt(key, iv, plaintext, aad, tagBytes);
+    const out = gcm(key, iv, aad).encrypt(plaintext);
+    return { ciphertext: out.slice(0, plaintext.length), tag: out.slice(plaintext.length) };
+  }
+
+  aesGcmDecrypt(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array, aad: Uint8Array): Uint8Array {
+    checkAesKey(key);
+    checkBytes(tag, 'tag');
+    checkGcm(iv, tag.length);
+    checkBytes(ciphertext, 'ciphertext');
+    checkBytes(aad, 'aad');
+    if (iv.length < 8 || tag.length !== 16) return gcmDecrypt(key, iv, ciphertext, tag, aad);
+    return guard('DECRYPTION_FAILED', 'AES-GCM tag did not authenticate', () =>
+      gcm(key, iv, aad).decrypt(concatBytes(ciphertext, tag)),
+    );
+  }
+
+  aesKeyWrap(kek: Uint8Array, keyData: Uint8Array): Uint8Array {
+    checkAesKey(kek, 'wrapping key');
+    checkKeyWrapInput(keyData);
+    return aeskw(kek).encrypt(keyData);
+  }
+
+  aesKeyUnwrap(kek: Uint8Array, wrapped: Uint8Array): Uint8Array {
+    checkAesKey(kek, 'wrapping key');
+    checkKeyUnwrapInput(wrapped);
+    return guard('DECRYPTION_FAILED', 'AES key unwrap integrity check failed', () => aeskw(kek).decrypt(wrapped));
+  }
+
+  aesKeyWrapPad(kek: Uint8Array, keyData: Uint8Array): Uint8Array {
+    checkAesKey(kek, 'wrapping key');
+    checkKeyWrapPadInput(keyData);
+    return aeskwp(kek).encrypt(keyData);
+  }
+
+  aesKeyUnwrapPad(kek: Uint8Array, wrapped: Uint8Array): Uint8Array {
+    checkAesKey(kek, 'wrapping key');
+    checkKeyUnwrapPadInput(wrapped);
+    return guard('DECRYPTION_FAILED', 'AES key unwrap (with padding) integrity check failed', () =>
+      aeskwp(kek).decrypt(wrapped),
+    );
+  }
+
+  // Key material
+
+  preparePrivate(spec: AsymmetricKeySpec, material: Uint8Array): PreparedKey {
+    checkSpec(spec);
+    checkBytes(material, 'private key');
+    switch (spec.type) {
+      case 'ec': {
+        checkScalar(spec.curve, material);
+        const publicMaterial = NOBLE_CURVES[spec.curve].getPublicKey(material, false);
+        return this.#key('private', spec, material, publicMaterial);
+      }
+      case 'ed25519': {
+        checkLength(material, 32, 'Ed25519 private key (seed)');
+        return this.#key('private', spec, material, ed25519.getPublicKey(material));
+      }
+      case 'rsa': {
+        const rsa = loadRsaPrivate(material);
+        return this.#key('private', spec, rsa.material, rsa.spki, { rsa });
+      }
+      case 'ml-dsa':
+        return this.#prepareMlDsaPrivate(spec, material);
+    }
+  }
+
+  #prepareMlDsaPrivate(spec: { type: 'ml-dsa'; variant: MlDsaVariant }, material: Uint8Array): PreparedKey {
+    const dsa = ML_DSA[spec.variant];
+    const sizes = ML_DSA_BYTES[spec.variant];
+    if (material.length === ML_DSA_SEED_BYTES) {
+      const seed = material.slice();
+      const { secretKey, publicKey } = dsa.keygen(seed.slice());
+      return this.#key('private', spec, secretKey, publicKey, { mlDsaSeed: seed });
+    }
+    if (material.length !== sizes.secretKey) {
+      throw invalidArgument(
+        `${spec.variant} private key must be ${sizes.secretKey} bytes (or a ${ML_DSA_SEED_BYTES}-byte seed), got ${material.length}`,
+      );
+    }
+    const publicKey = guard('INVALID_ARGUMENT', `${spec.variant} private key is malformed`, () =>
+      dsa.getPublicKey(material),
+    );
+    return this.#key('private', spec, material.slice(), publicKey);
+  }
+
+  preparePublic(spec: AsymmetricKeySpec, material: Uint8Array): PreparedKey {
+    checkSpec(spec);
+    checkBytes(material, 'public key');
+    switch (spec.type) {
+      case 'ec': {
+        checkPointEncoding(spec.curve, material);
+        guard('INVALID_ARGUMENT', `${spec.curve} public key is not a point on the curve`, () =>
+          NOBLE_CURVES[spec.curve].Point.fromBytes(material).assertValidity(),
+        );
+        return this.#key('public', spec, material, material);
+      }
+      case 'ed25519':
+        checkLength(material, 32, 'Ed25519 public key');
+        if (!isValidEd25519PublicKey(material)) throw invalidArgument('Ed25519 public key is not a valid point encoding');
+        return this.#key('public', spec, material, material);
+      case 'rsa': {
+        const rsa = loadRsaPublic(material);
+        return this.#key('public', spec, rsa.material, rsa.material, { rsa });
+      }
+      case 'ml-dsa':
+        checkLength(material, ML_DSA_BYTES[spec.variant].publicKey, `${spec.variant} public key`);
+        return this.#key('public', spec, material, material);
+    }
+  }
+
+  #key(
+    kind: KeyKind,
+    spec: AsymmetricKeySpec,
+    material: Uint8Array,
+    publicMaterial: Uint8Array,
+    extra: { rsa?: RsaKeyObjects; mlDsaSeed?: Uint8Array } = {},
+  ): PreparedKey {
+    const key = {
+      provider: 'noble' as const,
+      kind,
+      spec: Object.freeze({ ...spec }),
+      material: material.slice(),
+      publicMaterial: publicMaterial.slice(),
+      ...extra,
+    };
+    return Object.freeze(key) as unknown as PreparedKey;
+  }
+
+  #use(key: PreparedKey, kind: KeyKind | 'any', type: AsymmetricKeySpec['type'] | 'any', operation: string): NobleKey {
+    return checkPrepared<NobleKey>(key, 'noble', kind, type, operation);
+  }
+
+  publicKeyOf(key: PreparedKey): Uint8Array {
+    return this.#use(key, 'any', 'any', 'publicKeyOf').publicMaterial.slice();
+  }
+
+  exportSpki(key: PreparedKey): Uint8Array {
+    const k = this.#use(key, 'any', 'any', 'exportSpki');
+    return spkiFromCanonical(k.spec, k.publicMaterial).slice();
+  }
+
+  exportPkcs8(key: PreparedKey): Uint8Array {
+    const k = this.#use(key, 'private', 'any', 'exportPkcs8');
+    switch (k.spec.type) {
+      case 'ec':
+        return ecPkcs8(k.spec.curve, k.material, k.publicMaterial);
+      case 'ed25519':
+        return ed25519Pkcs8(k.material);
+      case 'rsa':
+        return k.material.slice();
+      case 'ml-dsa':
+        return mlDsaPkcs8(k.spec.variant, k.material, k.mlDsaSeed);
+    }
+  }
+
+  importPublicDer(der: Uint8Array, format: PublicDerFormat): ImportedKey {
+    checkBytes(der, 'DER');
+    if (format === 'pkcs1') return { spec: { type: 'rsa' }, kind: 'public', material: importRsaPublicDer(der, 'pkcs1') };
+    if (format !== 'spki') throw invalidArgument(`public key format must be spki or pkcs1, got ${String(format)}`);
+    const parsed = parseSpki(der);
+    switch (parsed.algorithm) {
+      case 'rsa':
+        return { spec: { type: 'rsa' }, kind: 'public', material: importRsaPublicDer(der, 'spki') };
+      case 'ec': {
+        const curve = parsed.curve!;
+        // Accepts compressed points too (SEC 1 §2.3.4) and returns the canonical uncompressed one.
+        const point = guard('INVALID_ARGUMENT', `${curve} public key is not a point on the curve`, () => {
+          const p = NOBLE_CURVES[curve].Point.fromBytes(parsed.publicKey);
+          p.assertValidity();
+          return p.toBytes(false);
+        });
+        return { spec: { type: 'ec', curve }, kind: 'public', material: point };
+      }
+      case 'ed25519':
+        if (!isValidEd25519PublicKey(parsed.publicKey)) throw invalidArgument('Ed25519 public key is not a valid point encoding');
+        return { spec: { type: 'ed25519' }, kind: 'public', material: parsed.publicKey.slice() };
+      case 'ml-dsa': {
+        const variant = parsed.variant!;
+        checkLength(parsed.publicKey, ML_DSA_BYTES[variant].publicKey, `${variant} public key`);
+        return { spec: { type: 'ml-dsa', variant }, kind: 'public', material: parsed.publicKey.slice() };
+      }
+      case 'x25519':
+        throw invalidArgument('X25519 keys are not supported as key objects');
+    }
+  }
+
+  importPrivateDer(der: Uint8Array, format: PrivateDerFormat): ImportedKey {
+    checkBytes(der, 'DER');
+    switch (format) {
+      case 'pkcs1':
+        return { spec: { type: 'rsa' }, kind: 'private', material: importRsaPrivateDer(der, 'pkcs1') };
+      case 'sec1':
+        return this.#importEcPrivate(parseEcPrivateKey(der));
+      case 'pkcs8':
+        break;
+      default:
+        throw invalidArgument(`private key format must be pkcs8, pkcs1 or sec1, got ${String(format)}`);
+    }
+    const parsed = parsePkcs8(der);
+    switch (parsed.algorithm) {
+      case 'rsa':
+        return { spec: { type: 'rsa' }, kind: 'private', material: importRsaPrivateDer(der, 'pkcs8') };
+      case 'ec':
+        return this.#importEcPrivate(parseEcPrivateKey(parsed.privateKey, parsed.curve));
+      case 'ed25519':
+        return {
+          spec: { type: 'ed25519' },
+          kind: 'private',
+          material: parseOctetStringKey(parsed.privateKey, 32, 'Ed25519 private key').slice(),
+        };
+      case 'ml-dsa': {
+        const variant = parsed.variant!;
+        const { seed, secretKey } = parseMlDsaPrivateKey(variant, parsed.privateKey);
+        let material = secretKey;
+        if (seed) {
+          const expanded = ML_DSA[variant].keygen(seed.slice()).secretKey;
+          if (secretKey && !equalBytes(expanded, secretKey)) {
+            throw invalidArgument(`${variant} private key: the seed and the expanded key disagree`);
+          }
+          material = expanded;
+        }
+        this.#prepareMlDsaPrivate({ type: 'ml-dsa', variant }, material!); // refuses a malformed sk
+        const spec = { type: 'ml-dsa', variant } as const;
+        return seed ? { spec, kind: 'private', material: material!.slice(), seed: seed.slice() } : { spec, kind: 'private', material: material!.slice() };
+      }
+      case 'x25519':
+        throw invalidArgument('X25519 keys are not supported as key objects');
+    }
+  }
+
+  #importEcPrivate(parsed: { curve: EcCurve; d: Uint8Array; publicPoint?: Uint8Array }): ImportedKey {
+    checkScalar(parsed.curve, parsed.d);
+    if (parsed.publicPoint) {
+      const derived = NOBLE_CURVES[parsed.curve].getPublicKey(parsed.d, false);
+      const given = guard('INVALID_ARGUMENT', `${parsed.curve} public key is not a point on the curve`, () =>
+        NOBLE_CURVES[parsed.curve].Point.fromBytes(parsed.publicPoint!).toBytes(false),
+      );
+      if (!equalBytes(derived, given)) throw invalidArgument('EC private key: the public key does not match the private key');
+    }
+    return { spec: { type: 'ec', curve: parsed.curve }, kind: 'private', material: parsed.d.slice() };
+  }
+
+  // Key generation
+
+  generateEc(curve: EcCurve, random: RandomBytes): KeyPairMaterial {
+    checkSpec({ type: 'ec', curve });
+    const d = scalarFromRandom(curve, random);
+    return { spec: { type: 'ec', curve }, privateKey: d, publicKey: NOBLE_CURVES[curve].getPublicKey(d, false) };
+  }
+
+  generateEd25519(random: RandomBytes): KeyPairMaterial {
+    const seed = randomBytesFrom(random, 32).slice();
+    return { spec: { type: 'ed25519' }, privateKey: seed, publicKey: ed25519.getPublicKey(seed) };
+  }
+
+  generateMlDsa(variant: MlDsaVariant, random: RandomBytes): KeyPairMaterial {
+    checkSpec({ type: 'ml-dsa', variant });
+    const seed = randomBytesFrom(random, ML_DSA_SEED_BYTES).slice();
+    const { secretKey, publicKey } = ML_DSA[variant].keygen(seed.slice());
+    return { spec: { type: 'ml-dsa', variant }, privateKey: secretKey, publicKey, seed };
+  }
+
+  generateRsa(modulusBits: number, publicExponent: number): Promise<KeyPairMaterial> {
+    return generateRsaKeyPair(modulusBits, publicExponent);
+  }
+
+  // EC
+
+  #messageDigest(hash: HashName, data: Uint8Array, options: SignOptions | undefined): Uint8Array {
+    checkHash(hash);
+    checkBytes(data, 'data');
+    if (options?.prehashed) {
+      checkDigestLength(hash, data);
+      return data;
+    }
+    return NOBLE_HASHES[hash](data);
+  }
+
+  ecdsaSign(key: PreparedKey, hash: HashName, data: Uint8Array, options?: SignOptions): Uint8Array {
+    const k = this.#use(key, 'private', 'ec', 'ECDSA sign');
+    const digest = this.#messageDigest(hash, data, options);
+    const curve = (k.spec as { curve: EcCurve }).curve;
+    return NOBLE_CURVES[curve].sign(digest, k.material, { prehash: false, lowS: false, format: 'compact' });
+  }
+
+  ecdsaVerify(key: PreparedKey, hash: HashName, data: Uint8Array, signature: Uint8Array, options?: SignOptions): boolean {
+    const k = this.#use(key, 'any', 'ec', 'ECDSA verify');
+    const digest = this.#messageDigest(hash, data, options);
+    checkBytes(signature, 'signature');
+    const curve = (k.spec as { curve: EcCurve }).curve;
+    if (signature.length !== 2 * EC_CURVE_BYTES[curve]) return false;
+    return verifyGuard(() =>
+      NOBLE_CURVES[curve].verify(signature, digest, k.publicMaterial, { prehash: false, lowS: false, format: 'compact' }),
+    );
+  }
+
+  ecdh(privateKey: PreparedKey, peerPublicPoint: Uint8Array): Uint8Array {
+    const k = this.#use(privateKey, 'private', 'ec', 'ECDH');
+    const curve = (k.spec as { curve: EcCurve }).curve;
+    checkPointEncoding(curve, peerPublicPoint, 'peer public key');
+    return guard('INVALID_ARGUMENT', `the ${curve} peer public key is not a point on the curve`, () =>
+      NOBLE_CURVES[curve].getSharedSecret(k.material, peerPublicPoint, true).slice(1),
+    );
+  }
+
+  x25519(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
+    checkLength(privateKey, 32, 'X25519 private key');
+    checkLength(publicKey, 32, 'X25519 public key');
+    const shared = guard('INVALID_ARGUMENT', 'X25519 with this public key gives no shared secret (low-order point)', () =>
+      x25519.getSharedSecret(privateKey, publicKey),
+    );
+    if (shared.every((b) => b === 0)) throw invalidArgument('X25519 with this public key gives an all-zero shared secret');
+    return shared;
+  }
+
+  // Ed25519
+
+  ed25519Sign(key: PreparedKey, message: Uint8Array): Uint8Array {
+    const k = this.#use(key, 'private', 'ed25519', 'Ed25519 sign');
+    checkBytes(message, 'message');
+    return ed25519.sign(message, k.material);
+  }
+
+  ed25519Verify(key: PreparedKey, message: Uint8Array, signature: Uint8Array): boolean {
+    const k = this.#use(key, 'any', 'ed25519', 'Ed25519 verify');
+    checkBytes(message, 'message');
+    checkBytes(signature, 'signature');
+    if (signature.length !== 64) return false;
+    return verifyGuard(() => ed25519.verify(signature, message, k.publicMaterial, { zip215: false }));
+  }
+
+  #phDigest(data: Uint8Array, options: Ed25519phOptions | undefined): { digest: Uint8Array; context: Uint8Array } {
+    checkBytes(data, 'data');
+    const context = checkContext(options?.context, 255);
+    if (options?.prehashed) {
+      checkDigestLength('sha512', data);
+      return { digest: data, context };
+    }
+    return { digest: sha512(data), context };
+  }
+
+  ed25519phSign(key: PreparedKey, data: Uint8Array, options?: Ed25519phOptions): Uint8Array {
+    const k = this.#use(key, 'private', 'ed25519', 'Ed25519ph sign');
+    const { digest, context } = this.#phDigest(data, options);
+    return ed25519phOfDigest.sign(digest, k.material, { context });
+  }
+
+  ed25519phVerify(key: PreparedKey, data: Uint8Array, signature: Uint8Array, options?: Ed25519phOptions): boolean {
+    const k = this.#use(key, 'any', 'ed25519', 'Ed25519ph verify');
+    const { digest, context } = this.#phDigest(data, options);
+    checkBytes(signature, 'signature');
+    if (signature.length !== 64) return false;
+    return verifyGuard(() => ed25519phOfDigest.verify(signature, digest, k.publicMaterial, { context, zip215: false }));
+  }
+
+  // RSA: RFC 8017 paddings here, RSAEP/RSADP through node:crypto
+
+  #hashFunction(hash: HashName, name = 'hash'): HashFunction {
+    return hashFunction(NOBLE_HASHES[hash], checkHash(hash, name));
+  }
+
+  #rsa(key: PreparedKey, kind: KeyKind | 'any', operation: string): RsaKeyObjects {
+    return this.#use(key, kind, 'rsa', operation).rsa!;
+  }
+
+  rsaPkcs1Sign(key: PreparedKey, hash: HashName, data: Uint8Array, options?: SignOptions): Uint8Array {
+    const rsa = this.#rsa(key, 'private', 'RSA PKCS#1 v1.5 sign');
+    const digest = this.#messageDigest(hash, data, options);
+    return rsaRawPrivate(rsa, emsaPkcs1v15Encode(hash, digest, rsa.k));
+  }
+
+  rsaPkcs1Verify(key: PreparedKey, hash: HashName, data: Uint8Array, signature: Uint8Array, options?: SignOptions): boolean {
+    const rsa = this.#rsa(key, 'any', 'RSA PKCS#1 v1.5 verify');
+    const digest = this.#messageDigest(hash, data, options);
+    checkBytes(signature, 'signature');
+    if (signature.length !== rsa.k) return false;
+    // RFC 8017 §8.2.2: re-encode and compare, rather than parse what the signature holds.
+    return verifyGuard(() => equalBytes(rsaRawPublic(rsa, signature), emsaPkcs1v15Encode(hash, digest, rsa.k)));
+  }
+
+  rsaPssSign(
+    key: PreparedKey,
+    hash: HashName,
+    mgfHash: HashName,
+    saltBytes: number,
+    data: Uint8Array,
+    options?: SignOptions,
+  ): Uint8Array {
+    const rsa = this.#rsa(key, 'private', 'RSA-PSS sign');
+    const h = this.#hashFunction(hash);
+    const mgf = this.#hashFunction(mgfHash, 'MGF1 hash');
+    checkPssSalt(saltBytes, h.bytes, rsa.modulusBits);
+    const mHash = this.#messageDigest(hash, data, options);
+    const em = emsaPssEncode(mHash, rsa.modulusBits - 1, h, mgf, randomBytesFrom(this.#random, saltBytes));
+    return rsaRawPrivate(rsa, leftPadTo(em, rsa.k));
+  }
+
+  rsaPssVerify(
+    key: PreparedKey,
+    hash: HashName,
+    mgfHash: HashName,
+    saltBytes: number,
+    data: Uint8Array,
+    signature: Uint8Array,
+    options?: SignOptions,
+  ): boolean {
+    const rsa = this.#rsa(key, 'any', 'RSA-PSS verify');
+    const h = this.#hashFunction(hash);
+    const mgf = this.#hashFunction(mgfHash, 'MGF1 hash');
+    checkPssSalt(saltBytes, h.bytes, rsa.modulusBits);
+    const mHash = this.#messageDigest(hash, data, options);
+    checkBytes(signature, 'signature');
+    if (signature.length !== rsa.k) return false;
+    return verifyGuard(() => {
+      const m = rsaRawPublic(rsa, signature);
+      const emBits = rsa.modulusBits - 1;
+      const emLen = Math.ceil(emBits / 8);
+      for (let i = 0; i < rsa.k - emLen; i++) if (m[i] !== 0) return false;
+      return emsaPssVerify(mHash, m.subarray(rsa.k - emLen), emBits, h, mgf, saltBytes);
+    });
+  }
+
+  rsaOaepEncrypt(
+    key: PreparedKey,
+    hash: HashName,
+    mgfHash: HashName,
+    label: Uint8Array | undefined,
+    data: Uint8Array,
+  ): Uint8Array {
+    const rsa = this.#rsa(key, 'any', 'RSA-OAEP encrypt');
+    const h = this.#hashFunction(hash);
+    const mgf = this.#hashFunction(mgfHash, 'MGF1 hash');
+    checkBytes(data, 'data');
+    const l = label === undefined ? new Uint8Array(0) : checkBytes(label, 'label');
+    checkOaepMessage(data.length, rsa.k, h.bytes);
+    return rsaRawPublic(rsa, emeOaepEncode(data, rsa.k, l, h, mgf, randomBytesFrom(this.#random, h.bytes)));
+  }
+
+  rsaOaepDecrypt(
+    key: PreparedKey,
+    hash: HashName,
+    mgfHash: HashName,
+    label: Uint8Array | undefined,
+    data: Uint8Array,
+  ): Uint8Array {
+    const rsa = this.#rsa(key, 'private', 'RSA-OAEP decrypt');
+    const h = this.#hashFunction(hash);
+    const mgf = this.#hashFunction(mgfHash, 'MGF1 hash');
+    checkBytes(data, 'data');
+    const l = label === undefined ? new Uint8Array(0) : checkBytes(label, 'label');
+    if (data.length !== rsa.k) throw decryptionFailed('OAEP decryption failed');
+    const em = guard('DECRYPTION_FAILED', 'OAEP decryption failed', () => rsaRawPrivate(rsa, data));
+    return emeOaepDecode(em, rsa.k, l, h, mgf);
+  }
+
+  rsaPkcs1Encrypt(key: PreparedKey, data: Uint8Array): Uint8Array {
+    const rsa = this.#rsa(key, 'any', 'RSA PKCS#1 v1.5 encrypt');
+    checkBytes(data, 'data');
+    checkPkcs1Message(data.length, rsa.k);
+    return rsaRawPublic(rsa, emePkcs1v15Encode(data, rsa.k, (n) => randomBytesFrom(this.#random, n)));
+  }
+
+  rsaPkcs1Decrypt(key: PreparedKey, data: Uint8Array): Uint8Array {
+    const rsa = this.#rsa(key, 'private', 'RSA PKCS#1 v1.5 decrypt');
+    checkBytes(data, 'data');
+    if (data.length !== rsa.k) throw decryptionFailed('PKCS#1 v1.5 decryption failed');
+    const em = guard('DECRYPTION_FAILED', 'PKCS#1 v1.5 decryption failed', () => rsaRawPrivate(rsa, data));
+    return emePkcs1v15Decode(em, rsa.k);
+  }
+
+  // ML-DSA
+
+  #mlDsa(key: PreparedKey, kind: KeyKind | 'any', operation: string): { k: NobleKey; variant: MlDsaVariant } {
+    const k = this.#use(key, kind, 'ml-dsa', operation);
+    return { k, variant: (k.spec as { variant: MlDsaVariant }).variant };
+  }
+
+  mlDsaSign(key: PreparedKey, message: Uint8Array, options?: MlDsaOptions): Uint8Array {
+    const { k, variant } = this.#mlDsa(key, 'private', 'ML-DSA sign');
+    checkBytes(message, 'message');
+    const context = checkContext(options?.context, ML_DSA_MAX_CONTEXT_BYTES);
+    return ML_DSA[variant].sign(message, k.material, { context, extraEntropy: randomBytesFrom(this.#random, 32) });
+  }
+
+  mlDsaVerify(key: PreparedKey, message: Uint8Array, signature: Uint8Array, options?: MlDsaOptions): boolean {
+    const { k, variant } = this.#mlDsa(key, 'any', 'ML-DSA verify');
+    checkBytes(message, 'message');
+    checkBytes(signature, 'signature');
+    const context = checkContext(options?.context, ML_DSA_MAX_CONTEXT_BYTES);
+    if (signature.length !== ML_DSA_BYTES[variant].signature) return false;
+    return verifyGuard(() => ML_DSA[variant].verify(signature, message, k.publicMaterial, { context }));
+  }
+
+  mlDsaExternalMu(key: PreparedKey, message: Uint8Array, options?: MlDsaOptions): Uint8Array {
+    const { k } = this.#mlDsa(key, 'any', 'ML-DSA external mu');
+    checkBytes(message, 'message');
+    const context = checkContext(options?.context, ML_DSA_MAX_CONTEXT_BYTES);
+    const tr = shake256(k.publicMaterial, { dkLen: 64 });
+    return shake256
+      .create({ dkLen: ML_DSA_MU_BYTES })
+      .update(tr)
+      .update(Uint8Array.of(0, context.length))
+      .update(context)
+      .update(message)
+      .digest();
+  }
+
+  mlDsaSignMu(key: PreparedKey, mu: Uint8Array): Uint8Array {
+    const { k, variant } = this.#mlDsa(key, 'private', 'ML-DSA sign (external mu)');
+    checkLength(mu, ML_DSA_MU_BYTES, 'mu');
+    // noble wipes μ after signing (it is normally its own buffer), so it gets a copy.
+    return ML_DSA[variant].internal.sign(mu.slice(), k.material, {
+      externalMu: true,
+      extraEntropy: randomBytesFrom(this.#random, 32),
+    });
+  }
+
+  mlDsaVerifyMu(key: PreparedKey, mu: Uint8Array, signature: Uint8Array): boolean {
+    const { k, variant } = this.#mlDsa(key, 'any', 'ML-DSA verify (external mu)');
+    checkLength(mu, ML_DSA_MU_BYTES, 'mu');
+    checkBytes(signature, 'signature');
+    if (signature.length !== ML_DSA_BYTES[variant].signature) return false;
+    return verifyGuard(() => ML_DSA[variant].internal.verify(signature, mu, k.publicMaterial, { externalMu: true }));
+  }
+}
+
+export function createNobleProvider(options: NobleProviderOptions = {}): CryptoProvider {
+  return Object.freeze(new NobleProvider(options));
+}
+
+export const nobleProvider: CryptoProvider = createNobleProvider();

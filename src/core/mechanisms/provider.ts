@@ -1,0 +1,345 @@
+/**
+ * The cryptographic primitive layer: one small, data-oriented interface (`CryptoProvider`) with
+ * two implementations, `node` (node:crypto / OpenSSL, the default) and `noble` (@noble/*), that are
+ * cross-checked against each other and against Project Wycheproof. It holds no key objects,
+ * attributes, users or store logic: bytes and prepared keys go in, bytes or booleans come out.
+ *
+ * Standards followed:
+ * - digests: FIPS 180-4 (SHA-1, SHA-224/256/384/512), FIPS 202 (SHA3-224/256/384/512);
+ * - MACs: RFC 2104 / FIPS 198-1 (HMAC), RFC 4493 / SP 800-38B (AES-CMAC);
+ * - AES: FIPS 197; SP 800-38A (ECB, CBC, CTR with a 128-bit big-endian counter; PKCS#7 padding as
+ *   in RFC 5652 §6.3), SP 800-38D (GCM), SP 800-38F with RFC 3394 (KW) and RFC 5649 (KWP);
+ * - ECDSA and key pair generation: FIPS 186-5 (§6 and A.2.1 "extra random bits"), SEC 1 v2 for
+ *   points and EC private keys (RFC 5915), signatures as IEEE P1363 r‖s or DER (RFC 3279);
+ * - EdDSA: RFC 8032 (Ed25519 and Ed25519ph; verification is the strict RFC 8032 rule, not ZIP-215);
+ *   ECDH: SEC 1 §3.3.1 (shared secret = x coordinate); X25519: RFC 7748;
+ * - RSA: RFC 8017 (RSASSA-PKCS1-v1_5, RSASSA-PSS, RSAES-OAEP, RSAES-PKCS1-v1_5);
+ * - ML-DSA: FIPS 204 (ML-DSA.Sign/Verify with context, and "external μ" per §6.2 / Algorithm 7
+ *   line 6), RFC 9881 for its SPKI and PKCS#8 forms;
+ * - key containers: RFC 5280 (SubjectPublicKeyInfo), RFC 5958 (PKCS#8), RFC 8017 A.1 (PKCS#1),
+ *   RFC 8410 (Ed25519/X25519 in SPKI/PKCS#8).
+ *
+ * Canonical key material (what the key store keeps, and what crosses this interface):
+ * - secret keys (AES, generic secret, HMAC): the raw key bytes;
+ * - EC (`secp224r1`, `secp256r1`, `secp384r1`, `secp521r1`, `secp256k1`; mapping the alias
+ *   `prime256v1` is the caller's job): private = the big-endian scalar d, left-padded to the
+ *   curve's byte length (28/32/48/66/32); public = the uncompressed SEC 1 point 04‖X‖Y;
+ * - Ed25519: private = the 32-byte RFC 8032 seed; public = the 32-byte encoded point;
+ * - RSA: private = PKCS#8 DER (PrivateKeyInfo, rsaEncryption), public = SPKI DER;
+ * - ML-DSA-44/65/87: private = the FIPS 204 secret key sk (skEncode: 2560/4032/4896 bytes);
+ *   `preparePrivate` also accepts the 32-byte key generation seed ξ and expands it, and generation
+ *   returns ξ beside sk so that a PKCS#8 "both" encoding can be produced; public = the FIPS 204
+ *   public key pk (1312/1952/2592 bytes).
+ *
+ * Prepared keys: parsing costs more than most operations, so a caller prepares each key ONCE
+ * (`preparePrivate`/`preparePublic`) and keeps the opaque `PreparedKey` per key reference. A
+ * prepared key is only valid with the provider that made it.
+ *
+ * Randomness: key generators take the caller's `RandomBytes` (the operation context's random
+ * source) and derive keys from it the same way in both providers, so a seeded source gives the same
+ * key pair on either. RSA generation is the exception: it uses OpenSSL's generator (neither library
+ * offers seeded prime generation; a deterministic mode would need its own). Randomness *inside*
+ * operations (PSS salts, OAEP seeds, PKCS#1 v1.5 padding, ML-DSA hedging) comes from the provider's
+ * own CSPRNG; ECDSA in the noble provider uses RFC 6979 deterministic nonces.
+ *
+ * Errors: bad input throws `HsmError` `INVALID_ARGUMENT`; a ciphertext, tag, key wrap or padding
+ * that fails to authenticate throws `DECRYPTION_FAILED`; verify operations return false. Messages
+ * never contain key bytes.
+ */
+
+/** The two implementations; the CLI maps CLOUDHSM_CRYPTO_PROVIDER onto this name. */
+export type ProviderName = 'node' | 'noble';
+
+export type HashName =
+  | 'sha1'
+  | 'sha224'
+  | 'sha256'
+  | 'sha384'
+  | 'sha512'
+  | 'sha3-224'
+  | 'sha3-256'
+  | 'sha3-384'
+  | 'sha3-512';
+
+export const HASH_NAMES: readonly HashName[] = Object.freeze([
+  'sha1',
+  'sha224',
+  'sha256',
+  'sha384',
+  'sha512',
+  'sha3-224',
+  'sha3-256',
+  'sha3-384',
+  'sha3-512',
+] as const);
+
+/** Digest output length in bytes. */
+export const HASH_BYTES: Readonly<Record<HashName, number>> = Object.freeze({
+  sha1: 20,
+  sha224: 28,
+  sha256: 32,
+  sha384: 48,
+  sha512: 64,
+  'sha3-224': 28,
+  'sha3-256': 32,
+  'sha3-384': 48,
+  'sha3-512': 64,
+});
+
+export type EcCurve = 'secp224r1' | 'secp256r1' | 'secp384r1' | 'secp521r1' | 'secp256k1';
+
+export const EC_CURVES: readonly EcCurve[] = Object.freeze([
+  'secp224r1',
+  'secp256r1',
+  'secp384r1',
+  'secp521r1',
+  'secp256k1',
+] as const);
+
+/** Byte length of a scalar / coordinate on each curve (a public point is 1 + 2 × this). */
+export const EC_CURVE_BYTES: Readonly<Record<EcCurve, number>> = Object.freeze({
+  secp224r1: 28,
+  secp256r1: 32,
+  secp384r1: 48,
+  secp521r1: 66,
+  secp256k1: 32,
+});
+
+export type MlDsaVariant = 'ML-DSA-44' | 'ML-DSA-65' | 'ML-DSA-87';
+
+export const ML_DSA_VARIANTS: readonly MlDsaVariant[] = Object.freeze([
+  'ML-DSA-44',
+  'ML-DSA-65',
+  'ML-DSA-87',
+] as const);
+
+/** FIPS 204 Table 2 sizes in bytes. */
+export const ML_DSA_BYTES: Readonly<
+  Record<MlDsaVariant, { readonly publicKey: number; readonly secretKey: number; readonly signature: number }>
+> = Object.freeze({
+  'ML-DSA-44': Object.freeze({ publicKey: 1312, secretKey: 2560, signature: 2420 }),
+  'ML-DSA-65': Object.freeze({ publicKey: 1952, secretKey: 4032, signature: 3309 }),
+  'ML-DSA-87': Object.freeze({ publicKey: 2592, secretKey: 4896, signature: 4627 }),
+});
+
+/** ML-DSA key generation seed ξ and external μ sizes (FIPS 204 Algorithms 1 and 7). */
+export const ML_DSA_SEED_BYTES = 32;
+export const ML_DSA_MU_BYTES = 64;
+/** FIPS 204 §5.2: the context string is at most 255 bytes. */
+export const ML_DSA_MAX_CONTEXT_BYTES = 255;
+
+export const AES_KEY_BYTES: readonly number[] = Object.freeze([16, 24, 32]);
+export const AES_BLOCK_BYTES = 16;
+/** SP 800-38D §5.2.1.2: 128, 120, 112, 104, 96 bits, and 64 or 32 bits for special uses. */
+export const GCM_TAG_BYTES: readonly number[] = Object.freeze([4, 8, 12, 13, 14, 15, 16]);
+
+/** The kind of asymmetric key a material or prepared key holds. */
+export type AsymmetricKeySpec =
+  | { readonly type: 'ec'; readonly curve: EcCurve }
+  | { readonly type: 'ed25519' }
+  | { readonly type: 'rsa' }
+  | { readonly type: 'ml-dsa'; readonly variant: MlDsaVariant };
+
+export type KeyKind = 'private' | 'public';
+
+/** The caller's random source: returns `byteLength` fresh bytes. */
+export type RandomBytes = (byteLength: number) => Uint8Array;
+
+export type AesPadding = 'pkcs7' | 'none';
+
+/** A generated key pair in canonical form. */
+export interface KeyPairMaterial {
+  readonly spec: AsymmetricKeySpec;
+  readonly privateKey: Uint8Array;
+  readonly publicKey: Uint8Array;
+  /** ML-DSA only: the 32-byte seed ξ the pair was expanded from. */
+  readonly seed?: Uint8Array;
+}
+
+/** A DER key converted to canonical form by `importPublicDer` / `importPrivateDer`. */
+export interface ImportedKey {
+  readonly spec: AsymmetricKeySpec;
+  readonly kind: KeyKind;
+  readonly material: Uint8Array;
+  /** ML-DSA only, when the PKCS#8 carried it: the seed ξ. */
+  readonly seed?: Uint8Array;
+}
+
+/** SPKI (any type) or PKCS#1 RSAPublicKey. */
+export type PublicDerFormat = 'spki' | 'pkcs1';
+/** PKCS#8 (any type), PKCS#1 RSAPrivateKey, or SEC 1 ECPrivateKey (named curve). */
+export type PrivateDerFormat = 'pkcs8' | 'pkcs1' | 'sec1';
+
+declare const preparedKeyBrand: unique symbol;
+
+/**
+ * An asymmetric key parsed once and kept ready. Opaque: only a provider makes one, and only that
+ * provider accepts it back.
+ */
+export interface PreparedKey {
+  readonly provider: ProviderName;
+  readonly kind: KeyKind;
+  readonly spec: AsymmetricKeySpec;
+  readonly [preparedKeyBrand]: true;
+}
+
+export interface AesGcmResult {
+  readonly ciphertext: Uint8Array;
+  readonly tag: Uint8Array;
+}
+
+export interface AesCbcOptions {
+  readonly padding: AesPadding;
+}
+
+export interface SignOptions {
+  /** The data is already the digest under `hash` (its length must match). Default false. */
+  readonly prehashed?: boolean;
+}
+
+export interface Ed25519phOptions extends SignOptions {
+  /** RFC 8032 context, at most 255 bytes. */
+  readonly context?: Uint8Array;
+}
+
+export interface MlDsaOptions {
+  /** FIPS 204 context string ctx, at most 255 bytes (default empty). */
+  readonly context?: Uint8Array;
+}
+
+export interface CryptoProvider {
+  readonly name: ProviderName;
+
+  // Digests and MACs
+  digest(hash: HashName, data: Uint8Array): Uint8Array;
+  hmac(hash: HashName, key: Uint8Array, data: Uint8Array): Uint8Array;
+  /** AES-CMAC with a 16-byte tag (truncate at the caller). */
+  cmac(key: Uint8Array, data: Uint8Array): Uint8Array;
+
+  // AES (key: 16, 24 or 32 bytes)
+  /** One-block AES-ECB: the key check value of AES keys encrypts a zero block. */
+  aesEcbEncryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array;
+  aesCbcEncrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array, options: AesCbcOptions): Uint8Array;
+  aesCbcDecrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array, options: AesCbcOptions): Uint8Array;
+  /** AES-CTR; `iv` is the 16-byte initial counter block, incremented as a 128-bit number. */
+  aesCtr(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array;
+  /** GCM with an IV of any length ≥ 1 byte and a tag of one of GCM_TAG_BYTES. */
+  aesGcmEncrypt(
+    key: Uint8Array,
+    iv: Uint8Array,
+    plaintext: Uint8Array,
+    aad: Uint8Array,
+    tagBytes: number,
+  ): AesGcmResult;
+  /** The tag length is `tag.length`; throws DECRYPTION_FAILED when the tag does not match. */
+  aesGcmDecrypt(
+    key: Uint8Array,
+    iv: Uint8Array,
+    ciphertext: Uint8Array,
+    tag: Uint8Array,
+    aad: Uint8Array,
+  ): Uint8Array;
+  /** RFC 3394: key data a multiple of 8 bytes, at least 16. */
+  aesKeyWrap(kek: Uint8Array, keyData: Uint8Array): Uint8Array;
+  aesKeyUnwrap(kek: Uint8Array, wrapped: Uint8Array): Uint8Array;
+  /** RFC 5649: key data of any length ≥ 1 byte. */
+  aesKeyWrapPad(kek: Uint8Array, keyData: Uint8Array): Uint8Array;
+  aesKeyUnwrapPad(kek: Uint8Array, wrapped: Uint8Array): Uint8Array;
+
+  // Asymmetric key material
+  preparePrivate(spec: AsymmetricKeySpec, material: Uint8Array): PreparedKey;
+  preparePublic(spec: AsymmetricKeySpec, material: Uint8Array): PreparedKey;
+  /** The canonical public material of a private or public prepared key. */
+  publicKeyOf(key: PreparedKey): Uint8Array;
+  /** SubjectPublicKeyInfo DER of the key's public half (PEM export, asymmetric check value). */
+  exportSpki(key: PreparedKey): Uint8Array;
+  /** PKCS#8 DER of a private key (what key wrap carries for private keys). */
+  exportPkcs8(key: PreparedKey): Uint8Array;
+  importPublicDer(der: Uint8Array, format: PublicDerFormat): ImportedKey;
+  importPrivateDer(der: Uint8Array, format: PrivateDerFormat): ImportedKey;
+
+  // Key generation
+  generateEc(curve: EcCurve, random: RandomBytes): KeyPairMaterial;
+  generateEd25519(random: RandomBytes): KeyPairMaterial;
+  generateMlDsa(variant: MlDsaVariant, random: RandomBytes): KeyPairMaterial;
+  /**
+   * OpenSSL's generator in both providers (no seeded variant): modulus a multiple of 8 bits in
+   * [1024, 16384], public exponent odd with 3 ≤ e < 2^53. The CloudHSM limits (≥ 2048 bits,
+   * e ≥ 65537) are the key engine's policy, not this layer's.
+   */
+  generateRsa(modulusBits: number, publicExponent: number): Promise<KeyPairMaterial>;
+
+  // EC
+  /** Returns the fixed-width r‖s (IEEE P1363) signature. */
+  ecdsaSign(key: PreparedKey, hash: HashName, data: Uint8Array, options?: SignOptions): Uint8Array;
+  ecdsaVerify(
+    key: PreparedKey,
+    hash: HashName,
+    data: Uint8Array,
+    signature: Uint8Array,
+    options?: SignOptions,
+  ): boolean;
+  /** ECDH shared secret (the x coordinate) with a peer's uncompressed point on the key's curve. */
+  ecdh(privateKey: PreparedKey, peerPublicPoint: Uint8Array): Uint8Array;
+  /** RFC 7748 X25519 on raw 32-byte keys; an all-zero result is refused (INVALID_ARGUMENT). */
+  x25519(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
+
+  // Ed25519
+  ed25519Sign(key: PreparedKey, message: Uint8Array): Uint8Array;
+  ed25519Verify(key: PreparedKey, message: Uint8Array, signature: Uint8Array): boolean;
+  /** HashEdDSA Ed25519ph (RFC 8032 §5.1): the prehash is SHA-512; `prehashed` data is that digest. */
+  ed25519phSign(key: PreparedKey, data: Uint8Array, options?: Ed25519phOptions): Uint8Array;
+  ed25519phVerify(key: PreparedKey, data: Uint8Array, signature: Uint8Array, options?: Ed25519phOptions): boolean;
+
+  // RSA
+  rsaPkcs1Sign(key: PreparedKey, hash: HashName, data: Uint8Array, options?: SignOptions): Uint8Array;
+  rsaPkcs1Verify(
+    key: PreparedKey,
+    hash: HashName,
+    data: Uint8Array,
+    signature: Uint8Array,
+    options?: SignOptions,
+  ): boolean;
+  rsaPssSign(
+    key: PreparedKey,
+    hash: HashName,
+    mgfHash: HashName,
+    saltBytes: number,
+    data: Uint8Array,
+    options?: SignOptions,
+  ): Uint8Array;
+  rsaPssVerify(
+    key: PreparedKey,
+    hash: HashName,
+    mgfHash: HashName,
+    saltBytes: number,
+    data: Uint8Array,
+    signature: Uint8Array,
+    options?: SignOptions,
+  ): boolean;
+  rsaOaepEncrypt(
+    key: PreparedKey,
+    hash: HashName,
+    mgfHash: HashName,
+    label: Uint8Array | undefined,
+    data: Uint8Array,
+  ): Uint8Array;
+  rsaOaepDecrypt(
+    key: PreparedKey,
+    hash: HashName,
+    mgfHash: HashName,
+    label: Uint8Array | undefined,
+    data: Uint8Array,
+  ): Uint8Array;
+  rsaPkcs1Encrypt(key: PreparedKey, data: Uint8Array): Uint8Array;
+  rsaPkcs1Decrypt(key: PreparedKey, data: Uint8Array): Uint8Array;
+
+  // ML-DSA (FIPS 204, pure ML-DSA; hedged signing)
+  mlDsaSign(key: PreparedKey, message: Uint8Array, options?: MlDsaOptions): Uint8Array;
+  mlDsaVerify(key: PreparedKey, message: Uint8Array, signature: Uint8Array, options?: MlDsaOptions): boolean;
+  /** μ = SHAKE256(SHAKE256(pk, 64) ‖ 0 ‖ |ctx| ‖ ctx ‖ M, 64), for the external-μ interface. */
+  mlDsaExternalMu(key: PreparedKey, message: Uint8Array, options?: MlDsaOptions): Uint8Array;
+  /** Signs a caller-computed 64-byte μ (the CLI's `--data-type external-mu`). */
+  mlDsaSignMu(key: PreparedKey, mu: Uint8Array): Uint8Array;
+  mlDsaVerifyMu(key: PreparedKey, mu: Uint8Array, signature: Uint8Array): boolean;
+}
