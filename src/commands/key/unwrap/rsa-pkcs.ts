@@ -1,0 +1,3 @@
+import { unwrapCommand } from '../../../cli/key-commands.js';
+
+export default class extends unwrapCommand('rsa-pkcs') {}
