@@ -3,7 +3,6 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { perform } from '../../src/core/engine.js';
-import { HsmError } from '../../src/core/errors.js';
 import { signWithLocalCa } from '../../src/core/cluster/certificates.js';
 import {
   activateCluster,
@@ -18,19 +17,8 @@ import {
   initializeCluster,
 } from '../../src/core/cluster/operations.js';
 import { quickstart } from '../../src/core/cluster/quickstart.js';
-import { tempDir, testContext } from '../support/helpers.js';
+import { tempDir, testContext, refused } from '../support/helpers.js';
 
-async function refused(promise: Promise<unknown>, code: string, awsType?: string): Promise<HsmError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof HsmError, String(err));
-    assert.equal(err.code, code, err.message);
-    if (awsType) assert.equal(err.aws?.type, awsType);
-    return err;
-  }
-  assert.fail(`expected refusal ${code}`);
-}
 
 /** An openssl-made CA and the cluster certificate it signs, as an operator makes them. */
 function opensslSign(csrPem: string, bits = 2048): { cert: string; anchor: string } {

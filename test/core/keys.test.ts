@@ -1,28 +1,17 @@
 import assert from 'node:assert/strict';
 import { createVerify, createPublicKey } from 'node:crypto';
 import { perform, type Caller } from '../../src/core/engine.js';
-import { HsmError } from '../../src/core/errors.js';
 import { createCluster, createHsm } from '../../src/core/cluster/operations.js';
 import { quickstart } from '../../src/core/cluster/quickstart.js';
 import { generateKeyPair, generateSymmetric } from '../../src/core/keys/generate.js';
 import { deleteKey, listKeys, setAttribute, shareKey, unshareKey } from '../../src/core/keys/operations.js';
 import { sign, verify } from '../../src/core/keys/sign.js';
 import { createUser, deleteUser } from '../../src/core/users/operations.js';
-import { testContext } from '../support/helpers.js';
+import { testContext, refused } from '../support/helpers.js';
 
 const ADMIN: Caller = { credentials: { username: 'admin', password: 'Admin123!', role: 'admin' } };
 const cu = (username: string): Caller => ({ credentials: { username, password: `${username}-Pass1`, role: 'crypto-user' }, sessionKeys: new Map() });
 
-async function refused(promise: Promise<unknown>, code: string): Promise<HsmError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof HsmError, String(err));
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected refusal ${code}`);
-}
 
 async function cluster(options: { mode?: string } = {}) {
   const ctx = await testContext();

@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { perform, type Caller } from '../../src/core/engine.js';
-import { HsmError } from '../../src/core/errors.js';
 import { storeKeys } from '../../src/core/cluster/model.js';
 import { createCluster, createHsm } from '../../src/core/cluster/operations.js';
 import { quickstart } from '../../src/core/cluster/quickstart.js';
 import { changePassword, createUser, deleteUser, listUsers, login, logout } from '../../src/core/users/operations.js';
-import { testContext } from '../support/helpers.js';
+import { testContext, refused } from '../support/helpers.js';
 
 const ADMIN: Caller = { credentials: { username: 'admin', password: 'Admin123!', role: 'admin' } };
 const asUser = (username: string, password: string, role: 'admin' | 'crypto-user' = 'crypto-user'): Caller => ({ credentials: { username, password, role } });
 
-async function refused(promise: Promise<unknown>, code: string): Promise<HsmError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof HsmError, String(err));
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected refusal ${code}`);
-}
 
 async function activated() {
   const ctx = await testContext();

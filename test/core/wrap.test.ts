@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { createDecipheriv } from 'node:crypto';
 import { perform, type Caller } from '../../src/core/engine.js';
-import { HsmError } from '../../src/core/errors.js';
 import { quickstart } from '../../src/core/cluster/quickstart.js';
 import { generateKeyPair, generateSymmetric } from '../../src/core/keys/generate.js';
 import { listKeys, setAttribute } from '../../src/core/keys/operations.js';
@@ -9,21 +8,11 @@ import { sign, verify } from '../../src/core/keys/sign.js';
 import { unwrapKey, wrapKey, WRAP_MECHANISMS, type WrapMechanism } from '../../src/core/keys/wrap.js';
 import { createUser } from '../../src/core/users/operations.js';
 import { getProvider } from '../../src/core/mechanisms/index.js';
-import { testContext } from '../support/helpers.js';
+import { testContext, refused } from '../support/helpers.js';
 
 const ADMIN: Caller = { credentials: { username: 'admin', password: 'Admin123!', role: 'admin' } };
 const cu = (username: string): Caller => ({ credentials: { username, password: `${username}-Pass1`, role: 'crypto-user' }, sessionKeys: new Map() });
 
-async function refused(promise: Promise<unknown>, code: string): Promise<HsmError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof HsmError, String(err));
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected refusal ${code}`);
-}
 
 function params(mechanism: WrapMechanism) {
   if (mechanism.includes('gcm')) return { tagLengthBits: 128, aad: '0x0102' };

@@ -1,5 +1,6 @@
 /** Shared test helpers: temporary state folders, seeded engine contexts, in-process command
  * runs with captured output, and runs of the built binaries. */
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Config } from '@oclif/core';
 import { seededRandom, type EngineContext } from '../../src/core/context.js';
+import { HsmError } from '../../src/core/errors.js';
 import { Store } from '../../src/core/store/index.js';
 import { scriptedPrompter } from '../../src/cli/prompter.js';
 import { withRuntime, type Runtime } from '../../src/cli/runtime.js';
@@ -117,4 +119,17 @@ export function cleanEnv(): Record<string, string | undefined> {
   for (const key of Object.keys(env)) if (key.startsWith('CLOUDHSM_')) delete env[key];
   env.NO_COLOR = '1';
   return env;
+}
+
+/** Awaits a refusal: the promise must reject with our HsmError carrying `code` (and AWS type). */
+export async function refused(promise: Promise<unknown>, code: string, awsType?: string): Promise<HsmError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof HsmError, `expected HsmError ${code}, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    if (awsType) assert.equal(err.aws?.type, awsType);
+    return err;
+  }
+  assert.fail(`expected refusal ${code}`);
 }
