@@ -10,6 +10,7 @@ import { HsmError } from '../core/errors.js';
 import { generateKeyPair, generateSymmetric, type GenerateKeyPairInput } from '../core/keys/generate.js';
 import { SIGN_HASHES, sign, verify, type SignMechanism } from '../core/keys/sign.js';
 import { UNWRAP_KEY_TYPE_CLASSES, unwrapKey, wrapKey, type WrapMechanism } from '../core/keys/wrap.js';
+import { decrypt, encrypt, type CipherMechanism } from '../core/keys/data-operations.js';
 import { BaseCommand, type ExecuteInput } from './base-command.js';
 import { filterFlag } from './key-flags.js';
 
@@ -307,6 +308,62 @@ export function unwrapCommand(mechanism: WrapMechanism) {
         ...wrapParameters(flags),
       });
       return { data, text: keyText(data.key) };
+    }
+  };
+}
+
+/** JSON-ready copy of a result whose byte fields become base64 (PRODUCT.md "Extensions"). */
+export function base64Fields(data: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v]));
+}
+
+export const outFlag = { out: Flags.string({ description: 'Write the raw result bytes to this file instead.', helpValue: '<FILE>' }) };
+
+function cipherFlags(mechanism: CipherMechanism, decrypting: boolean): FlagMap {
+  if (mechanism === 'rsa-oaep') {
+    return {
+      'hash-function': Flags.string({ description: 'OAEP hash.', options: [...SIGN_HASHES], required: true }),
+      mgf: Flags.string({ description: 'Mask generation function (default: MGF1 with the same hash).', options: SIGN_HASHES.map((h) => `mgf1-${h}`) }),
+    };
+  }
+  const flags: FlagMap = {
+    iv: Flags.string({ description: decrypting ? 'The IV used to encrypt: 0x-hex or base64.' : 'IV: 0x-hex or base64 (default: a fresh random one, returned).', required: decrypting, helpValue: '<IV>' }),
+  };
+  if (mechanism === 'aes-gcm') {
+    flags.aad = Flags.string({ description: 'Additional authenticated data, hex.', helpValue: '<HEX>' });
+    if (decrypting) flags.tag = Flags.string({ description: 'The tag encryption returned: 0x-hex or base64.', required: true, helpValue: '<TAG>' });
+    else flags['tag-length-bits'] = Flags.integer({ description: 'Tag length in bits (default 128).', default: 128, helpValue: '<BITS>' });
+  }
+  return flags;
+}
+
+export function cipherCommand(mechanism: CipherMechanism, decrypting: boolean) {
+  const verb = decrypting ? 'decrypt' : 'encrypt';
+  return class Cipher extends BaseCommand {
+    static override summary = `${decrypting ? 'Decrypt' : 'Encrypt'} data with ${mechanism} (extension: the real service offers this through its SDKs).`;
+    static override examples = [`<%= config.bin %> crypto ${verb} ${mechanism} --key-filter attr.label=${mechanism === 'rsa-oaep' ? (decrypting ? 'rsa-priv' : 'rsa-pub') : 'data-key'} --data-path ${decrypting ? 'cipher.bin' : 'plain.txt'}${mechanism === 'rsa-oaep' ? ' --hash-function sha256' : decrypting ? ' --iv <IV>' : ''}${mechanism === 'aes-gcm' && decrypting ? ' --tag <TAG>' : ''}`];
+    static override flags = { 'key-filter': filterFlag(`The key (exactly one match; ${verb}=true).`), ...dataFlags, ...cipherFlags(mechanism, decrypting), ...outFlag };
+
+    protected async execute({ flags }: ExecuteInput) {
+      const input = {
+        mechanism,
+        keyFilter: flags['key-filter'],
+        data: dataFrom(flags),
+        iv: flags.iv,
+        aad: flags.aad,
+        tag: flags.tag,
+        tagLengthBits: flags['tag-length-bits'],
+        hash: flags['hash-function'],
+        mgf: flags.mgf,
+      };
+      const result: Record<string, unknown> = decrypting ? await this.perform(decrypt, input) : await this.perform(encrypt, input);
+      const field = decrypting ? 'plaintext' : 'ciphertext';
+      if (flags.out) {
+        this.writeFile('out', flags.out, Buffer.from(result[field] as Uint8Array));
+        const { [field]: _omit, ...rest } = result;
+        return { data: { ...base64Fields(rest), path: flags.out } };
+      }
+      return { data: base64Fields(result) };
     }
   };
 }
