@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Store } from '../../src/core/store/index.js';
+import { keyStoreKeys } from '../../src/core/keys/filters.js';
+import { runCommand, tempDir } from '../support/helpers.js';
+
+/**
+ * Every key rule of the keys issue, shown refusing through the CLI with the state unchanged:
+ * each case snapshots every state file, runs the command, and checks the exit status, the error
+ * code and that no byte of the state changed.
+ */
+const ADMIN = { CLOUDHSM_ROLE: 'admin', CLOUDHSM_PIN: 'admin:Admin123!' };
+const as = (user: string) => ({ CLOUDHSM_ROLE: 'crypto-user', CLOUDHSM_PIN: `${user}:${user}-Pass1` });
+
+function snapshot(dir: string): Record<string, string> {
+  return Object.fromEntries(fs.readdirSync(dir).filter((f) => f !== 'lock').map((f) => [f, fs.readFileSync(path.join(dir, f)).toString('base64')]));
+}
+
+async function setUp(extra: string[] = []): Promise<{ env: Record<string, string>; dir: string }> {
+  const dir = path.join(tempDir(), 'state');
+  const env = { CLOUDHSM_STATE_DIR: dir };
+  assert.equal((await runCommand('cluster:quickstart', ['--password-stdin', ...extra], { env, stdin: 'Admin123!\n' })).exitCode, 0);
+  for (const user of ['alice', 'bob']) {
+    const r = await runCommand('user:create', ['--username', user, '--role', 'crypto-user', '--password', `${user}-Pass1`], { env: { ...env, ...ADMIN } });
+    assert.equal(r.exitCode, 0, r.stderr);
+  }
+  return { env, dir };
+}
+
+describe('commands: key rules refuse through the CLI and change nothing', function () {
+  this.timeout(120_000);
+  let env: Record<string, string>;
+  let dir: string;
+
+  async function refuses(id: Parameters<typeof runCommand>[0], argv: string[], who: Record<string, string>, code: string, environment = env, folder = dir): Promise<string> {
+    const before = snapshot(folder);
+    const r = await runCommand(id, [...argv, '--json'], { env: { ...environment, ...who } });
+    assert.equal(r.exitCode, 1, `${id} ${argv.join(' ')}: ${r.stdout}${r.stderr}`);
+    assert.equal(r.json?.code, code, r.stdout);
+    assert.deepEqual(snapshot(folder), before, `${id} changed the state although it was refused`);
+    return r.json.data as string;
+  }
+
+  before(async () => {
+    ({ env, dir } = await setUp());
+    const run = async (id: Parameters<typeof runCommand>[0], argv: string[], who: Record<string, string>) => {
+      const r = await runCommand(id, argv, { env: { ...env, ...who } });
+      assert.equal(r.exitCode, 0, `${id}: ${r.stdout}${r.stderr}`);
+    };
+    await run('key:generate-asymmetric-pair:ec', ['--curve', 'prime256v1', '--public-label', 'a-pub', '--private-label', 'a-priv', '--share-crypto-users', 'bob'], as('alice'));
+    await run('key:generate-symmetric:aes', ['--label', 'a-kek', '--key-length-bytes', '32', '--attributes', 'wrap=true'], as('alice'));
+    await run('key:generate-symmetric:aes', ['--label', 'a-sealed', '--key-length-bytes', '32', '--attributes', 'extractable=false'], as('alice'));
+    await run('key:generate-symmetric:aes', ['--label', 'a-guarded', '--key-length-bytes', '32', '--attributes', 'wrap-with-trusted=true'], as('alice'));
+    await run('key:generate-symmetric:aes', ['--label', 'twin', '--key-length-bytes', '16'], as('alice'));
+    await run('key:generate-symmetric:aes', ['--label', 'twin', '--key-length-bytes', '16'], as('alice'));
+    await run('key:generate-symmetric:aes', ['--label', 'b-own', '--key-length-bytes', '16'], as('bob'));
+  });
+
+  it('only crypto users create and use keys', async () => {
+    await refuses('key:generate-symmetric:aes', ['--label', 'x', '--key-length-bytes', '16'], ADMIN, 'PERMISSION_DENIED');
+    await refuses('crypto:sign:ecdsa', ['--key-filter', 'attr.label=a-priv', '--data', 'aGVsbG8=', '--hash-function', 'sha256'], ADMIN, 'PERMISSION_DENIED');
+  });
+
+  it('a user sees and uses only keys it owns or that are shared with it', async () => {
+    await refuses('key:delete', ['--filter', 'attr.label=b-own'], as('alice'), 'KEY_SELECTION_NOT_UNIQUE');
+    await refuses('crypto:hmac:generate', ['--key-filter', 'attr.label=b-own', '--data', 'aGVsbG8=', '--hash-function', 'sha256'], as('alice'), 'KEY_SELECTION_NOT_UNIQUE');
+  });
+
+  it('only the owner shares, wraps, deletes or changes a key (a sharee may only use it)', async () => {
+    await refuses('key:delete', ['--filter', 'attr.label=a-priv'], as('bob'), 'KEY_ACCESS_DENIED');
+    await refuses('key:share', ['--filter', 'attr.label=a-priv', '--username', 'alice', '--role', 'crypto-user'], as('bob'), 'KEY_ACCESS_DENIED');
+    await refuses('key:set-attribute', ['--filter', 'attr.label=a-priv', '--name', 'sign', '--value', 'true'], as('bob'), 'KEY_ACCESS_DENIED');
+    await refuses('key:wrap:aes-pkcs5-pad', ['--payload-filter', 'attr.label=a-priv', '--wrapping-filter', 'attr.label=b-own'], as('bob'), 'KEY_ACCESS_DENIED');
+  });
+
+  it('extractable=false keys never leave the cluster', async () => {
+    await refuses('key:wrap:aes-no-pad', ['--payload-filter', 'attr.label=a-sealed', '--wrapping-filter', 'attr.label=a-kek'], as('alice'), 'KEY_ATTRIBUTE_REFUSED');
+  });
+
+  it('wrap-with-trusted keys leave only under a trusted wrapping key', async () => {
+    await refuses('key:wrap:aes-no-pad', ['--payload-filter', 'attr.label=a-guarded', '--wrapping-filter', 'attr.label=a-kek'], as('alice'), 'KEY_ATTRIBUTE_REFUSED');
+  });
+
+  it('only an admin sets trusted, and an admin sets nothing else', async () => {
+    await refuses('key:set-attribute', ['--filter', 'attr.label=a-kek', '--name', 'trusted', '--value', 'true'], as('alice'), 'PERMISSION_DENIED');
+    await refuses('key:set-attribute', ['--filter', 'attr.label=a-kek', '--name', 'encrypt', '--value', 'true'], ADMIN, 'PERMISSION_DENIED');
+  });
+
+  it('read-only attributes stay read-only', async () => {
+    for (const [name, value] of [['class', 'private-key'], ['extractable', 'true'], ['check-value', '0x000000'], ['local', 'false'], ['key-length-bytes', '16']]) {
+      const message = await refuses('key:set-attribute', ['--filter', 'attr.label=a-sealed', '--name', name!, '--value', value!], as('alice'), 'KEY_ATTRIBUTE_REFUSED');
+      assert.match(message, new RegExp(`Attribute ${name} cannot be set`));
+    }
+    await refuses('key:set-attribute', ['--filter', 'attr.label=a-guarded', '--name', 'wrap-with-trusted', '--value', 'false'], as('alice'), 'KEY_ATTRIBUTE_REFUSED');
+  });
+
+  it('usage flags are checked: a key without sign cannot sign, one without encrypt cannot encrypt', async () => {
+    await refuses('crypto:sign:ecdsa', ['--key-filter', 'attr.label=a-priv', '--data', 'aGVsbG8=', '--hash-function', 'sha256'], as('alice'), 'KEY_ATTRIBUTE_REFUSED');
+    await refuses('crypto:encrypt:aes-gcm', ['--key-filter', 'attr.label=a-kek', '--data', 'aGVsbG8='], as('alice'), 'KEY_ATTRIBUTE_REFUSED');
+  });
+
+  it('an ambiguous filter is refused with the CLI message', async () => {
+    const message = await refuses('key:delete', ['--filter', 'attr.label=twin'], as('alice'), 'KEY_SELECTION_NOT_UNIQUE');
+    assert.equal(message, 'Key selection criteria matched 2 keys. Refine selection criteria to select a single key.');
+  });
+
+  it('FIPS clusters refuse Ed25519; NON_FIPS clusters limit PureEdDSA messages to 16,000 bytes', async () => {
+    await refuses('key:generate-asymmetric-pair:ec', ['--curve', 'ed25519', '--public-label', 'e', '--private-label', 'f'], as('alice'), 'MECHANISM_NOT_ALLOWED');
+    const open = await setUp(['--mode', 'NON_FIPS']);
+    const made = await runCommand('key:generate-asymmetric-pair:ec', ['--curve', 'ed25519', '--public-label', 'e', '--private-label', 'f', '--private-attributes', 'sign=true'], { env: { ...open.env, ...as('alice') } });
+    assert.equal(made.exitCode, 0, made.stderr);
+    const big = path.join(tempDir(), 'big.bin');
+    fs.writeFileSync(big, Buffer.alloc(16_001, 1));
+    await refuses('crypto:sign:ed25519', ['--key-filter', 'attr.label=f', '--data-path', big], as('alice'), 'INVALID_ARGUMENT', open.env, open.dir);
+  });
+
+  it('the key capacity of the HSM type is enforced', async () => {
+    const full = await setUp(['--hsm-type', 'hsm1.medium']);
+    // Fill the cluster to hsm1.medium's 3,300 keys directly in the store (setup only: the
+    // refusal below is what goes through the CLI).
+    const store = await Store.open({ dir: full.dir });
+    const clusterId = (await runCommand('cluster:describe', ['--json'], { env: full.env })).json.data.ClusterId as string;
+    await store.transact((tx) => {
+      for (let ref = 1; ref <= 3300; ref++) tx.put(keyStoreKeys.key(clusterId, ref), { ref, owner: 'bob', class: 'secret-key', keyType: 'aes', label: `filler-${ref}`, sharedUsers: [], attributes: {} });
+    });
+    const message = await refuses('key:generate-symmetric:aes', ['--label', 'one-too-many', '--key-length-bytes', '16'], as('alice'), 'KEY_LIMIT_EXCEEDED', full.env, full.dir);
+    assert.match(message, /at most 3300/);
+  });
+});
