@@ -61,6 +61,7 @@ export const COMMAND_LOADERS = {
   'key:generate-symmetric:generic-secret': () => import('./commands/key/generate-symmetric/generic-secret.js'),
   'key:import:pem': () => import('./commands/key/import/pem.js'),
   'key:list': () => import('./commands/key/list.js'),
+  'key:replicate': () => import('./commands/key/replicate.js'),
   'key:set-attribute': () => import('./commands/key/set-attribute.js'),
   'key:share': () => import('./commands/key/share.js'),
   'key:unwrap:aes-gcm': () => import('./commands/key/unwrap/aes-gcm.js'),

@@ -1,0 +1,73 @@
+/**
+ * `key replicate` (cli-commands.md §3.24): copies a key from one cluster to another with the same
+ * key reference, owner and sharees. The caller must be logged in to both clusters (as the key's
+ * owner, or as an admin); owner and sharees must exist on the destination as crypto users.
+ *
+ * The real service requires the clusters to be clones (restored from one backup lineage, which
+ * gives them the same cluster certificate). Until backups exist here, the emulator accepts
+ * clusters whose certificates were issued by the same trust anchor [uncertain, emulator rule].
+ */
+import { HsmError } from '../errors.js';
+import { defineOperation, requireActivated, requireHsm, verifyCredentials, type Credentials } from '../engine.js';
+import { resolveCluster, storeKeys, type ClusterRecord } from '../cluster/model.js';
+import type { UserRecord } from '../users/rules.js';
+import { keyStoreKeys } from './filters.js';
+import { selectKey } from './operations.js';
+import { formatReference, presentKey, type KeyRecord } from './model.js';
+
+export interface ReplicateInput {
+  clusterId?: string;
+  filter: string[];
+  destinationClusterId: string;
+  /** DESTINATION_CLOUDHSM_ROLE / DESTINATION_CLOUDHSM_PIN, or the shell's destination login. */
+  destinationCredentials?: Credentials;
+}
+
+export const replicateKey = defineOperation({
+  name: 'ReplicateKey',
+  cluster: 'hsm',
+  access: 'user',
+  activated: true,
+  write: true,
+  prepare: async (input: ReplicateInput, ctx) => {
+    if (!input.destinationClusterId) throw new HsmError('INVALID_ARGUMENT', '--destination-cluster-id is required');
+    if (input.destinationClusterId === input.clusterId) throw new HsmError('INVALID_ARGUMENT', 'the source and destination clusters are the same cluster');
+    if (!input.destinationCredentials) {
+      throw new HsmError('NOT_LOGGED_IN', 'key replicate needs a login on the destination cluster: set DESTINATION_CLOUDHSM_ROLE and DESTINATION_CLOUDHSM_PIN=username:password');
+    }
+    return (await verifyCredentials(ctx, input.destinationClusterId, input.destinationCredentials)).actor;
+  },
+  run: ({ tx, cluster, actor, prepared: destinationActor, sessionKeys }, input) => {
+    const destination: ClusterRecord = resolveCluster(tx, input.destinationClusterId, 'ReplicateKey');
+    requireHsm(destination);
+    requireActivated(destination);
+    if (destinationActor.role !== actor!.role || (actor!.role === 'crypto-user' && destinationActor.username !== actor!.username)) {
+      throw new HsmError('PERMISSION_DENIED', `replicate as the same user on both clusters: ${actor!.username} (${actor!.role}) on the source, ${destinationActor.username} (${destinationActor.role}) on the destination`);
+    }
+    if (!cluster.trustAnchorPem || cluster.trustAnchorPem !== destination.trustAnchorPem) {
+      throw new HsmError('INVALID_REQUEST', `clusters ${cluster.clusterId} and ${destination.clusterId} are not clones (their cluster certificates come from different trust anchors); keys replicate only between clusters of one lineage`);
+    }
+    const key = selectKey(tx, cluster.clusterId, actor!, input.filter, sessionKeys);
+    if (actor!.role === 'crypto-user' && key.owner !== actor!.username) {
+      throw new HsmError('KEY_ACCESS_DENIED', `only the owner of key ${formatReference(key.ref)} (${key.owner}) or an admin may replicate it`);
+    }
+    if (!key.attributes.token) throw new HsmError('INVALID_ARGUMENT', `key ${formatReference(key.ref)} is a session key; only token keys are replicated`);
+    for (const username of [key.owner, ...key.sharedUsers]) {
+      const user = tx.get<UserRecord>(storeKeys.user(destination.clusterId, username));
+      if (!user || user.role !== 'crypto-user') {
+        throw new HsmError('USER_NOT_FOUND', `${username} (owner or sharee of the key) is not a crypto user of cluster ${destination.clusterId}; replicate the user first`);
+      }
+    }
+    const target = keyStoreKeys.key(destination.clusterId, key.ref);
+    const existing = tx.get<KeyRecord>(target);
+    if (existing && existing.checkValue !== key.checkValue) {
+      throw new HsmError('INVALID_REQUEST', `cluster ${destination.clusterId} already holds a different key with reference ${formatReference(key.ref)}`);
+    }
+    const copy: KeyRecord = { ...key, pairRef: undefined };
+    tx.put(target, copy);
+    // Keep the destination's reference counter ahead of the copied reference.
+    const counterKey = keyStoreKeys.counter(destination.clusterId);
+    if ((tx.get<number>(counterKey) ?? 0) <= key.ref) tx.put(counterKey, key.ref + 1);
+    return { key: presentKey(copy), message: 'Successfully replicated key' };
+  },
+});
