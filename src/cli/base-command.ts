@@ -6,7 +6,7 @@
 import { Command } from '@oclif/core/command';
 import * as Flags from '@oclif/core/flags';
 import fs from 'node:fs';
-import { systemRandom, type EngineContext } from '../core/context.js';
+import { seededRandom, systemRandom, type EngineContext } from '../core/context.js';
 import { perform, type Caller, type Credentials, type Operation } from '../core/engine.js';
 import { HsmError } from '../core/errors.js';
 import { Store } from '../core/store/index.js';
@@ -24,6 +24,9 @@ export const passwordFlags = {
   password: Flags.string({ description: 'The password (prompted, hidden, when omitted on a terminal).', helpValue: '<PASSWORD>', exclusive: ['password-stdin'] }),
   'password-stdin': Flags.boolean({ description: 'Read the password from standard input (for scripts).' }),
 };
+
+/** Commands run per runtime in deterministic mode (the shell runs many in one process). */
+const deterministicRuns = new WeakMap<Runtime, number>();
 
 export interface ExecuteInput {
   flags: Record<string, any>;
@@ -85,12 +88,29 @@ export abstract class BaseCommand extends Command {
       this.runtime.stores.set(dir, store);
     }
     this.runtime.prepared ??= new Map();
-    return { store, now: () => Date.now(), random: systemRandom, crypto: await this.cryptoProvider(), prepared: this.runtime.prepared };
+    const seed = this.runtime.env.CLOUDHSM_DETERMINISTIC_SEED;
+    if (seed === undefined) {
+      return { store, now: () => Date.now(), random: systemRandom, crypto: await this.cryptoProvider(), prepared: this.runtime.prepared };
+    }
+    // Insecure test mode: the stream depends on the seed, how many changes the state has seen and
+    // how many commands this process ran, so a script replays identically on a fresh state.
+    if (seed.length === 0) throw new HsmError('INVALID_ARGUMENT', 'CLOUDHSM_DETERMINISTIC_SEED is set but empty; give a seed or unset it');
+    const run = (deterministicRuns.get(this.runtime) ?? 0) + 1;
+    deterministicRuns.set(this.runtime, run);
+    return {
+      store,
+      now: () => Date.now(),
+      random: seededRandom(`${seed}|${store.committedSeq}|${run}`),
+      // ECDSA in the noble provider uses RFC 6979 nonces, so signatures replay too.
+      crypto: await this.cryptoProvider('noble'),
+      prepared: this.runtime.prepared,
+      deterministicSeed: seed,
+    };
   }
 
   /** CLOUDHSM_CRYPTO_PROVIDER: node (default, node:crypto) or noble (@noble/*). */
-  private async cryptoProvider() {
-    const name = this.runtime.env.CLOUDHSM_CRYPTO_PROVIDER ?? 'node';
+  private async cryptoProvider(fallback: 'node' | 'noble' = 'node') {
+    const name = this.runtime.env.CLOUDHSM_CRYPTO_PROVIDER ?? fallback;
     if (name !== 'node' && name !== 'noble') {
       throw new HsmError('INVALID_ARGUMENT', `CLOUDHSM_CRYPTO_PROVIDER must be node or noble, not "${name}"`);
     }

@@ -16,6 +16,11 @@ export interface EngineContext {
   crypto?: CryptoProvider;
   /** Keys parsed once and kept ready, by cluster and key reference (see keys/prepared.ts). */
   prepared?: Map<string, PreparedKey>;
+  /**
+   * CLOUDHSM_DETERMINISTIC_SEED: the explicitly insecure test mode. `random` is then a stream
+   * derived from this seed, and clusters must have been created in that mode.
+   */
+  deterministicSeed?: string;
 }
 
 export const systemRandom = (n: number): Buffer => randomBytes(n);

@@ -8,6 +8,7 @@
  * outside the writer lock; every failure is committed before the refusal is returned, so the
  * lockout counter is durable; a shell login is a session record that other processes see.
  */
+import { createHash } from 'node:crypto';
 import type { EngineContext } from './context.js';
 import { HsmError } from './errors.js';
 import { activeHsms, resolveCluster, storeKeys, type ClusterRecord } from './cluster/model.js';
@@ -219,12 +220,31 @@ export async function perform<I extends ClusterInput, O, P>(ctx: EngineContext, 
   const prepared = op.prepare ? await op.prepare(input, ctx) : (undefined as P);
   const body = async (tx: Transaction): Promise<O> => {
     const cluster = op.cluster === 'none' ? (undefined as unknown as ClusterRecord) : resolveCluster(tx, input.clusterId, op.name);
+    if (cluster) checkDeterministicMode(ctx, cluster);
     if (op.cluster === 'hsm') requireHsm(cluster);
     if (op.activated) requireActivated(cluster);
     if (actor) revalidate(tx, cluster, actor);
     return op.run({ tx, ctx, cluster, actor, prepared, sessionKeys: caller.sessionKeys ?? new Map() }, input);
   };
   return op.write ? ctx.store.transact(body) : ctx.store.read((view) => body(readOnly(view)));
+}
+
+/**
+ * The deterministic test mode is chosen when a cluster is created and cannot be mixed: a seed is
+ * refused on a cluster made without one, and a cluster made with one needs that same seed.
+ */
+export function checkDeterministicMode(ctx: EngineContext, cluster: ClusterRecord): void {
+  const given = ctx.deterministicSeed === undefined ? undefined : createHash('sha256').update(ctx.deterministicSeed).digest('hex');
+  if (given === cluster.deterministicSeedSha256) return;
+  if (!cluster.deterministicSeedSha256) {
+    throw new HsmError('DETERMINISTIC_MODE', `CLOUDHSM_DETERMINISTIC_SEED is set, but cluster ${cluster.clusterId} was created without it; the insecure deterministic mode is chosen only when a cluster is created. Unset it`);
+  }
+  throw new HsmError(
+    'DETERMINISTIC_MODE',
+    given === undefined
+      ? `cluster ${cluster.clusterId} runs in the insecure deterministic mode: set CLOUDHSM_DETERMINISTIC_SEED to the seed it was created with`
+      : `CLOUDHSM_DETERMINISTIC_SEED differs from the seed cluster ${cluster.clusterId} was created with`,
+  );
 }
 
 /** A session stays valid only while its user exists with the same role and is not locked. */

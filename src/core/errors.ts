@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   MECHANISM_NOT_ALLOWED: 'the mechanism, curve or key type is not available in this cluster mode',
   VERIFICATION_FAILED: 'the signature or MAC did not verify',
   USER_OWNS_KEYS: 'a crypto user that owns keys cannot be deleted',
+  DETERMINISTIC_MODE: 'the deterministic test seed does not match how the cluster was created',
   STATE_LOCKED: 'another process holds the state lock past the timeout',
   STATE_INTEGRITY: 'a state file failed authentication (tampered, damaged or wrong passphrase)',
   STATE_PASSPHRASE: 'the state needs CLOUDHSM_STATE_PASSPHRASE (or must not have one)',

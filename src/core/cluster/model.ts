@@ -90,6 +90,8 @@ export interface ClusterRecord {
   deletedAt?: number;
   nextUserId: number;
   hsmsCreated: number;
+  /** Deterministic (insecure test) mode: SHA-256 of the seed the cluster was created with. */
+  deterministicSeedSha256?: string;
 }
 
 export const storeKeys = {
@@ -180,6 +182,8 @@ export function presentCluster(cluster: ClusterRecord, state: ClusterState = clu
     TagList: [],
   };
   if (!cluster.activatedAt && cluster.state !== 'DELETED') out.PreCoPassword = cluster.preCoPassword;
+  // Emulator-only field, present only in the insecure deterministic test mode.
+  if (cluster.deterministicSeedSha256) out.DeterministicMode = 'ENABLED (INSECURE: keys and random output are reproducible from CLOUDHSM_DETERMINISTIC_SEED)';
   return out;
 }
 

@@ -8,6 +8,7 @@
  * (CREATE_IN_PROGRESS, INITIALIZE_IN_PROGRESS, DELETE_IN_PROGRESS), and the next read sees the
  * settled state.
  */
+import { createHash } from 'node:crypto';
 import { HsmError, awsError, type ErrorCode } from '../errors.js';
 import { defineOperation, type ClusterInput } from '../engine.js';
 import { base32Id, hexId } from '../ids.js';
@@ -97,6 +98,7 @@ export const createCluster = defineOperation({
       preCoPassword: DEFAULT_PRECO_PASSWORD,
       nextUserId: 1,
       hsmsCreated: 0,
+      deterministicSeedSha256: ctx.deterministicSeed === undefined ? undefined : createHash('sha256').update(ctx.deterministicSeed).digest('hex'),
     };
     tx.put(storeKeys.cluster(cluster.clusterId), cluster);
     return presentCluster(cluster, 'CREATE_IN_PROGRESS');

@@ -12,6 +12,7 @@ import type { Transaction } from '../store/index.js';
 import type { UserRecord } from '../users/rules.js';
 import { normaliseUsername } from '../users/rules.js';
 import { cryptoOf } from './prepared.js';
+import { generateRsaFromStream } from '../mechanisms/rsa-deterministic.js';
 import { keyStoreKeys } from './filters.js';
 import type { AsymmetricKeySpec, CryptoProvider, KeyPairMaterial, MlDsaVariant } from '../mechanisms/provider.js';
 import {
@@ -233,7 +234,12 @@ export const generateKeyPair = defineOperation({
     checkLabel(input.publicLabel, '--public-label');
     checkLabel(input.privateLabel, '--private-label');
     const random = (n: number) => new Uint8Array(ctx.random(n));
-    if (input.keyType === 'rsa') return crypto.generateRsa(input.modulusSizeBits!, parseExponent(input.publicExponent));
+    if (input.keyType === 'rsa') {
+      // OpenSSL cannot be seeded: the deterministic test mode draws the primes from its stream.
+      return ctx.deterministicSeed === undefined
+        ? crypto.generateRsa(input.modulusSizeBits!, parseExponent(input.publicExponent))
+        : generateRsaFromStream(random, input.modulusSizeBits!, parseExponent(input.publicExponent));
+    }
     if (input.keyType === 'ml-dsa') return crypto.generateMlDsa(input.mldsaAlgorithm as MlDsaVariant, random);
     const curve = CURVES[input.curve ?? ''];
     if (curve === 'ed25519') return { ed25519: crypto.generateEd25519(random) };
