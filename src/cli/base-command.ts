@@ -3,8 +3,7 @@
  * engine and caller set-up from the runtime, and printing of the result or failure through
  * output.ts. Commands implement `execute` only: read flags, call one core operation, return.
  */
-import { Command } from '@oclif/core/command';
-import * as Flags from '@oclif/core/flags';
+import { Command, Flags } from './oclif.js';
 import fs from 'node:fs';
 import { seededRandom, systemRandom, type EngineContext } from '../core/context.js';
 import { perform, type Caller, type Credentials, type Operation } from '../core/engine.js';

@@ -3,7 +3,7 @@
  * variants (aes / generic-secret, rsa / ec / ml-dsa, one per signing mechanism) differ only in a
  * few flags. Each variant still has its own file and id in the registry.
  */
-import * as Flags from '@oclif/core/flags';
+import { Flags } from './oclif.js';
 import type { FlagInput } from '@oclif/core/interfaces';
 import fs from 'node:fs';
 import { HsmError } from '../core/errors.js';

@@ -1,4 +1,4 @@
-import * as Flags from '@oclif/core/flags';
+import { Flags } from './oclif.js';
 
 /** A key selector: a space-separated list of terms that continues to the next flag. */
 export function filterFlag(description: string, required = true) {

@@ -2,6 +2,7 @@
  * Entry of both binaries. Installs the process runtime, hands argv to oclif, and sets the exit
  * status from the runtime. `exitProcess` is the one replaceable place that ends the process.
  */
+import { loadHandle, loadRun } from './oclif.js';
 import { inquirerPrompter } from './prompter.js';
 import { activeRuntime, setDefaultRuntimeFactory, type Runtime } from './runtime.js';
 
@@ -68,8 +69,8 @@ export async function main(options: MainOptions): Promise<void> {
     }
     if (first === 'interactive') argv = argv.map((a) => (a === 'interactive' ? 'shell' : a));
   }
-  // Subpath imports: the package index also loads semver for an engine check (~25 ms).
-  const { run } = await import('@oclif/core/run');
+  // oclif's subpaths, with require (see oclif.ts); its package index would also load semver.
+  const { run } = loadRun();
   try {
     await run(argv, options.launcher);
     exitProcess(runtime.exitCode);
@@ -86,7 +87,6 @@ export async function main(options: MainOptions): Promise<void> {
       exitProcess(2);
       return;
     }
-    const { handle } = await import('@oclif/core/handle');
-    await handle(err as Error);
+    await loadHandle().handle(err as Error);
   }
 }

@@ -1,4 +1,4 @@
-import * as Flags from '@oclif/core/flags';
+import { Flags } from './oclif.js';
 import { LOGIN_ROLES } from '../core/users/rules.js';
 
 export const userFlags = {

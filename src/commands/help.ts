@@ -1,11 +1,17 @@
-import * as Args from '@oclif/core/args';
-import { Help } from '@oclif/core/help';
+import { Args, loadHelp } from '../cli/oclif.js';
 
-/** oclif's help renderer, exposing the text of one command's help instead of printing it. */
-class HelpText extends Help {
-  commandText(command: Parameters<Help['formatCommand']>[0]): string {
-    return this.formatCommand(command);
+type HelpInstance = import('@oclif/core/help').Help;
+type LoadableCommand = Parameters<HelpInstance['formatCommand']>[0];
+
+/** The text of one command's help, from oclif's renderer, instead of printing it. */
+function commandText(config: ConstructorParameters<ReturnType<typeof loadHelp>['Help']>[0], command: LoadableCommand): string {
+  const { Help } = loadHelp();
+  class HelpText extends Help {
+    text(c: LoadableCommand): string {
+      return this.formatCommand(c);
+    }
   }
+  return new HelpText(config, { stripAnsi: true }).text(command);
 }
 import { BaseCommand, type ExecuteInput } from '../cli/base-command.js';
 import { HsmError } from '../core/errors.js';
@@ -19,7 +25,6 @@ export default class HelpCommand extends BaseCommand {
   protected async execute({ runtime }: ExecuteInput) {
     const words = this.argv.filter((w) => !w.startsWith('-'));
     const { COMMAND_IDS } = await import('../registry.js');
-    const help = new HelpText(this.config, { stripAnsi: true });
     if (words.length === 0) {
       const ids = [...COMMAND_IDS].sort();
       const width = Math.max(...ids.map((id) => id.length));
@@ -36,7 +41,7 @@ export default class HelpCommand extends BaseCommand {
       throw new HsmError('INVALID_ARGUMENT', `no command "${words.join(' ')}"; \`help\` lists the commands`);
     }
     // oclif's help rewrites the id it is given for display: hand it a copy, not the config's entry.
-    const text = help.commandText({ ...command });
+    const text = commandText(this.config, { ...command });
     return { data: text, text: `${text}\n` };
   }
 }

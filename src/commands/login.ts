@@ -1,4 +1,4 @@
-import * as Flags from '@oclif/core/flags';
+import { Flags } from '../cli/oclif.js';
 import { BaseCommand, passwordFlags, type ExecuteInput } from '../cli/base-command.js';
 import { HsmError } from '../core/errors.js';
 import { changePassword, login } from '../core/users/operations.js';

@@ -88,7 +88,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
       reader.muted = true;
       const line = await reader.next();
       reader.muted = false;
-      if (terminal) output.write('\n');
+      output.write('\n');
       if (terminal && internal.history?.[0] === line) internal.history.shift();
       if (line === null || line === CANCELLED) throw Object.assign(new Error('prompt cancelled'), { cancelled: true });
       return line;

@@ -1,4 +1,4 @@
-import * as Flags from '@oclif/core/flags';
+import { Flags } from '../../cli/oclif.js';
 import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
 import { createCluster } from '../../core/cluster/operations.js';
 import { CLUSTER_MODES, HSM_TYPES } from '../../core/cluster/model.js';

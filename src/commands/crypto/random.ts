@@ -1,4 +1,4 @@
-import * as Flags from '@oclif/core/flags';
+import { Flags } from '../../cli/oclif.js';
 import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
 import { base64Fields, outFlag } from '../../cli/key-commands.js';
 import { RANDOM_MAX_BYTES, random } from '../../core/keys/data-operations.js';

@@ -1,4 +1,4 @@
-import * as Flags from '@oclif/core/flags';
+import { Flags } from '../../../cli/oclif.js';
 import { BaseCommand, type ExecuteInput } from '../../../cli/base-command.js';
 import { keyText } from '../../../cli/key-commands.js';
 import { KEY_TYPE_CLASSES, MAX_PEM_CHARS, importPem } from '../../../core/keys/files.js';
