@@ -12,7 +12,8 @@ import { selectKey, type FilterInput } from './operations.js';
 import { defaultAttributes, formatReference, presentKey, type KeyClass, type KeyRecord } from './model.js';
 import { cryptoOf, preparedKey } from './prepared.js';
 
-export const KEY_TYPE_CLASSES = ['rsa-public', 'ec-public', 'rsa-private', 'ec-private'] as const;
+/** The CLI's rsa-public and ec-public, and as extensions the private classes and ML-DSA keys. */
+export const KEY_TYPE_CLASSES = ['rsa-public', 'ec-public', 'rsa-private', 'ec-private', 'ml-dsa-public', 'ml-dsa-private'] as const;
 export type KeyTypeClass = (typeof KEY_TYPE_CLASSES)[number];
 
 /** A PEM file may hold at most this many characters (a 4096-bit RSA private key is ~3,300). */
@@ -65,7 +66,9 @@ export const importPem = defineOperation({
     if (!(KEY_TYPE_CLASSES as readonly string[]).includes(input.keyTypeClass)) {
       throw new HsmError('INVALID_ARGUMENT', `--key-type-class must be one of ${KEY_TYPE_CLASSES.join(', ')}, not "${input.keyTypeClass}"`);
     }
-    const [wantType, wantKind] = input.keyTypeClass.split('-') as ['rsa' | 'ec', 'public' | 'private'];
+    const cut = input.keyTypeClass.lastIndexOf('-');
+    const wantType = input.keyTypeClass.slice(0, cut) as 'rsa' | 'ec' | 'ml-dsa';
+    const wantKind = input.keyTypeClass.slice(cut + 1) as 'public' | 'private';
     const { label: pemLabel, der } = parsePem(input.pem);
     const format = PEM_FORMATS[pemLabel]!;
     if (format.kind !== wantKind) {
@@ -82,8 +85,9 @@ export const importPem = defineOperation({
     const spec = imported.spec;
     const actualType = spec.type === 'rsa' ? 'rsa' : spec.type === 'ec' || spec.type === 'ed25519' ? 'ec' : spec.type;
     if (actualType !== wantType) {
-      throw new HsmError('INVALID_ARGUMENT', `the PEM holds ${actualType === 'rsa' ? 'an RSA' : actualType === 'ec' ? 'an EC' : `an ${actualType}`} key but --key-type-class is ${input.keyTypeClass}`);
+      throw new HsmError('INVALID_ARGUMENT', `the PEM holds ${actualType === 'rsa' ? 'an RSA' : actualType === 'ec' ? 'an EC' : `an ${actualType.toUpperCase()}`} key but --key-type-class is ${input.keyTypeClass}`);
     }
+    if (spec.type === 'ml-dsa' && cluster.hsmType !== 'hsm2m.medium') throw new HsmError('MECHANISM_NOT_ALLOWED', 'ML-DSA keys exist only on hsm2m.medium clusters');
     if (spec.type === 'ed25519' && (cluster.mode !== 'NON_FIPS' || cluster.hsmType !== 'hsm2m.medium')) {
       throw new HsmError('MECHANISM_NOT_ALLOWED', `ed25519 keys exist only on hsm2m.medium clusters in NON_FIPS mode; this cluster is ${cluster.hsmType} ${cluster.mode}`);
     }
