@@ -89,7 +89,7 @@ export abstract class BaseCommand extends Command {
     this.runtime.prepared ??= new Map();
     const seed = this.runtime.env.CLOUDHSM_DETERMINISTIC_SEED;
     if (seed === undefined) {
-      return { store, now: () => Date.now(), random: systemRandom, crypto: await this.cryptoProvider(), prepared: this.runtime.prepared };
+      return { store, now: () => Date.now(), random: systemRandom, cryptoName: this.cryptoName(), prepared: this.runtime.prepared };
     }
     // Insecure test mode: the stream depends on the seed, how many changes the state has seen and
     // how many commands this process ran, so a script replays identically on a fresh state.
@@ -101,20 +101,19 @@ export abstract class BaseCommand extends Command {
       now: () => Date.now(),
       random: seededRandom(`${seed}|${store.committedSeq}|${run}`),
       // ECDSA in the noble provider uses RFC 6979 nonces, so signatures replay too.
-      crypto: await this.cryptoProvider('noble'),
+      cryptoName: this.cryptoName('noble'),
       prepared: this.runtime.prepared,
       deterministicSeed: seed,
     };
   }
 
   /** CLOUDHSM_CRYPTO_PROVIDER: node (default, node:crypto) or noble (@noble/*). */
-  private async cryptoProvider(fallback: 'node' | 'noble' = 'node') {
+  private cryptoName(fallback: 'node' | 'noble' = 'node'): 'node' | 'noble' {
     const name = this.runtime.env.CLOUDHSM_CRYPTO_PROVIDER ?? fallback;
     if (name !== 'node' && name !== 'noble') {
       throw new HsmError('INVALID_ARGUMENT', `CLOUDHSM_CRYPTO_PROVIDER must be node or noble, not "${name}"`);
     }
-    const { getProvider } = await import('../core/mechanisms/index.js');
-    return getProvider(name);
+    return name;
   }
 
   /** Single-command credentials from CLOUDHSM_ROLE / CLOUDHSM_PIN (cli-commands.md §1.2). */

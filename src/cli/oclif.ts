@@ -17,6 +17,10 @@ export function loadRun(): typeof import('@oclif/core/run') {
   return require('@oclif/core/run') as typeof import('@oclif/core/run');
 }
 
+export function loadConfigModule(): typeof import('@oclif/core/config') {
+  return require('@oclif/core/config') as typeof import('@oclif/core/config');
+}
+
 export function loadHelp(): typeof import('@oclif/core/help') {
   return require('@oclif/core/help') as typeof import('@oclif/core/help');
 }

@@ -14,6 +14,11 @@ export interface EngineContext {
   random: (n: number) => Buffer;
   /** The primitive implementation (default: node:crypto, see mechanisms/). */
   crypto?: CryptoProvider;
+  /**
+   * Or just its name, resolved when an operation first needs cryptography, so that commands
+   * without any (user list, cluster describe) never load the libraries.
+   */
+  cryptoName?: 'node' | 'noble';
   /** Keys parsed once and kept ready, by cluster and key reference (see keys/prepared.ts). */
   prepared?: Map<string, PreparedKey>;
   /**

@@ -47,6 +47,9 @@ function text(value: unknown): string {
 export function matches(key: KeyRecord, filter: KeyFilter): boolean {
   if (filter.ref !== undefined && key.ref !== filter.ref) return false;
   if (filter.attributes.length === 0) return true;
+  // The label is what most filters name: compare it without rendering every attribute.
+  if (filter.attributes.some(([name, value]) => name === 'label' && key.label !== value)) return false;
+  if (filter.attributes.every(([name]) => name === 'label')) return true;
   const shown = presentAttributes(key);
   return filter.attributes.every(([name, value]) => {
     if (!(name in shown)) return false;

@@ -10,7 +10,7 @@ import type { AsymmetricKeySpec, CryptoProvider, PreparedKey } from '../mechanis
 import { CURVES, type KeyRecord } from './model.js';
 
 export function cryptoOf(ctx: EngineContext): CryptoProvider {
-  return ctx.crypto ?? getProvider('node');
+  return (ctx.crypto ??= getProvider(ctx.cryptoName ?? 'node'));
 }
 
 export function specOf(key: KeyRecord): AsymmetricKeySpec {

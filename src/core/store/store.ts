@@ -284,6 +284,15 @@ export class Store {
     return path.join(this.dir, name);
   }
 
+  private headIdentity(): string | undefined {
+    try {
+      const st = fs.statSync(this.file('head'), { bigint: true });
+      return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    } catch {
+      return undefined;
+    }
+  }
+
   private readHead(): { generation: number; seq: number } {
     const data = readIfExists(this.file('head'));
     if (!data) throw integrityError('head', 'it is missing');
@@ -394,13 +403,21 @@ export class Store {
     }
   }
 
+  /** Identity of the `head` file when memory was last brought up to date. */
+  private headSeen?: string;
+
   /** Brings memory up to date with what every process has committed. */
   async refresh(): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
+        // Every commit replaces `head` (a new inode and times), so an unchanged `head` means
+        // nothing was committed since the last refresh: skip reading and decrypting anything.
+        const seen = this.headIdentity();
+        if (seen !== undefined && seen === this.headSeen && this.generation >= 0) return;
         const head = this.readHead();
         if (head.generation !== this.generation) this.loadSnapshot(head.generation);
         this.readLog(head.seq);
+        this.headSeen = seen;
         return;
       } catch (err) {
         // A writer compacted between our reading `head` and its files: read again.
@@ -561,6 +578,7 @@ export class Store {
       // Compaction is an optimisation: the committed change is already durable, and a later
       // writer retries. Force a full reload so memory matches whatever `head` now says.
       this.generation = -1;
+      this.headSeen = undefined;
     }
   }
 
