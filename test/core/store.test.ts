@@ -211,6 +211,32 @@ describe('core/store', () => {
     }
   });
 
+  it('counts a collection the same whether it uses the kept count or walks the objects', async () => {
+    const dir = path.join(tempDir(), 'state');
+    const s = await openStore(dir);
+    await s.transact((tx) => {
+      for (let i = 0; i < 5; i++) tx.put(`key/c1/${i}`, { i });
+      tx.put('key/c2/0', {});
+      tx.put('keyring-like/x', {});
+      tx.put('nest/a/1', {});
+      tx.put('nest/a/b/2', {});
+    });
+    await s.transact((tx) => {
+      assert.equal(tx.count('key/c1/'), 5);
+      tx.delete('key/c1/0');
+      tx.put('key/c1/9', {});
+      tx.put('key/c1/10', {});
+      tx.delete('key/c1/missing');
+      assert.equal(tx.count('key/c1/'), 6);
+      assert.equal(tx.count('key/'), 7);
+      assert.equal(tx.count('nest/a/'), 2);
+    });
+    const again = await openStore(dir);
+    assert.deepEqual([await again.read((v) => v.count('key/c1/')), await again.read((v) => v.count('key/c2/')), await again.read((v) => v.count('nest/a/b/'))], [6, 1, 1]);
+    await s.transact((tx) => tx.delete('key/c2/0'));
+    assert.equal(await s.read((v) => v.count('key/c2/')), 0);
+  });
+
   it('serialises concurrent transactions of one process', async () => {
     const s = await openStore(path.join(tempDir(), 'state'));
     await s.transact((tx) => tx.put('n', 0));

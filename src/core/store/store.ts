@@ -125,8 +125,15 @@ function ioError(err: unknown, what: string): HsmError {
 
 class MissingFile extends Error {}
 
+/** The collection of an object key: everything up to its last '/' ("key/cluster-x/"). */
+function collectionOf(key: string): string {
+  return key.slice(0, key.lastIndexOf('/') + 1);
+}
+
 export class Store {
   private objects = new Map<string, StoredValue>();
+  /** Objects per collection, so that counting a collection does not walk every object. */
+  private counts = new Map<string, number>();
   private generation = -1;
   private seq = 0;
   private logOffset = 0;
@@ -337,6 +344,8 @@ export class Store {
       throw integrityError(logName, 'its header does not belong to this state');
     }
     this.objects = objects;
+    this.counts = new Map();
+    for (const key of objects.keys()) this.counts.set(collectionOf(key), (this.counts.get(collectionOf(key)) ?? 0) + 1);
     this.generation = generation;
     this.seq = h.seq;
     this.logPreamble = expected;
@@ -391,8 +400,7 @@ export class Store {
       }
       const ops = JSON.parse(plain.toString('utf8')) as Array<[string, StoredValue | null]>;
       for (const [key, value] of ops) {
-        if (value === null) this.objects.delete(key);
-        else this.objects.set(key, deepFreeze(value));
+        this.apply(key, value === null ? null : deepFreeze(value));
       }
       this.seq = seq;
       this.logOffset += 4 + length;
@@ -432,8 +440,24 @@ export class Store {
     }
   }
 
+  /** Sets or (with null) deletes one object, keeping the collection counts. */
+  private apply(key: string, value: StoredValue | null): void {
+    const had = this.objects.has(key);
+    const collection = collectionOf(key);
+    if (value === null) {
+      if (had) {
+        this.objects.delete(key);
+        this.counts.set(collection, (this.counts.get(collection) ?? 1) - 1);
+      }
+    } else {
+      this.objects.set(key, value);
+      if (!had) this.counts.set(collection, (this.counts.get(collection) ?? 0) + 1);
+    }
+  }
+
   private view(overlay?: Map<string, StoredValue | null>): ReadView {
     const objects = this.objects;
+    const counts = this.counts;
     const get = <T>(key: string): T | undefined => {
       if (overlay?.has(key)) return (overlay.get(key) ?? undefined) as T | undefined;
       return objects.get(key) as T | undefined;
@@ -456,6 +480,20 @@ export class Store {
       list,
       count: (prefix) => {
         let n = 0;
+        // The kept count serves a prefix that is exactly one collection with none nested in it.
+        const counted = prefix.endsWith('/') && ![...counts.keys()].some((c) => c !== prefix && c.startsWith(prefix)) ? counts.get(prefix) : undefined;
+        if (counted !== undefined) {
+          // A whole collection: its kept count, corrected by what the transaction changed.
+          n = counted;
+          if (overlay) {
+            for (const [k, v] of overlay) {
+              if (collectionOf(k) !== prefix) continue;
+              if (v === null && objects.has(k)) n--;
+              else if (v !== null && !objects.has(k)) n++;
+            }
+          }
+          return n;
+        }
         for (const k of objects.keys()) if (k.startsWith(prefix) && !(overlay?.get(k) === null)) n++;
         if (overlay) for (const [k, v] of overlay) if (v !== null && k.startsWith(prefix) && !objects.has(k)) n++;
         return n;
@@ -536,8 +574,7 @@ export class Store {
       throw ioError(err, `write the state in ${this.dir}`);
     }
     for (const [key, value] of overlay) {
-      if (value === null) this.objects.delete(key);
-      else this.objects.set(key, value);
+      this.apply(key, value);
     }
     this.seq = seq;
     this.logOffset += record.length;
