@@ -122,39 +122,32 @@ function shareTarget(tx: Transaction, clusterId: string, input: ShareInput, acto
   return username;
 }
 
-export const shareKey = defineOperation({
-  name: 'ShareKey',
-  cluster: 'hsm',
-  access: 'crypto-user',
-  activated: true,
-  write: true,
-  run: ({ tx, cluster, actor, sessionKeys }, input: ShareInput) => {
-    const key = selectKey(tx, cluster.clusterId, actor!, input.filter, sessionKeys);
-    requireOwner(key, actor!, 'share it');
-    if (key.class === 'public-key') throw new HsmError('INVALID_ARGUMENT', 'public keys are visible to every crypto user and cannot be shared or unshared');
-    const username = shareTarget(tx, cluster.clusterId, input, actor!);
-    if (key.sharedUsers.includes(username)) throw new HsmError('INVALID_ARGUMENT', `key ${formatRef(key)} is already shared with ${username}`);
-    saveKey(tx, cluster.clusterId, { ...key, sharedUsers: [...key.sharedUsers, username] }, sessionKeys);
-    return { message: 'Key shared successfully' };
-  },
-});
+/** `key share` and `key unshare` differ only in the change they make to the sharee list. */
+function sharingOperation(share: boolean) {
+  const verb = share ? 'share' : 'unshare';
+  return defineOperation({
+    name: share ? 'ShareKey' : 'UnshareKey',
+    cluster: 'hsm',
+    access: 'crypto-user',
+    activated: true,
+    write: true,
+    run: ({ tx, cluster, actor, sessionKeys }, input: ShareInput) => {
+      const key = selectKey(tx, cluster.clusterId, actor!, input.filter, sessionKeys);
+      requireOwner(key, actor!, `${verb} it`);
+      if (key.class === 'public-key') throw new HsmError('INVALID_ARGUMENT', 'public keys are visible to every crypto user and cannot be shared or unshared');
+      const username = shareTarget(tx, cluster.clusterId, input, actor!);
+      if (key.sharedUsers.includes(username) === share) {
+        throw new HsmError('INVALID_ARGUMENT', `key ${formatRef(key)} is ${share ? 'already' : 'not'} shared with ${username}`);
+      }
+      const sharedUsers = share ? [...key.sharedUsers, username] : key.sharedUsers.filter((u) => u !== username);
+      saveKey(tx, cluster.clusterId, { ...key, sharedUsers }, sessionKeys);
+      return { message: `Key ${verb}d successfully` };
+    },
+  });
+}
 
-export const unshareKey = defineOperation({
-  name: 'UnshareKey',
-  cluster: 'hsm',
-  access: 'crypto-user',
-  activated: true,
-  write: true,
-  run: ({ tx, cluster, actor, sessionKeys }, input: ShareInput) => {
-    const key = selectKey(tx, cluster.clusterId, actor!, input.filter, sessionKeys);
-    requireOwner(key, actor!, 'unshare it');
-    if (key.class === 'public-key') throw new HsmError('INVALID_ARGUMENT', 'public keys are visible to every crypto user and cannot be shared or unshared');
-    const username = shareTarget(tx, cluster.clusterId, input, actor!);
-    if (!key.sharedUsers.includes(username)) throw new HsmError('INVALID_ARGUMENT', `key ${formatRef(key)} is not shared with ${username}`);
-    saveKey(tx, cluster.clusterId, { ...key, sharedUsers: key.sharedUsers.filter((u) => u !== username) }, sessionKeys);
-    return { message: 'Key unshared successfully' };
-  },
-});
+export const shareKey = sharingOperation(true);
+export const unshareKey = sharingOperation(false);
 
 export interface SetAttributeInput extends FilterInput {
   name: string;
