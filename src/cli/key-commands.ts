@@ -10,7 +10,8 @@ import { HsmError } from '../core/errors.js';
 import { generateKeyPair, generateSymmetric, type GenerateKeyPairInput } from '../core/keys/generate.js';
 import { SIGN_HASHES, sign, verify, type SignMechanism } from '../core/keys/sign.js';
 import { UNWRAP_KEY_TYPE_CLASSES, unwrapKey, wrapKey, type WrapMechanism } from '../core/keys/wrap.js';
-import { decrypt, encrypt, type CipherMechanism } from '../core/keys/data-operations.js';
+import { cmacGenerate, cmacVerify, decrypt, encrypt, hmacGenerate, hmacVerify, type CipherMechanism } from '../core/keys/data-operations.js';
+import { HASH_NAMES } from '../core/mechanisms/provider.js';
 import { BaseCommand, type ExecuteInput } from './base-command.js';
 import { filterFlag } from './key-flags.js';
 
@@ -119,7 +120,7 @@ export function keyPairCommand(keyType: 'rsa' | 'ec' | 'ml-dsa') {
           'public-exponent': Flags.string({ description: 'Public exponent: odd, at least 65537.', required: true, helpValue: '<EXPONENT>' }),
         }
       : keyType === 'ec'
-        ? { curve: Flags.string({ description: 'Curve.', required: true, options: ['prime256v1', 'secp256r1', 'secp224r1', 'secp384r1', 'secp256k1', 'secp521r1', 'ed25519'] }) }
+        ? { curve: Flags.string({ description: 'Curve.', required: true, options: ['prime256v1', 'secp256r1', 'secp224r1', 'secp384r1', 'secp256k1', 'secp521r1', 'ed25519', 'x25519'] }) }
         : { 'mldsa-algorithm': Flags.string({ description: 'Parameter set.', required: true, options: ['ML-DSA-44', 'ML-DSA-65', 'ML-DSA-87'] }) };
   const example = keyType === 'rsa' ? '--modulus-size-bits 2048 --public-exponent 65537' : keyType === 'ec' ? '--curve prime256v1' : '--mldsa-algorithm ML-DSA-65';
   return class GenerateKeyPair extends BaseCommand {
@@ -179,6 +180,7 @@ function mechanismFlags(mechanism: SignMechanism): FlagMap {
       return {
         'hash-function': Flags.string({ description: 'Always shake256.', options: ['shake256'], required: true }),
         'data-type': Flags.string({ description: 'raw data, or the 64-byte external μ.', options: ['raw', 'external-mu'], required: true }),
+        context: Flags.string({ description: 'FIPS 204 context string, 0x-hex or base64, at most 255 bytes (extension; default: empty).', helpValue: '<CONTEXT>' }),
       };
     default:
       return {};
@@ -194,6 +196,7 @@ function mechanismInput(mechanism: SignMechanism, flags: Record<string, any>) {
     dataType: flags['data-type'],
     mgf: flags.mgf,
     saltLength: flags['salt-length'],
+    context: flags.context,
   };
 }
 
@@ -324,8 +327,10 @@ function cipherFlags(mechanism: CipherMechanism, decrypting: boolean): FlagMap {
     return {
       'hash-function': Flags.string({ description: 'OAEP hash.', options: [...SIGN_HASHES], required: true }),
       mgf: Flags.string({ description: 'Mask generation function (default: MGF1 with the same hash).', options: SIGN_HASHES.map((h) => `mgf1-${h}`) }),
+      'oaep-label': Flags.string({ description: 'OAEP label (PKCS #11 source data): 0x-hex or base64 (default: empty).', helpValue: '<LABEL>' }),
     };
   }
+  if (mechanism === 'rsa-pkcs') return {};
   const flags: FlagMap = {
     iv: Flags.string({ description: decrypting ? 'The IV used to encrypt: 0x-hex or base64.' : 'IV: 0x-hex or base64 (default: a fresh random one, returned).', required: decrypting, helpValue: '<IV>' }),
   };
@@ -341,7 +346,7 @@ export function cipherCommand(mechanism: CipherMechanism, decrypting: boolean) {
   const verb = decrypting ? 'decrypt' : 'encrypt';
   return class Cipher extends BaseCommand {
     static override summary = `${decrypting ? 'Decrypt' : 'Encrypt'} data with ${mechanism} (extension: the real service offers this through its SDKs).`;
-    static override examples = [`<%= config.bin %> crypto ${verb} ${mechanism} --key-filter attr.label=${mechanism === 'rsa-oaep' ? (decrypting ? 'rsa-priv' : 'rsa-pub') : 'data-key'} --data-path ${decrypting ? 'cipher.bin' : 'plain.txt'}${mechanism === 'rsa-oaep' ? ' --hash-function sha256' : decrypting ? ' --iv <IV>' : ''}${mechanism === 'aes-gcm' && decrypting ? ' --tag <TAG>' : ''}`];
+    static override examples = [`<%= config.bin %> crypto ${verb} ${mechanism} --key-filter attr.label=${mechanism.startsWith('rsa') ? (decrypting ? 'rsa-priv' : 'rsa-pub') : 'data-key'} --data-path ${decrypting ? 'cipher.bin' : 'plain.txt'}${mechanism === 'rsa-oaep' ? ' --hash-function sha256' : mechanism === 'rsa-pkcs' ? '' : decrypting ? ' --iv <IV>' : ''}${mechanism === 'aes-gcm' && decrypting ? ' --tag <TAG>' : ''}`];
     static override flags = { 'key-filter': filterFlag(`The key (exactly one match; ${verb}=true).`), ...dataFlags, ...cipherFlags(mechanism, decrypting), ...outFlag };
 
     protected async execute({ flags }: ExecuteInput) {
@@ -355,6 +360,7 @@ export function cipherCommand(mechanism: CipherMechanism, decrypting: boolean) {
         tagLengthBits: flags['tag-length-bits'],
         hash: flags['hash-function'],
         mgf: flags.mgf,
+        oaepLabel: flags['oaep-label'],
       };
       const result: Record<string, unknown> = decrypting ? await this.perform(decrypt, input) : await this.perform(encrypt, input);
       const field = decrypting ? 'plaintext' : 'ciphertext';
@@ -362,6 +368,50 @@ export function cipherCommand(mechanism: CipherMechanism, decrypting: boolean) {
         this.writeFile('out', flags.out, Buffer.from(result[field] as Uint8Array));
         const { [field]: _omit, ...rest } = result;
         return { data: { ...base64Fields(rest), path: flags.out } };
+      }
+      return { data: base64Fields(result) };
+    }
+  };
+}
+
+/** `crypto hmac generate|verify` and `crypto cmac generate|verify` (extensions). */
+export function macCommand(kind: 'hmac' | 'cmac', verifying: boolean) {
+  const keyKinds = kind === 'hmac' ? 'a generic-secret or AES key' : 'an AES key';
+  const usage = verifying ? 'verify' : 'sign';
+  const hashFlag: FlagMap = kind === 'hmac' ? { 'hash-function': Flags.string({ description: 'Hash function.', options: [...HASH_NAMES], required: true }) } : {};
+  const macFlags: FlagMap = verifying
+    ? {
+        mac: Flags.string({ description: 'The MAC, base64.', exactlyOne: ['mac', 'mac-path'], helpValue: '<BASE64>' }),
+        'mac-path': Flags.string({ description: 'File holding the raw MAC.', helpValue: '<PATH>' }),
+      }
+    : outFlag;
+  return class Mac extends BaseCommand {
+    static override summary = `${verifying ? 'Check' : 'Compute'} ${kind === 'hmac' ? 'an HMAC' : 'an AES-CMAC'} with ${keyKinds} that allows ${usage} (extension).`;
+    static override examples = [
+      `<%= config.bin %> crypto ${kind} ${verifying ? 'verify' : 'generate'} --key-filter attr.label=mac-key${kind === 'hmac' ? ' --hash-function sha256' : ''} --data-path message.bin${verifying ? ' --mac <BASE64>' : ''}`,
+      `<%= config.bin %> crypto ${kind} ${verifying ? 'verify' : 'generate'} --key-filter attr.label=mac-key${kind === 'hmac' ? ' --hash-function sha256' : ''} --data-path message.bin --mac-length-bytes ${kind === 'hmac' ? 16 : 8}${verifying ? ' --mac <BASE64>' : ''}`,
+    ];
+    static override flags = {
+      'key-filter': filterFlag(`The MAC key (exactly one match; ${usage}=true).`),
+      ...hashFlag,
+      ...dataFlags,
+      'mac-length-bytes': Flags.integer({
+        description: kind === 'hmac' ? 'Truncated MAC length in bytes: at least half the hash output and 10 bytes (default: the full hash output).' : 'Truncated MAC length in bytes, 8 to 16 (default 16).',
+        helpValue: '<BYTES>',
+      }),
+      ...macFlags,
+    };
+
+    protected async execute({ flags }: ExecuteInput) {
+      const input = { keyFilter: flags['key-filter'], hash: flags['hash-function'], data: dataFrom(flags), macLengthBytes: flags['mac-length-bytes'] };
+      if (verifying) {
+        const op = kind === 'hmac' ? hmacVerify : cmacVerify;
+        return { data: await this.perform(op, { ...input, mac: dataFrom(flags, 'mac') }) };
+      }
+      const result = await this.perform(kind === 'hmac' ? hmacGenerate : cmacGenerate, input);
+      if (flags.out) {
+        this.writeFile('out', flags.out, Buffer.from(result.mac));
+        return { data: { 'key-reference': result['key-reference'], path: flags.out } };
       }
       return { data: base64Fields(result) };
     }

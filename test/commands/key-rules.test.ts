@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
 import { Store } from '../../src/core/store/index.js';
 import { keyStoreKeys } from '../../src/core/keys/filters.js';
@@ -98,6 +99,9 @@ describe('commands: key rules refuse through the CLI and change nothing', functi
   it('usage flags are checked: a key without sign cannot sign, one without encrypt cannot encrypt', async () => {
     await refuses('crypto:sign:ecdsa', ['--key-filter', 'attr.label=a-priv', '--data', 'aGVsbG8=', '--hash-function', 'sha256'], as('alice'), 'KEY_ATTRIBUTE_REFUSED');
     await refuses('crypto:encrypt:aes-gcm', ['--key-filter', 'attr.label=a-kek', '--data', 'aGVsbG8='], as('alice'), 'KEY_ATTRIBUTE_REFUSED');
+    const peer = path.join(tempDir(), 'peer.pem');
+    fs.writeFileSync(peer, generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }));
+    await refuses('key:derive:ecdh', ['--base-key-filter', 'attr.label=a-priv', '--peer-public-key-path', peer, '--key-type', 'aes', '--label', 'agreed'], as('alice'), 'KEY_ATTRIBUTE_REFUSED');
   });
 
   it('an ambiguous filter is refused with the CLI message', async () => {
@@ -105,8 +109,9 @@ describe('commands: key rules refuse through the CLI and change nothing', functi
     assert.equal(message, 'Key selection criteria matched 2 keys. Refine selection criteria to select a single key.');
   });
 
-  it('FIPS clusters refuse Ed25519; NON_FIPS clusters limit PureEdDSA messages to 16,000 bytes', async () => {
+  it('FIPS clusters refuse Ed25519 (and X25519); NON_FIPS clusters limit PureEdDSA messages to 16,000 bytes', async () => {
     await refuses('key:generate-asymmetric-pair:ec', ['--curve', 'ed25519', '--public-label', 'e', '--private-label', 'f'], as('alice'), 'MECHANISM_NOT_ALLOWED');
+    await refuses('key:generate-asymmetric-pair:ec', ['--curve', 'x25519', '--public-label', 'e', '--private-label', 'f'], as('alice'), 'MECHANISM_NOT_ALLOWED');
     const open = await setUp(['--mode', 'NON_FIPS']);
     const made = await runCommand('key:generate-asymmetric-pair:ec', ['--curve', 'ed25519', '--public-label', 'e', '--private-label', 'f', '--private-attributes', 'sign=true'], { env: { ...open.env, ...as('alice') } });
     assert.equal(made.exitCode, 0, made.stderr);

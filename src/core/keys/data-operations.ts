@@ -7,18 +7,18 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { HsmError } from '../errors.js';
-import { defineOperation, type Actor, type ClusterInput } from '../engine.js';
+import { defineOperation, type Actor, type ClusterInput, type OperationEnv } from '../engine.js';
 import type { ClusterRecord } from '../cluster/model.js';
 import type { Transaction } from '../store/index.js';
-import { HASH_NAMES, type HashName } from '../mechanisms/provider.js';
+import { AES_BLOCK_BYTES, HASH_BYTES, HASH_NAMES, type HashName } from '../mechanisms/provider.js';
 import { findKeys, parseFilter, selectOne } from './filters.js';
 import { formatReference, type KeyRecord } from './model.js';
 import { cryptoOf, preparedKey, secretMaterial } from './prepared.js';
-import { parseHex } from './wrap.js';
+import { bytesArg, parseHex } from './wrap.js';
 
 /** crypto random: at most this many bytes per call. */
 export const RANDOM_MAX_BYTES = 1024 * 1024;
-export const CIPHER_MECHANISMS = ['aes-gcm', 'aes-cbc', 'aes-ctr', 'rsa-oaep'] as const;
+export const CIPHER_MECHANISMS = ['aes-gcm', 'aes-cbc', 'aes-ctr', 'rsa-oaep', 'rsa-pkcs'] as const;
 export type CipherMechanism = (typeof CIPHER_MECHANISMS)[number];
 
 function checkHash(hash: string | undefined, allowed: readonly HashName[]): HashName {
@@ -53,14 +53,58 @@ export const digest = defineOperation({
   run: ({ ctx }, input: DigestInput) => ({ digest: cryptoOf(ctx).digest(checkHash(input.hash, HASH_NAMES), input.data) }),
 });
 
-export interface HmacInput extends ClusterInput {
+export interface MacInput extends ClusterInput {
   keyFilter: string[];
-  hash: string;
   data: Uint8Array;
+  /** The MAC to check (verify). */
   mac?: Uint8Array;
+  /** Length of the MAC in bytes: generate cuts the full MAC to it, verify expects it (default full). */
+  macLengthBytes?: number;
+}
+
+export interface HmacInput extends MacInput {
+  hash: string;
 }
 
 const hmacKey = (k: KeyRecord) => (k.keyType === 'generic-secret' || k.keyType === 'aes' ? undefined : `is ${k.keyType === 'ec' ? 'an EC' : `a ${k.keyType}`} key; HMAC takes a generic-secret or AES key`);
+const cmacKey = (k: KeyRecord) => (k.keyType === 'aes' ? undefined : `is ${k.keyType === 'ec' ? 'an EC' : `a ${k.keyType}`} key; AES-CMAC takes an AES key`);
+
+/**
+ * The MAC length a call asks for. Truncated MACs follow the standards' floors: HMAC at least
+ * half the hash output and at least 80 bits (RFC 2104 §5, as PKCS #11's CKM_*_HMAC_GENERAL is
+ * used); AES-CMAC at least 64 bits (SP 800-38B Appendix A).
+ */
+function macLength(input: MacInput, full: number, floor: number, what: string): number {
+  const length = input.macLengthBytes ?? full;
+  if (!Number.isInteger(length) || length < floor || length > full) {
+    throw new HsmError('INVALID_ARGUMENT', `--mac-length-bytes for ${what} must be ${floor} to ${full}, not ${input.macLengthBytes}`);
+  }
+  return length;
+}
+
+function checkMac(expected: Uint8Array, given: Uint8Array | undefined): { message: string } {
+  const mac = given ?? new Uint8Array(0);
+  if (mac.length !== expected.length) {
+    throw new HsmError('VERIFICATION_FAILED', `MAC verification failed: the MAC has ${mac.length} bytes, ${expected.length} were expected (give --mac-length-bytes for a truncated MAC)`);
+  }
+  if (!timingSafeEqual(mac, expected)) throw new HsmError('VERIFICATION_FAILED', 'MAC verification failed');
+  return { message: 'MAC verified successfully' };
+}
+
+type MacEnv = OperationEnv<undefined>;
+
+function hmacOf({ ctx, tx, cluster, actor, sessionKeys }: MacEnv, input: HmacInput, usage: 'sign' | 'verify'): { key: KeyRecord; mac: Uint8Array } {
+  const hash = checkHash(input.hash, HASH_NAMES);
+  const length = macLength(input, HASH_BYTES[hash], Math.max(10, HASH_BYTES[hash] / 2), `HMAC-${hash.toUpperCase()}`);
+  const key = useKey(tx, cluster, actor!, input.keyFilter, sessionKeys, usage, hmacKey);
+  return { key, mac: cryptoOf(ctx).hmac(hash, secretMaterial(key), input.data).subarray(0, length) };
+}
+
+function cmacOf({ ctx, tx, cluster, actor, sessionKeys }: MacEnv, input: MacInput, usage: 'sign' | 'verify'): { key: KeyRecord; mac: Uint8Array } {
+  const length = macLength(input, AES_BLOCK_BYTES, 8, 'AES-CMAC');
+  const key = useKey(tx, cluster, actor!, input.keyFilter, sessionKeys, usage, cmacKey);
+  return { key, mac: cryptoOf(ctx).cmac(secretMaterial(key), input.data).subarray(0, length) };
+}
 
 export const hmacGenerate = defineOperation({
   name: 'HmacGenerate',
@@ -68,9 +112,9 @@ export const hmacGenerate = defineOperation({
   access: 'crypto-user',
   activated: true,
   write: false,
-  run: ({ tx, ctx, cluster, actor, sessionKeys }, input: HmacInput) => {
-    const key = useKey(tx, cluster, actor!, input.keyFilter, sessionKeys, 'sign', hmacKey);
-    return { 'key-reference': formatReference(key.ref), mac: cryptoOf(ctx).hmac(checkHash(input.hash, HASH_NAMES), secretMaterial(key), input.data) };
+  run: (env, input: HmacInput) => {
+    const { key, mac } = hmacOf(env, input, 'sign');
+    return { 'key-reference': formatReference(key.ref), mac };
   },
 });
 
@@ -80,13 +124,28 @@ export const hmacVerify = defineOperation({
   access: 'crypto-user',
   activated: true,
   write: false,
-  run: ({ tx, ctx, cluster, actor, sessionKeys }, input: HmacInput) => {
-    const key = useKey(tx, cluster, actor!, input.keyFilter, sessionKeys, 'verify', hmacKey);
-    const expected = cryptoOf(ctx).hmac(checkHash(input.hash, HASH_NAMES), secretMaterial(key), input.data);
-    const given = input.mac ?? new Uint8Array(0);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new HsmError('VERIFICATION_FAILED', 'MAC verification failed');
-    return { message: 'MAC verified successfully' };
+  run: (env, input: HmacInput) => checkMac(hmacOf(env, input, 'verify').mac, input.mac),
+});
+
+export const cmacGenerate = defineOperation({
+  name: 'CmacGenerate',
+  cluster: 'hsm',
+  access: 'crypto-user',
+  activated: true,
+  write: false,
+  run: (env, input: MacInput) => {
+    const { key, mac } = cmacOf(env, input, 'sign');
+    return { 'key-reference': formatReference(key.ref), mac };
   },
+});
+
+export const cmacVerify = defineOperation({
+  name: 'CmacVerify',
+  cluster: 'hsm',
+  access: 'crypto-user',
+  activated: true,
+  write: false,
+  run: (env, input: MacInput) => checkMac(cmacOf(env, input, 'verify').mac, input.mac),
 });
 
 export interface CipherInput extends ClusterInput {
@@ -100,35 +159,30 @@ export interface CipherInput extends ClusterInput {
   tagLengthBits?: number;
   hash?: string;
   mgf?: string;
-}
-
-/** --iv and --tag take hex with a 0x prefix (like --aad) or base64 (as the output prints them). */
-function bytesArg(flag: string, text: string | undefined): Uint8Array | undefined {
-  if (text === undefined) return undefined;
-  if (/^0x/i.test(text.trim())) return parseHex(flag, text);
-  const t = text.trim();
-  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(t)) {
-    throw new HsmError('INVALID_ARGUMENT', `${flag} must be hex with a 0x prefix or base64, not "${text}"`);
-  }
-  return new Uint8Array(Buffer.from(t, 'base64'));
+  /** rsa-oaep: the OAEP label (PKCS #11 source data), 0x-hex or base64; default empty. */
+  oaepLabel?: string;
 }
 
 function cipherKey(mechanism: CipherMechanism, purpose: 'encrypt' | 'decrypt') {
   return (k: KeyRecord): string | undefined => {
-    if (mechanism === 'rsa-oaep') {
+    if (mechanism === 'rsa-oaep' || mechanism === 'rsa-pkcs') {
       const want = purpose === 'encrypt' ? 'public-key' : 'private-key';
-      return k.keyType === 'rsa' && k.class === want ? undefined : `is ${k.keyType} ${k.class}; rsa-oaep ${purpose}s with an RSA ${want}`;
+      return k.keyType === 'rsa' && k.class === want ? undefined : `is ${k.keyType} ${k.class}; ${mechanism} ${purpose}s with an RSA ${want}`;
     }
     return k.keyType === 'aes' ? undefined : `is ${k.keyType}; ${mechanism} takes an AES key`;
   };
 }
 
-function oaep(input: CipherInput): { hash: HashName; mgfHash: HashName } {
+function oaep(input: CipherInput): { hash: HashName; mgfHash: HashName; label: Uint8Array | undefined } {
   const allowed: HashName[] = ['sha1', 'sha224', 'sha256', 'sha384', 'sha512'];
   const hash = checkHash(input.hash, allowed);
   const mgf = (input.mgf ?? `mgf1-${hash}`).replace(/^mgf1-/, '');
   if (!allowed.includes(mgf as HashName)) throw new HsmError('INVALID_ARGUMENT', `--mgf must be one of ${allowed.map((h) => `mgf1-${h}`).join(', ')}`);
-  return { hash, mgfHash: mgf as HashName };
+  return { hash, mgfHash: mgf as HashName, label: bytesArg('--oaep-label', input.oaepLabel) };
+}
+
+function noOaepLabel(input: CipherInput): void {
+  if (input.oaepLabel !== undefined) throw new HsmError('INVALID_ARGUMENT', `--oaep-label applies to rsa-oaep only, not ${input.mechanism}`);
 }
 
 export const encrypt = defineOperation({
@@ -157,9 +211,12 @@ export const encrypt = defineOperation({
         const iv = bytesArg('--iv', input.iv) ?? new Uint8Array(ctx.random(16));
         return { ...base, ciphertext: crypto.aesCtr(secretMaterial(key), iv, input.data), iv };
       }
+      case 'rsa-pkcs':
+        noOaepLabel(input);
+        return { ...base, ciphertext: crypto.rsaPkcs1Encrypt(preparedKey(ctx, cluster.clusterId, key), input.data) };
       default: {
-        const { hash, mgfHash } = oaep(input);
-        return { ...base, ciphertext: crypto.rsaOaepEncrypt(preparedKey(ctx, cluster.clusterId, key), hash, mgfHash, undefined, input.data) };
+        const { hash, mgfHash, label } = oaep(input);
+        return { ...base, ciphertext: crypto.rsaOaepEncrypt(preparedKey(ctx, cluster.clusterId, key), hash, mgfHash, label, input.data) };
       }
     }
   },
@@ -190,9 +247,12 @@ export const decrypt = defineOperation({
         return { ...base, plaintext: crypto.aesCbcDecrypt(secretMaterial(key), needIv(), input.data, { padding: 'pkcs7' }) };
       case 'aes-ctr':
         return { ...base, plaintext: crypto.aesCtr(secretMaterial(key), needIv(), input.data) };
+      case 'rsa-pkcs':
+        noOaepLabel(input);
+        return { ...base, plaintext: crypto.rsaPkcs1Decrypt(preparedKey(ctx, cluster.clusterId, key), input.data) };
       default: {
-        const { hash, mgfHash } = oaep(input);
-        return { ...base, plaintext: crypto.rsaOaepDecrypt(preparedKey(ctx, cluster.clusterId, key), hash, mgfHash, undefined, input.data) };
+        const { hash, mgfHash, label } = oaep(input);
+        return { ...base, plaintext: crypto.rsaOaepDecrypt(preparedKey(ctx, cluster.clusterId, key), hash, mgfHash, label, input.data) };
       }
     }
   },

@@ -83,13 +83,13 @@ export const importPem = defineOperation({
       throw err;
     }
     const spec = imported.spec;
-    const actualType = spec.type === 'rsa' ? 'rsa' : spec.type === 'ec' || spec.type === 'ed25519' ? 'ec' : spec.type;
+    const actualType = spec.type === 'rsa' ? 'rsa' : spec.type === 'ec' || spec.type === 'ed25519' || spec.type === 'x25519' ? 'ec' : spec.type;
     if (actualType !== wantType) {
       throw new HsmError('INVALID_ARGUMENT', `the PEM holds ${actualType === 'rsa' ? 'an RSA' : actualType === 'ec' ? 'an EC' : `an ${actualType.toUpperCase()}`} key but --key-type-class is ${input.keyTypeClass}`);
     }
     if (spec.type === 'ml-dsa' && cluster.hsmType !== 'hsm2m.medium') throw new HsmError('MECHANISM_NOT_ALLOWED', 'ML-DSA keys exist only on hsm2m.medium clusters');
-    if (spec.type === 'ed25519' && (cluster.mode !== 'NON_FIPS' || cluster.hsmType !== 'hsm2m.medium')) {
-      throw new HsmError('MECHANISM_NOT_ALLOWED', `ed25519 keys exist only on hsm2m.medium clusters in NON_FIPS mode; this cluster is ${cluster.hsmType} ${cluster.mode}`);
+    if ((spec.type === 'ed25519' || spec.type === 'x25519') && (cluster.mode !== 'NON_FIPS' || cluster.hsmType !== 'hsm2m.medium')) {
+      throw new HsmError('MECHANISM_NOT_ALLOWED', `${spec.type} keys exist only on hsm2m.medium clusters in NON_FIPS mode; this cluster is ${cluster.hsmType} ${cluster.mode}`);
     }
     if (spec.type === 'rsa') {
       const bits = describeAsymmetric(crypto, spec, publicOf(crypto, imported)).typeFields.modulusSizeBits ?? 0;

@@ -99,7 +99,7 @@ export function checkSharingAndQuorum(tx: Transaction, clusterId: string, actor:
   return sharees;
 }
 
-function checkCapacity(tx: Transaction, cluster: ClusterRecord, adding: number): void {
+export function checkCapacity(tx: Transaction, cluster: ClusterRecord, adding: number): void {
   const limit = KEY_CAPACITY[cluster.hsmType];
   const stored = tx.count(keyStoreKeys.prefix(cluster.clusterId));
   if (stored + adding > limit) {
@@ -119,6 +119,14 @@ export function allocateReferences(tx: Transaction, clusterId: string, count: nu
 export function storeKey(env: OperationEnv<unknown>, key: KeyRecord): void {
   if (key.attributes.token) env.tx.put(keyStoreKeys.key(env.cluster.clusterId, key.ref), key);
   else env.sessionKeys.set(key.ref, key);
+}
+
+/**
+ * keys.md §4: the check value of an AES key is the first 3 bytes of AES-ECB over one zero block.
+ * Generic secrets have none [uncertain], printed "0x".
+ */
+export function secretCheckValue(crypto: CryptoProvider, keyType: string, material: Uint8Array): string {
+  return keyType === 'aes' ? hex(crypto.aesEcbEncryptBlock(material, new Uint8Array(16)).subarray(0, 3)) : '0x';
 }
 
 export interface GenerateSymmetricInput extends CommonCreateInput {
@@ -148,10 +156,7 @@ export const generateSymmetric = defineOperation({
     const sharees = checkSharingAndQuorum(tx, cluster.clusterId, actor!, input);
     checkCapacity(tx, cluster, 1);
     const material = ctx.random(length);
-    const crypto = cryptoOf(ctx);
-    // keys.md §4: AES check value = first 3 bytes of AES-ECB over one zero block. HMAC-style
-    // generic secrets have none [uncertain], printed "0x".
-    const checkValue = input.keyType === 'aes' ? hex(crypto.aesEcbEncryptBlock(material, new Uint8Array(16)).subarray(0, 3)) : '0x';
+    const checkValue = secretCheckValue(cryptoOf(ctx), input.keyType, material);
     const [ref] = allocateReferences(tx, cluster.clusterId, 1);
     const { id, ...booleans } = overrides;
     const key: KeyRecord = {
@@ -199,8 +204,8 @@ function checkAlgorithm(cluster: Pick<ClusterRecord, 'mode' | 'hsmType'>, input:
   } else if (input.keyType === 'ec') {
     const curve = CURVES[input.curve ?? ''];
     if (!curve) throw new HsmError('INVALID_ARGUMENT', `--curve must be one of ${Object.keys(CURVES).join(', ')}, not "${input.curve}"`);
-    if (curve === 'ed25519' && (cluster.mode !== 'NON_FIPS' || cluster.hsmType !== 'hsm2m.medium')) {
-      throw new HsmError('MECHANISM_NOT_ALLOWED', 'ed25519 keys exist only on hsm2m.medium clusters in NON_FIPS mode; this cluster is ' + `${cluster.hsmType} ${cluster.mode}`);
+    if ((curve === 'ed25519' || curve === 'x25519') && (cluster.mode !== 'NON_FIPS' || cluster.hsmType !== 'hsm2m.medium')) {
+      throw new HsmError('MECHANISM_NOT_ALLOWED', `${curve} keys exist only on hsm2m.medium clusters in NON_FIPS mode; this cluster is ${cluster.hsmType} ${cluster.mode}`);
     }
   } else {
     if (!MLDSA_ALGORITHMS.includes(input.mldsaAlgorithm as MlDsaVariant)) {
@@ -243,6 +248,7 @@ export const generateKeyPair = defineOperation({
     if (input.keyType === 'ml-dsa') return crypto.generateMlDsa(input.mldsaAlgorithm as MlDsaVariant, random);
     const curve = CURVES[input.curve ?? ''];
     if (curve === 'ed25519') return { ed25519: crypto.generateEd25519(random) };
+    if (curve === 'x25519') return crypto.generateX25519(random);
     if (!curve) throw new HsmError('INVALID_ARGUMENT', `--curve must be one of ${Object.keys(CURVES).join(', ')}, not "${input.curve}"`);
     return crypto.generateEc(curve, random);
   },
@@ -338,8 +344,8 @@ export function describeAsymmetric(crypto: CryptoProvider, spec: AsymmetricKeySp
     typeFields.publicExponent = hex(exponent);
     typeFields.modulusSizeBits = modulus.length * 8;
     publicLength = modulus.length * 2;
-  } else if (spec.type === 'ec' || spec.type === 'ed25519') {
-    typeFields.curve = spec.type === 'ed25519' ? 'ed25519' : spec.curve;
+  } else if (spec.type === 'ec' || spec.type === 'ed25519' || spec.type === 'x25519') {
+    typeFields.curve = spec.type === 'ec' ? spec.curve : spec.type;
     typeFields.ecPoint = hex(publicKey);
     if (privateKey) privateLength = crypto.exportPkcs8(crypto.preparePrivate(spec, privateKey)).length;
   } else {

@@ -10,8 +10,11 @@ import { HsmError } from '../errors.js';
 import type { HsmType } from '../cluster/model.js';
 import type { EcCurve, MlDsaVariant } from '../mechanisms/provider.js';
 
-/** Curve names the CLI accepts (keys.md §6) → the provider's name; ed25519 handled apart. */
-export const CURVES: Readonly<Record<string, EcCurve | 'ed25519'>> = {
+/**
+ * Curve names the CLI accepts (keys.md §6) → the provider's name; ed25519 and (an extension, for
+ * `key derive ecdh` only) x25519 are handled apart and exist only in NON_FIPS clusters.
+ */
+export const CURVES: Readonly<Record<string, EcCurve | 'ed25519' | 'x25519'>> = {
   prime256v1: 'secp256r1',
   secp256r1: 'secp256r1',
   secp224r1: 'secp224r1',
@@ -19,6 +22,7 @@ export const CURVES: Readonly<Record<string, EcCurve | 'ed25519'>> = {
   secp256k1: 'secp256k1',
   secp521r1: 'secp521r1',
   ed25519: 'ed25519',
+  x25519: 'x25519',
 };
 export const MLDSA_ALGORITHMS: readonly MlDsaVariant[] = ['ML-DSA-44', 'ML-DSA-65', 'ML-DSA-87'];
 

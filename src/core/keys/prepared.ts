@@ -17,7 +17,7 @@ export function specOf(key: KeyRecord): AsymmetricKeySpec {
   if (key.keyType === 'rsa') return { type: 'rsa' };
   if (key.keyType === 'ml-dsa') return { type: 'ml-dsa', variant: key.mldsaAlgorithm as 'ML-DSA-44' };
   const curve = CURVES[key.curve ?? ''];
-  if (curve === 'ed25519') return { type: 'ed25519' };
+  if (curve === 'ed25519' || curve === 'x25519') return { type: curve };
   if (!curve) throw new Error(`key ${key.ref} has an unknown curve`);
   return { type: 'ec', curve };
 }

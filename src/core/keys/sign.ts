@@ -8,11 +8,12 @@ import { HsmError } from '../errors.js';
 import { defineOperation, type Actor } from '../engine.js';
 import type { ClusterRecord } from '../cluster/model.js';
 import type { Transaction } from '../store/index.js';
-import type { HashName, PreparedKey } from '../mechanisms/provider.js';
+import { ML_DSA_MAX_CONTEXT_BYTES, type HashName, type PreparedKey } from '../mechanisms/provider.js';
 import { findKeys, parseFilter, selectOne } from './filters.js';
 import { formatReference, type KeyRecord } from './model.js';
 import { cryptoOf, preparedKey } from './prepared.js';
 import type { EngineContext } from '../context.js';
+import { bytesArg } from './wrap.js';
 
 export const SIGN_MECHANISMS = ['rsa-pkcs', 'rsa-pkcs-pss', 'ecdsa', 'ed25519', 'ed25519ph', 'ml-dsa'] as const;
 export type SignMechanism = (typeof SIGN_MECHANISMS)[number];
@@ -30,6 +31,8 @@ export interface SignInput {
   dataType?: 'raw' | 'digest' | 'external-mu';
   mgf?: string;
   saltLength?: number;
+  /** ml-dsa only (extension): the FIPS 204 context string, 0x-hex or base64, at most 255 bytes. */
+  context?: string;
 }
 
 export interface VerifyInput extends SignInput {
@@ -85,6 +88,7 @@ function selectSigningKey(tx: Transaction, cluster: ClusterRecord, actor: Actor,
   const key = selectOne(findKeys(tx, cluster.clusterId, actor, parseFilter(input.keyFilter, '--key-filter'), [...sessionKeys.values()]));
   const wanted = keyKindFor(input.mechanism);
   const isEd = key.curve === 'ed25519';
+  if (key.curve === 'x25519') throw new HsmError('INVALID_ARGUMENT', `mechanism ${input.mechanism} cannot use key ${formatReference(key.ref)}: it is an x25519 key-agreement key (use it with \`key derive ecdh\`)`);
   if (key.keyType !== wanted.keyType || (wanted.ed25519 !== undefined && wanted.ed25519 !== isEd)) {
     const kind = key.keyType === 'ec' ? (isEd ? 'an ed25519' : 'an EC') : key.keyType === 'rsa' ? 'an RSA' : key.keyType === 'ml-dsa' ? 'an ML-DSA' : `a ${key.keyType}`;
     throw new HsmError('INVALID_ARGUMENT', `mechanism ${input.mechanism} cannot use key ${formatReference(key.ref)}: it is ${kind} key`);
@@ -112,6 +116,8 @@ interface Plan {
   /** What the primitive receives, and whether it is a digest already. */
   data: Uint8Array;
   prehashed: boolean;
+  /** ml-dsa: the FIPS 204 context string. */
+  context?: Uint8Array;
   hash?: HashName;
   mgfHash?: HashName;
 }
@@ -130,8 +136,9 @@ function plan(input: SignInput): Plan {
         throw new HsmError('INVALID_ARGUMENT', `external-mu data must be the ${ML_DSA_MU_BYTES}-byte μ; it has ${input.data.length} bytes`);
       }
       if (dataType === 'digest') throw new HsmError('INVALID_ARGUMENT', 'ml-dsa takes --data-type raw or external-mu');
-      return { data: input.data, prehashed: dataType === 'external-mu' };
+      return { data: input.data, prehashed: dataType === 'external-mu', context: mlDsaContext(input, dataType) };
     default: {
+      if (input.context !== undefined) throw new HsmError('INVALID_ARGUMENT', `--context applies to ml-dsa only, not ${input.mechanism}`);
       if (dataType === 'external-mu') throw new HsmError('INVALID_ARGUMENT', `${input.mechanism} takes --data-type raw or digest`);
       const hash = input.mechanism === 'ed25519ph' ? ((input.hash ?? 'sha512') as HashName) : checkHash(input.hash, input.mechanism);
       if (input.mechanism === 'ed25519ph' && hash !== 'sha512') throw new HsmError('INVALID_ARGUMENT', 'ed25519ph prehashes with sha512 (RFC 8032): give --hash-function sha512');
@@ -152,6 +159,15 @@ function plan(input: SignInput): Plan {
       return { data: digest, prehashed: true, hash, mgfHash };
     }
   }
+}
+
+/** FIPS 204 §5.2: a context string of at most 255 bytes; μ already binds it, so not with external-mu. */
+function mlDsaContext(input: SignInput, dataType: string): Uint8Array | undefined {
+  const context = bytesArg('--context', input.context);
+  if (!context) return undefined;
+  if (dataType === 'external-mu') throw new HsmError('INVALID_ARGUMENT', '--context cannot be used with --data-type external-mu: the context is already part of μ');
+  if (context.length > ML_DSA_MAX_CONTEXT_BYTES) throw new HsmError('INVALID_ARGUMENT', `--context is ${context.length} bytes; FIPS 204 allows at most ${ML_DSA_MAX_CONTEXT_BYTES}`);
+  return context;
 }
 
 function saltLengthOf(input: SignInput, hash: HashName): number {
@@ -177,7 +193,7 @@ function signWith(ctx: EngineContext, prepared: PreparedKey, input: SignInput, p
     case 'ed25519ph':
       return crypto.ed25519phSign(prepared, p.data, opts);
     default:
-      return p.prehashed ? crypto.mlDsaSignMu(prepared, p.data) : crypto.mlDsaSign(prepared, p.data);
+      return p.prehashed ? crypto.mlDsaSignMu(prepared, p.data) : crypto.mlDsaSign(prepared, p.data, { context: p.context });
   }
 }
 
@@ -197,7 +213,7 @@ function verifyWith(ctx: EngineContext, prepared: PreparedKey, input: VerifyInpu
     case 'ed25519ph':
       return crypto.ed25519phVerify(prepared, p.data, sig, opts);
     default:
-      return p.prehashed ? crypto.mlDsaVerifyMu(prepared, p.data, sig) : crypto.mlDsaVerify(prepared, p.data, sig);
+      return p.prehashed ? crypto.mlDsaVerifyMu(prepared, p.data, sig) : crypto.mlDsaVerify(prepared, p.data, sig, { context: p.context });
   }
 }
 

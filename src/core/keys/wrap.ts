@@ -19,7 +19,7 @@ import type { ClusterRecord } from '../cluster/model.js';
 import type { Transaction } from '../store/index.js';
 import type { HashName } from '../mechanisms/provider.js';
 import { findKeys, parseFilter, selectOne } from './filters.js';
-import { allocateReferences, checkLabel, checkSharingAndQuorum, describeAsymmetric, parseAttributeOverrides, storeKey, type CommonCreateInput } from './generate.js';
+import { allocateReferences, checkLabel, checkSharingAndQuorum, describeAsymmetric, parseAttributeOverrides, secretCheckValue, storeKey, type CommonCreateInput } from './generate.js';
 import { requireOwner } from './operations.js';
 import { defaultAttributes, formatReference, presentKey, type KeyClass, type KeyRecord, type KeyType } from './model.js';
 import { cryptoOf, preparedKey, secretMaterial } from './prepared.js';
@@ -61,6 +61,17 @@ export function parseHex(flag: string, text: string | undefined): Uint8Array {
   const h = text.trim().replace(/^0x/i, '');
   if (!/^([0-9a-f]{2})*$/i.test(h)) throw new HsmError('INVALID_ARGUMENT', `${flag} must be hex bytes such as 0x0a1b2c, not "${text}"`);
   return new Uint8Array(Buffer.from(h, 'hex'));
+}
+
+/** Byte flags of the extensions (--iv, --tag, --context, --oaep-label): hex with a 0x prefix (like --aad) or base64 (as the output prints them). */
+export function bytesArg(flag: string, text: string | undefined): Uint8Array | undefined {
+  if (text === undefined) return undefined;
+  if (/^0x/i.test(text.trim())) return parseHex(flag, text);
+  const t = text.trim();
+  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(t)) {
+    throw new HsmError('INVALID_ARGUMENT', `${flag} must be hex with a 0x prefix or base64, not "${text}"`);
+  }
+  return new Uint8Array(Buffer.from(t, 'base64'));
 }
 
 const isAes = (m: WrapMechanism) => m.startsWith('aes') || m === 'cloudhsm-aes-gcm';
@@ -267,7 +278,7 @@ export const unwrapKey = defineOperation({
         class: 'secret-key',
         keyType,
         keyLengthBytes: bytes.length,
-        checkValue: keyType === 'aes' ? `0x${Buffer.from(crypto.aesEcbEncryptBlock(bytes, new Uint8Array(16)).subarray(0, 3)).toString('hex')}` : '0x',
+        checkValue: secretCheckValue(crypto, keyType, bytes),
         material: Buffer.from(bytes).toString('base64'),
       };
     } else {
@@ -279,9 +290,9 @@ export const unwrapKey = defineOperation({
         throw new HsmError('INVALID_ARGUMENT', 'the unwrapped data is not a PKCS#8 private key; check --key-type-class and the mechanism');
       }
       const wantType = input.keyTypeClass === 'rsa-private' ? 'rsa' : 'ec';
-      const actualType = imported.spec.type === 'rsa' ? 'rsa' : imported.spec.type === 'ec' || imported.spec.type === 'ed25519' ? 'ec' : imported.spec.type;
+      const actualType = imported.spec.type === 'rsa' ? 'rsa' : imported.spec.type === 'ec' || imported.spec.type === 'ed25519' || imported.spec.type === 'x25519' ? 'ec' : imported.spec.type;
       if (actualType !== wantType) throw new HsmError('INVALID_ARGUMENT', `the unwrapped key is ${actualType}, but --key-type-class is ${input.keyTypeClass}`);
-      if (imported.spec.type === 'ed25519' && cluster.mode !== 'NON_FIPS') throw new HsmError('MECHANISM_NOT_ALLOWED', 'ed25519 keys exist only in NON_FIPS clusters');
+      if ((imported.spec.type === 'ed25519' || imported.spec.type === 'x25519') && cluster.mode !== 'NON_FIPS') throw new HsmError('MECHANISM_NOT_ALLOWED', `${imported.spec.type} keys exist only in NON_FIPS clusters`);
       const publicKey = crypto.publicKeyOf(crypto.preparePrivate(imported.spec, imported.material));
       const described = describeAsymmetric(crypto, imported.spec, publicKey, imported.material);
       record = {

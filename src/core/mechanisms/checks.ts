@@ -147,10 +147,11 @@ export function checkSpec(spec: AsymmetricKeySpec): void {
       }
       return;
     case 'ed25519':
+    case 'x25519':
     case 'rsa':
       return;
     default:
-      throw invalidArgument(`key type must be ec, ed25519, rsa or ml-dsa, got ${String(s?.type)}`);
+      throw invalidArgument(`key type must be ec, ed25519, x25519, rsa or ml-dsa, got ${String(s?.type)}`);
   }
 }
 
@@ -162,6 +163,8 @@ export function describeSpec(spec: AsymmetricKeySpec): string {
       return spec.variant;
     case 'ed25519':
       return 'Ed25519';
+    case 'x25519':
+      return 'X25519';
     case 'rsa':
       return 'RSA';
   }

@@ -53,7 +53,7 @@ export interface AlgorithmIdentifier {
   readonly variant?: MlDsaVariant;
 }
 
-function algorithmIdentifier(spec: AsymmetricKeySpec | { type: 'x25519' }): Uint8Array {
+function algorithmIdentifier(spec: AsymmetricKeySpec): Uint8Array {
   switch (spec.type) {
     case 'ec':
       return sequence(oid(ALGORITHM_OIDS.ecPublicKey), oid(CURVE_OIDS[spec.curve]));
@@ -105,10 +105,10 @@ export function specOf(alg: AlgorithmIdentifier): AsymmetricKeySpec {
       return { type: 'ml-dsa', variant: alg.variant! };
     case 'ed25519':
       return { type: 'ed25519' };
+    case 'x25519':
+      return { type: 'x25519' };
     case 'rsa':
       return { type: 'rsa' };
-    case 'x25519':
-      throw invalidArgument('X25519 keys are not signature keys');
   }
 }
 

@@ -57,6 +57,7 @@ import {
   parsePkcs8,
   parseSpki,
   spkiFromCanonical,
+  x25519Pkcs8,
 } from './key-encoding.js';
 import {
   EC_CURVE_BYTES,
@@ -287,6 +288,9 @@ class NobleProvider implements CryptoProvider {
         checkLength(material, 32, 'Ed25519 private key (seed)');
         return this.#key('private', spec, material, ed25519.getPublicKey(material));
       }
+      case 'x25519':
+        checkLength(material, 32, 'X25519 private key');
+        return this.#key('private', spec, material, x25519.getPublicKey(material));
       case 'rsa': {
         const rsa = loadRsaPrivate(material);
         return this.#key('private', spec, rsa.material, rsa.spki, { rsa });
@@ -329,6 +333,11 @@ class NobleProvider implements CryptoProvider {
       case 'ed25519':
         checkLength(material, 32, 'Ed25519 public key');
         if (!isValidEd25519PublicKey(material)) throw invalidArgument('Ed25519 public key is not a valid point encoding');
+        return this.#key('public', spec, material, material);
+      case 'x25519':
+        // RFC 7748 §5: every 32-byte string is a u-coordinate to accept; low-order peers show up
+        // as an all-zero shared secret, which derivation refuses.
+        checkLength(material, 32, 'X25519 public key');
         return this.#key('public', spec, material, material);
       case 'rsa': {
         const rsa = loadRsaPublic(material);
@@ -378,6 +387,8 @@ class NobleProvider implements CryptoProvider {
         return ecPkcs8(k.spec.curve, k.material, k.publicMaterial);
       case 'ed25519':
         return ed25519Pkcs8(k.material);
+      case 'x25519':
+        return x25519Pkcs8(k.material);
       case 'rsa':
         return k.material.slice();
       case 'ml-dsa':
@@ -412,7 +423,8 @@ class NobleProvider implements CryptoProvider {
         return { spec: { type: 'ml-dsa', variant }, kind: 'public', material: parsed.publicKey.slice() };
       }
       case 'x25519':
-        throw invalidArgument('X25519 keys are not supported as key objects');
+        checkLength(parsed.publicKey, 32, 'X25519 public key');
+        return { spec: { type: 'x25519' }, kind: 'public', material: parsed.publicKey.slice() };
     }
   }
 
@@ -456,7 +468,11 @@ class NobleProvider implements CryptoProvider {
         return seed ? { spec, kind: 'private', material: material!.slice(), seed: seed.slice() } : { spec, kind: 'private', material: material!.slice() };
       }
       case 'x25519':
-        throw invalidArgument('X25519 keys are not supported as key objects');
+        return {
+          spec: { type: 'x25519' },
+          kind: 'private',
+          material: parseOctetStringKey(parsed.privateKey, 32, 'X25519 private key').slice(),
+        };
     }
   }
 
@@ -483,6 +499,11 @@ class NobleProvider implements CryptoProvider {
   generateEd25519(random: RandomBytes): KeyPairMaterial {
     const seed = randomBytesFrom(random, 32).slice();
     return { spec: { type: 'ed25519' }, privateKey: seed, publicKey: ed25519.getPublicKey(seed) };
+  }
+
+  generateX25519(random: RandomBytes): KeyPairMaterial {
+    const privateKey = randomBytesFrom(random, 32).slice();
+    return { spec: { type: 'x25519' }, privateKey, publicKey: x25519.getPublicKey(privateKey) };
   }
 
   generateMlDsa(variant: MlDsaVariant, random: RandomBytes): KeyPairMaterial {
@@ -543,6 +564,12 @@ class NobleProvider implements CryptoProvider {
     );
     if (shared.every((b) => b === 0)) throw invalidArgument('X25519 with this public key gives an all-zero shared secret');
     return shared;
+  }
+
+  x25519Derive(privateKey: PreparedKey, peerPublicKey: Uint8Array): Uint8Array {
+    const k = this.#use(privateKey, 'private', 'x25519', 'X25519 derive');
+    checkLength(peerPublicKey, 32, 'X25519 peer public key');
+    return this.x25519(k.material, peerPublicKey);
   }
 
   // Ed25519

@@ -13,8 +13,8 @@
  * - AES-CMAC (node 20 has no CMAC API): RFC 4493 written here over OpenSSL's AES;
  * - Ed25519 public keys are checked with noble's strict RFC 8032 decoder, since OpenSSL accepts
  *   any 32 bytes at import.
- * Key generation from the caller's random bytes (EC, Ed25519) derives the key exactly as the noble
- * provider does, then lets OpenSSL compute the public key.
+ * Key generation from the caller's random bytes (EC, Ed25519, X25519) derives the key exactly as
+ * the noble provider does, then lets OpenSSL compute the public key.
  */
 import {
   ECDH,
@@ -132,9 +132,9 @@ const KWP_IV = Buffer.from('a65959a6', 'hex');
 interface NodeKey extends PreparedKey {
   readonly material: Uint8Array;
   readonly publicMaterial: Uint8Array;
-  /** The private KeyObject (private keys) — EC, Ed25519. */
+  /** The private KeyObject (private keys) — EC, Ed25519, X25519. */
   readonly privateObject?: KeyObject;
-  /** The public KeyObject — EC, Ed25519. */
+  /** The public KeyObject — EC, Ed25519, X25519. */
   readonly publicObject?: KeyObject;
   readonly rsa?: RsaKeyObjects;
   /** ML-DSA keys live entirely in noble. */
@@ -315,6 +315,13 @@ class NodeProvider implements CryptoProvider {
         const publicKey = fromBase64Url(publicObject.export({ format: 'jwk' }).x);
         return this.#key('private', spec, material, publicKey, { privateObject, publicObject });
       }
+      case 'x25519': {
+        checkLength(material, 32, 'X25519 private key');
+        const privateObject = x25519PrivateObject(material);
+        const publicObject = createPublicKey(privateObject);
+        const publicKey = fromBase64Url(publicObject.export({ format: 'jwk' }).x);
+        return this.#key('private', spec, material, publicKey, { privateObject, publicObject });
+      }
       case 'rsa': {
         const rsa = loadRsaPrivate(material);
         return this.#key('private', spec, rsa.material, rsa.spki, { rsa });
@@ -343,6 +350,11 @@ class NodeProvider implements CryptoProvider {
         const publicObject = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: base64Url(material) }, format: 'jwk' });
         return this.#key('public', spec, material, material, { publicObject });
       }
+      case 'x25519':
+        // RFC 7748 §5: every 32-byte string is a u-coordinate to accept; low-order peers show up
+        // as an all-zero shared secret, which derivation refuses.
+        checkLength(material, 32, 'X25519 public key');
+        return this.#key('public', spec, material, material, { publicObject: x25519PublicObject(material) });
       case 'rsa': {
         const rsa = loadRsaPublic(material);
         return this.#key('public', spec, rsa.material, rsa.material, { rsa });
@@ -437,6 +449,8 @@ class NodeProvider implements CryptoProvider {
         if (!isValidEd25519PublicKey(publicKey)) throw invalidArgument('Ed25519 public key is not a valid point encoding');
         return { spec: { type: 'ed25519' }, kind: 'public', material: publicKey };
       }
+      case 'x25519':
+        return { spec: { type: 'x25519' }, kind: 'public', material: parseSpki(plain(key.export({ format: 'der', type: 'spki' }))).publicKey };
       default:
         throw invalidArgument(`unsupported public key type ${key.asymmetricKeyType ?? 'unknown'}`);
     }
@@ -478,6 +492,10 @@ class NodeProvider implements CryptoProvider {
         const parsed = parsePkcs8(plain(key.export({ format: 'der', type: 'pkcs8' })));
         return { spec: { type: 'ed25519' }, kind: 'private', material: parseOctetStringKey(parsed.privateKey, 32, 'Ed25519 private key').slice() };
       }
+      case 'x25519': {
+        const parsed = parsePkcs8(plain(key.export({ format: 'der', type: 'pkcs8' })));
+        return { spec: { type: 'x25519' }, kind: 'private', material: parseOctetStringKey(parsed.privateKey, 32, 'X25519 private key').slice() };
+      }
       default:
         throw invalidArgument(`unsupported private key type ${key.asymmetricKeyType ?? 'unknown'}`);
     }
@@ -497,6 +515,12 @@ class NodeProvider implements CryptoProvider {
     const seed = randomBytesFrom(random, 32).slice();
     const key = this.preparePrivate({ type: 'ed25519' }, seed);
     return { spec: { type: 'ed25519' }, privateKey: seed, publicKey: this.publicKeyOf(key) };
+  }
+
+  generateX25519(random: RandomBytes): KeyPairMaterial {
+    const privateKey = randomBytesFrom(random, 32).slice();
+    const key = this.preparePrivate({ type: 'x25519' }, privateKey);
+    return { spec: { type: 'x25519' }, privateKey, publicKey: this.publicKeyOf(key) };
   }
 
   generateMlDsa(variant: MlDsaVariant, random: RandomBytes): KeyPairMaterial {
@@ -544,16 +568,13 @@ class NodeProvider implements CryptoProvider {
   x25519(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
     checkLength(privateKey, 32, 'X25519 private key');
     checkLength(publicKey, 32, 'X25519 public key');
-    const shared = guard('INVALID_ARGUMENT', 'X25519 with this public key gives no shared secret (low-order point)', () =>
-      plain(
-        diffieHellman({
-          privateKey: createPrivateKey({ key: buffer(x25519Pkcs8(privateKey)), format: 'der', type: 'pkcs8' }),
-          publicKey: createPublicKey({ key: buffer(x25519Spki(publicKey)), format: 'der', type: 'spki' }),
-        }),
-      ),
-    );
-    if (shared.every((b) => b === 0)) throw invalidArgument('X25519 with this public key gives an all-zero shared secret');
-    return shared;
+    return x25519Agree(x25519PrivateObject(privateKey), publicKey);
+  }
+
+  x25519Derive(privateKey: PreparedKey, peerPublicKey: Uint8Array): Uint8Array {
+    const k = this.#use(privateKey, 'private', 'x25519', 'X25519 derive');
+    checkLength(peerPublicKey, 32, 'X25519 peer public key');
+    return x25519Agree(k.privateObject!, peerPublicKey);
   }
 
   // Ed25519
@@ -806,6 +827,23 @@ function ed25519PrivateObject(seed: Uint8Array): KeyObject {
   } catch {
     return createPrivateKey({ key: buffer(ed25519Pkcs8(seed)), format: 'der', type: 'pkcs8' });
   }
+}
+
+function x25519PrivateObject(privateKey: Uint8Array): KeyObject {
+  return createPrivateKey({ key: buffer(x25519Pkcs8(privateKey)), format: 'der', type: 'pkcs8' });
+}
+
+function x25519PublicObject(publicKey: Uint8Array): KeyObject {
+  return createPublicKey({ key: buffer(x25519Spki(publicKey)), format: 'der', type: 'spki' });
+}
+
+/** RFC 7748 §6.1: an all-zero secret means a low-order peer, which OpenSSL may also refuse itself. */
+function x25519Agree(privateObject: KeyObject, peerPublicKey: Uint8Array): Uint8Array {
+  const shared = guard('INVALID_ARGUMENT', 'X25519 with this public key gives no shared secret (low-order point)', () =>
+    plain(diffieHellman({ privateKey: privateObject, publicKey: x25519PublicObject(peerPublicKey) })),
+  );
+  if (shared.every((b) => b === 0)) throw invalidArgument('X25519 with this public key gives an all-zero shared secret');
+  return shared;
 }
 
 function isMlDsa(algorithm: () => string): boolean {

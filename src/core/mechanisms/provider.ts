@@ -25,6 +25,9 @@
  *   `prime256v1` is the caller's job): private = the big-endian scalar d, left-padded to the
  *   curve's byte length (28/32/48/66/32); public = the uncompressed SEC 1 point 04‖X‖Y;
  * - Ed25519: private = the 32-byte RFC 8032 seed; public = the 32-byte encoded point;
+ * - X25519: private = the 32-byte scalar exactly as RFC 7748 §5 takes it (stored unclamped: the
+ *   clamping is part of the function, and RFC 8410 PKCS#8 carries the same bytes); public = the
+ *   32-byte little-endian u-coordinate;
  * - RSA: private = PKCS#8 DER (PrivateKeyInfo, rsaEncryption), public = SPKI DER;
  * - ML-DSA-44/65/87: private = the FIPS 204 secret key sk (skEncode: 2560/4032/4896 bytes);
  *   `preparePrivate` also accepts the 32-byte key generation seed ξ and expands it, and generation
@@ -137,6 +140,7 @@ export const GCM_TAG_BYTES: readonly number[] = Object.freeze([4, 8, 12, 13, 14,
 export type AsymmetricKeySpec =
   | { readonly type: 'ec'; readonly curve: EcCurve }
   | { readonly type: 'ed25519' }
+  | { readonly type: 'x25519' }
   | { readonly type: 'rsa' }
   | { readonly type: 'ml-dsa'; readonly variant: MlDsaVariant };
 
@@ -261,6 +265,8 @@ export interface CryptoProvider {
   // Key generation
   generateEc(curve: EcCurve, random: RandomBytes): KeyPairMaterial;
   generateEd25519(random: RandomBytes): KeyPairMaterial;
+  /** The private key is random(32) as it comes (RFC 7748 §6.1), in both providers. */
+  generateX25519(random: RandomBytes): KeyPairMaterial;
   generateMlDsa(variant: MlDsaVariant, random: RandomBytes): KeyPairMaterial;
   /**
    * OpenSSL's generator in both providers (no seeded variant): modulus a multiple of 8 bits in
@@ -283,6 +289,11 @@ export interface CryptoProvider {
   ecdh(privateKey: PreparedKey, peerPublicPoint: Uint8Array): Uint8Array;
   /** RFC 7748 X25519 on raw 32-byte keys; an all-zero result is refused (INVALID_ARGUMENT). */
   x25519(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
+  /**
+   * X25519 shared secret of a prepared x25519 private key with a peer's 32-byte u-coordinate; an
+   * all-zero result (a low-order peer) is refused with INVALID_ARGUMENT, as `x25519` does.
+   */
+  x25519Derive(privateKey: PreparedKey, peerPublicKey: Uint8Array): Uint8Array;
 
   // Ed25519
   ed25519Sign(key: PreparedKey, message: Uint8Array): Uint8Array;

@@ -124,7 +124,7 @@ export interface Bench {
   caller: Caller;
   /** Runs one engine operation as the crypto user. */
   run<I extends { clusterId?: string }, O, P>(op: Operation<I, O, P>, input: I): Promise<O>;
-  /** Brings secret key bytes in by `key unwrap` under the test's KEK; returns a key filter. */
+  /** Brings secret key bytes in by `key unwrap` (under the test's KEK, or the transport key below 8 bytes); returns a key filter. */
   importSecret(bytes: Uint8Array, keyTypeClass: 'aes' | 'generic-secret', attributes: string[]): Promise<string>;
   /** `key import pem`; returns a key filter. */
   importPem(pemText: string, keyTypeClass: string, attributes: string[]): Promise<string>;
@@ -179,6 +179,12 @@ export async function openBench(provider: ProviderName): Promise<Bench> {
     transportPrivate,
     importPem: doImport,
     async importSecret(bytes, keyTypeClass, attributes) {
+      if (bytes.length < 8) {
+        // Too short for RFC 3394 even when padded: sent under the transport key with RSA-OAEP.
+        const data = new Uint8Array(publicEncrypt({ key: transport.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, bytes));
+        const { key } = await run(unwrapKey, { mechanism: 'rsa-oaep', filter: [transportPrivate], data, keyTypeClass, label: nextLabel(keyTypeClass), attributes, hash: 'sha256', mgf: 'mgf1-sha256' });
+        return reference(key);
+      }
       const exact = bytes.length >= 16 && bytes.length % 8 === 0;
       const data = keyWrap(kek, exact ? bytes : pkcs5Pad(bytes));
       const { key } = await run(unwrapKey, { mechanism: exact ? 'aes-no-pad' : 'aes-pkcs5-pad', filter: [kekFilter], data, keyTypeClass, label: nextLabel(keyTypeClass), attributes });

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { runCommand, tempDir } from '../support/helpers.js';
+
+/**
+ * The SDK-feature extensions through the CLI, as a user would chain them: ECDH key agreement
+ * between two crypto users, AES-CMAC and truncated HMACs, RSA PKCS#1 v1.5 and OAEP with a label,
+ * and ML-DSA signatures under a FIPS 204 context.
+ */
+const ADMIN = { CLOUDHSM_ROLE: 'admin', CLOUDHSM_PIN: 'admin:Admin123!' };
+const as = (user: string) => ({ CLOUDHSM_ROLE: 'crypto-user', CLOUDHSM_PIN: `${user}:${user}-Pass1` });
+const MESSAGE = Buffer.from('attack at dawn').toString('base64');
+
+describe('commands: key derive ecdh, crypto cmac, truncated HMACs, rsa-pkcs, OAEP labels, ML-DSA contexts', function () {
+  this.timeout(120_000);
+  let env: Record<string, string>;
+  let work: string;
+
+  async function ok(id: Parameters<typeof runCommand>[0], argv: string[], who: Record<string, string>): Promise<any> {
+    const r = await runCommand(id, [...argv, '--json'], { env: { ...env, ...who } });
+    assert.equal(r.exitCode, 0, `${id} ${argv.join(' ')}: ${r.stdout}${r.stderr}`);
+    return r.json.data;
+  }
+
+  async function fails(id: Parameters<typeof runCommand>[0], argv: string[], who: Record<string, string>, code: string): Promise<string> {
+    const r = await runCommand(id, [...argv, '--json'], { env: { ...env, ...who } });
+    assert.equal(r.exitCode, 1, `${id} ${argv.join(' ')}: ${r.stdout}${r.stderr}`);
+    assert.equal(r.json?.code, code, r.stdout);
+    return r.json.data as string;
+  }
+
+  before(async () => {
+    work = tempDir();
+    env = { CLOUDHSM_STATE_DIR: path.join(work, 'state') };
+    assert.equal((await runCommand('cluster:quickstart', ['--password-stdin', '--mode', 'NON_FIPS'], { env, stdin: 'Admin123!\n' })).exitCode, 0);
+    for (const user of ['alice', 'bob']) {
+      assert.equal((await runCommand('user:create', ['--username', user, '--role', 'crypto-user', '--password', `${user}-Pass1`], { env: { ...env, ...ADMIN } })).exitCode, 0);
+    }
+  });
+
+  for (const curve of ['prime256v1', 'secp384r1', 'x25519']) {
+    it(`key derive ecdh on ${curve}: alice and bob derive the same AES key from each other's public keys, and it decrypts what the other encrypted`, async () => {
+      for (const user of ['alice', 'bob']) {
+        await ok('key:generate-asymmetric-pair:ec', ['--curve', curve, '--public-label', `${user}-${curve}-pub`, '--private-label', `${user}-${curve}-priv`, '--private-attributes', 'derive=true'], as(user));
+        const out = path.join(work, `${user}-${curve}.pem`);
+        await ok('key:export-public', ['--filter', `attr.label=${user}-${curve}-pub`, '--out', out], as(user));
+      }
+      const derived: Record<string, any> = {};
+      for (const [user, peer] of [['alice', 'bob'], ['bob', 'alice']] as const) {
+        derived[user] = await ok(
+          'key:derive:ecdh',
+          ['--base-key-filter', `attr.label=${user}-${curve}-priv`, '--peer-public-key-path', path.join(work, `${peer}-${curve}.pem`), '--key-type', 'aes', '--label', `${user}-${curve}-agreed`, '--attributes', 'encrypt=true', 'decrypt=true'],
+          as(user),
+        );
+      }
+      const [a, b] = [derived.alice.key.attributes, derived.bob.key.attributes];
+      assert.equal(a['key-length-bytes'], 32);
+      assert.equal(a.local, false);
+      assert.match(a['check-value'], /^0x[0-9a-f]{6}$/);
+      assert.equal(a['check-value'], b['check-value'], 'both sides hold the same key');
+      assert.ok(!JSON.stringify(derived).includes('material'), 'no key material is printed');
+      const sealed = await ok('crypto:encrypt:aes-gcm', ['--key-filter', `attr.label=alice-${curve}-agreed`, '--data', MESSAGE], as('alice'));
+      const opened = await ok('crypto:decrypt:aes-gcm', ['--key-filter', `attr.label=bob-${curve}-agreed`, '--data', sealed.ciphertext, '--iv', sealed.iv, '--tag', sealed.tag], as('bob'));
+      assert.equal(opened.plaintext, MESSAGE);
+    });
+  }
+
+  it('key derive ecdh refuses a base key without derive=true, a peer on another curve, a private PEM as the peer, and signing with an x25519 key', async () => {
+    await ok('key:generate-asymmetric-pair:ec', ['--curve', 'prime256v1', '--public-label', 'plain-pub', '--private-label', 'plain-priv', '--private-attributes', 'sign=true'], as('alice'));
+    const peer = path.join(work, 'bob-prime256v1.pem');
+    await fails('key:derive:ecdh', ['--base-key-filter', 'attr.label=plain-priv', '--peer-public-key-path', peer, '--key-type', 'aes', '--label', 'x'], as('alice'), 'KEY_ATTRIBUTE_REFUSED');
+    const message = await fails('key:derive:ecdh', ['--base-key-filter', 'attr.label=alice-prime256v1-priv', '--peer-public-key-path', path.join(work, 'bob-x25519.pem'), '--key-type', 'aes', '--label', 'x'], as('alice'), 'INVALID_ARGUMENT');
+    assert.match(message, /same curve/);
+    const privatePem = path.join(work, 'private.pem');
+    fs.writeFileSync(privatePem, '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VuBCIEIHcHbQpzGKV9PBbBclGyZkXfTC+H68CZKrF3+6UduSwq\n-----END PRIVATE KEY-----\n');
+    assert.match(await fails('key:derive:ecdh', ['--base-key-filter', 'attr.label=alice-x25519-priv', '--peer-public-key-path', privatePem, '--key-type', 'aes', '--label', 'x'], as('alice'), 'INVALID_ARGUMENT'), /public key PEM/);
+    assert.match(await fails('crypto:sign:ecdsa', ['--key-filter', 'attr.label=alice-x25519-priv', '--data', MESSAGE, '--hash-function', 'sha256'], as('alice'), 'INVALID_ARGUMENT'), /key-agreement/);
+  });
+
+  it('crypto cmac generate|verify with an AES key, full and truncated; a wrong tag and a non-AES key are refused', async () => {
+    await ok('key:generate-symmetric:aes', ['--label', 'mac-aes', '--key-length-bytes', '16'], as('alice'));
+    const full = await ok('crypto:cmac:generate', ['--key-filter', 'attr.label=mac-aes', '--data', MESSAGE], as('alice'));
+    assert.equal(Buffer.from(full.mac, 'base64').length, 16);
+    const short = await ok('crypto:cmac:generate', ['--key-filter', 'attr.label=mac-aes', '--data', MESSAGE, '--mac-length-bytes', '8'], as('alice'));
+    assert.deepEqual(Buffer.from(short.mac, 'base64'), Buffer.from(full.mac, 'base64').subarray(0, 8));
+    assert.equal((await ok('crypto:cmac:verify', ['--key-filter', 'attr.label=mac-aes', '--data', MESSAGE, '--mac', short.mac, '--mac-length-bytes', '8'], as('alice'))).message, 'MAC verified successfully');
+    await fails('crypto:cmac:verify', ['--key-filter', 'attr.label=mac-aes', '--data', MESSAGE, '--mac', short.mac], as('alice'), 'VERIFICATION_FAILED');
+    await fails('crypto:cmac:generate', ['--key-filter', 'attr.label=mac-aes', '--data', MESSAGE, '--mac-length-bytes', '4'], as('alice'), 'INVALID_ARGUMENT');
+    await ok('key:generate-symmetric:generic-secret', ['--label', 'mac-gs', '--key-length-bytes', '32'], as('alice'));
+    await fails('crypto:cmac:generate', ['--key-filter', 'attr.label=mac-gs', '--data', MESSAGE], as('alice'), 'INVALID_ARGUMENT');
+  });
+
+  it('crypto hmac takes --mac-length-bytes down to half the hash output', async () => {
+    const full = await ok('crypto:hmac:generate', ['--key-filter', 'attr.label=mac-gs', '--hash-function', 'sha256', '--data', MESSAGE], as('alice'));
+    const half = await ok('crypto:hmac:generate', ['--key-filter', 'attr.label=mac-gs', '--hash-function', 'sha256', '--data', MESSAGE, '--mac-length-bytes', '16'], as('alice'));
+    assert.deepEqual(Buffer.from(half.mac, 'base64'), Buffer.from(full.mac, 'base64').subarray(0, 16));
+    await ok('crypto:hmac:verify', ['--key-filter', 'attr.label=mac-gs', '--hash-function', 'sha256', '--data', MESSAGE, '--mac', half.mac, '--mac-length-bytes', '16'], as('alice'));
+    assert.match(await fails('crypto:hmac:generate', ['--key-filter', 'attr.label=mac-gs', '--hash-function', 'sha256', '--data', MESSAGE, '--mac-length-bytes', '15'], as('alice'), 'INVALID_ARGUMENT'), /16 to 32/);
+  });
+
+  it('crypto encrypt|decrypt rsa-pkcs, and rsa-oaep with --oaep-label (a different label fails)', async () => {
+    await ok('key:generate-asymmetric-pair:rsa', ['--modulus-size-bits', '2048', '--public-exponent', '65537', '--public-label', 'rsa-pub', '--private-label', 'rsa-priv', '--public-attributes', 'encrypt=true', '--private-attributes', 'decrypt=true'], as('alice'));
+    const pkcs = await ok('crypto:encrypt:rsa-pkcs', ['--key-filter', 'attr.label=rsa-pub', '--data', MESSAGE], as('alice'));
+    assert.equal((await ok('crypto:decrypt:rsa-pkcs', ['--key-filter', 'attr.label=rsa-priv', '--data', pkcs.ciphertext], as('alice'))).plaintext, MESSAGE);
+    const oaep = await ok('crypto:encrypt:rsa-oaep', ['--key-filter', 'attr.label=rsa-pub', '--data', MESSAGE, '--hash-function', 'sha256', '--oaep-label', '0x6c6162656c'], as('alice'));
+    assert.equal((await ok('crypto:decrypt:rsa-oaep', ['--key-filter', 'attr.label=rsa-priv', '--data', oaep.ciphertext, '--hash-function', 'sha256', '--oaep-label', 'bGFiZWw='], as('alice'))).plaintext, MESSAGE);
+    await fails('crypto:decrypt:rsa-oaep', ['--key-filter', 'attr.label=rsa-priv', '--data', oaep.ciphertext, '--hash-function', 'sha256'], as('alice'), 'DECRYPTION_FAILED');
+  });
+
+  it('crypto sign|verify ml-dsa with --context: the same context verifies, another one does not, and 256 bytes are refused', async () => {
+    await ok('key:generate-asymmetric-pair:ml-dsa', ['--mldsa-algorithm', 'ML-DSA-44', '--public-label', 'pq-pub', '--private-label', 'pq-priv', '--public-attributes', 'verify=true', '--private-attributes', 'sign=true'], as('alice'));
+    const flags = ['--data', MESSAGE, '--hash-function', 'shake256', '--data-type', 'raw'];
+    const signed = await ok('crypto:sign:ml-dsa', ['--key-filter', 'attr.label=pq-priv', ...flags, '--context', '0x01020304'], as('alice'));
+    await ok('crypto:verify:ml-dsa', ['--key-filter', 'attr.label=pq-pub', ...flags, '--context', 'AQIDBA==', '--signature', signed.signature], as('alice'));
+    await fails('crypto:verify:ml-dsa', ['--key-filter', 'attr.label=pq-pub', ...flags, '--signature', signed.signature], as('alice'), 'VERIFICATION_FAILED');
+    await fails('crypto:sign:ml-dsa', ['--key-filter', 'attr.label=pq-priv', ...flags, '--context', `0x${'00'.repeat(256)}`], as('alice'), 'INVALID_ARGUMENT');
+  });
+});
