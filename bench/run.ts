@@ -40,6 +40,9 @@
  *
  * 6. Informational: the same ECDSA P-256 and RSA-2048 signatures through SoftHSM (PKCS#11,
  *    driven in-process by bench/softhsm.py) when it is installed, as a ratio to the engine.
+ *
+ * `node dist/bench/run.js engine list` runs only the named sections (startup, commit, engine,
+ * generate, list, softhsm); with none named it runs them all.
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -675,16 +678,34 @@ async function benchSoftHsm(engine: EngineRates): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 
+/** The sections `node dist/bench/run.js [section ...]` may name; none named runs them all. */
+const SECTIONS = ['startup', 'commit', 'engine', 'generate', 'list', 'softhsm'] as const;
+type Section = (typeof SECTIONS)[number];
+
+function chosenSections(args: string[]): Set<Section> {
+  const unknown = args.filter((a) => !(SECTIONS as readonly string[]).includes(a));
+  if (unknown.length > 0) throw new Error(`unknown bench section ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
+  return new Set((args.length > 0 ? args : SECTIONS) as Section[]);
+}
+
 async function main(): Promise<void> {
+  const run = chosenSections(process.argv.slice(2));
   console.log(`cloudhsm-local bench   node ${process.version}   ${os.cpus().length} CPUs   ${os.platform()}/${os.arch()}`);
   console.log('medians; each ratio is against a baseline measured in this run\n');
   try {
-    await benchCliStartup();
-    const { small, large } = await benchCommitCost();
-    await reportWholeStateRead(small, large);
-    const engineRates = await benchEngineThroughput();
-    await benchKeyListCli(await benchKeyGeneration());
-    await benchSoftHsm(engineRates);
+    if (run.has('startup')) await benchCliStartup();
+    if (run.has('commit')) {
+      const { small, large } = await benchCommitCost();
+      await reportWholeStateRead(small, large);
+    }
+    // SoftHSM is compared with the engine's rates, so it needs the engine section.
+    const engineRates = run.has('engine') || run.has('softhsm') ? await benchEngineThroughput() : undefined;
+    if (run.has('generate') || run.has('list')) {
+      // key list needs the 10,000-key cluster; without the generate section it is filled untimed.
+      const large = run.has('generate') ? await benchKeyGeneration() : await clusterWithKeys(LARGE_STORE);
+      if (run.has('list')) await benchKeyListCli(large);
+    }
+    if (run.has('softhsm')) await benchSoftHsm(engineRates!);
   } finally {
     removeTempDirs();
   }

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { EngineContext } from './context.js';
 import { HsmError } from './errors.js';
-import { activeHsms, resolveCluster, storeKeys, type ClusterRecord } from './cluster/model.js';
+import { resolveCluster, storeKeys, type ClusterRecord } from './cluster/model.js';
 import type { KeyRecord } from './keys/model.js';
 import type { ReadView, Transaction } from './store/index.js';
 import { isProcessAlive } from './store/lock.js';
@@ -91,15 +91,23 @@ export function defineOperation<I, O, P = undefined>(op: Operation<I, O, P>): Op
   return Object.freeze(op);
 }
 
+/** Read-only transactions by the view they wrap: the store hands out the same view until it reloads. */
+const readOnlyViews = new WeakMap<ReadView, Transaction>();
+
 function readOnly(view: ReadView): Transaction {
-  const refuse = () => {
-    throw new HsmError('INTERNAL', 'a read-only operation tried to change the state');
-  };
-  return { ...view, put: refuse, delete: refuse };
+  let tx = readOnlyViews.get(view);
+  if (!tx) {
+    const refuse = () => {
+      throw new HsmError('INTERNAL', 'a read-only operation tried to change the state');
+    };
+    tx = { ...view, put: refuse, delete: refuse };
+    readOnlyViews.set(view, tx);
+  }
+  return tx;
 }
 
 export function requireHsm(cluster: ClusterRecord): void {
-  if (activeHsms(cluster).length === 0) {
+  if (!cluster.hsms.some((h) => h.state === 'ACTIVE')) {
     throw new HsmError(
       'NO_ACTIVE_HSM',
       `cluster ${cluster.clusterId} has no ACTIVE HSM to connect to; add one with \`hsm create --availability-zone ${Object.keys(cluster.subnetMapping)[0]}\``,
@@ -195,30 +203,56 @@ function lockedError(username: string): HsmError {
   );
 }
 
-/** Runs `op` for `caller`: the one dispatch point of the emulator. */
-export async function perform<I extends ClusterInput, O, P>(ctx: EngineContext, op: Operation<I, O, P>, input: I, caller: Caller = {}): Promise<O> {
-  let actor: Actor | undefined;
-  if (op.access !== 'none') {
-    if (caller.session) {
-      if (input.clusterId && input.clusterId !== caller.session.clusterId) {
-        throw new HsmError('NOT_LOGGED_IN', `this session is logged in to cluster ${caller.session.clusterId}, not ${input.clusterId}; log out and log in to that cluster`);
+/**
+ * Runs `op` for `caller`: the one dispatch point of the emulator.
+ *
+ * A session call is the hot path of a long-running process, so it stays synchronous up to the
+ * store, which runs a read at once when nothing else is queued: apart from the operation itself
+ * it costs a few map lookups and one stat of the state's `head` file.
+ */
+export function perform<I extends ClusterInput, O, P>(ctx: EngineContext, op: Operation<I, O, P>, input: I, caller: Caller = {}): Promise<O> {
+  if (op.access !== 'none' && !caller.session && caller.credentials) return performWithCredentials(ctx, op, input, caller, caller.credentials);
+  try {
+    let actor: Actor | undefined;
+    if (op.access !== 'none') {
+      const session = caller.session ?? notLoggedIn(op);
+      if (input.clusterId !== session.clusterId) {
+        if (input.clusterId) {
+          throw new HsmError('NOT_LOGGED_IN', `this session is logged in to cluster ${session.clusterId}, not ${input.clusterId}; log out and log in to that cluster`);
+        }
+        input = { ...input, clusterId: session.clusterId };
       }
-      input = { ...input, clusterId: caller.session.clusterId };
-      actor = { username: caller.session.username, role: caller.session.role, sessionId: caller.session.sessionId };
-    } else if (caller.credentials) {
-      const verified = await verifyCredentials(ctx, input.clusterId, caller.credentials);
-      input = { ...input, clusterId: verified.clusterId };
-      actor = verified.actor;
-    } else {
-      throw new HsmError(
-        'NOT_LOGGED_IN',
-        `${op.name} needs a logged-in ${op.access === 'user' ? 'user' : op.access}: run \`login --username NAME --role ${op.access === 'crypto-user' ? 'crypto-user' : 'admin'}\` in the shell, or set CLOUDHSM_ROLE and CLOUDHSM_PIN=username:password for a single command`,
-      );
+      actor = { username: session.username, role: session.role, sessionId: session.sessionId };
+      checkAccess(op.access, actor, op.name);
     }
-    checkAccess(op.access, actor, op.name);
+    return prepareAndRun(ctx, op, input, caller, actor);
+  } catch (err) {
+    return Promise.reject(err);
   }
-  const prepared = op.prepare ? await op.prepare(input, ctx) : (undefined as P);
-  const body = async (tx: Transaction): Promise<O> => {
+}
+
+/** Single-command credentials: checked (scrypt, off the main thread) before the operation runs. */
+async function performWithCredentials<I extends ClusterInput, O, P>(ctx: EngineContext, op: Operation<I, O, P>, input: I, caller: Caller, credentials: Credentials): Promise<O> {
+  const verified = await verifyCredentials(ctx, input.clusterId, credentials);
+  checkAccess(op.access, verified.actor, op.name);
+  return prepareAndRun(ctx, op, { ...input, clusterId: verified.clusterId }, caller, verified.actor);
+}
+
+function notLoggedIn(op: { name: string; access: Access }): never {
+  throw new HsmError(
+    'NOT_LOGGED_IN',
+    `${op.name} needs a logged-in ${op.access === 'user' ? 'user' : op.access}: run \`login --username NAME --role ${op.access === 'crypto-user' ? 'crypto-user' : 'admin'}\` in the shell, or set CLOUDHSM_ROLE and CLOUDHSM_PIN=username:password for a single command`,
+  );
+}
+
+function prepareAndRun<I extends ClusterInput, O, P>(ctx: EngineContext, op: Operation<I, O, P>, input: I, caller: Caller, actor: Actor | undefined): Promise<O> {
+  if (op.prepare) return op.prepare(input, ctx).then((prepared) => runInStore(ctx, op, input, caller, actor, prepared));
+  return runInStore(ctx, op, input, caller, actor, undefined as P);
+}
+
+/** Runs the operation in one transaction, or for a read-only one on one consistent view. */
+function runInStore<I extends ClusterInput, O, P>(ctx: EngineContext, op: Operation<I, O, P>, input: I, caller: Caller, actor: Actor | undefined, prepared: P): Promise<O> {
+  const body = (tx: Transaction): O | Promise<O> => {
     const cluster = op.cluster === 'none' ? (undefined as unknown as ClusterRecord) : resolveCluster(tx, input.clusterId, op.name);
     if (cluster) checkDeterministicMode(ctx, cluster);
     if (op.cluster === 'hsm') requireHsm(cluster);
@@ -234,7 +268,7 @@ export async function perform<I extends ClusterInput, O, P>(ctx: EngineContext, 
  * refused on a cluster made without one, and a cluster made with one needs that same seed.
  */
 export function checkDeterministicMode(ctx: EngineContext, cluster: ClusterRecord): void {
-  const given = ctx.deterministicSeed === undefined ? undefined : createHash('sha256').update(ctx.deterministicSeed).digest('hex');
+  const given = ctx.deterministicSeed === undefined ? undefined : seedSha256(ctx.deterministicSeed);
   if (given === cluster.deterministicSeedSha256) return;
   if (!cluster.deterministicSeedSha256) {
     throw new HsmError('DETERMINISTIC_MODE', `CLOUDHSM_DETERMINISTIC_SEED is set, but cluster ${cluster.clusterId} was created without it; the insecure deterministic mode is chosen only when a cluster is created. Unset it`);
@@ -245,6 +279,14 @@ export function checkDeterministicMode(ctx: EngineContext, cluster: ClusterRecor
       ? `cluster ${cluster.clusterId} runs in the insecure deterministic mode: set CLOUDHSM_DETERMINISTIC_SEED to the seed it was created with`
       : `CLOUDHSM_DETERMINISTIC_SEED differs from the seed cluster ${cluster.clusterId} was created with`,
   );
+}
+
+/** The seed hashed last: a process uses one seed, and hashing it on every call would cost more than many operations. */
+let lastSeed: { seed: string; sha256: string } | undefined;
+
+function seedSha256(seed: string): string {
+  if (lastSeed?.seed !== seed) lastSeed = { seed, sha256: createHash('sha256').update(seed).digest('hex') };
+  return lastSeed.sha256;
 }
 
 /** A session stays valid only while its user exists with the same role and is not locked. */

@@ -211,6 +211,39 @@ describe('core/store', () => {
     }
   });
 
+  it('looks objects up by a field as a filtered listing would, through changes by this and other processes', async () => {
+    const dir = path.join(tempDir(), 'state');
+    const s = await openStore(dir);
+    const other = await openStore(dir);
+    const filtered = (v: { list: (p: string) => Array<[string, unknown]> }, prefix: string, label: string) =>
+      v.list(prefix).filter(([, value]) => (value as { label?: string }).label === label);
+    await s.transact((tx) => {
+      for (let i = 0; i < 6; i++) tx.put(`key/c1/${i}`, { label: i % 2 === 0 ? 'even' : 'odd', i });
+      tx.put('key/c1x/0', { label: 'even' });
+    });
+    // The index is built by the first lookup and must then follow every change.
+    assert.deepEqual(await s.read((v) => v.lookup('key/c1/', 'label', 'even').map(([k]) => k)), ['key/c1/0', 'key/c1/2', 'key/c1/4']);
+    assert.deepEqual(await s.read((v) => v.lookup('key/c1x/', 'label', 'even').map(([k]) => k)), ['key/c1x/0']);
+    await other.transact((tx) => {
+      tx.put('key/c1/0', { label: 'odd', i: 0 });
+      tx.delete('key/c1/2');
+      tx.put('key/c1/9', { label: 'even', i: 9 });
+    });
+    await s.transact((tx) => {
+      tx.put('key/c1/1', { label: 'even', i: 1 });
+      // Inside a transaction the lookup sees its own uncommitted changes.
+      assert.deepEqual(tx.lookup('key/c1/', 'label', 'even'), filtered(tx, 'key/c1/', 'even'));
+      tx.delete('key/c1x/0');
+      assert.deepEqual(tx.lookup('key/c1x/', 'label', 'even'), []);
+    });
+    for (const label of ['even', 'odd', 'none']) {
+      assert.deepEqual(await s.read((v) => v.lookup('key/c1/', 'label', label)), await s.read((v) => filtered(v, 'key/c1/', label)), label);
+    }
+    assert.deepEqual(await s.read((v) => v.lookup('key/c1/', 'label', 'even').map(([k]) => k)), ['key/c1/1', 'key/c1/4', 'key/c1/9']);
+    const value = await s.read((v) => v.lookup<{ label: string }>('key/c1/', 'label', 'odd')[0]![1]);
+    assert.ok(Object.isFrozen(value), 'looked-up values are frozen like every value handed out');
+  });
+
   it('counts a collection the same whether it uses the kept count or walks the objects', async () => {
     const dir = path.join(tempDir(), 'state');
     const s = await openStore(dir);

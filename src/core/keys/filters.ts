@@ -19,10 +19,29 @@ export const keyStoreKeys = {
   counter: (clusterId: string) => `counter/${clusterId}/key-reference`,
 } as const;
 
-/** Parses filter terms; `flag` names the option in errors (--filter, --key-filter …). */
+/** Filters parsed before, by flag and terms: a long-running process repeats the same few. */
+const parsedFilters = new Map<string, KeyFilter>();
+const PARSED_FILTERS_MAX = 256;
+
+/**
+ * Parses filter terms; `flag` names the option in errors (--filter, --key-filter …). The result
+ * is frozen and may be shared between calls.
+ */
 export function parseFilter(terms: readonly string[] | undefined, flag = '--filter'): KeyFilter {
+  // Each term is length-prefixed, so that no two different lists of terms share a cache key.
+  let cacheKey = flag;
+  for (const term of terms ?? []) cacheKey += `|${term.length}:${term}`;
+  const cached = parsedFilters.get(cacheKey);
+  if (cached) return cached;
+  const filter = parseTerms(terms ?? [], flag);
+  if (parsedFilters.size >= PARSED_FILTERS_MAX) parsedFilters.clear();
+  parsedFilters.set(cacheKey, filter);
+  return filter;
+}
+
+function parseTerms(terms: readonly string[], flag: string): KeyFilter {
   const filter: KeyFilter = { attributes: [] };
-  for (const term of terms ?? []) {
+  for (const term of terms) {
     const eq = term.indexOf('=');
     if (eq <= 0) {
       throw new HsmError('INVALID_ARGUMENT', `${flag} term "${term}" is not NAME=VALUE; use key-reference=0x… or attr.label=NAME`);
@@ -37,7 +56,9 @@ export function parseFilter(terms: readonly string[] | undefined, flag = '--filt
       throw new HsmError('INVALID_ARGUMENT', `${flag} term "${name}" is unknown; use key-reference=0x… or attr.<attribute>=<value> (for example attr.label=mykey)`);
     }
   }
-  return filter;
+  for (const term of filter.attributes) Object.freeze(term);
+  Object.freeze(filter.attributes);
+  return Object.freeze(filter);
 }
 
 function text(value: unknown): string {
@@ -68,14 +89,21 @@ export function canSee(key: KeyRecord, viewer: Viewer): boolean {
   return viewer.role === 'admin' || key.class === 'public-key' || key.owner === viewer.username || key.sharedUsers.includes(viewer.username);
 }
 
-/** Every key of the cluster the viewer can see that matches the filter, in reference order. */
+/**
+ * Every key of the cluster the viewer can see that matches the filter, in reference order. A
+ * reference or a label (what most filters name) is looked up directly, not by walking every key.
+ */
 export function findKeys(view: ReadView, clusterId: string, viewer: Viewer, filter: KeyFilter, extra: readonly KeyRecord[] = []): KeyRecord[] {
   if (filter.ref !== undefined) {
     const one = view.get<KeyRecord>(keyStoreKeys.key(clusterId, filter.ref)) ?? extra.find((k) => k.ref === filter.ref);
     return one && canSee(one, viewer) && matches(one, filter) ? [one] : [];
   }
-  const found = view.list<KeyRecord>(keyStoreKeys.prefix(clusterId)).map(([, k]) => k);
-  return [...found, ...extra].filter((k) => canSee(k, viewer) && matches(k, filter)).sort((a, b) => a.ref - b.ref);
+  const label = filter.attributes.find(([name]) => name === 'label');
+  const stored = label ? view.lookup<KeyRecord>(keyStoreKeys.prefix(clusterId), 'label', label[1]) : view.list<KeyRecord>(keyStoreKeys.prefix(clusterId));
+  const found: KeyRecord[] = [];
+  for (const [, k] of stored) if (canSee(k, viewer) && matches(k, filter)) found.push(k);
+  for (const k of extra) if (canSee(k, viewer) && matches(k, filter)) found.push(k);
+  return extra.length > 0 ? found.sort((a, b) => a.ref - b.ref) : found;
 }
 
 /** cli-commands.md §4: single-key commands need exactly one match. */

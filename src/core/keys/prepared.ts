@@ -34,7 +34,29 @@ export function preparedKey(ctx: EngineContext, clusterId: string, key: KeyRecor
   return prepared;
 }
 
-/** Raw bytes of a secret key (small; decoded per use). */
+/**
+ * Decoded secret material by key record. Stored records are frozen and replaced, never changed,
+ * when a key changes, so an entry stays right for its record's life and goes with it.
+ */
+const secretBytes = new WeakMap<KeyRecord, Uint8Array>();
+
+/** Raw bytes of a secret key: decoded once per record; each caller gets its own copy to keep or change. */
 export function secretMaterial(key: KeyRecord): Uint8Array {
-  return new Uint8Array(Buffer.from(key.material, 'base64'));
+  let bytes = secretBytes.get(key);
+  if (!bytes) {
+    bytes = new Uint8Array(Buffer.from(key.material, 'base64'));
+    secretBytes.set(key, bytes);
+  }
+  return offHeapCopy(bytes);
+}
+
+/**
+ * A copy of `bytes` in its own ArrayBuffer. A small array made with `new Uint8Array(n)` or
+ * `slice()` lives inside the JavaScript heap, and node:crypto must move it out before using it,
+ * which costs more than the copy; an ArrayBuffer's memory is outside the heap already.
+ */
+function offHeapCopy(bytes: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(new ArrayBuffer(bytes.length));
+  copy.set(bytes);
+  return copy;
 }

@@ -158,7 +158,10 @@ function aesName(key: Uint8Array, mode: string): string {
 }
 
 function run(cipher: { update(data: Buffer): Buffer; final(): Buffer }, data: Uint8Array): Uint8Array {
-  return plain(Buffer.concat([cipher.update(buffer(data)), cipher.final()]));
+  const head = cipher.update(buffer(data));
+  const tail = cipher.final();
+  // Stream modes (GCM, CTR) finish with nothing: hand back the one output without copying it again.
+  return plain(tail.length === 0 ? head : Buffer.concat([head, tail]));
 }
 
 /** RFC 4493 §2.3 doubling in GF(2^128). */
@@ -248,7 +251,7 @@ class NodeProvider implements CryptoProvider {
     checkBytes(aad, 'aad');
     if (iv.length > NODE_GCM_MAX_IV_BYTES) return gcmEncrypt(key, iv, plaintext, aad, tagBytes);
     const cipher = createCipheriv(aesName(key, 'gcm') as 'aes-128-gcm', key, iv, { authTagLength: tagBytes });
-    cipher.setAAD(aad);
+    if (aad.length > 0) cipher.setAAD(aad);
     const ciphertext = run(cipher, plaintext);
     return { ciphertext, tag: plain(cipher.getAuthTag()) };
   }
@@ -262,7 +265,7 @@ class NodeProvider implements CryptoProvider {
     if (iv.length > NODE_GCM_MAX_IV_BYTES) return gcmDecrypt(key, iv, ciphertext, tag, aad);
     const decipher = createDecipheriv(aesName(key, 'gcm') as 'aes-128-gcm', key, iv, { authTagLength: tag.length });
     decipher.setAuthTag(tag);
-    decipher.setAAD(aad);
+    if (aad.length > 0) decipher.setAAD(aad);
     return guard('DECRYPTION_FAILED', 'AES-GCM tag did not authenticate', () => run(decipher, ciphertext));
   }
 

@@ -102,7 +102,10 @@ export function tryOpen(key: Buffer, aad: Buffer, blob: Buffer): Buffer | undefi
   decipher.setAuthTag(tag);
   try {
     const body = decipher.update(blob.subarray(NONCE_BYTES, blob.length - TAG_BYTES));
-    return Buffer.concat([body, decipher.final()]);
+    const rest = decipher.final();
+    // GCM is a stream mode: final() only checks the tag, so the body needs no copying (a
+    // snapshot is megabytes).
+    return rest.length === 0 ? body : Buffer.concat([body, rest]);
   } catch {
     return undefined;
   }

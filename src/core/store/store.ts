@@ -33,8 +33,9 @@ import {
   SEAL_OVERHEAD_BYTES,
 } from './format.js';
 import { StateLock } from './lock.js';
+import { ObjectTable, deepFreeze, type Overlay, type ReadView, type StoredValue } from './objects.js';
 
-export type StoredValue = unknown;
+export type { ReadView, StoredValue } from './objects.js';
 
 export interface StoreOptions {
   dir: string;
@@ -48,15 +49,6 @@ export interface StoreOptions {
   compactAfterBytes?: number;
 }
 
-/** Read access to a consistent view of the objects. Values are deeply frozen. */
-export interface ReadView {
-  get<T = StoredValue>(key: string): T | undefined;
-  has(key: string): boolean;
-  /** Every [key, value] whose key starts with `prefix`, in key order. */
-  list<T = StoredValue>(prefix: string): Array<[string, T]>;
-  count(prefix: string): number;
-}
-
 export interface Transaction extends ReadView {
   put(key: string, value: StoredValue): void;
   delete(key: string): void;
@@ -65,14 +57,6 @@ export interface Transaction extends ReadView {
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, keyBytes: 32 } as const;
 const DEFAULT_COMPACT_AFTER_BYTES = 1 << 20;
 const READ_RETRIES = 8;
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
-  }
-  return value;
-}
 
 function scrypt(passphrase: string, salt: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) =>
@@ -125,15 +109,34 @@ function ioError(err: unknown, what: string): HsmError {
 
 class MissingFile extends Error {}
 
-/** The collection of an object key: everything up to its last '/' ("key/cluster-x/"). */
-function collectionOf(key: string): string {
-  return key.slice(0, key.lastIndexOf('/') + 1);
+/**
+ * What identifies one version of `head`. Every commit replaces the file (a new inode and times);
+ * replacing it also changes the old inode's link count and change time, which is how an open
+ * descriptor of the old file tells that it is no longer the one at `head`.
+ */
+type HeadIdentity = Pick<fs.BigIntStats, 'ino' | 'size' | 'mtimeNs' | 'ctimeNs' | 'nlink'>;
+
+function sameHead(a: HeadIdentity | undefined, b: HeadIdentity | undefined): boolean {
+  return (
+    a !== undefined &&
+    b !== undefined &&
+    a.ino === b.ino &&
+    a.size === b.size &&
+    a.mtimeNs === b.mtimeNs &&
+    a.ctimeNs === b.ctimeNs &&
+    a.nlink === b.nlink
+  );
+}
+
+/** Closes the `head` descriptor of a store that was dropped without being closed. */
+const headDescriptors = new FinalizationRegistry<number>((fd) => fs.close(fd, () => undefined));
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
 }
 
 export class Store {
-  private objects = new Map<string, StoredValue>();
-  /** Objects per collection, so that counting a collection does not walk every object. */
-  private counts = new Map<string, number>();
+  private objects = new ObjectTable();
   private generation = -1;
   private seq = 0;
   private logOffset = 0;
@@ -141,6 +144,8 @@ export class Store {
   private snapshotBytes = 0;
   private readonly lock: StateLock;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Operations queued or running; while there are none, a read may run at once. */
+  private busy = 0;
 
   private constructor(
     readonly dir: string,
@@ -174,7 +179,7 @@ export class Store {
     }
     const { storeId, dataKey } = await Store.unlock(dir, keyring, options.passphrase);
     const store = new Store(dir, storeId, dataKey, options);
-    await store.refresh();
+    store.refresh();
     return store;
   }
 
@@ -291,13 +296,29 @@ export class Store {
     return path.join(this.dir, name);
   }
 
-  private headIdentity(): string | undefined {
+  /** An open descriptor of the `head` file last seen, so that checking it needs no path lookup. */
+  private headFd?: number;
+
+  /**
+   * The identity of `head` now. This runs before every operation, so while nothing changed it
+   * costs one fstat of the open descriptor; when that file changed or was replaced, `head` is
+   * opened again by its path.
+   */
+  private headIdentity(): HeadIdentity | undefined {
+    if (this.headFd !== undefined) {
+      const held = fs.fstatSync(this.headFd, { bigint: true });
+      if (sameHead(held, this.headSeen)) return held;
+      headDescriptors.unregister(this);
+      fs.closeSync(this.headFd);
+      this.headFd = undefined;
+    }
     try {
-      const st = fs.statSync(this.file('head'), { bigint: true });
-      return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+      this.headFd = fs.openSync(this.file('head'), 'r');
     } catch {
       return undefined;
     }
+    headDescriptors.register(this, this.headFd, this);
+    return fs.fstatSync(this.headFd, { bigint: true });
   }
 
   private readHead(): { generation: number; seq: number } {
@@ -321,8 +342,6 @@ export class Store {
     }
     const entries = JSON.parse(open(this.dataKey, preamble.bytes, data.subarray(preamble.bytes.length), name).toString('utf8')) as Array<[string, StoredValue]>;
     checkVersion(preamble, name);
-    const objects = new Map<string, StoredValue>();
-    for (const [key, value] of entries) objects.set(key, deepFreeze(value));
     const logName = `log-${generation}`;
     const logHead = Buffer.alloc(4096);
     let fd: number;
@@ -343,9 +362,7 @@ export class Store {
       decodePreamble(logHead.subarray(0, n), FileKind.log, logName);
       throw integrityError(logName, 'its header does not belong to this state');
     }
-    this.objects = objects;
-    this.counts = new Map();
-    for (const key of objects.keys()) this.counts.set(collectionOf(key), (this.counts.get(collectionOf(key)) ?? 0) + 1);
+    this.objects = ObjectTable.from(entries);
     this.generation = generation;
     this.seq = h.seq;
     this.logPreamble = expected;
@@ -399,9 +416,7 @@ export class Store {
         break;
       }
       const ops = JSON.parse(plain.toString('utf8')) as Array<[string, StoredValue | null]>;
-      for (const [key, value] of ops) {
-        this.apply(key, value === null ? null : deepFreeze(value));
-      }
+      for (const [key, value] of ops) this.objects.set(key, value);
       this.seq = seq;
       this.logOffset += 4 + length;
       pos = end;
@@ -412,16 +427,16 @@ export class Store {
   }
 
   /** Identity of the `head` file when memory was last brought up to date. */
-  private headSeen?: string;
+  private headSeen?: HeadIdentity;
 
   /** Brings memory up to date with what every process has committed. */
-  async refresh(): Promise<void> {
+  private refresh(): void {
     for (let attempt = 0; ; attempt++) {
       try {
         // Every commit replaces `head` (a new inode and times), so an unchanged `head` means
         // nothing was committed since the last refresh: skip reading and decrypting anything.
         const seen = this.headIdentity();
-        if (seen !== undefined && seen === this.headSeen && this.generation >= 0) return;
+        if (sameHead(seen, this.headSeen) && this.generation >= 0) return;
         const head = this.readHead();
         if (head.generation !== this.generation) this.loadSnapshot(head.generation);
         this.readLog(head.seq);
@@ -440,73 +455,27 @@ export class Store {
     }
   }
 
-  /** Sets or (with null) deletes one object, keeping the collection counts. */
-  private apply(key: string, value: StoredValue | null): void {
-    const had = this.objects.has(key);
-    const collection = collectionOf(key);
-    if (value === null) {
-      if (had) {
-        this.objects.delete(key);
-        this.counts.set(collection, (this.counts.get(collection) ?? 1) - 1);
-      }
-    } else {
-      this.objects.set(key, value);
-      if (!had) this.counts.set(collection, (this.counts.get(collection) ?? 0) + 1);
-    }
-  }
-
-  private view(overlay?: Map<string, StoredValue | null>): ReadView {
-    const objects = this.objects;
-    const counts = this.counts;
-    const get = <T>(key: string): T | undefined => {
-      if (overlay?.has(key)) return (overlay.get(key) ?? undefined) as T | undefined;
-      return objects.get(key) as T | undefined;
-    };
-    const list = <T>(prefix: string): Array<[string, T]> => {
-      const out = new Map<string, T>();
-      for (const [k, v] of objects) if (k.startsWith(prefix)) out.set(k, v as T);
-      if (overlay) {
-        for (const [k, v] of overlay) {
-          if (!k.startsWith(prefix)) continue;
-          if (v === null) out.delete(k);
-          else out.set(k, v as T);
-        }
-      }
-      return [...out].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    };
-    return {
-      get,
-      has: (key) => get(key) !== undefined,
-      list,
-      count: (prefix) => {
-        let n = 0;
-        // The kept count serves a prefix that is exactly one collection with none nested in it.
-        const counted = prefix.endsWith('/') && ![...counts.keys()].some((c) => c !== prefix && c.startsWith(prefix)) ? counts.get(prefix) : undefined;
-        if (counted !== undefined) {
-          // A whole collection: its kept count, corrected by what the transaction changed.
-          n = counted;
-          if (overlay) {
-            for (const [k, v] of overlay) {
-              if (collectionOf(k) !== prefix) continue;
-              if (v === null && objects.has(k)) n--;
-              else if (v !== null && !objects.has(k)) n++;
-            }
-          }
-          return n;
-        }
-        for (const k of objects.keys()) if (k.startsWith(prefix) && !(overlay?.get(k) === null)) n++;
-        if (overlay) for (const [k, v] of overlay) if (v !== null && k.startsWith(prefix) && !objects.has(k)) n++;
-        return n;
-      },
-    };
-  }
-
   /** Runs `fn` on the newest committed state, without taking the writer lock. */
-  async read<T>(fn: (view: ReadView) => T | Promise<T>): Promise<T> {
-    return this.serialise(async () => {
-      await this.refresh();
-      return fn(this.view());
-    });
+  read<T>(fn: (view: ReadView) => T | Promise<T>): Promise<T> {
+    if (this.busy > 0) return this.serialise(async () => this.readNow(fn));
+    // Nothing is queued: run now. A synchronous `fn` cannot be interleaved with anything, so it
+    // needs no place in the queue (this keeps an in-process call down to microseconds); one that
+    // returns a promise holds the queue until it settles, as if it had been queued.
+    let result: T | Promise<T>;
+    try {
+      result = this.readNow(fn);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (!isPromiseLike(result)) return Promise.resolve(result);
+    const run = Promise.resolve(result);
+    this.hold(run);
+    return run;
+  }
+
+  private readNow<T>(fn: (view: ReadView) => T | Promise<T>): T | Promise<T> {
+    this.refresh();
+    return fn(this.objects.view());
   }
 
   /**
@@ -517,9 +486,9 @@ export class Store {
     return this.serialise(async () => {
       await this.lock.acquire({ timeoutMs: this.options.lockTimeoutMs ?? 10_000, command: this.options.owner ?? 'cloudhsm-local' });
       try {
-        await this.refresh();
-        const overlay = new Map<string, StoredValue | null>();
-        const base = this.view(overlay);
+        this.refresh();
+        const overlay: Overlay = new Map();
+        const base = this.objects.view(overlay);
         const tx: Transaction = {
           ...base,
           put: (key, value) => {
@@ -538,13 +507,23 @@ export class Store {
     });
   }
 
+  /** Runs `fn` after every operation queued before it. */
   private serialise<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
+    this.hold(run);
     return run;
   }
 
-  private commit(overlay: Map<string, StoredValue | null>): void {
+  /** Keeps later operations queued until `run` settles. */
+  private hold(run: Promise<unknown>): void {
+    this.busy++;
+    const done = () => {
+      this.busy--;
+    };
+    this.queue = run.then(done, done);
+  }
+
+  private commit(overlay: Overlay): void {
     const seq = this.seq + 1;
     const plain = Buffer.from(JSON.stringify([...overlay]), 'utf8');
     const sealed = seal(this.dataKey, this.recordAad(seq), plain);
@@ -573,13 +552,15 @@ export class Store {
     } catch (err) {
       throw ioError(err, `write the state in ${this.dir}`);
     }
-    for (const [key, value] of overlay) {
-      this.apply(key, value);
-    }
+    for (const [key, value] of overlay) this.objects.set(key, value);
     this.seq = seq;
     this.logOffset += record.length;
     const limit = Math.max(this.options.compactAfterBytes ?? DEFAULT_COMPACT_AFTER_BYTES, this.snapshotBytes);
     if (this.logOffset > limit) this.compact();
+    // Under the lock, `head` is what this process just wrote and memory matches it: note it, so
+    // that the next operation does not read back its own commit. (A failed compaction asked for
+    // a full reload instead.)
+    if (this.generation >= 0) this.headSeen = this.headIdentity();
   }
 
   private writeHead(generation: number, seq: number): void {
@@ -595,7 +576,7 @@ export class Store {
     const generation = this.generation + 1;
     try {
       const preamble = encodePreamble(FileKind.snapshot, { storeId: this.storeId, generation, seq: this.seq });
-      const image = Buffer.concat([preamble, seal(this.dataKey, preamble, Buffer.from(JSON.stringify([...this.objects])))]);
+      const image = Buffer.concat([preamble, seal(this.dataKey, preamble, Buffer.from(JSON.stringify([...this.objects.entries()])))]);
       writeFileAtomic(this.file(`snapshot-${generation}`), image);
       const logPreamble = encodePreamble(FileKind.log, { storeId: this.storeId, generation });
       writeFileAtomic(this.file(`log-${generation}`), logPreamble);

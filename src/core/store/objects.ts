@@ -1,0 +1,230 @@
+/**
+ * The store's objects in memory, arranged so that reads cost what they return rather than what
+ * the store holds: objects are grouped by collection (listing or counting one collection does not
+ * walk the others), each collection keeps its keys sorted until one is added or removed, and an
+ * equality index on a field (a key's label) is built on first use and then kept up to date by
+ * every change, so finding an object by that field is one map lookup.
+ *
+ * Values handed out are deeply frozen, so that no caller can change the state behind a
+ * transaction. Values loaded from the files are frozen when first handed out rather than on
+ * load: opening a large state then costs no walk over every object it holds.
+ */
+
+export type StoredValue = unknown;
+
+/** Read access to a consistent view of the objects. Values are deeply frozen. */
+export interface ReadView {
+  get<T = StoredValue>(key: string): T | undefined;
+  has(key: string): boolean;
+  /** Every [key, value] whose key starts with `prefix`, in key order. */
+  list<T = StoredValue>(prefix: string): Array<[string, T]>;
+  count(prefix: string): number;
+  /**
+   * Every [key, value] whose key starts with `prefix` and whose value's `field` is exactly
+   * `value`, in key order: `list(prefix)` filtered, but served from an index.
+   */
+  lookup<T = StoredValue>(prefix: string, field: string, value: unknown): Array<[string, T]>;
+}
+
+/** Changes a transaction made and has not committed yet: a value, or null for a deletion. */
+export type Overlay = Map<string, StoredValue | null>;
+
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** The collection of an object key: everything up to its last '/' ("key/cluster-x/"). */
+export function collectionOf(key: string): string {
+  return key.slice(0, key.lastIndexOf('/') + 1);
+}
+
+function fieldOf(value: StoredValue, field: string): unknown {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[field] : undefined;
+}
+
+/** Prefixes are collection names, a few per cluster; the bound only guards against odd callers. */
+const EXACT_CACHE_MAX = 1024;
+
+const byKey = (a: [string, unknown], b: [string, unknown]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+interface Collection {
+  objects: Map<string, StoredValue>;
+  /** Its keys in order, kept until a key is added or removed. */
+  sortedKeys?: string[];
+  /** field → value of that field → keys of the objects holding it. */
+  indexes: Map<string, Map<unknown, Set<string>>>;
+}
+
+export class ObjectTable {
+  private readonly all = new Map<string, StoredValue>();
+  private readonly collections = new Map<string, Collection>();
+  /** exactCollection's answers (null: none), kept until a collection is added. */
+  private readonly exact = new Map<string, Collection | null>();
+  private plainView?: ReadView;
+
+  static from(entries: Iterable<[string, StoredValue]>): ObjectTable {
+    const table = new ObjectTable();
+    for (const [key, value] of entries) table.set(key, value);
+    return table;
+  }
+
+  entries(): IterableIterator<[string, StoredValue]> {
+    return this.all.entries();
+  }
+
+  /** Sets or (with null) deletes one object, keeping collections and indexes. */
+  set(key: string, value: StoredValue | null): void {
+    const old = this.all.get(key);
+    const name = collectionOf(key);
+    let collection = this.collections.get(name);
+    if (!collection) {
+      if (value === null) return;
+      collection = { objects: new Map(), indexes: new Map() };
+      this.collections.set(name, collection);
+      this.exact.clear();
+    }
+    if (old !== undefined) unindex(collection, key, old);
+    if (value === null) {
+      if (old === undefined) return;
+      this.all.delete(key);
+      collection.objects.delete(key);
+      collection.sortedKeys = undefined;
+      return;
+    }
+    this.all.set(key, value);
+    collection.objects.set(key, value);
+    if (old === undefined) collection.sortedKeys = undefined;
+    for (const [field, index] of collection.indexes) addTo(index, fieldOf(value, field), key);
+  }
+
+  /** A view of the objects as they stand, or as `overlay` would leave them. */
+  view(overlay?: Overlay): ReadView {
+    if (!overlay) return (this.plainView ??= this.makeView());
+    return this.makeView(overlay);
+  }
+
+  private makeView(overlay?: Overlay): ReadView {
+    const get = <T>(key: string): T | undefined => {
+      if (overlay?.has(key)) return (overlay.get(key) ?? undefined) as T | undefined;
+      return deepFreeze(this.all.get(key)) as T | undefined;
+    };
+    return {
+      get,
+      has: (key) => (overlay?.has(key) ? overlay.get(key) != null : this.all.has(key)),
+      list: <T>(prefix: string) => withOverlay(this.listBase(prefix), overlay, prefix, () => true) as Array<[string, T]>,
+      count: (prefix) => this.count(prefix, overlay),
+      lookup: <T>(prefix: string, field: string, value: unknown) =>
+        withOverlay(this.lookupBase(prefix, field, value), overlay, prefix, (v) => fieldOf(v, field) === value) as Array<[string, T]>,
+    };
+  }
+
+  /**
+   * The collection that is exactly `prefix`, when no other collection lies inside it (so that its
+   * objects are all the prefix covers); an empty one when there is none yet.
+   */
+  private exactCollection(prefix: string): Collection | undefined {
+    let found = this.exact.get(prefix);
+    if (found === undefined) {
+      found = this.findExactCollection(prefix);
+      if (this.exact.size >= EXACT_CACHE_MAX) this.exact.clear();
+      this.exact.set(prefix, found);
+    }
+    return found ?? undefined;
+  }
+
+  private findExactCollection(prefix: string): Collection | null {
+    if (!prefix.endsWith('/')) return null;
+    for (const name of this.collections.keys()) if (name !== prefix && name.startsWith(prefix)) return null;
+    return this.collections.get(prefix) ?? { objects: new Map(), indexes: new Map() };
+  }
+
+  private listBase(prefix: string): Array<[string, StoredValue]> {
+    const collection = this.exactCollection(prefix);
+    if (!collection) {
+      const out: Array<[string, StoredValue]> = [];
+      for (const [k, v] of this.all) if (k.startsWith(prefix)) out.push([k, deepFreeze(v)]);
+      return out.sort(byKey);
+    }
+    collection.sortedKeys ??= [...collection.objects.keys()].sort();
+    return collection.sortedKeys.map((k) => [k, deepFreeze(collection.objects.get(k))]);
+  }
+
+  private lookupBase(prefix: string, field: string, value: unknown): Array<[string, StoredValue]> {
+    const collection = this.exactCollection(prefix);
+    if (!collection) return this.listBase(prefix).filter(([, v]) => fieldOf(v, field) === value);
+    let index = collection.indexes.get(field);
+    if (!index) {
+      index = new Map();
+      for (const [k, v] of collection.objects) addTo(index, fieldOf(v, field), k);
+      // An index is kept only on a collection the table holds (the empty stand-in is not).
+      if (this.collections.get(prefix) === collection) collection.indexes.set(field, index);
+    }
+    const keys = index.get(value);
+    if (!keys) return [];
+    return [...keys].sort().map((k) => [k, deepFreeze(collection.objects.get(k))]);
+  }
+
+  private count(prefix: string, overlay: Overlay | undefined): number {
+    const collection = this.exactCollection(prefix);
+    let n = 0;
+    if (collection) {
+      // A whole collection: its size, corrected by what the transaction changed.
+      n = collection.objects.size;
+      if (overlay) {
+        for (const [k, v] of overlay) {
+          if (collectionOf(k) !== prefix) continue;
+          if (v === null && collection.objects.has(k)) n--;
+          else if (v !== null && !collection.objects.has(k)) n++;
+        }
+      }
+      return n;
+    }
+    for (const k of this.all.keys()) if (k.startsWith(prefix) && !(overlay?.get(k) === null)) n++;
+    if (overlay) for (const [k, v] of overlay) if (v !== null && k.startsWith(prefix) && !this.all.has(k)) n++;
+    return n;
+  }
+}
+
+function addTo(index: Map<unknown, Set<string>>, value: unknown, key: string): void {
+  let keys = index.get(value);
+  if (!keys) index.set(value, (keys = new Set()));
+  keys.add(key);
+}
+
+function unindex(collection: Collection, key: string, old: StoredValue): void {
+  for (const [field, index] of collection.indexes) {
+    const value = fieldOf(old, field);
+    const keys = index.get(value);
+    keys?.delete(key);
+    if (keys?.size === 0) index.delete(value);
+  }
+}
+
+/** `base` (sorted entries under `prefix`) as `overlay` changes it, keeping entries that `keep`. */
+function withOverlay(
+  base: Array<[string, StoredValue]>,
+  overlay: Overlay | undefined,
+  prefix: string,
+  keep: (value: StoredValue) => boolean,
+): Array<[string, StoredValue]> {
+  if (!overlay) return base;
+  let touched = false;
+  for (const k of overlay.keys()) {
+    if (k.startsWith(prefix)) {
+      touched = true;
+      break;
+    }
+  }
+  if (!touched) return base;
+  const out = new Map(base);
+  for (const [k, v] of overlay) {
+    if (!k.startsWith(prefix)) continue;
+    if (v === null || !keep(v)) out.delete(k);
+    else out.set(k, v);
+  }
+  return [...out].sort(byKey);
+}
