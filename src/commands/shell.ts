@@ -1,14 +1,41 @@
+import fs from 'node:fs';
+import { Flags } from '../cli/oclif.js';
 import { BaseCommand, type ExecuteInput } from '../cli/base-command.js';
 import { listClusters } from '../core/cluster/model.js';
 import { quickstart } from '../core/cluster/quickstart.js';
-import { runShell } from '../shell/shell.js';
+import { HsmError } from '../core/errors.js';
+import { DIALECTS, runShell, type DialectName } from '../shell/shell.js';
 
 export default class Shell extends BaseCommand {
   static override summary = 'Open the interactive operator shell (prompt `aws-cloudhsm > `).';
-  static override description = 'Every command of the CLI works without the binary name; the login is kept between lines. On a state folder with no cluster it first creates one (initialized, ready for `cluster activate`). `quit` or Ctrl-D leaves.';
-  static override examples = ['<%= config.bin %> shell', '<%= config.bin %> shell --state-dir ./my-state'];
+  static override description = [
+    'Every command of the CLI works without the binary name; the login is kept between lines. On a state folder with no cluster it first creates one (initialized, ready for `cluster activate`). `quit` or Ctrl-D leaves.',
+    'Tab completes commands, flags, flag values, user names and the labels and references of your keys. History is kept per state folder, without passwords; `history` lists it.',
+    'Scripts: `--file script.txt` or piped input runs the lines in order (`#` comments and blank lines skipped), and exits 1 naming each line that failed; `--stop-on-error` stops at the first. A `login` line without a password takes it from CLOUDHSM_PIN.',
+    '`--dialect cmu` speaks cloudhsm_mgmt_util and `--dialect kmu` key_mgmt_util; `help` in a dialect shows the modern command for each legacy one.',
+  ].join('\n\n');
+  static override examples = [
+    '<%= config.bin %> shell',
+    '<%= config.bin %> shell --state-dir ./my-state',
+    'CLOUDHSM_PIN="alice:$PW" <%= config.bin %> shell --file setup.txt --stop-on-error',
+    '<%= config.bin %> shell --dialect cmu',
+  ];
+  static override flags = {
+    file: Flags.string({ description: 'Run the lines of this file instead of reading the terminal.', helpValue: '<FILE>' }),
+    'stop-on-error': Flags.boolean({ description: 'Stop a script at the first line that fails.' }),
+    dialect: Flags.string({ description: 'Command language: the CloudHSM CLI (default), cloudhsm_mgmt_util (cmu) or key_mgmt_util (kmu).', options: [...DIALECTS], default: 'cloudhsm-cli' }),
+  };
 
-  protected async execute({ runtime }: ExecuteInput) {
+  protected async execute({ flags, runtime }: ExecuteInput) {
+    let input: NodeJS.ReadableStream = process.stdin;
+    if (flags.file) {
+      try {
+        if (!fs.statSync(flags.file).isFile()) throw new Error('it is not a file');
+      } catch (err) {
+        throw new HsmError('INVALID_ARGUMENT', `cannot read --file ${flags.file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+      }
+      input = fs.createReadStream(flags.file, 'utf8');
+    }
     const engine = await this.engine();
     const env = { ...runtime.env, CLOUDHSM_STATE_DIR: this.stateDir, ...(this.clusterId ? { CLOUDHSM_CLUSTER_ID: this.clusterId } : {}) };
     let banner = '';
@@ -19,14 +46,19 @@ export default class Shell extends BaseCommand {
       banner = `Created cluster ${String(cluster.ClusterId)} (INITIALIZED). Run \`cluster activate\` to set the admin password.\n`;
     }
     const code = await runShell({
-      input: process.stdin,
+      input,
       output: process.stdout,
       errorOutput: process.stderr,
-      terminal: Boolean(process.stdin.isTTY),
+      terminal: !flags.file && Boolean(process.stdin.isTTY),
       env,
       config: this.config,
+      engine: () => this.engine(),
+      stateDir: this.stateDir,
       alwaysJson: runtime.alwaysJson,
       banner,
+      dialect: flags.dialect as DialectName,
+      source: flags.file ?? '<stdin>',
+      stopOnError: flags['stop-on-error'],
     });
     return { data: undefined, silent: true, exitCode: code };
   }

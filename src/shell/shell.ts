@@ -1,31 +1,48 @@
 /**
- * The interactive shell (cloudhsm-cli `interactive`, prompt `aws-cloudhsm > `). It owns only the
- * prompt, the line queue, tokenising, the login kept between lines, hidden password entry,
- * `help` and `quit`; every other line runs through the same oclif parse-and-run path as the
- * binary, with this shell's runtime installed. Lines run one at a time, so pasted input cannot
- * race a running command. Its streams are passed in, so tests drive it with plain streams.
+ * The interactive operator shell (`shell`, `npm start`, cloudhsm-cli `interactive`). It owns the
+ * terminal: the prompt, the line queue, tab completion, history (redacted, kept per state
+ * folder), hidden password entry, Ctrl-C, `history` and scripts (`--file`, piped input). What a
+ * line means belongs to the dialect: the CloudHSM CLI's commands through the same registry and
+ * parser as the binary, or the legacy cloudhsm_mgmt_util / key_mgmt_util grammars. Lines run one
+ * at a time, so pasted input cannot race a running command. Streams are passed in, so tests
+ * drive it with plain streams or a pseudo-terminal.
  */
 import readline from 'node:readline';
 import type { Config } from '@oclif/core/config';
+import type { EngineContext } from '../core/context.js';
 import type { Prompter } from '../cli/prompter.js';
-import { withRuntime, type OutputStream, type Runtime } from '../cli/runtime.js';
+import type { OutputStream, Runtime } from '../cli/runtime.js';
 import { printUsageError } from '../cli/output.js';
-import { redactSecrets, tokenize, TokenizeError } from './tokenize.js';
+import type { Dialect, DialectHost, DialectIo } from './dialect.js';
+import { History } from './history.js';
+import { tokenize, TokenizeError } from './tokenize.js';
 
-export const PROMPT = 'aws-cloudhsm > ';
+export { PROMPT } from './dialects/modern.js';
+
+export const DIALECTS = ['cloudhsm-cli', 'cmu', 'kmu'] as const;
+export type DialectName = (typeof DIALECTS)[number];
 
 export interface ShellOptions {
   input: NodeJS.ReadableStream;
   output: OutputStream & NodeJS.WritableStream;
   errorOutput: OutputStream;
-  /** Whether the input is a terminal: echo control, prompts, Ctrl-C handling. */
+  /** Whether the input is a terminal: echo control, prompts, completion, Ctrl-C handling. */
   terminal: boolean;
   env: Record<string, string | undefined>;
   config: Config;
+  /** The engine on the shell's state folder (for the legacy dialects and completion). */
+  engine: () => Promise<EngineContext>;
+  /** The state folder, whose history the shell keeps. */
+  stateDir: string;
   /** cloudhsm-cli interactive: every result as the JSON envelope. */
   alwaysJson?: boolean;
   /** Printed before the first prompt. */
   banner?: string;
+  dialect?: DialectName;
+  /** Where the lines come from, for failure reports (`script.txt`, `<stdin>`). */
+  source?: string;
+  /** Stop at the first line that fails (scripts). */
+  stopOnError?: boolean;
 }
 
 const CANCELLED = Symbol('cancelled');
@@ -69,9 +86,52 @@ class LineReader {
   }
 }
 
+const cancelled = () => Object.assign(new Error('prompt cancelled'), { cancelled: true });
+
+async function loadDialect(name: DialectName, runtime: Runtime, config: Config): Promise<Dialect> {
+  switch (name) {
+    case 'cmu':
+      return (await import('./dialects/cmu.js')).cmuDialect;
+    case 'kmu':
+      return (await import('./dialects/kmu.js')).kmuDialect;
+    default:
+      return (await import('./dialects/modern.js')).modernDialect(runtime, config);
+  }
+}
+
 export async function runShell(options: ShellOptions): Promise<number> {
   const { output, terminal } = options;
-  const rl = readline.createInterface({ input: options.input, output: terminal ? output : undefined, terminal, prompt: PROMPT, historySize: terminal ? 500 : 0 });
+  const history = History.forStateDir(options.stateDir, options.env);
+  let dialect: Dialect | undefined;
+  let host: DialectHost | undefined;
+  const rl = readline.createInterface({
+    input: options.input,
+    output: terminal ? output : undefined,
+    terminal,
+    historySize: terminal ? 500 : 0,
+    history: terminal ? [...history.lines].reverse() : [],
+    removeHistoryDuplicates: true,
+    completer: terminal
+      ? (line: string, callback: (err: null, result: [string[], string]) => void) => {
+          complete(line)
+            .then((result) => callback(null, result))
+            .catch(() => callback(null, [[], line]));
+        }
+      : undefined,
+  });
+  const complete = async (line: string): Promise<[string[], string]> => {
+    if (!dialect || !host) return [[], line];
+    const cut = Math.max(line.lastIndexOf(' '), line.lastIndexOf('\t')) + 1;
+    const partial = line.slice(cut);
+    let words: string[];
+    try {
+      words = tokenize(line.slice(0, cut));
+    } catch {
+      return [[], partial];
+    }
+    const candidates = await dialect.complete(host, words, partial);
+    return [candidates.length === 1 ? [`${candidates[0]}${candidates[0]!.endsWith('/') || candidates[0]!.endsWith('=') ? '' : ' '}`] : candidates, partial];
+  };
   const reader = new LineReader(rl);
   // Hidden input: while muted, readline echoes nothing of what is typed.
   const internal = rl as unknown as { _writeToOutput: (s: string) => void; history: string[] };
@@ -81,23 +141,45 @@ export async function runShell(options: ShellOptions): Promise<number> {
       if (!reader.muted) writeToOutput(s);
     };
   }
+  /** A hidden answer must never stay in readline's history. */
+  const forget = (line: string) => {
+    if (terminal && internal.history?.[0] === line) internal.history.shift();
+  };
 
-  const prompter: Prompter = {
+  /** How many questions or password prompts are waiting for a line (Ctrl-C cancels them). */
+  let prompting = 0;
+  const ask = async (): Promise<Line> => {
+    prompting++;
+    try {
+      return await reader.next();
+    } finally {
+      prompting--;
+    }
+  };
+  const io: DialectIo = {
+    write: (text) => void output.write(text),
     async password(message) {
-      output.write(`${message} `);
+      output.write(message.endsWith(' ') ? message : `${message} `);
       reader.muted = true;
-      const line = await reader.next();
+      const line = await ask();
       reader.muted = false;
       output.write('\n');
-      if (terminal && internal.history?.[0] === line) internal.history.shift();
-      if (line === null || line === CANCELLED) throw Object.assign(new Error('prompt cancelled'), { cancelled: true });
+      if (typeof line === 'string') forget(line);
+      if (line === null || line === CANCELLED) throw cancelled();
       return line;
     },
+    async ask(message) {
+      output.write(message);
+      const line = await ask();
+      if (typeof line === 'string') forget(line);
+      return line === null || line === CANCELLED ? null : line;
+    },
+  };
+  const prompter: Prompter = {
+    password: (message) => io.password(message),
     async confirm(message) {
-      output.write(`${message} (y/n) `);
-      const line = await reader.next();
-      if (line === null || line === CANCELLED) return false;
-      return /^y(es)?$/i.test(line.trim());
+      const line = await io.ask(`${message} (y/n) `);
+      return line !== null && /^y(es)?$/i.test(line.trim());
     },
   };
 
@@ -109,82 +191,112 @@ export async function runShell(options: ShellOptions): Promise<number> {
     interactive: true,
     readStdin: async () => '',
     prompter,
-    shell: {},
+    shell: { sessionKeys: new Map() },
     alwaysJson: Boolean(options.alwaysJson),
     stores: new Map(),
     exitCode: 0,
     programName: '',
   };
+  const shellState = runtime.shell!;
+  // One login for the whole shell: the dialect's host and the modern commands share it.
+  host = {
+    io,
+    engine: options.engine,
+    clusterId: options.env.CLOUDHSM_CLUSTER_ID,
+    env: options.env,
+    get session() {
+      return shellState.session;
+    },
+    set session(value) {
+      shellState.session = value;
+    },
+    get sessionKeys() {
+      return (shellState.sessionKeys ??= new Map());
+    },
+  };
+  dialect = await loadDialect(options.dialect ?? 'cloudhsm-cli', runtime, options.config);
 
-  rl.on('SIGINT', () => {
-    if (reader.cancel()) {
-      reader.muted = false;
-      output.write('^C\n');
-      return;
-    }
-    // Abandon the line being typed; the shell stays.
-    output.write('^C\n');
-    (rl as unknown as { line: string }).line = '';
+  const showPrompt = () => {
+    rl.setPrompt(dialect!.prompt(host!));
     rl.prompt();
+  };
+  rl.on('SIGINT', () => {
+    // Ctrl-C abandons what is being typed (muted, so readline does not redraw it) ...
+    const muted = reader.muted;
+    reader.muted = true;
+    rl.write(null, { ctrl: true, name: 'e' });
+    rl.write(null, { ctrl: true, name: 'u' });
+    reader.muted = false;
+    output.write('^C\n');
+    // ... and a question or password prompt with it; at the command prompt the shell stays.
+    if (prompting > 0 || muted) reader.cancel();
+    else showPrompt();
   });
 
-  const { COMMANDS } = await import('../registry.js');
-  let failures = 0;
-  if (options.banner) output.write(options.banner);
+  const failedLines: number[] = [];
+  let lineNo = 0;
+  const banner = `${options.banner ?? ''}${await dialect.banner(host)}`;
+  if (banner) output.write(banner);
 
   for (;;) {
-    if (terminal) rl.prompt();
+    if (terminal) showPrompt();
     const line = await reader.next();
     if (line === null) break;
+    lineNo++;
     if (line === CANCELLED) continue;
-    if (terminal && internal.history?.[0] === line) internal.history[0] = redactSecrets(line);
+    const redacted = dialect.redact(line);
+    if (terminal && internal.history?.[0] === line) internal.history[0] = redacted;
     const trimmed = line.trim();
     if (trimmed === '' || trimmed.startsWith('#')) continue;
+    history.add(dialect.redact(trimmed));
+    const outcome = await runLine(trimmed);
+    if (outcome === 'quit') break;
+    if (outcome === 'failed') {
+      failedLines.push(lineNo);
+      if (!terminal) options.errorOutput.write(`${options.source ?? '<stdin>'}:${lineNo}: this line failed: ${dialect.redact(trimmed)}\n`);
+      if (options.stopOnError) break;
+    }
+  }
+
+  async function runLine(text: string): Promise<'ok' | 'failed' | 'quit'> {
     let words: string[];
     try {
-      words = tokenize(trimmed);
+      words = tokenize(text);
     } catch (err) {
       if (!(err instanceof TokenizeError)) throw err;
       await printUsageError(runtime, err.message, 'help');
-      failures++;
-      continue;
+      return 'failed';
     }
-    if (words[0] === 'quit' || words[0] === 'exit') break;
-    if (words[0] === 'shell' || words[0] === 'interactive') {
-      await printUsageError(runtime, 'already in the shell', 'help');
-      failures++;
-      continue;
+    if (words[0] === 'history' && words.length === 1) {
+      output.write(history.lines.map((l, i) => `${String(i + 1).padStart(5)}  ${l}\n`).join(''));
+      return 'ok';
     }
-    let n = words.length;
-    while (n > 0 && !Object.hasOwn(COMMANDS, words.slice(0, n).join(':'))) n--;
-    if (n === 0) {
-      await printUsageError(runtime, `unknown command "${words.slice(0, 2).join(' ')}"; type \`help\` to list the commands`, 'help');
-      failures++;
-      continue;
+    try {
+      return await dialect!.run(host!, words);
+    } catch (err) {
+      // A dialect's own prompt cancelled with Ctrl-C abandons the line; anything else is a bug
+      // worth reporting, but never the end of the shell.
+      if ((err as { cancelled?: boolean }).cancelled) return 'failed';
+      options.errorOutput.write(`Error: ${(err as Error).message}\n`);
+      return 'failed';
     }
-    const id = words.slice(0, n).join(':');
-    let argv = words.slice(n);
-    if (argv.includes('--help') || argv.includes('-h')) {
-      argv = id.split(':');
-      await withRuntime(runtime, () => COMMANDS.help.run(argv, options.config));
-    } else {
-      const Command = COMMANDS[id as keyof typeof COMMANDS];
-      try {
-        await withRuntime(runtime, () => Command.run(argv, options.config));
-      } catch (err) {
-        if ((err as { cancelled?: boolean }).cancelled) {
-          runtime.exitCode = 1;
-        } else throw err;
-      }
-    }
-    if (runtime.exitCode !== 0) failures++;
   }
 
-  if (runtime.shell?.session) {
-    // Leaving the shell logs out (users-and-auth.md §5).
-    const silent: Runtime = { ...runtime, stdout: { write: () => true }, stderr: { write: () => true } };
-    await withRuntime(silent, () => COMMANDS.logout.run([], options.config)).catch(() => undefined);
-  }
+  await leave(runtime, host, options);
   rl.close();
-  return failures > 0 && !terminal ? 1 : 0;
+  if (!terminal && failedLines.length > 0) {
+    options.errorOutput.write(`${failedLines.length} line${failedLines.length === 1 ? '' : 's'} failed (line ${failedLines.join(', ')} of ${options.source ?? '<stdin>'})\n`);
+  }
+  return failedLines.length > 0 && !terminal ? 1 : 0;
+}
+
+/** Leaving the shell logs out (users-and-auth.md §5). */
+async function leave(runtime: Runtime, host: DialectHost, options: ShellOptions): Promise<void> {
+  const session = host.session;
+  if (!session) return;
+  const { perform } = await import('../core/engine.js');
+  const { logout } = await import('../core/users/operations.js');
+  await perform(await options.engine(), logout, { clusterId: session.clusterId }, { session }).catch(() => undefined);
+  host.session = undefined;
+  runtime.shell?.sessionKeys?.clear();
 }

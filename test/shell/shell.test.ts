@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import type { EngineContext } from '../../src/core/context.js';
 import { perform } from '../../src/core/engine.js';
 import { HsmError } from '../../src/core/errors.js';
 import { quickstart } from '../../src/core/cluster/quickstart.js';
@@ -10,7 +11,7 @@ import { redactSecrets, tokenize } from '../../src/shell/tokenize.js';
 import { oclifConfig, runBin, tempDir, testContext } from '../support/helpers.js';
 
 /** Starts the shell on plain streams; `send` writes a line, `until` waits for text in the output. */
-async function startShell(env: Record<string, string>) {
+async function startShell(env: Record<string, string>, ctx: EngineContext) {
   const input = new PassThrough();
   const output = new PassThrough();
   let text = '';
@@ -21,8 +22,10 @@ async function startShell(env: Record<string, string>) {
     output: output as PassThrough & { isTTY?: boolean },
     errorOutput: { write: (s: string) => errors.push(s) },
     terminal: false,
-    env,
+    env: { CLOUDHSM_HISTORY_FILE: '', ...env },
     config: await oclifConfig(),
+    engine: async () => ctx,
+    stateDir: env.CLOUDHSM_STATE_DIR!,
   });
   /** Waits until `pattern` has appeared `times` times in the output. */
   const until = async (pattern: RegExp, times = 1, timeoutMs = 20_000) => {
@@ -49,7 +52,7 @@ describe('shell', function () {
   it('activates, keeps the login between lines, refuses a second login, and never echoes passwords', async () => {
     const ctx = await testContext();
     await quickstart(ctx, {});
-    const shell = await startShell({ CLOUDHSM_STATE_DIR: ctx.dir });
+    const shell = await startShell({ CLOUDHSM_STATE_DIR: ctx.dir }, ctx);
     shell.send('cluster activate');
     shell.send('Admin123!');
     shell.send('Admin123!');
@@ -79,7 +82,7 @@ describe('shell', function () {
     const ctx = await testContext();
     await quickstart(ctx, { password: 'Admin123!' });
     const admin = { credentials: { username: 'admin', password: 'Admin123!', role: 'admin' as const } };
-    const shell = await startShell({ CLOUDHSM_STATE_DIR: ctx.dir, CLOUDHSM_ROLE: 'admin', CLOUDHSM_PIN: 'admin:Admin123!' });
+    const shell = await startShell({ CLOUDHSM_STATE_DIR: ctx.dir, CLOUDHSM_ROLE: 'admin', CLOUDHSM_PIN: 'admin:Admin123!' }, ctx);
     shell.send('user create --username carol --role crypto-user --password Carol123!');
     await shell.until(/username: +carol/);
     shell.send('login --username carol --role crypto-user --password Carol123!');
@@ -93,7 +96,7 @@ describe('shell', function () {
   it('reports unknown commands and keeps going; help and --help print usage', async () => {
     const ctx = await testContext();
     await quickstart(ctx, { password: 'Admin123!' });
-    const shell = await startShell({ CLOUDHSM_STATE_DIR: ctx.dir });
+    const shell = await startShell({ CLOUDHSM_STATE_DIR: ctx.dir }, ctx);
     shell.send('frobnicate now');
     shell.send('help');
     await shell.until(/Commands:/);

@@ -118,6 +118,8 @@ export function cleanEnv(): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = { ...process.env };
   for (const key of Object.keys(env)) if (key.startsWith('CLOUDHSM_')) delete env[key];
   env.NO_COLOR = '1';
+  // Shells started by tests keep no history unless a test names a file.
+  env.CLOUDHSM_HISTORY_FILE = '';
   return env;
 }
 

@@ -1,0 +1,118 @@
+/**
+ * Tab completion for the CloudHSM CLI dialect: command words and subcommands from the registry,
+ * flags and their enumerated values from the same flag definitions the parser uses (oclif's
+ * manifest), file names for path flags, and live values from the cluster: user names, and the
+ * labels and references of the keys the logged-in user can see (the same `key list` rules).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '@oclif/core/config';
+import { perform } from '../core/engine.js';
+import { listKeys } from '../core/keys/operations.js';
+import { listUsers } from '../core/users/operations.js';
+import { callerOf, type DialectHost } from './dialect.js';
+
+/** Words the shell itself understands beside the commands. */
+export const SHELL_WORDS = ['help', 'history', 'quit', 'exit'];
+/** Enough candidates to choose from; more would scroll the terminal away. */
+const MAX_LIVE = 200;
+
+interface FlagInfo {
+  name: string;
+  type: 'boolean' | 'option';
+  options?: readonly string[];
+  multiple?: boolean;
+}
+
+function startsWith(candidates: Iterable<string>, partial: string): string[] {
+  return [...new Set(candidates)].filter((c) => c.startsWith(partial)).sort();
+}
+
+/** Quotes a value that holds spaces or quotes, as the tokenizer reads it back. */
+function quoteIfNeeded(value: string): string {
+  return /[\s"'\\]/.test(value) ? `"${value.replace(/(["\\])/g, '\\$1')}"` : value;
+}
+
+async function commandIds(): Promise<string[]> {
+  const { COMMAND_IDS } = await import('../registry.js');
+  return COMMAND_IDS;
+}
+
+/** The next command words after `words` (for `key gen<TAB>`: generate-asymmetric-pair, generate-file, …). */
+function nextWords(ids: readonly string[], words: readonly string[]): string[] {
+  const prefix = words.length ? `${words.join(':')}:` : '';
+  return ids.filter((id) => id.startsWith(prefix)).map((id) => id.slice(prefix.length).split(':')[0]!);
+}
+
+async function usernames(host: DialectHost): Promise<string[]> {
+  const { users } = await perform(await host.engine(), listUsers, { clusterId: host.clusterId });
+  return users.map((u) => String(u.username));
+}
+
+/** `attr.label=…` and `key-reference=0x…` of the keys the logged-in user sees. */
+async function keyTerms(host: DialectHost): Promise<string[]> {
+  if (!host.session) return ['key-reference=', 'attr.label='];
+  const listed = await perform(await host.engine(), listKeys, { clusterId: host.clusterId, maxItems: MAX_LIVE }, callerOf(host));
+  const keys = listed.matched_keys as Array<{ 'key-reference': string; attributes: { label: string } }>;
+  return keys.flatMap((k) => [`key-reference=${k['key-reference']}`, `attr.label=${quoteIfNeeded(k.attributes.label)}`]);
+}
+
+function fileNames(partial: string): string[] {
+  const dir = partial.includes('/') ? partial.slice(0, partial.lastIndexOf('/') + 1) : '';
+  try {
+    return fs
+      .readdirSync(dir || '.', { withFileTypes: true })
+      .map((e) => `${dir}${e.name}${e.isDirectory() ? '/' : ''}`)
+      .filter((name) => !path.basename(name).startsWith('.') || path.basename(partial).startsWith('.'));
+  } catch {
+    return [];
+  }
+}
+
+async function flagValues(host: DialectHost, flag: FlagInfo, partial: string): Promise<string[]> {
+  if (flag.options) return [...flag.options];
+  if (flag.name === 'username') return usernames(host);
+  if (flag.name.endsWith('filter')) return keyTerms(host);
+  if (/path|^out$|^file$|dir$/.test(flag.name)) return fileNames(partial);
+  return [];
+}
+
+/** The flag a value being typed belongs to: the last `--flag` before it, if it takes values. */
+function pendingFlag(flags: Record<string, FlagInfo>, argv: readonly string[]): FlagInfo | undefined {
+  for (let i = argv.length - 1; i >= 0; i--) {
+    const word = argv[i]!;
+    if (!word.startsWith('--')) continue;
+    const flag = flags[word.slice(2)];
+    if (!flag || flag.type !== 'option') return undefined;
+    // A single-valued flag takes the word right after it; a multiple one takes every word until the next flag.
+    return flag.multiple || i === argv.length - 1 ? flag : undefined;
+  }
+  return undefined;
+}
+
+export async function completeModern(host: DialectHost, config: Config, words: string[], partial: string): Promise<string[]> {
+  const ids = await commandIds();
+  if (words.length === 0) return startsWith([...nextWords(ids, []), ...SHELL_WORDS], partial);
+  if (words[0] === 'help') return startsWith(nextWords(ids, words.slice(1)), partial);
+  let n = words.length;
+  while (n > 0 && !ids.includes(words.slice(0, n).join(':'))) n--;
+  if (n < words.length && n === 0) return startsWith(nextWords(ids, words), partial);
+  if (n === 0) return [];
+  const id = words.slice(0, n).join(':');
+  if (n === words.length && ids.some((other) => other.startsWith(`${id}:`))) return startsWith(nextWords(ids, words), partial);
+  const flags = (config.findCommand(id)?.flags ?? {}) as Record<string, FlagInfo>;
+  const argv = words.slice(n);
+  const pending = partial.startsWith('-') ? undefined : pendingFlag(flags, argv);
+  if (pending) {
+    try {
+      return startsWith(await flagValues(host, pending, partial), partial);
+    } catch {
+      return []; // nobody logged in, no cluster yet: nothing live to offer
+    }
+  }
+  const used = new Set(argv.filter((w) => w.startsWith('--')).map((w) => w.slice(2)));
+  const names = Object.values(flags)
+    .filter((f) => f.multiple || !used.has(f.name))
+    .map((f) => `--${f.name}`);
+  return startsWith([...names, '--help'], partial);
+}

@@ -1,0 +1,67 @@
+/**
+ * The CloudHSM CLI dialect (prompt `aws-cloudhsm > `): a line is a command of the registry
+ * followed by its flags, parsed and run by exactly the code the binary runs, with the shell's
+ * runtime installed so the login, prompts and open store carry over between lines.
+ */
+import type { Config } from '@oclif/core/config';
+import { printUsageError } from '../../cli/output.js';
+import { withRuntime, type Runtime } from '../../cli/runtime.js';
+import type { Dialect, DialectHost } from '../dialect.js';
+import { completeModern } from '../completion.js';
+import { redactSecrets } from '../tokenize.js';
+
+export const PROMPT = 'aws-cloudhsm > ';
+
+/** The prompt names who is logged in, when someone is. */
+export function modernPrompt(host: DialectHost): string {
+  return host.session ? `aws-cloudhsm [${host.session.username}:${host.session.role}] > ` : PROMPT;
+}
+
+export function modernDialect(runtime: Runtime, config: Config): Dialect {
+  const run = async (argv: string[], id: string) => {
+    const { COMMANDS } = await import('../../registry.js');
+    await withRuntime(runtime, () => COMMANDS[id as keyof typeof COMMANDS].run(argv, config));
+  };
+  return {
+    name: 'cloudhsm-cli',
+    prompt: modernPrompt,
+    banner: async () => '',
+    redact: redactSecrets,
+    complete: (host, words, partial) => completeModern(host, config, words, partial),
+    async help(_host, topic) {
+      let text = '';
+      const capture: Runtime = { ...runtime, stdout: { write: (s: string) => (text += s) } };
+      await withRuntime(capture, async () => {
+        const { COMMANDS } = await import('../../registry.js');
+        await COMMANDS.help.run(topic, config);
+      });
+      return text;
+    },
+    async run(_host, words) {
+      if (words[0] === 'quit' || words[0] === 'exit') return 'quit';
+      if (words[0] === 'shell' || words[0] === 'interactive') {
+        await printUsageError(runtime, 'already in the shell', 'help');
+        return 'failed';
+      }
+      const { COMMANDS } = await import('../../registry.js');
+      let n = words.length;
+      while (n > 0 && !Object.hasOwn(COMMANDS, words.slice(0, n).join(':'))) n--;
+      if (n === 0) {
+        await printUsageError(runtime, `unknown command "${words.slice(0, 2).join(' ')}"; type \`help\` to list the commands`, 'help');
+        return 'failed';
+      }
+      const id = words.slice(0, n).join(':');
+      const argv = words.slice(n);
+      runtime.exitCode = 0;
+      try {
+        // `<command> --help` prints exactly what `help <command>` prints.
+        if (argv.includes('--help') || argv.includes('-h')) await run(id.split(':'), 'help');
+        else await run(argv, id);
+      } catch (err) {
+        if (!(err as { cancelled?: boolean }).cancelled) throw err;
+        runtime.exitCode = 1;
+      }
+      return runtime.exitCode === 0 ? 'ok' : 'failed';
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * A DialectHost for tests: a fresh activated cluster (quickstart, admin password Admin123!), an
+ * output buffer, and scripted answers for the dialect's visible questions and hidden prompts.
+ * Lines run through the shell's own tokenizer, one at a time, as the shell would run them.
+ */
+import type { EngineContext } from '../../src/core/context.js';
+import { quickstart } from '../../src/core/cluster/quickstart.js';
+import type { Dialect, DialectHost, LineOutcome } from '../../src/shell/dialect.js';
+import { tokenize } from '../../src/shell/tokenize.js';
+import { testContext } from './helpers.js';
+
+export const ADMIN_PASSWORD = 'Admin123!';
+
+export interface TestHost {
+  host: DialectHost;
+  ctx: EngineContext;
+  /** Everything written so far. */
+  output(): string;
+  /** Forgets what was written so far. */
+  clear(): void;
+  /** Answers for `io.ask`, taken in order (an exhausted list answers null, like end of input). */
+  answers: string[];
+  /** Answers for `io.password`, taken in order (an exhausted list cancels). */
+  passwords: string[];
+  /** The messages the dialect asked or prompted with, in order. */
+  asked: string[];
+}
+
+export async function testHost(options: { mode?: 'FIPS' | 'NON_FIPS'; env?: Record<string, string> } = {}): Promise<TestHost> {
+  const ctx = await testContext('dialect');
+  await quickstart(ctx, { password: ADMIN_PASSWORD, mode: options.mode ?? 'FIPS' });
+  let out = '';
+  const answers: string[] = [];
+  const passwords: string[] = [];
+  const asked: string[] = [];
+  const host: DialectHost = {
+    io: {
+      write: (text) => void (out += text),
+      async password(message) {
+        asked.push(message);
+        out += message;
+        const next = passwords.shift();
+        out += '\n';
+        if (next === undefined) throw Object.assign(new Error('prompt cancelled'), { cancelled: true });
+        return next;
+      },
+      async ask(message) {
+        asked.push(message);
+        out += message;
+        const next = answers.shift() ?? null;
+        out += `${next ?? ''}\n`;
+        return next;
+      },
+    },
+    engine: async () => ctx,
+    env: { ...options.env },
+    sessionKeys: new Map(),
+  };
+  return { host, ctx, output: () => out, clear: () => void (out = ''), answers, passwords, asked };
+}
+
+/** Runs each line through `dialect` and returns the outcomes. */
+export async function runLines(dialect: Dialect, host: DialectHost, lines: string[]): Promise<LineOutcome[]> {
+  const outcomes: LineOutcome[] = [];
+  for (const line of lines) outcomes.push(await dialect.run(host, tokenize(line)));
+  return outcomes;
+}
