@@ -1,0 +1,168 @@
+/**
+ * What a CMU command works with: the host, the engine, the servers it reaches (every ACTIVE HSM
+ * in global mode, one in server mode, legacy-shells.md §0), the CAUTION confirmation, and the
+ * read-only views CMU needs beyond what the core operations return: user IDs and types, and key
+ * owners and sharees by user ID. Every change still goes through `perform`.
+ */
+import fs from 'node:fs';
+import type { EngineContext } from '../../core/context.js';
+import { HsmError, type ErrorCode } from '../../core/errors.js';
+import { activeHsms, resolveCluster, storeKeys, type ClusterRecord } from '../../core/cluster/model.js';
+import { keyStoreKeys } from '../../core/keys/filters.js';
+import type { KeyRecord } from '../../core/keys/model.js';
+import { BUILTIN_ADMIN, type UserRecord } from '../../core/users/rules.js';
+import type { DialectHost } from '../dialect.js';
+import { CAUTION, CmuRefusal, INVALID_OPTION, QUESTION, type Server } from './cmu-output.js';
+
+/** The server a host is in server mode on, if any (the dialect object is shared, the mode is not). */
+const serverModes = new WeakMap<DialectHost, number>();
+
+export function serverMode(host: DialectHost): number | undefined {
+  return serverModes.get(host);
+}
+
+export function setServerMode(host: DialectHost, index: number | undefined): void {
+  if (index === undefined) serverModes.delete(host);
+  else serverModes.set(host, index);
+}
+
+export interface Cmu {
+  host: DialectHost;
+  engine: EngineContext;
+  cluster: ClusterRecord;
+  /** The cluster the operations target: the login's, else the shell's --cluster-id. */
+  clusterId: string | undefined;
+  /** Every ACTIVE HSM, numbered as CMU numbers its servers. */
+  all: Server[];
+  /** The servers this command reaches. */
+  servers: Server[];
+  write(text: string): void;
+}
+
+export function clusterIdOf(host: DialectHost): string | undefined {
+  return host.session?.clusterId ?? host.clusterId;
+}
+
+export function serversOf(cluster: ClusterRecord): Server[] {
+  return activeHsms(cluster).map((h, index) => ({ index, ip: h.eniIp, hsmId: h.hsmId }));
+}
+
+export async function openCmu(host: DialectHost): Promise<Cmu> {
+  const engine = await host.engine();
+  const clusterId = clusterIdOf(host);
+  const cluster = await engine.store.read((view) => resolveCluster(view, clusterId, 'cloudhsm_mgmt_util'));
+  const all = serversOf(cluster);
+  if (all.length === 0) {
+    throw new HsmError('NO_ACTIVE_HSM', `cluster ${cluster.clusterId} has no ACTIVE HSM to connect to; add one with \`hsm create\``);
+  }
+  const mode = serverMode(host);
+  let servers = all;
+  if (mode !== undefined) {
+    const one = all[mode];
+    if (!one) {
+      setServerMode(host, undefined);
+      throw new CmuRefusal(`server ${mode} is no longer in the cluster (it has ${all.length} ACTIVE HSMs); back in global mode`);
+    }
+    servers = [one];
+  }
+  return { host, engine, cluster, clusterId, all, servers, write: (text) => host.io.write(text) };
+}
+
+/**
+ * §0: the CAUTION block, then `y` goes on, `n` aborts; anything else prints `Invalid option…` and
+ * asks again. End of input or Ctrl-C answers as `n` would, but is reported as a failure.
+ */
+export async function confirm(host: DialectHost): Promise<'y' | 'n' | 'none'> {
+  let message = CAUTION;
+  for (;;) {
+    const answer = await host.io.ask(message);
+    if (answer === null) return 'none';
+    const trimmed = answer.trim();
+    if (trimmed === 'y' || trimmed === 'n') return trimmed;
+    host.io.write(INVALID_OPTION);
+    message = QUESTION;
+  }
+}
+
+/** CMU user types (users-and-auth.md §1). */
+export type CmuType = 'CO' | 'PCO' | 'CU' | 'PRECO' | 'AU';
+
+/** The type CMU shows for a user: the activated built-in admin is the PCO. */
+export function typeOf(user: UserRecord): CmuType {
+  switch (user.role) {
+    case 'unactivated-admin':
+      return 'PRECO';
+    case 'admin':
+      return user.username === BUILTIN_ADMIN ? 'PCO' : 'CO';
+    case 'crypto-user':
+      return 'CU';
+    default:
+      return 'AU';
+  }
+}
+
+/** Users in ID order (a read for presentation: IDs and types are not part of `user list`). */
+export function userRecords(cmu: Cmu): Promise<UserRecord[]> {
+  return cmu.engine.store.read((view) =>
+    view
+      .list<UserRecord>(storeKeys.userPrefix(cmu.cluster.clusterId))
+      .map(([, u]) => u)
+      .sort((a, b) => a.id - b.id),
+  );
+}
+
+export async function userById(cmu: Cmu, id: number): Promise<UserRecord> {
+  const user = (await userRecords(cmu)).find((u) => u.id === id);
+  if (!user) throw cmuError('USER_NOT_FOUND', `there is no user with ID ${id}; listUsers shows the IDs`);
+  return user;
+}
+
+/** Every token key of the cluster (for findAllKeys and its hash; admins see every key). */
+export function tokenKeys(cmu: Cmu): Promise<KeyRecord[]> {
+  return cmu.engine.store.read((view) => view.list<KeyRecord>(keyStoreKeys.prefix(cmu.cluster.clusterId)).map(([, k]) => k));
+}
+
+/** A key record by handle: the login's session keys first, then the store. */
+export async function keyRecord(cmu: Cmu, handle: number): Promise<KeyRecord | undefined> {
+  return cmu.host.sessionKeys.get(handle) ?? (await cmu.engine.store.read((view) => view.get<KeyRecord>(keyStoreKeys.key(cmu.cluster.clusterId, handle))));
+}
+
+/**
+ * One command line being run: its words after the command name, and the CMU view, opened on
+ * first use (help and listAttributes need no cluster). The dispatcher reads `cmu` to word a
+ * failure for the servers the command reached.
+ */
+export class CmuCall {
+  cmu: Cmu | undefined;
+
+  constructor(
+    readonly host: DialectHost,
+    readonly name: string,
+    readonly args: readonly string[],
+  ) {}
+
+  async open(): Promise<Cmu> {
+    this.cmu ??= await openCmu(this.host);
+    return this.cmu;
+  }
+}
+
+/** An error worded for CMU users (the failure block prints its message as the reason). */
+export function cmuError(code: ErrorCode, message: string): HsmError {
+  return new HsmError(code, message, { details: { cmu: true } });
+}
+
+/** Writes an output file, overwriting it silently (§2 getAttribute). */
+export function writeOutputFile(file: string, text: string): void {
+  try {
+    fs.writeFileSync(file, text);
+  } catch (err) {
+    throw new CmuRefusal(`could not write ${file}: ${(err as Error).message}; give a path in a folder you can write to`);
+  }
+}
+
+/** A non-negative decimal number argument, or a refusal naming it. */
+export function parseNumber(text: string, what: string): number {
+  if (!/^\d{1,15}$/.test(text)) throw new CmuRefusal(`${what} must be a decimal number, not "${text}"`);
+  return Number(text);
+}

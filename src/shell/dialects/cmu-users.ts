@@ -1,0 +1,212 @@
+/**
+ * CMU user commands (legacy-shells.md §2, users-and-auth.md §1-5): loginHSM, logoutHSM,
+ * listUsers, createUser, deleteUser, changePswd and syncUser. Each runs the core operation the
+ * CloudHSM CLI command runs (login, logout, user list/create/delete/change-password, cluster
+ * activate); only the grammar (positional `<type> <name> <password>`) and the output differ.
+ */
+import { perform } from '../../core/engine.js';
+import { activateCluster } from '../../core/cluster/operations.js';
+import { listKeys } from '../../core/keys/operations.js';
+import { changePassword, createUser, deleteUser, listUsers, login, logout } from '../../core/users/operations.js';
+import type { LoginRole, UserRecord } from '../../core/users/rules.js';
+import { callerOf, type LineOutcome } from '../dialect.js';
+import { CmuRefusal, CmuUsage, serverName, successLines } from './cmu-output.js';
+import { cmuError, confirm, parseNumber, typeOf, userById, userRecords, type Cmu, type CmuCall, type CmuType } from './cmu-context.js';
+
+/** Parses a type argument; `preCO` is CMU's other spelling of PRECO; types are case-sensitive (§2). */
+function parseType(word: string, accepted: readonly CmuType[], cmd: string): CmuType {
+  const type = (word === 'preCO' ? 'PRECO' : word) as CmuType;
+  if (accepted.includes(type)) return type;
+  const why = word === 'AU' ? ' (AU, the appliance user app_user, is internal to the service)' : '';
+  throw new CmuRefusal(`${cmd}: invalid user type "${word}"${why}; give one of ${accepted.join(', ')}`);
+}
+
+/** CO, PCO and PRECO are admins to the core (PCO = the activated built-in admin, PRECO = before activation). */
+function roleOf(type: CmuType): LoginRole {
+  return type === 'CU' ? 'crypto-user' : 'admin';
+}
+
+function sameType(actual: CmuType, given: CmuType): boolean {
+  const officer = (t: CmuType) => (t === 'PCO' ? 'CO' : t);
+  return officer(actual) === officer(given);
+}
+
+/** Usernames are case-insensitive and shown lowercase (users-and-auth.md §2). */
+function displayName(name: string): string {
+  return name.toLowerCase();
+}
+
+/** `<password | -hpswd> [-2fa <path>]`: the password word, or a hidden prompt for `-hpswd`. */
+async function passwordArg(call: CmuCall, word: string, rest: readonly string[]): Promise<string> {
+  if (rest[0] === '-2fa') throw new CmuRefusal(`${call.name}: -2fa (two-factor authentication) is not modelled by this emulator; leave it out`);
+  if (rest.length > 0) throw new CmuUsage();
+  return word === '-hpswd' ? call.host.io.password('Enter password:') : word;
+}
+
+/** The user a type/name pair names must have that type (users-and-auth.md §1). */
+async function checkType(cmu: Cmu, name: string, type: CmuType): Promise<UserRecord | undefined> {
+  const user = (await userRecords(cmu)).find((u) => u.username === displayName(name));
+  if (user && !sameType(typeOf(user), type)) {
+    throw cmuError('ROLE_MISMATCH', `${user.username} is a ${typeOf(user)}, not a ${type}; give its type as listUsers shows it`);
+  }
+  return user;
+}
+
+/**
+ * `loginHSM <type> <name> <password | -hpswd>`: a script may leave out the password when
+ * CLOUDHSM_PIN holds `name:password` for that user.
+ */
+export async function loginHsm(call: CmuCall): Promise<LineOutcome> {
+  const [typeWord, name, passwordWord, ...rest] = call.args as string[];
+  const type = parseType(typeWord!, ['CO', 'PCO', 'CU', 'PRECO'], call.name);
+  const cmu = await call.open();
+  if (call.host.session) {
+    throw cmuError('ALREADY_LOGGED_IN', `${call.host.session.username} is already logged in; run logoutHSM first`);
+  }
+  const password = passwordWord === undefined ? pinPassword(call, name!) : await passwordArg(call, passwordWord, rest);
+  const user = await checkType(cmu, name!, type);
+  if (type === 'PRECO' && user?.role !== 'unactivated-admin') {
+    throw cmuError('CLUSTER_ALREADY_ACTIVATED', 'there is no PRECO: the cluster is already activated, and its admin is now the PCO (loginHSM CO admin <password>)');
+  }
+  const result = await perform(
+    cmu.engine,
+    login,
+    { clusterId: cmu.clusterId, credentials: { username: name!, password, role: roleOf(type) }, sessionPid: process.pid },
+    {},
+  );
+  call.host.session = result.session;
+  cmu.write(successLines('loginHSM', cmu.servers));
+  return 'ok';
+}
+
+function pinPassword(call: CmuCall, name: string): string {
+  const pin = call.host.env.CLOUDHSM_PIN ?? '';
+  const colon = pin.indexOf(':');
+  if (colon > 0 && pin.slice(0, colon).toLowerCase() === name.toLowerCase()) return pin.slice(colon + 1);
+  throw new CmuUsage();
+}
+
+export async function logoutHsm(call: CmuCall): Promise<LineOutcome> {
+  const cmu = await call.open();
+  const session = call.host.session;
+  if (!session) throw cmuError('NOT_LOGGED_IN', 'nobody is logged in');
+  await perform(cmu.engine, logout, { clusterId: session.clusterId }, { session });
+  call.host.session = undefined;
+  call.host.sessionKeys.clear();
+  cmu.write(successLines('logoutHSM', cmu.servers));
+  return 'ok';
+}
+
+/**
+ * §2 listUsers: per server a header and one row per user in ID order. Column positions follow
+ * the spec's example row (ID right-aligned, YES/NO and counts right-aligned under their headers).
+ * MofnPubKey and 2FA are always NO: the emulator models neither quorum keys nor 2FA.
+ */
+export async function listUsersCommand(call: CmuCall): Promise<LineOutcome> {
+  const cmu = await call.open();
+  const { users } = await perform(cmu.engine, listUsers, { clusterId: cmu.clusterId });
+  const listed = new Set(users.map((u) => String(u.username)));
+  const records = (await userRecords(cmu)).filter((u) => listed.has(u.username));
+  const header = '    User Id             User Type       User Name                          MofnPubKey    LoginFailureCnt         2FA\n';
+  const rows = records.map(
+    (u) => `${String(u.id).padStart(10)}${' '.repeat(14)}${typeOf(u).padEnd(16)}${u.username.padEnd(40)}${'NO'.padStart(3)}${String(u.failedLogins).padStart(16)}${'NO'.padStart(17)}\n`,
+  );
+  for (const server of cmu.servers) {
+    cmu.write(`Users on server ${serverName(server)}:\nNumber of users found:${records.length}\n\n${header}${rows.join('')}`);
+  }
+  return 'ok';
+}
+
+/** Asks the §0 confirmation; undefined means go on, otherwise the line's outcome. */
+async function confirmed(call: CmuCall): Promise<LineOutcome | undefined> {
+  const answer = await confirm(call.host);
+  if (answer === 'y') return undefined;
+  // `n` aborts quietly [assumed]; no answer at all (end of input) counts as a failed line.
+  return answer === 'n' ? 'ok' : 'failed';
+}
+
+export async function createUserCommand(call: CmuCall): Promise<LineOutcome> {
+  const [typeWord, name, passwordWord, ...rest] = call.args as string[];
+  const type = parseType(typeWord!, ['CO', 'PCO', 'CU', 'PRECO'], call.name);
+  if (type === 'PRECO') throw new CmuRefusal('createUser: a PRECO exists only on a cluster that was never activated and cannot be created; create a CO or a CU');
+  const password = await passwordArg(call, passwordWord!, rest);
+  const cmu = await call.open();
+  const stop = await confirmed(call);
+  if (stop) return stop;
+  cmu.write(`Creating User ${displayName(name!)}(${type}) on ${cmu.servers.length} nodes\n`);
+  await perform(cmu.engine, createUser, { clusterId: cmu.clusterId, username: name!, role: roleOf(type), password }, callerOf(call.host));
+  cmu.write(successLines('createUser', cmu.servers));
+  return 'ok';
+}
+
+/** §2: deleteUser shows no confirmation in the docs, so it asks none. */
+export async function deleteUserCommand(call: CmuCall): Promise<LineOutcome> {
+  const [typeWord, name] = call.args as string[];
+  const type = parseType(typeWord!, ['CO', 'PCO', 'CU'], call.name);
+  const cmu = await call.open();
+  cmu.write(`Deleting user ${displayName(name!)}(${type}) on ${cmu.servers.length} nodes\n`);
+  await checkType(cmu, name!, type);
+  await perform(cmu.engine, deleteUser, { clusterId: cmu.clusterId, username: name!, role: roleOf(type) }, callerOf(call.host));
+  cmu.write(successLines('deleteUser', cmu.servers));
+  return 'ok';
+}
+
+/**
+ * `changePswd <type> <name> <password | -hpswd>`. For the PRECO it is the activation
+ * (users-and-auth.md §4): the same core operation as `cluster activate`, run by the logged-in
+ * PRECO; the admin then becomes the PCO.
+ */
+export async function changePswdCommand(call: CmuCall): Promise<LineOutcome> {
+  const [typeWord, name, passwordWord, ...rest] = call.args as string[];
+  const type = parseType(typeWord!, ['CO', 'PCO', 'CU', 'PRECO'], call.name);
+  const password = await passwordArg(call, passwordWord!, rest);
+  const cmu = await call.open();
+  const stop = await confirmed(call);
+  if (stop) return stop;
+  cmu.write(`Changing password for ${displayName(name!)}(${type}) on ${cmu.servers.length} nodes\n`);
+  await checkType(cmu, name!, type);
+  if (type === 'PRECO') await activate(call, cmu, name!, password);
+  else await perform(cmu.engine, changePassword, { clusterId: cmu.clusterId, username: name!, role: roleOf(type), password }, callerOf(call.host));
+  cmu.write(successLines('changePswd', cmu.servers));
+  return 'ok';
+}
+
+async function activate(call: CmuCall, cmu: Cmu, name: string, password: string): Promise<void> {
+  if (cmu.cluster.activatedAt) throw cmuError('CLUSTER_ALREADY_ACTIVATED', 'the cluster is already activated; there is no PRECO any more');
+  if (call.host.session?.username !== displayName(name)) {
+    throw cmuError('NOT_LOGGED_IN', `activation is done by the PRECO itself: loginHSM PRECO ${displayName(name)} <initial-password> first`);
+  }
+  await perform(cmu.engine, activateCluster, { clusterId: cmu.clusterId, password });
+}
+
+/**
+ * The login checked through the core (it still exists, its user unchanged): `key list` is the
+ * cheapest operation every logged-in user may run. Returns the login.
+ */
+export async function requireLogin(cmu: Cmu): Promise<NonNullable<Cmu['host']['session']>> {
+  await perform(cmu.engine, listKeys, { clusterId: cmu.clusterId, maxItems: 1 }, callerOf(cmu.host));
+  return cmu.host.session!;
+}
+
+/** The destination server of syncKey/syncUser: another server of the cluster. */
+export function destinationServer(cmu: Cmu, word: string): void {
+  const dest = parseNumber(word, 'the destination server');
+  if (!cmu.all[dest]) throw new CmuRefusal(`there is no server ${dest}; the servers are 0 to ${cmu.all.length - 1} (info server <n>)`);
+  if (dest === cmu.servers[0]!.index) throw new CmuRefusal(`server ${dest} is the source server (the one in server mode); give another server`);
+}
+
+/**
+ * `syncUser <user-id> <dest-server>` (server mode, CO): every HSM of an emulated cluster holds
+ * the same users, so after the checks there is nothing to copy.
+ */
+export async function syncUserCommand(call: CmuCall): Promise<LineOutcome> {
+  const [idWord, destWord] = call.args as string[];
+  const id = parseNumber(idWord!, 'the user ID');
+  const cmu = await call.open();
+  destinationServer(cmu, destWord!);
+  const session = await requireLogin(cmu);
+  if (session.role !== 'admin') throw cmuError('PERMISSION_DENIED', 'syncUser is for crypto officers (CO, PCO); log in as a CO');
+  await userById(cmu, id);
+  cmu.write('ExtractMaskedObject: 0x0 !\nInsertMaskedObject: 0x0 !\nsyncUser success\n');
+  return 'ok';
+}

@@ -1,0 +1,137 @@
+/**
+ * What every KMU command handler shares: its parsed flags, the call into the core (`perform`
+ * with the shell's login), key handles (the core's key references, printed in decimal) and the
+ * files KMU reads and writes. Handlers return the blocks to print; refusals are thrown.
+ */
+import fs from 'node:fs';
+import { perform, type Operation } from '../../core/engine.js';
+import { activeHsms, resolveCluster, storeKeys } from '../../core/cluster/model.js';
+import { listKeys } from '../../core/keys/operations.js';
+import { APPLIANCE_USER, type UserRecord } from '../../core/users/rules.js';
+import { callerOf, type DialectHost } from '../dialect.js';
+import { FILE_ERROR, INVALID_HANDLE, KmuFailure, NO_SUCH_USER } from './kmu-output.js';
+
+/** Flag values by name without the dash; boolean flags hold `true`. */
+export type Flags = ReadonlyMap<string, string | true>;
+
+/** A wrong or missing flag value: the dispatcher prints the message and the usage. */
+export class UsageError extends Error {}
+
+/** What a handler prints; `ok: false` for a failure it renders itself (verify's 0x1b). */
+export interface Outcome {
+  blocks: string[][];
+  ok?: boolean;
+}
+
+export interface KmuCall {
+  host: DialectHost;
+  flags: Flags;
+}
+
+/** Runs a core operation as the shell's logged-in user (the one path every dialect shares). */
+export async function run<I extends { clusterId?: string }, O, P>(host: DialectHost, op: Operation<I, O, P>, input: I): Promise<O> {
+  return perform(await host.engine(), op, input, callerOf(host));
+}
+
+export function text(flags: Flags, name: string): string | undefined {
+  const v = flags.get(name);
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** A required value (the parser has already checked presence for required flags). */
+export function need(flags: Flags, name: string): string {
+  const v = text(flags, name);
+  if (v === undefined) throw new UsageError(`-${name} is required`);
+  return v;
+}
+
+export function integer(flags: Flags, name: string): number | undefined {
+  const v = text(flags, name);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`-${name} takes a whole number, not "${v}"`);
+  return Number(v);
+}
+
+/** A key handle: the key reference in decimal (legacy-shells.md §1, keys.md §1). */
+export function handle(flags: Flags, name: string): number {
+  const v = need(flags, name);
+  if (!/^\d+$/.test(v) || Number(v) <= 0 || !Number.isSafeInteger(Number(v))) throw new UsageError(`-${name} takes a key handle (a positive decimal number), not "${v}"`);
+  return Number(v);
+}
+
+export const byHandle = (h: number): string[] => [`key-reference=${h}`];
+
+/** A key reference the core printed (`0x…`) as a KMU handle. */
+export function handleOf(reference: unknown): number {
+  return Number.parseInt(String(reference).slice(2), 16);
+}
+
+export type PresentedKey = { 'key-reference': string; 'key-info': { 'key-owners': Array<{ username: string }>; 'shared-users': Array<{ username: string }>; 'key-quorum-values': Record<string, number> }; attributes: Record<string, unknown> };
+
+/** Keys the logged-in user can see, as the core presents them (verbose `key list`). */
+export async function findKeys(host: DialectHost, filter: string[]): Promise<PresentedKey[]> {
+  const result = await run(host, listKeys, { filter, verbose: true, maxItems: Number.MAX_SAFE_INTEGER });
+  return result.matched_keys as PresentedKey[];
+}
+
+/** The one key a handle names; a handle the user cannot see is 0xa8 (§3 deleteKey). */
+export async function keyByHandle(host: DialectHost, h: number): Promise<PresentedKey> {
+  const [key] = await findKeys(host, byHandle(h));
+  if (!key) throw new KmuFailure(INVALID_HANDLE, undefined, true);
+  return key;
+}
+
+/** Handles of every key visible to the logged-in user (for completion). */
+export async function visibleHandles(host: DialectHost): Promise<number[]> {
+  return (await findKeys(host, [])).map((k) => handleOf(k['key-reference']));
+}
+
+/** How many ACTIVE HSMs answer (one `Node id` line each); 0 when no cluster resolves. */
+export async function nodeCount(host: DialectHost): Promise<number> {
+  try {
+    const ctx = await host.engine();
+    return await ctx.store.read((view) => activeHsms(resolveCluster(view, host.session?.clusterId ?? host.clusterId)).length);
+  } catch {
+    return 0;
+  }
+}
+
+/** The cluster's users as KMU numbers them (read for presentation only). */
+export async function usersById(host: DialectHost): Promise<UserRecord[]> {
+  const ctx = await host.engine();
+  return ctx.store.read((view) => {
+    const cluster = resolveCluster(view, host.session?.clusterId ?? host.clusterId, 'ListUsers');
+    return view
+      .list<UserRecord>(storeKeys.userPrefix(cluster.clusterId))
+      .map(([, u]) => u)
+      .sort((a, b) => (a.username === APPLIANCE_USER ? 1 : b.username === APPLIANCE_USER ? -1 : a.id - b.id));
+  });
+}
+
+/** `-u 4,5`: KMU names users by ID; the core by name. */
+export async function usernamesOf(host: DialectHost, list: string | undefined): Promise<string[] | undefined> {
+  if (list === undefined) return undefined;
+  const users = await usersById(host);
+  return list.split(',').map((part) => {
+    if (!/^\d+$/.test(part.trim())) throw new UsageError(`-u takes user IDs separated by commas (as listUsers prints them), not "${list}"`);
+    const user = users.find((u) => u.id === Number(part.trim()));
+    if (!user) throw new KmuFailure(NO_SUCH_USER, `there is no user with ID ${part.trim()}; listUsers shows the IDs`);
+    return user.username;
+  });
+}
+
+export function readFile(path: string): Buffer {
+  try {
+    return fs.readFileSync(path);
+  } catch (err) {
+    throw new KmuFailure(FILE_ERROR, `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+export function writeFile(path: string, data: string | Uint8Array): void {
+  try {
+    fs.writeFileSync(path, data, { mode: 0o600 });
+  } catch (err) {
+    throw new KmuFailure(FILE_ERROR, `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}

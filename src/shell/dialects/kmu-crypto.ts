@@ -1,0 +1,456 @@
+/**
+ * KMU commands that create, move and use keys (legacy-shells.md §3): genSymKey, genRSAKeyPair,
+ * genECCKeyPair, importPubKey, importPrivateKey, exportPubKey, wrapKey, unWrapKey, sign, verify
+ * and aesWrapUnwrap, on the core operations behind `key generate-*`, `key import pem`,
+ * `key export-public`, `key wrap`/`unwrap`, `crypto sign`/`verify` and `crypto encrypt`/`decrypt`.
+ */
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { HsmError } from '../../core/errors.js';
+import { exportPublic, importPem } from '../../core/keys/files.js';
+import { generateKeyPair, generateSymmetric } from '../../core/keys/generate.js';
+import { sign as signOp, verify as verifyOp, type SignMechanism } from '../../core/keys/sign.js';
+import { unwrapKey as unwrapOp, wrapKey as wrapOp, type WrapMechanism } from '../../core/keys/wrap.js';
+import { decrypt, encrypt } from '../../core/keys/data-operations.js';
+import { CLASS_NUMBERS, className, idHex, kmuDefaults, TYPE_NUMBERS, typeName } from './kmu-attributes.js';
+import { DEFAULT_IV, FULL_PAD_BLOCK, keyUnwrap, keyWrap, MAX_DATA_BYTES, xorBlocks } from './kmu-aes-wrap.js';
+import {
+  byHandle,
+  handle,
+  handleOf,
+  integer,
+  keyByHandle,
+  need,
+  nodeCount,
+  readFile,
+  run,
+  text,
+  UsageError,
+  usernamesOf,
+  writeFile,
+  type KmuCall,
+  type Outcome,
+} from './kmu-context.js';
+import { BAD_PKCS_DATA, clusterBlock, codeText, hexCode, INVALID_ARGUMENT, KmuFailure, POLICY_VIOLATION, raw, returnLine, SERVER_UNAVAILABLE } from './kmu-output.js';
+
+type KeyClass = 'secret-key' | 'public-key' | 'private-key';
+
+/** What the shared generation options (§3 "-sess -u -m_value -min_srv") ask the core for. */
+interface Creation {
+  session: boolean;
+  shareWith?: string[];
+  manageQuorum?: number;
+  useQuorum?: number;
+}
+
+/** -min_srv: every key is on every ACTIVE HSM at once here, so it can only fail for want of HSMs. */
+async function checkMinServers({ host, flags }: KmuCall): Promise<void> {
+  const minServers = integer(flags, 'min_srv');
+  if (flags.has('timeout') && minServers === undefined) throw new UsageError('-timeout is used only with -min_srv');
+  if (minServers === undefined) return;
+  const nodes = await nodeCount(host);
+  if (minServers < 1 || minServers > nodes) throw new KmuFailure(SERVER_UNAVAILABLE, `-min_srv ${minServers}: the cluster has ${nodes} ACTIVE HSM(s)`, true);
+}
+
+async function creation(call: KmuCall): Promise<Creation> {
+  const { host, flags } = call;
+  await checkMinServers(call);
+  // -m_value is the key's quorum for both use and management (§3, getKeyInfo "use/manage").
+  const quorum = integer(flags, 'm_value');
+  return { session: flags.has('sess'), shareWith: await usernamesOf(host, text(flags, 'u')), manageQuorum: quorum, useQuorum: quorum };
+}
+
+/** Attribute terms the flags ask for: -id, and -nex (never on public keys). */
+function flagAttributes(call: KmuCall, keyClass: KeyClass): string[] {
+  const terms: string[] = [];
+  const id = text(call.flags, 'id');
+  if (id !== undefined && id !== '') terms.push(`id=${idHex(id)}`);
+  if (call.flags.has('nex') && keyClass !== 'public-key') terms.push('extractable=false');
+  return terms;
+}
+
+/** Attribute terms for one new key: KMU's defaults, then the flags. */
+function attributesFor(call: KmuCall, keyClass: KeyClass, keyType: string): string[] {
+  return [...kmuDefaults(keyClass, keyType), ...flagAttributes(call, keyClass)];
+}
+
+/** -attest's line: every key here is made by the emulator itself, so the check always passes. */
+function attestation(call: KmuCall): string[][] {
+  return call.flags.has('attest') ? [['Attestation Check : [PASS]']] : [];
+}
+
+/** The blocks after a key is made: the handle line(s), -attest's line, the node states. */
+async function created(call: KmuCall, op: string, lines: string[]): Promise<Outcome> {
+  const blocks = [[returnLine(op)], lines, ...attestation(call)];
+  blocks.push(clusterBlock(await nodeCount(call.host)));
+  return { blocks };
+}
+
+/** A type the spec names but the emulated HSM lacks: refused as a policy error (0xb3). */
+function unsupported(what: string, instead: string): KmuFailure {
+  return new KmuFailure(POLICY_VIOLATION, `${what} not supported: the emulated HSM has no such keys; ${instead}`, true);
+}
+
+/** §3 genSymKey -t 31 (AES) or 16 (generic secret); 21 (3DES) and 18 (RC4) are refused. */
+export async function genSymKey(call: KmuCall): Promise<Outcome> {
+  const type = integer(call.flags, 't');
+  if (type === 21) throw unsupported('3DES keys (-t 21) are', 'generate an AES key (-t 31)');
+  if (type === 18) throw unsupported('RC4 keys (-t 18) are not allowed in FIPS mode and are', 'generate an AES key (-t 31)');
+  if (type !== 31 && type !== 16) throw new UsageError(`-t takes 16 (generic secret), 18 (RC4), 21 (3DES) or 31 (AES), not ${type}`);
+  const keyType = type === 31 ? 'aes' : 'generic-secret';
+  const c = await creation(call);
+  const result = await run(call.host, generateSymmetric, {
+    keyType,
+    label: need(call.flags, 'l'),
+    keyLengthBytes: integer(call.flags, 's')!,
+    attributes: attributesFor(call, 'secret-key', keyType),
+    ...c,
+  });
+  return created(call, 'Cfm3GenerateSymmetricKey', [`Symmetric Key Created.  Key Handle: ${handleOf(result.key['key-reference'])}`]);
+}
+
+/** KMU gives one label (and ID) to both halves of a pair; -nex and -u touch the private key. */
+async function genPair(call: KmuCall, keyType: 'rsa' | 'ec', specific: { modulusSizeBits?: number; publicExponent?: string; curve?: string }): Promise<Outcome> {
+  const label = need(call.flags, 'l');
+  const c = await creation(call);
+  const result = await run(call.host, generateKeyPair, {
+    keyType,
+    publicLabel: label,
+    privateLabel: label,
+    publicAttributes: attributesFor(call, 'public-key', keyType),
+    privateAttributes: attributesFor(call, 'private-key', keyType),
+    ...specific,
+    ...c,
+  });
+  const pub = handleOf(result.public_key['key-reference']);
+  const priv = handleOf(result.private_key['key-reference']);
+  return created(call, 'Cfm3GenerateKeyPair', [`Cfm3GenerateKeyPair:    public key handle: ${pub}    private key handle: ${priv}`]);
+}
+
+export async function genRSAKeyPair(call: KmuCall): Promise<Outcome> {
+  return genPair(call, 'rsa', { modulusSizeBits: integer(call.flags, 'm'), publicExponent: need(call.flags, 'e') });
+}
+
+/** §1 curve IDs; 1 (P-192) exists but FIPS mode refuses it with 0xb3. */
+const CURVE_IDS: Readonly<Record<number, string>> = { 2: 'prime256v1', 14: 'secp384r1', 16: 'secp256k1' };
+
+export async function genECCKeyPair(call: KmuCall): Promise<Outcome> {
+  const id = integer(call.flags, 'i');
+  if (id === 1) throw unsupported('P-192 keys (-i 1) are not allowed in FIPS mode and are', 'use -i 2 (P-256), 14 (P-384) or 16 (secp256k1)');
+  const curve = CURVE_IDS[id ?? -1];
+  if (!curve) throw new UsageError(`-i takes a curve ID: 2 (P-256), 14 (P-384) or 16 (secp256k1), not ${id}`);
+  return genPair(call, 'ec', { curve });
+}
+
+export async function genDSAKeyPair(): Promise<Outcome> {
+  throw unsupported('DSA key pairs are', 'generate RSA (genRSAKeyPair) or EC (genECCKeyPair) pairs');
+}
+
+/** §3: genPBEKey is not supported on FIPS HSMs and always fails with 0xb3. */
+export async function genPBEKey(): Promise<Outcome> {
+  throw new KmuFailure(POLICY_VIOLATION, 'PBE keys are not supported on FIPS HSMs', true);
+}
+
+/** The key-type-class of a PEM key for `key import pem` (undefined: let the core explain). */
+function pemTypeClass(pem: string, kind: 'public' | 'private'): string {
+  try {
+    const type = (kind === 'public' ? createPublicKey(pem) : createPrivateKey(pem)).asymmetricKeyType ?? '';
+    return `${type.startsWith('ml-dsa') ? 'ml-dsa' : type === 'ec' ? 'ec' : 'rsa'}-${kind}`;
+  } catch {
+    return `rsa-${kind}`;
+  }
+}
+
+/** Options the core's `key import pem` has no input for; refused rather than ignored. */
+function refuseImportOptions(call: KmuCall, names: string[]): void {
+  const given = names.filter((n) => call.flags.has(n));
+  if (given.length > 0) throw new KmuFailure(INVALID_ARGUMENT, `${given.map((n) => `-${n}`).join(', ')}: the emulator imports keys only as token keys, unshared and without key quorum`);
+}
+
+export async function importPubKey(call: KmuCall): Promise<Outcome> {
+  refuseImportOptions(call, ['sess']);
+  await checkMinServers(call);
+  const pem = readFile(need(call.flags, 'f')).toString('utf8');
+  const keyTypeClass = pemTypeClass(pem, 'public');
+  const attributes = attributesFor(call, 'public-key', keyTypeClass.replace(/-public$/, ''));
+  const result = await run(call.host, importPem, { pem, label: need(call.flags, 'l'), keyTypeClass, attributes });
+  return created(call, 'Cfm3CreatePublicKey', [`Public Key Handle: ${handleOf(result.key['key-reference'])}`]);
+}
+
+/**
+ * §3 importPrivateKey, on the core's PEM import of private keys (an extension of `key import
+ * pem`). KMU wraps the key with -w on the host and unwraps it in the HSM; the core imports the
+ * PEM directly, so -w is only checked to name a key the user can see.
+ */
+export async function importPrivateKey(call: KmuCall): Promise<Outcome> {
+  refuseImportOptions(call, ['sess', 'u', 'm_value']);
+  await checkMinServers(call);
+  await keyByHandle(call.host, handle(call.flags, 'w'));
+  const pem = readFile(need(call.flags, 'f')).toString('utf8');
+  const keyTypeClass = pemTypeClass(pem, 'private');
+  const attributes = attributesFor(call, 'private-key', keyTypeClass.replace(/-private$/, ''));
+  const result = await run(call.host, importPem, { pem, label: need(call.flags, 'l'), keyTypeClass, attributes });
+  const derBytes = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64').length;
+  return {
+    blocks: [
+      [`BER encoded key length is ${derBytes}`],
+      [returnLine('Cfm3WrapHostKey')],
+      [returnLine('Cfm3CreateUnwrapTemplate')],
+      [returnLine('Cfm3UnWrapKey')],
+      [`Private Key Unwrapped.  Key Handle: ${handleOf(result.key['key-reference'])}`],
+      ...attestation(call),
+      clusterBlock(await nodeCount(call.host)),
+    ],
+  };
+}
+
+/**
+ * exSymKey, imSymKey and exportPrivateKey move key material in plaintext. The emulated HSM never
+ * releases key material unwrapped (keys.md §5), so they are refused and point to wrapping.
+ */
+export async function plaintextTransfer(): Promise<Outcome> {
+  throw new KmuFailure(
+    POLICY_VIOLATION,
+    'keys leave and enter the emulated HSM only wrapped: use wrapKey/unWrapKey (CloudHSM CLI: `key wrap aes-pkcs5-pad` / `key unwrap aes-pkcs5-pad`)',
+  );
+}
+
+export async function exportPubKey(call: KmuCall): Promise<Outcome> {
+  const out = need(call.flags, 'out');
+  const result = await run(call.host, exportPublic, { filter: byHandle(handle(call.flags, 'k')) });
+  writeFile(out, result.pem);
+  return { blocks: [[`PEM formatted public key is written to ${out}`], [returnLine('Cfm3ExportPubKey')]] };
+}
+
+/** §1 wrap mechanisms (-m) → the core's; hashes (-t) for the RSA ones. */
+const WRAP_MECHANISMS: Readonly<Record<number, WrapMechanism>> = { 4: 'aes-pkcs5-pad', 5: 'aes-no-pad', 6: 'aes-zero-pad', 7: 'rsa-aes', 8: 'rsa-oaep' };
+const WRAP_HASHES: Readonly<Record<number, string>> = { 2: 'sha1', 3: 'sha256', 4: 'sha384', 5: 'sha512', 6: 'sha224' };
+
+function wrapParameters(call: KmuCall): { mechanism: WrapMechanism; hash?: string; mgf?: string } {
+  const m = integer(call.flags, 'm') ?? 4;
+  const mechanism = WRAP_MECHANISMS[m];
+  if (!mechanism) throw new UsageError(`-m takes 4 (AES_KEY_WRAP_PAD_PKCS5), 5 (NIST_AES_WRAP_NO_PAD), 6 (NIST_AES_WRAP_PAD), 7 (RSA_AES) or 8 (RSA_OAEP), not ${m}; for AES-GCM use \`key wrap aes-gcm\``);
+  if (!mechanism.startsWith('rsa')) {
+    if (call.flags.has('t')) throw new UsageError('-t (hash) applies only to -m 7 and 8');
+    return { mechanism };
+  }
+  const t = integer(call.flags, 't');
+  const hash = WRAP_HASHES[t ?? -1];
+  if (!hash) throw new UsageError(`-m ${m} needs -t, the hash: 2 SHA1, 3 SHA256, 4 SHA384, 5 SHA512 or 6 SHA224`);
+  // MGF1 uses the OAEP hash (the legacy tool has no separate MGF option).
+  return { mechanism, hash, mgf: `mgf1-${hash}` };
+}
+
+/**
+ * The wrapped-key file with header (wrapKey without -noheader). KMU's real header is an
+ * undocumented attribute template; this emulator's layout, which only its own unWrapKey reads:
+ *   line 1: `CLOUDHSM-LOCAL KMU WRAPPED KEY 1`
+ *   line 2: JSON {"class": 3|4, "type": <§1 key type>, "label": "...", "id": "<hex>",
+ *           "attributes": ["encrypt=true", ...]}  (the usage attributes to restore)
+ *   then:   the wrapped bytes exactly as `wrapKey -noheader` writes them.
+ */
+const HEADER_MAGIC = 'CLOUDHSM-LOCAL KMU WRAPPED KEY 1';
+const CARRIED_ATTRIBUTES = ['encrypt', 'decrypt', 'sign', 'verify', 'wrap', 'unwrap', 'derive', 'wrap-with-trusted'];
+
+interface WrapHeader {
+  class: number;
+  type: number;
+  label: string;
+  id: string;
+  attributes: string[];
+}
+
+function withHeader(attrs: Record<string, unknown>, wrapped: Buffer): Buffer {
+  const header: WrapHeader = {
+    class: CLASS_NUMBERS[String(attrs.class)]!,
+    type: TYPE_NUMBERS[String(attrs['key-type'])]!,
+    label: String(attrs.label),
+    id: String(attrs.id).replace(/^0x/i, ''),
+    attributes: CARRIED_ATTRIBUTES.map((n) => `${n}=${attrs[n] === true}`),
+  };
+  return Buffer.concat([Buffer.from(`${HEADER_MAGIC}\n${JSON.stringify(header)}\n`), wrapped]);
+}
+
+function splitHeader(file: Buffer): { header: WrapHeader; wrapped: Buffer } {
+  const first = file.indexOf(0x0a);
+  const second = first < 0 ? -1 : file.indexOf(0x0a, first + 1);
+  const invalid = () => new KmuFailure(INVALID_ARGUMENT, 'the file has no key_mgmt_util wrap header; for raw wrapped bytes give -noheader with -l, -kc and -kt');
+  if (second < 0 || file.subarray(0, first).toString('utf8') !== HEADER_MAGIC) throw invalid();
+  try {
+    const header = JSON.parse(file.subarray(first + 1, second).toString('utf8')) as WrapHeader;
+    if (typeof header.label !== 'string' || !Array.isArray(header.attributes) || typeof header.id !== 'string') throw invalid();
+    return { header, wrapped: file.subarray(second + 1) };
+  } catch {
+    throw invalid();
+  }
+}
+
+/** §3 wrapKey: owner only, EXTRACTABLE=1 (the core checks both). */
+export async function wrapKey(call: KmuCall): Promise<Outcome> {
+  const { host, flags } = call;
+  const k = handle(flags, 'k');
+  const out = need(flags, 'out');
+  const parameters = wrapParameters(call);
+  const payload = await keyByHandle(host, k);
+  const result = await run(host, wrapOp, { ...parameters, payloadFilter: byHandle(k), wrappingFilter: byHandle(handle(flags, 'w')) });
+  const wrapped = Buffer.from(String(result.wrapped_key_data), 'base64');
+  const file = flags.has('noheader') ? wrapped : withHeader(payload.attributes, wrapped);
+  writeFile(out, file);
+  return {
+    blocks: [['Key Wrapped.'], [`Wrapped Key written to file "${out} length ${file.length}`], [returnLine('Cfm2WrapKey')], clusterBlock(await nodeCount(host))],
+  };
+}
+
+/** -kc/-kt (§1 numbers) → the core's unwrap key-type-class. */
+function unwrapTypeClass(kc: number, kt: number): string {
+  const cls = className(kc);
+  const type = typeName(kt);
+  if (cls !== 'secret-key' && cls !== 'private-key') throw new UsageError(`-kc takes 3 (private) or 4 (secret), not ${kc}`);
+  if (!type) throw new UsageError(`-kt takes 0 RSA, 1 DSA, 3 EC, 16 generic secret, 21 DES3 or 31 AES, not ${kt}`);
+  const byPair: Record<string, string> = { 'secret-key/aes': 'aes', 'secret-key/generic-secret': 'generic-secret', 'private-key/rsa': 'rsa-private', 'private-key/ec': 'ec-private' };
+  const typeClass = byPair[`${cls}/${type}`];
+  if (!typeClass) throw unsupported(`${type.toUpperCase()} ${cls === 'secret-key' ? 'secret' : 'private'} keys are`, 'unwrap AES, generic secret, RSA or EC keys');
+  return typeClass;
+}
+
+/** §3 unWrapKey: the header restores class, type, label and usage; -noheader takes them as flags. */
+export async function unWrapKey(call: KmuCall): Promise<Outcome> {
+  const { host, flags } = call;
+  const file = readFile(need(flags, 'f'));
+  const noHeader = flags.has('noheader');
+  let label: string;
+  let typeClass: string;
+  let attributes: string[];
+  let data: Buffer;
+  if (noHeader) {
+    label = need(flags, 'l');
+    typeClass = unwrapTypeClass(integer(flags, 'kc') ?? Number.NaN, integer(flags, 'kt') ?? Number.NaN);
+    const keyClass = typeClass.endsWith('private') ? 'private-key' : 'secret-key';
+    attributes = attributesFor(call, keyClass, typeClass.replace(/-private$/, ''));
+    data = file;
+  } else {
+    const { header, wrapped } = splitHeader(file);
+    label = text(flags, 'l') ?? header.label;
+    typeClass = unwrapTypeClass(header.class, header.type);
+    const headerId = header.id !== '' && !flags.has('id') ? [`id=0x${header.id}`] : [];
+    attributes = [...header.attributes, ...headerId, ...flagAttributes(call, header.class === 3 ? 'private-key' : 'secret-key')];
+    data = wrapped;
+  }
+  const c = await creation(call);
+  const result = await run(host, unwrapOp, {
+    ...wrapParameters(call),
+    filter: byHandle(handle(flags, 'w')),
+    data: new Uint8Array(data),
+    keyTypeClass: typeClass,
+    label,
+    attributes,
+    ...c,
+  });
+  const h = handleOf(result.key['key-reference']);
+  const lines = noHeader ? [[returnLine('Cfm3CreateUnwrapTemplate2')], [returnLine('Cfm2UnWrapWithTemplate3')], [`Key Unwrapped. Key Handle: ${h}`]] : [[returnLine('Cfm3UnWrapKey')], [`Key Unwrapped.  Key Handle: ${h}`]];
+  return { blocks: [...lines, ...attestation(call), clusterBlock(await nodeCount(host))] };
+}
+
+/** §1 sign/verify mechanisms. [assumed] PSS uses MGF1 with the same hash and a salt of the hash length. */
+const SIGN_MECHANISMS: Readonly<Record<number, { mechanism: SignMechanism; hash: string }>> = {
+  0: { mechanism: 'rsa-pkcs', hash: 'sha1' },
+  1: { mechanism: 'rsa-pkcs', hash: 'sha256' },
+  2: { mechanism: 'rsa-pkcs', hash: 'sha384' },
+  3: { mechanism: 'rsa-pkcs', hash: 'sha512' },
+  4: { mechanism: 'rsa-pkcs', hash: 'sha224' },
+  5: { mechanism: 'rsa-pkcs-pss', hash: 'sha1' },
+  6: { mechanism: 'rsa-pkcs-pss', hash: 'sha256' },
+  7: { mechanism: 'rsa-pkcs-pss', hash: 'sha384' },
+  8: { mechanism: 'rsa-pkcs-pss', hash: 'sha512' },
+  9: { mechanism: 'rsa-pkcs-pss', hash: 'sha224' },
+  15: { mechanism: 'ecdsa', hash: 'sha1' },
+  16: { mechanism: 'ecdsa', hash: 'sha224' },
+  17: { mechanism: 'ecdsa', hash: 'sha256' },
+  18: { mechanism: 'ecdsa', hash: 'sha384' },
+  19: { mechanism: 'ecdsa', hash: 'sha512' },
+};
+const HASH_BYTES: Readonly<Record<string, number>> = { sha1: 20, sha224: 28, sha256: 32, sha384: 48, sha512: 64 };
+
+function signInput(call: KmuCall) {
+  const m = integer(call.flags, 'm');
+  const chosen = SIGN_MECHANISMS[m ?? -1];
+  if (!chosen) throw new UsageError(`-m takes a signing mechanism: 0-4 RSA PKCS #1 v1.5, 5-9 RSA PSS, 15-19 ECDSA (see help sign), not ${m}`);
+  const pss = chosen.mechanism === 'rsa-pkcs-pss';
+  return {
+    mechanism: chosen.mechanism,
+    hash: chosen.hash,
+    mgf: pss ? `mgf1-${chosen.hash}` : undefined,
+    saltLength: pss ? HASH_BYTES[chosen.hash] : undefined,
+    keyFilter: byHandle(handle(call.flags, 'k')),
+    data: new Uint8Array(readFile(need(call.flags, 'f'))),
+  };
+}
+
+export async function sign(call: KmuCall): Promise<Outcome> {
+  const out = need(call.flags, 'out');
+  const result = await run(call.host, signOp, signInput(call));
+  writeFile(out, Buffer.from(result.signature, 'base64'));
+  return { blocks: [[returnLine('Cfm3Sign')], [`signature is written to file ${out}`], clusterBlock(await nodeCount(call.host))] };
+}
+
+/** §3 verify: a mismatch prints `Cfm3Verify returned: 0x1b` and the CSP error, nothing else. */
+export async function verify(call: KmuCall): Promise<Outcome> {
+  const input = { ...signInput(call), signature: new Uint8Array(readFile(need(call.flags, 's'))) };
+  try {
+    await run(call.host, verifyOp, input);
+  } catch (err) {
+    if (err instanceof HsmError && err.code === 'VERIFICATION_FAILED') {
+      return { blocks: [[`Cfm3Verify returned: ${hexCode(BAD_PKCS_DATA)}`], [codeText(BAD_PKCS_DATA)]], ok: false };
+    }
+    throw err;
+  }
+  return { blocks: [['Signature verification successful'], [returnLine('Cfm3Verify')], clusterBlock(await nodeCount(call.host))] };
+}
+
+/** Single AES blocks by the HSM key `h` (see kmu-aes-wrap.ts for why these two calls). */
+function blockFunctions(call: KmuCall, h: number) {
+  const keyFilter = byHandle(h);
+  const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString('hex')}`;
+  const encryptBlock = async (x: Uint8Array) => (await run(call.host, encrypt, { mechanism: 'aes-ctr', keyFilter, data: new Uint8Array(16), iv: hex(x) })).ciphertext;
+  const decryptBlock = async (y: Uint8Array) => {
+    const tail = await encryptBlock(xorBlocks(y, FULL_PAD_BLOCK));
+    return (await run(call.host, decrypt, { mechanism: 'aes-cbc', keyFilter, data: Uint8Array.from([...y, ...tail]), iv: hex(new Uint8Array(16)) })).plaintext;
+  };
+  return { encryptBlock, decryptBlock };
+}
+
+/** `result data:` as KMU shows it: uppercase hex, 8 bytes a line. */
+function hexLines(bytes: Uint8Array): string[] {
+  const hex = [...bytes].map((b) => b.toString(16).toUpperCase().padStart(2, '0'));
+  return Array.from({ length: Math.ceil(hex.length / 8) }, (_, i) => hex.slice(i * 8, i * 8 + 8).join(' '));
+}
+
+/**
+ * §3 aesWrapUnwrap: RFC 3394 over host data with an HSM AES key. Unwrapped data may be key
+ * material, so it is never shown and goes only to a file the user names (-out is required for
+ * -m 0, where KMU would default to `unwrapped_key`).
+ */
+export async function aesWrapUnwrap(call: KmuCall): Promise<Outcome> {
+  const { flags } = call;
+  const mode = need(flags, 'm');
+  if (mode !== '1' && mode !== '0') throw new UsageError('-m takes 1 (wrap) or 0 (unwrap)');
+  const wrapping = mode === '1';
+  const out = text(flags, 'out') ?? (wrapping ? 'wrapped_key' : undefined);
+  if (out === undefined) throw new UsageError('-out is required with -m 0: the unwrapped data is plaintext and is written only to a file you name');
+  const data = readFile(need(flags, 'f'));
+  if (data.length > MAX_DATA_BYTES) throw new KmuFailure(INVALID_ARGUMENT, `${need(flags, 'f')} has ${data.length} bytes; aesWrapUnwrap takes at most ${MAX_DATA_BYTES}`);
+  const blocks: string[][] = [];
+  const ivText = text(flags, 'i');
+  let iv = DEFAULT_IV;
+  if (ivText === undefined) blocks.push(['Warning: IV (-i) is missing.', '         0xA6A6A6A6A6A6A6A6 is considered as default IV']);
+  else {
+    if (!/^(0x)?[0-9a-f]{16}$/i.test(ivText)) throw new UsageError(`-i takes an 8-byte IV in hex such as 0xA6A6A6A6A6A6A6A6, not "${ivText}"`);
+    iv = Buffer.from(ivText.replace(/^0x/i, ''), 'hex');
+  }
+  const h = handle(flags, 'w');
+  const { encryptBlock, decryptBlock } = blockFunctions(call, h);
+  const result = wrapping ? await keyWrap(data, iv, encryptBlock) : await keyUnwrap(data, iv, decryptBlock);
+  writeFile(out, result);
+  const shown = wrapping ? [raw('result data:'), ...hexLines(result).map(raw)] : [];
+  blocks.push([...shown, raw(`result written to file ${out}`)], [returnLine(wrapping ? 'Cfm3WrapHostKey' : 'Cfm3UnWrapHostKey')]);
+  return { blocks };
+}

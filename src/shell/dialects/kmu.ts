@@ -1,0 +1,413 @@
+/**
+ * The key_mgmt_util (KMU) dialect of the operator shell (legacy-shells.md §0, §3, §4): prompt
+ * `Command: `, `-x value` flags in any order, KMU's result blocks and return codes. One table
+ * drives parsing, usage, help and completion; every command calls the same core operations as
+ * its CloudHSM CLI equivalent through `perform` (see kmu-context.ts), so only parsing and
+ * printing differ.
+ */
+import type { Dialect, DialectHost, LineOutcome } from '../dialect.js';
+import * as session from './kmu-commands.js';
+import * as crypto from './kmu-crypto.js';
+import { nodeCount, UsageError, visibleHandles, type Flags, type KmuCall, type Outcome } from './kmu-context.js';
+import { failureBlocks, INDENT, INVALID_HANDLE, KmuFailure, NOT_LOGGED_IN, render, toFailure } from './kmu-output.js';
+
+interface FlagSpec {
+  /** Whether the flag takes a value (`-l label`) or stands alone (`-nex`). */
+  value: boolean;
+  required?: boolean;
+  help: string;
+  /** The value is a key handle: checked while parsing, so a bad one is a usage error even before login. */
+  handle?: boolean;
+}
+
+interface KmuCommand {
+  group: string;
+  summary: string;
+  /** The `Cfm…` operation named in its failure line (aesWrapUnwrap's depends on -m). */
+  op: string | ((flags: Flags) => string);
+  /** Whether it needs a CU login (§3: all but help, exit, loginHSM, Error2String, listAttributes). */
+  login: boolean;
+  /** §4: the CloudHSM CLI equivalent. */
+  modern: string;
+  flags: Readonly<Record<string, FlagSpec>>;
+  run(call: KmuCall): Promise<Outcome>;
+}
+
+const v = (help: string, required = false): FlagSpec => ({ value: true, required, help });
+const b = (help: string): FlagSpec => ({ value: false, help });
+const h = (help: string, required = true): FlagSpec => ({ value: true, required, help, handle: true });
+
+/** §3 options shared by the commands that create keys. */
+const CREATION_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  id: v('ID of the new key (text; default empty)'),
+  sess: b('session key: exists only until logoutHSM'),
+  nex: b('non-extractable (for a pair: the private key)'),
+  u: v('user IDs to share the (private) key with, comma-separated'),
+  m_value: v('key quorum: approvals needed to use or manage the key (0-8)'),
+  min_srv: v('HSMs the key must reach (default 1)'),
+  timeout: v('seconds to wait for -min_srv'),
+  attest: b('check the attestation of the result'),
+};
+
+/** §3: an imported private key "cannot be marked non-exportable", so importPrivateKey has no -nex. */
+const { nex: _nex, ...IMPORT_PRIVATE_FLAGS } = CREATION_FLAGS;
+
+const COMMANDS: Readonly<Record<string, KmuCommand>> = {
+  loginHSM: {
+    group: 'Session and users',
+    summary: 'Log in as a crypto user (CU)',
+    op: 'Cfm3LoginHSM',
+    login: false,
+    modern: 'login --username U --role crypto-user',
+    flags: { u: v('user type: CU', true), s: v('user name', true), p: v('password'), hpswd: b('prompt for the password (no echo)') },
+    run: session.loginHSM,
+  },
+  logoutHSM: { group: 'Session and users', summary: 'Log out', op: 'Cfm3LogoutHSM', login: true, modern: 'logout', flags: {}, run: session.logoutHSM },
+  listUsers: { group: 'Session and users', summary: 'List the users of the cluster', op: 'Cfm3ListUsers', login: true, modern: 'user list', flags: {}, run: session.listUsers },
+  genSymKey: {
+    group: 'Key generation',
+    summary: 'Generate an AES (31) or generic secret (16) key',
+    op: 'Cfm3GenerateSymmetricKey',
+    login: true,
+    modern: 'key generate-symmetric aes | generic-secret',
+    flags: { t: v('key type: 16 generic secret, 31 AES (18 RC4, 21 3DES are refused)', true), s: v('key size in bytes (AES 16, 24, 32)', true), l: v('label', true), ...CREATION_FLAGS },
+    run: crypto.genSymKey,
+  },
+  genRSAKeyPair: {
+    group: 'Key generation',
+    summary: 'Generate an RSA key pair',
+    op: 'Cfm3GenerateKeyPair',
+    login: true,
+    modern: 'key generate-asymmetric-pair rsa',
+    flags: { m: v('modulus bits (2048-4096, steps of 256)', true), e: v('public exponent (odd, at least 65537)', true), l: v('label of both keys', true), ...CREATION_FLAGS },
+    run: crypto.genRSAKeyPair,
+  },
+  genECCKeyPair: {
+    group: 'Key generation',
+    summary: 'Generate an EC key pair',
+    op: 'Cfm3GenerateKeyPair',
+    login: true,
+    modern: 'key generate-asymmetric-pair ec',
+    flags: { i: v('curve: 2 P-256, 14 P-384, 16 secp256k1', true), l: v('label of both keys', true), ...CREATION_FLAGS },
+    run: crypto.genECCKeyPair,
+  },
+  genDSAKeyPair: {
+    group: 'Key generation',
+    summary: 'Generate a DSA key pair (not supported)',
+    op: 'Cfm3GenerateKeyPair',
+    login: true,
+    modern: 'none',
+    flags: { m: v('modulus bits', true), l: v('label', true), ...CREATION_FLAGS },
+    run: crypto.genDSAKeyPair,
+  },
+  genPBEKey: { group: 'Key generation', summary: 'Generate a PBE key (not on FIPS HSMs)', op: 'Cfm3GeneratePBEKey', login: true, modern: 'none', flags: {}, run: crypto.genPBEKey },
+  findKey: {
+    group: 'Key management',
+    summary: 'List the handles of keys you can use',
+    op: 'Cfm3FindKey',
+    login: true,
+    modern: 'key list [--filter attr.NAME=VALUE ...] [--verbose]',
+    flags: {
+      c: v('class: 2 public, 3 private, 4 secret'),
+      t: v('type: 0 RSA, 3 EC, 16 generic secret, 31 AES'),
+      l: v('label'),
+      id: v('ID'),
+      sess: v('1 session keys, 0 token keys'),
+      u: v('user IDs who must all be able to use the key'),
+      m: v('file with an RSA modulus (raw bytes)'),
+      kcv: v('key check value (hex)'),
+    },
+    run: session.findKey,
+  },
+  findSingleKey: { group: 'Key management', summary: 'Check that a key exists', op: 'Cfm3FindKey', login: true, modern: 'key list --filter key-reference=<h>', flags: { k: h('key handle') }, run: session.findSingleKey },
+  getKeyInfo: { group: 'Key management', summary: 'Show owner, sharees and quorum of a key', op: 'Cfm3GetKey', login: true, modern: 'key list --filter key-reference=<h> --verbose', flags: { k: h('key handle') }, run: session.getKeyInfo },
+  getAttribute: {
+    group: 'Key management',
+    summary: 'Write attributes of a key to a file',
+    op: 'Cfm3GetAttribute',
+    login: true,
+    modern: 'key list --filter key-reference=<h> --verbose',
+    flags: { o: h('key handle'), a: v('attribute ID (listAttributes), 512 for all', true), out: v('output file', true) },
+    run: session.getAttribute,
+  },
+  setAttribute: {
+    group: 'Key management',
+    summary: 'Make a session key a token key (attribute 1)',
+    op: 'Cfm3SetAttribute',
+    login: true,
+    modern: 'key set-attribute --filter key-reference=<h> --name token --value true',
+    flags: { o: h('key handle'), a: v('attribute ID: 1 (OBJ_ATTR_TOKEN)', true) },
+    run: session.setAttribute,
+  },
+  deleteKey: { group: 'Key management', summary: 'Delete a key you own', op: 'Cfm3DeleteKey', login: true, modern: 'key delete --filter key-reference=<h>', flags: { k: h('key handle') }, run: session.deleteKey },
+  listAttributes: { group: 'Key management', summary: 'List attribute IDs', op: 'Cfm3ListAttributes', login: false, modern: 'none', flags: {}, run: session.listAttributes },
+  importPubKey: {
+    group: 'Import and export',
+    summary: 'Import a PEM public key',
+    op: 'Cfm3CreatePublicKey',
+    login: true,
+    modern: 'key import pem',
+    flags: { l: v('label', true), f: v('PEM file', true), sess: b('session key (refused: imports are token keys)'), id: v('ID'), min_srv: v('HSMs the key must reach'), timeout: v('seconds to wait for -min_srv') },
+    run: crypto.importPubKey,
+  },
+  exportPubKey: {
+    group: 'Import and export',
+    summary: 'Write a public key to a PEM file',
+    op: 'Cfm3ExportPubKey',
+    login: true,
+    modern: 'key generate-file --encoding pem',
+    flags: { k: h('key handle'), out: v('PEM file', true) },
+    run: crypto.exportPubKey,
+  },
+  importPrivateKey: {
+    group: 'Import and export',
+    summary: 'Import a PEM private key',
+    op: 'Cfm3UnWrapKey',
+    login: true,
+    modern: 'none (use key unwrap; this emulator also has key import pem)',
+    flags: { l: v('label', true), f: v('PEM file', true), w: h('AES wrapping key handle'), ...IMPORT_PRIVATE_FLAGS },
+    run: crypto.importPrivateKey,
+  },
+  exportPrivateKey: {
+    group: 'Import and export',
+    summary: 'Export a private key in plaintext (refused)',
+    op: 'Cfm3WrapKey',
+    login: true,
+    modern: 'none (use key wrap)',
+    flags: { k: h('key handle'), w: h('AES wrapping key handle'), out: v('PEM file', true), m: v('4'), wk: v('wrapping key file') },
+    run: crypto.plaintextTransfer,
+  },
+  exSymKey: {
+    group: 'Import and export',
+    summary: 'Export a symmetric key in plaintext (refused)',
+    op: 'Cfm3WrapKey',
+    login: true,
+    modern: 'none (use key wrap)',
+    flags: { k: h('key handle'), w: h('AES wrapping key handle'), out: v('output file', true), m: v('4'), wk: v('wrapping key file') },
+    run: crypto.plaintextTransfer,
+  },
+  imSymKey: {
+    group: 'Import and export',
+    summary: 'Import a plaintext symmetric key (refused)',
+    op: 'Cfm3UnWrapKey',
+    login: true,
+    modern: 'none (use key unwrap)',
+    flags: { f: v('key file', true), w: h('AES wrapping key handle'), t: v('key type', true), l: v('label', true), wk: v('wrapping key file'), ...CREATION_FLAGS },
+    run: crypto.plaintextTransfer,
+  },
+  wrapKey: {
+    group: 'Import and export',
+    summary: 'Wrap a key you own into a file',
+    op: 'Cfm2WrapKey',
+    login: true,
+    modern: 'key wrap aes-pkcs5-pad | aes-no-pad | aes-zero-pad | rsa-aes | rsa-oaep',
+    flags: {
+      k: h('handle of the key to wrap'),
+      w: h('wrapping key handle'),
+      out: v('output file', true),
+      m: v('mechanism: 4 AES PKCS5 pad (default), 5 AES no pad, 6 AES zero pad, 7 RSA_AES, 8 RSA_OAEP'),
+      t: v('hash for 7 and 8: 2 SHA1, 3 SHA256, 4 SHA384, 5 SHA512, 6 SHA224'),
+      noheader: b('write the wrapped bytes only'),
+    },
+    run: crypto.wrapKey,
+  },
+  unWrapKey: {
+    group: 'Import and export',
+    summary: 'Unwrap a key from a file',
+    op: 'Cfm3UnWrapKey',
+    login: true,
+    modern: 'key unwrap aes-pkcs5-pad | aes-no-pad | aes-zero-pad | rsa-aes | rsa-oaep',
+    flags: {
+      f: v('wrapped key file', true),
+      w: h('unwrapping key handle'),
+      m: v('mechanism (as wrapKey; default 4)'),
+      t: v('hash for 7 and 8 (as wrapKey)'),
+      noheader: b('the file holds only wrapped bytes (then -l, -kc, -kt are required)'),
+      l: v('label (default: from the header)'),
+      kc: v('class with -noheader: 3 private, 4 secret'),
+      kt: v('type with -noheader: 0 RSA, 3 EC, 16 generic secret, 31 AES'),
+      ...CREATION_FLAGS,
+    },
+    run: crypto.unWrapKey,
+  },
+  sign: {
+    group: 'Cryptography',
+    summary: 'Sign a file',
+    op: 'Cfm3Sign',
+    login: true,
+    modern: 'crypto sign rsa-pkcs | rsa-pkcs-pss | ecdsa',
+    flags: {
+      f: v('message file', true),
+      k: h('private key handle'),
+      m: v('mechanism: 0-4 SHA1/256/384/512/224 RSA PKCS, 5-9 the same with PSS, 15-19 ECDSA SHA1/224/256/384/512', true),
+      out: v('signature file', true),
+    },
+    run: crypto.sign,
+  },
+  verify: {
+    group: 'Cryptography',
+    summary: 'Verify a signature',
+    op: 'Cfm3Verify',
+    login: true,
+    modern: 'crypto verify rsa-pkcs | rsa-pkcs-pss | ecdsa',
+    flags: { f: v('message file', true), s: v('signature file', true), k: h('public key handle'), m: v('mechanism (as sign)', true) },
+    run: crypto.verify,
+  },
+  aesWrapUnwrap: {
+    group: 'Cryptography',
+    summary: 'AES key wrap (RFC 3394) of a file',
+    op: (flags) => (flags.get('m') === '0' ? 'Cfm3UnWrapHostKey' : 'Cfm3WrapHostKey'),
+    login: true,
+    modern: 'none',
+    flags: {
+      m: v('1 wrap, 0 unwrap', true),
+      f: v('input file (at most 4096 bytes)', true),
+      w: h('AES key handle'),
+      i: v('IV, 8 bytes hex (default 0xA6A6A6A6A6A6A6A6)'),
+      out: v('output file (default wrapped_key; required to unwrap)'),
+    },
+    run: crypto.aesWrapUnwrap,
+  },
+  Error2String: { group: 'Other', summary: 'Explain a return code', op: 'Error2String', login: false, modern: 'none', flags: { r: v('code, e.g. 0xdb', true) }, run: session.error2String },
+};
+
+/** Built-ins that are not table commands: they print help or leave. */
+const BUILTINS = ['help', 'exit'];
+
+type Parsed = { flags: Map<string, string | true>; help: boolean };
+
+/** `-x value` in any order; boolean flags take no value (§0). */
+function parseFlags(command: KmuCommand, words: readonly string[]): Parsed {
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    if (word === '-h') return { flags, help: true };
+    const name = word.startsWith('-') ? word.slice(1) : undefined;
+    const spec = name === undefined ? undefined : command.flags[name];
+    if (!name || !spec) throw new UsageError(`unexpected "${word}"`);
+    if (flags.has(name)) throw new UsageError(`-${name} is given twice`);
+    if (!spec.value) flags.set(name, true);
+    else if (i + 1 >= words.length) throw new UsageError(`-${name} needs a value`);
+    else if (spec.handle && !/^[1-9]\d*$/.test(words[i + 1]!)) throw new UsageError(`-${name} takes a key handle (a positive decimal number), not "${words[i + 1]}"`);
+    else flags.set(name, words[++i]!);
+  }
+  const missing = Object.entries(command.flags).filter(([n, s]) => s.required && !flags.has(n));
+  if (missing.length > 0) throw new UsageError(`missing ${missing.map(([n]) => `-${n}`).join(', ')}`);
+  return { flags, help: false };
+}
+
+function usage(name: string, command: KmuCommand): string {
+  const syntax = Object.entries(command.flags).map(([n, s]) => {
+    const flag = s.value ? `-${n} <value>` : `-${n}`;
+    return s.required ? flag : `[${flag}]`;
+  });
+  const options = Object.entries(command.flags).map(([n, s]) => `${INDENT}    -${n.padEnd(10)}${s.help}`);
+  return [
+    `${INDENT}Description: ${command.summary}`,
+    '',
+    `${INDENT}Syntax: ${name} -h`,
+    `${INDENT}        ${[name, ...syntax].join(' ')}`,
+    ...(options.length > 0 ? ['', `${INDENT}Options:`, ...options] : []),
+    '',
+    `${INDENT}CloudHSM CLI equivalent: ${command.modern}`,
+    '',
+  ].join('\n');
+}
+
+/** `help`: the commands by group, each with its CloudHSM CLI equivalent (§4). */
+function helpText(): string {
+  const groups = new Map<string, string[]>();
+  for (const [name, c] of Object.entries(COMMANDS)) {
+    groups.set(c.group, [...(groups.get(c.group) ?? []), `    ${name.padEnd(18)}${c.summary.padEnd(50)}${c.modern}`]);
+  }
+  groups.get('Other')!.push(`    ${'help'.padEnd(18)}${'This list; <command> -h for its usage'.padEnd(50)}help`, `    ${'exit'.padEnd(18)}${'Leave key_mgmt_util'.padEnd(50)}quit`);
+  const sections = [...groups].map(([group, lines]) => `${group}:\n${lines.join('\n')}`);
+  return `\nkey_mgmt_util commands (right: the CloudHSM CLI equivalent)\n\n${sections.join('\n\n')}\n\n`;
+}
+
+function helpFor(topic: readonly string[]): string {
+  if (topic.length === 0) return helpText();
+  const command = COMMANDS[topic[0]!];
+  return command ? `\n${usage(topic[0]!, command)}\n` : `\nNo help for "${topic[0]}": help lists the commands\n\n`;
+}
+
+async function runCommand(host: DialectHost, name: string, command: KmuCommand, args: readonly string[]): Promise<LineOutcome> {
+  let parsed: Parsed;
+  try {
+    parsed = parseFlags(command, args);
+  } catch (err) {
+    host.io.write(`\n${INDENT}Error: ${(err as Error).message}\n\n${usage(name, command)}\n`);
+    return 'failed';
+  }
+  if (parsed.help) {
+    host.io.write(`\n${usage(name, command)}\n`);
+    return 'ok';
+  }
+  const call: KmuCall = { host, flags: parsed.flags };
+  try {
+    if (command.login && !host.session) throw new KmuFailure(NOT_LOGGED_IN, 'log in first: loginHSM -u CU -s <name> -hpswd');
+    const outcome = await command.run(call);
+    if (outcome.blocks.length > 0) host.io.write(render(outcome.blocks));
+    return outcome.ok === false ? 'failed' : 'ok';
+  } catch (err) {
+    if (err instanceof UsageError) {
+      host.io.write(`\n${INDENT}Error: ${err.message}\n\n${usage(name, command)}\n`);
+      return 'failed';
+    }
+    // A Ctrl-C at a prompt abandons the line; the shell reports nothing more.
+    if ((err as { cancelled?: boolean }).cancelled) return 'failed';
+    const failure = toFailure(err);
+    // §3 deleteKey (and every handle lookup): a handle that names nothing is Cfm3FindKey's 0xa8.
+    const op = failure.code === INVALID_HANDLE ? 'Cfm3FindKey' : typeof command.op === 'string' ? command.op : command.op(parsed.flags);
+    host.io.write(render(failureBlocks(op, failure, await nodeCount(host))));
+    return 'failed';
+  }
+}
+
+export const kmuDialect: Dialect = {
+  name: 'kmu',
+  prompt: () => 'Command: ',
+  // The real tool prints only its prompt; a short line says which dialect this is.
+  banner: async () => 'key_mgmt_util (emulated): help lists the commands, exit leaves.\n',
+
+  async run(host, words) {
+    const [name, ...args] = words;
+    if (!name) return 'ok';
+    if (name === 'exit') return 'quit';
+    if (name === 'help') {
+      host.io.write(helpFor(args));
+      return 'ok';
+    }
+    const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (!command) {
+      host.io.write(`\n${INDENT}Command not found: ${name} (names are case-sensitive; help lists the commands)\n\n`);
+      return 'failed';
+    }
+    return runCommand(host, name, command, args);
+  },
+
+  async complete(host, words, partial) {
+    if (words.length === 0) return [...Object.keys(COMMANDS), ...BUILTINS].filter((n) => n.startsWith(partial));
+    const command = Object.hasOwn(COMMANDS, words[0]!) ? COMMANDS[words[0]!] : undefined;
+    if (!command) return [];
+    const last = words[words.length - 1]!;
+    const lastSpec = words.length > 1 && last.startsWith('-') ? command.flags[last.slice(1)] : undefined;
+    if (lastSpec?.value) {
+      // Handle values (-k, -o, -w) complete from the keys the logged-in user can see.
+      if (!lastSpec.handle || !host.session) return [];
+      try {
+        return (await visibleHandles(host)).map(String).filter((h) => h.startsWith(partial));
+      } catch {
+        return [];
+      }
+    }
+    const used = new Set(words.slice(1).filter((w) => w.startsWith('-')));
+    return Object.keys(command.flags)
+      .map((n) => `-${n}`)
+      .filter((f) => !used.has(f) && f.startsWith(partial));
+  },
+
+  redact: (line) => line.replace(/(^|\s)-p(\s+)("[^"]*"|'[^']*'|\S+)/g, '$1-p$2****'),
+
+  help: async (_host, topic) => helpFor(topic),
+};

@@ -1,0 +1,414 @@
+import assert from 'node:assert/strict';
+import { createCipheriv, createHash, generateKeyPairSync } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { perform } from '../../src/core/engine.js';
+import { createUser, login as loginOp } from '../../src/core/users/operations.js';
+import { kmuDialect } from '../../src/shell/dialects/kmu.js';
+import { ADMIN_PASSWORD, runLines, testHost, type TestHost } from '../support/dialect-host.js';
+import { tempDir } from '../support/helpers.js';
+
+const I = '        ';
+/** The per-node block of a quickstart cluster (two ACTIVE HSMs). */
+const NODES_OK = [`${I}Node id 0 and err state 0x00000000 : HSM Return: SUCCESS`, `${I}Node id 1 and err state 0x00000000 : HSM Return: SUCCESS`];
+const ERROR_STATUS = [`${I}Cluster Error Status`, ...NODES_OK];
+const ADMIN = { username: 'admin', password: ADMIN_PASSWORD, role: 'admin' as const };
+
+/** Exactly what KMU prints for blocks of lines (blank lines before, between and after). */
+function blocks(...parts: string[][]): string {
+  return `\n${parts.map((p) => p.join('\n')).join('\n\n')}\n\n`;
+}
+
+describe('shell kmu dialect', function () {
+  this.timeout(60_000);
+  let t: TestHost;
+  let dir: string;
+  const file = (name: string) => path.join(dir, name);
+
+  /** Runs one line, returning its outcome and what it printed. */
+  async function line(text: string): Promise<{ outcome: string; out: string }> {
+    t.clear();
+    const [outcome] = await runLines(kmuDialect, t.host, [text]);
+    return { outcome: outcome!, out: t.output() };
+  }
+
+  async function ok(text: string): Promise<string> {
+    const r = await line(text);
+    assert.equal(r.outcome, 'ok', `"${text}" failed:\n${r.out}`);
+    return r.out;
+  }
+
+  function handleIn(out: string, pattern: RegExp): number {
+    const m = pattern.exec(out);
+    assert.ok(m, `no handle matching ${pattern} in:\n${out}`);
+    return Number(m[1]);
+  }
+
+  async function genAes(label: string, extra = ''): Promise<number> {
+    return handleIn(await ok(`genSymKey -t 31 -s 16 -l ${label} ${extra}`), /Key Handle: (\d+)/);
+  }
+
+  async function attribute(h: number, id: number): Promise<string> {
+    await ok(`getAttribute -o ${h} -a ${id} -out ${file('attr.txt')}`);
+    return fs.readFileSync(file('attr.txt'), 'utf8').split('\n')[1]!;
+  }
+
+  async function login(name: string): Promise<void> {
+    await ok(`loginHSM -u CU -s ${name} -p Secret123!`);
+  }
+
+  before(async () => {
+    t = await testHost();
+    dir = tempDir('kmu-');
+    for (const username of ['alice', 'bob']) {
+      await perform(t.ctx, createUser, { username, password: 'Secret123!', role: 'crypto-user' }, { credentials: ADMIN });
+    }
+  });
+
+  describe('before login', () => {
+    it('refuses key commands and listUsers with a not-logged-in code', async () => {
+      const r = await line('genSymKey -t 31 -s 16 -l k');
+      assert.equal(r.outcome, 'failed');
+      assert.ok(r.out.includes(`${I}Cfm3GenerateSymmetricKey returned: 0xd3 : HSM Error: User is not logged in\n`), r.out);
+      assert.equal((await line('listUsers')).outcome, 'failed');
+    });
+
+    it('refuses a non-CU user type with 0xdb and keeps nobody logged in', async () => {
+      const r = await line(`loginHSM -u CO -s admin -p ${ADMIN_PASSWORD}`);
+      assert.equal(r.outcome, 'failed');
+      assert.ok(r.out.startsWith(`\n${I}Cfm3LoginHSM returned: 0xdb : HSM Error: Invalid User Type.\n`), r.out);
+      assert.equal(t.host.session, undefined);
+    });
+
+    it('refuses a wrong password with a login failure code', async () => {
+      const r = await line('loginHSM -u CU -s alice -p wrong-password');
+      assert.equal(r.outcome, 'failed');
+      assert.ok(r.out.includes('Cfm3LoginHSM returned: 0xd0 : HSM Error: Login failure'), r.out);
+      assert.equal(t.host.session, undefined);
+    });
+
+    it('explains codes with Error2String and lists attributes without a login', async () => {
+      assert.equal(await ok('Error2String -r 0xdb'), blocks([`${I}Error Code db maps to HSM Error: Invalid User Type.`]));
+      assert.equal(await ok('Error2String -r 0xc6'), blocks([`${I}Error Code c6 maps to HSM Error: Key Access is denied`]));
+      const list = await ok('listAttributes');
+      assert.ok(list.includes('Following are the possible attribute values for getAttributes:'));
+      assert.ok(list.includes('\n      OBJ_ATTR_CLASS                  = 0\n'));
+      assert.ok(list.includes('\n      OBJ_ATTR_KCV                    = 371\n'));
+      assert.ok(!list.includes('OBJ_ATTR_TRUSTED'), 'KMU prints the short list');
+    });
+  });
+
+  describe('a crypto user session', () => {
+    let aes: number;
+    let rsaPub: number;
+    let rsaPriv: number;
+    let ecPub: number;
+    let ecPriv: number;
+
+    it('logs in with -hpswd, prompting "Enter password: "', async () => {
+      t.passwords.push('Secret123!');
+      const out = await ok('loginHSM -u CU -s alice -hpswd');
+      assert.deepEqual(t.asked, ['Enter password: ']);
+      assert.equal(out, `Enter password: \n${blocks([`${I}Cfm3LoginHSM returned: 0x00 : HSM Return: SUCCESS`], [`${I}Cluster Status`, ...NODES_OK])}`);
+      assert.equal(t.host.session?.username, 'alice');
+      assert.ok((await line('loginHSM -u CU -s bob -p Secret123!')).out.includes('returned: 0xd2 : HSM Error: User is already logged in'));
+    });
+
+    it('generates an AES key with KMU defaults (genSymKey -t 31)', async () => {
+      const out = await ok('genSymKey -t 31 -s 16 -l aes128');
+      aes = handleIn(out, /Key Handle: (\d+)/);
+      assert.equal(out, blocks([`${I}Cfm3GenerateSymmetricKey returned: 0x00 : HSM Return: SUCCESS`], [`${I}Symmetric Key Created.  Key Handle: ${aes}`], ERROR_STATUS));
+    });
+
+    it('refuses 3DES and RC4 keys with a policy error that says why', async () => {
+      for (const type of [21, 18]) {
+        const r = await line(`genSymKey -t ${type} -s 24 -l old`);
+        assert.equal(r.outcome, 'failed');
+        assert.ok(r.out.includes(`${I}Cfm3GenerateSymmetricKey returned: 0xb3 : HSM Error: This operation violates the current configured/FIPS policies\n`), r.out);
+        assert.match(r.out, type === 21 ? /3DES keys \(-t 21\) are not supported/ : /RC4 keys \(-t 18\)/);
+      }
+    });
+
+    it('generates RSA and EC key pairs', async () => {
+      const rsa = await ok('genRSAKeyPair -m 2048 -e 65537 -l rsa2048');
+      [rsaPub, rsaPriv] = [handleIn(rsa, /public key handle: (\d+)/), handleIn(rsa, /private key handle: (\d+)/)];
+      assert.equal(rsa, blocks([`${I}Cfm3GenerateKeyPair returned: 0x00 : HSM Return: SUCCESS`], [`${I}Cfm3GenerateKeyPair:    public key handle: ${rsaPub}    private key handle: ${rsaPriv}`], ERROR_STATUS));
+      const ec = await ok('genECCKeyPair -i 2 -l ecP256');
+      [ecPub, ecPriv] = [handleIn(ec, /public key handle: (\d+)/), handleIn(ec, /private key handle: (\d+)/)];
+      assert.ok(ec.includes(`${I}Cfm3GenerateKeyPair:    public key handle: ${ecPub}    private key handle: ${ecPriv}\n`));
+      assert.equal((await line('genECCKeyPair -i 1 -l p192')).outcome, 'failed');
+    });
+
+    it('finds keys: the count, the handles, the status block and the return line last', async () => {
+      const all = [aes, rsaPub, rsaPriv, ecPub, ecPriv];
+      assert.equal(
+        await ok('findKey'),
+        blocks(
+          [`Total number of keys present ${all.length}`],
+          [` number of keys matched from start index 0::${all.length - 1}`, all.join(', ')],
+          ERROR_STATUS,
+          [`${I}Cfm3FindKey returned: 0x00 : HSM Return: SUCCESS`],
+        ),
+      );
+      assert.ok((await ok('findKey -c 2')).includes(`\n${rsaPub}, ${ecPub}\n`));
+      assert.ok((await ok('findKey -t 31 -l aes128')).includes(`\n${aes}\n`));
+      const kcv = await attribute(aes, 371);
+      assert.ok((await ok(`findKey -kcv ${kcv}`)).includes(`\n${aes}\n`));
+    });
+
+    it('prints the 0-match form of findKey without the handle lines', async () => {
+      assert.equal(await ok('findKey -l no-such-label'), blocks(['Total number of keys present 0'], ERROR_STATUS, [`${I}Cfm3FindKey returned: 0x00 : HSM Return: SUCCESS`]));
+    });
+
+    it('checks a single key and shows who owns and shares it', async () => {
+      assert.equal(await ok(`findSingleKey -k ${aes}`), blocks([`${I}Cfm3FindKey returned: 0x00 : HSM Return: SUCCESS`], ERROR_STATUS));
+      const users = await ok('listUsers');
+      const id = (name: string) => handleIn(users, new RegExp(`^\\s+\\d+\\s+(\\d+)\\s+CU\\s+${name}\\s`, 'm'));
+      const shared = await genAes('shared', `-u ${id('bob')}`);
+      assert.equal(await ok(`getKeyInfo -k ${aes}`), blocks([`${I}Cfm3GetKey returned: 0x00 : HSM Return: SUCCESS`], [`${I}Owned by user ${id('alice')}`]));
+      assert.equal(
+        await ok(`getKeyInfo -k ${shared}`),
+        blocks([`${I}Cfm3GetKey returned: 0x00 : HSM Return: SUCCESS`], [`${I}Owned by user ${id('alice')}`], [`${I}also, shared to following 1 user(s):`], [`${I}         ${id('bob')}`]),
+      );
+    });
+
+    it('lists users with IDs, types and failure counts', async () => {
+      const wrong = { username: 'bob', password: 'wrong-password', role: 'crypto-user' as const };
+      await assert.rejects(perform(t.ctx, loginOp, { credentials: wrong }), { code: 'LOGIN_FAILED' });
+      const out = await ok('listUsers');
+      assert.ok(out.startsWith(`\n${I}Number Of Users found 4\n\n    Index       User ID     User Type       User Name`), out);
+      assert.match(out, /^ {4}1 {11}1 {11}PCO {13}admin {31}NO {12}0 {23}NO$/m);
+      assert.match(out, /^ {4}\d+ +\d+ +CU +alice +NO +0 +NO$/m);
+      assert.match(out, /^ {4}\d+ +\d+ +CU +bob +NO +1 +NO$/m, 'the wrong password counts');
+      assert.ok(out.endsWith(`\n\n${I}Cfm3ListUsers returned: 0x00 : HSM Return: SUCCESS\n\n`));
+    });
+
+    it('dumps all attributes of an AES key to a file in the spec order (-a 512)', async () => {
+      const out = await ok(`getAttribute -o ${aes} -a 512 -out ${file('all.txt')}`);
+      const dump = fs.readFileSync(file('all.txt'), 'utf8').split('\n');
+      const names = dump.filter((_, i) => i % 2 === 0 && i < dump.length - 1);
+      assert.equal(names.length, 23);
+      assert.equal(out, blocks([`got all attributes of size ${/size (\d+)/.exec(out)![1]} attr cnt 23`, `Attributes dumped into ${file('all.txt')} file`], [`${I}Cfm3GetAttribute returned: 0x00 : HSM Return: SUCCESS`]));
+      assert.deepEqual(names.slice(0, 4), ['OBJ_ATTR_CLASS', 'OBJ_ATTR_KEY_TYPE', 'OBJ_ATTR_TOKEN', 'OBJ_ATTR_PRIVATE']);
+      const value = (name: string) => dump[dump.indexOf(name) + 1];
+      assert.equal(value('OBJ_ATTR_CLASS'), '0x04');
+      assert.equal(value('OBJ_ATTR_KEY_TYPE'), '0x1f');
+      assert.equal(value('OBJ_ATTR_ENCRYPT'), '0x01');
+      assert.equal(value('OBJ_ATTR_WRAP'), '0x01');
+      assert.equal(value('OBJ_ATTR_SIGN'), '0x00');
+      assert.equal(value('OBJ_ATTR_LABEL'), 'aes128');
+      assert.equal(value('OBJ_ATTR_ID'), '');
+      assert.equal(value('OBJ_ATTR_VALUE_LEN'), '0x00000010');
+      assert.match(value('OBJ_ATTR_KCV')!, /^0x[0-9a-f]{6}$/);
+      assert.equal(names.at(-1), 'OBJ_ATTR_NEVER_EXTRACTABLE');
+    });
+
+    it('writes one attribute as 0x%08x and refuses one that does not apply', async () => {
+      await ok(`getAttribute -o ${aes} -a 256 -out ${file('type.txt')}`);
+      assert.equal(fs.readFileSync(file('type.txt'), 'utf8'), 'OBJ_ATTR_KEY_TYPE\n0x0000001f\n');
+      assert.equal(await attribute(rsaPub, 290), '0x010001');
+      assert.equal(await attribute(rsaPub, 289), '0x00000800');
+      const r = await line(`getAttribute -o ${aes} -a 288 -out ${file('mod.txt')}`);
+      assert.equal(r.outcome, 'failed');
+      assert.ok(r.out.includes('Cfm3GetAttribute returned: 0xdc : HSM Error: Attribute is not applicable to this object'), r.out);
+    });
+
+    it('turns a session key into a token key with setAttribute -a 1', async () => {
+      const h = await genAes('temp', '-sess');
+      assert.equal(await attribute(h, 1), '0x00000000');
+      assert.ok((await ok('findKey -sess 1')).includes(`\n${h}\n`));
+      t.answers.push('1');
+      const out = await ok(`setAttribute -o ${h} -a 1`);
+      assert.equal(t.asked.at(-1), 'Enter the boolean attribute value (0 or 1):');
+      assert.ok(out.startsWith('This attribute is defined as a boolean value.\nEnter the boolean attribute value (0 or 1):1\n'));
+      assert.ok(out.endsWith(blocks([`${I}Cfm3SetAttribute returned: 0x00 : HSM Return: SUCCESS`], ERROR_STATUS)));
+      assert.equal(await attribute(h, 1), '0x00000001');
+      t.answers.push('0');
+      assert.equal((await line(`setAttribute -o ${h} -a 1`)).outcome, 'failed');
+      assert.equal((await line(`setAttribute -o ${h} -a 3`)).outcome, 'failed');
+    });
+
+    it('exports a public key to PEM and imports it back with the same check value', async () => {
+      const pem = file('rsa.pem');
+      assert.equal(await ok(`exportPubKey -k ${rsaPub} -out ${pem}`), blocks([`${I}PEM formatted public key is written to ${pem}`], [`${I}Cfm3ExportPubKey returned: 0x00 : HSM Return: SUCCESS`]));
+      assert.match(fs.readFileSync(pem, 'utf8'), /^-----BEGIN PUBLIC KEY-----\n/);
+      const out = await ok(`importPubKey -l imported -f ${pem}`);
+      const imported = handleIn(out, /Public Key Handle: (\d+)/);
+      assert.equal(out, blocks([`${I}Cfm3CreatePublicKey returned: 0x00 : HSM Return: SUCCESS`], [`${I}Public Key Handle: ${imported}`], ERROR_STATUS));
+      assert.equal(await attribute(imported, 371), await attribute(rsaPub, 371));
+      assert.equal(await attribute(imported, 355), '0x00000000', 'imported keys are not local');
+    });
+
+    it('imports a PEM private key (importPrivateKey) with the check value of its public half', async () => {
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+      fs.writeFileSync(file('ec-priv.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+      const out = await ok(`importPrivateKey -l imported-ec -f ${file('ec-priv.pem')} -w ${aes}`);
+      const h = handleIn(out, /Private Key Unwrapped\.  Key Handle: (\d+)/);
+      assert.ok(out.startsWith(`\n${I}BER encoded key length is ${privateKey.export({ type: 'pkcs8', format: 'der' }).length}\n\n${I}Cfm3WrapHostKey returned: 0x00`), out);
+      const spki = publicKey.export({ type: 'spki', format: 'der' });
+      assert.equal(await attribute(h, 371), `0x${createHash('sha1').update(spki).digest('hex').slice(0, 6)}`);
+      assert.equal(await attribute(h, 0), '0x00000003');
+      assert.equal(await attribute(h, 264), '0x00000001', 'KMU EC private keys sign');
+      assert.equal((await line(`importPrivateKey -l x -f ${file('ec-priv.pem')} -w ${aes} -nex`)).outcome, 'failed', 'cannot be marked non-extractable');
+    });
+
+    it('wraps and unwraps a key with a header, keeping its check value and label', async () => {
+      const payload = await genAes('payload');
+      const wrapped = file('payload.wrapped');
+      const out = await ok(`wrapKey -k ${payload} -w ${aes} -out ${wrapped}`);
+      const size = fs.statSync(wrapped).size;
+      assert.equal(out, blocks([`${I}Key Wrapped.`], [`${I}Wrapped Key written to file "${wrapped} length ${size}`], [`${I}Cfm2WrapKey returned: 0x00 : HSM Return: SUCCESS`], ERROR_STATUS));
+      const unwrapped = await ok(`unWrapKey -f ${wrapped} -w ${aes}`);
+      const h = handleIn(unwrapped, /Key Unwrapped\.  Key Handle: (\d+)/);
+      assert.equal(unwrapped, blocks([`${I}Cfm3UnWrapKey returned: 0x00 : HSM Return: SUCCESS`], [`${I}Key Unwrapped.  Key Handle: ${h}`], ERROR_STATUS));
+      assert.equal(await attribute(h, 371), await attribute(payload, 371));
+      assert.equal(await attribute(h, 3), 'payload');
+      assert.equal(await attribute(h, 355), '0x00000000', 'unwrapped keys are not local');
+    });
+
+    it('wraps with -noheader (-m 5) and unwraps with -l -kc -kt', async () => {
+      const payload = await genAes('raw-payload');
+      const wrapped = file('raw.wrapped');
+      await ok(`wrapKey -k ${payload} -w ${aes} -m 5 -noheader -out ${wrapped}`);
+      assert.equal(fs.statSync(wrapped).size, 24, 'RFC 3394: a 16-byte key wraps to 24 bytes');
+      const out = await ok(`unWrapKey -f ${wrapped} -w ${aes} -m 5 -noheader -l back -kc 4 -kt 31`);
+      const h = handleIn(out, /Key Unwrapped\. Key Handle: (\d+)/);
+      assert.equal(
+        out,
+        blocks([`${I}Cfm3CreateUnwrapTemplate2 returned: 0x00 : HSM Return: SUCCESS`], [`${I}Cfm2UnWrapWithTemplate3 returned: 0x00 : HSM Return: SUCCESS`], [`${I}Key Unwrapped. Key Handle: ${h}`], ERROR_STATUS),
+      );
+      assert.equal(await attribute(h, 371), await attribute(payload, 371));
+      assert.equal((await line(`unWrapKey -f ${wrapped} -w ${aes} -m 5 -noheader -l back`)).outcome, 'failed', '-kc and -kt are required');
+    });
+
+    it('wraps with RSA-OAEP (-m 8 -t 3) and unwraps with the private key', async () => {
+      const payload = await genAes('oaep-payload');
+      await ok(`wrapKey -k ${payload} -w ${rsaPub} -m 8 -t 3 -out ${file('oaep.wrapped')}`);
+      const h = handleIn(await ok(`unWrapKey -f ${file('oaep.wrapped')} -w ${rsaPriv} -m 8 -t 3`), /Key Handle: (\d+)/);
+      assert.equal(await attribute(h, 371), await attribute(payload, 371));
+      assert.equal((await line(`wrapKey -k ${payload} -w ${rsaPub} -m 8 -out ${file('x')}`)).outcome, 'failed', 'RSA mechanisms need -t');
+    });
+
+    it('signs and verifies, and reports a bad signature as 0x1b', async () => {
+      fs.writeFileSync(file('msg.txt'), 'the message');
+      fs.writeFileSync(file('other.txt'), 'another message');
+      for (const [priv, pub, m] of [[rsaPriv, rsaPub, 1], [rsaPriv, rsaPub, 6], [ecPriv, ecPub, 17]] as const) {
+        const sig = file(`sig-${m}`);
+        assert.equal(await ok(`sign -f ${file('msg.txt')} -k ${priv} -m ${m} -out ${sig}`), blocks([`${I}Cfm3Sign returned: 0x00 : HSM Return: SUCCESS`], [`${I}signature is written to file ${sig}`], ERROR_STATUS));
+        assert.equal(
+          await ok(`verify -f ${file('msg.txt')} -s ${sig} -k ${pub} -m ${m}`),
+          blocks([`${I}Signature verification successful`], [`${I}Cfm3Verify returned: 0x00 : HSM Return: SUCCESS`], ERROR_STATUS),
+        );
+        const bad = await line(`verify -f ${file('other.txt')} -s ${sig} -k ${pub} -m ${m}`);
+        assert.equal(bad.outcome, 'failed');
+        assert.equal(bad.out, blocks([`${I}Cfm3Verify returned: 0x1b`], [`${I}CSP Error: ERR_BAD_PKCS_DATA`]));
+      }
+    });
+
+    it('round-trips data with aesWrapUnwrap, matching the HSM key wrap and the key check value', async () => {
+      const payload = await genAes('aws-payload');
+      await ok(`wrapKey -k ${payload} -w ${aes} -m 5 -noheader -out ${file('kw.bin')}`);
+      const plain = file('plain.bin');
+      const un = await ok(`aesWrapUnwrap -m 0 -f ${file('kw.bin')} -w ${aes} -out ${plain}`);
+      assert.equal(
+        un,
+        blocks([`${I}Warning: IV (-i) is missing.`, `${I}         0xA6A6A6A6A6A6A6A6 is considered as default IV`], [`result written to file ${plain}`], [`${I}Cfm3UnWrapHostKey returned: 0x00 : HSM Return: SUCCESS`]),
+      );
+      const key = fs.readFileSync(plain);
+      const kcv = createCipheriv('aes-128-ecb', key, null).update(Buffer.alloc(16)).subarray(0, 3).toString('hex');
+      assert.equal(`0x${kcv}`, await attribute(payload, 371), 'the unwrapped bytes are the key');
+      const wrappedOut = file('rewrapped.bin');
+      const wrap = await ok(`aesWrapUnwrap -m 1 -f ${plain} -w ${aes} -out ${wrappedOut}`);
+      assert.deepEqual(fs.readFileSync(wrappedOut), fs.readFileSync(file('kw.bin')), 'same bytes as the core key wrap');
+      const hex = [...fs.readFileSync(wrappedOut)].map((b) => b.toString(16).toUpperCase().padStart(2, '0'));
+      assert.ok(wrap.includes(`\nresult data:\n${hex.slice(0, 8).join(' ')}\n${hex.slice(8, 16).join(' ')}\n${hex.slice(16).join(' ')}\nresult written to file ${wrappedOut}\n`), wrap);
+      assert.ok(!un.includes(key.toString('hex').toUpperCase().slice(0, 2) + ' '), 'unwrapped data is not shown');
+      assert.equal((await line(`aesWrapUnwrap -m 0 -f ${file('kw.bin')} -w ${aes}`)).outcome, 'failed', 'unwrapping needs -out');
+      const bad = await line(`aesWrapUnwrap -m 0 -f ${file('kw.bin')} -w ${aes} -i 0x0102030405060708 -out ${file('bad.bin')}`);
+      assert.ok(bad.out.includes(`${I}Cfm3UnWrapHostKey returned: 0xd8 : HSM Error: Unwrap failed: wrong key, mechanism or data\n`), bad.out);
+    });
+
+    it('refuses plaintext key export and import, pointing to key wrap', async () => {
+      const r = await line(`exSymKey -k ${aes} -w ${aes} -out ${file('plain.key')}`);
+      assert.equal(r.outcome, 'failed');
+      assert.ok(r.out.includes('returned: 0xb3') && r.out.includes('`key wrap aes-pkcs5-pad`'), r.out);
+      assert.ok(!fs.existsSync(file('plain.key')));
+    });
+
+    it('deletes its own key; a missing handle is 0xa8 from Cfm3FindKey', async () => {
+      const h = await genAes('doomed');
+      assert.equal(await ok(`deleteKey -k ${h}`), blocks([`${I}Cfm3DeleteKey returned: 0x00 : HSM Return: SUCCESS`], ERROR_STATUS));
+      const r = await line(`deleteKey -k ${h}`);
+      assert.equal(r.outcome, 'failed');
+      assert.ok(r.out.startsWith(`\n${I}Cfm3FindKey returned: 0xa8 : HSM Error: Invalid object handle is passed to this operation\n`), r.out);
+    });
+
+    it('refuses to delete a key the user does not own with 0xc6', async () => {
+      const shared = handleIn(await ok('findKey -l shared'), /\n(\d+)\n/);
+      await ok('logoutHSM');
+      await login('bob');
+      for (const h of [shared, rsaPub]) {
+        const r = await line(`deleteKey -k ${h}`);
+        assert.equal(r.outcome, 'failed');
+        assert.ok(r.out.startsWith(`\n${I}Cfm3DeleteKey returned: 0xc6 : HSM Error: Key Access is denied\n`), r.out);
+      }
+      assert.ok((await line(`deleteKey -k ${aes}`)).out.includes('returned: 0xa8'), "bob cannot see alice's unshared key");
+    });
+
+    it('logs out, clearing the session and its session keys', async () => {
+      await genAes('bob-session', '-sess');
+      assert.equal(t.host.sessionKeys.size, 1);
+      assert.equal(await ok('logoutHSM'), blocks([`${I}Cfm3LogoutHSM returned: 0x00 : HSM Return: SUCCESS`], [`${I}Cluster Status`, ...NODES_OK]));
+      assert.equal(t.host.session, undefined);
+      assert.equal(t.host.sessionKeys.size, 0);
+    });
+  });
+
+  describe('parsing, help, completion and history', () => {
+    it('prints the usage and fails on missing, unknown or malformed flags', async () => {
+      for (const text of ['genSymKey -t 31 -l k', 'findKey -zz 1', 'deleteKey -k abc', 'deleteKey -k', 'loginHSM -u CU -s alice']) {
+        const r = await line(text);
+        assert.equal(r.outcome, 'failed', text);
+        assert.match(r.out, /Error: .*\n\n {8}Description: /, text);
+      }
+      const unknown = await line('genSymkey -t 31');
+      assert.equal(unknown.outcome, 'failed');
+      assert.match(unknown.out, /Command not found: genSymkey/);
+    });
+
+    it('shows help grouped, with each command\'s CloudHSM CLI equivalent, and -h usage', async () => {
+      const help = await ok('help');
+      assert.match(help, /Key generation:\n {4}genSymKey +Generate an AES .* key generate-symmetric aes \| generic-secret\n/);
+      assert.match(help, /wrapKey .* key wrap aes-pkcs5-pad/);
+      assert.match(help, /exit .* quit/);
+      const usage = await ok('genSymKey -h');
+      assert.ok(usage.includes('Syntax: genSymKey -h\n'));
+      assert.ok(usage.includes('genSymKey -t <value> -s <value> -l <value> [-id <value>] [-sess]'));
+      assert.equal(await kmuDialect.help(t.host, ['deleteKey']), await ok('deleteKey -h'));
+    });
+
+    it('completes commands, flags and visible key handles', async () => {
+      assert.deepEqual(await kmuDialect.complete(t.host, [], 'gen'), ['genSymKey', 'genRSAKeyPair', 'genECCKeyPair', 'genDSAKeyPair', 'genPBEKey']);
+      assert.deepEqual(await kmuDialect.complete(t.host, ['deleteKey'], '-'), ['-k']);
+      assert.ok((await kmuDialect.complete(t.host, ['genSymKey', '-t', '31'], '-')).includes('-nex'));
+      assert.ok(!(await kmuDialect.complete(t.host, ['genSymKey', '-t', '31'], '-')).includes('-t'));
+      assert.deepEqual(await kmuDialect.complete(t.host, ['deleteKey', '-k'], ''), [], 'no handles without a login');
+      await login('alice');
+      const handles = await kmuDialect.complete(t.host, ['deleteKey', '-k'], '');
+      assert.ok(handles.length > 5 && handles.every((h) => /^\d+$/.test(h)));
+      assert.deepEqual(await kmuDialect.complete(t.host, ['sign', '-f'], ''), []);
+      await ok('logoutHSM');
+    });
+
+    it('redacts the -p password and nothing else', () => {
+      assert.equal(kmuDialect.redact('loginHSM -u CU -s alice -p Secret123!'), 'loginHSM -u CU -s alice -p ****');
+      assert.equal(kmuDialect.redact('loginHSM -p "a b c" -u CU -s alice'), 'loginHSM -p **** -u CU -s alice');
+      assert.equal(kmuDialect.redact('genRSAKeyPair -m 2048 -e 65537 -l pubkey'), 'genRSAKeyPair -m 2048 -e 65537 -l pubkey');
+    });
+
+    it('uses the Command: prompt and leaves on exit', async () => {
+      assert.equal(kmuDialect.prompt(t.host), 'Command: ');
+      assert.equal((await runLines(kmuDialect, t.host, ['exit']))[0], 'quit');
+    });
+  });
+});
