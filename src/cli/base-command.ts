@@ -116,10 +116,15 @@ export abstract class BaseCommand extends Command {
     return name;
   }
 
-  /** Single-command credentials from CLOUDHSM_ROLE / CLOUDHSM_PIN (cli-commands.md §1.2). */
-  protected envCredentials(): Credentials | undefined {
-    const { CLOUDHSM_ROLE: role, CLOUDHSM_PIN: pin } = this.runtime.env;
-    if (!role && !pin) return undefined;
+  /**
+   * Single-command credentials from CLOUDHSM_ROLE / CLOUDHSM_PIN (cli-commands.md §1.2). `login
+   * --role R` may supply the role itself, so a script's login line takes only the PIN from the
+   * environment.
+   */
+  protected envCredentials(roleGiven?: string): Credentials | undefined {
+    const { CLOUDHSM_PIN: pin } = this.runtime.env;
+    const role = roleGiven ?? this.runtime.env.CLOUDHSM_ROLE;
+    if (!pin && (roleGiven !== undefined || !role)) return undefined;
     if (!role || !pin) {
       throw new HsmError('INVALID_ARGUMENT', `CLOUDHSM_${role ? 'PIN' : 'ROLE'} is not set; single-command login needs both CLOUDHSM_ROLE (admin or crypto-user) and CLOUDHSM_PIN (username:password)`);
     }
@@ -135,6 +140,8 @@ export abstract class BaseCommand extends Command {
   protected caller(): Caller {
     const shell = this.runtime.shell;
     if (shell?.session) return { session: shell.session, sessionKeys: (shell.sessionKeys ??= new Map()) };
+    // In the shell, CLOUDHSM_PIN alone serves its `login --role R` lines; it logs nothing else in.
+    if (shell && !this.runtime.env.CLOUDHSM_ROLE) return {};
     const credentials = this.envCredentials();
     // A single command is its own session: its session keys end with it.
     return credentials ? { credentials, sessionKeys: new Map() } : {};

@@ -37,7 +37,7 @@ export default class Login extends BaseCommand {
     if (runtime.shell?.session) {
       throw new HsmError('ALREADY_LOGGED_IN', `${runtime.shell.session.username} is already logged in; run \`logout\` first`);
     }
-    const env = this.envCredentials();
+    const env = this.envCredentials(flags.role);
     const username: string | undefined = flags.username ?? env?.username;
     const role: LoginRole | undefined = flags.role ?? env?.role;
     if (!username || !role) {

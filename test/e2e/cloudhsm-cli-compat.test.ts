@@ -1,0 +1,130 @@
+/**
+ * `cloudhsm-cli` as scripts for the real CloudHSM CLI use it: single commands with
+ * CLOUDHSM_ROLE/CLOUDHSM_PIN, the JSON envelope always, exit 0 or 1. The JSON of `user list`,
+ * `key list`, `key generate-asymmetric-pair rsa` and `crypto sign` is compared with shapes written
+ * from the spec (cli-commands.md §1.3, §3.6, §3.14, §3.17, §3.25; keys.md §2-3): every field name
+ * and every value's type, nothing missing and nothing extra.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CLI_BIN, runBin, tempDir } from '../support/helpers.js';
+
+/** A shape: a type name, an object of shapes, or a one-element array giving the items' shape. */
+type Shape = 'string' | 'number' | 'boolean' | { [field: string]: Shape } | [Shape];
+
+/** Lists every difference between `value` and `shape`, with its JSON path. */
+function differences(value: unknown, shape: Shape, at = 'data'): string[] {
+  if (typeof shape === 'string') return typeof value === shape ? [] : [`${at}: ${shape} expected, got ${JSON.stringify(value)}`];
+  if (Array.isArray(shape)) {
+    if (!Array.isArray(value)) return [`${at}: array expected`];
+    return value.flatMap((item, i) => differences(item, shape[0], `${at}[${i}]`));
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`${at}: object expected`];
+  const fields = value as Record<string, unknown>;
+  const missing = Object.keys(shape).filter((k) => !(k in fields)).map((k) => `${at}.${k}: missing`);
+  const extra = Object.keys(fields).filter((k) => !(k in shape)).map((k) => `${at}.${k}: not in the spec`);
+  const inner = Object.keys(shape).filter((k) => k in fields).flatMap((k) => differences(fields[k], shape[k]!, `${at}.${k}`));
+  return [...missing, ...extra, ...inner];
+}
+
+const coverage = { username: 'string', 'key-coverage': 'string' } as const;
+const KEY_INFO: Shape = {
+  'key-owners': [coverage],
+  'shared-users': [coverage],
+  'key-quorum-values': { 'manage-key-quorum-value': 'number', 'use-key-quorum-value': 'number' },
+  'cluster-coverage': 'string',
+};
+/** keys.md §2.2, in print order; RSA keys add public-exponent, modulus, modulus-size-bits. */
+const COMMON_ATTRIBUTES = {
+  'key-type': 'string',
+  label: 'string',
+  id: 'string',
+  'check-value': 'string',
+  class: 'string',
+  encrypt: 'boolean',
+  decrypt: 'boolean',
+  token: 'boolean',
+  'always-sensitive': 'boolean',
+  derive: 'boolean',
+  destroyable: 'boolean',
+  extractable: 'boolean',
+  local: 'boolean',
+  modifiable: 'boolean',
+  'never-extractable': 'boolean',
+  private: 'boolean',
+  sensitive: 'boolean',
+  sign: 'boolean',
+  trusted: 'boolean',
+  unwrap: 'boolean',
+  verify: 'boolean',
+  wrap: 'boolean',
+  'wrap-with-trusted': 'boolean',
+  'key-length-bytes': 'number',
+} as const;
+const RSA_KEY: Shape = {
+  'key-reference': 'string',
+  'key-info': KEY_INFO,
+  attributes: { ...COMMON_ATTRIBUTES, 'public-exponent': 'string', modulus: 'string', 'modulus-size-bits': 'number' },
+};
+
+const SHAPES: Record<string, Shape> = {
+  'user list': {
+    users: [{ username: 'string', role: 'string', locked: 'string', mfa: [{ strategy: 'string', status: 'string' }], quorum: [{ strategy: 'string', status: 'string' }], 'cluster-coverage': 'string' }],
+  },
+  'key list': { matched_keys: [{ 'key-reference': 'string', attributes: { label: 'string' } }], total_key_count: 'number', returned_key_count: 'number', next_token: 'string' },
+  'key generate-asymmetric-pair rsa': { public_key: RSA_KEY, private_key: RSA_KEY },
+  'crypto sign': { 'key-reference': 'string', signature: 'string' },
+};
+
+describe('e2e: cloudhsm-cli compatibility (single commands, JSON structure of the spec)', function () {
+  this.timeout(120_000);
+  let env: Record<string, string>;
+  const crypto = () => ({ ...env, CLOUDHSM_ROLE: 'crypto-user', CLOUDHSM_PIN: 'alice:Alice-Pass-1' });
+  const cli = (args: string[], extra: Record<string, string> = env) => runBin(args, { env: extra, bin: CLI_BIN });
+
+  before(() => {
+    const state = path.join(tempDir(), 'state');
+    env = { CLOUDHSM_STATE_DIR: state };
+    // Setup with cloudhsm-local (cloudhsm-cli has no cluster plane, as the real one).
+    assert.equal(runBin(['cluster', 'quickstart', '--password-stdin'], { env, input: 'Admin-Pass-1\n' }).status, 0);
+    const admin = { ...env, CLOUDHSM_ROLE: 'admin', CLOUDHSM_PIN: 'admin:Admin-Pass-1' };
+    assert.equal(cli(['user', 'create', '--username', 'alice', '--role', 'crypto-user', '--password', 'Alice-Pass-1'], admin).status, 0);
+  });
+
+  it('user list: the users array with the documented fields and types', () => {
+    const r = cli(['user', 'list']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.json.error_code, 0);
+    assert.deepEqual(differences(r.json.data, SHAPES['user list']!), []);
+  });
+
+  it('key generate-asymmetric-pair rsa, crypto sign and key list: the documented structures, and the signature verifies', () => {
+    const made = cli(['key', 'generate-asymmetric-pair', 'rsa', '--modulus-size-bits', '2048', '--public-exponent', '65537', '--public-label', 'rsa-pub', '--private-label', 'rsa-priv', '--private-attributes', 'sign=true', '--public-attributes', 'verify=true'], crypto());
+    assert.equal(made.status, 0, made.stdout);
+    assert.deepEqual(differences(made.json.data, SHAPES['key generate-asymmetric-pair rsa']!), []);
+    assert.equal(made.json.data.public_key.attributes['check-value'], made.json.data.private_key.attributes['check-value']);
+
+    const message = path.join(tempDir(), 'message.bin');
+    fs.writeFileSync(message, 'hello');
+    const signed = cli(['crypto', 'sign', 'rsa-pkcs', '--key-filter', 'attr.label=rsa-priv', '--hash-function', 'sha256', '--data-path', message], crypto());
+    assert.equal(signed.status, 0, signed.stdout);
+    assert.deepEqual(differences(signed.json.data, SHAPES['crypto sign']!), []);
+    const verified = cli(['crypto', 'verify', 'rsa-pkcs', '--key-filter', 'attr.label=rsa-pub', '--hash-function', 'sha256', '--data-path', message, '--signature', signed.json.data.signature], crypto());
+    assert.deepEqual(verified.json, { error_code: 0, data: { message: 'Signature verified successfully' } });
+
+    for (let i = 0; i < 10; i++) assert.equal(cli(['key', 'generate-symmetric', 'aes', '--label', `k${i}`, '--key-length-bytes', '16'], crypto()).status, 0);
+    const listed = cli(['key', 'list'], crypto());
+    assert.equal(listed.status, 0, listed.stdout);
+    assert.deepEqual(differences(listed.json.data, SHAPES['key list']!), [], 'a first page of 10 with next_token');
+    assert.equal(listed.json.data.next_token, '10');
+  });
+
+  it('failures: error_code 1 with a message string and exit 1; usage errors exit 2', () => {
+    const r = cli(['key', 'delete', '--filter', 'attr.label=none'], crypto());
+    assert.equal(r.status, 1);
+    assert.equal(r.json.error_code, 1);
+    assert.equal(r.json.data, 'Key selection criteria matched 0 keys. Refine selection criteria to select a single key.');
+    assert.equal(cli(['key', 'list', '--no-such-flag'], crypto()).status, 2);
+  });
+});
