@@ -12,6 +12,9 @@
  *    state. The baseline removes the cost of starting Node itself, which we do not control.
  *    Runs are interleaved (baseline, command, baseline, command, ...) after warm-up runs.
  *
+ *    Shell line: the same `user list --json` typed into one running `shell` (bench/shell.ts),
+ *    against the command as a fresh process, interleaved. Target: no slower.
+ *
  * 2. Commit cost vs objects stored: the time of one single-object `store.transact` when the
  *    store holds 100 objects and when it holds 10,000 (about 600 bytes of JSON each, like a key
  *    record). The store promises that a change costs the same whatever it holds (it appends one
@@ -41,8 +44,8 @@
  * 6. Informational: the same ECDSA P-256 and RSA-2048 signatures through SoftHSM (PKCS#11,
  *    driven in-process by bench/softhsm.py) when it is installed, as a ratio to the engine.
  *
- * `node dist/bench/run.js engine list` runs only the named sections (startup, commit, engine,
- * generate, list, softhsm); with none named it runs them all.
+ * `node dist/bench/run.js engine list` runs only the named sections (startup, shell, commit,
+ * engine, generate, list, softhsm); with none named it runs them all.
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -69,6 +72,7 @@ import { sign, verify } from '../src/core/keys/sign.js';
 import { getProvider } from '../src/core/mechanisms/index.js';
 import { Store } from '../src/core/store/index.js';
 import { createUser, login } from '../src/core/users/operations.js';
+import { measureShellLatency } from './shell.js';
 
 /** dist/bench/run.js → the project root, which holds bin/run.js. */
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -76,6 +80,8 @@ const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 
 const CLI_WARMUP = 2;
 const CLI_RUNS = 25;
 const CLI_TARGET = 2.5;
+/** A shell line may cost at most what the same command costs as its own process. */
+const SHELL_TARGET = 1;
 
 const SMALL_STORE = 100;
 const LARGE_STORE = 10_000;
@@ -259,6 +265,14 @@ async function benchCliStartup(): Promise<void> {
     baselineMs: median(baselineTimes),
     target: CLI_TARGET,
   });
+}
+
+/** A line typed into a running shell against the same command as a fresh process (target: no slower). */
+async function benchShellLatency(): Promise<void> {
+  const env = childEnv(await prepareClusterState());
+  env.CLOUDHSM_HISTORY_FILE = '';
+  const { shellMs, cliMs } = await measureShellLatency(path.join(PROJECT_ROOT, 'bin', 'run.js'), PROJECT_ROOT, env, CLI_RUNS, CLI_WARMUP);
+  report({ name: 'shell line (user list --json)', medianMs: median(shellMs), baselineName: 'the CLI process', baselineMs: median(cliMs), target: SHELL_TARGET });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -679,7 +693,7 @@ async function benchSoftHsm(engine: EngineRates): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 
 /** The sections `node dist/bench/run.js [section ...]` may name; none named runs them all. */
-const SECTIONS = ['startup', 'commit', 'engine', 'generate', 'list', 'softhsm'] as const;
+const SECTIONS = ['startup', 'shell', 'commit', 'engine', 'generate', 'list', 'softhsm'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function chosenSections(args: string[]): Set<Section> {
@@ -694,6 +708,7 @@ async function main(): Promise<void> {
   console.log('medians; each ratio is against a baseline measured in this run\n');
   try {
     if (run.has('startup')) await benchCliStartup();
+    if (run.has('shell')) await benchShellLatency();
     if (run.has('commit')) {
       const { small, large } = await benchCommitCost();
       await reportWholeStateRead(small, large);
