@@ -28,9 +28,13 @@ function startsWith(candidates: Iterable<string>, partial: string): string[] {
   return [...new Set(candidates)].filter((c) => c.startsWith(partial)).sort();
 }
 
-/** Quotes a value that holds spaces or quotes, as the tokenizer reads it back. */
-function quoteIfNeeded(value: string): string {
-  return /[\s"'\\]/.test(value) ? `"${value.replace(/(["\\])/g, '\\$1')}"` : value;
+/**
+ * Escapes spaces, quotes and backslashes with a backslash, as the tokenizer reads them back.
+ * (Not quotes: readline inserts a completion after the typed text, so a completion must begin
+ * with exactly what was typed.)
+ */
+function escapeWord(value: string): string {
+  return value.replace(/([\s"'\\])/g, '\\$1');
 }
 
 async function commandIds(): Promise<string[]> {
@@ -54,7 +58,7 @@ async function keyTerms(host: DialectHost): Promise<string[]> {
   if (!host.session) return ['key-reference=', 'attr.label='];
   const listed = await perform(await host.engine(), listKeys, { clusterId: host.clusterId, maxItems: MAX_LIVE }, callerOf(host));
   const keys = listed.matched_keys as Array<{ 'key-reference': string; attributes: { label: string } }>;
-  return keys.flatMap((k) => [`key-reference=${k['key-reference']}`, `attr.label=${quoteIfNeeded(k.attributes.label)}`]);
+  return keys.flatMap((k) => [`key-reference=${k['key-reference']}`, `attr.label=${escapeWord(k.attributes.label)}`]);
 }
 
 function fileNames(partial: string): string[] {

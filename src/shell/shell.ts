@@ -86,6 +86,16 @@ class LineReader {
   }
 }
 
+/** Index of the last blank not escaped by a backslash (-1 when none). */
+function lastBlank(line: string): number {
+  let last = -1;
+  for (let i = 0; i < line.length; i++) {
+    if (line[i] === '\\') i++;
+    else if (line[i] === ' ' || line[i] === '\t') last = i;
+  }
+  return last;
+}
+
 const cancelled = () => Object.assign(new Error('prompt cancelled'), { cancelled: true });
 
 async function loadDialect(name: DialectName, runtime: Runtime, config: Config): Promise<Dialect> {
@@ -121,7 +131,8 @@ export async function runShell(options: ShellOptions): Promise<number> {
   });
   const complete = async (line: string): Promise<[string[], string]> => {
     if (!dialect || !host) return [[], line];
-    const cut = Math.max(line.lastIndexOf(' '), line.lastIndexOf('\t')) + 1;
+    // The word being typed starts after the last blank that a backslash does not escape.
+    const cut = lastBlank(line) + 1;
     const partial = line.slice(cut);
     let words: string[];
     try {

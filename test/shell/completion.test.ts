@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { perform } from '../../src/core/engine.js';
+import { generateSymmetric } from '../../src/core/keys/generate.js';
+import { createUser, login } from '../../src/core/users/operations.js';
+import { completeModern } from '../../src/shell/completion.js';
+import { History, HISTORY_LINES, historyFile } from '../../src/shell/history.js';
+import { ADMIN_PASSWORD, testHost, type TestHost } from '../support/dialect-host.js';
+import { oclifConfig, tempDir } from '../support/helpers.js';
+
+describe('shell: completion and history', function () {
+  this.timeout(60_000);
+  let t: TestHost;
+  const complete = async (line: string) => {
+    const cut = line.lastIndexOf(' ') + 1;
+    const words = line.slice(0, cut).split(' ').filter(Boolean);
+    return completeModern(t.host, await oclifConfig(), words, line.slice(cut));
+  };
+
+  before(async () => {
+    t = await testHost();
+    const admin = { credentials: { username: 'admin', password: ADMIN_PASSWORD, role: 'admin' as const } };
+    await perform(t.ctx, createUser, { username: 'alice', role: 'crypto-user', password: 'Alice-Pass-1' }, admin);
+    await perform(t.ctx, createUser, { username: 'bob', role: 'crypto-user', password: 'Bob-Pass-12' }, admin);
+  });
+
+  it('completes command words, subcommands and the shell words', async () => {
+    assert.deepEqual(await complete('key gen'), ['generate-asymmetric-pair', 'generate-file', 'generate-symmetric']);
+    assert.deepEqual(await complete('key generate-symmetric '), ['aes', 'generic-secret']);
+    assert.ok((await complete('his')).includes('history'));
+    assert.deepEqual(await complete('help key wr'), ['wrap']);
+  });
+
+  it('completes flags not yet given, and the fixed values of a flag', async () => {
+    const flags = await complete('user create --username x --');
+    assert.ok(flags.includes('--role') && flags.includes('--password'), flags.join(' '));
+    assert.ok(!flags.includes('--username'), 'a flag already given is not offered again');
+    assert.deepEqual(await complete('user create --role '), ['admin', 'crypto-user']);
+    assert.deepEqual(await complete('key generate-asymmetric-pair ec --curve secp3'), ['secp384r1']);
+  });
+
+  it('completes user names, and the labels and references of the keys the logged-in user sees', async () => {
+    assert.deepEqual(await complete('user delete --username b'), ['bob']);
+    assert.deepEqual(await complete('key list --filter attr.label='), ['attr.label='], 'nobody logged in: only the term names');
+    const { session } = await perform(t.ctx, login, { credentials: { username: 'alice', password: 'Alice-Pass-1', role: 'crypto-user' }, sessionPid: process.pid });
+    t.host.session = session;
+    const alice = { session: session!, sessionKeys: t.host.sessionKeys };
+    const made = await perform(t.ctx, generateSymmetric, { keyType: 'aes', label: 'my payments key', keyLengthBytes: 16 }, alice);
+    assert.deepEqual(await complete('key list --filter attr.label=my'), ['attr.label=my\\ payments\\ key']);
+    assert.deepEqual(await complete('crypto sign ecdsa --key-filter key-reference=0x'), [`key-reference=${String(made.key['key-reference'])}`]);
+  });
+
+  it('keeps history per state folder, trims it, and writes nothing when told not to', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'history');
+    const history = new History(file);
+    for (let i = 0; i < HISTORY_LINES + 5; i++) history.add(`user list --line ${i}`);
+    history.add(`user list --line ${HISTORY_LINES + 4}`);
+    assert.equal(history.lines.length, HISTORY_LINES);
+    assert.equal(history.lines.at(-1), `user list --line ${HISTORY_LINES + 4}`, 'a repeated line is kept once');
+    assert.deepEqual(new History(file).lines, history.lines, 'a new shell sees the same lines');
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+
+    assert.equal(historyFile('/some/state', { CLOUDHSM_HISTORY_FILE: '' }), undefined);
+    const a = historyFile('/some/state', { XDG_STATE_HOME: dir });
+    const b = historyFile('/other/state', { XDG_STATE_HOME: dir });
+    assert.ok(a?.startsWith(path.join(dir, 'cloudhsm-local', 'history')) && a !== b, 'one file per state folder');
+  });
+});
