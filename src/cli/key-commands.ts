@@ -331,6 +331,11 @@ function cipherFlags(mechanism: CipherMechanism, decrypting: boolean): FlagMap {
     };
   }
   if (mechanism === 'rsa-pkcs') return {};
+  if (mechanism === 'aes-key-wrap' || mechanism === 'aes-key-wrap-pad') {
+    // The standard IV is implied; an explicit one is accepted only if it is that IV (see data-operations.ts).
+    const standard = mechanism === 'aes-key-wrap' ? '0xA6A6A6A6A6A6A6A6 (RFC 3394)' : '0xA65959A6 (RFC 5649)';
+    return { iv: Flags.string({ description: `Optional; only the standard IV ${standard}, which is the default.`, helpValue: '<IV>' }) };
+  }
   const flags: FlagMap = {
     iv: Flags.string({ description: decrypting ? 'The IV used to encrypt: 0x-hex or base64.' : 'IV: 0x-hex or base64 (default: a fresh random one, returned).', required: decrypting, helpValue: '<IV>' }),
   };
@@ -346,7 +351,7 @@ export function cipherCommand(mechanism: CipherMechanism, decrypting: boolean) {
   const verb = decrypting ? 'decrypt' : 'encrypt';
   return class Cipher extends BaseCommand {
     static override summary = `${decrypting ? 'Decrypt' : 'Encrypt'} data with ${mechanism} (extension: the real service offers this through its SDKs).`;
-    static override examples = [`<%= config.bin %> crypto ${verb} ${mechanism} --key-filter attr.label=${mechanism.startsWith('rsa') ? (decrypting ? 'rsa-priv' : 'rsa-pub') : 'data-key'} --data-path ${decrypting ? 'cipher.bin' : 'plain.txt'}${mechanism === 'rsa-oaep' ? ' --hash-function sha256' : mechanism === 'rsa-pkcs' ? '' : decrypting ? ' --iv <IV>' : ''}${mechanism === 'aes-gcm' && decrypting ? ' --tag <TAG>' : ''}`];
+    static override examples = [`<%= config.bin %> crypto ${verb} ${mechanism} --key-filter attr.label=${mechanism.startsWith('rsa') ? (decrypting ? 'rsa-priv' : 'rsa-pub') : 'data-key'} --data-path ${decrypting ? 'cipher.bin' : 'plain.txt'}${mechanism === 'rsa-oaep' ? ' --hash-function sha256' : mechanism === 'rsa-pkcs' || mechanism.startsWith('aes-key-wrap') ? '' : decrypting ? ' --iv <IV>' : ''}${mechanism === 'aes-gcm' && decrypting ? ' --tag <TAG>' : ''}`];
     static override flags = { 'key-filter': filterFlag(`The key (exactly one match; ${verb}=true).`), ...dataFlags, ...cipherFlags(mechanism, decrypting), ...outFlag };
 
     protected async execute({ flags }: ExecuteInput) {

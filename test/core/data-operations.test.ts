@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { createCipheriv, createHash, createHmac } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto';
 import { perform, type Caller } from '../../src/core/engine.js';
 import { quickstart } from '../../src/core/cluster/quickstart.js';
 import { decrypt, digest, encrypt, hmacGenerate, hmacVerify, random } from '../../src/core/keys/data-operations.js';
 import { generateKeyPair, generateSymmetric } from '../../src/core/keys/generate.js';
 import { createUser } from '../../src/core/users/operations.js';
 import { refused, testContext } from '../support/helpers.js';
+import { benches, PROVIDER_NAMES } from './engine-vectors/support.js';
 
 const ADMIN: Caller = { credentials: { username: 'admin', password: 'Admin123!', role: 'admin' } };
 const alice: Caller = { credentials: { username: 'alice', password: 'alice-Pass1', role: 'crypto-user' }, sessionKeys: new Map() };
@@ -91,5 +92,79 @@ describe('core/keys digest, HMAC, encryption and random', function () {
     assert.notDeepEqual(Buffer.from(a), Buffer.from(b));
     await refused(perform(ctx, random, { length: 0 }, alice), 'INVALID_ARGUMENT');
     await refused(perform(ctx, random, { length: 2 * 1024 * 1024 }, alice), 'INVALID_ARGUMENT');
+  });
+
+  it('AES key wrap of data (RFC 3394 and 5649) round-trips, matches node:crypto and needs encrypt=true', async () => {
+    const kek = await material('aes');
+    const outside = (cipher: string, iv: string, bytes: Uint8Array) => {
+      const d = createDecipheriv(cipher, kek, Buffer.from(iv, 'hex'));
+      return Buffer.concat([d.update(bytes), d.final()]);
+    };
+    for (const [mechanism, cipher, iv, plain] of [
+      ['aes-key-wrap', 'id-aes256-wrap', 'a6a6a6a6a6a6a6a6', data.subarray(0, 40)],
+      ['aes-key-wrap-pad', 'id-aes256-wrap-pad', 'a65959a6', data],
+    ] as const) {
+      const enc = (await perform(ctx, encrypt, { mechanism, keyFilter: ['attr.label=aes'], data: plain }, alice)) as { ciphertext: Uint8Array; iv?: Uint8Array };
+      assert.equal(enc.iv, undefined, 'no IV is returned: the standard one is implied');
+      assert.deepEqual(outside(cipher, iv, enc.ciphertext), Buffer.from(plain), `node:crypto ${cipher} unwraps what the engine wrapped`);
+      const dec = (await perform(ctx, decrypt, { mechanism, keyFilter: ['attr.label=aes'], data: enc.ciphertext }, alice)) as { plaintext: Uint8Array };
+      assert.deepEqual(Buffer.from(dec.plaintext), Buffer.from(plain), mechanism);
+      await refused(perform(ctx, encrypt, { mechanism, keyFilter: ['attr.label=aes-no-encrypt'], data: plain }, alice), 'KEY_ATTRIBUTE_REFUSED');
+      await refused(perform(ctx, decrypt, { mechanism, keyFilter: ['attr.label=aes-no-encrypt'], data: enc.ciphertext }, alice), 'KEY_ATTRIBUTE_REFUSED');
+      await refused(perform(ctx, encrypt, { mechanism, keyFilter: ['attr.label=rsa-pub'], data: plain }, alice), 'INVALID_ARGUMENT');
+    }
+  });
+
+  describe('AES key wrap of data with known keys (brought in by key unwrap)', function () {
+    const open = benches();
+    // RFC 3394 §4.6: 256 bits of key data with a 256-bit KEK.
+    const KEK_256 = Buffer.from('000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F', 'hex');
+    const DATA_256 = Buffer.from('00112233445566778899AABBCCDDEEFF000102030405060708090A0B0C0D0E0F', 'hex');
+    const WRAPPED_256 = Buffer.from('28C9F404C4B810F4CBCCB35CFB87F8263F5786E2D80ED326CBC7F0E71A99F43BFB988B9B7A02DD21', 'hex');
+    // RFC 5649 §6: 20 octets of key data with a 192-bit KEK.
+    const KEK_192 = Buffer.from('5840df6e29b02af1ab493b705bf16ea1ae8338f4dcc176a8', 'hex');
+    const DATA_20 = Buffer.from('c37b7e6492584340bed12207808941155068f738', 'hex');
+    const WRAPPED_20 = Buffer.from('138bdeaa9b8fa7fc61f97742e72248ee5ae6ae5360d1ae6a5f54f373fa543b6a', 'hex');
+
+    for (const provider of PROVIDER_NAMES) {
+      it(`${provider}: matches the RFC 3394 and RFC 5649 known answers both ways`, async () => {
+        const bench = open[provider];
+        for (const [mechanism, kek, plain, wrapped] of [
+          ['aes-key-wrap', KEK_256, DATA_256, WRAPPED_256],
+          ['aes-key-wrap-pad', KEK_192, DATA_20, WRAPPED_20],
+        ] as const) {
+          const keyFilter = [await bench.importSecret(kek, 'aes', ['encrypt=true', 'decrypt=true'])];
+          const enc = (await bench.run(encrypt, { mechanism, keyFilter, data: plain })) as { ciphertext: Uint8Array };
+          assert.deepEqual(Buffer.from(enc.ciphertext), wrapped, mechanism);
+          const dec = (await bench.run(decrypt, { mechanism, keyFilter, data: wrapped })) as { plaintext: Uint8Array };
+          assert.deepEqual(Buffer.from(dec.plaintext), plain, mechanism);
+        }
+      });
+
+      it(`${provider}: refuses wrong sizes, other IVs and tampered ciphertext`, async () => {
+        const bench = open[provider];
+        const keyFilter = [await bench.importSecret(KEK_256, 'aes', ['encrypt=true', 'decrypt=true'])];
+        type Mechanism = 'aes-key-wrap' | 'aes-key-wrap-pad';
+        const wrap = (mechanism: Mechanism, bytes: Uint8Array, iv?: string) => bench.run(encrypt, { mechanism, keyFilter, data: bytes, iv });
+        const unwrap = (mechanism: Mechanism, bytes: Uint8Array, iv?: string) => bench.run(decrypt, { mechanism, keyFilter, data: bytes, iv });
+        for (const size of [0, 8, 15, 20, 33]) await refused(wrap('aes-key-wrap', new Uint8Array(size)), 'INVALID_ARGUMENT');
+        await refused(wrap('aes-key-wrap-pad', new Uint8Array(0)), 'INVALID_ARGUMENT');
+        for (const size of [16, 20, 41]) await refused(unwrap('aes-key-wrap', new Uint8Array(size)), 'INVALID_ARGUMENT');
+        for (const size of [8, 20]) await refused(unwrap('aes-key-wrap-pad', new Uint8Array(size)), 'INVALID_ARGUMENT');
+        // The standard IVs are accepted when given; any other is refused, not ignored.
+        const withIv = (await wrap('aes-key-wrap', DATA_256, '0xA6A6A6A6A6A6A6A6')) as { ciphertext: Uint8Array };
+        assert.deepEqual(Buffer.from(withIv.ciphertext), WRAPPED_256);
+        await wrap('aes-key-wrap-pad', DATA_256, '0xa65959a6');
+        await refused(wrap('aes-key-wrap', DATA_256, '0x0102030405060708'), 'INVALID_ARGUMENT');
+        await refused(unwrap('aes-key-wrap', WRAPPED_256, '0xa65959a6'), 'INVALID_ARGUMENT');
+        await refused(wrap('aes-key-wrap-pad', DATA_256, '0xA6A6A6A6A6A6A6A6'), 'INVALID_ARGUMENT');
+        const padded = ((await wrap('aes-key-wrap-pad', DATA_20)) as { ciphertext: Uint8Array }).ciphertext;
+        for (const [mechanism, wrapped] of [['aes-key-wrap', WRAPPED_256], ['aes-key-wrap-pad', padded]] as const) {
+          const tampered = Buffer.from(wrapped);
+          tampered[tampered.length - 1]! ^= 1;
+          await refused(unwrap(mechanism, tampered), 'DECRYPTION_FAILED');
+        }
+      });
+    }
   });
 });

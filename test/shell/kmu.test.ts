@@ -328,6 +328,24 @@ describe('shell kmu dialect', function () {
       assert.ok(bad.out.includes(`${I}Cfm3UnWrapHostKey returned: 0xd8 : HSM Error: Unwrap failed: wrong key, mechanism or data\n`), bad.out);
     });
 
+    it('aesWrapUnwrap takes the default IV given with -i and refuses any other, and refuses sizes RFC 3394 cannot wrap', async () => {
+      fs.writeFileSync(file('kw-24.bin'), Buffer.alloc(24, 7));
+      const wrapped = file('kw-24.wrapped');
+      const withIv = await ok(`aesWrapUnwrap -m 1 -f ${file('kw-24.bin')} -w ${aes} -i 0xA6A6A6A6A6A6A6A6 -out ${wrapped}`);
+      assert.ok(!withIv.includes('Warning: IV (-i) is missing.'), withIv);
+      assert.equal(fs.readFileSync(wrapped).length, 32);
+      await ok(`aesWrapUnwrap -m 0 -f ${wrapped} -w ${aes} -i a6a6a6a6a6a6a6a6 -out ${file('kw-24.back')}`);
+      assert.deepEqual(fs.readFileSync(file('kw-24.back')), Buffer.alloc(24, 7));
+      const other = await line(`aesWrapUnwrap -m 1 -f ${file('kw-24.bin')} -w ${aes} -i 0x0102030405060708 -out ${file('other.wrapped')}`);
+      assert.equal(other.outcome, 'failed');
+      assert.ok(other.out.includes(`${I}Cfm3WrapHostKey returned: 0xd6 : HSM Error: Invalid argument\n`) && other.out.includes('only with the default IV 0xA6A6A6A6A6A6A6A6'), other.out);
+      assert.ok(!fs.existsSync(file('other.wrapped')));
+      fs.writeFileSync(file('kw-20.bin'), Buffer.alloc(20, 7));
+      const odd = await line(`aesWrapUnwrap -m 1 -f ${file('kw-20.bin')} -w ${aes}`);
+      assert.equal(odd.outcome, 'failed');
+      assert.ok(odd.out.includes('returned: 0xd6') && odd.out.includes('multiple of 8 bytes'), odd.out);
+    });
+
     it('refuses plaintext key export and import, pointing to key wrap', async () => {
       const r = await line(`exSymKey -k ${aes} -w ${aes} -out ${file('plain.key')}`);
       assert.equal(r.outcome, 'failed');

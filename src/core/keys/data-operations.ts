@@ -1,6 +1,8 @@
 /**
  * Extensions beyond the CloudHSM CLI that the real service offers only through its SDKs
- * (PRODUCT.md "Extensions"): digest, HMAC, symmetric and RSA-OAEP encryption, and random bytes.
+ * (PRODUCT.md "Extensions"): digest, HMAC, symmetric and RSA-OAEP encryption, AES key wrap of
+ * data (PKCS #11 CKM_AES_KEY_WRAP / CKM_AES_KEY_WRAP_KWP used with C_Encrypt / C_Decrypt), and
+ * random bytes.
  * They follow the CLI's conventions: a crypto user selects a key it owns or that is shared with
  * it (`--key-filter`), the key must carry the usage attribute (sign/verify for HMAC,
  * encrypt/decrypt for ciphers), and binary results come back as bytes for the presenter.
@@ -10,7 +12,7 @@ import { HsmError } from '../errors.js';
 import { defineOperation, type Actor, type ClusterInput, type OperationEnv } from '../engine.js';
 import type { ClusterRecord } from '../cluster/model.js';
 import type { Transaction } from '../store/index.js';
-import { AES_BLOCK_BYTES, HASH_BYTES, HASH_NAMES, type HashName } from '../mechanisms/provider.js';
+import { AES_BLOCK_BYTES, HASH_BYTES, HASH_NAMES, type CryptoProvider, type HashName } from '../mechanisms/provider.js';
 import { findKeys, parseFilter, selectOne } from './filters.js';
 import { formatReference, type KeyRecord } from './model.js';
 import { cryptoOf, preparedKey, secretMaterial } from './prepared.js';
@@ -18,7 +20,7 @@ import { bytesArg, parseHex } from './wrap.js';
 
 /** crypto random: at most this many bytes per call. */
 export const RANDOM_MAX_BYTES = 1024 * 1024;
-export const CIPHER_MECHANISMS = ['aes-gcm', 'aes-cbc', 'aes-ctr', 'rsa-oaep', 'rsa-pkcs'] as const;
+export const CIPHER_MECHANISMS = ['aes-gcm', 'aes-cbc', 'aes-ctr', 'aes-key-wrap', 'aes-key-wrap-pad', 'rsa-oaep', 'rsa-pkcs'] as const;
 export type CipherMechanism = (typeof CIPHER_MECHANISMS)[number];
 
 function checkHash(hash: string | undefined, allowed: readonly HashName[]): HashName {
@@ -152,7 +154,7 @@ export interface CipherInput extends ClusterInput {
   mechanism: CipherMechanism;
   keyFilter: string[];
   data: Uint8Array;
-  /** IV: hex (0x…) or base64; generated for encryption when absent. */
+  /** IV: hex (0x…) or base64; generated for encryption when absent (aes-key-wrap*: the standard IV only). */
   iv?: string;
   aad?: string;
   tag?: string;
@@ -179,6 +181,52 @@ function oaep(input: CipherInput): { hash: HashName; mgfHash: HashName; label: U
   const mgf = (input.mgf ?? `mgf1-${hash}`).replace(/^mgf1-/, '');
   if (!allowed.includes(mgf as HashName)) throw new HsmError('INVALID_ARGUMENT', `--mgf must be one of ${allowed.map((h) => `mgf1-${h}`).join(', ')}`);
   return { hash, mgfHash: mgf as HashName, label: bytesArg('--oaep-label', input.oaepLabel) };
+}
+
+type KeyWrapMechanism = 'aes-key-wrap' | 'aes-key-wrap-pad';
+
+/** The standard initial values: RFC 3394 §2.2.3.1 and RFC 5649 §3 (the AIV's fixed half). */
+const KEY_WRAP_IVS: Readonly<Record<KeyWrapMechanism, string>> = { 'aes-key-wrap': 'a6a6a6a6a6a6a6a6', 'aes-key-wrap-pad': 'a65959a6' };
+
+/**
+ * An explicit --iv for the key wrap mechanisms. The providers' aesKeyWrap* / aesKeyUnwrap* take
+ * no IV: they always use the standard ones (node:crypto's id-aes*-wrap(-pad), noble's aeskw /
+ * aeskwp), so another IV cannot be honoured and is refused rather than silently ignored. The
+ * standard IV itself is accepted, as PKCS #11 accepts it as the mechanism parameter.
+ */
+function checkKeyWrapIv(mechanism: KeyWrapMechanism, text: string | undefined): void {
+  const iv = bytesArg('--iv', text);
+  const standard = KEY_WRAP_IVS[mechanism];
+  if (iv && Buffer.from(iv).toString('hex') !== standard) {
+    throw new HsmError('INVALID_ARGUMENT', `${mechanism} uses only the standard IV 0x${standard.toUpperCase()}; --iv ${text} is not supported (give no --iv)`);
+  }
+}
+
+/**
+ * Data sizes: RFC 3394 wraps n ≥ 2 64-bit blocks (the result has one block more); RFC 5649 wraps
+ * at least one byte into at least two blocks. Checked here to word the refusal for `crypto
+ * encrypt|decrypt`; the providers check again.
+ */
+function checkKeyWrapData(mechanism: KeyWrapMechanism, data: Uint8Array, purpose: 'encrypt' | 'decrypt'): void {
+  const padded = mechanism === 'aes-key-wrap-pad';
+  if (purpose === 'encrypt' && padded) {
+    if (data.length < 1) throw new HsmError('INVALID_ARGUMENT', `${mechanism} encrypts at least 1 byte of data (RFC 5649); the data is empty`);
+    return;
+  }
+  const min = purpose === 'encrypt' ? 16 : padded ? 16 : 24;
+  if (data.length < min || data.length % 8 !== 0) {
+    const what = purpose === 'encrypt' ? 'the data to encrypt' : 'the ciphertext';
+    throw new HsmError('INVALID_ARGUMENT', `${mechanism} (${padded ? 'RFC 5649' : 'RFC 3394'}): ${what} must be a multiple of 8 bytes and at least ${min}; it has ${data.length}`);
+  }
+}
+
+/** RFC 3394 / RFC 5649 over the call's data; a failed integrity check is DECRYPTION_FAILED from the provider. */
+function keyWrapData(crypto: CryptoProvider, kek: Uint8Array, input: CipherInput, purpose: 'encrypt' | 'decrypt'): Uint8Array {
+  const mechanism = input.mechanism as KeyWrapMechanism;
+  checkKeyWrapIv(mechanism, input.iv);
+  checkKeyWrapData(mechanism, input.data, purpose);
+  if (mechanism === 'aes-key-wrap') return purpose === 'encrypt' ? crypto.aesKeyWrap(kek, input.data) : crypto.aesKeyUnwrap(kek, input.data);
+  return purpose === 'encrypt' ? crypto.aesKeyWrapPad(kek, input.data) : crypto.aesKeyUnwrapPad(kek, input.data);
 }
 
 function noOaepLabel(input: CipherInput): void {
@@ -211,6 +259,9 @@ export const encrypt = defineOperation({
         const iv = bytesArg('--iv', input.iv) ?? new Uint8Array(ctx.random(16));
         return { ...base, ciphertext: crypto.aesCtr(secretMaterial(key), iv, input.data), iv };
       }
+      case 'aes-key-wrap':
+      case 'aes-key-wrap-pad':
+        return { ...base, ciphertext: keyWrapData(crypto, secretMaterial(key), input, 'encrypt') };
       case 'rsa-pkcs':
         noOaepLabel(input);
         return { ...base, ciphertext: crypto.rsaPkcs1Encrypt(preparedKey(ctx, cluster.clusterId, key), input.data) };
@@ -247,6 +298,9 @@ export const decrypt = defineOperation({
         return { ...base, plaintext: crypto.aesCbcDecrypt(secretMaterial(key), needIv(), input.data, { padding: 'pkcs7' }) };
       case 'aes-ctr':
         return { ...base, plaintext: crypto.aesCtr(secretMaterial(key), needIv(), input.data) };
+      case 'aes-key-wrap':
+      case 'aes-key-wrap-pad':
+        return { ...base, plaintext: keyWrapData(crypto, secretMaterial(key), input, 'decrypt') };
       case 'rsa-pkcs':
         noOaepLabel(input);
         return { ...base, plaintext: crypto.rsaPkcs1Decrypt(preparedKey(ctx, cluster.clusterId, key), input.data) };

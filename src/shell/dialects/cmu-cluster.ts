@@ -7,7 +7,8 @@ import { perform } from '../../core/engine.js';
 import { hsmInfo } from '../../core/cluster/operations.js';
 import type { LineOutcome } from '../dialect.js';
 import { CmuRefusal } from './cmu-output.js';
-import { cmuError, parseNumber, serverMode, setServerMode, typeOf, userRecords, writeOutputFile, type Cmu, type CmuCall } from './cmu-context.js';
+import { cmuError, parseNumber, serverMode, setServerMode, userRecords, writeOutputFile, type Cmu, type CmuCall } from './cmu-context.js';
+import { userType } from './legacy-users.js';
 
 /** CMU talks to every HSM on port 2225 (§0). */
 export const CMU_PORT = 2225;
@@ -30,7 +31,7 @@ async function loginState(cmu: Cmu): Promise<string> {
   const session = cmu.host.session;
   if (!session) return 'Not logged in';
   const user = (await userRecords(cmu)).find((u) => u.username === session.username);
-  return `Logged in as '${session.username}(${user ? typeOf(user) : session.role})'`;
+  return `Logged in as '${session.username}(${user ? userType(user) : session.role})'`;
 }
 
 /** `info server <n>`: the server's address, port, state, partition (its HSM ID) and login. */

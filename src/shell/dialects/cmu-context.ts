@@ -10,7 +10,7 @@ import { HsmError, type ErrorCode } from '../../core/errors.js';
 import { activeHsms, resolveCluster, storeKeys, type ClusterRecord } from '../../core/cluster/model.js';
 import { keyStoreKeys } from '../../core/keys/filters.js';
 import type { KeyRecord } from '../../core/keys/model.js';
-import { BUILTIN_ADMIN, type UserRecord } from '../../core/users/rules.js';
+import type { UserRecord } from '../../core/users/rules.js';
 import type { DialectHost } from '../dialect.js';
 import { CAUTION, CmuRefusal, INVALID_OPTION, QUESTION, type Server } from './cmu-output.js';
 
@@ -81,23 +81,6 @@ export async function confirm(host: DialectHost): Promise<'y' | 'n' | 'none'> {
     if (trimmed === 'y' || trimmed === 'n') return trimmed;
     host.io.write(INVALID_OPTION);
     message = QUESTION;
-  }
-}
-
-/** CMU user types (users-and-auth.md §1). */
-export type CmuType = 'CO' | 'PCO' | 'CU' | 'PRECO' | 'AU';
-
-/** The type CMU shows for a user: the activated built-in admin is the PCO. */
-export function typeOf(user: UserRecord): CmuType {
-  switch (user.role) {
-    case 'unactivated-admin':
-      return 'PRECO';
-    case 'admin':
-      return user.username === BUILTIN_ADMIN ? 'PCO' : 'CO';
-    case 'crypto-user':
-      return 'CU';
-    default:
-      return 'AU';
   }
 }
 

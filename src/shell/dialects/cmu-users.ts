@@ -11,23 +11,24 @@ import { changePassword, createUser, deleteUser, listUsers, login, logout } from
 import type { LoginRole, UserRecord } from '../../core/users/rules.js';
 import { callerOf, type LineOutcome } from '../dialect.js';
 import { CmuRefusal, CmuUsage, serverName, successLines } from './cmu-output.js';
-import { cmuError, confirm, parseNumber, typeOf, userById, userRecords, type Cmu, type CmuCall, type CmuType } from './cmu-context.js';
+import { cmuError, confirm, parseNumber, userById, userRecords, type Cmu, type CmuCall } from './cmu-context.js';
+import { userType, type UserType } from './legacy-users.js';
 
 /** Parses a type argument; `preCO` is CMU's other spelling of PRECO; types are case-sensitive (§2). */
-function parseType(word: string, accepted: readonly CmuType[], cmd: string): CmuType {
-  const type = (word === 'preCO' ? 'PRECO' : word) as CmuType;
+function parseType(word: string, accepted: readonly UserType[], cmd: string): UserType {
+  const type = (word === 'preCO' ? 'PRECO' : word) as UserType;
   if (accepted.includes(type)) return type;
   const why = word === 'AU' ? ' (AU, the appliance user app_user, is internal to the service)' : '';
   throw new CmuRefusal(`${cmd}: invalid user type "${word}"${why}; give one of ${accepted.join(', ')}`);
 }
 
 /** CO, PCO and PRECO are admins to the core (PCO = the activated built-in admin, PRECO = before activation). */
-function roleOf(type: CmuType): LoginRole {
+function roleOf(type: UserType): LoginRole {
   return type === 'CU' ? 'crypto-user' : 'admin';
 }
 
-function sameType(actual: CmuType, given: CmuType): boolean {
-  const officer = (t: CmuType) => (t === 'PCO' ? 'CO' : t);
+function sameType(actual: UserType, given: UserType): boolean {
+  const officer = (t: UserType) => (t === 'PCO' ? 'CO' : t);
   return officer(actual) === officer(given);
 }
 
@@ -44,10 +45,10 @@ async function passwordArg(call: CmuCall, word: string, rest: readonly string[])
 }
 
 /** The user a type/name pair names must have that type (users-and-auth.md §1). */
-async function checkType(cmu: Cmu, name: string, type: CmuType): Promise<UserRecord | undefined> {
+async function checkType(cmu: Cmu, name: string, type: UserType): Promise<UserRecord | undefined> {
   const user = (await userRecords(cmu)).find((u) => u.username === displayName(name));
-  if (user && !sameType(typeOf(user), type)) {
-    throw cmuError('ROLE_MISMATCH', `${user.username} is a ${typeOf(user)}, not a ${type}; give its type as listUsers shows it`);
+  if (user && !sameType(userType(user), type)) {
+    throw cmuError('ROLE_MISMATCH', `${user.username} is a ${userType(user)}, not a ${type}; give its type as listUsers shows it`);
   }
   return user;
 }
@@ -109,7 +110,7 @@ export async function listUsersCommand(call: CmuCall): Promise<LineOutcome> {
   const records = (await userRecords(cmu)).filter((u) => listed.has(u.username));
   const header = '    User Id             User Type       User Name                          MofnPubKey    LoginFailureCnt         2FA\n';
   const rows = records.map(
-    (u) => `${String(u.id).padStart(10)}${' '.repeat(14)}${typeOf(u).padEnd(16)}${u.username.padEnd(40)}${'NO'.padStart(3)}${String(u.failedLogins).padStart(16)}${'NO'.padStart(17)}\n`,
+    (u) => `${String(u.id).padStart(10)}${' '.repeat(14)}${userType(u).padEnd(16)}${u.username.padEnd(40)}${'NO'.padStart(3)}${String(u.failedLogins).padStart(16)}${'NO'.padStart(17)}\n`,
   );
   for (const server of cmu.servers) {
     cmu.write(`Users on server ${serverName(server)}:\nNumber of users found:${records.length}\n\n${header}${rows.join('')}`);

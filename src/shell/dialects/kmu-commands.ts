@@ -6,19 +6,9 @@
  */
 import { deleteKey as deleteKeyOp, setAttribute as setAttributeOp } from '../../core/keys/operations.js';
 import { login, listUsers as listUsersOp, logout } from '../../core/users/operations.js';
-import { BUILTIN_ADMIN, type UserRecord } from '../../core/users/rules.js';
-import {
-  attributeFileText,
-  attributeListText,
-  className,
-  dumpSize,
-  idHex,
-  isKnownAttribute,
-  OBJ_ATTR_ALL,
-  renderAll,
-  renderSingle,
-  typeName,
-} from './kmu-attributes.js';
+import { attributeListText, dumpSize } from './kmu-attributes.js';
+import { userType } from './legacy-users.js';
+import { attributeFileText, className, idHex, isKnownAttribute, OBJ_ATTR_ALL, renderAll, renderSingle, typeName } from './legacy-attributes.js';
 import {
   byHandle,
   findKeys,
@@ -72,20 +62,6 @@ export async function logoutHSM({ host }: KmuCall): Promise<Outcome> {
   host.session = undefined;
   host.sessionKeys.clear();
   return { blocks: [[returnLine('Cfm3LogoutHSM')], clusterBlock(nodes, 0, 'Cluster Status')] };
-}
-
-/** users-and-auth.md §1: the activated built-in admin shows as PCO, other admins as CO. */
-function userType(user: UserRecord): string {
-  switch (user.role) {
-    case 'admin':
-      return user.username === BUILTIN_ADMIN ? 'PCO' : 'CO';
-    case 'crypto-user':
-      return 'CU';
-    case 'unactivated-admin':
-      return 'PRECO';
-    default:
-      return 'AU';
-  }
 }
 
 const USER_COLUMNS: ReadonlyArray<[string, number]> = [

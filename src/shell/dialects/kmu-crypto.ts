@@ -11,8 +11,8 @@ import { generateKeyPair, generateSymmetric } from '../../core/keys/generate.js'
 import { sign as signOp, verify as verifyOp, type SignMechanism } from '../../core/keys/sign.js';
 import { unwrapKey as unwrapOp, wrapKey as wrapOp, type WrapMechanism } from '../../core/keys/wrap.js';
 import { decrypt, encrypt } from '../../core/keys/data-operations.js';
-import { CLASS_NUMBERS, className, idHex, kmuDefaults, TYPE_NUMBERS, typeName } from './kmu-attributes.js';
-import { DEFAULT_IV, FULL_PAD_BLOCK, keyUnwrap, keyWrap, MAX_DATA_BYTES, xorBlocks } from './kmu-aes-wrap.js';
+import { kmuDefaults } from './kmu-attributes.js';
+import { CLASS_NUMBERS, className, idHex, TYPE_NUMBERS, typeName } from './legacy-attributes.js';
 import {
   byHandle,
   handle,
@@ -30,7 +30,7 @@ import {
   type KmuCall,
   type Outcome,
 } from './kmu-context.js';
-import { BAD_PKCS_DATA, clusterBlock, codeText, hexCode, INVALID_ARGUMENT, KmuFailure, POLICY_VIOLATION, raw, returnLine, SERVER_UNAVAILABLE } from './kmu-output.js';
+import { BAD_PKCS_DATA, clusterBlock, codeText, hexCode, INVALID_ARGUMENT, KmuFailure, POLICY_VIOLATION, raw, returnLine, SERVER_UNAVAILABLE, UNWRAP_FAILED } from './kmu-output.js';
 
 type KeyClass = 'secret-key' | 'public-key' | 'private-key';
 
@@ -406,17 +406,10 @@ export async function verify(call: KmuCall): Promise<Outcome> {
   return { blocks: [['Signature verification successful'], [returnLine('Cfm3Verify')], clusterBlock(await nodeCount(call.host))] };
 }
 
-/** Single AES blocks by the HSM key `h` (see kmu-aes-wrap.ts for why these two calls). */
-function blockFunctions(call: KmuCall, h: number) {
-  const keyFilter = byHandle(h);
-  const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString('hex')}`;
-  const encryptBlock = async (x: Uint8Array) => (await run(call.host, encrypt, { mechanism: 'aes-ctr', keyFilter, data: new Uint8Array(16), iv: hex(x) })).ciphertext;
-  const decryptBlock = async (y: Uint8Array) => {
-    const tail = await encryptBlock(xorBlocks(y, FULL_PAD_BLOCK));
-    return (await run(call.host, decrypt, { mechanism: 'aes-cbc', keyFilter, data: Uint8Array.from([...y, ...tail]), iv: hex(new Uint8Array(16)) })).plaintext;
-  };
-  return { encryptBlock, decryptBlock };
-}
+/** §3: aesWrapUnwrap takes files of at most 4096 bytes. */
+const MAX_DATA_BYTES = 4096;
+/** RFC 3394 §2.2.3.1 default IV, the only one the core's aes-key-wrap uses. */
+const DEFAULT_IV = 'a6a6a6a6a6a6a6a6';
 
 /** `result data:` as KMU shows it: uppercase hex, 8 bytes a line. */
 function hexLines(bytes: Uint8Array): string[] {
@@ -425,9 +418,10 @@ function hexLines(bytes: Uint8Array): string[] {
 }
 
 /**
- * §3 aesWrapUnwrap: RFC 3394 over host data with an HSM AES key. Unwrapped data may be key
- * material, so it is never shown and goes only to a file the user names (-out is required for
- * -m 0, where KMU would default to `unwrapped_key`).
+ * §3 aesWrapUnwrap: RFC 3394 over host data with an HSM AES key, by the core's `aes-key-wrap`
+ * (`crypto encrypt|decrypt aes-key-wrap`; the key needs encrypt / decrypt). Unwrapped data may
+ * be key material, so it is never shown and goes only to a file the user names (-out is required
+ * for -m 0, where KMU would default to `unwrapped_key`).
  */
 export async function aesWrapUnwrap(call: KmuCall): Promise<Outcome> {
   const { flags } = call;
@@ -440,15 +434,18 @@ export async function aesWrapUnwrap(call: KmuCall): Promise<Outcome> {
   if (data.length > MAX_DATA_BYTES) throw new KmuFailure(INVALID_ARGUMENT, `${need(flags, 'f')} has ${data.length} bytes; aesWrapUnwrap takes at most ${MAX_DATA_BYTES}`);
   const blocks: string[][] = [];
   const ivText = text(flags, 'i');
-  let iv = DEFAULT_IV;
   if (ivText === undefined) blocks.push(['Warning: IV (-i) is missing.', '         0xA6A6A6A6A6A6A6A6 is considered as default IV']);
   else {
     if (!/^(0x)?[0-9a-f]{16}$/i.test(ivText)) throw new UsageError(`-i takes an 8-byte IV in hex such as 0xA6A6A6A6A6A6A6A6, not "${ivText}"`);
-    iv = Buffer.from(ivText.replace(/^0x/i, ''), 'hex');
+    // The core's aes-key-wrap (CKM_AES_KEY_WRAP) works with the standard IV only; unwrapping
+    // with another one answers as a failed unwrap would, wrapping with one is an invalid argument.
+    if (ivText.replace(/^0x/i, '').toLowerCase() !== DEFAULT_IV) {
+      const why = `-i ${ivText}: this emulator wraps and unwraps only with the default IV 0xA6A6A6A6A6A6A6A6 (RFC 3394); omit -i`;
+      throw new KmuFailure(wrapping ? INVALID_ARGUMENT : UNWRAP_FAILED, why);
+    }
   }
-  const h = handle(flags, 'w');
-  const { encryptBlock, decryptBlock } = blockFunctions(call, h);
-  const result = wrapping ? await keyWrap(data, iv, encryptBlock) : await keyUnwrap(data, iv, decryptBlock);
+  const input = { mechanism: 'aes-key-wrap' as const, keyFilter: byHandle(handle(flags, 'w')), data: new Uint8Array(data) };
+  const result = wrapping ? (await run(call.host, encrypt, input)).ciphertext : (await run(call.host, decrypt, input)).plaintext;
   writeFile(out, result);
   const shown = wrapping ? [raw('result data:'), ...hexLines(result).map(raw)] : [];
   blocks.push([...shown, raw(`result written to file ${out}`)], [returnLine(wrapping ? 'Cfm3WrapHostKey' : 'Cfm3UnWrapHostKey')]);

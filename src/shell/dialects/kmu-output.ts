@@ -3,8 +3,8 @@
  * the result blocks of legacy-shells.md §0 (8-space indent, blank lines between blocks, a
  * `Cluster Error Status` block with one line per ACTIVE HSM).
  *
- * The CMU dialect prints the same `HSM Error:` texts; this table could move to a shared
- * `legacy-codes.ts` once both dialects settle.
+ * The `HSM Error:` texts are KMU's alone: CMU words its failures as `<cmd> failed: RET_…` with
+ * a hint (cmu-output.ts) and prints none of them, so there is nothing here to share with it.
  */
 import { HsmError, type ErrorCode } from '../../core/errors.js';
 

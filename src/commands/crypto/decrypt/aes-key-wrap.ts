@@ -1,0 +1,3 @@
+import { cipherCommand } from '../../../cli/key-commands.js';
+
+export default class extends cipherCommand('aes-key-wrap', true) {}

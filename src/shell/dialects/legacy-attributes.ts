@@ -1,0 +1,156 @@
+/**
+ * The numeric view of key attributes both legacy shells share (legacy-shells.md §1): class and
+ * key type numbers, the OBJ_ATTR_* table, the order of an OBJ_ATTR_ALL (512) dump and the value
+ * rendering of getAttribute. The input is the attribute object the core presents
+ * (keys/model.ts presentAttributes), so no key record is read here.
+ *
+ * What differs stays with each dialect: the listAttributes entries and header
+ * (cmu-attributes.ts, kmu-attributes.ts), CMU's settable ids and KMU's creation defaults.
+ */
+
+/** OBJ_ATTR_CLASS values: 2 public, 3 private, 4 secret. */
+export const CLASS_NUMBERS: Readonly<Record<string, number>> = { 'public-key': 2, 'private-key': 3, 'secret-key': 4 };
+/**
+ * OBJ_ATTR_KEY_TYPE values. DSA (1), RC4 (18) and DES3 (21) exist in KMU but not in the core, so
+ * a filter on them simply matches nothing. [assumed] ML-DSA keys (made with the modern CLI) show
+ * PKCS #11 3.2's CKK_ML_DSA, 0x4a.
+ */
+export const TYPE_NUMBERS: Readonly<Record<string, number>> = { rsa: 0, dsa: 1, ec: 3, 'generic-secret': 16, rc4: 18, des3: 21, aes: 31, 'ml-dsa': 0x4a };
+
+export function typeName(n: number): string | undefined {
+  return Object.keys(TYPE_NUMBERS).find((k) => TYPE_NUMBERS[k] === n);
+}
+
+export function className(n: number): string | undefined {
+  return Object.keys(CLASS_NUMBERS).find((k) => CLASS_NUMBERS[k] === n);
+}
+
+export interface AttributeDef {
+  id: number;
+  name: string;
+  /** The presented attribute it renders; none for the templates the core does not keep. */
+  source?: string;
+  kind: 'bool' | 'class' | 'type' | 'int' | 'text' | 'id' | 'hex' | 'modulus';
+}
+
+/** §1, in the spec table's order (its left column, then its right one): ascending ids. */
+export const ATTRIBUTES: readonly AttributeDef[] = [
+  { id: 0, name: 'OBJ_ATTR_CLASS', source: 'class', kind: 'class' },
+  { id: 1, name: 'OBJ_ATTR_TOKEN', source: 'token', kind: 'bool' },
+  { id: 2, name: 'OBJ_ATTR_PRIVATE', source: 'private', kind: 'bool' },
+  { id: 3, name: 'OBJ_ATTR_LABEL', source: 'label', kind: 'text' },
+  { id: 134, name: 'OBJ_ATTR_TRUSTED', source: 'trusted', kind: 'bool' },
+  { id: 256, name: 'OBJ_ATTR_KEY_TYPE', source: 'key-type', kind: 'type' },
+  { id: 258, name: 'OBJ_ATTR_ID', source: 'id', kind: 'id' },
+  { id: 259, name: 'OBJ_ATTR_SENSITIVE', source: 'sensitive', kind: 'bool' },
+  { id: 260, name: 'OBJ_ATTR_ENCRYPT', source: 'encrypt', kind: 'bool' },
+  { id: 261, name: 'OBJ_ATTR_DECRYPT', source: 'decrypt', kind: 'bool' },
+  { id: 262, name: 'OBJ_ATTR_WRAP', source: 'wrap', kind: 'bool' },
+  { id: 263, name: 'OBJ_ATTR_UNWRAP', source: 'unwrap', kind: 'bool' },
+  { id: 264, name: 'OBJ_ATTR_SIGN', source: 'sign', kind: 'bool' },
+  { id: 266, name: 'OBJ_ATTR_VERIFY', source: 'verify', kind: 'bool' },
+  { id: 268, name: 'OBJ_ATTR_DERIVE', source: 'derive', kind: 'bool' },
+  { id: 288, name: 'OBJ_ATTR_MODULUS', source: 'modulus', kind: 'modulus' },
+  { id: 289, name: 'OBJ_ATTR_MODULUS_BITS', source: 'modulus-size-bits', kind: 'int' },
+  { id: 290, name: 'OBJ_ATTR_PUBLIC_EXPONENT', source: 'public-exponent', kind: 'hex' },
+  { id: 353, name: 'OBJ_ATTR_VALUE_LEN', source: 'key-length-bytes', kind: 'int' },
+  { id: 354, name: 'OBJ_ATTR_EXTRACTABLE', source: 'extractable', kind: 'bool' },
+  { id: 355, name: 'OBJ_ATTR_LOCAL', source: 'local', kind: 'bool' },
+  { id: 356, name: 'OBJ_ATTR_NEVER_EXTRACTABLE', source: 'never-extractable', kind: 'bool' },
+  { id: 357, name: 'OBJ_ATTR_ALWAYS_SENSITIVE', source: 'always-sensitive', kind: 'bool' },
+  { id: 370, name: 'OBJ_ATTR_DESTROYABLE', source: 'destroyable', kind: 'bool' },
+  { id: 371, name: 'OBJ_ATTR_KCV', source: 'check-value', kind: 'hex' },
+  { id: 528, name: 'OBJ_ATTR_WRAP_WITH_TRUSTED', source: 'wrap-with-trusted', kind: 'bool' },
+  // No presented value: the core keeps no wrap/unwrap templates.
+  { id: 1073742353, name: 'OBJ_ATTR_WRAP_TEMPLATE', kind: 'hex' },
+  { id: 1073742354, name: 'OBJ_ATTR_UNWRAP_TEMPLATE', kind: 'hex' },
+];
+
+export const OBJ_ATTR_ALL = 512;
+
+/** §1: the order of an OBJ_ATTR_ALL (512) dump, the same in both shells. */
+const DUMP_ORDER = [0, 256, 1, 2, 260, 261, 262, 263, 264, 266, 355, 259, 354, 3, 258, 353, 371, 288, 289, 290, 134, 528, 370, 268, 357, 356];
+
+function attributeDef(id: number): AttributeDef | undefined {
+  return ATTRIBUTES.find((a) => a.id === id);
+}
+
+export function attributeName(id: number): string {
+  return attributeDef(id)?.name ?? String(id);
+}
+
+export function isKnownAttribute(id: number): boolean {
+  return id === OBJ_ATTR_ALL || attributeDef(id) !== undefined;
+}
+
+/**
+ * §1 listAttributes: a blank line, the dialect's header, a blank line, then each of `ids` as
+ * `      NAME<pad to 32>= id` and a closing blank line.
+ */
+export function attributeListText(header: string, ids: readonly number[]): string {
+  const entries = ids.map((id) => `      ${(id === OBJ_ATTR_ALL ? 'OBJ_ATTR_ALL' : attributeName(id)).padEnd(32)}= ${id}\n`);
+  return `\n${header}\n\n${entries.join('')}\n`;
+}
+
+/** One rendered attribute: its name, its value text and its size as the HSM would count it. */
+export interface RenderedAttribute {
+  name: string;
+  value: string;
+  bytes: number;
+}
+
+/** The core keeps IDs as hex bytes ("" or "0x" when empty); both shells show (and KMU's -id takes) text. */
+function idText(presented: string): string {
+  return Buffer.from(presented.replace(/^0x/i, ''), 'hex').toString('utf8');
+}
+
+export function idHex(text: string): string {
+  return `0x${Buffer.from(text, 'utf8').toString('hex')}`;
+}
+
+/**
+ * §1 rendering: booleans, class and type as `0x%02x` in a 512 dump and as `0x%08x` when asked
+ * for alone [assumed, as the spec says]; lengths as `0x%08x`; KCV and exponent as hex; the
+ * modulus wrapped at 80 characters; label and ID as text. `undefined` = not applicable.
+ */
+function render(def: AttributeDef, shown: Record<string, unknown>, single: boolean): RenderedAttribute | undefined {
+  if (!def.source || shown[def.source] === undefined) return undefined;
+  const v = shown[def.source];
+  const small = (n: number) => `0x${n.toString(16).padStart(single ? 8 : 2, '0')}`;
+  const hex = String(v).replace(/^0x/i, '');
+  const text = (value: string) => ({ name: def.name, value, bytes: Buffer.byteLength(value) });
+  switch (def.kind) {
+    case 'bool':
+      return { name: def.name, value: small(v ? 1 : 0), bytes: 1 };
+    case 'class':
+      return { name: def.name, value: small(CLASS_NUMBERS[String(v)] ?? 0xff), bytes: 4 };
+    case 'type':
+      return { name: def.name, value: small(TYPE_NUMBERS[String(v)] ?? 0xff), bytes: 4 };
+    case 'int':
+      return { name: def.name, value: `0x${Number(v).toString(16).padStart(8, '0')}`, bytes: 4 };
+    case 'text':
+      return text(String(v));
+    case 'id':
+      return text(idText(String(v)));
+    case 'modulus':
+      return { name: def.name, value: (hex.match(/.{1,80}/g) ?? ['']).join('\n'), bytes: hex.length / 2 };
+    default:
+      return { name: def.name, value: `0x${hex}`, bytes: hex.length / 2 };
+  }
+}
+
+/** 512: every applicable attribute in the §1 dump order. */
+export function renderAll(shown: Record<string, unknown>): RenderedAttribute[] {
+  return DUMP_ORDER.map((id) => render(attributeDef(id)!, shown, false)).filter((r): r is RenderedAttribute => r !== undefined);
+}
+
+/** One attribute asked for alone; undefined if unknown or not applicable to this key. */
+export function renderSingle(id: number, shown: Record<string, unknown>): RenderedAttribute | undefined {
+  const def = attributeDef(id);
+  return def && render(def, shown, true);
+}
+
+/** The getAttribute text: each name on one line, its value on the next. */
+export function attributeFileText(attrs: readonly RenderedAttribute[]): string {
+  return attrs.map((a) => `${a.name}\n${a.value}\n`).join('');
+}
