@@ -86,3 +86,39 @@ describe('e2e: shell scripts', function () {
     assert.ok(!fs.existsSync(path.join(work, 'none')), 'no state folder was made');
   });
 });
+
+describe('e2e: legacy dialects through the built binary', function () {
+  this.timeout(120_000);
+
+  it('shell --dialect cmu then --dialect kmu run piped sessions on one state folder', () => {
+    const state = path.join(tempDir(), 'state');
+    const env = { CLOUDHSM_STATE_DIR: state };
+    assert.equal(runBin(['cluster', 'quickstart', '--password-stdin'], { env, input: 'Admin-Pass-1\n' }).status, 0);
+
+    const cmu = runBin(['shell', '--dialect', 'cmu'], { env, input: ['loginHSM CO admin Admin-Pass-1', 'createUser CU alice Alice-Pass-1', 'y', 'listU', 'logoutHSM', 'quit', ''].join('\n') });
+    assert.equal(cmu.status, 0, `${cmu.stdout}\n${cmu.stderr}`);
+    assert.match(cmu.stdout, /Connected to server '[\d.]+': hostname '[\d.]+', port 2225\./);
+    assert.match(cmu.stdout, /loginHSM success on server 0\(/);
+    assert.match(cmu.stdout, /Do you want to continue\(y\/n\)\?/);
+    assert.match(cmu.stdout, /Creating User alice\(CU\) on 2 nodes\ncreateUser success on server 0\(/);
+    assert.match(cmu.stdout, /\s+\d+\s+CU\s+alice\s+NO\s+0\s+NO/);
+    assert.match(cmu.stdout, /disconnecting from servers, please wait\.\.\./);
+
+    const work = tempDir();
+    const kmu = runBin(['shell', '--dialect', 'kmu'], {
+      env,
+      cwd: work,
+      input: ['loginHSM -u CU -s alice -p Alice-Pass-1', 'genSymKey -t 31 -s 32 -l payments', 'findKey -l payments', 'exit', ''].join('\n'),
+    });
+    assert.equal(kmu.status, 0, `${kmu.stdout}\n${kmu.stderr}`);
+    assert.match(kmu.stdout, /Cfm3LoginHSM returned: 0x00 : HSM Return: SUCCESS/);
+    const created = /Symmetric Key Created\.  Key Handle: (\d+)/.exec(kmu.stdout);
+    assert.ok(created, kmu.stdout);
+    assert.match(kmu.stdout, new RegExp(`Total number of keys present 1\\n\\n number of keys matched from start index 0::0\\n${created[1]}`));
+    assert.match(kmu.stdout, /Cfm3FindKey returned: 0x00 : HSM Return: SUCCESS/);
+
+    // The modern CLI sees the key KMU made, under the same reference.
+    const listed = runBin(['key', 'list', '--filter', 'attr.label=payments', '--json'], { env: { ...env, CLOUDHSM_ROLE: 'crypto-user', CLOUDHSM_PIN: 'alice:Alice-Pass-1' } });
+    assert.equal(Number.parseInt(listed.json.data.matched_keys[0]['key-reference'], 16), Number(created[1]));
+  });
+});
