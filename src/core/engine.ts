@@ -172,7 +172,11 @@ export async function verifyCredentials(ctx: EngineContext, clusterId: string | 
   }
   if (isLocked(user)) throw lockedError(username);
   const key = storeKeys.user(cluster.clusterId, username);
-  if (!(await verifyPassword(credentials.password, user.passwordHash))) {
+  // scrypt runs in the threadpool for tens of milliseconds while this thread would idle: parse
+  // the rest of the state meanwhile (a command reads it next, e.g. the keys to list).
+  const verification = verifyPassword(credentials.password, user.passwordHash);
+  ctx.store.warm();
+  if (!(await verification)) {
     const failures = await ctx.store.transact((tx) => {
       const current = tx.get<UserRecord>(key);
       if (!current) return LOCKOUT_THRESHOLD;

@@ -11,8 +11,6 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { HsmError } from '../errors.js';
 
 export const MAGIC = Buffer.from('CHSMLOC\0', 'latin1');
-/** The format version written today; older versions are migrated by explicit functions. */
-export const FORMAT_VERSION = 1;
 
 export const FileKind = {
   keyring: 1,
@@ -23,11 +21,24 @@ export const FileKind = {
 } as const;
 export type FileKind = (typeof FileKind)[keyof typeof FileKind];
 
+/**
+ * The format version written today, per kind of file; older versions are read by explicit code
+ * (snapshot.ts reads snapshots of version 1). Kinds have their own versions so that a new
+ * snapshot layout leaves the other files, and the byte-exact log preamble, as they were.
+ */
+export const FORMAT_VERSIONS: Readonly<Record<FileKind, number>> = {
+  [FileKind.keyring]: 1,
+  [FileKind.head]: 1,
+  [FileKind.snapshot]: 2,
+  [FileKind.log]: 1,
+  [FileKind.sealKey]: 1,
+};
+
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 export const SEAL_OVERHEAD_BYTES = NONCE_BYTES + TAG_BYTES;
 
-export function encodePreamble(kind: FileKind, header: Record<string, unknown>, version = FORMAT_VERSION): Buffer {
+export function encodePreamble(kind: FileKind, header: Record<string, unknown>, version = FORMAT_VERSIONS[kind]): Buffer {
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const fixed = Buffer.alloc(MAGIC.length + 1 + 2 + 4);
   MAGIC.copy(fixed, 0);
@@ -74,10 +85,11 @@ export function decodePreamble(data: Buffer, expectedKind: FileKind, name: strin
 }
 
 export function checkVersion(preamble: Preamble, name: string): void {
-  if (preamble.version > FORMAT_VERSION) {
+  const newest = FORMAT_VERSIONS[preamble.kind];
+  if (preamble.version > newest) {
     throw new HsmError(
       'STATE_VERSION',
-      `${name} uses state format ${preamble.version}, newer than this cloudhsm-local understands (${FORMAT_VERSION}); upgrade cloudhsm-local to use this state`,
+      `${name} uses state format ${preamble.version}, newer than this cloudhsm-local understands (${newest}); upgrade cloudhsm-local to use this state`,
       { details: { file: name } },
     );
   }

@@ -8,7 +8,13 @@
  * Values handed out are deeply frozen, so that no caller can change the state behind a
  * transaction. Values loaded from the files are frozen when first handed out rather than on
  * load: opening a large state then costs no walk over every object it holds.
+ *
+ * A collection read from a snapshot stays "pending" (its JSON text, not parsed) until something
+ * touches it, and changes made to it meanwhile (log records replayed at load) are queued and
+ * applied right after it is parsed. A command then parses only what it reads, and `warm()`
+ * parses the rest at a moment of its choosing (while scrypt runs in the threadpool).
  */
+import { integrityError } from './format.js';
 
 export type StoredValue = unknown;
 
@@ -51,20 +57,38 @@ const EXACT_CACHE_MAX = 1024;
 
 const byKey = (a: [string, unknown], b: [string, unknown]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
+/** One object set or (null) deleted. */
+type Change = [key: string, value: StoredValue | null];
+
 interface Collection {
   objects: Map<string, StoredValue>;
   /** Its keys in order, kept until a key is added or removed. */
   sortedKeys?: string[];
   /** field → value of that field → keys of the objects holding it. */
   indexes: Map<string, Map<unknown, Set<string>>>;
+  /** Fields looked up once by a scan: the next lookup on one builds its index. */
+  scanned?: Set<string>;
+  /** Not parsed yet: its JSON text from the snapshot, and the changes to apply once it is. */
+  pending?: { json: Buffer; changes: Change[] };
+}
+
+function emptyCollection(): Collection {
+  return { objects: new Map(), indexes: new Map() };
+}
+
+/** Whether keys of `collection` may start with `prefix` (the prefix may end inside a key's last part). */
+function touches(collection: string, prefix: string): boolean {
+  return collection.startsWith(prefix) || prefix.startsWith(collection);
 }
 
 export class ObjectTable {
-  private readonly all = new Map<string, StoredValue>();
   private readonly collections = new Map<string, Collection>();
   /** exactCollection's answers (null: none), kept until a collection is added. */
   private readonly exact = new Map<string, Collection | null>();
   private plainView?: ReadView;
+
+  /** `source` names the snapshot file in the error should a chunk not parse. */
+  constructor(private readonly source = 'snapshot') {}
 
   static from(entries: Iterable<[string, StoredValue]>): ObjectTable {
     const table = new ObjectTable();
@@ -72,33 +96,48 @@ export class ObjectTable {
     return table;
   }
 
-  entries(): IterableIterator<[string, StoredValue]> {
-    return this.all.entries();
+  /** A table of collections given as chunks (the JSON array of their [key, value]), parsed on first use. */
+  static fromChunks(chunks: Iterable<[collection: string, json: Buffer]>, source: string): ObjectTable {
+    const table = new ObjectTable(source);
+    for (const [name, json] of chunks) table.collections.set(name, { ...emptyCollection(), pending: { json, changes: [] } });
+    return table;
+  }
+
+  /** Parses every collection still pending. */
+  warm(): void {
+    for (const [name, collection] of this.collections) this.load(name, collection);
+  }
+
+  /**
+   * Each collection that holds objects, as a chunk for `fromChunks`. A pending collection that
+   * nothing changed is handed back as it was read, unparsed.
+   */
+  chunks(): Array<[string, Buffer]> {
+    const out: Array<[string, Buffer]> = [];
+    for (const [name, collection] of this.collections) {
+      if (collection.pending?.changes.length === 0) {
+        out.push([name, collection.pending.json]);
+        continue;
+      }
+      const { objects } = this.load(name, collection);
+      if (objects.size > 0) out.push([name, Buffer.from(JSON.stringify([...objects]), 'utf8')]);
+    }
+    return out;
   }
 
   /** Sets or (with null) deletes one object, keeping collections and indexes. */
   set(key: string, value: StoredValue | null): void {
-    const old = this.all.get(key);
     const name = collectionOf(key);
     let collection = this.collections.get(name);
     if (!collection) {
       if (value === null) return;
-      collection = { objects: new Map(), indexes: new Map() };
+      collection = emptyCollection();
       this.collections.set(name, collection);
       this.exact.clear();
     }
-    if (old !== undefined) unindex(collection, key, old);
-    if (value === null) {
-      if (old === undefined) return;
-      this.all.delete(key);
-      collection.objects.delete(key);
-      collection.sortedKeys = undefined;
-      return;
-    }
-    this.all.set(key, value);
-    collection.objects.set(key, value);
-    if (old === undefined) collection.sortedKeys = undefined;
-    for (const [field, index] of collection.indexes) addTo(index, fieldOf(value, field), key);
+    // Applying it now would be overwritten by parsing the chunk: queue it behind the chunk.
+    if (collection.pending) collection.pending.changes.push([key, value]);
+    else apply(collection, key, value);
   }
 
   /** A view of the objects as they stand, or as `overlay` would leave them. */
@@ -110,11 +149,11 @@ export class ObjectTable {
   private makeView(overlay?: Overlay): ReadView {
     const get = <T>(key: string): T | undefined => {
       if (overlay?.has(key)) return (overlay.get(key) ?? undefined) as T | undefined;
-      return deepFreeze(this.all.get(key)) as T | undefined;
+      return deepFreeze(this.stored(key)) as T | undefined;
     };
     return {
       get,
-      has: (key) => (overlay?.has(key) ? overlay.get(key) != null : this.all.has(key)),
+      has: (key) => (overlay?.has(key) ? overlay.get(key) != null : this.stored(key) !== undefined),
       list: <T>(prefix: string) => withOverlay(this.listBase(prefix), overlay, prefix, () => true) as Array<[string, T]>,
       count: (prefix) => this.count(prefix, overlay),
       lookup: <T>(prefix: string, field: string, value: unknown) =>
@@ -122,9 +161,38 @@ export class ObjectTable {
     };
   }
 
+  /** The collection, parsed first if it is pending. */
+  private load(name: string, collection: Collection): Collection {
+    const pending = collection.pending;
+    if (!pending) return collection;
+    let entries: Change[];
+    try {
+      entries = JSON.parse(pending.json.toString('utf8')) as Change[];
+    } catch {
+      throw integrityError(this.source, `its collection ${name} is not valid`);
+    }
+    collection.objects = new Map(entries);
+    collection.pending = undefined;
+    for (const [key, value] of pending.changes) apply(collection, key, value);
+    return collection;
+  }
+
+  private stored(key: string): StoredValue | undefined {
+    const name = collectionOf(key);
+    const collection = this.collections.get(name);
+    return collection && this.load(name, collection).objects.get(key);
+  }
+
+  /** Every collection whose keys may start with `prefix`, parsed. */
+  private touching(prefix: string): Collection[] {
+    const out: Collection[] = [];
+    for (const [name, collection] of this.collections) if (touches(name, prefix)) out.push(this.load(name, collection));
+    return out;
+  }
+
   /**
-   * The collection that is exactly `prefix`, when no other collection lies inside it (so that its
-   * objects are all the prefix covers); an empty one when there is none yet.
+   * The collection that is exactly `prefix`, parsed, when no other collection lies inside it (so
+   * that its objects are all the prefix covers); an empty one when there is none yet.
    */
   private exactCollection(prefix: string): Collection | undefined {
     let found = this.exact.get(prefix);
@@ -133,20 +201,22 @@ export class ObjectTable {
       if (this.exact.size >= EXACT_CACHE_MAX) this.exact.clear();
       this.exact.set(prefix, found);
     }
-    return found ?? undefined;
+    return found ? this.load(prefix, found) : undefined;
   }
 
   private findExactCollection(prefix: string): Collection | null {
     if (!prefix.endsWith('/')) return null;
     for (const name of this.collections.keys()) if (name !== prefix && name.startsWith(prefix)) return null;
-    return this.collections.get(prefix) ?? { objects: new Map(), indexes: new Map() };
+    return this.collections.get(prefix) ?? emptyCollection();
   }
 
   private listBase(prefix: string): Array<[string, StoredValue]> {
     const collection = this.exactCollection(prefix);
     if (!collection) {
       const out: Array<[string, StoredValue]> = [];
-      for (const [k, v] of this.all) if (k.startsWith(prefix)) out.push([k, deepFreeze(v)]);
+      for (const { objects } of this.touching(prefix)) {
+        for (const [k, v] of objects) if (k.startsWith(prefix)) out.push([k, deepFreeze(v)]);
+      }
       return out.sort(byKey);
     }
     collection.sortedKeys ??= [...collection.objects.keys()].sort();
@@ -156,16 +226,30 @@ export class ObjectTable {
   private lookupBase(prefix: string, field: string, value: unknown): Array<[string, StoredValue]> {
     const collection = this.exactCollection(prefix);
     if (!collection) return this.listBase(prefix).filter(([, v]) => fieldOf(v, field) === value);
+    const index = this.indexFor(prefix, collection, field);
+    const keys = index ? [...(index.get(value) ?? [])] : scan(collection, field, value);
+    return keys.sort().map((k) => [k, deepFreeze(collection.objects.get(k))]);
+  }
+
+  /**
+   * The index of `field`, built by the second lookup on it; undefined for the first, which scans.
+   * A single CLI command looks up once, and a scan of 10,000 objects costs a fraction of an index
+   * holding a set per value; a long-lived process (the shell) looks up again and gets the index.
+   */
+  private indexFor(prefix: string, collection: Collection, field: string): Map<unknown, Set<string>> | undefined {
     let index = collection.indexes.get(field);
-    if (!index) {
-      index = new Map();
-      for (const [k, v] of collection.objects) addTo(index, fieldOf(v, field), k);
-      // An index is kept only on a collection the table holds (the empty stand-in is not).
-      if (this.collections.get(prefix) === collection) collection.indexes.set(field, index);
+    if (index) return index;
+    // An index is kept only on a collection the table holds (the empty stand-in is not).
+    if (this.collections.get(prefix) !== collection) return undefined;
+    collection.scanned ??= new Set();
+    if (!collection.scanned.has(field)) {
+      collection.scanned.add(field);
+      return undefined;
     }
-    const keys = index.get(value);
-    if (!keys) return [];
-    return [...keys].sort().map((k) => [k, deepFreeze(collection.objects.get(k))]);
+    index = new Map();
+    for (const [k, v] of collection.objects) addTo(index, fieldOf(v, field), k);
+    collection.indexes.set(field, index);
+    return index;
   }
 
   private count(prefix: string, overlay: Overlay | undefined): number {
@@ -183,10 +267,34 @@ export class ObjectTable {
       }
       return n;
     }
-    for (const k of this.all.keys()) if (k.startsWith(prefix) && !(overlay?.get(k) === null)) n++;
-    if (overlay) for (const [k, v] of overlay) if (v !== null && k.startsWith(prefix) && !this.all.has(k)) n++;
+    for (const { objects } of this.touching(prefix)) {
+      for (const k of objects.keys()) if (k.startsWith(prefix) && !(overlay?.get(k) === null)) n++;
+    }
+    if (overlay) for (const [k, v] of overlay) if (v !== null && k.startsWith(prefix) && this.stored(k) === undefined) n++;
     return n;
   }
+}
+
+/** Sets or (with null) deletes one object of a parsed collection, keeping its order and indexes. */
+function apply(collection: Collection, key: string, value: StoredValue | null): void {
+  const old = collection.objects.get(key);
+  if (old !== undefined) unindex(collection, key, old);
+  if (value === null) {
+    if (old === undefined) return;
+    collection.objects.delete(key);
+    collection.sortedKeys = undefined;
+    return;
+  }
+  collection.objects.set(key, value);
+  if (old === undefined) collection.sortedKeys = undefined;
+  for (const [field, index] of collection.indexes) addTo(index, fieldOf(value, field), key);
+}
+
+/** Keys of the objects whose `field` is `value`, by a walk over the collection. */
+function scan(collection: Collection, field: string, value: unknown): string[] {
+  const keys: string[] = [];
+  for (const [k, v] of collection.objects) if (fieldOf(v, field) === value) keys.push(k);
+  return keys;
 }
 
 function addTo(index: Map<unknown, Set<string>>, value: unknown, key: string): void {

@@ -5,7 +5,7 @@
  *   seal.key        32 random bytes: the sealing key (absent when a passphrase seals the state)
  *   keyring         the data key, sealed by the sealing key (or by scrypt(passphrase))
  *   head            sealed {generation, seq}: the newest committed transaction
- *   snapshot-<g>    sealed image of every object as of the start of generation g
+ *   snapshot-<g>    sealed image of every object as of the start of generation g (snapshot.ts)
  *   log-<g>         append-only sealed records, one per committed transaction after the snapshot
  *   lock            the writer lock (see lock.ts)
  *
@@ -34,6 +34,7 @@ import {
 } from './format.js';
 import { StateLock } from './lock.js';
 import { ObjectTable, deepFreeze, type Overlay, type ReadView, type StoredValue } from './objects.js';
+import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 
 export type { ReadView, StoredValue } from './objects.js';
 
@@ -93,6 +94,20 @@ function writeFileAtomic(file: string, data: Buffer): void {
   fsyncDir(path.dirname(file));
 }
 
+/**
+ * A snapshot file holding `chunks` (snapshot.ts), and the size of their JSON. Its header gives
+ * that size, so that a reader inflates into one buffer of the right size.
+ */
+function snapshotImage(
+  dataKey: Buffer,
+  header: { storeId: string; generation: number; seq: number },
+  chunks: Array<[string, Buffer]>,
+): { image: Buffer; plainBytes: number } {
+  const { content, plainBytes } = encodeSnapshot(chunks);
+  const preamble = encodePreamble(FileKind.snapshot, { ...header, bytes: plainBytes });
+  return { image: Buffer.concat([preamble, seal(dataKey, preamble, content)]), plainBytes };
+}
+
 function readIfExists(file: string): Buffer | undefined {
   try {
     return fs.readFileSync(file);
@@ -141,6 +156,7 @@ export class Store {
   private seq = 0;
   private logOffset = 0;
   private logPreamble: Buffer = Buffer.alloc(0);
+  /** Size of the snapshot's plaintext: the log is folded into a new one once it outgrows this. */
   private snapshotBytes = 0;
   private readonly lock: StateLock;
   private queue: Promise<unknown> = Promise.resolve();
@@ -210,11 +226,7 @@ export class Store {
     const dataKey = randomBytes(32);
     const preamble = encodePreamble(FileKind.keyring, { storeId, sealing });
     const keyring = Buffer.concat([preamble, seal(sealingKey, preamble, dataKey)]);
-    const snapshotPreamble = encodePreamble(FileKind.snapshot, { storeId, generation: 0, seq: 0 });
-    writeFileAtomic(
-      path.join(dir, 'snapshot-0'),
-      Buffer.concat([snapshotPreamble, seal(dataKey, snapshotPreamble, Buffer.from('[]'))]),
-    );
+    writeFileAtomic(path.join(dir, 'snapshot-0'), snapshotImage(dataKey, { storeId, generation: 0, seq: 0 }, []).image);
     writeFileAtomic(path.join(dir, 'log-0'), encodePreamble(FileKind.log, { storeId, generation: 0 }));
     const headPreamble = encodePreamble(FileKind.head, { storeId });
     writeFileAtomic(
@@ -340,8 +352,10 @@ export class Store {
     if (h.storeId !== this.storeId || h.generation !== generation || typeof h.seq !== 'number') {
       throw integrityError(name, 'it does not belong to this state');
     }
-    const entries = JSON.parse(open(this.dataKey, preamble.bytes, data.subarray(preamble.bytes.length), name).toString('utf8')) as Array<[string, StoredValue]>;
+    // Nothing is parsed before the whole content authenticated (collections are parsed later).
+    const content = open(this.dataKey, preamble.bytes, data.subarray(preamble.bytes.length), name);
     checkVersion(preamble, name);
+    const { objects, plainBytes } = decodeSnapshot(content, preamble.version, Number(h.bytes), name);
     const logName = `log-${generation}`;
     const logHead = Buffer.alloc(4096);
     let fd: number;
@@ -362,12 +376,12 @@ export class Store {
       decodePreamble(logHead.subarray(0, n), FileKind.log, logName);
       throw integrityError(logName, 'its header does not belong to this state');
     }
-    this.objects = ObjectTable.from(entries);
+    this.objects = objects;
     this.generation = generation;
     this.seq = h.seq;
     this.logPreamble = expected;
     this.logOffset = expected.length;
-    this.snapshotBytes = data.length;
+    this.snapshotBytes = plainBytes;
   }
 
   private recordAad(seq: number): Buffer {
@@ -575,8 +589,7 @@ export class Store {
   private compact(): void {
     const generation = this.generation + 1;
     try {
-      const preamble = encodePreamble(FileKind.snapshot, { storeId: this.storeId, generation, seq: this.seq });
-      const image = Buffer.concat([preamble, seal(this.dataKey, preamble, Buffer.from(JSON.stringify([...this.objects.entries()])))]);
+      const { image, plainBytes } = snapshotImage(this.dataKey, { storeId: this.storeId, generation, seq: this.seq }, this.objects.chunks());
       writeFileAtomic(this.file(`snapshot-${generation}`), image);
       const logPreamble = encodePreamble(FileKind.log, { storeId: this.storeId, generation });
       writeFileAtomic(this.file(`log-${generation}`), logPreamble);
@@ -585,7 +598,7 @@ export class Store {
       this.generation = generation;
       this.logPreamble = logPreamble;
       this.logOffset = logPreamble.length;
-      this.snapshotBytes = image.length;
+      this.snapshotBytes = plainBytes;
       for (const name of fs.readdirSync(this.dir)) {
         const m = /^(snapshot|log)-(\d+)$/.exec(name);
         if (m && Number(m[2]) <= previous) fs.rmSync(this.file(name), { force: true });
@@ -598,6 +611,14 @@ export class Store {
       this.generation = -1;
       this.headSeen = undefined;
     }
+  }
+
+  /**
+   * Parses every collection of the snapshot that nothing has read yet. A caller about to wait on
+   * the threadpool (scrypt) calls this first, so that the parsing happens while it would idle.
+   */
+  warm(): void {
+    this.objects.warm();
   }
 
   /** Number of committed transactions (for tests and diagnostics). */
