@@ -120,6 +120,18 @@ describe('e2e: cloudhsm-cli compatibility (single commands, JSON structure of th
     assert.equal(listed.json.data.next_token, '10');
   });
 
+  it('interactive opens the shell, which keeps the login and answers every line with the JSON envelope', () => {
+    const r = cli(['interactive'], { ...env, CLOUDHSM_PIN: 'alice:Alice-Pass-1' });
+    assert.equal(r.status, 0, r.stderr);
+    const piped = runBin(['interactive'], { env: { ...env, CLOUDHSM_PIN: 'alice:Alice-Pass-1' }, bin: CLI_BIN, input: 'login --username alice --role crypto-user\nkey list --filter attr.label=rsa-pub\nlogout\nquit\n' });
+    assert.equal(piped.status, 0, piped.stderr);
+    const envelopes = piped.stdout.split(/\n(?=\{)/).map((text) => JSON.parse(text) as { error_code: number; data: any });
+    assert.deepEqual(envelopes.map((e) => e.error_code), [0, 0, 0]);
+    assert.deepEqual(envelopes[0]!.data, { username: 'alice', role: 'crypto-user' });
+    assert.equal(envelopes[1]!.data.total_key_count, 1);
+    assert.equal(envelopes[2]!.data, 'Logout successful');
+  });
+
   it('failures: error_code 1 with a message string and exit 1; usage errors exit 2', () => {
     const r = cli(['key', 'delete', '--filter', 'attr.label=none'], crypto());
     assert.equal(r.status, 1);
