@@ -56,6 +56,7 @@ describe('commands: key rules refuse through the CLI and change nothing', functi
     await run('key:generate-symmetric:aes', ['--label', 'twin', '--key-length-bytes', '16'], as('alice'));
     await run('key:generate-symmetric:aes', ['--label', 'twin', '--key-length-bytes', '16'], as('alice'));
     await run('key:generate-symmetric:aes', ['--label', 'b-own', '--key-length-bytes', '16'], as('bob'));
+    await run('key:generate-symmetric:aes', ['--label', 'a-both', '--key-length-bytes', '32', '--attributes', 'wrap=true', 'encrypt=true', 'decrypt=true'], as('alice'));
   });
 
   it('only crypto users create and use keys', async () => {
@@ -77,6 +78,13 @@ describe('commands: key rules refuse through the CLI and change nothing', functi
 
   it('extractable=false keys never leave the cluster', async () => {
     await refuses('key:wrap:aes-no-pad', ['--payload-filter', 'attr.label=a-sealed', '--wrapping-filter', 'attr.label=a-kek'], as('alice'), 'KEY_ATTRIBUTE_REFUSED');
+  });
+
+  it('a key that wraps keys decrypts no data, so a key wrapped under it cannot come out in the clear', async () => {
+    for (const mechanism of ['aes-gcm', 'aes-key-wrap'] as const) {
+      const message = await refuses(`crypto:decrypt:${mechanism}`, ['--key-filter', 'attr.label=a-both', '--data', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', '--iv', mechanism === 'aes-gcm' ? '0x000000000000000000000000' : '0xA6A6A6A6A6A6A6A6', ...(mechanism === 'aes-gcm' ? ['--tag', '0x00000000000000000000000000000000'] : [])], as('alice'), 'KEY_ATTRIBUTE_REFUSED');
+      assert.match(message, /wrap=true/);
+    }
   });
 
   it('wrap-with-trusted keys leave only under a trusted wrapping key', async () => {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { createCipheriv, createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { perform } from '../../src/core/engine.js';
+import { setAttribute } from '../../src/core/keys/operations.js';
 import { createUser, login as loginOp } from '../../src/core/users/operations.js';
+import { callerOf } from '../../src/shell/dialect.js';
 import { kmuDialect } from '../../src/shell/dialects/kmu.js';
 import { ADMIN_PASSWORD, runLines, testHost, type TestHost } from '../support/dialect-host.js';
 import { tempDir } from '../support/helpers.js';
@@ -305,43 +307,53 @@ describe('shell kmu dialect', function () {
       }
     });
 
-    it('round-trips data with aesWrapUnwrap, matching the HSM key wrap and the key check value', async () => {
+    it('aesWrapUnwrap will not unwrap with a key-wrapping key, so a wrapped key never comes out in the clear', async () => {
       const payload = await genAes('aws-payload');
       await ok(`wrapKey -k ${payload} -w ${aes} -m 5 -noheader -out ${file('kw.bin')}`);
-      const plain = file('plain.bin');
-      const un = await ok(`aesWrapUnwrap -m 0 -f ${file('kw.bin')} -w ${aes} -out ${plain}`);
+      const leak = await line(`aesWrapUnwrap -m 0 -f ${file('kw.bin')} -w ${aes} -out ${file('leak.bin')}`);
+      assert.equal(leak.outcome, 'failed');
+      assert.match(leak.out, /wrap=true/);
+      assert.ok(!fs.existsSync(file('leak.bin')), 'nothing was written');
+    });
+
+    it('round-trips data with aesWrapUnwrap and a data key (wrap=0), showing wrapped data but never unwrapped data', async () => {
+      const dataKey = await genAes('data-key');
+      await perform(t.ctx, setAttribute, { filter: [`key-reference=${dataKey}`], name: 'wrap', value: 'false' }, callerOf(t.host));
+      const plain = file('data.bin');
+      fs.writeFileSync(plain, Buffer.from('0123456789abcdef0123456789abcdef'));
+      const wrappedOut = file('data.wrapped');
+      const wrap = await ok(`aesWrapUnwrap -m 1 -f ${plain} -w ${dataKey} -out ${wrappedOut}`);
+      const hex = [...fs.readFileSync(wrappedOut)].map((b) => b.toString(16).toUpperCase().padStart(2, '0'));
+      assert.equal(hex.length, 40);
+      assert.ok(wrap.includes(`\nresult data:\n${hex.slice(0, 8).join(' ')}\n${hex.slice(8, 16).join(' ')}\n${hex.slice(16, 24).join(' ')}\n`), wrap);
+      const back = file('data.back');
+      const un = await ok(`aesWrapUnwrap -m 0 -f ${wrappedOut} -w ${dataKey} -out ${back}`);
       assert.equal(
         un,
-        blocks([`${I}Warning: IV (-i) is missing.`, `${I}         0xA6A6A6A6A6A6A6A6 is considered as default IV`], [`result written to file ${plain}`], [`${I}Cfm3UnWrapHostKey returned: 0x00 : HSM Return: SUCCESS`]),
+        blocks([`${I}Warning: IV (-i) is missing.`, `${I}         0xA6A6A6A6A6A6A6A6 is considered as default IV`], [`result written to file ${back}`], [`${I}Cfm3UnWrapHostKey returned: 0x00 : HSM Return: SUCCESS`]),
       );
-      const key = fs.readFileSync(plain);
-      const kcv = createCipheriv('aes-128-ecb', key, null).update(Buffer.alloc(16)).subarray(0, 3).toString('hex');
-      assert.equal(`0x${kcv}`, await attribute(payload, 371), 'the unwrapped bytes are the key');
-      const wrappedOut = file('rewrapped.bin');
-      const wrap = await ok(`aesWrapUnwrap -m 1 -f ${plain} -w ${aes} -out ${wrappedOut}`);
-      assert.deepEqual(fs.readFileSync(wrappedOut), fs.readFileSync(file('kw.bin')), 'same bytes as the core key wrap');
-      const hex = [...fs.readFileSync(wrappedOut)].map((b) => b.toString(16).toUpperCase().padStart(2, '0'));
-      assert.ok(wrap.includes(`\nresult data:\n${hex.slice(0, 8).join(' ')}\n${hex.slice(8, 16).join(' ')}\n${hex.slice(16).join(' ')}\nresult written to file ${wrappedOut}\n`), wrap);
-      assert.ok(!un.includes(key.toString('hex').toUpperCase().slice(0, 2) + ' '), 'unwrapped data is not shown');
-      assert.equal((await line(`aesWrapUnwrap -m 0 -f ${file('kw.bin')} -w ${aes}`)).outcome, 'failed', 'unwrapping needs -out');
-      const bad = await line(`aesWrapUnwrap -m 0 -f ${file('kw.bin')} -w ${aes} -i 0x0102030405060708 -out ${file('bad.bin')}`);
+      assert.deepEqual(fs.readFileSync(back), fs.readFileSync(plain));
+      assert.equal((await line(`aesWrapUnwrap -m 0 -f ${wrappedOut} -w ${dataKey}`)).outcome, 'failed', 'unwrapping needs -out');
+      const bad = await line(`aesWrapUnwrap -m 0 -f ${wrappedOut} -w ${dataKey} -i 0x0102030405060708 -out ${file('bad.bin')}`);
       assert.ok(bad.out.includes(`${I}Cfm3UnWrapHostKey returned: 0xd8 : HSM Error: Unwrap failed: wrong key, mechanism or data\n`), bad.out);
     });
 
     it('aesWrapUnwrap takes the default IV given with -i and refuses any other, and refuses sizes RFC 3394 cannot wrap', async () => {
+      const dk = await genAes('iv-data-key');
+      await perform(t.ctx, setAttribute, { filter: [`key-reference=${dk}`], name: 'wrap', value: 'false' }, callerOf(t.host));
       fs.writeFileSync(file('kw-24.bin'), Buffer.alloc(24, 7));
       const wrapped = file('kw-24.wrapped');
-      const withIv = await ok(`aesWrapUnwrap -m 1 -f ${file('kw-24.bin')} -w ${aes} -i 0xA6A6A6A6A6A6A6A6 -out ${wrapped}`);
+      const withIv = await ok(`aesWrapUnwrap -m 1 -f ${file('kw-24.bin')} -w ${dk} -i 0xA6A6A6A6A6A6A6A6 -out ${wrapped}`);
       assert.ok(!withIv.includes('Warning: IV (-i) is missing.'), withIv);
       assert.equal(fs.readFileSync(wrapped).length, 32);
-      await ok(`aesWrapUnwrap -m 0 -f ${wrapped} -w ${aes} -i a6a6a6a6a6a6a6a6 -out ${file('kw-24.back')}`);
+      await ok(`aesWrapUnwrap -m 0 -f ${wrapped} -w ${dk} -i a6a6a6a6a6a6a6a6 -out ${file('kw-24.back')}`);
       assert.deepEqual(fs.readFileSync(file('kw-24.back')), Buffer.alloc(24, 7));
-      const other = await line(`aesWrapUnwrap -m 1 -f ${file('kw-24.bin')} -w ${aes} -i 0x0102030405060708 -out ${file('other.wrapped')}`);
+      const other = await line(`aesWrapUnwrap -m 1 -f ${file('kw-24.bin')} -w ${dk} -i 0x0102030405060708 -out ${file('other.wrapped')}`);
       assert.equal(other.outcome, 'failed');
       assert.ok(other.out.includes(`${I}Cfm3WrapHostKey returned: 0xd6 : HSM Error: Invalid argument\n`) && other.out.includes('only with the default IV 0xA6A6A6A6A6A6A6A6'), other.out);
       assert.ok(!fs.existsSync(file('other.wrapped')));
       fs.writeFileSync(file('kw-20.bin'), Buffer.alloc(20, 7));
-      const odd = await line(`aesWrapUnwrap -m 1 -f ${file('kw-20.bin')} -w ${aes}`);
+      const odd = await line(`aesWrapUnwrap -m 1 -f ${file('kw-20.bin')} -w ${dk}`);
       assert.equal(odd.outcome, 'failed');
       assert.ok(odd.out.includes('returned: 0xd6') && odd.out.includes('multiple of 8 bytes'), odd.out);
     });

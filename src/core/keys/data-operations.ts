@@ -273,6 +273,21 @@ export const encrypt = defineOperation({
   },
 });
 
+/**
+ * Keys.md §5: key material never leaves in the clear. A key that transports keys must not also
+ * decrypt data, or `key wrap` under it followed by `crypto decrypt` would print the wrapped key
+ * (the classic PKCS #11 wrap/decrypt attack): a secret key that wraps (wrap=true), or a private
+ * key that unwraps what its public half wrapped (unwrap=true), decrypts no data.
+ */
+function refuseKeyTransportKey(key: KeyRecord): void {
+  const role = key.class === 'secret-key' ? 'wrap' : key.class === 'private-key' ? 'unwrap' : undefined;
+  if (!role || !key.attributes[role]) return;
+  throw new HsmError(
+    'KEY_ATTRIBUTE_REFUSED',
+    `key ${formatReference(key.ref)} has ${role}=true: a key that ${role}s keys does not decrypt data, or keys wrapped under it would come out in the clear. Use separate keys for key transport and for data`,
+  );
+}
+
 export const decrypt = defineOperation({
   name: 'Decrypt',
   cluster: 'hsm',
@@ -281,6 +296,7 @@ export const decrypt = defineOperation({
   write: false,
   run: ({ tx, ctx, cluster, actor, sessionKeys }, input: CipherInput) => {
     const key = useKey(tx, cluster, actor!, input.keyFilter, sessionKeys, 'decrypt', cipherKey(input.mechanism, 'decrypt'));
+    refuseKeyTransportKey(key);
     const crypto = cryptoOf(ctx);
     const base = { 'key-reference': formatReference(key.ref) };
     const needIv = () => {
