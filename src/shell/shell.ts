@@ -145,24 +145,25 @@ export async function runShell(options: ShellOptions): Promise<number> {
   };
   const reader = new LineReader(rl);
   // Hidden input: while muted, readline echoes nothing of what is typed.
-  const internal = rl as unknown as { _writeToOutput: (s: string) => void; history: string[] };
+  const internal = rl as unknown as { _writeToOutput: (s: string) => void };
   const writeToOutput = internal._writeToOutput?.bind(rl);
   if (terminal && writeToOutput) {
     internal._writeToOutput = (s: string) => {
       if (!reader.muted) writeToOutput(s);
     };
   }
-  /** A hidden answer must never stay in readline's history. */
-  const forget = (line: string) => {
-    if (terminal && internal.history?.[0] === line) internal.history.shift();
-  };
 
   /** How many questions or password prompts are waiting for a line (Ctrl-C cancels them). */
   let prompting = 0;
   const ask = async (): Promise<Line> => {
     prompting++;
     try {
-      return await reader.next();
+      const line = await reader.next();
+      // An answer typed ahead, before its question showed, was remembered as a command: forget it.
+      const remembered = (rl as unknown as { history?: string[] }).history;
+      const at = typeof line === 'string' && remembered ? remembered.indexOf(dialect!.redact(line)) : -1;
+      if (at >= 0) remembered!.splice(at, 1);
+      return line;
     } finally {
       prompting--;
     }
@@ -174,15 +175,14 @@ export async function runShell(options: ShellOptions): Promise<number> {
       reader.muted = true;
       const line = await ask();
       reader.muted = false;
-      output.write('\n');
-      if (typeof line === 'string') forget(line);
+      // Ctrl-C has printed its own line end.
+      if (line !== CANCELLED) output.write('\n');
       if (line === null || line === CANCELLED) throw cancelled();
       return line;
     },
     async ask(message) {
       output.write(message);
       const line = await ask();
-      if (typeof line === 'string') forget(line);
       return line === null || line === CANCELLED ? null : line;
     },
   };
@@ -231,6 +231,15 @@ export async function runShell(options: ShellOptions): Promise<number> {
     rl.setPrompt(dialect!.prompt(host!));
     rl.prompt();
   };
+  // readline remembers each line as it is entered (before the shell reads it, so typed-ahead lines
+  // too): remember it redacted, and answers to questions and hidden prompts not at all.
+  rl.on('history', (lines: string[]) => {
+    if (prompting > 0) lines.shift();
+    else if (lines[0] !== undefined) lines[0] = dialect!.redact(lines[0]);
+  });
+
+  /** Whether a line is running (Ctrl-C then clears what is typed ahead, but draws no prompt). */
+  let running = false;
   rl.on('SIGINT', () => {
     // Ctrl-C abandons what is being typed (muted, so readline does not redraw it) ...
     const muted = reader.muted;
@@ -241,7 +250,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
     output.write('^C\n');
     // ... and a question or password prompt with it; at the command prompt the shell stays.
     if (prompting > 0 || muted) reader.cancel();
-    else showPrompt();
+    else if (!running) showPrompt();
   });
 
   const failedLines: number[] = [];
@@ -255,12 +264,11 @@ export async function runShell(options: ShellOptions): Promise<number> {
     if (line === null) break;
     lineNo++;
     if (line === CANCELLED) continue;
-    const redacted = dialect.redact(line);
-    if (terminal && internal.history?.[0] === line) internal.history[0] = redacted;
     const trimmed = line.trim();
     if (trimmed === '' || trimmed.startsWith('#')) continue;
     history.add(dialect.redact(trimmed));
-    const outcome = await runLine(trimmed);
+    running = true;
+    const outcome = await runLine(trimmed).finally(() => (running = false));
     if (outcome === 'quit') break;
     if (outcome === 'failed') {
       failedLines.push(lineNo);

@@ -40,12 +40,63 @@ export function tokenize(line: string): string[] {
 /** Flags whose values are secrets: never echoed, never kept in history. */
 export const SECRET_FLAGS = ['--password', '--rotate-password', '--new-password', '--pin'];
 
+/** Where one word lies in a line, by the tokenizer's rules; `open` when an unclosed quote ends it. */
+export interface WordSpan {
+  start: number;
+  end: number;
+  open?: boolean;
+}
+
+/** The spans of the words of `line`, read exactly as `tokenize` reads them. */
+export function wordSpans(line: string): WordSpan[] {
+  const spans: WordSpan[] = [];
+  let start = -1;
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      else if (ch === '\\' && quote === '"') i++;
+      continue;
+    }
+    if (/\s/.test(ch)) {
+      if (start >= 0) spans.push({ start, end: i });
+      start = -1;
+      continue;
+    }
+    if (start < 0) start = i;
+    if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '\\') i++;
+  }
+  if (start >= 0) spans.push({ start, end: line.length, open: quote !== undefined });
+  return spans;
+}
+
+/**
+ * `line` with the values of secret options replaced by `****`, word by word as the tokenizer
+ * reads them (quotes, escapes, `--flag=value`); a value whose quote is never closed takes the
+ * rest of the line with it. `isSecretFlag` names the options whose next word is secret, unless
+ * that word `isOption` itself (`login --password --role admin` left the value out).
+ */
+export function redactOptions(line: string, isSecretFlag: (word: string) => boolean, isOption: (word: string) => boolean = (word) => word.startsWith('--')): string {
+  const spans = wordSpans(line);
+  let out = '';
+  let at = 0;
+  for (let i = 0; i < spans.length; i++) {
+    const { start, end, open } = spans[i]!;
+    const word = line.slice(start, end);
+    const eq = word.indexOf('=');
+    let from: number | undefined;
+    if (eq > 0 && isSecretFlag(word.slice(0, eq))) from = start + eq + 1;
+    else if (i > 0 && isSecretFlag(line.slice(spans[i - 1]!.start, spans[i - 1]!.end)) && !isOption(word)) from = start;
+    if (from === undefined) continue;
+    out += `${line.slice(at, from)}****`;
+    at = open ? line.length : end;
+  }
+  return out + line.slice(at);
+}
+
 /** The line with secret flag values replaced by `****`, for history. */
 export function redactSecrets(line: string): string {
-  let out = line;
-  for (const flag of SECRET_FLAGS) {
-    const re = new RegExp(`(${flag})(=|\\s+)("[^"]*"|'[^']*'|\\S+)`, 'g');
-    out = out.replace(re, (_m, f: string, sep: string, value: string) => (value.startsWith('--') ? `${f}${sep}${value}` : `${f}${sep}****`));
-  }
-  return out;
+  return redactOptions(line, (word) => SECRET_FLAGS.includes(word));
 }

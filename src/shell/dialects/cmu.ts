@@ -241,8 +241,10 @@ export const cmuDialect: Dialect = {
     const rest = match[3]!;
     const password = new RegExp(`^${WORD}`).exec(rest)?.[0];
     if (password === '-hpswd') return line;
-    // An unterminated quote is not a word: then everything after the name goes.
-    return `${match[1]}****${password === undefined ? '' : rest.slice(password.length)}`;
+    // An unterminated quote is not a word, and a word cut short by one is not the whole password:
+    // then everything after the name goes.
+    const after = password === undefined ? '' : rest.slice(password.length);
+    return `${match[1]}****${/^(\s|$)/.test(after) ? after : ''}`;
   },
 
   async help(_host, topic) {

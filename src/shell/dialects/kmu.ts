@@ -6,6 +6,7 @@
  * printing differ.
  */
 import type { Dialect, DialectHost, LineOutcome } from '../dialect.js';
+import { redactOptions } from '../tokenize.js';
 import * as session from './kmu-commands.js';
 import * as crypto from './kmu-crypto.js';
 import { nodeCount, UsageError, visibleHandles, type Flags, type KmuCall, type Outcome } from './kmu-context.js';
@@ -284,7 +285,10 @@ function parseFlags(command: KmuCommand, words: readonly string[]): Parsed {
     if (word === '-h') return { flags, help: true };
     const name = word.startsWith('-') ? word.slice(1) : undefined;
     const spec = name === undefined ? undefined : command.flags[name];
-    if (!name || !spec) throw new UsageError(`unexpected "${word}"`);
+    // Named by position, not echoed: a stray word may be half of an unquoted password.
+    if (!name) throw new UsageError(`word ${i + 2} is not a flag (a value with spaces needs quotes)`);
+    if (name.includes('=')) throw new UsageError(`give -${name.slice(0, name.indexOf('='))} and its value as two words`);
+    if (!spec) throw new UsageError(`-${name} is not a flag of this command`);
     if (flags.has(name)) throw new UsageError(`-${name} is given twice`);
     if (!spec.value) flags.set(name, true);
     else if (i + 1 >= words.length) throw new UsageError(`-${name} needs a value`);
@@ -407,7 +411,8 @@ export const kmuDialect: Dialect = {
       .filter((f) => !used.has(f) && f.startsWith(partial));
   },
 
-  redact: (line) => line.replace(/(^|\s)-p(\s+)("[^"]*"|'[^']*'|\S+)/g, '$1-p$2****'),
+  // Whatever follows -p goes, even a word that looks like a flag: better a redacted flag than a password.
+  redact: (line) => redactOptions(line, (word) => word === '-p', () => false),
 
   help: async (_host, topic) => helpFor(topic),
 };

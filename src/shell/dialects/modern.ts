@@ -47,7 +47,9 @@ export function modernDialect(runtime: Runtime, config: Config): Dialect {
       let n = words.length;
       while (n > 0 && !Object.hasOwn(COMMANDS, words.slice(0, n).join(':'))) n--;
       if (n === 0) {
-        await printUsageError(runtime, `unknown command "${words.slice(0, 2).join(' ')}"; type \`help\` to list the commands`, 'help');
+        // Only the command words are named: a flag's value may be a password.
+        const named = words.slice(0, 2).filter((w) => !w.startsWith('-'));
+        await printUsageError(runtime, `unknown command "${named.join(' ')}"; type \`help\` to list the commands`, 'help');
         return 'failed';
       }
       const id = words.slice(0, n).join(':');
