@@ -61,13 +61,15 @@ async function keyTerms(host: DialectHost): Promise<string[]> {
   return keys.flatMap((k) => [`key-reference=${k['key-reference']}`, `attr.label=${escapeWord(k.attributes.label)}`]);
 }
 
+/** File names under the folder the (escaped) partial names, escaped as the tokenizer reads them. */
 function fileNames(partial: string): string[] {
-  const dir = partial.includes('/') ? partial.slice(0, partial.lastIndexOf('/') + 1) : '';
+  const typed = partial.replace(/\\(.)/g, '$1');
+  const dir = typed.includes('/') ? typed.slice(0, typed.lastIndexOf('/') + 1) : '';
   try {
     return fs
       .readdirSync(dir || '.', { withFileTypes: true })
-      .map((e) => `${dir}${e.name}${e.isDirectory() ? '/' : ''}`)
-      .filter((name) => !path.basename(name).startsWith('.') || path.basename(partial).startsWith('.'));
+      .filter((e) => !e.name.startsWith('.') || path.basename(typed).startsWith('.'))
+      .map((e) => escapeWord(`${dir}${e.name}${e.isDirectory() ? '/' : ''}`));
   } catch {
     return [];
   }

@@ -47,6 +47,11 @@ describe('shell', function () {
     assert.throws(() => tokenize('login --username "admin'), /unclosed double quote/);
     assert.equal(redactSecrets('user create --username bob --password "s3cret pw" --role admin'), 'user create --username bob --password **** --role admin');
     assert.equal(redactSecrets('login --password=abc123x'), 'login --password=****');
+    // Word by word as the tokenizer reads them: escapes, quotes inside words, unclosed quotes.
+    assert.equal(redactSecrets('user create --password Alice\\ Pass1 --role admin'), 'user create --password **** --role admin');
+    assert.equal(redactSecrets('user create --password "Bob\\"Pass 12" --role x'), 'user create --password **** --role x');
+    assert.equal(redactSecrets('login --password "never closed --role admin'), 'login --password ****');
+    assert.equal(redactSecrets('login --password --role admin'), 'login --password --role admin', 'a missing value leaves the next flag alone');
   });
 
   it('activates, keeps the login between lines, refuses a second login, and never echoes passwords', async () => {
@@ -93,7 +98,7 @@ describe('shell', function () {
     await perform(ctx, deleteUser, { username: 'carol', role: 'crypto-user' }, admin);
   });
 
-  it('reports unknown commands and keeps going; help and --help print usage', async () => {
+  it('reports unknown commands without repeating their flags and keeps going; help and --help print usage, for commands and groups', async () => {
     const ctx = await testContext();
     await quickstart(ctx, { password: 'Admin123!' });
     const shell = await startShell({ CLOUDHSM_STATE_DIR: ctx.dir }, ctx);
@@ -102,11 +107,16 @@ describe('shell', function () {
     await shell.until(/Commands:/);
     shell.send('user create --help');
     await shell.until(/--username/);
+    shell.send('crypto hmac --help');
+    await shell.until(/crypto hmac generate .*\n\s+crypto hmac verify /);
     shell.send('user list');
     await shell.until(/app_user/);
+    shell.send('logni --password=Secret-Pw-1');
     shell.end();
     assert.equal(await shell.done, 1);
     assert.match(shell.errors.join(''), /unknown command "frobnicate now"/);
+    assert.match(shell.errors.join(''), /unknown command "logni"/);
+    assert.ok(!shell.errors.join('').includes('Secret-Pw-1'), 'an error repeated a password');
   });
 
   it('the built binary runs a piped script through `shell` and exits non-zero when a line fails', () => {

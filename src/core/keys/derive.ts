@@ -57,7 +57,8 @@ function peerKey(crypto: ReturnType<typeof cryptoOf>, pem: string): ImportedKey 
 }
 
 function derivedLength(input: DeriveEcdhInput, secretBytes: number): number {
-  const length = input.keyLengthBytes ?? (input.keyType === 'aes' ? Math.min(32, secretBytes) : secretBytes);
+  // AES takes the longest key the secret fills (P-224's 28 bytes give AES-192).
+  const length = input.keyLengthBytes ?? (input.keyType === 'aes' ? ([32, 24, 16].find((n) => n <= secretBytes) ?? secretBytes) : secretBytes);
   if (input.keyType === 'aes' && ![16, 24, 32].includes(length)) throw new HsmError('INVALID_ARGUMENT', `--key-length-bytes for an AES key must be 16, 24 or 32, not ${length}`);
   if (!Number.isInteger(length) || length < 1 || length > secretBytes) {
     throw new HsmError('INVALID_ARGUMENT', `--key-length-bytes must be 1 to ${secretBytes}, the size of this curve's shared secret, not ${length}`);

@@ -114,7 +114,10 @@ async function findKeyFilter(call: KmuCall): Promise<string[]> {
     terms.push(`attr.token=${sess === '0'}`);
   }
   const kcv = text(flags, 'kcv');
-  if (kcv !== undefined) terms.push(`attr.check-value=0x${kcv.replace(/^0x/i, '').toLowerCase()}`);
+  if (kcv !== undefined) {
+    if (!/^(0x)?[0-9a-f]{6}$/i.test(kcv)) throw new UsageError(`-kcv takes the 3-byte key check value in hex, such as 0x1a2b3c, not "${kcv}"`);
+    terms.push(`attr.check-value=0x${kcv.replace(/^0x/i, '').toLowerCase()}`);
+  }
   const modulusFile = text(flags, 'm');
   // [assumed] the -m file holds the modulus as raw big-endian bytes.
   if (modulusFile !== undefined) terms.push(`attr.modulus=0x${readFile(modulusFile).toString('hex')}`);
@@ -186,6 +189,8 @@ export async function getAttribute({ host, flags }: KmuCall): Promise<Outcome> {
 export async function setAttribute({ host, flags }: KmuCall): Promise<Outcome> {
   const h = handle(flags, 'o');
   if (integer(flags, 'a') !== 1) throw new UsageError('key_mgmt_util sets only attribute 1 (OBJ_ATTR_TOKEN); use `key set-attribute` for the others');
+  // The handle first: a question for a key that is not there would swallow a script's next line.
+  await keyByHandle(host, h);
   host.io.write('This attribute is defined as a boolean value.\n');
   const answer = (await host.io.ask('Enter the boolean attribute value (0 or 1):'))?.trim();
   if (answer === undefined) throw new KmuFailure(INVALID_ARGUMENT, 'no value given; nothing was changed');

@@ -46,6 +46,12 @@ export function modernDialect(runtime: Runtime, config: Config): Dialect {
       const { COMMANDS } = await import('../../registry.js');
       let n = words.length;
       while (n > 0 && !Object.hasOwn(COMMANDS, words.slice(0, n).join(':'))) n--;
+      const group = words.filter((w) => !w.startsWith('-'));
+      if (n === 0 && group.length > 0 && Object.keys(COMMANDS).some((id) => id.startsWith(`${group.join(':')}:`))) {
+        // `key --help`, `crypto hmac`: the commands of that group, as `help key` lists them.
+        await run(group, 'help');
+        return runtime.exitCode === 0 ? 'ok' : 'failed';
+      }
       if (n === 0) {
         // Only the command words are named: a flag's value may be a password.
         const named = words.slice(0, 2).filter((w) => !w.startsWith('-'));
