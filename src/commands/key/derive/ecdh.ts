@@ -21,7 +21,7 @@ export default class KeyDeriveEcdh extends BaseCommand {
     'peer-public-key-path': Flags.string({ description: 'PEM file with the peer public key (SPKI).', required: true, helpValue: '<PATH>' }),
     'key-type': Flags.string({ description: 'Type of the new key.', required: true, options: [...DERIVED_KEY_TYPES] }),
     label: Flags.string({ description: 'Label of the new key (up to 127 characters).', required: true, helpValue: '<LABEL>' }),
-    'key-length-bytes': Flags.integer({ description: 'Length of the new key (default: the whole shared secret; AES: 16, 24 or 32, default 32 or less).', helpValue: '<BYTES>' }),
+    'key-length-bytes': Flags.integer({ description: 'Length of the new key (default: the whole shared secret; for AES the longest of 32, 24 and 16 bytes it fills).', helpValue: '<BYTES>' }),
     attributes: Flags.string({ description: 'Attribute overrides NAME=VALUE (e.g. encrypt=true decrypt=true).', multiple: true, helpValue: '<NAME=VALUE>...' }),
     ...creationFlags,
   };
