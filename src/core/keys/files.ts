@@ -128,6 +128,24 @@ export const importPem = defineOperation({
   },
 });
 
+/**
+ * The key-type-class of the key a PEM holds (for callers that, like key_mgmt_util's importPubKey
+ * and importPrivateKey, do not name it); undefined when the PEM is not a key, so that
+ * `importPem` explains the problem.
+ */
+export function pemKeyTypeClass(ctx: Parameters<typeof cryptoOf>[0], pem: string): KeyTypeClass | undefined {
+  try {
+    const { label, der } = parsePem(pem);
+    const format = PEM_FORMATS[label]!;
+    const crypto = cryptoOf(ctx);
+    const { spec, kind } = format.kind === 'public' ? crypto.importPublicDer(der, format.format as PublicDerFormat) : crypto.importPrivateDer(der, format.format as PrivateDerFormat);
+    const type = spec.type === 'rsa' || spec.type === 'ml-dsa' ? spec.type : 'ec';
+    return `${type}-${kind}` as KeyTypeClass;
+  } catch {
+    return undefined;
+  }
+}
+
 function publicOf(crypto: ReturnType<typeof cryptoOf>, imported: ImportedKey): Uint8Array {
   return imported.kind === 'public' ? imported.material : crypto.publicKeyOf(crypto.preparePrivate(imported.spec, imported.material));
 }

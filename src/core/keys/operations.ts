@@ -4,6 +4,7 @@
  * users-and-auth.md §3: only crypto users manage keys, only the owner deletes, shares or changes
  * a key, sharees may only use it, and only an admin sets `trusted`.
  */
+import { createHash } from 'node:crypto';
 import { HsmError } from '../errors.js';
 import { defineOperation, type Actor, type ClusterInput } from '../engine.js';
 import { storeKeys } from '../cluster/model.js';
@@ -233,3 +234,37 @@ export const setAttribute = defineOperation({
     return { message: 'Attribute set successfully' };
   },
 });
+
+export interface UserKeysInput extends ClusterInput {
+  /** The user's numeric ID (as `listUsers` in cloudhsm_mgmt_util shows it). */
+  userId: number;
+}
+
+/**
+ * The token keys one user owns or is shared, for an admin (cloudhsm_mgmt_util findAllKeys,
+ * legacy-shells.md §2), with the cluster's key hash: one SHA-256 over the users and over key
+ * ownership and sharing, so that it is the same whichever user is asked and changes whenever
+ * any of them does (a check that HSMs agree).
+ */
+export const findUserKeys = defineOperation({
+  name: 'FindAllKeys',
+  cluster: 'hsm',
+  access: 'admin',
+  activated: true,
+  write: false,
+  run: ({ tx, cluster }, input: UserKeysInput) => {
+    const users = tx.list<UserRecord>(storeKeys.userPrefix(cluster.clusterId)).map(([, u]) => u);
+    const user = users.find((u) => u.id === input.userId);
+    if (!user) throw new HsmError('USER_NOT_FOUND', `there is no user with ID ${input.userId}; listUsers shows the IDs`);
+    const keys = tx.list<KeyRecord>(keyStoreKeys.prefix(cluster.clusterId)).map(([, k]) => k);
+    const held = keys.filter((k) => k.owner === user.username || k.sharedUsers.includes(user.username)).map((k) => ({ ref: k.ref, owned: k.owner === user.username }));
+    return { username: user.username, keys: held, keyHash: keyHash(users, keys) };
+  },
+});
+
+function keyHash(users: readonly UserRecord[], keys: readonly KeyRecord[]): string {
+  const hash = createHash('sha256');
+  for (const u of users) hash.update(`user:${u.id}:${u.username}:${u.role}\n`);
+  for (const k of [...keys].sort((a, b) => a.ref - b.ref)) hash.update(`key:${k.ref}:${k.owner}:${[...k.sharedUsers].sort().join(',')}\n`);
+  return hash.digest('hex');
+}

@@ -100,11 +100,6 @@ export async function userById(cmu: Cmu, id: number): Promise<UserRecord> {
   return user;
 }
 
-/** Every token key of the cluster (for findAllKeys and its hash; admins see every key). */
-export function tokenKeys(cmu: Cmu): Promise<KeyRecord[]> {
-  return cmu.engine.store.read((view) => view.list<KeyRecord>(keyStoreKeys.prefix(cmu.cluster.clusterId)).map(([, k]) => k));
-}
-
 /** A key record by handle: the login's session keys first, then the store. */
 export async function keyRecord(cmu: Cmu, handle: number): Promise<KeyRecord | undefined> {
   return cmu.host.sessionKeys.get(handle) ?? (await cmu.engine.store.read((view) => view.get<KeyRecord>(keyStoreKeys.key(cmu.cluster.clusterId, handle))));

@@ -5,15 +5,14 @@
  * (`key list`, `key set-attribute`, `key share`/`unshare`); owners and sharees are then shown by
  * user ID, read from the records as a presentation detail.
  */
-import { createHash } from 'node:crypto';
 import { perform } from '../../core/engine.js';
 import { parseReference } from '../../core/keys/model.js';
-import { listKeys, setAttribute, shareKey, unshareKey } from '../../core/keys/operations.js';
+import { findUserKeys, listKeys, setAttribute, shareKey, unshareKey } from '../../core/keys/operations.js';
 import { callerOf, type LineOutcome } from '../dialect.js';
 import { attributeListText, attributeText, settable } from './cmu-attributes.js';
 import { attributeName, isKnownAttribute } from './legacy-attributes.js';
 import { CmuRefusal, CmuUsage, serverName, successLines } from './cmu-output.js';
-import { cmuError, confirm, keyRecord, parseNumber, tokenKeys, userById, userRecords, writeOutputFile, type Cmu, type CmuCall } from './cmu-context.js';
+import { cmuError, confirm, keyRecord, parseNumber, userById, userRecords, writeOutputFile, type Cmu, type CmuCall } from './cmu-context.js';
 import { destinationServer, requireLogin } from './cmu-users.js';
 
 function parseHandle(word: string): number {
@@ -43,37 +42,19 @@ async function confirmed(cmu: Cmu): Promise<LineOutcome | undefined> {
   return answer === 'n' ? 'ok' : 'failed';
 }
 
-/**
- * The `Key Hash` of findAllKeys: one digest of the users and of key ownership and sharing, so
- * it is the same for every user and changes whenever any of them does (§2; a sync check).
- */
-function keyHash(users: ReadonlyArray<{ id: number; username: string; role: string }>, keys: ReadonlyArray<{ ref: number; owner: string; sharedUsers: readonly string[] }>): string {
-  const hash = createHash('sha256');
-  for (const u of users) hash.update(`user:${u.id}:${u.username}:${u.role}\n`);
-  for (const k of [...keys].sort((a, b) => a.ref - b.ref)) hash.update(`key:${k.ref}:${k.owner}:${[...k.sharedUsers].sort().join(',')}\n`);
-  return hash.digest('hex');
-}
-
 /** `findAllKeys <user-id> <key-hash 0|1> [<output-file>]` (CO, PCO): the keys a user owns (o) or shares (s). */
 export async function findAllKeys(call: CmuCall): Promise<LineOutcome> {
   const [idWord, hashWord, file] = call.args as string[];
-  const id = parseNumber(idWord!, 'the user ID');
+  const userId = parseNumber(idWord!, 'the user ID');
   if (hashWord !== '0' && hashWord !== '1') throw new CmuRefusal(`findAllKeys: key hash must be 0 or 1, not "${hashWord}"`);
   const cmu = await call.open();
-  const session = await requireLogin(cmu);
-  if (session.role !== 'admin') {
-    throw cmuError('PERMISSION_DENIED', 'findAllKeys is for crypto officers (CO, PCO); a crypto user lists its keys with KMU findKey or `key list`');
-  }
-  const user = await userById(cmu, id);
-  const keys = await tokenKeys(cmu);
-  const mine = keys
-    .filter((k) => k.owner === user.username || k.sharedUsers.includes(user.username))
-    .sort((a, b) => a.ref - b.ref)
-    .map((k) => `${k.ref}(${k.owner === user.username ? 'o' : 's'})`);
+  await requireLogin(cmu);
+  const found = await perform(cmu.engine, findUserKeys, { clusterId: cmu.clusterId, userId }, callerOf(cmu.host));
+  const mine = found.keys.map((k) => `${k.ref}(${k.owned ? 'o' : 's'})`);
   let body = `Number of keys found ${mine.length}\nnumber of keys matched from start index 0::${mine.length}\n`;
   if (mine.length > 0) body += `${mine.join(',')}\n`;
   // [assumed] the hash goes on the line after `Key Hash:`; users without keys get none (§2).
-  if (hashWord === '1' && mine.length > 0) body += `Key Hash:\n${keyHash(await userRecords(cmu), keys)}\n`;
+  if (hashWord === '1' && mine.length > 0) body += `Key Hash:\n${found.keyHash}\n`;
   if (file) writeOutputFile(file, body);
   for (const server of cmu.servers) cmu.write(`Keys on server ${serverName(server)}:\n${body}findAllKeys success on server ${serverName(server)}\n`);
   return 'ok';

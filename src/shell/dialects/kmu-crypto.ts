@@ -4,9 +4,8 @@
  * and aesWrapUnwrap, on the core operations behind `key generate-*`, `key import pem`,
  * `key export-public`, `key wrap`/`unwrap`, `crypto sign`/`verify` and `crypto encrypt`/`decrypt`.
  */
-import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { HsmError } from '../../core/errors.js';
-import { exportPublic, importPem } from '../../core/keys/files.js';
+import { exportPublic, importPem, pemKeyTypeClass } from '../../core/keys/files.js';
 import { generateKeyPair, generateSymmetric } from '../../core/keys/generate.js';
 import { sign as signOp, verify as verifyOp, type SignMechanism } from '../../core/keys/sign.js';
 import { unwrapKey as unwrapOp, wrapKey as wrapOp, type WrapMechanism } from '../../core/keys/wrap.js';
@@ -150,27 +149,23 @@ export async function genPBEKey(): Promise<Outcome> {
   throw new KmuFailure(POLICY_VIOLATION, 'PBE keys are not supported on FIPS HSMs', true);
 }
 
-/** The key-type-class of a PEM key for `key import pem` (undefined: let the core explain). */
-function pemTypeClass(pem: string, kind: 'public' | 'private'): string {
-  try {
-    const type = (kind === 'public' ? createPublicKey(pem) : createPrivateKey(pem)).asymmetricKeyType ?? '';
-    return `${type.startsWith('ml-dsa') ? 'ml-dsa' : type === 'ec' ? 'ec' : 'rsa'}-${kind}`;
-  } catch {
-    return `rsa-${kind}`;
-  }
-}
-
 /** Options the core's `key import pem` has no input for; refused rather than ignored. */
 function refuseImportOptions(call: KmuCall, names: string[]): void {
   const given = names.filter((n) => call.flags.has(n));
   if (given.length > 0) throw new KmuFailure(INVALID_ARGUMENT, `${given.map((n) => `-${n}`).join(', ')}: the emulator imports keys only as token keys, unshared and without key quorum`);
 }
 
+/** The key-type-class of a PEM for `key import pem`; for a PEM of the other kind, or no key, one the core will refuse with its own explanation. */
+async function typeClassOf(call: KmuCall, pem: string, kind: 'public' | 'private'): Promise<string> {
+  const found = pemKeyTypeClass(await call.host.engine(), pem);
+  return found?.endsWith(`-${kind}`) ? found : `rsa-${kind}`;
+}
+
 export async function importPubKey(call: KmuCall): Promise<Outcome> {
   refuseImportOptions(call, ['sess']);
   await checkMinServers(call);
   const pem = readFile(need(call.flags, 'f')).toString('utf8');
-  const keyTypeClass = pemTypeClass(pem, 'public');
+  const keyTypeClass = await typeClassOf(call, pem, 'public');
   const attributes = attributesFor(call, 'public-key', keyTypeClass.replace(/-public$/, ''));
   const result = await run(call.host, importPem, { pem, label: need(call.flags, 'l'), keyTypeClass, attributes });
   return created(call, 'Cfm3CreatePublicKey', [`Public Key Handle: ${handleOf(result.key['key-reference'])}`]);
@@ -186,7 +181,7 @@ export async function importPrivateKey(call: KmuCall): Promise<Outcome> {
   await checkMinServers(call);
   await keyByHandle(call.host, handle(call.flags, 'w'));
   const pem = readFile(need(call.flags, 'f')).toString('utf8');
-  const keyTypeClass = pemTypeClass(pem, 'private');
+  const keyTypeClass = await typeClassOf(call, pem, 'private');
   const attributes = attributesFor(call, 'private-key', keyTypeClass.replace(/-private$/, ''));
   const result = await run(call.host, importPem, { pem, label: need(call.flags, 'l'), keyTypeClass, attributes });
   const derBytes = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64').length;
