@@ -200,7 +200,7 @@ function reportThroughput(t: Throughput): void {
 /** A state folder holding an ACTIVE cluster with a few users, made through the core directly. */
 async function prepareClusterState(): Promise<string> {
   const dir = makeTempDir('cli');
-  const store = await Store.open({ dir });
+  const store = await Store.open({ dir, create: true });
   const ctx = { store, now: () => Date.now(), random: systemRandom };
   await quickstart(ctx, { password: ADMIN_PASSWORD });
   const admin = { credentials: { username: 'admin', password: ADMIN_PASSWORD, role: 'admin' as const } };
@@ -290,7 +290,7 @@ function keyObject(i: number): Record<string, unknown> {
 
 /** A fresh store in its own temp folder holding `count` objects, filled in large transactions. */
 async function filledStore(count: number): Promise<Store> {
-  const store = await Store.open({ dir: makeTempDir(`store-${count}`) });
+  const store = await Store.open({ dir: makeTempDir(`store-${count}`), create: true });
   for (let start = 0; start < count; start += FILL_BATCH) {
     const end = Math.min(count, start + FILL_BATCH);
     await store.transact((tx) => {
@@ -356,7 +356,7 @@ interface SessionCluster {
 
 async function sessionCluster(label: string, mode?: 'NON_FIPS'): Promise<SessionCluster> {
   const dir = makeTempDir(label);
-  const store = await Store.open({ dir });
+  const store = await Store.open({ dir, create: true });
   const ctx: EngineContext = { store, now: () => Date.now(), random: systemRandom, crypto: getProvider('node'), prepared: new Map() };
   await quickstart(ctx, { password: ADMIN_PASSWORD, ...(mode ? { mode } : {}) });
   const admin: Caller = { credentials: { username: 'admin', password: ADMIN_PASSWORD, role: 'admin' } };

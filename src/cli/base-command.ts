@@ -73,19 +73,23 @@ export abstract class BaseCommand extends Command {
   }
 
   /** The engine context on this command's state folder (kept open inside the shell). */
-  protected async engine(): Promise<EngineContext> {
+  protected async engine(options: { create?: boolean } = {}): Promise<EngineContext> {
     const dir = this.stateDir;
     let store = this.runtime.stores.get(dir);
-    if (!store) {
+    if (!store || (store.absent && options.create)) {
       const timeout = Number(this.runtime.env.CLOUDHSM_LOCK_TIMEOUT_MS ?? 10_000);
       store = await Store.open({
         dir,
         passphrase: this.runtime.env.CLOUDHSM_STATE_PASSPHRASE,
         lockTimeoutMs: Number.isFinite(timeout) && timeout >= 0 ? timeout : 10_000,
-        owner: this.id?.replace(/:/g, ' ') ?? 'cloudhsm-local',
+        create: options.create,
       });
-      this.runtime.stores.set(dir, store);
+      // A folder with no state is looked at again by the next command (another process may create it).
+      if (store.absent) this.runtime.stores.delete(dir);
+      else this.runtime.stores.set(dir, store);
     }
+    // The lock file names the command running now, not the one that opened the store.
+    store.owner = this.id?.replace(/:/g, ' ') ?? 'cloudhsm-local';
     this.runtime.prepared ??= new Map();
     const seed = this.runtime.env.CLOUDHSM_DETERMINISTIC_SEED;
     if (seed === undefined) {
@@ -149,7 +153,7 @@ export abstract class BaseCommand extends Command {
 
   /** Runs one core operation for this command's caller on its cluster. */
   protected async perform<I extends { clusterId?: string }, O, P>(op: Operation<I, O, P>, input: Omit<I, 'clusterId'>): Promise<O> {
-    return perform(await this.engine(), op, { ...input, clusterId: this.clusterId } as I, this.caller());
+    return perform(await this.engine({ create: op.createsState }), op, { ...input, clusterId: this.clusterId } as I, this.caller());
   }
 
   /**

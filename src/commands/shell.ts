@@ -42,7 +42,7 @@ export default class Shell extends BaseCommand {
     const clusters = await engine.store.read((view) => listClusters(view).filter((c) => c.state !== 'DELETED'));
     if (clusters.length === 0) {
       runtime.stdout.write('No cluster in this state folder yet: creating one with two HSMs...\n');
-      const { cluster } = await quickstart(engine, {});
+      const { cluster } = await quickstart(await this.engine({ create: true }), {});
       banner = `Created cluster ${String(cluster.ClusterId)} (INITIALIZED). Run \`cluster activate\` to set the admin password.\n`;
     }
     const code = await runShell({

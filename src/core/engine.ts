@@ -82,6 +82,8 @@ export interface Operation<I, O, P = undefined> {
   /** Whether the cluster must have been activated. */
   activated?: boolean;
   write: boolean;
+  /** Whether it may create the state in a folder that holds none (only creating a cluster does). */
+  createsState?: boolean;
   /** Slow work done before the lock is taken (password hashing, key generation). */
   prepare?: (input: I, ctx: EngineContext) => Promise<P>;
   run: (env: OperationEnv<P>, input: I) => O | Promise<O>;

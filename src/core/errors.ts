@@ -47,6 +47,9 @@ export const ERROR_CODES = {
   STATE_PASSPHRASE: 'the state needs CLOUDHSM_STATE_PASSPHRASE (or must not have one)',
   STATE_VERSION: 'the state was written in a format this version cannot read',
   STATE_IO: 'the state folder could not be read or written',
+  STATE_ROLLBACK: 'some state files were replaced by older copies (a rollback)',
+  STATE_NOT_FOUND: 'the folder holds no state yet, and the command does not create one',
+  STATE_DIR_NOT_EMPTY: 'a new state is made only in an empty folder',
   DECRYPTION_FAILED: 'ciphertext or tag did not authenticate, or padding was wrong',
   INTERNAL: 'an unexpected fault: a bug in the emulator',
 } as const;

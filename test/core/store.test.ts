@@ -9,7 +9,7 @@ import { ObjectTable } from '../../src/core/store/objects.js';
 import { tempDir } from '../support/helpers.js';
 
 async function openStore(dir: string, extra: Partial<Parameters<typeof Store.open>[0]> = {}) {
-  return Store.open({ dir, lockTimeoutMs: 2000, ...extra });
+  return Store.open({ dir, lockTimeoutMs: 2000, create: true, ...extra });
 }
 
 async function rejectsWith(promise: Promise<unknown>, code: string, fileInMessage?: string): Promise<HsmError> {

@@ -31,7 +31,7 @@ describe('e2e: several processes on one state folder', function () {
     // A writer that commits in a tight loop (compacting often) and reports each commit once durable.
     const writer = `
       const { Store } = await import(${JSON.stringify(path.join(ROOT, 'dist/src/core/store/index.js'))});
-      const store = await Store.open({ dir: ${JSON.stringify(dir)}, compactAfterBytes: 4096, lockTimeoutMs: 60000 });
+      const store = await Store.open({ dir: ${JSON.stringify(dir)}, compactAfterBytes: 4096, lockTimeoutMs: 60000, create: true });
       const me = process.argv[1];
       for (let i = 0; ; i++) {
         await store.transact((tx) => tx.put('obj/' + me + '/' + i, { i, pad: 'x'.repeat(200) }));

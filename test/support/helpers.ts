@@ -32,7 +32,7 @@ process.on('exit', () => {
 /** A store in a fresh folder with a seeded clock and random source. */
 export async function testContext(seed = 'test', options: { passphrase?: string; compactAfterBytes?: number; dir?: string } = {}): Promise<EngineContext & { dir: string }> {
   const dir = options.dir ?? path.join(tempDir(), 'state');
-  const store = await Store.open({ dir, passphrase: options.passphrase, compactAfterBytes: options.compactAfterBytes, lockTimeoutMs: 5000 });
+  const store = await Store.open({ dir, passphrase: options.passphrase, compactAfterBytes: options.compactAfterBytes, lockTimeoutMs: 5000, create: true });
   let clock = Date.UTC(2026, 0, 1);
   return { dir, store, now: () => (clock += 1000), random: seededRandom(seed) };
 }

@@ -17,7 +17,7 @@ export default class ClusterQuickstart extends BaseCommand {
 
   protected async execute({ flags }: ExecuteInput) {
     const password = await this.password(flags, { confirm: true, what: 'the new admin password' });
-    const result = await quickstart(await this.engine(), { hsmType: flags['hsm-type'], mode: flags.mode, region: flags.region, password });
+    const result = await quickstart(await this.engine({ create: true }), { hsmType: flags['hsm-type'], mode: flags.mode, region: flags.region, password });
     if (flags['trust-anchor-out']) this.writeFile('trust-anchor-out', flags['trust-anchor-out'], result.trustAnchorPem);
     const id = result.cluster.ClusterId as string;
     return {

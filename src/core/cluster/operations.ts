@@ -49,6 +49,7 @@ export const createCluster = defineOperation({
   cluster: 'none',
   access: 'none',
   write: true,
+  createsState: true,
   run: ({ tx, ctx }, input: CreateClusterInput) => {
     const op = 'CreateCluster';
     const hsmType = (input.hsmType ?? 'hsm2m.medium') as HsmType;

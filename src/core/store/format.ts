@@ -28,7 +28,7 @@ export type FileKind = (typeof FileKind)[keyof typeof FileKind];
  */
 export const FORMAT_VERSIONS: Readonly<Record<FileKind, number>> = {
   [FileKind.keyring]: 1,
-  [FileKind.head]: 1,
+  [FileKind.head]: 2,
   [FileKind.snapshot]: 2,
   [FileKind.log]: 1,
   [FileKind.sealKey]: 1,

@@ -34,10 +34,19 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
+function notAFile(file: string, stats: fs.Stats): HsmError {
+  const what = stats.isDirectory() ? 'a folder' : stats.isSymbolicLink() ? 'a symbolic link' : 'a special file';
+  return new HsmError('STATE_IO', `the state lock ${file} is ${what}, not a regular file; no cloudhsm-local process made it. Remove it and run the command again`);
+}
+
 function readLock(file: string): { info?: LockInfo; mtimeMs: number } | undefined {
   try {
+    // Looked at before it is opened: a FIFO here must not hang the command.
+    const stats = fs.lstatSync(file);
+    if (!stats.isFile()) throw notAFile(file, stats);
+    if (stats.size > 4096) return { mtimeMs: stats.mtimeMs };
     const text = fs.readFileSync(file, 'utf8');
-    const mtimeMs = fs.statSync(file).mtimeMs;
+    const mtimeMs = stats.mtimeMs;
     try {
       const info = JSON.parse(text) as LockInfo;
       return { info: typeof info?.pid === 'number' ? info : undefined, mtimeMs };
@@ -128,7 +137,12 @@ export class StateLock {
   release(): void {
     if (!this.held) return;
     this.held = false;
-    const seen = readLock(this.file);
+    let seen: ReturnType<typeof readLock>;
+    try {
+      seen = readLock(this.file);
+    } catch {
+      return; // no longer a lock file of ours: nothing to remove
+    }
     if (seen?.info?.pid === process.pid) fs.rmSync(this.file, { force: true });
   }
 }

@@ -4,23 +4,36 @@
  * Layout of a state folder (README "State folder"):
  *   seal.key        32 random bytes: the sealing key (absent when a passphrase seals the state)
  *   keyring         the data key, sealed by the sealing key (or by scrypt(passphrase))
- *   head            sealed {generation, seq}: the newest committed transaction
+ *   head            which generation is current and how many transactions are committed (head.ts)
  *   snapshot-<g>    sealed image of every object as of the start of generation g (snapshot.ts)
  *   log-<g>         append-only sealed records, one per committed transaction after the snapshot
  *   lock            the writer lock (see lock.ts)
  *
- * A change appends one record (cost independent of the number of objects), fsyncs it, then
- * atomically replaces `head`. When the log outgrows the snapshot it is folded into a new
- * snapshot generation, so loading stays one read of each file and compaction cost is amortised.
- * Each record's associated data binds the store id, generation and sequence number, so records
- * cannot be swapped, replayed or reordered; `head` catches a log cut short at a record boundary.
- * A record that a killed writer left half-written past `head` was never reported committed and
- * is dropped by the next writer.
+ * A change appends one record (cost independent of the number of objects) and fsyncs it, then
+ * writes its sequence number to `head`: that write is the commit. When the log outgrows the
+ * snapshot it is folded into a new snapshot generation, so loading stays one read of each file
+ * and compaction cost is amortised. Each record's associated data binds the store id, generation
+ * and sequence number, so records cannot be swapped, replayed or reordered.
+ *
+ * Freshness: before every operation `head` is read by its path and compared byte for byte with
+ * the copy last read (its slots are sealed with fresh nonces, so every commit changes its bytes);
+ * only when it differs are the snapshot and log read. Under the writer lock the same comparison
+ * runs, and in addition the log's end is checked, so that a writer never appends at a stale
+ * offset.
+ *
+ * Crashes and rollback: a writer killed after appending its record but before writing `head`
+ * leaves one complete record that was never reported committed; the next writer commits it
+ * (rolls it forward), so that rolling `head` back by one write loses nothing. More than one
+ * record past `head`, a log shorter than `head` says, `head` going back below what this process
+ * already saw, or a newer snapshot than `head` names are rollbacks and refused (STATE_ROLLBACK).
+ * A torn append (a partial record) is dropped by the next writer.
  */
 import { randomBytes, scrypt as scryptCallback } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { HsmError, isHsmError } from '../errors.js';
+import { reach } from './faults.js';
+import { MAX_BYTES, fsyncDir, openStateFile, readAt, readStateFile, writeFileAtomic } from './files.js';
 import {
   FileKind,
   checkVersion,
@@ -32,6 +45,7 @@ import {
   tryOpen,
   SEAL_OVERHEAD_BYTES,
 } from './format.js';
+import { decodeHead, encodeHead, headSector, sealSlot, slotOffset, type HeadState } from './head.js';
 import { StateLock } from './lock.js';
 import { ObjectTable, deepFreeze, type Overlay, type ReadView, type StoredValue } from './objects.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
@@ -48,6 +62,11 @@ export interface StoreOptions {
   owner?: string;
   /** Fold the log into a new snapshot once it exceeds this many bytes (and the snapshot size). */
   compactAfterBytes?: number;
+  /**
+   * Whether this open may create a new store when the folder holds none (only commands that
+   * create a cluster do). Without it, a folder with no state reads as empty and is never written.
+   */
+  create?: boolean;
 }
 
 export interface Transaction extends ReadView {
@@ -56,42 +75,48 @@ export interface Transaction extends ReadView {
 }
 
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, keyBytes: 32 } as const;
+/**
+ * The scrypt parameters a keyring may name. They are read before anything authenticates them,
+ * so they are bounded first: an edited header must not buy minutes of CPU or gigabytes of memory.
+ */
+const SCRYPT_BOUNDS = { minLog2N: 14, maxLog2N: 17, maxR: 8, maxP: 2, minSaltBytes: 16, maxSaltBytes: 64 } as const;
 const DEFAULT_COMPACT_AFTER_BYTES = 1 << 20;
 const READ_RETRIES = 8;
 
-function scrypt(passphrase: string, salt: Buffer): Promise<Buffer> {
+/** Files that only a cloudhsm-local state folder holds. */
+const STATE_FILE = /^(seal\.key|keyring|head|snapshot-\d+|log-\d+)$/;
+/** Files that may be left in a folder by an interrupted initialisation or a killed writer. */
+const LEFTOVER = /^(lock|lock\.break|initialising|.*\.tmp)$/;
+/** Written first when a store is created and removed once its keyring completes it. */
+const INITIALISING = 'initialising';
+
+function scrypt(passphrase: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
   return new Promise((resolve, reject) =>
     scryptCallback(
       passphrase,
       salt,
       SCRYPT.keyBytes,
-      { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p, maxmem: 256 * SCRYPT.N * SCRYPT.r },
+      { ...params, maxmem: 256 * params.N * params.r + 1024 * 1024 },
       (err, key) => (err ? reject(err) : resolve(key)),
     ),
   );
 }
 
-function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+/** The scrypt parameters of a keyring header, refused unless inside SCRYPT_BOUNDS. */
+function scryptParams(sealing: Record<string, unknown>): { N: number; r: number; p: number; salt: Buffer } {
+  const { N, r, p, salt } = sealing;
+  const b = SCRYPT_BOUNDS;
+  const log2N = typeof N === 'number' ? Math.log2(N) : NaN;
+  const saltBytes = typeof salt === 'string' ? Buffer.from(salt, 'base64') : Buffer.alloc(0);
+  if (
+    !Number.isInteger(log2N) || log2N < b.minLog2N || log2N > b.maxLog2N ||
+    !Number.isInteger(r) || (r as number) < 1 || (r as number) > b.maxR ||
+    !Number.isInteger(p) || (p as number) < 1 || (p as number) > b.maxP ||
+    saltBytes.length < b.minSaltBytes || saltBytes.length > b.maxSaltBytes
+  ) {
+    throw integrityError('keyring', 'its passphrase parameters are outside the bounds cloudhsm-local writes');
   }
-}
-
-/** Writes `data` to `file` atomically: temp file, fsync, rename, fsync the folder. */
-function writeFileAtomic(file: string, data: Buffer): void {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = fs.openSync(tmp, 'wx', 0o600);
-  try {
-    fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  fsyncDir(path.dirname(file));
+  return { N: N as number, r: r as number, p: p as number, salt: saltBytes };
 }
 
 /**
@@ -108,43 +133,51 @@ function snapshotImage(
   return { image: Buffer.concat([preamble, seal(dataKey, preamble, content)]), plainBytes };
 }
 
-function readIfExists(file: string): Buffer | undefined {
-  try {
-    return fs.readFileSync(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
 function ioError(err: unknown, what: string): HsmError {
   if (isHsmError(err)) return err;
   return new HsmError('STATE_IO', `cannot ${what}: ${(err as Error).message}`, { cause: err });
 }
 
-class MissingFile extends Error {}
-
-/**
- * What identifies one version of `head`. Every commit replaces the file (a new inode and times);
- * replacing it also changes the old inode's link count and change time, which is how an open
- * descriptor of the old file tells that it is no longer the one at `head`.
- */
-type HeadIdentity = Pick<fs.BigIntStats, 'ino' | 'size' | 'mtimeNs' | 'ctimeNs' | 'nlink'>;
-
-function sameHead(a: HeadIdentity | undefined, b: HeadIdentity | undefined): boolean {
-  return (
-    a !== undefined &&
-    b !== undefined &&
-    a.ino === b.ino &&
-    a.size === b.size &&
-    a.mtimeNs === b.mtimeNs &&
-    a.ctimeNs === b.ctimeNs &&
-    a.nlink === b.nlink
+function rollbackError(what: string): HsmError {
+  return new HsmError(
+    'STATE_ROLLBACK',
+    `the state was rolled back: ${what}. Some state files were replaced by older copies; restore the whole state folder from one copy`,
   );
 }
 
-/** Closes the `head` descriptor of a store that was dropped without being closed. */
-const headDescriptors = new FinalizationRegistry<number>((fd) => fs.close(fd, () => undefined));
+class MissingFile extends Error {}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+function sleepSync(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
+
+/** What a folder holds, as far as creating a store there is concerned. */
+function survey(dir: string): { exists: boolean; stateFiles: string[]; foreign: string[]; initialising: boolean } {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { exists: false, stateFiles: [], foreign: [], initialising: false };
+    if (code === 'ENOTDIR') throw new HsmError('STATE_IO', `the state folder ${dir} is a file, not a folder; give --state-dir a folder`);
+    throw ioError(err, `read the state folder ${dir}`);
+  }
+  return {
+    exists: true,
+    stateFiles: names.filter((n) => STATE_FILE.test(n)).sort(),
+    foreign: names.filter((n) => !STATE_FILE.test(n) && !LEFTOVER.test(n)).sort(),
+    initialising: names.includes(INITIALISING),
+  };
+}
+
+function missingKeyring(dir: string, stateFiles: string[]): HsmError {
+  return new HsmError(
+    'STATE_INTEGRITY',
+    `state file keyring failed its integrity check: it is missing, but ${dir} holds other state files (${stateFiles.join(', ')}). Without it nothing in the folder can be read, and cloudhsm-local will not start a new state over it; restore keyring (or the whole folder) from a copy`,
+    { details: { file: 'keyring' } },
+  );
+}
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
@@ -154,49 +187,102 @@ export class Store {
   private objects = new ObjectTable();
   private generation = -1;
   private seq = 0;
+  /** The highest sequence number this process has seen committed: `head` never goes below it. */
+  private seenSeq = 0;
   private logOffset = 0;
   private logPreamble: Buffer = Buffer.alloc(0);
   /** Size of the snapshot's plaintext: the log is folded into a new one once it outgrows this. */
   private snapshotBytes = 0;
+  /** The bytes of `head` when memory was last brought up to date, and what they say. */
+  private headRaw?: Buffer;
+  private head: { state: HeadState; version: number } = { state: { w: 0, generation: 0, seq: 0 }, version: 2 };
+  /** The generation whose folder was last checked for newer snapshots (a rollback sign). */
+  private checkedGeneration = -1;
   private readonly lock: StateLock;
   private queue: Promise<unknown> = Promise.resolve();
   /** Operations queued or running; while there are none, a read may run at once. */
   private busy = 0;
+  /** Shown in the lock file while this store writes: the command running now. */
+  owner: string;
 
   private constructor(
     readonly dir: string,
     readonly storeId: string,
     private readonly dataKey: Buffer,
     private readonly options: StoreOptions,
+    /** True when the folder holds no state: reads see nothing and nothing is written. */
+    readonly absent = false,
   ) {
     this.lock = new StateLock(dir);
+    this.owner = options.owner ?? 'cloudhsm-local';
   }
 
-  /** Opens the store in `options.dir`, creating an empty one when the folder holds none. */
+  /**
+   * Opens the store in `options.dir`. A folder with no state reads as empty unless
+   * `options.create` is set, when a new store is made there (only in an empty folder).
+   */
   static async open(options: StoreOptions): Promise<Store> {
     const dir = path.resolve(options.dir);
+    let keyring = Store.readKeyring(dir);
+    if (!keyring) {
+      const found = survey(dir);
+      if (found.stateFiles.length > 0 && !found.initialising) throw missingKeyring(dir, found.stateFiles);
+      if (!options.create) {
+        if (found.stateFiles.length > 0) {
+          throw new HsmError('STATE_NOT_FOUND', `the creation of a state in ${dir} was interrupted; create the cluster again to start it afresh`);
+        }
+        return new Store(dir, '', Buffer.alloc(0), options, true);
+      }
+      keyring = await Store.create(dir, options);
+    }
+    const { storeId, dataKey } = await Store.unlock(dir, keyring, options.passphrase);
+    const store = new Store(dir, storeId, dataKey, options);
+    store.refresh(false);
+    return store;
+  }
+
+  private static readKeyring(dir: string): Buffer | undefined {
+    try {
+      return readStateFile(dir, 'keyring', MAX_BYTES.small);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') {
+        throw new HsmError('STATE_IO', `the state folder ${dir} is a file, not a folder; give --state-dir a folder`);
+      }
+      throw ioError(err, `read the state in ${dir}`);
+    }
+  }
+
+  /** Creates a store in `dir`, which must be empty (or hold an interrupted creation). */
+  private static async create(dir: string, options: StoreOptions): Promise<Buffer> {
+    const before = survey(dir);
+    if (before.foreign.length > 0) {
+      throw new HsmError(
+        'STATE_DIR_NOT_EMPTY',
+        `${dir} holds files that are not cloudhsm-local state (${before.foreign.slice(0, 5).join(', ')}${before.foreign.length > 5 ? ', …' : ''}); a new state is made only in an empty folder. Give --state-dir a new or empty folder`,
+      );
+    }
+    const passphraseKey = options.passphrase === undefined ? undefined : await Store.newPassphraseKey(options.passphrase);
     try {
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       fs.chmodSync(dir, 0o700);
     } catch (err) {
       throw ioError(err, `create the state folder ${dir}`);
     }
-    let keyring = readIfExists(path.join(dir, 'keyring'));
-    if (!keyring) {
-      const lock = new StateLock(dir);
-      await lock.acquire({ timeoutMs: options.lockTimeoutMs ?? 10_000, command: 'initialise state' });
-      try {
-        keyring = readIfExists(path.join(dir, 'keyring')) ?? Store.initialise(dir, options.passphrase === undefined ? undefined : await Store.newPassphraseKey(options.passphrase));
-      } catch (err) {
-        throw ioError(err, `initialise the state folder ${dir}`);
-      } finally {
-        lock.release();
-      }
+    const lock = new StateLock(dir);
+    await lock.acquire({ timeoutMs: options.lockTimeoutMs ?? 10_000, command: 'initialise state' });
+    try {
+      // Another process may have created it, or filled the folder, while this one waited.
+      const keyring = Store.readKeyring(dir);
+      if (keyring) return keyring;
+      const now = survey(dir);
+      if (now.stateFiles.length > 0 && !now.initialising) throw missingKeyring(dir, now.stateFiles);
+      if (now.foreign.length > 0) throw new HsmError('STATE_DIR_NOT_EMPTY', `${dir} holds files that are not cloudhsm-local state (${now.foreign.slice(0, 5).join(', ')}); give --state-dir a new or empty folder`);
+      return Store.initialise(dir, passphraseKey);
+    } catch (err) {
+      throw ioError(err, `initialise the state folder ${dir}`);
+    } finally {
+      lock.release();
     }
-    const { storeId, dataKey } = await Store.unlock(dir, keyring, options.passphrase);
-    const store = new Store(dir, storeId, dataKey, options);
-    store.refresh();
-    return store;
   }
 
   private static async newPassphraseKey(passphrase: string): Promise<{ salt: Buffer; key: Buffer }> {
@@ -204,11 +290,16 @@ export class Store {
       throw new HsmError('STATE_PASSPHRASE', 'CLOUDHSM_STATE_PASSPHRASE is set but empty; give a passphrase or unset it');
     }
     const salt = randomBytes(16);
-    return { salt, key: await scrypt(passphrase, salt) };
+    return { salt, key: await scrypt(passphrase, salt, SCRYPT) };
   }
 
-  /** Creates the files of an empty store; returns the keyring bytes. Runs under the lock. */
+  /**
+   * Creates the files of an empty store; returns the keyring bytes. Runs under the lock. The
+   * `initialising` marker comes first and the keyring last: a folder with state files but no
+   * keyring is damage unless the marker says a creation was cut short.
+   */
   private static initialise(dir: string, passphraseKey: { salt: Buffer; key: Buffer } | undefined): Buffer {
+    writeFileAtomic(path.join(dir, INITIALISING), Buffer.from(`${process.pid}\n`));
     const storeId = randomBytes(16).toString('hex');
     let sealingKey: Buffer;
     let sealing: Record<string, unknown>;
@@ -218,23 +309,18 @@ export class Store {
     } else {
       sealingKey = randomBytes(32);
       sealing = { type: 'seal-key' };
-      writeFileAtomic(
-        path.join(dir, 'seal.key'),
-        Buffer.concat([encodePreamble(FileKind.sealKey, { storeId }), sealingKey]),
-      );
+      writeFileAtomic(path.join(dir, 'seal.key'), Buffer.concat([encodePreamble(FileKind.sealKey, { storeId }), sealingKey]));
     }
     const dataKey = randomBytes(32);
     const preamble = encodePreamble(FileKind.keyring, { storeId, sealing });
     const keyring = Buffer.concat([preamble, seal(sealingKey, preamble, dataKey)]);
     writeFileAtomic(path.join(dir, 'snapshot-0'), snapshotImage(dataKey, { storeId, generation: 0, seq: 0 }, []).image);
     writeFileAtomic(path.join(dir, 'log-0'), encodePreamble(FileKind.log, { storeId, generation: 0 }));
-    const headPreamble = encodePreamble(FileKind.head, { storeId });
-    writeFileAtomic(
-      path.join(dir, 'head'),
-      Buffer.concat([headPreamble, seal(dataKey, headPreamble, Buffer.from(JSON.stringify({ generation: 0, seq: 0 })))]),
-    );
-    // The keyring is written last: its presence marks a complete store.
+    writeFileAtomic(path.join(dir, 'head'), encodeHead(dataKey, storeId, { w: 1, generation: 0, seq: 0 }, { w: 0, generation: 0, seq: 0 }));
+    reach('init.files-written', dir);
     writeFileAtomic(path.join(dir, 'keyring'), keyring);
+    fs.rmSync(path.join(dir, INITIALISING), { force: true });
+    fsyncDir(dir);
     return keyring;
   }
 
@@ -246,7 +332,7 @@ export class Store {
     const preamble = decodePreamble(keyring, FileKind.keyring, 'keyring');
     const storeId = preamble.header.storeId;
     const sealing = preamble.header.sealing as Record<string, unknown> | undefined;
-    if (typeof storeId !== 'string' || !sealing) throw integrityError('keyring', 'its header is incomplete');
+    if (typeof storeId !== 'string' || !sealing || typeof sealing !== 'object') throw integrityError('keyring', 'its header is incomplete');
     const blob = keyring.subarray(preamble.bytes.length);
     if (sealing.type === 'scrypt') {
       if (passphrase === undefined) {
@@ -255,16 +341,10 @@ export class Store {
           `the state in ${dir} is sealed with a passphrase; set CLOUDHSM_STATE_PASSPHRASE to open it`,
         );
       }
-      const salt = Buffer.from(String(sealing.salt), 'base64');
-      const key = await new Promise<Buffer>((resolve, reject) =>
-        scryptCallback(
-          passphrase,
-          salt,
-          SCRYPT.keyBytes,
-          { N: Number(sealing.N), r: Number(sealing.r), p: Number(sealing.p), maxmem: 512 * 1024 * 1024 },
-          (err, k) => (err ? reject(integrityError('keyring', 'its passphrase parameters are invalid')) : resolve(k)),
-        ),
-      );
+      const { salt, ...params } = scryptParams(sealing);
+      const key = await scrypt(passphrase, salt, params).catch(() => {
+        throw integrityError('keyring', 'its passphrase parameters are invalid');
+      });
       const dataKey = tryOpen(key, preamble.bytes, blob);
       if (!dataKey) {
         throw new HsmError(
@@ -283,7 +363,7 @@ export class Store {
         `the state in ${dir} is sealed with its seal.key file, not a passphrase; unset CLOUDHSM_STATE_PASSPHRASE`,
       );
     }
-    const sealKeyFile = readIfExists(path.join(dir, 'seal.key'));
+    const sealKeyFile = readStateFile(dir, 'seal.key', MAX_BYTES.small);
     if (!sealKeyFile) throw integrityError('seal.key', 'it is missing');
     if (sealKeyFile.length < 32) throw integrityError('seal.key', 'it is cut off');
     const sealingKey = sealKeyFile.subarray(sealKeyFile.length - 32);
@@ -308,48 +388,13 @@ export class Store {
     return path.join(this.dir, name);
   }
 
-  /** An open descriptor of the `head` file last seen, so that checking it needs no path lookup. */
-  private headFd?: number;
-
-  /**
-   * The identity of `head` now. This runs before every operation, so while nothing changed it
-   * costs one fstat of the open descriptor; when that file changed or was replaced, `head` is
-   * opened again by its path.
-   */
-  private headIdentity(): HeadIdentity | undefined {
-    if (this.headFd !== undefined) {
-      const held = fs.fstatSync(this.headFd, { bigint: true });
-      if (sameHead(held, this.headSeen)) return held;
-      headDescriptors.unregister(this);
-      fs.closeSync(this.headFd);
-      this.headFd = undefined;
-    }
-    try {
-      this.headFd = fs.openSync(this.file('head'), 'r');
-    } catch {
-      return undefined;
-    }
-    headDescriptors.register(this, this.headFd, this);
-    return fs.fstatSync(this.headFd, { bigint: true });
-  }
-
-  private readHead(): { generation: number; seq: number } {
-    const data = readIfExists(this.file('head'));
-    if (!data) throw integrityError('head', 'it is missing');
-    const preamble = decodePreamble(data, FileKind.head, 'head');
-    if (preamble.header.storeId !== this.storeId) throw integrityError('head', 'it belongs to another state');
-    const head = JSON.parse(open(this.dataKey, preamble.bytes, data.subarray(preamble.bytes.length), 'head').toString('utf8'));
-    checkVersion(preamble, 'head');
-    return { generation: Number(head.generation), seq: Number(head.seq) };
-  }
-
   private loadSnapshot(generation: number): void {
     const name = `snapshot-${generation}`;
-    const data = readIfExists(this.file(name));
+    const data = readStateFile(this.dir, name, MAX_BYTES.large);
     if (!data) throw new MissingFile(name);
     const preamble = decodePreamble(data, FileKind.snapshot, name);
     const h = preamble.header;
-    if (h.storeId !== this.storeId || h.generation !== generation || typeof h.seq !== 'number') {
+    if (h.storeId !== this.storeId || h.generation !== generation || !Number.isSafeInteger(h.seq)) {
       throw integrityError(name, 'it does not belong to this state');
     }
     // Nothing is parsed before the whole content authenticated (collections are parsed later).
@@ -357,28 +402,22 @@ export class Store {
     checkVersion(preamble, name);
     const { objects, plainBytes } = decodeSnapshot(content, preamble.version, Number(h.bytes), name);
     const logName = `log-${generation}`;
-    const logHead = Buffer.alloc(4096);
-    let fd: number;
+    const fd = openStateFile(this.dir, logName);
+    if (fd === undefined) throw new MissingFile(logName);
+    let logHead: Buffer;
     try {
-      fd = fs.openSync(this.file(logName), 'r');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new MissingFile(logName);
-      throw err;
-    }
-    let n: number;
-    try {
-      n = fs.readSync(fd, logHead, 0, logHead.length, 0);
+      logHead = readAt(fd, 0, 4096);
     } finally {
       fs.closeSync(fd);
     }
     const expected = encodePreamble(FileKind.log, { storeId: this.storeId, generation });
-    if (n < expected.length || !logHead.subarray(0, expected.length).equals(expected)) {
-      decodePreamble(logHead.subarray(0, n), FileKind.log, logName);
+    if (logHead.length < expected.length || !logHead.subarray(0, expected.length).equals(expected)) {
+      decodePreamble(logHead, FileKind.log, logName);
       throw integrityError(logName, 'its header does not belong to this state');
     }
     this.objects = objects;
     this.generation = generation;
-    this.seq = h.seq;
+    this.seq = h.seq as number;
     this.logPreamble = expected;
     this.logOffset = expected.length;
     this.snapshotBytes = plainBytes;
@@ -390,80 +429,141 @@ export class Store {
     return Buffer.concat([this.logPreamble, s]);
   }
 
-  /** Reads the records appended since the last read; applies them to memory. */
-  private readLog(headSeq: number): void {
+  /** The bytes of the current log from the end of what memory holds. */
+  private readLogTail(): Buffer {
     const name = `log-${this.generation}`;
-    let data: Buffer;
-    const fd = (() => {
-      try {
-        return fs.openSync(this.file(name), 'r');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new MissingFile(name);
-        throw err;
-      }
-    })();
+    const fd = openStateFile(this.dir, name);
+    if (fd === undefined) throw new MissingFile(name);
     try {
-      const size = fs.fstatSync(fd).size;
-      data = Buffer.alloc(Math.max(0, size - this.logOffset));
-      let read = 0;
-      while (read < data.length) {
-        const n = fs.readSync(fd, data, read, data.length - read, this.logOffset + read);
-        if (n === 0) break;
-        read += n;
-      }
-      data = data.subarray(0, read);
+      return readAt(fd, this.logOffset, MAX_BYTES.large);
     } finally {
       fs.closeSync(fd);
     }
+  }
+
+  /**
+   * Walks the sealed records at the start of `data` (the log past memory), calling `apply` for
+   * each that authenticates as the next sequence number, until `stop` says so. Returns how many
+   * bytes the records took and why it stopped.
+   */
+  private walkRecords(data: Buffer, stop: (seq: number) => boolean, apply: (ops: Array<[string, StoredValue | null]>, bytes: number) => void): 'stopped' | 'end' | 'torn' | 'bad' {
     let pos = 0;
-    while (pos + 4 <= data.length) {
+    for (let seq = this.seq + 1; ; seq++) {
+      if (stop(seq)) return 'stopped';
+      if (pos === data.length) return 'end';
+      if (pos + 4 > data.length) return 'torn';
       const length = data.readUInt32BE(pos);
-      const seq = this.seq + 1;
       const end = pos + 4 + length;
-      if (length < SEAL_OVERHEAD_BYTES || end > data.length) {
-        if (seq <= headSeq) throw integrityError(name, `record ${seq} is cut off`);
-        break; // a torn append by a writer that was killed before committing
-      }
+      if (length < SEAL_OVERHEAD_BYTES || end > data.length) return 'torn';
       const plain = tryOpen(this.dataKey, this.recordAad(seq), data.subarray(pos + 4, end));
-      if (!plain) {
-        if (seq <= headSeq || end < data.length) throw integrityError(name, `record ${seq} failed authentication`);
-        break;
-      }
-      const ops = JSON.parse(plain.toString('utf8')) as Array<[string, StoredValue | null]>;
-      for (const [key, value] of ops) this.objects.set(key, value);
-      this.seq = seq;
-      this.logOffset += 4 + length;
+      if (!plain) return end < data.length ? 'bad' : 'torn';
+      apply(JSON.parse(plain.toString('utf8')) as Array<[string, StoredValue | null]>, 4 + length);
       pos = end;
-    }
-    if (this.seq < headSeq) {
-      throw integrityError(name, `it ends at record ${this.seq} but the head says ${headSeq} were committed (the log was cut short)`);
     }
   }
 
-  /** Identity of the `head` file when memory was last brought up to date. */
-  private headSeen?: HeadIdentity;
+  private applyRecord(ops: Array<[string, StoredValue | null]>, bytes: number): void {
+    for (const [key, value] of ops) this.objects.set(key, value);
+    this.seq += 1;
+    this.logOffset += bytes;
+  }
 
-  /** Brings memory up to date with what every process has committed. */
-  private refresh(): void {
+  /** Applies the log's records up to `headSeq`, which the log must hold. */
+  private readLog(headSeq: number): void {
+    if (this.seq > headSeq) throw integrityError(`snapshot-${this.generation}`, 'it is newer than head says');
+    if (this.seq === headSeq) return;
+    const name = `log-${this.generation}`;
+    const outcome = this.walkRecords(this.readLogTail(), (seq) => seq > headSeq, (ops, bytes) => this.applyRecord(ops, bytes));
+    if (outcome === 'stopped') return;
+    if (outcome === 'bad') throw integrityError(name, `record ${this.seq + 1} failed authentication`);
+    if (outcome === 'torn') throw integrityError(name, `record ${this.seq + 1} is cut off`);
+    throw integrityError(name, `it ends at record ${this.seq} but the head says ${headSeq} were committed (the log was cut short)`);
+  }
+
+  /**
+   * Under the lock: what lies in the log past the committed records. One complete record is a
+   * writer killed between its append and its `head` write: it is committed now. A partial record
+   * is a torn append (the next commit cuts it off). More than one record is a rolled-back `head`.
+   */
+  private settleTail(): void {
+    const name = `log-${this.generation}`;
+    const tail = this.readLogTail();
+    if (tail.length === 0) return;
+    const found: Array<[Array<[string, StoredValue | null]>, number]> = [];
+    const outcome = this.walkRecords(tail, () => found.length > 1, (ops, bytes) => found.push([ops, bytes]));
+    if (outcome === 'bad') throw integrityError(name, `record ${this.seq + 1} failed authentication`);
+    if (found.length > 1) throw rollbackError(`${name} holds records past the ${this.seq} that head names`);
+    const [first] = found;
+    if (!first) return;
+    this.applyRecord(...first);
+    this.writeHead({ w: this.head.state.w + 1, generation: this.generation, seq: this.seq });
+    this.seenSeq = Math.max(this.seenSeq, this.seq);
+  }
+
+  /**
+   * Under the lock, once per generation: a snapshot newer than the one `head` names and holding
+   * more than memory does means `head` and the log were replaced by older copies. (One holding
+   * the same is what a compaction killed before its `head` write leaves behind.)
+   */
+  private checkNewerGenerations(): void {
+    if (this.checkedGeneration === this.generation) return;
+    for (const name of fs.readdirSync(this.dir)) {
+      const m = /^snapshot-(\d+)$/.exec(name);
+      if (!m || Number(m[1]) <= this.generation) continue;
+      const data = readStateFile(this.dir, name, MAX_BYTES.large);
+      if (!data) continue;
+      const preamble = decodePreamble(data, FileKind.snapshot, name);
+      open(this.dataKey, preamble.bytes, data.subarray(preamble.bytes.length), name);
+      if (preamble.header.storeId !== this.storeId) throw integrityError(name, 'it does not belong to this state');
+      if (Number(preamble.header.seq) > this.seq) throw rollbackError(`${name} holds ${String(preamble.header.seq)} changes, but head names only ${this.seq}`);
+    }
+    this.checkedGeneration = this.generation;
+  }
+
+  /** Brings memory up to date with what every process has committed (`locked`: under the writer lock). */
+  private refresh(locked: boolean): void {
+    if (this.absent) return;
     for (let attempt = 0; ; attempt++) {
       try {
-        // Every commit replaces `head` (a new inode and times), so an unchanged `head` means
-        // nothing was committed since the last refresh: skip reading and decrypting anything.
-        const seen = this.headIdentity();
-        if (sameHead(seen, this.headSeen) && this.generation >= 0) return;
-        const head = this.readHead();
-        if (head.generation !== this.generation) this.loadSnapshot(head.generation);
-        this.readLog(head.seq);
-        this.headSeen = seen;
+        const raw = readStateFile(this.dir, 'head', MAX_BYTES.small);
+        if (!raw) throw integrityError('head', 'it is missing');
+        if (!this.headRaw || !raw.equals(this.headRaw) || this.generation < 0) {
+          let head: ReturnType<typeof decodeHead>;
+          try {
+            head = decodeHead(raw, this.dataKey, this.storeId);
+          } catch (err) {
+            // Outside the lock a writer may be mid-way through a slot: read again before judging.
+            if (!locked && attempt < READ_RETRIES) {
+              sleepSync(1 << Math.min(attempt, 4));
+              continue;
+            }
+            throw err;
+          }
+          reach('refresh.head-read', this.dir);
+          if (head.state.seq < this.seenSeq) throw rollbackError(`head names ${head.state.seq} changes, but ${this.seenSeq} were already committed`);
+          if (head.state.generation !== this.generation) {
+            this.loadSnapshot(head.state.generation);
+            reach('refresh.snapshot-loaded', this.dir);
+          }
+          this.readLog(head.state.seq);
+          this.headRaw = raw;
+          this.head = head;
+          this.seenSeq = Math.max(this.seenSeq, this.seq);
+        }
+        if (locked) {
+          this.checkNewerGenerations();
+          this.settleTail();
+        }
         return;
       } catch (err) {
         // A writer compacted between our reading `head` and its files: read again.
         if (err instanceof MissingFile && attempt < READ_RETRIES) {
           this.generation = -1;
+          this.headRaw = undefined;
           continue;
         }
         if (err instanceof MissingFile) throw integrityError(err.message, 'it is missing');
-        if (err instanceof SyntaxError) throw integrityError('head', 'its contents are not valid');
+        if (err instanceof SyntaxError) throw integrityError(`log-${this.generation}`, 'a record is not valid');
         throw ioError(err, `read the state in ${this.dir}`);
       }
     }
@@ -488,7 +588,7 @@ export class Store {
   }
 
   private readNow<T>(fn: (view: ReadView) => T | Promise<T>): T | Promise<T> {
-    this.refresh();
+    this.refresh(false);
     return fn(this.objects.view());
   }
 
@@ -497,28 +597,42 @@ export class Store {
    * unlock. If `fn` throws, nothing is written and memory is untouched.
    */
   async transact<T>(fn: (tx: Transaction) => T | Promise<T>): Promise<T> {
+    if (this.absent) return this.transactAbsent(fn);
     return this.serialise(async () => {
-      await this.lock.acquire({ timeoutMs: this.options.lockTimeoutMs ?? 10_000, command: this.options.owner ?? 'cloudhsm-local' });
+      await this.lock.acquire({ timeoutMs: this.options.lockTimeoutMs ?? 10_000, command: this.owner });
       try {
-        this.refresh();
+        this.refresh(true);
+        reach('commit.locked', this.dir);
         const overlay: Overlay = new Map();
-        const base = this.objects.view(overlay);
-        const tx: Transaction = {
-          ...base,
-          put: (key, value) => {
-            overlay.set(key, deepFreeze(structuredClone(value)));
-          },
-          delete: (key) => {
-            overlay.set(key, null);
-          },
-        };
-        const result = await fn(tx);
+        const result = await fn(this.transaction(this.objects.view(overlay), overlay));
         if (overlay.size > 0) this.commit(overlay);
         return result;
       } finally {
         this.lock.release();
       }
     });
+  }
+
+  private transaction(base: ReadView, overlay: Overlay): Transaction {
+    return {
+      ...base,
+      put: (key, value) => {
+        overlay.set(key, deepFreeze(structuredClone(value)));
+      },
+      delete: (key) => {
+        overlay.set(key, null);
+      },
+    };
+  }
+
+  /** A folder with no state: a transaction that would write anything is refused. */
+  private async transactAbsent<T>(fn: (tx: Transaction) => T | Promise<T>): Promise<T> {
+    const overlay: Overlay = new Map();
+    const result = await fn(this.transaction(this.objects.view(overlay), overlay));
+    if (overlay.size > 0) {
+      throw new HsmError('STATE_NOT_FOUND', `there is no state in ${this.dir} yet; create a cluster first with \`cluster create\` or \`cluster quickstart\``);
+    }
+    return result;
   }
 
   /** Runs `fn` after every operation queued before it. */
@@ -544,45 +658,68 @@ export class Store {
     const record = Buffer.alloc(4 + sealed.length);
     record.writeUInt32BE(sealed.length, 0);
     sealed.copy(record, 4);
-    const logFile = this.file(`log-${this.generation}`);
+    const logName = `log-${this.generation}`;
+    let fd: number | undefined;
     try {
-      const fd = fs.openSync(logFile, 'r+');
-      try {
-        // Drop a torn tail left by a killed writer, then append at the committed end.
-        if (fs.fstatSync(fd).size !== this.logOffset) fs.ftruncateSync(fd, this.logOffset);
-        fs.writeSync(fd, record, 0, record.length, this.logOffset);
-        fs.fsyncSync(fd);
-      } catch (err) {
+      fd = openStateFile(this.dir, logName, true);
+      if (fd === undefined) throw integrityError(logName, 'it is missing');
+      // Drop a torn tail left by a killed writer, then append at the committed end.
+      if (fs.fstatSync(fd).size !== this.logOffset) fs.ftruncateSync(fd, this.logOffset);
+      fs.writeSync(fd, record, 0, record.length, this.logOffset);
+      fs.fsyncSync(fd);
+      reach('commit.log-appended', this.dir);
+      this.writeHead({ w: this.head.state.w + 1, generation: this.generation, seq });
+    } catch (err) {
+      // Not committed: take the record back, so that no later writer rolls it forward.
+      if (fd !== undefined) {
         try {
           fs.ftruncateSync(fd, this.logOffset);
         } catch {
-          /* the next writer truncates it */
+          /* the head was not written: a later writer sees at most this one record past it */
         }
-        throw err;
-      } finally {
-        fs.closeSync(fd);
       }
-      this.writeHead(this.generation, seq);
-    } catch (err) {
       throw ioError(err, `write the state in ${this.dir}`);
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
     }
     for (const [key, value] of overlay) this.objects.set(key, value);
     this.seq = seq;
+    this.seenSeq = Math.max(this.seenSeq, seq);
     this.logOffset += record.length;
+    reach('commit.head-written', this.dir);
     const limit = Math.max(this.options.compactAfterBytes ?? DEFAULT_COMPACT_AFTER_BYTES, this.snapshotBytes);
     if (this.logOffset > limit) this.compact();
-    // Under the lock, `head` is what this process just wrote and memory matches it: note it, so
-    // that the next operation does not read back its own commit. (A failed compaction asked for
-    // a full reload instead.)
-    if (this.generation >= 0) this.headSeen = this.headIdentity();
   }
 
-  private writeHead(generation: number, seq: number): void {
-    const preamble = encodePreamble(FileKind.head, { storeId: this.storeId });
-    writeFileAtomic(
-      this.file('head'),
-      Buffer.concat([preamble, seal(this.dataKey, preamble, Buffer.from(JSON.stringify({ generation, seq })))]),
-    );
+  /**
+   * Writes `state` to `head`: in place into its slot (format 2), or, the first time after a
+   * format-1 head, as a whole new file. Memory's copy of `head` follows.
+   */
+  private writeHead(state: HeadState): void {
+    const sector = headSector(this.storeId);
+    if (this.head.version !== 2 || !this.headRaw) {
+      const data = encodeHead(this.dataKey, this.storeId, state, { ...this.head.state, w: state.w - 1 });
+      this.headRaw = undefined;
+      writeFileAtomic(this.file('head'), data);
+      this.headRaw = data;
+      this.head = { state, version: 2 };
+      return;
+    }
+    const slot = sealSlot(this.dataKey, sector, state);
+    const at = slotOffset(state.w);
+    const raw = Buffer.from(this.headRaw);
+    this.headRaw = undefined;
+    const fd = openStateFile(this.dir, 'head', true);
+    if (fd === undefined) throw integrityError('head', 'it is missing');
+    try {
+      fs.writeSync(fd, slot, 0, slot.length, at);
+      fs.fdatasyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    slot.copy(raw, at);
+    this.headRaw = raw;
+    this.head = { state, version: 2 };
   }
 
   /** Folds the log into a new snapshot generation. Runs under the lock after a commit. */
@@ -591,25 +728,30 @@ export class Store {
     try {
       const { image, plainBytes } = snapshotImage(this.dataKey, { storeId: this.storeId, generation, seq: this.seq }, this.objects.chunks());
       writeFileAtomic(this.file(`snapshot-${generation}`), image);
+      reach('compact.snapshot-written', this.dir);
       const logPreamble = encodePreamble(FileKind.log, { storeId: this.storeId, generation });
       writeFileAtomic(this.file(`log-${generation}`), logPreamble);
-      this.writeHead(generation, this.seq);
+      reach('compact.log-written', this.dir);
+      this.writeHead({ w: this.head.state.w + 1, generation, seq: this.seq });
       const previous = this.generation;
       this.generation = generation;
+      this.checkedGeneration = generation;
       this.logPreamble = logPreamble;
       this.logOffset = logPreamble.length;
       this.snapshotBytes = plainBytes;
+      reach('compact.head-written', this.dir);
       for (const name of fs.readdirSync(this.dir)) {
         const m = /^(snapshot|log)-(\d+)$/.exec(name);
         if (m && Number(m[2]) <= previous) fs.rmSync(this.file(name), { force: true });
         // Temp files are only written under the lock we hold: any left over is from a killed writer.
         else if (name.endsWith('.tmp')) fs.rmSync(this.file(name), { force: true });
       }
+      reach('compact.cleaned', this.dir);
     } catch {
       // Compaction is an optimisation: the committed change is already durable, and a later
       // writer retries. Force a full reload so memory matches whatever `head` now says.
       this.generation = -1;
-      this.headSeen = undefined;
+      this.headRaw = undefined;
     }
   }
 
