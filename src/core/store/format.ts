@@ -18,6 +18,7 @@ export const FileKind = {
   snapshot: 3,
   log: 4,
   sealKey: 5,
+  counter: 6,
 } as const;
 export type FileKind = (typeof FileKind)[keyof typeof FileKind];
 
@@ -32,6 +33,7 @@ export const FORMAT_VERSIONS: Readonly<Record<FileKind, number>> = {
   [FileKind.snapshot]: 2,
   [FileKind.log]: 1,
   [FileKind.sealKey]: 1,
+  [FileKind.counter]: 2,
 };
 
 const NONCE_BYTES = 12;

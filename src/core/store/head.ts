@@ -16,6 +16,10 @@
  *
  * Format 1 (read, and replaced by format 2 at the next commit) was one sealed record, replaced
  * by rename at each commit.
+ *
+ * The `counter` file has the same layout (its own file kind, format 2 from the start): it
+ * repeats the sequence number, written between the log and `head`, so that no two of the three
+ * files that every commit changes can be rolled back together unnoticed.
  */
 import { HsmError } from '../errors.js';
 import { FileKind, checkVersion, decodePreamble, encodePreamble, integrityError, seal, tryOpen, SEAL_OVERHEAD_BYTES, type Preamble } from './format.js';
@@ -41,22 +45,26 @@ function isCount(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
-function parseState(plain: Buffer): HeadState {
+function parseState(plain: Buffer, name: SlottedName): HeadState {
   let parsed: Record<string, unknown>;
   try {
     parsed = JSON.parse(plain.toString('utf8'));
   } catch {
-    throw integrityError('head', 'its contents are not valid');
+    throw integrityError(name, 'its contents are not valid');
   }
   const w = parsed.w ?? 0;
-  if (!isCount(w) || !isCount(parsed.generation) || !isCount(parsed.seq)) throw integrityError('head', 'its contents are not valid');
+  if (!isCount(w) || !isCount(parsed.generation) || !isCount(parsed.seq)) throw integrityError(name, 'its contents are not valid');
   return { w, generation: parsed.generation, seq: parsed.seq };
 }
 
 /** The first sector of a format-2 head: the preamble, zero-padded. */
-export function headSector(storeId: string): Buffer {
+/** The two files laid out this way: `head`, and `counter`, its witness (see store.ts). */
+export type SlottedName = 'head' | 'counter';
+const KINDS: Record<SlottedName, FileKind> = { head: FileKind.head, counter: FileKind.counter };
+
+export function headSector(storeId: string, name: SlottedName = 'head'): Buffer {
   const sector = Buffer.alloc(SECTOR_BYTES);
-  encodePreamble(FileKind.head, { storeId }).copy(sector);
+  encodePreamble(KINDS[name], { storeId }).copy(sector);
   return sector;
 }
 
@@ -81,9 +89,9 @@ export function sealSlot(dataKey: Buffer, sector: Buffer, state: HeadState): Buf
 }
 
 /** A whole format-2 head holding `state` and, in the other slot, `previous`. */
-export function encodeHead(dataKey: Buffer, storeId: string, state: HeadState, previous: HeadState): Buffer {
+export function encodeHead(dataKey: Buffer, storeId: string, state: HeadState, previous: HeadState, name: SlottedName = 'head'): Buffer {
   if (previous.w !== state.w - 1) throw new HsmError('INTERNAL', 'head records must be consecutive');
-  const sector = headSector(storeId);
+  const sector = headSector(storeId, name);
   const out = Buffer.alloc(HEAD_BYTES);
   sector.copy(out);
   sealSlot(dataKey, sector, previous).copy(out, slotOffset(previous.w));
@@ -91,18 +99,18 @@ export function encodeHead(dataKey: Buffer, storeId: string, state: HeadState, p
   return out;
 }
 
-/** Reads the head in `data`; `storeId` is the state's own. */
-export function decodeHead(data: Buffer, dataKey: Buffer, storeId: string): DecodedHead {
-  const preamble: Preamble = decodePreamble(data, FileKind.head, 'head');
-  if (preamble.header.storeId !== storeId) throw integrityError('head', 'it belongs to another state');
+/** Reads the head (or counter) in `data`; `storeId` is the state's own. */
+export function decodeHead(data: Buffer, dataKey: Buffer, storeId: string, name: SlottedName = 'head'): DecodedHead {
+  const preamble: Preamble = decodePreamble(data, KINDS[name], name);
+  if (preamble.header.storeId !== storeId) throw integrityError(name, 'it belongs to another state');
   // A newer layout cannot be authenticated by this code: say so rather than call it damage.
-  if (preamble.version > 2) checkVersion(preamble, 'head');
-  if (preamble.version === 1) {
+  if (preamble.version > 2) checkVersion(preamble, name);
+  if (preamble.version === 1 && name === 'head') {
     const plain = tryOpen(dataKey, preamble.bytes, data.subarray(preamble.bytes.length));
-    if (!plain) throw integrityError('head', 'its contents failed authentication');
-    return { state: { ...parseState(plain), w: 0 }, version: 1 };
+    if (!plain) throw integrityError(name, 'its contents failed authentication');
+    return { state: { ...parseState(plain, name), w: 0 }, version: 1 };
   }
-  if (data.length !== HEAD_BYTES) throw integrityError('head', `it is ${data.length} bytes, not ${HEAD_BYTES}`);
+  if (data.length !== HEAD_BYTES) throw integrityError(name, `it is ${data.length} bytes, not ${HEAD_BYTES}`);
   const sector = data.subarray(0, SECTOR_BYTES);
   const states: HeadState[] = [];
   for (const slot of [0, 1]) {
@@ -110,14 +118,14 @@ export function decodeHead(data: Buffer, dataKey: Buffer, storeId: string): Deco
     const sealed = data.subarray(start, start + SLOT_SEALED_BYTES);
     const padding = data.subarray(start + SLOT_SEALED_BYTES, start + SECTOR_BYTES);
     const plain = tryOpen(dataKey, slotAad(sector, slot), sealed);
-    if (!plain || padding.some((b) => b !== 0)) throw integrityError('head', `its record ${slot} failed authentication`);
-    const state = parseState(plain);
-    if (state.w % 2 !== slot) throw integrityError('head', 'a record sits in the wrong slot');
+    if (!plain || padding.some((b) => b !== 0)) throw integrityError(name, `its record ${slot} failed authentication`);
+    const state = parseState(plain, name);
+    if (state.w % 2 !== slot) throw integrityError(name, 'a record sits in the wrong slot');
     states.push(state);
   }
   const [a, b] = states as [HeadState, HeadState];
   const [older, newer] = a.w < b.w ? [a, b] : [b, a];
-  if (newer.w !== older.w + 1 || newer.seq < older.seq) throw integrityError('head', 'its two records do not follow each other');
-  checkVersion(preamble, 'head');
+  if (newer.w !== older.w + 1 || newer.seq < older.seq) throw integrityError(name, 'its two records do not follow each other');
+  checkVersion(preamble, name);
   return { state: newer, version: 2 };
 }

@@ -84,7 +84,7 @@ const DEFAULT_COMPACT_AFTER_BYTES = 1 << 20;
 const READ_RETRIES = 8;
 
 /** Files that only a cloudhsm-local state folder holds. */
-const STATE_FILE = /^(seal\.key|keyring|head|snapshot-\d+|log-\d+)$/;
+const STATE_FILE = /^(seal\.key|keyring|head|counter|snapshot-\d+|log-\d+)$/;
 /** Files that may be left in a folder by an interrupted initialisation or a killed writer. */
 const LEFTOVER = /^(lock|lock\.break|initialising|.*\.tmp)$/;
 /** Written first when a store is created and removed once its keyring completes it. */
@@ -196,6 +196,10 @@ export class Store {
   /** The bytes of `head` when memory was last brought up to date, and what they say. */
   private headRaw?: Buffer;
   private head: { state: HeadState; version: number } = { state: { w: 0, generation: 0, seq: 0 }, version: 2 };
+  /** What `counter` said when last read (undefined: a format-1 state that has no counter yet). */
+  private counter?: HeadState;
+  /** Its bytes as last read or written, so that a write changes one slot of them. */
+  private counterRaw?: Buffer;
   /** The generation whose folder was last checked for newer snapshots (a rollback sign). */
   private checkedGeneration = -1;
   private readonly lock: StateLock;
@@ -316,6 +320,7 @@ export class Store {
     const keyring = Buffer.concat([preamble, seal(sealingKey, preamble, dataKey)]);
     writeFileAtomic(path.join(dir, 'snapshot-0'), snapshotImage(dataKey, { storeId, generation: 0, seq: 0 }, []).image);
     writeFileAtomic(path.join(dir, 'log-0'), encodePreamble(FileKind.log, { storeId, generation: 0 }));
+    writeFileAtomic(path.join(dir, 'counter'), encodeHead(dataKey, storeId, { w: 1, generation: 0, seq: 0 }, { w: 0, generation: 0, seq: 0 }, 'counter'));
     writeFileAtomic(path.join(dir, 'head'), encodeHead(dataKey, storeId, { w: 1, generation: 0, seq: 0 }, { w: 0, generation: 0, seq: 0 }));
     reach('init.files-written', dir);
     writeFileAtomic(path.join(dir, 'keyring'), keyring);
@@ -481,23 +486,45 @@ export class Store {
   }
 
   /**
-   * Under the lock: what lies in the log past the committed records. One complete record is a
-   * writer killed between its append and its `head` write: it is committed now. A partial record
-   * is a torn append (the next commit cuts it off). More than one record is a rolled-back `head`.
+   * Under the lock, where no commit can be under way, the three files every commit changes must
+   * agree: with h the changes `head` names, c those `counter` names and L the complete records
+   * the log holds, h ≤ c ≤ h+1 and c ≤ L ≤ h+1 (a writer appends, then writes `counter`, then
+   * `head`). One record past `head` is a writer killed before its `head` write, never reported
+   * committed: it is committed now, so that rolling `head` back by one write loses nothing. A
+   * partial record is a torn append, which the next commit cuts off. Anything else is a
+   * rollback of some of the files.
    */
   private settleTail(): void {
     const name = `log-${this.generation}`;
+    const h = this.seq;
+    const c = this.counter?.seq ?? h;
     const tail = this.readLogTail();
-    if (tail.length === 0) return;
     const found: Array<[Array<[string, StoredValue | null]>, number]> = [];
-    const outcome = this.walkRecords(tail, () => found.length > 1, (ops, bytes) => found.push([ops, bytes]));
-    if (outcome === 'bad') throw integrityError(name, `record ${this.seq + 1} failed authentication`);
-    if (found.length > 1) throw rollbackError(`${name} holds records past the ${this.seq} that head names`);
+    const outcome = tail.length === 0 ? 'end' : this.walkRecords(tail, () => found.length > 1, (ops, bytes) => found.push([ops, bytes]));
+    if (outcome === 'bad') throw integrityError(name, `record ${h + 1} failed authentication`);
+    const L = h + found.length;
+    if (c < h) throw rollbackError(`counter names ${c} changes but head names ${h}`);
+    if (L > h + 1) throw rollbackError(`${name} holds records past the ${h} that head names`);
+    if (c > L) throw rollbackError(`counter names ${c} changes but ${name} holds only ${L}`);
     const [first] = found;
     if (!first) return;
     this.applyRecord(...first);
+    if (c < this.seq) this.writeCounter({ generation: this.generation, seq: this.seq });
     this.writeHead({ w: this.head.state.w + 1, generation: this.generation, seq: this.seq });
     this.seenSeq = Math.max(this.seenSeq, this.seq);
+  }
+
+  /**
+   * Outside the lock, `counter` (read after `head`) may name changes a writer is committing now;
+   * those are already in the log, since the log is written first. A log without them was rolled
+   * back. Their records are checked, not applied: they are not committed until `head` names them.
+   */
+  private checkLogHolds(seq: number): void {
+    if (seq <= this.seq) return;
+    const name = `log-${this.generation}`;
+    let records = 0;
+    this.walkRecords(this.readLogTail(), (next) => next > seq, () => records++);
+    if (this.seq + records < seq) throw rollbackError(`counter names ${seq} changes but ${name} holds only ${this.seq + records}`);
   }
 
   /**
@@ -528,27 +555,26 @@ export class Store {
         const raw = readStateFile(this.dir, 'head', MAX_BYTES.small);
         if (!raw) throw integrityError('head', 'it is missing');
         if (!this.headRaw || !raw.equals(this.headRaw) || this.generation < 0) {
-          let head: ReturnType<typeof decodeHead>;
-          try {
-            head = decodeHead(raw, this.dataKey, this.storeId);
-          } catch (err) {
-            // Outside the lock a writer may be mid-way through a slot: read again before judging.
-            if (!locked && attempt < READ_RETRIES) {
-              sleepSync(1 << Math.min(attempt, 4));
-              continue;
-            }
-            throw err;
-          }
+          const head = decodeHead(raw, this.dataKey, this.storeId);
           reach('refresh.head-read', this.dir);
           if (head.state.seq < this.seenSeq) throw rollbackError(`head names ${head.state.seq} changes, but ${this.seenSeq} were already committed`);
+          const counter = this.readCounter(head.version);
+          if (counter && counter.state.seq < head.state.seq) throw rollbackError(`counter names ${counter.state.seq} changes but head names ${head.state.seq}`);
           if (head.state.generation !== this.generation) {
             this.loadSnapshot(head.state.generation);
             reach('refresh.snapshot-loaded', this.dir);
           }
           this.readLog(head.state.seq);
+          if (counter && counter.state.generation === head.state.generation) this.checkLogHolds(counter.state.seq);
           this.headRaw = raw;
           this.head = head;
+          this.counter = counter?.state;
           this.seenSeq = Math.max(this.seenSeq, this.seq);
+        } else if (locked) {
+          // Under the lock `counter` must be read even when `head` did not change: a writer may
+          // have been killed between the two.
+          const counter = this.readCounter(this.head.version);
+          this.counter = counter?.state;
         }
         if (locked) {
           this.checkNewerGenerations();
@@ -558,6 +584,14 @@ export class Store {
       } catch (err) {
         // A writer compacted between our reading `head` and its files: read again.
         if (err instanceof MissingFile && attempt < READ_RETRIES) {
+          this.generation = -1;
+          this.headRaw = undefined;
+          continue;
+        }
+        // Outside the lock a writer may be mid-way through a slot of head or counter: read
+        // again before judging.
+        if (!locked && isHsmError(err) && (err.code === 'STATE_INTEGRITY' || err.code === 'STATE_ROLLBACK') && attempt < READ_RETRIES) {
+          sleepSync(1 << Math.min(attempt, 4));
           this.generation = -1;
           this.headRaw = undefined;
           continue;
@@ -668,19 +702,32 @@ export class Store {
       fs.writeSync(fd, record, 0, record.length, this.logOffset);
       fs.fsyncSync(fd);
       reach('commit.log-appended', this.dir);
-      this.writeHead({ w: this.head.state.w + 1, generation: this.generation, seq });
     } catch (err) {
-      // Not committed: take the record back, so that no later writer rolls it forward.
+      // Nothing else was written: take the record back, so that no later writer rolls it forward.
       if (fd !== undefined) {
         try {
           fs.ftruncateSync(fd, this.logOffset);
         } catch {
-          /* the head was not written: a later writer sees at most this one record past it */
+          /* counter and head were not written: a later writer sees at most this one record past them */
         }
+        fs.closeSync(fd);
       }
       throw ioError(err, `write the state in ${this.dir}`);
-    } finally {
-      if (fd !== undefined) fs.closeSync(fd);
+    }
+    fs.closeSync(fd);
+    try {
+      this.writeCounter({ generation: this.generation, seq });
+      this.writeHead({ w: this.head.state.w + 1, generation: this.generation, seq });
+    } catch (err) {
+      // The record is durable but not committed; the next writer commits it (settleTail).
+      this.generation = -1;
+      this.headRaw = undefined;
+      const cause = isHsmError(err) ? err.message : (err as Error).message;
+      throw new HsmError(
+        'STATE_IO',
+        `the change was saved in the log of ${this.dir}, but recording its commit failed (${cause}); the next command that writes completes it. Check the disk`,
+        { cause: err },
+      );
     }
     for (const [key, value] of overlay) this.objects.set(key, value);
     this.seq = seq;
@@ -695,8 +742,53 @@ export class Store {
    * Writes `state` to `head`: in place into its slot (format 2), or, the first time after a
    * format-1 head, as a whole new file. Memory's copy of `head` follows.
    */
+  /** The `counter` file; absent only in a format-1 state that has not been written since. */
+  private readCounter(headVersion: number): { state: HeadState; raw: Buffer } | undefined {
+    const raw = readStateFile(this.dir, 'counter', MAX_BYTES.small);
+    if (!raw) {
+      if (headVersion >= 2) throw integrityError('counter', 'it is missing');
+      this.counterRaw = undefined;
+      return undefined;
+    }
+    const { state } = decodeHead(raw, this.dataKey, this.storeId, 'counter');
+    this.counterRaw = raw;
+    return { state, raw };
+  }
+
+  /** Writes the next `counter` record (in place, or the whole file the first time). */
+  private writeCounter(next: { generation: number; seq: number }): void {
+    const previous = this.counter;
+    const state: HeadState = { w: (previous?.w ?? 0) + 1, ...next };
+    this.counter = undefined;
+    if (!previous || !this.counterRaw) {
+      const data = encodeHead(this.dataKey, this.storeId, state, { ...(previous ?? next), w: state.w - 1 }, 'counter');
+      this.counterRaw = undefined;
+      writeFileAtomic(this.file('counter'), data);
+      this.counterRaw = data;
+    } else {
+      this.counterRaw = this.writeSlot('counter', this.counterRaw, state);
+    }
+    this.counter = state;
+  }
+
+  /** Writes `state` into its slot of `name` in place and makes it durable; returns the new bytes. */
+  private writeSlot(name: 'head' | 'counter', current: Buffer, state: HeadState): Buffer {
+    const slot = sealSlot(this.dataKey, headSector(this.storeId, name), state);
+    const at = slotOffset(state.w);
+    const fd = openStateFile(this.dir, name, true);
+    if (fd === undefined) throw integrityError(name, 'it is missing');
+    try {
+      fs.writeSync(fd, slot, 0, slot.length, at);
+      fs.fdatasyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    const raw = Buffer.from(current);
+    slot.copy(raw, at);
+    return raw;
+  }
+
   private writeHead(state: HeadState): void {
-    const sector = headSector(this.storeId);
     if (this.head.version !== 2 || !this.headRaw) {
       const data = encodeHead(this.dataKey, this.storeId, state, { ...this.head.state, w: state.w - 1 });
       this.headRaw = undefined;
@@ -705,20 +797,9 @@ export class Store {
       this.head = { state, version: 2 };
       return;
     }
-    const slot = sealSlot(this.dataKey, sector, state);
-    const at = slotOffset(state.w);
-    const raw = Buffer.from(this.headRaw);
+    const current = this.headRaw;
     this.headRaw = undefined;
-    const fd = openStateFile(this.dir, 'head', true);
-    if (fd === undefined) throw integrityError('head', 'it is missing');
-    try {
-      fs.writeSync(fd, slot, 0, slot.length, at);
-      fs.fdatasyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    slot.copy(raw, at);
-    this.headRaw = raw;
+    this.headRaw = this.writeSlot('head', current, state);
     this.head = { state, version: 2 };
   }
 
@@ -732,6 +813,7 @@ export class Store {
       const logPreamble = encodePreamble(FileKind.log, { storeId: this.storeId, generation });
       writeFileAtomic(this.file(`log-${generation}`), logPreamble);
       reach('compact.log-written', this.dir);
+      this.writeCounter({ generation, seq: this.seq });
       this.writeHead({ w: this.head.state.w + 1, generation, seq: this.seq });
       const previous = this.generation;
       this.generation = generation;
