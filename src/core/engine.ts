@@ -153,39 +153,42 @@ function checkAccess(access: Access, actor: Actor, operation: string): void {
 /**
  * Checks credentials, counting a failure durably toward lockout (users-and-auth.md §6).
  * Returns the user as an actor.
+ *
+ * Each guess is counted before it is evaluated: one transaction checks the user and raises its
+ * failed-login count, and only then is the password hashed and compared. So at most
+ * LOCKOUT_THRESHOLD wrong guesses are ever evaluated, however many processes guess at once; a
+ * guess that cannot be counted (the state is locked by a writer, the disk fails) is refused
+ * without being evaluated, so its refusal says nothing about the password; and a right guess
+ * clears the count again, as a successful login does on the real HSM.
  */
 export async function verifyCredentials(ctx: EngineContext, clusterId: string | undefined, credentials: Credentials): Promise<{ actor: Actor; clusterId: string; user: UserRecord }> {
   const username = credentials.username.toLowerCase();
-  const found = await ctx.store.read((view) => {
-    const cluster = resolveCluster(view, clusterId, 'Login');
+  const { cluster, user, failures } = await ctx.store.transact((tx) => {
+    const cluster = resolveCluster(tx, clusterId, 'Login');
     requireHsm(cluster);
-    return { cluster, user: view.get<UserRecord>(storeKeys.user(cluster.clusterId, username)) };
+    const user = tx.get<UserRecord>(storeKeys.user(cluster.clusterId, username));
+    if (!user) {
+      throw new HsmError('USER_NOT_FOUND', `there is no user ${username} in cluster ${cluster.clusterId}; \`user list\` shows the users`);
+    }
+    if (user.role === 'internal(APPLIANCE_USER)') {
+      throw new HsmError('LOGIN_FAILED', `${username} is the appliance user; it is internal to the service and cannot log in`);
+    }
+    const effectiveRole: LoginRole = user.role === 'unactivated-admin' ? 'admin' : user.role;
+    if (effectiveRole !== credentials.role) {
+      throw new HsmError('ROLE_MISMATCH', `${username} is ${roleName(user.role)}, not ${roleName(credentials.role)}; log in with --role ${effectiveRole}`);
+    }
+    if (isLocked(user)) throw lockedError(username);
+    const failures = user.failedLogins + 1;
+    tx.put(storeKeys.user(cluster.clusterId, username), { ...user, failedLogins: failures });
+    return { cluster, user, failures };
   });
-  const { cluster, user } = found;
-  if (!user) {
-    throw new HsmError('USER_NOT_FOUND', `there is no user ${username} in cluster ${cluster.clusterId}; \`user list\` shows the users`);
-  }
-  if (user.role === 'internal(APPLIANCE_USER)') {
-    throw new HsmError('LOGIN_FAILED', `${username} is the appliance user; it is internal to the service and cannot log in`);
-  }
-  const effectiveRole: LoginRole = user.role === 'unactivated-admin' ? 'admin' : user.role;
-  if (effectiveRole !== credentials.role) {
-    throw new HsmError('ROLE_MISMATCH', `${username} is ${roleName(user.role)}, not ${roleName(credentials.role)}; log in with --role ${effectiveRole}`);
-  }
-  if (isLocked(user)) throw lockedError(username);
+  const effectiveRole: LoginRole = user.role === 'unactivated-admin' ? 'admin' : (user.role as LoginRole);
   const key = storeKeys.user(cluster.clusterId, username);
   // scrypt runs in the threadpool for tens of milliseconds while this thread would idle: parse
   // the rest of the state meanwhile (a command reads it next, e.g. the keys to list).
   const verification = verifyPassword(credentials.password, user.passwordHash);
   ctx.store.warm();
   if (!(await verification)) {
-    const failures = await ctx.store.transact((tx) => {
-      const current = tx.get<UserRecord>(key);
-      if (!current) return LOCKOUT_THRESHOLD;
-      const failedLogins = current.failedLogins + 1;
-      tx.put(key, { ...current, failedLogins });
-      return failedLogins;
-    });
     if (failures >= LOCKOUT_THRESHOLD) throw lockedError(username);
     throw new HsmError(
       'LOGIN_FAILED',
@@ -193,12 +196,11 @@ export async function verifyCredentials(ctx: EngineContext, clusterId: string | 
       { details: { failedLogins: failures } },
     );
   }
-  if (user.failedLogins > 0) {
-    await ctx.store.transact((tx) => {
-      const current = tx.get<UserRecord>(key);
-      if (current && !isLocked(current) && current.passwordHash === user.passwordHash) tx.put(key, { ...current, failedLogins: 0 });
-    });
-  }
+  await ctx.store.transact((tx) => {
+    const current = tx.get<UserRecord>(key);
+    // A password changed meanwhile keeps its own count (a change resets it anyway).
+    if (current && current.passwordHash === user.passwordHash && current.failedLogins !== 0) tx.put(key, { ...current, failedLogins: 0 });
+  });
   return { actor: { username, role: effectiveRole }, clusterId: cluster.clusterId, user };
 }
 
