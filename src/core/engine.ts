@@ -154,54 +154,73 @@ function checkAccess(access: Access, actor: Actor, operation: string): void {
  * Checks credentials, counting a failure durably toward lockout (users-and-auth.md §6).
  * Returns the user as an actor.
  *
- * Each guess is counted before it is evaluated: one transaction checks the user and raises its
- * failed-login count, and only then is the password hashed and compared. So at most
- * LOCKOUT_THRESHOLD wrong guesses are ever evaluated, however many processes guess at once; a
- * guess that cannot be counted (the state is locked by a writer, the disk fails) is refused
- * without being evaluated, so its refusal says nothing about the password; and a right guess
- * clears the count again, as a successful login does on the real HSM.
+ * Guesses for one user are evaluated one at a time, across processes (a lock per user in the
+ * state folder), and each outcome is committed under the writer lock before the next guess is
+ * evaluated and before this one is answered. So at most LOCKOUT_THRESHOLD wrong guesses are ever
+ * evaluated however many processes guess at once; and a guess whose outcome cannot be committed
+ * (another process holds the writer lock past the timeout) is answered STATE_LOCKED whether it
+ * was right or wrong, so the refusal says nothing about the password. A right guess clears the
+ * count, as a successful login does on the real HSM, and writes nothing when there was none.
  */
 export async function verifyCredentials(ctx: EngineContext, clusterId: string | undefined, credentials: Credentials): Promise<{ actor: Actor; clusterId: string; user: UserRecord }> {
   const username = credentials.username.toLowerCase();
-  const { cluster, user, failures } = await ctx.store.transact((tx) => {
-    const cluster = resolveCluster(tx, clusterId, 'Login');
-    requireHsm(cluster);
-    const user = tx.get<UserRecord>(storeKeys.user(cluster.clusterId, username));
-    if (!user) {
-      throw new HsmError('USER_NOT_FOUND', `there is no user ${username} in cluster ${cluster.clusterId}; \`user list\` shows the users`);
-    }
-    if (user.role === 'internal(APPLIANCE_USER)') {
-      throw new HsmError('LOGIN_FAILED', `${username} is the appliance user; it is internal to the service and cannot log in`);
-    }
-    const effectiveRole: LoginRole = user.role === 'unactivated-admin' ? 'admin' : user.role;
-    if (effectiveRole !== credentials.role) {
-      throw new HsmError('ROLE_MISMATCH', `${username} is ${roleName(user.role)}, not ${roleName(credentials.role)}; log in with --role ${effectiveRole}`);
-    }
-    if (isLocked(user)) throw lockedError(username);
-    const failures = user.failedLogins + 1;
-    tx.put(storeKeys.user(cluster.clusterId, username), { ...user, failedLogins: failures });
-    return { cluster, user, failures };
-  });
-  const effectiveRole: LoginRole = user.role === 'unactivated-admin' ? 'admin' : (user.role as LoginRole);
+  const readUser = () =>
+    ctx.store.read((view) => {
+      const cluster = resolveCluster(view, clusterId, 'Login');
+      requireHsm(cluster);
+      return { cluster, user: view.get<UserRecord>(storeKeys.user(cluster.clusterId, username)) };
+    });
+  const first = await readUser();
+  // Refusals that need no password (no such user, wrong role, locked) come before any waiting.
+  checkLoginTarget(first.cluster.clusterId, username, first.user, credentials.role);
+  const cluster = first.cluster;
   const key = storeKeys.user(cluster.clusterId, username);
-  // scrypt runs in the threadpool for tens of milliseconds while this thread would idle: parse
-  // the rest of the state meanwhile (a command reads it next, e.g. the keys to list).
-  const verification = verifyPassword(credentials.password, user.passwordHash);
-  ctx.store.warm();
-  if (!(await verification)) {
-    if (failures >= LOCKOUT_THRESHOLD) throw lockedError(username);
-    throw new HsmError(
-      'LOGIN_FAILED',
-      `wrong password for ${username} (${failures} failed login${failures === 1 ? '' : 's'} in a row; the user is locked after ${LOCKOUT_THRESHOLD})`,
-      { details: { failedLogins: failures } },
-    );
-  }
-  await ctx.store.transact((tx) => {
-    const current = tx.get<UserRecord>(key);
-    // A password changed meanwhile keeps its own count (a change resets it anyway).
-    if (current && current.passwordHash === user.passwordHash && current.failedLogins !== 0) tx.put(key, { ...current, failedLogins: 0 });
+  const userLock = `login-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
+  return ctx.store.exclusive(userLock, async () => {
+    // What other guessers committed while this one waited for its turn.
+    const current = checkLoginTarget(cluster.clusterId, username, (await readUser()).user, credentials.role);
+    // scrypt runs in the threadpool for tens of milliseconds while this thread would idle: parse
+    // the rest of the state meanwhile (a command reads it next, e.g. the keys to list).
+    const verification = verifyPassword(credentials.password, current.passwordHash);
+    ctx.store.warm();
+    const right = await verification;
+    const failures = await ctx.store.transact((tx) => {
+      const now = tx.get<UserRecord>(key);
+      if (!now || now.passwordHash !== current.passwordHash) return right ? 0 : now?.failedLogins ?? LOCKOUT_THRESHOLD;
+      if (!right) {
+        tx.put(key, { ...now, failedLogins: now.failedLogins + 1 });
+        return now.failedLogins + 1;
+      }
+      if (now.failedLogins !== 0) tx.put(key, { ...now, failedLogins: 0 });
+      return 0;
+    });
+    if (!right) {
+      if (failures >= LOCKOUT_THRESHOLD) throw lockedError(username);
+      throw new HsmError(
+        'LOGIN_FAILED',
+        `wrong password for ${username} (${failures} failed login${failures === 1 ? '' : 's'} in a row; the user is locked after ${LOCKOUT_THRESHOLD})`,
+        { details: { failedLogins: failures } },
+      );
+    }
+    const role: LoginRole = current.role === 'unactivated-admin' ? 'admin' : (current.role as LoginRole);
+    return { actor: { username, role }, clusterId: cluster.clusterId, user: current };
   });
-  return { actor: { username, role: effectiveRole }, clusterId: cluster.clusterId, user };
+}
+
+/** The user a login names, refused before any password is looked at when it cannot log in. */
+function checkLoginTarget(clusterId: string, username: string, user: UserRecord | undefined, role: LoginRole): UserRecord {
+  if (!user) {
+    throw new HsmError('USER_NOT_FOUND', `there is no user ${username} in cluster ${clusterId}; \`user list\` shows the users`);
+  }
+  if (user.role === 'internal(APPLIANCE_USER)') {
+    throw new HsmError('LOGIN_FAILED', `${username} is the appliance user; it is internal to the service and cannot log in`);
+  }
+  const effectiveRole: LoginRole = user.role === 'unactivated-admin' ? 'admin' : user.role;
+  if (effectiveRole !== role) {
+    throw new HsmError('ROLE_MISMATCH', `${username} is ${roleName(user.role)}, not ${roleName(role)}; log in with --role ${effectiveRole}`);
+  }
+  if (isLocked(user)) throw lockedError(username);
+  return user;
 }
 
 function lockedError(username: string): HsmError {

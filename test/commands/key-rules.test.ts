@@ -80,11 +80,45 @@ describe('commands: key rules refuse through the CLI and change nothing', functi
     await refuses('key:wrap:aes-no-pad', ['--payload-filter', 'attr.label=a-sealed', '--wrapping-filter', 'attr.label=a-kek'], as('alice'), 'KEY_ATTRIBUTE_REFUSED');
   });
 
-  it('a key that wraps keys decrypts no data, so a key wrapped under it cannot come out in the clear', async () => {
-    for (const mechanism of ['aes-gcm', 'aes-key-wrap'] as const) {
-      const message = await refuses(`crypto:decrypt:${mechanism}`, ['--key-filter', 'attr.label=a-both', '--data', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', '--iv', mechanism === 'aes-gcm' ? '0x000000000000000000000000' : '0xA6A6A6A6A6A6A6A6', ...(mechanism === 'aes-gcm' ? ['--tag', '0x00000000000000000000000000000000'] : [])], as('alice'), 'KEY_ATTRIBUTE_REFUSED');
-      assert.match(message, /wrap=true/);
+  async function ok(id: Parameters<typeof runCommand>[0], argv: string[], who: Record<string, string>): Promise<any> {
+    const r = await runCommand(id, [...argv, '--json'], { env: { ...env, ...who } });
+    assert.equal(r.exitCode, 0, `${id} ${argv.join(' ')}: ${r.stdout}${r.stderr}`);
+    return r.json.data;
+  }
+
+  it('a key that has wrapped a key never decrypts data, whatever its attributes become or whoever uses it', async () => {
+    await ok('key:generate-symmetric:aes', ['--label', 'w-kek', '--key-length-bytes', '32', '--attributes', 'wrap=true', 'unwrap=true'], as('alice'));
+    await ok('key:generate-symmetric:aes', ['--label', 't-payload', '--key-length-bytes', '16', '--attributes', 'wrap-with-trusted=true'], as('alice'));
+    await ok('key:set-attribute', ['--filter', 'attr.label=w-kek', '--name', 'trusted', '--value', 'true'], ADMIN);
+    const wrapped = await ok('key:wrap:aes-gcm', ['--payload-filter', 'attr.label=t-payload', '--wrapping-filter', 'attr.label=w-kek', '--tag-length-bits', '128'], as('alice'));
+    // The attacker's sequence: the key that wrapped becomes a data key, shared with a second user.
+    await ok('key:set-attribute', ['--filter', 'attr.label=w-kek', '--name', 'wrap', '--value', 'false'], as('alice'));
+    await ok('key:set-attribute', ['--filter', 'attr.label=w-kek', '--name', 'decrypt', '--value', 'true'], as('alice'));
+    await ok('key:share', ['--filter', 'attr.label=w-kek', '--username', 'bob', '--role', 'crypto-user'], as('alice'));
+    const blob = Buffer.from(wrapped.wrapped_key_data as string, 'base64');
+    const argv = ['--key-filter', 'attr.label=w-kek', '--data', blob.subarray(0, blob.length - 16).toString('base64'), '--iv', wrapped.iv as string, '--tag', `0x${blob.subarray(blob.length - 16).toString('hex')}`];
+    for (const who of ['alice', 'bob']) {
+      const message = await refuses('crypto:decrypt:aes-gcm', argv, as(who), 'KEY_ATTRIBUTE_REFUSED');
+      assert.match(message, /has wrapped keys/);
+      await refuses('crypto:decrypt:aes-key-wrap', ['--key-filter', 'attr.label=w-kek', '--data', Buffer.alloc(24).toString('base64')], as(who), 'KEY_ATTRIBUTE_REFUSED');
     }
+    // It still unwraps the key it wrapped, as a key.
+    await ok('key:unwrap:aes-gcm', ['--filter', 'attr.label=w-kek', '--key-type-class', 'aes', '--label', 't-back', '--tag-length-bits', '128', '--iv', wrapped.iv as string, '--data', wrapped.wrapped_key_data as string], as('alice'));
+  });
+
+  it('after a key is wrapped under a public key, its private half decrypts no data', async () => {
+    await ok('key:generate-asymmetric-pair:rsa', ['--modulus-size-bits', '2048', '--public-exponent', '65537', '--public-label', 'r-pub', '--private-label', 'r-priv', '--public-attributes', 'wrap=true', 'encrypt=true', '--private-attributes', 'unwrap=true', 'decrypt=true'], as('alice'));
+    await ok('key:generate-symmetric:aes', ['--label', 'r-payload', '--key-length-bytes', '16'], as('alice'));
+    const data = (await ok('crypto:encrypt:rsa-oaep', ['--key-filter', 'attr.label=r-pub', '--hash-function', 'sha256', '--mgf', 'mgf1-sha256', '--data', 'aGVsbG8='], as('alice'))).ciphertext as string;
+    await ok('crypto:decrypt:rsa-oaep', ['--key-filter', 'attr.label=r-priv', '--hash-function', 'sha256', '--mgf', 'mgf1-sha256', '--data', data], as('alice'));
+    const wrapped = await ok('key:wrap:rsa-oaep', ['--payload-filter', 'attr.label=r-payload', '--wrapping-filter', 'attr.label=r-pub', '--hash-function', 'sha256', '--mgf', 'mgf1-sha256'], as('alice'));
+    await refuses('crypto:decrypt:rsa-oaep', ['--key-filter', 'attr.label=r-priv', '--hash-function', 'sha256', '--mgf', 'mgf1-sha256', '--data', wrapped.wrapped_key_data as string], as('alice'), 'KEY_ATTRIBUTE_REFUSED');
+  });
+
+  it('a key that never wrapped a key decrypts data when its attributes allow, even with wrap=true', async () => {
+    const sealed = await ok('crypto:encrypt:aes-gcm', ['--key-filter', 'attr.label=a-both', '--data', 'aGVsbG8gd29ybGQ='], as('alice'));
+    const opened = await ok('crypto:decrypt:aes-gcm', ['--key-filter', 'attr.label=a-both', '--data', sealed.ciphertext, '--iv', sealed.iv, '--tag', sealed.tag], as('alice'));
+    assert.equal(opened.plaintext, 'aGVsbG8gd29ybGQ=');
   });
 
   it('wrap-with-trusted keys leave only under a trusted wrapping key', async () => {
@@ -132,12 +166,25 @@ describe('commands: key rules refuse through the CLI and change nothing', functi
     const full = await setUp(['--hsm-type', 'hsm1.medium']);
     // Fill the cluster to hsm1.medium's 3,300 keys directly in the store (setup only: the
     // refusal below is what goes through the CLI).
+    const made = async (id: Parameters<typeof runCommand>[0], argv: string[]) => {
+      const r = await runCommand(id, [...argv, '--json'], { env: { ...full.env, ...as('alice') } });
+      assert.equal(r.exitCode, 0, r.stdout);
+      return r.json.data;
+    };
+    await made('key:generate-symmetric:aes', ['--label', 'full-kek', '--key-length-bytes', '32', '--attributes', 'wrap=true', 'unwrap=true']);
+    await made('key:generate-symmetric:aes', ['--label', 'full-payload', '--key-length-bytes', '16']);
+    const wrapped = await made('key:wrap:aes-gcm', ['--payload-filter', 'attr.label=full-payload', '--wrapping-filter', 'attr.label=full-kek', '--tag-length-bits', '128']);
     const store = await Store.open({ dir: full.dir });
     const clusterId = (await runCommand('cluster:describe', ['--json'], { env: full.env })).json.data.ClusterId as string;
     await store.transact((tx) => {
-      for (let ref = 1; ref <= 3300; ref++) tx.put(keyStoreKeys.key(clusterId, ref), { ref, owner: 'bob', class: 'secret-key', keyType: 'aes', label: `filler-${ref}`, sharedUsers: [], attributes: {} });
+      for (let ref = 1; ref <= 3298; ref++) tx.put(keyStoreKeys.key(clusterId, ref), { ref, owner: 'bob', class: 'secret-key', keyType: 'aes', label: `filler-${ref}`, sharedUsers: [], attributes: {} });
     });
     const message = await refuses('key:generate-symmetric:aes', ['--label', 'one-too-many', '--key-length-bytes', '16'], as('alice'), 'KEY_LIMIT_EXCEEDED', full.env, full.dir);
     assert.match(message, /at most 3300/);
+    // Every other way a key comes in is held to the same limit.
+    const pem = path.join(tempDir(), 'pub.pem');
+    fs.writeFileSync(pem, generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }));
+    await refuses('key:import:pem', ['--path', pem, '--label', 'imported', '--key-type-class', 'ec-public'], as('alice'), 'KEY_LIMIT_EXCEEDED', full.env, full.dir);
+    await refuses('key:unwrap:aes-gcm', ['--filter', 'attr.label=full-kek', '--key-type-class', 'aes', '--label', 'unwrapped', '--tag-length-bits', '128', '--iv', wrapped.iv, '--data', wrapped.wrapped_key_data], as('alice'), 'KEY_LIMIT_EXCEEDED', full.env, full.dir);
   });
 });

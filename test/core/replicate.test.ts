@@ -5,7 +5,7 @@ import path from 'node:path';
 import { perform, type Caller } from '../../src/core/engine.js';
 import { activateCluster, createCluster, createHsm, getCsr, initializeCluster } from '../../src/core/cluster/operations.js';
 import { quickstart } from '../../src/core/cluster/quickstart.js';
-import { generateKeyPair } from '../../src/core/keys/generate.js';
+import { generateKeyPair, generateSymmetric } from '../../src/core/keys/generate.js';
 import { listKeys } from '../../src/core/keys/operations.js';
 import { replicateKey } from '../../src/core/keys/replicate.js';
 import { createUser } from '../../src/core/users/operations.js';
@@ -43,6 +43,19 @@ describe('core/keys replicate', function () {
     const there = await perform(ctx, listKeys, { clusterId: destination, verbose: true }, alice);
     assert.equal(there.total_key_count, 1);
     assert.equal((there.matched_keys as Array<{ attributes: { 'check-value': string } }>)[0]!.attributes['check-value'], (pair.private_key.attributes as { 'check-value': string })['check-value']);
+    // Another user's key at the same reference is never replaced, even when check values match
+    // (every generic secret's is 0x); replicating the same key again changes nothing.
+    await perform(ctx, createUser, { clusterId: destination, username: 'bob', role: 'crypto-user', password: 'bob-Pass12' }, admin);
+    const bob: Caller = { credentials: { username: 'bob', password: 'bob-Pass12', role: 'crypto-user' }, sessionKeys: new Map() };
+    const bobs = [];
+    for (let i = 0; i < 3; i++) bobs.push(await perform(ctx, generateSymmetric, { clusterId: destination, keyType: 'generic-secret', label: `bob-${i}`, keyLengthBytes: 32 }, bob));
+    const secret = await perform(ctx, generateSymmetric, { clusterId: source, keyType: 'generic-secret', label: 'alice-secret', keyLengthBytes: 32 }, alice);
+    const clash = bobs.find((k) => k.key['key-reference'] === secret.key['key-reference']);
+    assert.ok(clash, 'the test needs bob to hold a key at the reference alice replicates');
+    await refused(perform(ctx, replicateKey, { clusterId: source, filter: ['attr.label=alice-secret'], destinationClusterId: destination, destinationCredentials }, alice), 'INVALID_REQUEST');
+    const bobKeys = await perform(ctx, listKeys, { clusterId: destination, verbose: true }, bob);
+    assert.ok((bobKeys.matched_keys as Array<{ attributes: { label: string } }>).some((k) => k.attributes.label === (clash.key.attributes as { label: string }).label), "bob's key is still his");
+    await perform(ctx, replicateKey, { clusterId: source, filter: ['attr.label=priv'], destinationClusterId: destination, destinationCredentials }, alice);
     // A cluster initialized under another trust anchor is not a clone.
     const other = await testContext('other', { dir: ctx.dir });
     const { cluster } = await quickstart(other, { password: 'Admin123!' });

@@ -307,18 +307,21 @@ describe('shell kmu dialect', function () {
       }
     });
 
-    it('aesWrapUnwrap will not unwrap with a key-wrapping key, so a wrapped key never comes out in the clear', async () => {
+    it('aesWrapUnwrap will not unwrap with a key that has wrapped a key (wrapKey), so a wrapped key never comes out in the clear', async () => {
+      const kek = await genAes('aws-kek');
       const payload = await genAes('aws-payload');
-      await ok(`wrapKey -k ${payload} -w ${aes} -m 5 -noheader -out ${file('kw.bin')}`);
-      const leak = await line(`aesWrapUnwrap -m 0 -f ${file('kw.bin')} -w ${aes} -out ${file('leak.bin')}`);
+      fs.writeFileSync(file('data-16.bin'), Buffer.alloc(16, 3));
+      await ok(`aesWrapUnwrap -m 1 -f ${file('data-16.bin')} -w ${kek} -out ${file('data-16.wrapped')}`);
+      await ok(`aesWrapUnwrap -m 0 -f ${file('data-16.wrapped')} -w ${kek} -out ${file('data-16.back')}`);
+      await ok(`wrapKey -k ${payload} -w ${kek} -m 5 -noheader -out ${file('kw.bin')}`);
+      const leak = await line(`aesWrapUnwrap -m 0 -f ${file('kw.bin')} -w ${kek} -out ${file('leak.bin')}`);
       assert.equal(leak.outcome, 'failed');
-      assert.match(leak.out, /wrap=true/);
+      assert.match(leak.out, /has wrapped keys/);
       assert.ok(!fs.existsSync(file('leak.bin')), 'nothing was written');
     });
 
-    it('round-trips data with aesWrapUnwrap and a data key (wrap=0), showing wrapped data but never unwrapped data', async () => {
+    it('round-trips data with aesWrapUnwrap -m 1 then -m 0 on a key that never wrapped a key, showing wrapped data but never unwrapped data', async () => {
       const dataKey = await genAes('data-key');
-      await perform(t.ctx, setAttribute, { filter: [`key-reference=${dataKey}`], name: 'wrap', value: 'false' }, callerOf(t.host));
       const plain = file('data.bin');
       fs.writeFileSync(plain, Buffer.from('0123456789abcdef0123456789abcdef'));
       const wrappedOut = file('data.wrapped');

@@ -274,17 +274,17 @@ export const encrypt = defineOperation({
 });
 
 /**
- * Keys.md §5: key material never leaves in the clear. A key that transports keys must not also
- * decrypt data, or `key wrap` under it followed by `crypto decrypt` would print the wrapped key
- * (the classic PKCS #11 wrap/decrypt attack): a secret key that wraps (wrap=true), or a private
- * key that unwraps what its public half wrapped (unwrap=true), decrypts no data.
+ * Keys.md §5: key material never leaves in the clear. Once keys were wrapped under a key, it
+ * decrypts no data again, or `crypto decrypt` of the wrapped blob would print the wrapped key (the
+ * PKCS #11 wrap/decrypt attack). The rule follows history, not attributes, so that no sequence of
+ * attribute changes (wrap=false, decrypt=true) reopens the way; a key that never wrapped a key
+ * decrypts data whenever its attributes allow.
  */
 function refuseKeyTransportKey(key: KeyRecord): void {
-  const role = key.class === 'secret-key' ? 'wrap' : key.class === 'private-key' ? 'unwrap' : undefined;
-  if (!role || !key.attributes[role]) return;
+  if (!key.hasWrappedKeys) return;
   throw new HsmError(
     'KEY_ATTRIBUTE_REFUSED',
-    `key ${formatReference(key.ref)} has ${role}=true: a key that ${role}s keys does not decrypt data, or keys wrapped under it would come out in the clear. Use separate keys for key transport and for data`,
+    `key ${formatReference(key.ref)} has wrapped keys${key.class === 'private-key' ? ' (under its public half)' : ''}: a key that transported keys never decrypts data, or those keys would come out in the clear. Use a separate key for data`,
   );
 }
 

@@ -115,10 +115,16 @@ export function allocateReferences(tx: Transaction, clusterId: string, count: nu
   return Array.from({ length: count }, (_, i) => next + i);
 }
 
-/** Stores a new key: token keys in the store, session keys in the caller's memory only. */
+/**
+ * Stores a new key: token keys in the store, session keys in the caller's memory only. Every path
+ * that creates a token key (generate, import, unwrap, derive) comes through here, so the key
+ * capacity of the HSM type is checked here, for each key.
+ */
 export function storeKey(env: OperationEnv<unknown>, key: KeyRecord): void {
-  if (key.attributes.token) env.tx.put(keyStoreKeys.key(env.cluster.clusterId, key.ref), key);
-  else env.sessionKeys.set(key.ref, key);
+  if (key.attributes.token) {
+    checkCapacity(env.tx, env.cluster, 1);
+    env.tx.put(keyStoreKeys.key(env.cluster.clusterId, key.ref), key);
+  } else env.sessionKeys.set(key.ref, key);
 }
 
 /**

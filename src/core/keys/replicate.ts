@@ -7,11 +7,13 @@
  * gives them the same cluster certificate). Until backups exist here, the emulator accepts
  * clusters whose certificates were issued by the same trust anchor [uncertain, emulator rule].
  */
+import { timingSafeEqual } from 'node:crypto';
 import { HsmError } from '../errors.js';
 import { defineOperation, requireActivated, requireHsm, verifyCredentials, type Credentials } from '../engine.js';
 import { resolveCluster, storeKeys, type ClusterRecord } from '../cluster/model.js';
 import type { UserRecord } from '../users/rules.js';
 import { keyStoreKeys } from './filters.js';
+import { checkCapacity } from './generate.js';
 import { selectKey } from './operations.js';
 import { formatReference, presentKey, type KeyRecord } from './model.js';
 
@@ -21,6 +23,12 @@ export interface ReplicateInput {
   destinationClusterId: string;
   /** DESTINATION_CLOUDHSM_ROLE / DESTINATION_CLOUDHSM_PIN, or the shell's destination login. */
   destinationCredentials?: Credentials;
+}
+
+function sameKey(a: KeyRecord, b: KeyRecord): boolean {
+  const x = Buffer.from(a.material, 'base64');
+  const y = Buffer.from(b.material, 'base64');
+  return a.owner === b.owner && a.class === b.class && a.keyType === b.keyType && x.length === y.length && timingSafeEqual(x, y);
 }
 
 export const replicateKey = defineOperation({
@@ -60,9 +68,12 @@ export const replicateKey = defineOperation({
     }
     const target = keyStoreKeys.key(destination.clusterId, key.ref);
     const existing = tx.get<KeyRecord>(target);
-    if (existing && existing.checkValue !== key.checkValue) {
-      throw new HsmError('INVALID_REQUEST', `cluster ${destination.clusterId} already holds a different key with reference ${formatReference(key.ref)}`);
+    // Only the very same key of the same owner may stand there already (a second replicate is a
+    // no-op then); check values cannot tell (every generic secret's is 0x), the material can.
+    if (existing && !sameKey(existing, key)) {
+      throw new HsmError('INVALID_REQUEST', `cluster ${destination.clusterId} already holds a different key with reference ${formatReference(key.ref)}; it is left as it is`);
     }
+    if (!existing) checkCapacity(tx, destination, 1);
     const copy: KeyRecord = { ...key, pairRef: undefined };
     tx.put(target, copy);
     // Keep the destination's reference counter ahead of the copied reference.

@@ -95,10 +95,14 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 export class StateLock {
   private held = false;
-  constructor(private readonly dir: string) {}
+  /** `name` is the lock file: `lock` for the writer lock, `lock.<what>` for narrower ones. */
+  constructor(
+    private readonly dir: string,
+    private readonly name = 'lock',
+  ) {}
 
   get file(): string {
-    return path.join(this.dir, 'lock');
+    return path.join(this.dir, this.name);
   }
 
   async acquire(options: LockOptions): Promise<void> {

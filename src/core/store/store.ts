@@ -86,7 +86,7 @@ const READ_RETRIES = 8;
 /** Files that only a cloudhsm-local state folder holds. */
 const STATE_FILE = /^(seal\.key|keyring|head|counter|snapshot-\d+|log-\d+)$/;
 /** Files that may be left in a folder by an interrupted initialisation or a killed writer. */
-const LEFTOVER = /^(lock|lock\.break|initialising|.*\.tmp)$/;
+const LEFTOVER = /^(lock|lock\..+|initialising|.*\.tmp)$/;
 /** Written first when a store is created and removed once its keyring completes it. */
 const INITIALISING = 'initialising';
 
@@ -667,6 +667,23 @@ export class Store {
       throw new HsmError('STATE_NOT_FOUND', `there is no state in ${this.dir} yet; create a cluster first with \`cluster create\` or \`cluster quickstart\``);
     }
     return result;
+  }
+
+  /**
+   * Runs `fn` holding the lock named `name` (a file `lock.<name>` in the state folder), which
+   * excludes every other process and store handle that asks for the same name, and nothing else.
+   * The writer lock is separate: `fn` may run transactions.
+   */
+  async exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    if (this.absent) return fn();
+    if (!/^[a-z0-9-]+$/.test(name)) throw new HsmError('INTERNAL', `lock name ${name} is not a plain name`);
+    const lock = new StateLock(this.dir, `lock.${name}`);
+    await lock.acquire({ timeoutMs: this.options.lockTimeoutMs ?? 10_000, command: this.owner });
+    try {
+      return await fn();
+    } finally {
+      lock.release();
+    }
   }
 
   /** Runs `fn` after every operation queued before it. */
