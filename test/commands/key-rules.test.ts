@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
 import { Store } from '../../src/core/store/index.js';
 import { keyStoreKeys } from '../../src/core/keys/filters.js';
@@ -160,6 +160,34 @@ describe('commands: key rules refuse through the CLI and change nothing', functi
     const big = path.join(tempDir(), 'big.bin');
     fs.writeFileSync(big, Buffer.alloc(16_001, 1));
     await refuses('crypto:sign:ed25519', ['--key-filter', 'attr.label=f', '--data-path', big], as('alice'), 'INVALID_ARGUMENT', open.env, open.dir);
+  });
+
+  it('key import pem refuses RSA keys the HSM would not hold: bad exponents, even or short moduli, inconsistent private keys', async () => {
+    const good = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const jwk = good.privateKey.export({ format: 'jwk' });
+    const big = (b64: string) => BigInt(`0x${Buffer.from(b64, 'base64url').toString('hex')}`);
+    const b64 = (n: bigint) => Buffer.from(n.toString(16).padStart(Math.ceil(n.toString(16).length / 2) * 2, '0'), 'hex').toString('base64url');
+    const publicPem = (n: string, e: string) => createPublicKey({ key: { kty: 'RSA', n, e }, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string;
+    const privatePem = (fields: Record<string, string>) => createPrivateKey({ key: { ...jwk, ...fields } as never, format: 'jwk' }).export({ type: 'pkcs8', format: 'pem' }) as string;
+    const e3 = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 3 });
+    const small = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const cases: Array<[string, string, 'rsa-public' | 'rsa-private']> = [
+      ['e=1', publicPem(jwk.n!, b64(1n)), 'rsa-public'],
+      ['e=2', publicPem(jwk.n!, b64(2n)), 'rsa-public'],
+      ['e=3', e3.publicKey.export({ type: 'spki', format: 'pem' }) as string, 'rsa-public'],
+      ['a 4000-bit e', publicPem(jwk.n!, b64((1n << 3999n) + 1n)), 'rsa-public'],
+      ['an even modulus', publicPem(b64(big(jwk.n!) - 1n), jwk.e!), 'rsa-public'],
+      ['a 1024-bit modulus', small.publicKey.export({ type: 'spki', format: 'pem' }) as string, 'rsa-public'],
+      ['a private key with e=3', e3.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, 'rsa-private'],
+      ['inconsistent CRT values', privatePem({ qi: b64(big(jwk.qi!) ^ 2n) }), 'rsa-private'],
+      ['a wrong private exponent', privatePem({ d: b64(big(jwk.d!) + 2n) }), 'rsa-private'],
+    ];
+    for (const [what, pem, keyTypeClass] of cases) {
+      const file = path.join(tempDir(), 'key.pem');
+      fs.writeFileSync(file, pem);
+      const message = await refuses('key:import:pem', ['--path', file, '--label', 'bad-rsa', '--key-type-class', keyTypeClass], as('alice'), 'INVALID_ARGUMENT');
+      assert.match(message, /RSA/, `${what}: ${message}`);
+    }
   });
 
   it('the key capacity of the HSM type is enforced', async () => {

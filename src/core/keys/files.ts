@@ -5,6 +5,7 @@
  * the `key export-public` extension. Imported keys have local=false and print id "0x".
  */
 import { HsmError } from '../errors.js';
+import { validateRsaImport } from '../mechanisms/rsa-keys.js';
 import { defineOperation } from '../engine.js';
 import type { ImportedKey, PrivateDerFormat, PublicDerFormat } from '../mechanisms/provider.js';
 import { allocateReferences, checkLabel, describeAsymmetric, parseAttributeOverrides, storeKey } from './generate.js';
@@ -91,10 +92,7 @@ export const importPem = defineOperation({
     if ((spec.type === 'ed25519' || spec.type === 'x25519') && (cluster.mode !== 'NON_FIPS' || cluster.hsmType !== 'hsm2m.medium')) {
       throw new HsmError('MECHANISM_NOT_ALLOWED', `${spec.type} keys exist only on hsm2m.medium clusters in NON_FIPS mode; this cluster is ${cluster.hsmType} ${cluster.mode}`);
     }
-    if (spec.type === 'rsa') {
-      const bits = describeAsymmetric(crypto, spec, publicOf(crypto, imported)).typeFields.modulusSizeBits ?? 0;
-      if (bits < 2048 || bits > 4096) throw new HsmError('INVALID_ARGUMENT', `the RSA key has ${bits} bits; keys of 2048 to 4096 bits can be imported`);
-    }
+    if (spec.type === 'rsa') validateRsaImport(publicOf(crypto, imported), imported.kind === 'private' ? imported.material : undefined);
     const keyClass: KeyClass = imported.kind === 'public' ? 'public-key' : 'private-key';
     const overrides = parseAttributeOverrides(input.attributes, '--attributes', keyClass);
     const { id, ...booleans } = overrides;

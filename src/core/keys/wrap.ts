@@ -14,6 +14,7 @@
  * unwrap) and, for a wrap-with-trusted payload, trusted=true. Unwrapped keys have local=false.
  */
 import { HsmError } from '../errors.js';
+import { validateRsaImport } from '../mechanisms/rsa-keys.js';
 import { defineOperation, type Actor } from '../engine.js';
 import type { ClusterRecord } from '../cluster/model.js';
 import type { Transaction } from '../store/index.js';
@@ -314,6 +315,7 @@ export const unwrapKey = defineOperation({
       if (actualType !== wantType) throw new HsmError('INVALID_ARGUMENT', `the unwrapped key is ${actualType}, but --key-type-class is ${input.keyTypeClass}`);
       if ((imported.spec.type === 'ed25519' || imported.spec.type === 'x25519') && cluster.mode !== 'NON_FIPS') throw new HsmError('MECHANISM_NOT_ALLOWED', `${imported.spec.type} keys exist only in NON_FIPS clusters`);
       const publicKey = crypto.publicKeyOf(crypto.preparePrivate(imported.spec, imported.material));
+      if (imported.spec.type === 'rsa') validateRsaImport(publicKey, imported.material);
       const described = describeAsymmetric(crypto, imported.spec, publicKey, imported.material);
       record = {
         class: 'private-key',

@@ -170,3 +170,54 @@ export function importRsaPrivateDer(der: Uint8Array, format: Exclude<PrivateDerF
   describe(key, 'private');
   return plain(key.export({ format: 'der', type: 'pkcs8' }));
 }
+
+/** keys.md §6: what an RSA key must be to enter the HSM from outside (import or unwrap). */
+export const RSA_IMPORT = { minModulusBits: 2048, maxModulusBits: 4096, stepBits: 256, minExponent: 65537n, maxExponentBits: 256 } as const;
+
+function bigOf(b64url: string | undefined): bigint {
+  if (!b64url) return 0n;
+  const hex = Buffer.from(b64url, 'base64url').toString('hex');
+  return hex ? BigInt(`0x${hex}`) : 0n;
+}
+
+function gcd(a: bigint, b: bigint): bigint {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+function modInverse(a: bigint, m: bigint): bigint {
+  let [r0, r1, s0, s1] = [a % m, m, 1n, 0n];
+  while (r1) {
+    const q = r0 / r1;
+    [r0, r1] = [r1, r0 - q * r1];
+    [s0, s1] = [s1, s0 - q * s1];
+  }
+  return r0 === 1n ? ((s0 % m) + m) % m : 0n;
+}
+
+/**
+ * Refuses an RSA key that the HSM would not hold: a modulus outside 2048-4096 bits in 256-bit
+ * steps or even; a public exponent that is even, below 65537 or longer than 256 bits (FIPS
+ * 186-4 §B.3.1; e = 1 would make "signatures" out of padded digests); and, for a private key,
+ * numbers that do not belong together (n = p·q, e·d ≡ 1 mod lcm(p-1, q-1), and the CRT values),
+ * so that the key is checked pairwise as strictly as a generated one.
+ */
+export function validateRsaImport(spki: Uint8Array, pkcs8?: Uint8Array): void {
+  const { modulus, publicExponent, modulusBits } = rsaPublicNumbers(spki);
+  const b = RSA_IMPORT;
+  if (modulusBits < b.minModulusBits || modulusBits > b.maxModulusBits || modulusBits % b.stepBits !== 0) {
+    throw invalidArgument(`the RSA modulus has ${modulusBits} bits; the HSM takes ${b.minModulusBits} to ${b.maxModulusBits} bits in steps of ${b.stepBits}`);
+  }
+  if ((modulus[modulus.length - 1]! & 1) === 0) throw invalidArgument('the RSA modulus is even, so it is not a product of two odd primes');
+  const e = BigInt(`0x${Buffer.from(publicExponent).toString('hex')}`);
+  if (e % 2n === 0n || e < b.minExponent || e.toString(2).length > b.maxExponentBits) {
+    throw invalidArgument(`the RSA public exponent must be odd, at least ${b.minExponent} and at most ${b.maxExponentBits} bits; this key's is ${e.toString(2).length > 64 ? `${e.toString(2).length} bits long` : e}`);
+  }
+  if (!pkcs8) return;
+  const jwk = guard('INVALID_ARGUMENT', 'the RSA private key is not valid PKCS#8 DER', () => createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' }).export({ format: 'jwk' }));
+  const [n, d, p, q, dp, dq, qi] = [jwk.n, jwk.d, jwk.p, jwk.q, jwk.dp, jwk.dq, jwk.qi].map(bigOf) as [bigint, bigint, bigint, bigint, bigint, bigint, bigint];
+  const lambda = ((p - 1n) * (q - 1n)) / gcd(p - 1n, q - 1n);
+  const consistent =
+    p > 1n && q > 1n && p * q === n && d > 0n && d < n && (e * d) % lambda === 1n && dp === d % (p - 1n) && dq === d % (q - 1n) && qi === modInverse(q, p);
+  if (!consistent) throw invalidArgument('the RSA private key is inconsistent: its modulus, exponents and CRT values do not belong together');
+}
