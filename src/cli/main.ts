@@ -80,7 +80,8 @@ export async function main(options: MainOptions): Promise<void> {
   if (options.compat) {
     const first = argv.find((a) => !a.startsWith('-'));
     if (first && !COMPAT_TOPICS.has(first)) {
-      process.stderr.write(`Error: "${first}" is not a CloudHSM CLI command; cloudhsm-cli takes cluster, user, key, crypto, quorum, login, logout, help and interactive\n`);
+      // The word is not echoed: it may be a password given in the wrong place.
+      process.stderr.write(`Error: that is not a CloudHSM CLI command; cloudhsm-cli takes cluster, user, key, crypto, quorum, login, logout, help and interactive\n`);
       exitProcess(2);
       return;
     }
@@ -88,8 +89,9 @@ export async function main(options: MainOptions): Promise<void> {
   }
   // oclif's subpaths, with require (see oclif.ts); its package index would also load semver.
   const { run } = loadRun();
+  const config = await loadConfig(options.launcher);
   try {
-    await run(argv, await loadConfig(options.launcher));
+    await run(argv, config);
     exitProcess(runtime.exitCode);
   } catch (err) {
     const exit = (err as { oclif?: { exit?: number } }).oclif?.exit;
@@ -99,8 +101,12 @@ export async function main(options: MainOptions): Promise<void> {
     }
     const message = (err as Error).message ?? String(err);
     if (/command .* not found/i.test(message)) {
-      const words = argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ');
-      process.stderr.write(`Error: unknown command "${words}". Run \`${runtime.programName} help\` to list the commands.\n`);
+      // Only the words that name a group of commands are echoed: the rest may be a password.
+      const topics = new Set(config.commandIDs.flatMap((id) => id.split(':').slice(0, -1)));
+      const words = argv.filter((a) => !a.startsWith('-')).slice(0, 2);
+      const unknownAt = words.findIndex((w) => !topics.has(w));
+      const known = unknownAt < 0 ? words : words.slice(0, unknownAt);
+      process.stderr.write(`Error: unknown command${known.length > 0 ? ` under "${known.join(' ')}"` : ''}. Run \`${runtime.programName} help\` to list the commands.\n`);
       exitProcess(2);
       return;
     }

@@ -96,6 +96,10 @@ export async function printSuccess(runtime: Runtime, json: boolean, result: Comm
 /** Wraps anything that is not our error as INTERNAL: it is a bug. */
 export function toHsmError(err: unknown): HsmError {
   if (isHsmError(err)) return err;
+  // Ctrl-C (or the end of input) at a prompt: the shell's prompter marks it, inquirer names it.
+  if ((err as { cancelled?: boolean } | undefined)?.cancelled || (err as Error | undefined)?.name === 'ExitPromptError') {
+    return new HsmError('PROMPT_CANCELLED', 'cancelled at the prompt; nothing was changed');
+  }
   const message = err instanceof Error ? err.message : String(err);
   return new HsmError('INTERNAL', `internal error: ${message}. This is a bug in cloudhsm-local; set CLOUDHSM_DEBUG=1 to see where it happened`, { cause: err });
 }

@@ -15,6 +15,10 @@ import path from 'node:path';
 
 /** Lines offered to the up arrow and kept in the file. */
 export const HISTORY_LINES = 1000;
+/** The file is cut back once it outgrows this, to half of it, so that cutting stays rare. */
+export const HISTORY_MAX_BYTES = 400 * 1024;
+/** A longer line is kept cut to this many characters. */
+const LINE_MAX_CHARS = 4096;
 
 export class History {
   /** Newest last. */
@@ -31,6 +35,7 @@ export class History {
 
   /** Remembers an already redacted line (in memory and in the file). */
   add(line: string): void {
+    if (line.length > LINE_MAX_CHARS) line = line.slice(0, LINE_MAX_CHARS);
     if (line.trim() === '' || line === this.lines.at(-1)) return;
     this.lines.push(line);
     if (this.lines.length > HISTORY_LINES) this.lines.shift();
@@ -38,14 +43,22 @@ export class History {
     try {
       fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
       fs.appendFileSync(this.file, `${line.replace(/[\r\n]/g, ' ')}\n`, { mode: 0o600 });
-      if (fs.statSync(this.file).size > HISTORY_LINES * 400) this.trim();
+      if (fs.statSync(this.file).size > HISTORY_MAX_BYTES) this.trim();
     } catch {
       // History is a convenience: a read-only or full disk must not stop the shell.
     }
   }
 
   private trim(): void {
-    const keep = readLines(this.file!).slice(-HISTORY_LINES);
+    // The newest lines that fit in half the budget, so that the next cut is far off whatever the
+    // lines' length.
+    const keep: string[] = [];
+    let bytes = 0;
+    for (const l of readLines(this.file!).reverse()) {
+      bytes += Buffer.byteLength(l) + 1;
+      if (keep.length >= HISTORY_LINES || bytes > HISTORY_MAX_BYTES / 2) break;
+      keep.unshift(l);
+    }
     const temp = `${this.file}.trim-${process.pid}`;
     fs.writeFileSync(temp, keep.map((l) => `${l}\n`).join(''), { mode: 0o600 });
     fs.renameSync(temp, this.file!);

@@ -111,7 +111,8 @@ async function loadDialect(name: DialectName, runtime: Runtime, config: Config):
 
 export async function runShell(options: ShellOptions): Promise<number> {
   const { output, terminal } = options;
-  const history = History.forStateDir(options.stateDir, options.env);
+  // A script or piped input keeps no history file: only what a person types is worth recalling.
+  const history = terminal ? History.forStateDir(options.stateDir, options.env) : new History(undefined);
   let dialect: Dialect | undefined;
   let host: DialectHost | undefined;
   const rl = readline.createInterface({

@@ -75,10 +75,12 @@ export function wordSpans(line: string): WordSpan[] {
 /**
  * `line` with the values of secret options replaced by `****`, word by word as the tokenizer
  * reads them (quotes, escapes, `--flag=value`); a value whose quote is never closed takes the
- * rest of the line with it. `isSecretFlag` names the options whose next word is secret, unless
- * that word `isOption` itself (`login --password --role admin` left the value out).
+ * rest of the line with it. `isSecretFlag` names the options whose next word is secret: that word
+ * goes whatever it looks like, because the parsers take it as the value even when it starts with
+ * dashes (`login --password --role admin` logs in with the password "--role"). A word that starts
+ * with `joinedPrefix` and goes on (KMU's `-pSECRET`) keeps only the prefix.
  */
-export function redactOptions(line: string, isSecretFlag: (word: string) => boolean, isOption: (word: string) => boolean = (word) => word.startsWith('--')): string {
+export function redactOptions(line: string, isSecretFlag: (word: string) => boolean, joinedPrefix?: string): string {
   const spans = wordSpans(line);
   let out = '';
   let at = 0;
@@ -88,12 +90,37 @@ export function redactOptions(line: string, isSecretFlag: (word: string) => bool
     const eq = word.indexOf('=');
     let from: number | undefined;
     if (eq > 0 && isSecretFlag(word.slice(0, eq))) from = start + eq + 1;
-    else if (i > 0 && isSecretFlag(line.slice(spans[i - 1]!.start, spans[i - 1]!.end)) && !isOption(word)) from = start;
+    else if (i > 0 && isSecretFlag(line.slice(spans[i - 1]!.start, spans[i - 1]!.end))) from = start;
+    else if (joinedPrefix && word.length > joinedPrefix.length && word.startsWith(joinedPrefix)) from = start + joinedPrefix.length;
     if (from === undefined) continue;
     out += `${line.slice(at, from)}****`;
     at = open ? line.length : end;
   }
   return out + line.slice(at);
+}
+
+/**
+ * The words of `line` up to the first one that `known` rejects, then `****` for the rest: a line
+ * whose command is unknown may be a password typed at the wrong prompt, so nothing of it that is
+ * not a command word is kept or echoed. `known(words)` says whether the words so far name a
+ * command (or a group of commands). Returns the kept words too.
+ */
+export function redactUnknown(line: string, known: (words: string[]) => boolean): { line: string; kept: string[] } {
+  // A quote left open is read as closed at the end of the line, as the redaction of its words is.
+  let words: string[] | undefined;
+  for (const ending of ['', '"', "'"]) {
+    try {
+      words = tokenize(line + ending);
+      break;
+    } catch {
+      /* try the other quote */
+    }
+  }
+  if (!words) return { line: '****', kept: [] };
+  let n = 0;
+  while (n < words.length && known(words.slice(0, n + 1))) n++;
+  const kept = words.slice(0, n);
+  return { line: n < words.length ? [...kept, '****'].join(' ') : kept.join(' '), kept };
 }
 
 /** The line with secret flag values replaced by `****`, for history. */

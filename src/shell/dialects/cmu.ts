@@ -5,6 +5,7 @@
  * confirmation before changes, and server mode (`server <n>` / `exit`). Every command runs the
  * core operation its CloudHSM CLI equivalent runs; `help` names that equivalent (§4).
  */
+import { redactUnknown } from '../tokenize.js';
 import { perform } from '../../core/engine.js';
 import { resolveCluster } from '../../core/cluster/model.js';
 import { listKeys } from '../../core/keys/operations.js';
@@ -99,13 +100,14 @@ function overview(): string {
 function helpText(topic: readonly string[]): string {
   if (topic.length === 0) return overview();
   const found = resolve(topic[0]!);
-  if (Array.isArray(found)) return unknownText(topic[0]!, found);
+  if (Array.isArray(found)) return unknownText(found);
   return commandHelp(found);
 }
 
-function unknownText(word: string, candidates: readonly CmuCommand[]): string {
-  if (candidates.length === 0) return `Unknown command "${word}"; type help to list the commands\n`;
-  return `Ambiguous command "${word}": it could be ${candidates.map((c) => c.name).sort().join(', ')}; type more of the name\n`;
+/** Neither names the word typed: a line that is no command may be a password typed at the wrong prompt. */
+function unknownText(candidates: readonly CmuCommand[]): string {
+  if (candidates.length === 0) return `Unknown command; type help to list the commands\n`;
+  return `Ambiguous command: it could be ${candidates.map((c) => c.name).sort().join(', ')}; type more of the name\n`;
 }
 
 async function runCommand(host: DialectHost, command: CmuCommand, args: string[]): Promise<LineOutcome> {
@@ -205,7 +207,7 @@ export const cmuDialect: Dialect = {
   async run(host, words) {
     const found = resolve(words[0] ?? '');
     if (Array.isArray(found)) {
-      host.io.write(unknownText(words[0] ?? '', found));
+      host.io.write(unknownText(found));
       return 'failed';
     }
     return runCommand(host, found, words.slice(1));
@@ -232,6 +234,9 @@ export const cmuDialect: Dialect = {
   },
 
   redact(line) {
+    // A line whose command is unknown goes whole: it may be a password typed at the wrong prompt.
+    const first = redactUnknown(line, (words) => words.length === 1 && !Array.isArray(resolve(words[0]!)));
+    if (first.kept.length === 0) return first.line;
     const match = PASSWORD_LINE.exec(line);
     if (!match) return line;
     // Any prefix of a password command, in any case: a mistyped or ambiguous name must not leak

@@ -6,7 +6,7 @@
  * printing differ.
  */
 import type { Dialect, DialectHost, LineOutcome } from '../dialect.js';
-import { redactOptions } from '../tokenize.js';
+import { redactOptions, redactUnknown } from '../tokenize.js';
 import * as session from './kmu-commands.js';
 import * as crypto from './kmu-crypto.js';
 import { nodeCount, UsageError, visibleHandles, type Flags, type KmuCall, type Outcome } from './kmu-context.js';
@@ -288,7 +288,8 @@ function parseFlags(command: KmuCommand, words: readonly string[]): Parsed {
     // Named by position, not echoed: a stray word may be half of an unquoted password.
     if (!name) throw new UsageError(`word ${i + 2} is not a flag (a value with spaces needs quotes)`);
     if (name.includes('=')) throw new UsageError(`give -${name.slice(0, name.indexOf('='))} and its value as two words`);
-    if (!spec) throw new UsageError(`-${name} is not a flag of this command`);
+    // Named by position, not echoed: `-pSECRET` is a password run into its flag.
+    if (!spec) throw new UsageError(`word ${i + 2} is not a flag of this command`);
     if (flags.has(name)) throw new UsageError(`-${name} is given twice`);
     if (!spec.value) flags.set(name, true);
     else if (i + 1 >= words.length) throw new UsageError(`-${name} needs a value`);
@@ -384,7 +385,8 @@ export const kmuDialect: Dialect = {
     }
     const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (!command) {
-      host.io.write(`\n${INDENT}Command not found: ${name} (names are case-sensitive; help lists the commands)\n\n`);
+      // Not echoed: a line that is no command may be a password typed at the wrong prompt.
+      host.io.write(`\n${INDENT}Command not found (names are case-sensitive; help lists the commands)\n\n`);
       return 'failed';
     }
     return runCommand(host, name, command, args);
@@ -411,8 +413,14 @@ export const kmuDialect: Dialect = {
       .filter((f) => !used.has(f) && f.startsWith(partial));
   },
 
-  // Whatever follows -p goes, even a word that looks like a flag: better a redacted flag than a password.
-  redact: (line) => redactOptions(line, (word) => word === '-p', () => false),
+  // A line whose command is unknown goes whole (it may be a password typed at the wrong prompt).
+  // Otherwise whatever follows -p goes, even a word that looks like a flag; so does what follows
+  // -password or --password, and the tail of a word run together with -p (-pSECRET).
+  redact: (line) => {
+    const first = redactUnknown(line, (words) => words.length === 1 && (Object.hasOwn(COMMANDS, words[0]!) || BUILTINS.includes(words[0]!)));
+    if (first.kept.length === 0) return first.line;
+    return redactOptions(line, (word) => word === '-p' || /^--?password$/i.test(word), '-p');
+  },
 
   help: async (_host, topic) => helpFor(topic),
 };

@@ -8,7 +8,7 @@ import { printUsageError } from '../../cli/output.js';
 import { withRuntime, type Runtime } from '../../cli/runtime.js';
 import type { Dialect, DialectHost } from '../dialect.js';
 import { completeModern } from '../completion.js';
-import { redactSecrets } from '../tokenize.js';
+import { redactSecrets, redactUnknown } from '../tokenize.js';
 
 export const PROMPT = 'aws-cloudhsm > ';
 
@@ -17,7 +17,29 @@ export function modernPrompt(host: DialectHost): string {
   return host.session ? `aws-cloudhsm [${host.session.username}:${host.session.role}] > ` : PROMPT;
 }
 
+const SHELL_WORDS = ['quit', 'exit', 'history', 'shell', 'interactive'];
+
+/**
+ * Redaction for the CloudHSM CLI dialect, reading a line as the command parser does: the values
+ * of secret flags go; a line that names no command keeps only its command words (a password
+ * typed at the wrong prompt must not reach history or an error).
+ */
+export function modernRedactor(commandIds: readonly string[]): (line: string) => string {
+  const ids = new Set(commandIds);
+  const groups = new Set(commandIds.flatMap((id) => id.split(':').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join(':'))));
+  const known = (words: string[]) => {
+    const id = words.join(':');
+    return ids.has(id) || groups.has(id) || (words.length === 1 && SHELL_WORDS.includes(words[0]!));
+  };
+  return (line) => {
+    const { line: kept, kept: words } = redactUnknown(line, known);
+    const id = words.join(':');
+    return ids.has(id) || (words.length === 1 && SHELL_WORDS.includes(id)) ? redactSecrets(line) : kept;
+  };
+}
+
 export function modernDialect(runtime: Runtime, config: Config): Dialect {
+  const redact = modernRedactor(config.commandIDs);
   const run = async (argv: string[], id: string) => {
     const { COMMANDS } = await import('../../registry.js');
     await withRuntime(runtime, () => COMMANDS[id as keyof typeof COMMANDS].run(argv, config));
@@ -26,7 +48,7 @@ export function modernDialect(runtime: Runtime, config: Config): Dialect {
     name: 'cloudhsm-cli',
     prompt: modernPrompt,
     banner: async () => '',
-    redact: redactSecrets,
+    redact,
     complete: (host, words, partial) => completeModern(host, config, words, partial),
     async help(_host, topic) {
       let text = '';
@@ -53,9 +75,9 @@ export function modernDialect(runtime: Runtime, config: Config): Dialect {
         return runtime.exitCode === 0 ? 'ok' : 'failed';
       }
       if (n === 0) {
-        // Only the command words are named: a flag's value may be a password.
-        const named = words.slice(0, 2).filter((w) => !w.startsWith('-'));
-        await printUsageError(runtime, `unknown command "${named.join(' ')}"; type \`help\` to list the commands`, 'help');
+        // Only known command words are named: the rest may be a password.
+        const named = redact(words.join(' ')).split(' ').filter((w) => w !== '****');
+        await printUsageError(runtime, `unknown command${named.length > 0 ? ` under "${named.join(' ')}"` : ''}; type \`help\` to list the commands`, 'help');
         return 'failed';
       }
       const id = words.slice(0, n).join(':');
