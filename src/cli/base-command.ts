@@ -4,14 +4,17 @@
  * output.ts. Commands implement `execute` only: read flags, call one core operation, return.
  */
 import { Command, Flags } from './oclif.js';
-import fs from 'node:fs';
 import { seededRandom, systemRandom, type EngineContext } from '../core/context.js';
 import { perform, type Caller, type Credentials, type Operation } from '../core/engine.js';
 import { HsmError } from '../core/errors.js';
 import { Store } from '../core/store/index.js';
 import { printFailure, printSuccess, printUsageError, type CommandResult } from './output.js';
 import { activeRuntime, type Runtime } from './runtime.js';
+import { readInputFile, writeOutputFile } from './files.js';
 import { resolveStateDir } from './state-dir.js';
+
+/** PEM files and certificates are a few kilobytes; this leaves ample room. */
+const MAX_TEXT_FILE_BYTES = 1024 * 1024;
 
 export const commonFlags = {
   json: Flags.boolean({ description: 'Print the result as the CloudHSM CLI JSON envelope.', helpGroup: 'GLOBAL' }),
@@ -161,7 +164,14 @@ export abstract class BaseCommand extends Command {
    * confirmation when it sets a password). Without a terminal and without the flags it fails.
    */
   protected async password(flags: Record<string, any>, options: { confirm: boolean; what?: string }): Promise<string> {
-    if (typeof flags.password === 'string') return flags.password;
+    if (typeof flags.password === 'string') {
+      // A process's arguments are visible to every user of the machine (ps) and stay in the
+      // login shell's history; inside our shell the line is neither.
+      if (this.runtime.interactive && !this.runtime.shell) {
+        this.runtime.stderr.write('Warning: a password given with --password is visible to other processes and kept in your shell history; leave it out to be prompted, or use --password-stdin\n');
+      }
+      return flags.password;
+    }
     if (flags['password-stdin']) {
       const text = await this.runtime.readStdin();
       const line = text.split(/\r?\n/)[0] ?? '';
@@ -179,22 +189,24 @@ export abstract class BaseCommand extends Command {
     return first;
   }
 
-  /** Reads a file named by a flag, failing with a message that names the flag. */
+  /** Reads a text file named by a flag (a PEM, a certificate), failing with a message that names the flag. */
   protected readFile(flag: string, file: string): string {
     try {
-      return fs.readFileSync(file, 'utf8');
+      return readInputFile(`--${flag}`, file, MAX_TEXT_FILE_BYTES).toString('utf8');
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (err as Error).message;
-      throw new HsmError('INVALID_ARGUMENT', `cannot read --${flag} ${file}: ${why}`);
+      throw new HsmError('INVALID_ARGUMENT', (err as Error).message);
     }
   }
 
-  protected writeFile(flag: string, file: string, content: string | Buffer): void {
+  /**
+   * Writes a file named by a flag. `secret`: the bytes may be secret or sensitive (plaintext,
+   * wrapped keys, MACs, random bytes), so the file is left mode 0600.
+   */
+  protected writeFile(flag: string, file: string, content: string | Buffer, secret = false): void {
     try {
-      fs.writeFileSync(file, content);
+      writeOutputFile(`--${flag}`, file, content, secret);
     } catch (err) {
-      throw new HsmError('INVALID_ARGUMENT', `cannot write --${flag} ${file}: ${(err as Error).message}`);
+      throw new HsmError('INVALID_ARGUMENT', (err as Error).message);
     }
   }
 }

@@ -5,7 +5,7 @@
  */
 import { Flags } from './oclif.js';
 import type { FlagInput } from '@oclif/core/interfaces';
-import fs from 'node:fs';
+import { readInputFile } from './files.js';
 import { HsmError } from '../core/errors.js';
 import { generateKeyPair, generateSymmetric, type GenerateKeyPairInput } from '../core/keys/generate.js';
 import { SIGN_HASHES, sign, verify, type SignMechanism } from '../core/keys/sign.js';
@@ -57,17 +57,10 @@ export function decodeBase64(flag: string, text: string): Uint8Array {
 }
 
 export function readBytes(flag: string, file: string): Uint8Array {
-  let size: number;
   try {
-    size = fs.statSync(file).size;
-  } catch {
-    throw new HsmError('INVALID_ARGUMENT', `cannot read ${flag} ${file}: no such file`);
-  }
-  if (size > MAX_DATA_BYTES) throw new HsmError('INVALID_ARGUMENT', `${flag} ${file} is ${size} bytes; the limit is ${MAX_DATA_BYTES}`);
-  try {
-    return new Uint8Array(fs.readFileSync(file));
+    return new Uint8Array(readInputFile(flag, file, MAX_DATA_BYTES));
   } catch (err) {
-    throw new HsmError('INVALID_ARGUMENT', `cannot read ${flag} ${file}: ${(err as Error).message}`);
+    throw new HsmError('INVALID_ARGUMENT', (err as Error).message);
   }
 }
 
@@ -270,7 +263,7 @@ export function wrapCommand(mechanism: WrapMechanism) {
     protected async execute({ flags }: ExecuteInput) {
       const data = await this.perform(wrapKey, { mechanism, payloadFilter: flags['payload-filter'], wrappingFilter: flags['wrapping-filter'], ...wrapParameters(flags) });
       if (flags.path) {
-        this.writeFile('path', flags.path, Buffer.from(String(data.wrapped_key_data), 'base64'));
+        this.writeFile('path', flags.path, Buffer.from(String(data.wrapped_key_data), 'base64'), true);
         const { wrapped_key_data: _omit, ...rest } = data;
         return { data: rest, text: `Wrote the wrapped key to ${flags.path}\n` };
       }
@@ -370,7 +363,7 @@ export function cipherCommand(mechanism: CipherMechanism, decrypting: boolean) {
       const result: Record<string, unknown> = decrypting ? await this.perform(decrypt, input) : await this.perform(encrypt, input);
       const field = decrypting ? 'plaintext' : 'ciphertext';
       if (flags.out) {
-        this.writeFile('out', flags.out, Buffer.from(result[field] as Uint8Array));
+        this.writeFile('out', flags.out, Buffer.from(result[field] as Uint8Array), true);
         const { [field]: _omit, ...rest } = result;
         return { data: { ...base64Fields(rest), path: flags.out } };
       }
@@ -415,7 +408,7 @@ export function macCommand(kind: 'hmac' | 'cmac', verifying: boolean) {
       }
       const result = await this.perform(kind === 'hmac' ? hmacGenerate : cmacGenerate, input);
       if (flags.out) {
-        this.writeFile('out', flags.out, Buffer.from(result.mac));
+        this.writeFile('out', flags.out, Buffer.from(result.mac), true);
         return { data: { 'key-reference': result['key-reference'], path: flags.out } };
       }
       return { data: base64Fields(result) };

@@ -3,6 +3,7 @@
  * status from the runtime. `exitProcess` is the one replaceable place that ends the process.
  */
 import { loadConfigModule, loadHandle, loadRun } from './oclif.js';
+import { HsmError } from '../core/errors.js';
 import { inquirerPrompter } from './prompter.js';
 import { activeRuntime, setDefaultRuntimeFactory, type Runtime } from './runtime.js';
 
@@ -28,13 +29,25 @@ export function setExitProcess(fn: (code: number) => void): void {
   exitProcess = fn;
 }
 
+/** More than any command reads from standard input (a password line, a script's answers). */
+const MAX_STDIN_BYTES = 1024 * 1024;
+
 function readAllStdin(): Promise<string> {
   return new Promise((resolve, reject) => {
-    let text = '';
-    process.stdin.setEncoding('utf8');
-    process.stdin.on('data', (chunk) => (text += chunk));
-    process.stdin.on('end', () => resolve(text));
-    process.stdin.on('error', reject);
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    const stdin = process.stdin;
+    stdin.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > MAX_STDIN_BYTES) {
+        stdin.destroy();
+        reject(new HsmError('INVALID_ARGUMENT', `standard input holds more than ${MAX_STDIN_BYTES} bytes; pipe in only what the command reads (one line for --password-stdin)`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    stdin.on('error', reject);
   });
 }
 

@@ -5,6 +5,7 @@
  */
 import { HsmError, isHsmError } from '../core/errors.js';
 import { useColor, type Runtime } from './runtime.js';
+import { escapeControls } from './terminal-text.js';
 
 export interface CommandResult {
   data: unknown;
@@ -24,7 +25,7 @@ export function envelope(errorCode: 0 | 1, data: unknown, code?: string): string
 
 function scalar(value: unknown): string {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return escapeControls(value);
   if (Array.isArray(value) && value.length === 0) return '[]';
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
@@ -43,7 +44,7 @@ function table(rows: Array<Record<string, unknown>>, bold: (s: string) => string
 
 /** A readable rendering of any JSON-ready result. */
 export function renderText(data: unknown, bold: (s: string) => string = (s) => s): string {
-  if (typeof data === 'string') return data.endsWith('\n') ? data : `${data}\n`;
+  if (typeof data === 'string') return escapeControls(data.endsWith('\n') ? data : `${data}\n`);
   if (data === null || typeof data !== 'object') return `${scalar(data)}\n`;
   const entries = Object.entries(data as Record<string, unknown>);
   if (entries.length === 1 && Array.isArray(entries[0]![1]) && (entries[0]![1] as unknown[]).every((r) => r && typeof r === 'object')) {
@@ -52,10 +53,10 @@ export function renderText(data: unknown, bold: (s: string) => string = (s) => s
   const width = Math.max(...entries.map(([k]) => k.length));
   return entries
     .map(([k, v]) => {
-      if (typeof v === 'string' && v.includes('\n')) return `${bold(k)}:\n${v.trimEnd()}\n`;
+      if (typeof v === 'string' && v.includes('\n')) return `${bold(k)}:\n${escapeControls(v.trimEnd())}\n`;
       if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0) {
         const inner = Object.entries(v as Record<string, unknown>)
-          .map(([ik, iv]) => `  ${ik}: ${typeof iv === 'string' && iv.includes('\n') ? `${iv.split('\n')[0]}…` : scalar(iv)}`)
+          .map(([ik, iv]) => `  ${ik}: ${typeof iv === 'string' && iv.includes('\n') ? `${escapeControls(iv.split('\n')[0]!)}…` : scalar(iv)}`)
           .join('\n');
         return `${bold(k)}:\n${inner}\n`;
       }
@@ -90,7 +91,8 @@ export async function printSuccess(runtime: Runtime, json: boolean, result: Comm
     return;
   }
   const paint = await painter(runtime, runtime.stdout);
-  runtime.stdout.write(result.text ?? renderText(result.data, (s) => paint.bold(s)));
+  // A command's own text holds values too (labels, names): escaped like the generic rendering.
+  runtime.stdout.write(result.text !== undefined ? escapeControls(result.text) : renderText(result.data, (s) => paint.bold(s)));
 }
 
 /** Wraps anything that is not our error as INTERNAL: it is a bug. */
@@ -115,7 +117,7 @@ export async function printFailure(runtime: Runtime, json: boolean, err: unknown
     return;
   }
   const paint = await painter(runtime, runtime.stderr);
-  runtime.stderr.write(`${paint.red('Error:')} ${error.displayMessage} ${paint.dim(`[${error.code}]`)}\n`);
+  runtime.stderr.write(`${paint.red('Error:')} ${escapeControls(error.displayMessage)} ${paint.dim(`[${error.code}]`)}\n`);
 }
 
 export async function printUsageError(runtime: Runtime, message: string, commandLine: string): Promise<void> {

@@ -7,6 +7,7 @@
  * at a time, so pasted input cannot race a running command. Streams are passed in, so tests
  * drive it with plain streams or a pseudo-terminal.
  */
+import { escapeControls } from '../cli/terminal-text.js';
 import readline from 'node:readline';
 import type { Config } from '@oclif/core/config';
 import type { EngineContext } from '../core/context.js';
@@ -170,7 +171,8 @@ export async function runShell(options: ShellOptions): Promise<number> {
     }
   };
   const io: DialectIo = {
-    write: (text) => void output.write(text),
+    // Legacy output prints labels and names that users chose: escaped for the terminal.
+    write: (text) => void output.write(escapeControls(text)),
     async password(message) {
       output.write(message.endsWith(' ') ? message : `${message} `);
       reader.muted = true;

@@ -14,7 +14,7 @@ export default class CryptoRandom extends BaseCommand {
   protected async execute({ flags }: ExecuteInput) {
     const result = await this.perform(random, { length: flags.length });
     if (flags.out) {
-      this.writeFile('out', flags.out, Buffer.from(result.random));
+      this.writeFile('out', flags.out, Buffer.from(result.random), true);
       return { data: { path: flags.out } };
     }
     return { data: base64Fields(result) };

@@ -3,7 +3,7 @@
  * with the shell's login), key handles (the core's key references, printed in decimal) and the
  * files KMU reads and writes. Handlers return the blocks to print; refusals are thrown.
  */
-import fs from 'node:fs';
+import { readInputFile, writeOutputFile } from '../../cli/files.js';
 import { perform, type Operation } from '../../core/engine.js';
 import { activeHsms, resolveCluster, storeKeys } from '../../core/cluster/model.js';
 import { listKeys } from '../../core/keys/operations.js';
@@ -120,18 +120,21 @@ export async function usernamesOf(host: DialectHost, list: string | undefined): 
   });
 }
 
+/** KMU's files (keys, data, signatures) are small: far below this. */
+const MAX_FILE_BYTES = 1024 * 1024;
+
 export function readFile(path: string): Buffer {
   try {
-    return fs.readFileSync(path);
+    return readInputFile('file', path, MAX_FILE_BYTES);
   } catch (err) {
-    throw new KmuFailure(FILE_ERROR, `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new KmuFailure(FILE_ERROR, (err as Error).message);
   }
 }
 
 export function writeFile(path: string, data: string | Uint8Array): void {
   try {
-    fs.writeFileSync(path, data, { mode: 0o600 });
+    writeOutputFile('file', path, data, true);
   } catch (err) {
-    throw new KmuFailure(FILE_ERROR, `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new KmuFailure(FILE_ERROR, (err as Error).message);
   }
 }
