@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { toHsmError } from '../../src/cli/output.js';
 import { BIN, ROOT, cleanEnv, runCommand, tempDir } from '../support/helpers.js';
 
 const ADMIN = { CLOUDHSM_ROLE: 'admin', CLOUDHSM_PIN: 'admin:Admin123!' };
@@ -63,6 +64,16 @@ describe('commands: files, standard input and the terminal', function () {
     assert.equal(r.exitCode, 0, r.stdout);
     assert.equal(fs.statSync(out).size, 32);
     assert.equal(fs.statSync(out).mode & 0o777, 0o600);
+  });
+
+  it('Ctrl-C at a prompt (the shell\'s or inquirer\'s) is PROMPT_CANCELLED, not an internal error', async () => {
+    const shellCancel = Object.assign(new Error('prompt cancelled'), { cancelled: true });
+    const inquirerCancel = Object.assign(new Error('User force closed the prompt with SIGINT'), { name: 'ExitPromptError' });
+    for (const err of [shellCancel, inquirerCancel]) {
+      const mapped = toHsmError(err);
+      assert.equal(mapped.code, 'PROMPT_CANCELLED');
+      assert.doesNotMatch(mapped.message, /bug/);
+    }
   });
 
   it('warns on a terminal that --password is visible to other processes, and not in scripts', async () => {
