@@ -45,7 +45,7 @@ import {
   tryOpen,
   SEAL_OVERHEAD_BYTES,
 } from './format.js';
-import { decodeHead, encodeHead, headSector, sealSlot, slotOffset, type HeadState } from './head.js';
+import { HEAD_BYTES, decodeHead, encodeHead, headSector, sealSlot, slotOffset, type HeadState } from './head.js';
 import { StateLock } from './lock.js';
 import { ObjectTable, deepFreeze, type Overlay, type ReadView, type StoredValue } from './objects.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
@@ -147,6 +147,8 @@ function rollbackError(what: string): HsmError {
 
 class MissingFile extends Error {}
 
+const { O_RDONLY, O_NONBLOCK, O_NOFOLLOW } = fs.constants;
+
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 function sleepSync(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
@@ -219,6 +221,7 @@ export class Store {
   ) {
     this.lock = new StateLock(dir);
     this.owner = options.owner ?? 'cloudhsm-local';
+    this.headPath = path.join(dir, 'head');
   }
 
   /**
@@ -547,9 +550,34 @@ export class Store {
     this.checkedGeneration = this.generation;
   }
 
+  /** Reused by `headUnchanged`: one byte more than `head` holds, so a longer file reads as changed. */
+  private readonly peek = Buffer.alloc(HEAD_BYTES + 1);
+  private readonly headPath: string;
+
+  /** Whether `head`, read by its path, is byte for byte what memory was last brought up to date with. */
+  private headUnchanged(): boolean {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.headPath, O_RDONLY | O_NONBLOCK | O_NOFOLLOW);
+    } catch {
+      return false;
+    }
+    try {
+      const n = fs.readSync(fd, this.peek, 0, this.peek.length, 0);
+      return n === this.headRaw!.length && this.peek.subarray(0, n).equals(this.headRaw!);
+    } catch {
+      return false; // a folder or special file: the checked path reports it
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
   /** Brings memory up to date with what every process has committed (`locked`: under the writer lock). */
   private refresh(locked: boolean): void {
     if (this.absent) return;
+    // The common case, once per operation: nothing changed. Three system calls by path (open,
+    // one read, close) and a byte comparison; anything unusual takes the checked path below.
+    if (!locked && this.headRaw && this.generation >= 0 && this.headUnchanged()) return;
     for (let attempt = 0; ; attempt++) {
       try {
         const raw = readStateFile(this.dir, 'head', MAX_BYTES.small);
