@@ -10,7 +10,7 @@ import path from 'node:path';
 import { STORE_STEPS, type StoreStep } from '../../src/core/store/faults.js';
 import { Store } from '../../src/core/store/index.js';
 import { tempDir } from '../support/helpers.js';
-import { STORE_WRITER, committed, sleep, start, startPaused } from '../support/processes.js';
+import { FAULT_CLI, STORE_WRITER, committed, sleep, start, startPaused } from '../support/processes.js';
 
 /** Steps a writer reaches before it holds the lock (at its first read of the state). */
 const OUTSIDE_LOCK: readonly StoreStep[] = ['refresh.head-read', 'refresh.snapshot-loaded'];
@@ -94,6 +94,25 @@ describe('e2e: store steps forced to interleave', function () {
       const keys = await keysIn(dir);
       assert.ok(!keys.has('obj/a/0'), `${step}: a failed change was kept`);
       assert.ok(keys.has('obj/seed/3'));
+    }
+  });
+});
+
+describe('e2e: the lock file names the command that holds it', function () {
+  this.timeout(60_000);
+
+  it('a shell that ran other commands first shows the one writing now', async () => {
+    const dir = path.join(tempDir(), 'state');
+    const env = { CLOUDHSM_STATE_DIR: dir };
+    const made = start(FAULT_CLI, ['cluster', 'create'], { env });
+    assert.equal((await made.done).code, 0);
+    const shell = await startPaused(FAULT_CLI, ['shell'], 'commit.locked', { env, input: 'user list\ncluster describe\ncluster create\nquit\n' });
+    try {
+      const lock = JSON.parse(fs.readFileSync(path.join(dir, 'lock'), 'utf8')) as { command: string };
+      assert.equal(lock.command, 'cluster create');
+    } finally {
+      shell.resume();
+      await shell.done;
     }
   });
 });
