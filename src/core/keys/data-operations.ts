@@ -11,11 +11,12 @@ import { timingSafeEqual } from 'node:crypto';
 import { HsmError } from '../errors.js';
 import { defineOperation, type Actor, type ClusterInput, type OperationEnv } from '../engine.js';
 import type { ClusterRecord } from '../cluster/model.js';
-import type { Transaction } from '../store/index.js';
+import type { ReadView, Transaction } from '../store/index.js';
 import { AES_BLOCK_BYTES, HASH_BYTES, HASH_NAMES, type CryptoProvider, type HashName } from '../mechanisms/provider.js';
 import { findKeys, parseFilter, selectOne } from './filters.js';
 import { formatReference, type KeyRecord } from './model.js';
 import { cryptoOf, preparedKey, secretMaterial } from './prepared.js';
+import { hasTransported } from './transport.js';
 import { bytesArg, parseHex } from './wrap.js';
 
 /** crypto random: at most this many bytes per call. */
@@ -274,17 +275,18 @@ export const encrypt = defineOperation({
 });
 
 /**
- * Keys.md §5: key material never leaves in the clear. Once keys were wrapped under a key, it
- * decrypts no data again, or `crypto decrypt` of the wrapped blob would print the wrapped key (the
- * PKCS #11 wrap/decrypt attack). The rule follows history, not attributes, so that no sequence of
- * attribute changes (wrap=false, decrypt=true) reopens the way; a key that never wrapped a key
+ * Keys.md §5: key material never leaves in the clear. Once keys were wrapped under some key
+ * material, no key holding it decrypts data again, or `crypto decrypt` of the wrapped blob would
+ * print the wrapped key (the PKCS #11 wrap/decrypt attack). The rule follows history, not
+ * attributes, and the material, not one key object (keys/transport.ts): no sequence of attribute
+ * changes, shares, clones or replicas reopens the way. A key whose material never wrapped a key
  * decrypts data whenever its attributes allow.
  */
-function refuseKeyTransportKey(key: KeyRecord): void {
-  if (!key.hasWrappedKeys) return;
+function refuseKeyTransportKey(view: ReadView, key: KeyRecord): void {
+  if (!hasTransported(view, key)) return;
   throw new HsmError(
     'KEY_ATTRIBUTE_REFUSED',
-    `key ${formatReference(key.ref)} has wrapped keys${key.class === 'private-key' ? ' (under its public half)' : ''}: a key that transported keys never decrypts data, or those keys would come out in the clear. Use a separate key for data`,
+    `key ${formatReference(key.ref)} has wrapped keys${key.class === 'private-key' ? ' (under its public half)' : ''}: key material that transported keys never decrypts data, or those keys would come out in the clear. Use a separate key for data`,
   );
 }
 
@@ -296,7 +298,7 @@ export const decrypt = defineOperation({
   write: false,
   run: ({ tx, ctx, cluster, actor, sessionKeys }, input: CipherInput) => {
     const key = useKey(tx, cluster, actor!, input.keyFilter, sessionKeys, 'decrypt', cipherKey(input.mechanism, 'decrypt'));
-    refuseKeyTransportKey(key);
+    refuseKeyTransportKey(tx, key);
     const crypto = cryptoOf(ctx);
     const base = { 'key-reference': formatReference(key.ref) };
     const needIv = () => {

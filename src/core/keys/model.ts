@@ -120,12 +120,6 @@ export interface KeyRecord {
   material: string;
   /** The other half of a key pair, while it exists. */
   pairRef?: number;
-  /**
-   * Set for good once keys were wrapped under this key (a secret key) or under its public half
-   * (a private key): from then on it decrypts no data, whatever its attributes become
-   * (keys/data-operations.ts). Never printed.
-   */
-  hasWrappedKeys?: true;
   createdAt: number;
 }
 

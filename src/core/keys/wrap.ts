@@ -19,7 +19,8 @@ import { defineOperation, type Actor } from '../engine.js';
 import type { ClusterRecord } from '../cluster/model.js';
 import type { Transaction } from '../store/index.js';
 import type { HashName } from '../mechanisms/provider.js';
-import { findKeys, keyStoreKeys, parseFilter, selectOne } from './filters.js';
+import { findKeys, parseFilter, selectOne } from './filters.js';
+import { markTransport } from './transport.js';
 import { allocateReferences, checkLabel, checkSharingAndQuorum, describeAsymmetric, parseAttributeOverrides, secretCheckValue, storeKey, type CommonCreateInput } from './generate.js';
 import { requireOwner } from './operations.js';
 import { defaultAttributes, formatReference, presentKey, type KeyClass, type KeyRecord, type KeyType } from './model.js';
@@ -130,25 +131,6 @@ function payloadBytes(ctx: EngineContext, clusterId: string, key: KeyRecord): Ui
   throw new HsmError('INVALID_ARGUMENT', `key ${formatReference(key.ref)} is a public key; public keys are not wrapped (export them with \`key generate-file --encoding pem\`)`);
 }
 
-/**
- * Marks the key that can open what `wrapping` wrapped: the secret key itself, or the private
- * keys whose public half it is (the pair, and any private key with the same modulus). From then
- * on they decrypt no data (data-operations.ts). Written only the first time.
- */
-function markKeyTransport(tx: Transaction, clusterId: string, wrapping: KeyRecord, sessionKeys: Map<number, KeyRecord>): void {
-  const mark = (key: KeyRecord) => {
-    if (key.hasWrappedKeys) return;
-    const marked: KeyRecord = { ...key, hasWrappedKeys: true };
-    if (key.attributes.token) tx.put(keyStoreKeys.key(clusterId, key.ref), marked);
-    else sessionKeys.set(key.ref, marked);
-  };
-  if (wrapping.class !== 'public-key') return mark(wrapping);
-  const openers = [...tx.list<KeyRecord>(keyStoreKeys.prefix(clusterId)).map(([, k]) => k), ...sessionKeys.values()].filter(
-    (k) => k.class === 'private-key' && (k.ref === wrapping.pairRef || (k.modulus !== undefined && k.modulus === wrapping.modulus)),
-  );
-  openers.forEach(mark);
-}
-
 export const wrapKey = defineOperation({
   name: 'WrapKey',
   cluster: 'hsm',
@@ -210,7 +192,7 @@ export const wrapKey = defineOperation({
         wrapped = crypto.rsaPkcs1Encrypt(preparedKey(ctx, cluster.clusterId, wrapping), bytes);
     }
     out.wrapped_key_data = Buffer.from(wrapped).toString('base64');
-    markKeyTransport(tx, cluster.clusterId, wrapping, sessionKeys);
+    markTransport(tx, wrapping);
     return out;
   },
 });
