@@ -86,6 +86,18 @@ describe('e2e: store steps forced to interleave', function () {
     assertHas(keys, ['obj/b/0', 'obj/b/1'], 'B');
   });
 
+  it('an I/O failure after the record is durable says so, and the next writer completes the change', async () => {
+    const dir = await seeded();
+    const fa = await start(STORE_WRITER, [dir, 'a', '1'], { env: { CLOUDHSM_TEST_FAULT: 'fail:commit.counter-written' } }).done;
+    assert.notEqual(fa.code, 0, 'the writer reported success');
+    assert.match(fa.stderr, /saved in the log .* the next command that writes completes it/);
+    const fb = await start(STORE_WRITER, [dir, 'b', '1']).done;
+    assert.equal(fb.code, 0, fb.stderr);
+    const keys = await keysIn(dir);
+    assert.ok(keys.has('obj/b/0'));
+    assert.ok(keys.has('obj/a/0'), 'the durable change was lost');
+  });
+
   it('an injected I/O failure at each step of a commit reports failure and changes nothing', async () => {
     for (const step of ['commit.locked', 'commit.log-appended'] as const) {
       const dir = await seeded();

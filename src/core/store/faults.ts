@@ -17,6 +17,8 @@ export const STORE_STEPS = [
   'commit.locked',
   /** The record is appended and fsynced, before its sequence number is written to `head`. */
   'commit.log-appended',
+  /** `counter` names the new record, `head` not yet. */
+  'commit.counter-written',
   /** `head` names the new record: the change is committed. */
   'commit.head-written',
   /** Compaction wrote the next snapshot. */

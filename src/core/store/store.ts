@@ -762,6 +762,7 @@ export class Store {
     fs.closeSync(fd);
     try {
       this.writeCounter({ generation: this.generation, seq });
+      reach('commit.counter-written', this.dir);
       this.writeHead({ w: this.head.state.w + 1, generation: this.generation, seq });
     } catch (err) {
       // The record is durable but not committed; the next writer commits it (settleTail).
