@@ -40,18 +40,14 @@ export function preparedKey(ctx: EngineContext, clusterId: string, key: KeyRecor
  */
 const secretBytes = new WeakMap<KeyRecord, Uint8Array>();
 
-/**
- * Raw bytes of a secret key, decoded once per record (outside the JavaScript heap) and shared:
- * callers only read them. Sharing one array per key is also what lets the node:crypto provider
- * keep the key ready as a KeyObject between calls (mechanisms/node-provider.ts).
- */
+/** Raw bytes of a secret key: decoded once per record; each caller gets its own copy to keep or change. */
 export function secretMaterial(key: KeyRecord): Uint8Array {
   let bytes = secretBytes.get(key);
   if (!bytes) {
-    bytes = offHeapCopy(Buffer.from(key.material, 'base64'));
+    bytes = new Uint8Array(Buffer.from(key.material, 'base64'));
     secretBytes.set(key, bytes);
   }
-  return bytes;
+  return offHeapCopy(bytes);
 }
 
 /**

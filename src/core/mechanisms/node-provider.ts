@@ -26,7 +26,6 @@ import {
   createHmac,
   createPrivateKey,
   createPublicKey,
-  createSecretKey,
   diffieHellman,
   privateDecrypt,
   privateEncrypt,
@@ -188,7 +187,7 @@ class NodeProvider implements CryptoProvider {
     const h = nodeHash(hash);
     checkBytes(key, 'key');
     checkBytes(data, 'data');
-    return plain(createHmac(h, secretKey(key)).update(data).digest());
+    return plain(createHmac(h, key).update(data).digest());
   }
 
   /** RFC 4493 §2.4: CBC-MAC over the message with the last block masked by K1 or padded and masked by K2. */
@@ -224,7 +223,7 @@ class NodeProvider implements CryptoProvider {
     checkAesKey(key);
     const padded = checkPadding(options);
     checkCbcInput(iv, data, false, padded);
-    const cipher = createCipheriv(aesName(key, 'cbc'), secretKey(key), iv);
+    const cipher = createCipheriv(aesName(key, 'cbc'), key, iv);
     cipher.setAutoPadding(padded);
     return run(cipher, data);
   }
@@ -233,7 +232,7 @@ class NodeProvider implements CryptoProvider {
     checkAesKey(key);
     const padded = checkPadding(options);
     checkCbcInput(iv, data, true, padded);
-    const decipher = createDecipheriv(aesName(key, 'cbc'), secretKey(key), iv);
+    const decipher = createDecipheriv(aesName(key, 'cbc'), key, iv);
     decipher.setAutoPadding(padded);
     return guard('DECRYPTION_FAILED', 'AES-CBC padding was wrong', () => run(decipher, data));
   }
@@ -242,7 +241,7 @@ class NodeProvider implements CryptoProvider {
     checkAesKey(key);
     checkLength(iv, 16, 'iv');
     checkBytes(data, 'data');
-    return run(createCipheriv(aesName(key, 'ctr'), secretKey(key), iv), data);
+    return run(createCipheriv(aesName(key, 'ctr'), key, iv), data);
   }
 
   aesGcmEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, tagBytes: number): AesGcmResult {
@@ -251,7 +250,7 @@ class NodeProvider implements CryptoProvider {
     checkBytes(plaintext, 'plaintext');
     checkBytes(aad, 'aad');
     if (iv.length > NODE_GCM_MAX_IV_BYTES) return gcmEncrypt(key, iv, plaintext, aad, tagBytes);
-    const cipher = createCipheriv(aesName(key, 'gcm') as 'aes-128-gcm', secretKey(key), iv, { authTagLength: tagBytes });
+    const cipher = createCipheriv(aesName(key, 'gcm') as 'aes-128-gcm', key, iv, { authTagLength: tagBytes });
     if (aad.length > 0) cipher.setAAD(aad);
     const ciphertext = run(cipher, plaintext);
     return { ciphertext, tag: plain(cipher.getAuthTag()) };
@@ -264,7 +263,7 @@ class NodeProvider implements CryptoProvider {
     checkBytes(ciphertext, 'ciphertext');
     checkBytes(aad, 'aad');
     if (iv.length > NODE_GCM_MAX_IV_BYTES) return gcmDecrypt(key, iv, ciphertext, tag, aad);
-    const decipher = createDecipheriv(aesName(key, 'gcm') as 'aes-128-gcm', secretKey(key), iv, { authTagLength: tag.length });
+    const decipher = createDecipheriv(aesName(key, 'gcm') as 'aes-128-gcm', key, iv, { authTagLength: tag.length });
     decipher.setAuthTag(tag);
     if (aad.length > 0) decipher.setAAD(aad);
     return guard('DECRYPTION_FAILED', 'AES-GCM tag did not authenticate', () => run(decipher, ciphertext));
@@ -865,23 +864,6 @@ function convertPoint(curve: EcCurve, point: Uint8Array): Uint8Array {
 
 export function createNodeProvider(): CryptoProvider {
   return Object.freeze(new NodeProvider());
-}
-
-/**
- * Secret keys as node:crypto KeyObjects, by the byte array they came from. Importing raw key bytes
- * on every call costs more than a whole 1 KiB HMAC or AES-GCM operation; the engine hands over
- * the same array for a key on every call (keys/prepared.ts), so its KeyObject is made once. An
- * array is assumed not to change while it is in use as a key.
- */
-const secretKeyObjects = new WeakMap<Uint8Array, KeyObject>();
-
-function secretKey(bytes: Uint8Array): KeyObject {
-  let key = secretKeyObjects.get(bytes);
-  if (!key) {
-    key = createSecretKey(bytes);
-    secretKeyObjects.set(bytes, key);
-  }
-  return key;
 }
 
 export const nodeProvider: CryptoProvider = createNodeProvider();
