@@ -8,7 +8,7 @@ import { printUsageError } from '../../cli/output.js';
 import { withRuntime, type Runtime } from '../../cli/runtime.js';
 import type { Dialect, DialectHost } from '../dialect.js';
 import { completeModern } from '../completion.js';
-import { redactSecrets, redactUnknown } from '../tokenize.js';
+import { SECRET_FLAGS, redactOptions, redactUnknown } from '../tokenize.js';
 
 export const PROMPT = 'aws-cloudhsm > ';
 
@@ -21,10 +21,12 @@ const SHELL_WORDS = ['quit', 'exit', 'history', 'shell', 'interactive'];
 
 /**
  * Redaction for the CloudHSM CLI dialect, reading a line as the command parser does: the values
- * of secret flags go; a line that names no command keeps only its command words (a password
- * typed at the wrong prompt must not reach history or an error).
+ * of secret flags go; so does the word after a flag the command does not have (a mistyped
+ * `--pasword` is refused by the parser, and its value is likely the password); a line that names
+ * no command keeps only its command words (a password typed at the wrong prompt must not reach
+ * history or an error). `flagsOf` gives a command's flag names (long, without dashes).
  */
-export function modernRedactor(commandIds: readonly string[]): (line: string) => string {
+export function modernRedactor(commandIds: readonly string[], flagsOf: (id: string) => readonly string[] = () => []): (line: string) => string {
   const ids = new Set(commandIds);
   const groups = new Set(commandIds.flatMap((id) => id.split(':').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join(':'))));
   const known = (words: string[]) => {
@@ -34,12 +36,18 @@ export function modernRedactor(commandIds: readonly string[]): (line: string) =>
   return (line) => {
     const { line: kept, kept: words } = redactUnknown(line, known);
     const id = words.join(':');
-    return ids.has(id) || (words.length === 1 && SHELL_WORDS.includes(id)) ? redactSecrets(line) : kept;
+    if (!ids.has(id) && !(words.length === 1 && SHELL_WORDS.includes(id))) return kept;
+    const flags = new Set(flagsOf(id));
+    const unknownFlag = (word: string) => /^--?[^-]/.test(word) && flags.size > 0 && !flags.has(word.replace(/^--?/, ''));
+    return redactOptions(line, (word) => SECRET_FLAGS.includes(word) || unknownFlag(word));
   };
 }
 
 export function modernDialect(runtime: Runtime, config: Config): Dialect {
-  const redact = modernRedactor(config.commandIDs);
+  const redact = modernRedactor(config.commandIDs, (id) => {
+    const command = config.findCommand(id);
+    return command ? [...Object.keys(command.flags ?? {}), 'help', 'h'] : [];
+  });
   const run = async (argv: string[], id: string) => {
     const { COMMANDS } = await import('../../registry.js');
     await withRuntime(runtime, () => COMMANDS[id as keyof typeof COMMANDS].run(argv, config));
