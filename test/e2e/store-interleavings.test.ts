@@ -10,7 +10,7 @@ import path from 'node:path';
 import { STORE_STEPS, type StoreStep } from '../../src/core/store/faults.js';
 import { Store } from '../../src/core/store/index.js';
 import { tempDir } from '../support/helpers.js';
-import { FAULT_CLI, STORE_WRITER, committed, sleep, start, startPaused } from '../support/processes.js';
+import { FAULT_CLI, STORE_READER, STORE_WRITER, committed, sleep, start, startPaused } from '../support/processes.js';
 
 /** Steps a writer reaches before it holds the lock (at its first read of the state). */
 const OUTSIDE_LOCK: readonly StoreStep[] = ['refresh.head-read', 'refresh.snapshot-loaded'];
@@ -107,6 +107,24 @@ describe('e2e: store steps forced to interleave', function () {
       assert.ok(!keys.has('obj/a/0'), `${step}: a failed change was kept`);
       assert.ok(keys.has('obj/seed/3'));
     }
+  });
+});
+
+describe('e2e: readers beside writers', function () {
+  this.timeout(120_000);
+
+  it('processes reading in a loop while three writers commit and compact never see an error or a count that goes down', async () => {
+    const dir = await seeded();
+    const writers = ['a', 'b', 'c'].map((name) => start(STORE_WRITER, [dir, name, '150', 'compact']));
+    const readers = [0, 1].map(() => start(STORE_READER, [dir, '3000']));
+    for (const r of await Promise.all(readers.map((c) => c.done))) {
+      assert.equal(r.code, 0, r.stderr);
+      // The readers saw the writers at work, not only the end state.
+      assert.ok(Number(/distinct (\d+)/.exec(r.stdout)?.[1]) > 10, r.stdout);
+    }
+    for (const w of await Promise.all(writers.map((c) => c.done))) assert.equal(w.code, 0, w.stderr);
+    const keys = await keysIn(dir);
+    for (const name of ['a', 'b', 'c']) assert.ok(keys.has(`obj/${name}/149`));
   });
 });
 

@@ -9,6 +9,7 @@ import { ROOT, cleanEnv, tempDir } from './helpers.js';
 
 export const FAULT_CLI = path.join(ROOT, 'dist', 'test', 'support', 'fault-cli.js');
 export const STORE_WRITER = path.join(ROOT, 'dist', 'test', 'support', 'store-writer.js');
+export const STORE_READER = path.join(ROOT, 'dist', 'test', 'support', 'store-reader.js');
 export const BIN_PATH = path.join(ROOT, 'bin', 'run.js');
 
 export interface Finished {
