@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { HsmError, isHsmError } from '../errors.js';
 import { integrityError } from './format.js';
 
 const { O_RDONLY, O_RDWR, O_NONBLOCK, O_NOFOLLOW } = fs.constants;
@@ -100,4 +101,10 @@ export function writeFileAtomic(file: string, data: Buffer): void {
     throw err;
   }
   fsyncDir(path.dirname(file));
+}
+
+/** A failure of the file system as our error (ours pass through): the operation names what failed. */
+export function ioError(err: unknown, what: string): HsmError {
+  if (isHsmError(err)) return err;
+  return new HsmError('STATE_IO', `cannot ${what}: ${(err as Error).message}`, { cause: err });
 }

@@ -10,7 +10,7 @@
  * state pays (compressing is paid once per compaction).
  */
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
-import { integrityError } from './format.js';
+import { FileKind, encodePreamble, integrityError, seal } from './format.js';
 import { ObjectTable } from './objects.js';
 
 type Directory = Array<[collection: string, offset: number, length: number]>;
@@ -65,4 +65,18 @@ function chunksOf(plain: Buffer): Array<[string, Buffer]> {
     if (start + offset + length > plain.length) throw new Error('a chunk lies past the end');
     return [collection, plain.subarray(start + offset, start + offset + length)];
   });
+}
+
+/**
+ * A snapshot file holding `chunks` (snapshot.ts), and the size of their JSON. Its header gives
+ * that size, so that a reader inflates into one buffer of the right size.
+ */
+export function snapshotImage(
+  dataKey: Buffer,
+  header: { storeId: string; generation: number; seq: number },
+  chunks: Array<[string, Buffer]>,
+): { image: Buffer; plainBytes: number } {
+  const { content, plainBytes } = encodeSnapshot(chunks);
+  const preamble = encodePreamble(FileKind.snapshot, { ...header, bytes: plainBytes });
+  return { image: Buffer.concat([preamble, seal(dataKey, preamble, content)]), plainBytes };
 }
