@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runCommand, tempDir } from '../support/helpers.js';
+import { runBin, runCommand, tempDir } from '../support/helpers.js';
 
 const ADMIN = { CLOUDHSM_ROLE: 'admin', CLOUDHSM_PIN: 'admin:Admin123!' };
 
@@ -30,9 +30,24 @@ describe('commands and the state folder', function () {
     assert.equal(refused.exitCode, 1);
     assert.match(refused.stdout, /STATE_DIR_NOT_EMPTY/);
     assert.deepEqual(fs.readdirSync(dir), ['report.txt']);
+    // A folder holding only hidden files (the checkout's state/.gitignore) counts as empty.
+    const checkout = tempDir();
+    fs.writeFileSync(path.join(checkout, '.gitignore'), '*\n!.gitignore\n');
+    const inCheckout = await runCommand('cluster:create', ['--json'], { env: { CLOUDHSM_STATE_DIR: checkout } });
+    assert.equal(inCheckout.exitCode, 0, inCheckout.stdout);
     const fresh = path.join(tempDir(), 'new-state');
     const made = await runCommand('cluster:create', ['--json'], { env: { CLOUDHSM_STATE_DIR: fresh } });
     assert.equal(made.exitCode, 0, made.stdout);
+  });
+
+  it('`shell` in a fresh checkout (./state holding only its .gitignore) creates its cluster there', () => {
+    const checkout = tempDir();
+    fs.mkdirSync(path.join(checkout, 'state'));
+    fs.writeFileSync(path.join(checkout, 'state', '.gitignore'), '*\n!.gitignore\n');
+    const r = runBin(['shell'], { cwd: checkout, input: 'quit\n' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /Created cluster/);
+    assert.ok(fs.existsSync(path.join(checkout, 'state', 'keyring')));
   });
 
   it('after keyring is deleted every command fails naming keyring, and no new state is made over the old one', async () => {

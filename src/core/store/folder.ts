@@ -87,7 +87,8 @@ function survey(dir: string): { exists: boolean; stateFiles: string[]; foreign: 
   return {
     exists: true,
     stateFiles: names.filter((n) => STATE_FILE.test(n)).sort(),
-    foreign: names.filter((n) => !STATE_FILE.test(n) && !LEFTOVER.test(n)).sort(),
+    // Hidden files (a checkout's state/.gitignore, .DS_Store) do not make a folder someone's.
+    foreign: names.filter((n) => !STATE_FILE.test(n) && !LEFTOVER.test(n) && !n.startsWith('.')).sort(),
     initialising: names.includes(INITIALISING),
   };
 }
