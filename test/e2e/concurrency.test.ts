@@ -38,12 +38,14 @@ describe('e2e: several processes on one state folder', function () {
         process.stdout.write('committed ' + me + ' ' + i + '\\n');
       }`;
     const reported = new Set<string>();
+    let errors = '';
     let round = 0;
     for (; round < 12; round++) {
       const children = Array.from({ length: 3 }, (_, k) => {
         const child = spawn(process.execPath, ['--input-type=module', '-e', writer, `w${round}_${k}`], { env: cleanEnv() });
         let out = '';
         child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => (errors += d));
         const done = new Promise<void>((resolve) => child.on('close', () => resolve()));
         setTimeout(() => child.kill('SIGKILL'), 150 + Math.floor(Math.random() * 350));
         return { done, output: () => out };
@@ -56,7 +58,7 @@ describe('e2e: several processes on one state folder', function () {
         }
       }
     }
-    assert.ok(reported.size > 50, `only ${reported.size} commits were reported; the writers did not get going`);
+    assert.ok(reported.size > 50, `only ${reported.size} commits were reported; the writers did not get going. Their errors:\n${errors.slice(0, 3000)}`);
     const { Store } = await import('../../src/core/store/index.js');
     const store = await Store.open({ dir });
     const keys = new Set(await store.read((v) => v.list('obj/').map(([k]) => k)));

@@ -9,7 +9,7 @@ import { HsmError } from '../../src/core/errors.js';
 import { parsePem, toPem } from '../../src/core/keys/files.js';
 import { parseFilter } from '../../src/core/keys/filters.js';
 import { parseAttributeOverrides } from '../../src/core/keys/generate.js';
-import { parseHex } from '../../src/core/keys/wrap.js';
+import { bytesArg, parseHex } from '../../src/core/keys/wrap.js';
 import { cmuDialect } from '../../src/shell/dialects/cmu.js';
 import { kmuDialect } from '../../src/shell/dialects/kmu.js';
 import { tokenize, wordSpans, TokenizeError } from '../../src/shell/tokenize.js';
@@ -63,8 +63,13 @@ describe('parsers under random input (property-based)', function () {
       fc.property(fc.uint8Array({ maxLength: 100 }), (bytes) => {
         assert.deepEqual(Buffer.from(decodeBase64('--data', Buffer.from(bytes).toString('base64'))), Buffer.from(bytes));
         assert.deepEqual(Buffer.from(parseHex('--iv', `0x${Buffer.from(bytes).toString('hex')}`)), Buffer.from(bytes));
+        // --iv and --tag take 0x-hex or base64: either encoding reads back, even a base64 text
+        // that happens to start with "0x" or "0X".
+        assert.deepEqual(Buffer.from(bytesArg('--iv', `0x${Buffer.from(bytes).toString('hex')}`)!), Buffer.from(bytes));
+        assert.deepEqual(Buffer.from(bytesArg('--iv', Buffer.from(bytes).toString('base64'))!), Buffer.from(bytes));
       }),
     );
+    assert.equal(Buffer.from(bytesArg('--iv', '0XXvwmDj6mZSoPWx')!).toString('base64'), '0XXvwmDj6mZSoPWx');
     fc.assert(
       fc.property(fc.string({ maxLength: 80 }), (text) => {
         onlyRefuses(() => decodeBase64('--data', text), HsmError);

@@ -68,8 +68,10 @@ export function parseHex(flag: string, text: string | undefined): Uint8Array {
 /** Byte flags of the extensions (--iv, --tag, --context, --oaep-label): hex with a 0x prefix (like --aad) or base64 (as the output prints them). */
 export function bytesArg(flag: string, text: string | undefined): Uint8Array | undefined {
   if (text === undefined) return undefined;
-  if (/^0x/i.test(text.trim())) return parseHex(flag, text);
   const t = text.trim();
+  // 0x and an even number of hex digits is hex. Anything else is read as base64, which may itself
+  // start with "0x" or "0X" (one random base64 IV in a few thousand does).
+  if (/^0x(?:[0-9a-f]{2})*$/i.test(t)) return parseHex(flag, t);
   if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(t)) {
     throw new HsmError('INVALID_ARGUMENT', `${flag} must be hex with a 0x prefix or base64, not "${text}"`);
   }
