@@ -4,7 +4,25 @@
  */
 import { scrypt, timingSafeEqual } from 'node:crypto';
 
-const PARAMS = { N: 1 << 14, r: 8, p: 1, keyBytes: 32 } as const;
+interface HashParams {
+  N: number;
+  r: number;
+  p: number;
+  keyBytes: number;
+}
+
+const PARAMS: HashParams = { N: 1 << 14, r: 8, p: 1, keyBytes: 32 };
+let params: HashParams = PARAMS;
+
+/**
+ * Tests only: hash new passwords with cheap parameters (scrypt N=2^4), so a unit test that makes
+ * users and logs in does not spend most of its time in scrypt. Nothing in the program calls this;
+ * the test runner's setup does. Hashes made this way still verify later, as every hash names its
+ * own parameters.
+ */
+export function useCheapPasswordHashingForTests(): void {
+  params = { N: 1 << 4, r: 1, p: 1, keyBytes: 32 };
+}
 
 function derive(password: string, salt: Buffer, N: number, r: number, p: number, keyBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) =>
@@ -13,8 +31,8 @@ function derive(password: string, salt: Buffer, N: number, r: number, p: number,
 }
 
 export async function hashPassword(password: string, salt: Buffer): Promise<string> {
-  const key = await derive(password, salt, PARAMS.N, PARAMS.r, PARAMS.p, PARAMS.keyBytes);
-  return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+  const key = await derive(password, salt, params.N, params.r, params.p, params.keyBytes);
+  return `scrypt$${params.N}$${params.r}$${params.p}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
 export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
