@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Builds the project: TypeScript into dist/, then the oclif manifest. With --if-changed it does
+// Builds the project: TypeScript into dist/, the bundle the binaries run (scripts/bundle.mjs),
+// then the oclif manifest. With --if-changed it does
 // nothing when no source is newer than the last build (so `npm start` starts at once). The
 // manifest step gets no standard input (so `echo quit | npm start` reaches the shell) and skips
 // the oclif tool's update check (its warning is not ours to print).
@@ -7,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundle } from './bundle.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const stamp = path.join(root, 'dist', '.build-stamp');
@@ -33,5 +35,7 @@ function run(command, args, env = {}) {
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 fs.rmSync(stamp, { force: true });
 run(bin('tsc'), ['-p', '.']);
+fs.rmSync(path.join(root, 'dist', 'bundle'), { recursive: true, force: true });
+await bundle(root);
 run(bin('oclif'), ['manifest'], { CLOUDHSM_EAGER_REGISTRY: '1', OCLIF_SKIP_NEW_VERSION_CHECK: 'true' });
 fs.writeFileSync(stamp, `${new Date().toISOString()}\n`);

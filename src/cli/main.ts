@@ -2,7 +2,7 @@
  * Entry of both binaries. Installs the process runtime, hands argv to oclif, and sets the exit
  * status from the runtime. `exitProcess` is the one replaceable place that ends the process.
  */
-import { loadConfigModule, loadHandle, loadRun } from './oclif.js';
+import { Config, loadHandle, run } from './oclif.js';
 import { HsmError } from '../core/errors.js';
 import { inquirerPrompter } from './prompter.js';
 import { activeRuntime, setDefaultRuntimeFactory, type Runtime } from './runtime.js';
@@ -80,7 +80,7 @@ async function loadConfig(launcher: string) {
     return this < that ? -1 : this > that ? 1 : 0;
   } as typeof localeCompare;
   try {
-    return await loadConfigModule().Config.load(launcher);
+    return await Config.load(launcher);
   } finally {
     String.prototype.localeCompare = localeCompare;
   }
@@ -100,8 +100,6 @@ export async function main(options: MainOptions): Promise<void> {
     }
     if (first === 'interactive') argv = argv.map((a) => (a === 'interactive' ? 'shell' : a));
   }
-  // oclif's subpaths, with require (see oclif.ts); its package index would also load semver.
-  const { run } = loadRun();
   const config = await loadConfig(options.launcher);
   try {
     await run(argv, config);
@@ -123,6 +121,6 @@ export async function main(options: MainOptions): Promise<void> {
       exitProcess(2);
       return;
     }
-    await loadHandle().handle(err as Error);
+    await (await loadHandle()).handle(err as Error);
   }
 }

@@ -1,11 +1,12 @@
 import { Args, loadHelp } from '../cli/oclif.js';
 
-type HelpInstance = import('@oclif/core/help').Help;
+type HelpClass = typeof import('@oclif/core/help').Help;
+type HelpInstance = InstanceType<HelpClass>;
 type LoadableCommand = Parameters<HelpInstance['formatCommand']>[0];
 
 /** The text of one command's help, from oclif's renderer, instead of printing it. */
-function commandText(config: ConstructorParameters<ReturnType<typeof loadHelp>['Help']>[0], command: LoadableCommand): string {
-  const { Help } = loadHelp();
+async function commandText(config: ConstructorParameters<HelpClass>[0], command: LoadableCommand): Promise<string> {
+  const { Help } = await loadHelp();
   class HelpText extends Help {
     text(c: LoadableCommand): string {
       return this.formatCommand(c);
@@ -44,7 +45,7 @@ export default class HelpCommand extends BaseCommand {
       throw new HsmError('INVALID_ARGUMENT', `no command "${words.join(' ')}"; \`help\` lists the commands`);
     }
     // oclif's help rewrites the id it is given for display: hand it a copy, not the config's entry.
-    const text = commandText(this.config, { ...command });
+    const text = await commandText(this.config, { ...command });
     return { data: text, text: `${text}\n` };
   }
 }

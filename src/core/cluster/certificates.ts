@@ -6,6 +6,7 @@
  */
 import { X509Certificate, createPublicKey, generateKeyPair, webcrypto, type KeyObject } from 'node:crypto';
 import { HsmError } from '../errors.js';
+import { commonJsExports } from '../module-interop.js';
 
 const RSA_SHA256 = {
   name: 'RSASSA-PKCS1-v1_5',
@@ -24,7 +25,7 @@ async function x509(): Promise<X509Module> {
   x509Module ??= (async () => {
     // @peculiar/x509 resolves its services through tsyringe, which needs this polyfill first.
     await import('reflect-metadata');
-    const mod = await import('@peculiar/x509');
+    const mod = commonJsExports(await import('@peculiar/x509'));
     mod.cryptoProvider.set(webcrypto as unknown as Crypto);
     return mod;
   })();

@@ -37,14 +37,19 @@ export type StoreStep = (typeof STORE_STEPS)[number];
 
 export type StoreFaultHook = (step: StoreStep, dir: string) => void;
 
-let hook: StoreFaultHook | undefined;
+/**
+ * The hook lives on a process-wide symbol, not in this module, so that it reaches the store of
+ * the bundled CLI too when a test entry installs it through the unbundled modules.
+ */
+const HOOK = Symbol.for('cloudhsm-local.store-fault-hook');
+const holder = globalThis as { [HOOK]?: StoreFaultHook };
 
 /** Installs (or, with undefined, removes) the hook. For tests only. */
 export function setStoreFaultHook(next: StoreFaultHook | undefined): void {
-  hook = next;
+  holder[HOOK] = next;
 }
 
 /** Marks that the store in `dir` reached `step`. */
 export function reach(step: StoreStep, dir: string): void {
-  if (hook) hook(step, dir);
+  holder[HOOK]?.(step, dir);
 }
