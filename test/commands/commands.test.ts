@@ -2,13 +2,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runCommand, tempDir } from '../support/helpers.js';
+import { clusterFolder } from '../support/templates.js';
 
 /** A fresh state folder with an ACTIVE cluster (quickstart) and admin password Admin123!. */
 async function activeState(): Promise<Record<string, string>> {
-  const env = { CLOUDHSM_STATE_DIR: path.join(tempDir(), 'state') };
-  const r = await runCommand('cluster:quickstart', ['--password-stdin', '--json'], { env, stdin: 'Admin123!\n' });
-  assert.equal(r.exitCode, 0, r.stdout + r.stderr);
-  return env;
+  return { CLOUDHSM_STATE_DIR: await clusterFolder() };
 }
 
 const ADMIN = { CLOUDHSM_ROLE: 'admin', CLOUDHSM_PIN: 'admin:Admin123!' };

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runCommand, tempDir } from '../support/helpers.js';
+import { clusterFolder } from '../support/templates.js';
 
 /**
  * The SDK-feature extensions through the CLI, as a user would chain them: ECDH key agreement
  * between two crypto users, AES-CMAC and truncated HMACs, RSA PKCS#1 v1.5 and OAEP with a label,
  * and ML-DSA signatures under a FIPS 204 context.
  */
-const ADMIN = { CLOUDHSM_ROLE: 'admin', CLOUDHSM_PIN: 'admin:Admin123!' };
 const as = (user: string) => ({ CLOUDHSM_ROLE: 'crypto-user', CLOUDHSM_PIN: `${user}:${user}-Pass1` });
 const MESSAGE = Buffer.from('attack at dawn').toString('base64');
 
@@ -32,11 +32,7 @@ describe('commands: key derive ecdh, crypto cmac, truncated HMACs, rsa-pkcs, OAE
 
   before(async () => {
     work = tempDir();
-    env = { CLOUDHSM_STATE_DIR: path.join(work, 'state') };
-    assert.equal((await runCommand('cluster:quickstart', ['--password-stdin', '--mode', 'NON_FIPS'], { env, stdin: 'Admin123!\n' })).exitCode, 0);
-    for (const user of ['alice', 'bob']) {
-      assert.equal((await runCommand('user:create', ['--username', user, '--role', 'crypto-user', '--password', `${user}-Pass1`], { env: { ...env, ...ADMIN } })).exitCode, 0);
-    }
+    env = { CLOUDHSM_STATE_DIR: await clusterFolder({ mode: 'NON_FIPS', cryptoUsers: { alice: 'alice-Pass1', bob: 'bob-Pass1' } }) };
   });
 
   for (const [curve, aesBytes] of [['prime256v1', 32], ['secp384r1', 32], ['secp224r1', 24], ['x25519', 32]] as const) {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Store } from '../../src/core/store/index.js';
 import { keyStoreKeys } from '../../src/core/keys/filters.js';
 import { runCommand, tempDir } from '../support/helpers.js';
+import { clusterFolder, type TemplateOptions } from '../support/templates.js';
 
 /**
  * Every key rule of the keys issue, shown refusing through the CLI with the state unchanged:
@@ -18,15 +19,10 @@ function snapshot(dir: string): Record<string, string> {
   return Object.fromEntries(fs.readdirSync(dir).filter((f) => f !== 'lock').map((f) => [f, fs.readFileSync(path.join(dir, f)).toString('base64')]));
 }
 
-async function setUp(extra: string[] = []): Promise<{ env: Record<string, string>; dir: string }> {
-  const dir = path.join(tempDir(), 'state');
-  const env = { CLOUDHSM_STATE_DIR: dir };
-  assert.equal((await runCommand('cluster:quickstart', ['--password-stdin', ...extra], { env, stdin: 'Admin123!\n' })).exitCode, 0);
-  for (const user of ['alice', 'bob']) {
-    const r = await runCommand('user:create', ['--username', user, '--role', 'crypto-user', '--password', `${user}-Pass1`], { env: { ...env, ...ADMIN } });
-    assert.equal(r.exitCode, 0, r.stderr);
-  }
-  return { env, dir };
+/** A copy of an ACTIVE cluster (admin password Admin123!) with crypto users alice and bob. */
+async function setUp(options: TemplateOptions = {}): Promise<{ env: Record<string, string>; dir: string }> {
+  const dir = await clusterFolder({ ...options, cryptoUsers: { alice: 'alice-Pass1', bob: 'bob-Pass1' } });
+  return { env: { CLOUDHSM_STATE_DIR: dir }, dir };
 }
 
 describe('commands: key rules refuse through the CLI and change nothing', function () {
@@ -154,7 +150,7 @@ describe('commands: key rules refuse through the CLI and change nothing', functi
   it('FIPS clusters refuse Ed25519 (and X25519); NON_FIPS clusters limit PureEdDSA messages to 16,000 bytes', async () => {
     await refuses('key:generate-asymmetric-pair:ec', ['--curve', 'ed25519', '--public-label', 'e', '--private-label', 'f'], as('alice'), 'MECHANISM_NOT_ALLOWED');
     await refuses('key:generate-asymmetric-pair:ec', ['--curve', 'x25519', '--public-label', 'e', '--private-label', 'f'], as('alice'), 'MECHANISM_NOT_ALLOWED');
-    const open = await setUp(['--mode', 'NON_FIPS']);
+    const open = await setUp({ mode: 'NON_FIPS' });
     const made = await runCommand('key:generate-asymmetric-pair:ec', ['--curve', 'ed25519', '--public-label', 'e', '--private-label', 'f', '--private-attributes', 'sign=true'], { env: { ...open.env, ...as('alice') } });
     assert.equal(made.exitCode, 0, made.stderr);
     const big = path.join(tempDir(), 'big.bin');
@@ -191,7 +187,7 @@ describe('commands: key rules refuse through the CLI and change nothing', functi
   });
 
   it('the key capacity of the HSM type is enforced', async () => {
-    const full = await setUp(['--hsm-type', 'hsm1.medium']);
+    const full = await setUp({ hsmType: 'hsm1.medium' });
     // Fill the cluster to hsm1.medium's 3,300 keys directly in the store (setup only: the
     // refusal below is what goes through the CLI).
     const made = async (id: Parameters<typeof runCommand>[0], argv: string[]) => {

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CLI_BIN, runBin, tempDir } from '../support/helpers.js';
+import { clusterFolder } from '../support/templates.js';
 
 /** A shape: a type name, an object of shapes, or a one-element array giving the items' shape. */
 type Shape = 'string' | 'number' | 'boolean' | { [field: string]: Shape } | [Shape];
@@ -83,11 +84,9 @@ describe('e2e: cloudhsm-cli compatibility (single commands, JSON structure of th
   const crypto = () => ({ ...env, CLOUDHSM_ROLE: 'crypto-user', CLOUDHSM_PIN: 'alice:Alice-Pass-1' });
   const cli = (args: string[], extra: Record<string, string> = env) => runBin(args, { env: extra, bin: CLI_BIN });
 
-  before(() => {
-    const state = path.join(tempDir(), 'state');
-    env = { CLOUDHSM_STATE_DIR: state };
-    // Setup with cloudhsm-local (cloudhsm-cli has no cluster plane, as the real one).
-    assert.equal(runBin(['cluster', 'quickstart', '--password-stdin'], { env, input: 'Admin-Pass-1\n' }).status, 0);
+  before(async () => {
+    // A cluster made beforehand (cloudhsm-cli has no cluster plane, as the real one).
+    env = { CLOUDHSM_STATE_DIR: await clusterFolder({ password: 'Admin-Pass-1' }) };
     const admin = { ...env, CLOUDHSM_ROLE: 'admin', CLOUDHSM_PIN: 'admin:Admin-Pass-1' };
     assert.equal(cli(['user', 'create', '--username', 'alice', '--role', 'crypto-user', '--password', 'Alice-Pass-1'], admin).status, 0);
   });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ROOT, cleanEnv, runBin, runBinAsync, tempDir } from '../support/helpers.js';
+import { clusterFolder } from '../support/templates.js';
 
 const ADMIN = { CLOUDHSM_ROLE: 'admin', CLOUDHSM_PIN: 'admin:Admin123!' };
 
@@ -9,9 +10,8 @@ describe('e2e: several processes on one state folder', function () {
   this.timeout(240_000);
 
   it('16 processes started at once, each creating a different user: all 16 users exist', async () => {
-    const dir = path.join(tempDir(), 'state');
+    const dir = await clusterFolder();
     const env = { CLOUDHSM_STATE_DIR: dir };
-    assert.equal(runBin(['cluster', 'quickstart', '--password-stdin'], { env, input: 'Admin123!\n' }).status, 0);
     const runs = await Promise.all(
       Array.from({ length: 16 }, (_, i) =>
         runBinAsync(['user', 'create', '--username', `user_${i}`, '--role', 'crypto-user', '--password-stdin', '--json'], {

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runBin, tempDir } from '../support/helpers.js';
+import { clusterFolder } from '../support/templates.js';
 
 /** DER SEQUENCE { INTEGER r, INTEGER s } from a raw r‖s signature, as openssl expects. */
 function p1363ToDer(raw: Buffer): Buffer {
@@ -30,11 +31,9 @@ describe('e2e: keys and signatures interoperate with OpenSSL', function () {
   const cu = { ...base, CLOUDHSM_ROLE: 'crypto-user', CLOUDHSM_PIN: 'alice:Alice-Pass-1' };
   const msg = f('message.bin');
 
-  before(() => {
+  before(async () => {
     fs.writeFileSync(msg, Buffer.from('transfer 100 units to account 42\n'));
-    assert.equal(runBin(['cluster', 'quickstart', '--mode', 'NON_FIPS', '--password-stdin'], { env: base, input: 'Admin123!\n' }).status, 0);
-    const created = runBin(['user', 'create', '--username', 'alice', '--role', 'crypto-user', '--password-stdin'], { env: { ...base, CLOUDHSM_ROLE: 'admin', CLOUDHSM_PIN: 'admin:Admin123!' }, input: 'Alice-Pass-1\n' });
-    assert.equal(created.status, 0, created.stderr);
+    fs.cpSync(await clusterFolder({ mode: 'NON_FIPS', cryptoUsers: { alice: 'Alice-Pass-1' } }), base.CLOUDHSM_STATE_DIR, { recursive: true });
   });
 
   function generatePair(kind: 'rsa' | 'ec', label: string, extra: string[]): void {

@@ -6,16 +6,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Store } from '../../src/core/store/index.js';
-import { runBin, tempDir } from '../support/helpers.js';
+import { runBin } from '../support/helpers.js';
+import { clusterFolder } from '../support/templates.js';
 import { BIN_PATH, start } from '../support/processes.js';
 
-const ADMIN = { CLOUDHSM_ROLE: 'admin', CLOUDHSM_PIN: 'admin:Admin123!' };
 
-function cluster(): Record<string, string> {
-  const env = { CLOUDHSM_STATE_DIR: path.join(tempDir(), 'state') };
-  assert.equal(runBin(['cluster', 'quickstart', '--password-stdin'], { env, input: 'Admin123!\n' }).status, 0);
-  assert.equal(runBin(['user', 'create', '--username', 'bob', '--role', 'crypto-user', '--password-stdin'], { env: { ...env, ...ADMIN }, input: 'Bob-Pass-12\n' }).status, 0);
-  return env;
+async function cluster(): Promise<Record<string, string>> {
+  return { CLOUDHSM_STATE_DIR: await clusterFolder({ cryptoUsers: { bob: 'Bob-Pass-12' } }) };
 }
 
 function bobLocked(env: Record<string, string>): string {
@@ -34,7 +31,7 @@ describe('e2e: lockout under parallel guessing', function () {
   this.timeout(240_000);
 
   it('20 wrong guesses at once: exactly five are evaluated (four refused as wrong, the fifth locks), and the right password is then refused', async () => {
-    const env = cluster();
+    const env = await cluster();
     const guesses = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         start(BIN_PATH, ['key', 'list', '--json'], { env: { ...env, CLOUDHSM_LOCK_TIMEOUT_MS: '120000', CLOUDHSM_ROLE: 'crypto-user', CLOUDHSM_PIN: `bob:Wrong-Guess-${i}` } }).done,
@@ -53,7 +50,7 @@ describe('e2e: lockout under parallel guessing', function () {
   });
 
   it('while a writer holds the state lock, a wrong and a right password get the same STATE_LOCKED refusal', async () => {
-    const env = cluster();
+    const env = await cluster();
     const lock = path.join(env.CLOUDHSM_STATE_DIR!, 'lock');
     fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, command: 'key generate-symmetric aes', since: new Date().toISOString() }));
     try {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runBin, tempDir } from '../support/helpers.js';
+import { clusterFolder } from '../support/templates.js';
 import { BIN_PATH, start } from '../support/processes.js';
 
 const ADMIN = { CLOUDHSM_ROLE: 'admin', CLOUDHSM_PIN: 'admin:Admin123!' };
@@ -21,11 +22,9 @@ describe('e2e: 32 mixed writers at once', function () {
   this.timeout(600_000);
   let template: string;
 
-  before(() => {
-    template = path.join(tempDir(), 'state');
+  before(async () => {
+    template = await clusterFolder({ cryptoUsers: { alice: 'Alice-Pass-1' } });
     const env = { CLOUDHSM_STATE_DIR: template };
-    ok(runBin(['cluster', 'quickstart', '--password-stdin'], { env, input: 'Admin123!\n' }), 'quickstart');
-    ok(runBin(['user', 'create', '--username', 'alice', '--role', 'crypto-user', '--password-stdin'], { env: { ...env, ...ADMIN }, input: 'Alice-Pass-1\n' }), 'alice');
     for (let i = 0; i < 3; i++) {
       ok(runBin(['user', 'create', '--username', `gone_${i}`, '--role', 'crypto-user', '--password-stdin'], { env: { ...env, ...ADMIN }, input: 'Gone-Pass-1\n' }), 'victim user');
       ok(runBin(['key', 'generate-symmetric', 'aes', '--label', `gone-${i}`, '--key-length-bytes', '16'], { env: { ...env, ...ALICE } }), 'victim key');

@@ -4,11 +4,11 @@ import { PassThrough } from 'node:stream';
 import type { EngineContext } from '../../src/core/context.js';
 import { perform } from '../../src/core/engine.js';
 import { HsmError } from '../../src/core/errors.js';
-import { quickstart } from '../../src/core/cluster/quickstart.js';
 import { deleteUser } from '../../src/core/users/operations.js';
 import { runShell } from '../../src/shell/shell.js';
 import { redactSecrets, tokenize } from '../../src/shell/tokenize.js';
-import { oclifConfig, runBin, tempDir, testContext } from '../support/helpers.js';
+import { oclifConfig, runBin, tempDir } from '../support/helpers.js';
+import { clusterContext } from '../support/templates.js';
 
 /** Starts the shell on plain streams; `send` writes a line, `until` waits for text in the output. */
 async function startShell(env: Record<string, string>, ctx: EngineContext) {
@@ -55,8 +55,7 @@ describe('shell', function () {
   });
 
   it('activates, keeps the login between lines, refuses a second login, and never echoes passwords', async () => {
-    const ctx = await testContext();
-    await quickstart(ctx, {});
+    const ctx = await clusterContext({ password: null });
     const shell = await startShell({ CLOUDHSM_STATE_DIR: ctx.dir }, ctx);
     shell.send('cluster activate');
     shell.send('Admin123!');
@@ -84,8 +83,7 @@ describe('shell', function () {
   });
 
   it('holds a session that other callers see: a logged-in user cannot be deleted until the shell quits', async () => {
-    const ctx = await testContext();
-    await quickstart(ctx, { password: 'Admin123!' });
+    const ctx = await clusterContext();
     const admin = { credentials: { username: 'admin', password: 'Admin123!', role: 'admin' as const } };
     const shell = await startShell({ CLOUDHSM_STATE_DIR: ctx.dir, CLOUDHSM_ROLE: 'admin', CLOUDHSM_PIN: 'admin:Admin123!' }, ctx);
     shell.send('user create --username carol --role crypto-user --password Carol123!');
@@ -99,8 +97,7 @@ describe('shell', function () {
   });
 
   it('reports unknown commands without repeating any of their words and keeps going; help and --help print usage, for commands and groups', async () => {
-    const ctx = await testContext();
-    await quickstart(ctx, { password: 'Admin123!' });
+    const ctx = await clusterContext();
     const shell = await startShell({ CLOUDHSM_STATE_DIR: ctx.dir }, ctx);
     shell.send('frobnicate now');
     shell.send('help');

@@ -1,13 +1,12 @@
 /**
- * A DialectHost for tests: a fresh activated cluster (quickstart, admin password Admin123!), an
+ * A DialectHost for tests: a copy of an activated cluster (templates.ts, admin password Admin123!), an
  * output buffer, and scripted answers for the dialect's visible questions and hidden prompts.
  * Lines run through the shell's own tokenizer, one at a time, as the shell would run them.
  */
 import type { EngineContext } from '../../src/core/context.js';
-import { quickstart } from '../../src/core/cluster/quickstart.js';
 import type { Dialect, DialectHost, LineOutcome } from '../../src/shell/dialect.js';
 import { tokenize } from '../../src/shell/tokenize.js';
-import { testContext } from './helpers.js';
+import { clusterContext } from './templates.js';
 
 export const ADMIN_PASSWORD = 'Admin123!';
 
@@ -27,8 +26,7 @@ export interface TestHost {
 }
 
 export async function testHost(options: { mode?: 'FIPS' | 'NON_FIPS'; env?: Record<string, string> } = {}): Promise<TestHost> {
-  const ctx = await testContext('dialect');
-  await quickstart(ctx, { password: ADMIN_PASSWORD, mode: options.mode ?? 'FIPS' });
+  const ctx = await clusterContext({ seed: 'dialect', password: ADMIN_PASSWORD, mode: options.mode ?? 'FIPS' });
   let out = '';
   const answers: string[] = [];
   const passwords: string[] = [];

@@ -29,6 +29,12 @@ export interface StoreOptions {
    * create a cluster do). Without it, a folder with no state reads as empty and is never written.
    */
   create?: boolean;
+  /**
+   * How many times a read outside the writer lock that finds a state file damaged or missing
+   * reads again (a writer may be mid-way through it) before judging: 8 by default, about 80 ms
+   * in all. Tests that damage files on purpose set fewer.
+   */
+  readRetries?: number;
 }
 
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, keyBytes: 32 } as const;

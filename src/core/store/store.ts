@@ -353,14 +353,14 @@ export class Store {
         return;
       } catch (err) {
         // A writer compacted between our reading `head` and its files: read again.
-        if (err instanceof MissingFile && attempt < READ_RETRIES) {
+        if (err instanceof MissingFile && attempt < (this.options.readRetries ?? READ_RETRIES)) {
           this.generation = -1;
           this.headRaw = undefined;
           continue;
         }
         // Outside the lock a writer may be mid-way through a slot of head or counter: read
         // again before judging.
-        if (!locked && isHsmError(err) && (err.code === 'STATE_INTEGRITY' || err.code === 'STATE_ROLLBACK') && attempt < READ_RETRIES) {
+        if (!locked && isHsmError(err) && (err.code === 'STATE_INTEGRITY' || err.code === 'STATE_ROLLBACK') && attempt < (this.options.readRetries ?? READ_RETRIES)) {
           sleepSync(1 << Math.min(attempt, 4));
           this.generation = -1;
           this.headRaw = undefined;

@@ -17,13 +17,12 @@ import { constants, createCipheriv, createDecipheriv, generateKeyPairSync, priva
 import type { EngineContext } from '../../../src/core/context.js';
 import { perform, type Caller, type Operation, type Session } from '../../../src/core/engine.js';
 import { HsmError } from '../../../src/core/errors.js';
-import { quickstart } from '../../../src/core/cluster/quickstart.js';
 import { importPem } from '../../../src/core/keys/files.js';
 import { generateSymmetric } from '../../../src/core/keys/generate.js';
 import { unwrapKey, wrapKey } from '../../../src/core/keys/wrap.js';
 import { getProvider, type ProviderName } from '../../../src/core/mechanisms/index.js';
-import { createUser, login } from '../../../src/core/users/operations.js';
-import { testContext } from '../../support/helpers.js';
+import { login } from '../../../src/core/users/operations.js';
+import { clusterContext } from '../../support/templates.js';
 
 export const PROVIDER_NAMES: readonly ProviderName[] = ['node', 'noble'];
 
@@ -146,11 +145,9 @@ const reference = (key: Record<string, unknown>) => `key-reference=${String(key[
  * AES-256 KEK generated inside whose bytes the test recovers through that transport key.
  */
 export async function openBench(provider: ProviderName): Promise<Bench> {
-  const ctx = await testContext(`engine-vectors-${provider}`);
+  const ctx = await clusterContext({ seed: `engine-vectors-${provider}`, password: ADMIN_PASSWORD, mode: 'NON_FIPS', cryptoUsers: { [USER]: USER_PASSWORD } });
   ctx.crypto = getProvider(provider);
   ctx.prepared = new Map();
-  await quickstart(ctx, { password: ADMIN_PASSWORD, mode: 'NON_FIPS' });
-  await perform(ctx, createUser, { username: USER, role: 'crypto-user', password: USER_PASSWORD }, { credentials: { username: 'admin', password: ADMIN_PASSWORD, role: 'admin' } });
   const { session } = await perform(ctx, login, { credentials: { username: USER, password: USER_PASSWORD, role: 'crypto-user' }, sessionPid: process.pid });
   assert.ok(session, 'login with a session pid records a session');
   const caller: Caller = { session: session as Session, sessionKeys: new Map() };

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// `npm test`: the unit tests, the Wycheproof vector tests and the end-to-end tests, each part a
+// mocha run of its own with its files spread over two worker processes, then one closing line
+// "N passed, N failed" for all of them. `node scripts/test.mjs unit vectors` runs only those parts.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const PARTS = {
+  unit: { parallel: true, specs: ['dist/test/core/*.test.js', 'dist/test/commands/**/*.test.js', 'dist/test/shell/**/*.test.js'] },
+  vectors: { parallel: true, specs: ['dist/test/core/mechanisms/*.test.js', 'dist/test/core/engine-vectors/*.test.js'] },
+  e2e: { parallel: true, specs: ['dist/test/e2e/**/*.test.js'] },
+};
+
+const asked = process.argv.slice(2);
+const unknown = asked.filter((p) => !(p in PARTS));
+if (unknown.length > 0) {
+  console.error(`no test part ${unknown.join(', ')}; the parts are ${Object.keys(PARTS).join(', ')}`);
+  process.exit(2);
+}
+let passed = 0;
+let failed = 0;
+let status = 0;
+for (const name of asked.length > 0 ? asked : Object.keys(PARTS)) {
+  const part = PARTS[name];
+  const started = Date.now();
+  console.log(`\n== ${name} tests ==`);
+  const args = [path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'), ...(part.parallel ? ['--parallel', '--jobs', '2'] : []), ...part.specs];
+  const run = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const out = run.stdout ?? '';
+  const summary = [...out.matchAll(/^(\d+) passed, (\d+) failed$/gm)].at(-1);
+  process.stdout.write(out.replace(/\n?^\d+ passed, \d+ failed\n?$/gm, '\n'));
+  if (summary) {
+    passed += Number(summary[1]);
+    failed += Number(summary[2]);
+  } else {
+    failed += 1;
+  }
+  if (run.status !== 0) status = 1;
+  console.log(`== ${name} tests: ${summary ? `${summary[1]} passed, ${summary[2]} failed` : 'did not finish'} in ${((Date.now() - started) / 1000).toFixed(0)} s ==`);
+}
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(status);
