@@ -6,6 +6,8 @@ import { Config, loadHandle, run } from './oclif.js';
 import { HsmError } from '../core/errors.js';
 import { inquirerPrompter } from './prompter.js';
 import { activeRuntime, setDefaultRuntimeFactory, type Runtime } from './runtime.js';
+import type { CommandCatalog } from './catalog.js';
+import { COMMANDS, COMMAND_IDS, type CommandId } from '../registry.js';
 
 export interface MainOptions {
   /** file URL of the launcher (locates package.json and the oclif manifest). */
@@ -51,6 +53,12 @@ function readAllStdin(): Promise<string> {
   });
 }
 
+/** The registry, as the runtime hands it to the shell and `help`. */
+export const REGISTRY_CATALOG: CommandCatalog = {
+  ids: COMMAND_IDS,
+  run: (id, argv, config) => COMMANDS[id as CommandId].run(argv, config),
+};
+
 export function processRuntime(compat: boolean): Runtime {
   return {
     stdout: process.stdout,
@@ -63,6 +71,7 @@ export function processRuntime(compat: boolean): Runtime {
     stores: new Map(),
     exitCode: 0,
     programName: compat ? 'cloudhsm-cli' : 'cloudhsm-local',
+    commands: REGISTRY_CATALOG,
   };
 }
 

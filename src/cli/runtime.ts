@@ -8,6 +8,7 @@ import type { Session } from '../core/engine.js';
 import type { KeyRecord } from '../core/keys/model.js';
 import type { PreparedKey } from '../core/mechanisms/provider.js';
 import type { Store } from '../core/store/index.js';
+import type { CommandCatalog } from './catalog.js';
 import type { Prompter } from './prompter.js';
 
 export interface OutputStream {
@@ -42,6 +43,8 @@ export interface Runtime {
   exitCode: number;
   /** The program name shown in hints ("cloudhsm-local", or "" inside the shell). */
   programName: string;
+  /** Every command, for the shell and `help` (the launcher builds it from the registry). */
+  commands: CommandCatalog;
 }
 
 let active: Runtime | undefined;

@@ -25,12 +25,11 @@ export default class HelpCommand extends BaseCommand {
 
   protected async execute({ runtime }: ExecuteInput) {
     const words = this.argv.filter((w) => !w.startsWith('-'));
-    const { COMMAND_IDS } = await import('../registry.js');
     // No words: every command. A group (`key`, `crypto hmac`): the commands under it.
     const group = words.join(':');
-    const inGroup = COMMAND_IDS.filter((id) => id.startsWith(`${group}:`));
+    const inGroup = runtime.commands.ids.filter((id) => id.startsWith(`${group}:`));
     if (words.length === 0 || (!this.config.findCommand(group) && inGroup.length > 0)) {
-      const ids = [...(words.length === 0 ? COMMAND_IDS : inGroup)].sort();
+      const ids = [...(words.length === 0 ? runtime.commands.ids : inGroup)].sort();
       const width = Math.max(...ids.map((id) => id.length));
       const lines = ids.map((id) => `  ${id.replace(/:/g, ' ').padEnd(width)}  ${this.config.findCommand(id)?.summary ?? ''}`);
       const where = runtime.shell ? '' : `${this.config.bin} `;

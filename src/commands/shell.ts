@@ -59,6 +59,7 @@ export default class Shell extends BaseCommand {
       dialect: flags.dialect as DialectName,
       source: flags.file ?? '<stdin>',
       stopOnError: flags['stop-on-error'],
+      commands: runtime.commands,
     });
     return { data: undefined, silent: true, exitCode: code };
   }

@@ -4,44 +4,25 @@
  * caller, resolves the cluster, checks the role and session, and runs the operation in one
  * store transaction (or one consistent read). Audit logging and quorum checks hook in here.
  *
- * Authentication follows users-and-auth.md §5-6: credentials are checked against a salted hash
- * outside the writer lock; every failure is committed before the refusal is returned, so the
- * lockout counter is durable; a shell login is a session record that other processes see.
+ * Authentication (users/authentication.ts) follows users-and-auth.md §5-6; the cluster's own
+ * requirements (an ACTIVE HSM, activation) are cluster/model.ts's. The engine only puts the steps
+ * in order.
  */
 import { createHash } from 'node:crypto';
 import type { EngineContext } from './context.js';
 import { HsmError } from './errors.js';
-import { resolveCluster, storeKeys, type ClusterRecord } from './cluster/model.js';
+import { requireActivated, requireHsm, resolveCluster, type ClusterRecord } from './cluster/model.js';
 import type { KeyRecord } from './keys/model.js';
 import type { ReadView, Transaction } from './store/index.js';
-import { isProcessAlive } from './store/lock.js';
-import { verifyPassword } from './users/password.js';
-import { LOCKOUT_THRESHOLD, isLocked, type LoginRole, type UserRecord } from './users/rules.js';
+import { revalidateSession, verifyCredentials, type Actor, type Credentials, type Session } from './users/authentication.js';
+import { roleName } from './users/rules.js';
+
+export type { Actor, Credentials, Session, SessionRecord } from './users/authentication.js';
 
 /** Who may run an operation: nobody logged in, an admin, a crypto user, or either. */
 export type Access = 'none' | 'admin' | 'crypto-user' | 'user';
 /** Which cluster an operation needs: none, any live one, or one with an ACTIVE HSM to talk to. */
 export type ClusterNeed = 'none' | 'any' | 'hsm';
-
-export interface Credentials {
-  username: string;
-  password: string;
-  role: LoginRole;
-}
-
-export interface SessionRecord {
-  username: string;
-  role: LoginRole | 'unactivated-admin';
-  pid: number;
-  since: number;
-}
-
-export interface Session {
-  clusterId: string;
-  sessionId: string;
-  username: string;
-  role: LoginRole;
-}
 
 /** The caller of an operation: a shell session, or single-command credentials, or nobody. */
 export interface Caller {
@@ -54,11 +35,6 @@ export interface Caller {
   sessionKeys?: Map<number, KeyRecord>;
 }
 
-export interface Actor {
-  username: string;
-  role: LoginRole;
-  sessionId?: string;
-}
 
 export interface OperationEnv<P> {
   tx: Transaction;
@@ -108,36 +84,6 @@ function readOnly(view: ReadView): Transaction {
   return tx;
 }
 
-export function requireHsm(cluster: ClusterRecord): void {
-  if (!cluster.hsms.some((h) => h.state === 'ACTIVE')) {
-    throw new HsmError(
-      'NO_ACTIVE_HSM',
-      `cluster ${cluster.clusterId} has no ACTIVE HSM to connect to; add one with \`hsm create --availability-zone ${Object.keys(cluster.subnetMapping)[0]}\``,
-    );
-  }
-}
-
-export function requireActivated(cluster: ClusterRecord): void {
-  if (!cluster.activatedAt) {
-    const next =
-      cluster.state === 'INITIALIZED'
-        ? 'activate it with `cluster activate`'
-        : 'sign its CSR, run `cluster initialize`, then `cluster activate` (or use `cluster quickstart`)';
-    throw new HsmError('CLUSTER_NOT_ACTIVATED', `cluster ${cluster.clusterId} is not activated yet (${cluster.state}); ${next}`);
-  }
-}
-
-/** Whether `username` has a live login session other than `exceptSessionId`. */
-export function isLoggedInElsewhere(view: ReadView, clusterId: string, username: string, exceptSessionId?: string): boolean {
-  return view
-    .list<SessionRecord>(storeKeys.sessionPrefix(clusterId))
-    .some(([key, s]) => s.username === username && key !== storeKeys.session(clusterId, exceptSessionId ?? '') && isProcessAlive(s.pid));
-}
-
-function roleName(role: string): string {
-  return role === 'admin' ? 'an admin' : role === 'crypto-user' ? 'a crypto-user' : `a ${role}`;
-}
-
 function checkAccess(access: Access, actor: Actor, operation: string): void {
   if (access === 'none' || access === 'user') return;
   if (actor.role !== access) {
@@ -148,86 +94,6 @@ function checkAccess(access: Access, actor: Actor, operation: string): void {
       { details: { required: access, actual: actor.role } },
     );
   }
-}
-
-/**
- * Checks credentials, counting a failure durably toward lockout (users-and-auth.md §6).
- * Returns the user as an actor.
- *
- * Guesses for one user are evaluated one at a time, across processes (a lock per user in the
- * state folder), and each outcome is committed under the writer lock before the next guess is
- * evaluated and before this one is answered. So at most LOCKOUT_THRESHOLD wrong guesses are ever
- * evaluated however many processes guess at once; and a guess whose outcome cannot be committed
- * (another process holds the writer lock past the timeout) is answered STATE_LOCKED whether it
- * was right or wrong, so the refusal says nothing about the password. A right guess clears the
- * count, as a successful login does on the real HSM, and writes nothing when there was none.
- */
-export async function verifyCredentials(ctx: EngineContext, clusterId: string | undefined, credentials: Credentials): Promise<{ actor: Actor; clusterId: string; user: UserRecord }> {
-  const username = credentials.username.toLowerCase();
-  const readUser = () =>
-    ctx.store.read((view) => {
-      const cluster = resolveCluster(view, clusterId, 'Login');
-      requireHsm(cluster);
-      return { cluster, user: view.get<UserRecord>(storeKeys.user(cluster.clusterId, username)) };
-    });
-  const first = await readUser();
-  // Refusals that need no password (no such user, wrong role, locked) come before any waiting.
-  checkLoginTarget(first.cluster.clusterId, username, first.user, credentials.role);
-  const cluster = first.cluster;
-  const key = storeKeys.user(cluster.clusterId, username);
-  const userLock = `login-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
-  return ctx.store.exclusive(userLock, async () => {
-    // What other guessers committed while this one waited for its turn.
-    const current = checkLoginTarget(cluster.clusterId, username, (await readUser()).user, credentials.role);
-    // scrypt runs in the threadpool for tens of milliseconds while this thread would idle: parse
-    // the rest of the state meanwhile (a command reads it next, e.g. the keys to list).
-    const verification = verifyPassword(credentials.password, current.passwordHash);
-    ctx.store.warm();
-    const right = await verification;
-    const failures = await ctx.store.transact((tx) => {
-      const now = tx.get<UserRecord>(key);
-      if (!now || now.passwordHash !== current.passwordHash) return right ? 0 : now?.failedLogins ?? LOCKOUT_THRESHOLD;
-      if (!right) {
-        tx.put(key, { ...now, failedLogins: now.failedLogins + 1 });
-        return now.failedLogins + 1;
-      }
-      if (now.failedLogins !== 0) tx.put(key, { ...now, failedLogins: 0 });
-      return 0;
-    });
-    if (!right) {
-      if (failures >= LOCKOUT_THRESHOLD) throw lockedError(username);
-      throw new HsmError(
-        'LOGIN_FAILED',
-        `wrong password for ${username} (${failures} failed login${failures === 1 ? '' : 's'} in a row; the user is locked after ${LOCKOUT_THRESHOLD})`,
-        { details: { failedLogins: failures } },
-      );
-    }
-    const role: LoginRole = current.role === 'unactivated-admin' ? 'admin' : (current.role as LoginRole);
-    return { actor: { username, role }, clusterId: cluster.clusterId, user: current };
-  });
-}
-
-/** The user a login names, refused before any password is looked at when it cannot log in. */
-function checkLoginTarget(clusterId: string, username: string, user: UserRecord | undefined, role: LoginRole): UserRecord {
-  if (!user) {
-    throw new HsmError('USER_NOT_FOUND', `there is no user ${username} in cluster ${clusterId}; \`user list\` shows the users`);
-  }
-  if (user.role === 'internal(APPLIANCE_USER)') {
-    throw new HsmError('LOGIN_FAILED', `${username} is the appliance user; it is internal to the service and cannot log in`);
-  }
-  const effectiveRole: LoginRole = user.role === 'unactivated-admin' ? 'admin' : user.role;
-  if (effectiveRole !== role) {
-    throw new HsmError('ROLE_MISMATCH', `${username} is ${roleName(user.role)}, not ${roleName(role)}; log in with --role ${effectiveRole}`);
-  }
-  if (isLocked(user)) throw lockedError(username);
-  return user;
-}
-
-function lockedError(username: string): HsmError {
-  return new HsmError(
-    'USER_LOCKED',
-    `user ${username} is locked after ${LOCKOUT_THRESHOLD} failed logins; an admin must reset its password with \`user change-password --username ${username} --role ROLE\``,
-  );
 }
 
 /**
@@ -284,7 +150,7 @@ function runInStore<I extends ClusterInput, O, P>(ctx: EngineContext, op: Operat
     if (cluster) checkDeterministicMode(ctx, cluster);
     if (op.cluster === 'hsm') requireHsm(cluster);
     if (op.activated) requireActivated(cluster);
-    if (actor) revalidate(tx, cluster, actor);
+    if (actor) revalidateSession(tx, cluster, actor);
     return op.run({ tx, ctx, cluster, actor, prepared, sessionKeys: caller.sessionKeys ?? new Map() }, input);
   };
   return op.write ? ctx.store.transact(body) : ctx.store.read((view) => body(readOnly(view)));
@@ -314,16 +180,4 @@ let lastSeed: { seed: string; sha256: string } | undefined;
 function seedSha256(seed: string): string {
   if (lastSeed?.seed !== seed) lastSeed = { seed, sha256: createHash('sha256').update(seed).digest('hex') };
   return lastSeed.sha256;
-}
-
-/** A session stays valid only while its user exists with the same role and is not locked. */
-function revalidate(view: ReadView, cluster: ClusterRecord, actor: Actor): void {
-  const user = view.get<UserRecord>(storeKeys.user(cluster.clusterId, actor.username));
-  const role = user?.role === 'unactivated-admin' ? 'admin' : user?.role;
-  if (!user || role !== actor.role) {
-    throw new HsmError('NOT_LOGGED_IN', `the session of ${actor.username} is no longer valid (the user was deleted or changed); log in again`);
-  }
-  if (actor.sessionId && !view.has(storeKeys.session(cluster.clusterId, actor.sessionId))) {
-    throw new HsmError('NOT_LOGGED_IN', `the session of ${actor.username} has ended; log in again`);
-  }
 }

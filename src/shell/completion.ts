@@ -37,11 +37,6 @@ function escapeWord(value: string): string {
   return value.replace(/([\s"'\\])/g, '\\$1');
 }
 
-async function commandIds(): Promise<string[]> {
-  const { COMMAND_IDS } = await import('../registry.js');
-  return COMMAND_IDS;
-}
-
 /** The next command words after `words` (for `key gen<TAB>`: generate-asymmetric-pair, generate-file, …). */
 function nextWords(ids: readonly string[], words: readonly string[]): string[] {
   const prefix = words.length ? `${words.join(':')}:` : '';
@@ -96,8 +91,7 @@ function pendingFlag(flags: Record<string, FlagInfo>, argv: readonly string[]): 
   return undefined;
 }
 
-export async function completeModern(host: DialectHost, config: Config, words: string[], partial: string): Promise<string[]> {
-  const ids = await commandIds();
+export async function completeModern(host: DialectHost, config: Config, ids: readonly string[], words: string[], partial: string): Promise<string[]> {
   if (words.length === 0) return startsWith([...nextWords(ids, []), ...SHELL_WORDS], partial);
   if (words[0] === 'help') return startsWith(nextWords(ids, words.slice(1)), partial);
   let n = words.length;

@@ -13,6 +13,7 @@ import type { Config } from '@oclif/core/config';
 import type { EngineContext } from '../core/context.js';
 import type { Prompter } from '../cli/prompter.js';
 import type { OutputStream, Runtime } from '../cli/runtime.js';
+import type { CommandCatalog } from '../cli/catalog.js';
 import { printUsageError } from '../cli/output.js';
 import type { Dialect, DialectHost, DialectIo } from './dialect.js';
 import { History } from './history.js';
@@ -44,6 +45,8 @@ export interface ShellOptions {
   source?: string;
   /** Stop at the first line that fails (scripts). */
   stopOnError?: boolean;
+  /** The commands the modern dialect runs and completes. */
+  commands: CommandCatalog;
 }
 
 const CANCELLED = Symbol('cancelled');
@@ -210,6 +213,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
     stores: new Map(),
     exitCode: 0,
     programName: '',
+    commands: options.commands,
   };
   const shellState = runtime.shell!;
   // One login for the whole shell: the dialect's host and the modern commands share it.

@@ -5,6 +5,7 @@ import { perform } from '../../src/core/engine.js';
 import { generateSymmetric } from '../../src/core/keys/generate.js';
 import { createUser, login } from '../../src/core/users/operations.js';
 import { completeModern } from '../../src/shell/completion.js';
+import { COMMAND_IDS } from '../../src/registry.js';
 import { History, HISTORY_LINES, historyFile } from '../../src/shell/history.js';
 import { ADMIN_PASSWORD, testHost, type TestHost } from '../support/dialect-host.js';
 import { oclifConfig, tempDir } from '../support/helpers.js';
@@ -15,7 +16,7 @@ describe('shell: completion and history', function () {
   const complete = async (line: string) => {
     const cut = line.lastIndexOf(' ') + 1;
     const words = line.slice(0, cut).split(' ').filter(Boolean);
-    return completeModern(t.host, await oclifConfig(), words, line.slice(cut));
+    return completeModern(t.host, await oclifConfig(), COMMAND_IDS, words, line.slice(cut));
   };
 
   before(async () => {

@@ -8,6 +8,7 @@ import { deleteUser } from '../../src/core/users/operations.js';
 import { runShell } from '../../src/shell/shell.js';
 import { redactSecrets, tokenize } from '../../src/shell/tokenize.js';
 import { oclifConfig, runBin, tempDir } from '../support/helpers.js';
+import { REGISTRY_CATALOG } from '../../src/cli/main.js';
 import { clusterContext } from '../support/templates.js';
 
 /** Starts the shell on plain streams; `send` writes a line, `until` waits for text in the output. */
@@ -26,6 +27,7 @@ async function startShell(env: Record<string, string>, ctx: EngineContext) {
     config: await oclifConfig(),
     engine: async () => ctx,
     stateDir: env.CLOUDHSM_STATE_DIR!,
+    commands: REGISTRY_CATALOG,
   });
   /** Waits until `pattern` has appeared `times` times in the output. */
   const until = async (pattern: RegExp, times = 1, timeoutMs = 20_000) => {

@@ -12,6 +12,7 @@ import { HsmError } from '../../src/core/errors.js';
 import { Store } from '../../src/core/store/index.js';
 import { scriptedPrompter } from '../../src/cli/prompter.js';
 import { withRuntime, type Runtime } from '../../src/cli/runtime.js';
+import { REGISTRY_CATALOG } from '../../src/cli/main.js';
 import { COMMANDS, type CommandId } from '../../src/registry.js';
 
 /** The project root (dist/test/support → ../../..). */
@@ -66,6 +67,7 @@ export async function runCommand(id: CommandId, argv: string[], opts: { env?: Re
     stores: new Map(),
     exitCode: 0,
     programName: 'cloudhsm-local',
+    commands: REGISTRY_CATALOG,
   };
   const Command = COMMANDS[id];
   const cfg = await oclifConfig();

@@ -209,3 +209,23 @@ function stateMessage(cluster: ClusterRecord, state: ClusterState): string {
       return cluster.stateMessage ?? '';
   }
 }
+
+/** An operation that talks to an HSM needs one ACTIVE in the cluster. */
+export function requireHsm(cluster: ClusterRecord): void {
+  if (!cluster.hsms.some((h) => h.state === 'ACTIVE')) {
+    throw new HsmError(
+      'NO_ACTIVE_HSM',
+      `cluster ${cluster.clusterId} has no ACTIVE HSM to connect to; add one with \`hsm create --availability-zone ${Object.keys(cluster.subnetMapping)[0]}\``,
+    );
+  }
+}
+
+export function requireActivated(cluster: ClusterRecord): void {
+  if (!cluster.activatedAt) {
+    const next =
+      cluster.state === 'INITIALIZED'
+        ? 'activate it with `cluster activate`'
+        : 'sign its CSR, run `cluster initialize`, then `cluster activate` (or use `cluster quickstart`)';
+    throw new HsmError('CLUSTER_NOT_ACTIVATED', `cluster ${cluster.clusterId} is not activated yet (${cluster.state}); ${next}`);
+  }
+}

@@ -9,8 +9,9 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { HsmError } from '../errors.js';
-import { defineOperation, requireActivated, requireHsm, verifyCredentials, type Credentials } from '../engine.js';
-import { resolveCluster, storeKeys, type ClusterRecord } from '../cluster/model.js';
+import { defineOperation } from '../engine.js';
+import { verifyCredentials, type Credentials } from '../users/authentication.js';
+import { requireActivated, requireHsm, resolveCluster, storeKeys, type ClusterRecord } from '../cluster/model.js';
 import type { UserRecord } from '../users/rules.js';
 import { keyStoreKeys } from './filters.js';
 import { checkCapacity } from './generate.js';

@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { HsmError } from '../errors.js';
-import { defineOperation, isLoggedInElsewhere, verifyCredentials, type ClusterInput, type Credentials, type Session, type SessionRecord } from '../engine.js';
+import { defineOperation, type ClusterInput } from '../engine.js';
+import { isLoggedInElsewhere, verifyCredentials, type Credentials, type Session, type SessionRecord } from './authentication.js';
 import { storeKeys } from '../cluster/model.js';
 import { keyStoreKeys } from '../keys/filters.js';
 import type { KeyRecord } from '../keys/model.js';

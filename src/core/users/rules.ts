@@ -65,3 +65,8 @@ export function checkLoginRole(role: string): LoginRole {
 export function isLocked(user: UserRecord): boolean {
   return user.failedLogins >= LOCKOUT_THRESHOLD;
 }
+
+/** `an admin`, `a crypto-user`: a role as messages name it. */
+export function roleName(role: string): string {
+  return role === 'admin' ? 'an admin' : role === 'crypto-user' ? 'a crypto-user' : `a ${role}`;
+}

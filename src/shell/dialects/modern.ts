@@ -48,23 +48,20 @@ export function modernDialect(runtime: Runtime, config: Config): Dialect {
     const command = config.findCommand(id);
     return command ? [...Object.keys(command.flags ?? {}), 'help', 'h'] : [];
   });
+  const { commands } = runtime;
   const run = async (argv: string[], id: string) => {
-    const { COMMANDS } = await import('../../registry.js');
-    await withRuntime(runtime, () => COMMANDS[id as keyof typeof COMMANDS].run(argv, config));
+    await withRuntime(runtime, () => commands.run(id, argv, config));
   };
   return {
     name: 'cloudhsm-cli',
     prompt: modernPrompt,
     banner: async () => '',
     redact,
-    complete: (host, words, partial) => completeModern(host, config, words, partial),
+    complete: (host, words, partial) => completeModern(host, config, commands.ids, words, partial),
     async help(_host, topic) {
       let text = '';
       const capture: Runtime = { ...runtime, stdout: { write: (s: string) => (text += s) } };
-      await withRuntime(capture, async () => {
-        const { COMMANDS } = await import('../../registry.js');
-        await COMMANDS.help.run(topic, config);
-      });
+      await withRuntime(capture, () => commands.run('help', topic, config));
       return text;
     },
     async run(_host, words) {
@@ -73,11 +70,10 @@ export function modernDialect(runtime: Runtime, config: Config): Dialect {
         await printUsageError(runtime, 'already in the shell', 'help');
         return 'failed';
       }
-      const { COMMANDS } = await import('../../registry.js');
       let n = words.length;
-      while (n > 0 && !Object.hasOwn(COMMANDS, words.slice(0, n).join(':'))) n--;
+      while (n > 0 && !commands.ids.includes(words.slice(0, n).join(':'))) n--;
       const group = words.filter((w) => !w.startsWith('-'));
-      if (n === 0 && group.length > 0 && Object.keys(COMMANDS).some((id) => id.startsWith(`${group.join(':')}:`))) {
+      if (n === 0 && group.length > 0 && commands.ids.some((id) => id.startsWith(`${group.join(':')}:`))) {
         // `key --help`, `crypto hmac`: the commands of that group, as `help key` lists them.
         await run(group, 'help');
         return runtime.exitCode === 0 ? 'ok' : 'failed';
