@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { Flags } from '../cli/oclif.js';
 import { BaseCommand, type ExecuteInput } from '../cli/base-command.js';
-import { listClusters } from '../core/cluster/model.js';
+import { perform } from '../core/engine.js';
+import { describeClusters } from '../core/cluster/operations.js';
 import { quickstart } from '../core/cluster/quickstart.js';
 import { HsmError } from '../core/errors.js';
 import { DIALECTS, runShell, type DialectName } from '../shell/shell.js';
@@ -39,7 +40,7 @@ export default class Shell extends BaseCommand {
     const engine = await this.engine();
     const env = { ...runtime.env, CLOUDHSM_STATE_DIR: this.stateDir, ...(this.clusterId ? { CLOUDHSM_CLUSTER_ID: this.clusterId } : {}) };
     let banner = '';
-    const clusters = await engine.store.read((view) => listClusters(view).filter((c) => c.state !== 'DELETED'));
+    const clusters = (await perform(engine, describeClusters, {})).Clusters.filter((c) => c.State !== 'DELETED');
     if (clusters.length === 0) {
       runtime.stdout.write('No cluster in this state folder yet: creating one with two HSMs...\n');
       const { cluster } = await quickstart(await this.engine({ create: true }), {});

@@ -45,7 +45,7 @@ function nextWords(ids: readonly string[], words: readonly string[]): string[] {
 
 async function usernames(host: DialectHost): Promise<string[]> {
   const { users } = await perform(await host.engine(), listUsers, { clusterId: host.clusterId });
-  return users.map((u) => String(u.username));
+  return users.map((u) => u.username);
 }
 
 /** `attr.label=…` and `key-reference=0x…` of the keys the logged-in user sees. */

@@ -6,6 +6,7 @@ import { createCluster, createHsm } from '../../src/core/cluster/operations.js';
 import { changePassword, createUser, deleteUser, listUsers, login, logout } from '../../src/core/users/operations.js';
 import { testContext, refused } from '../support/helpers.js';
 import { clusterContext } from '../support/templates.js';
+import { presentUsers } from '../../src/cli/presenters/users.js';
 
 const ADMIN: Caller = { credentials: { username: 'admin', password: 'Admin123!', role: 'admin' } };
 const asUser = (username: string, password: string, role: 'admin' | 'crypto-user' = 'crypto-user'): Caller => ({ credentials: { username, password, role } });
@@ -23,7 +24,9 @@ describe('core/users', function () {
     await perform(ctx, createCluster, {});
     await refused(perform(ctx, listUsers, {}), 'NO_ACTIVE_HSM');
     await perform(ctx, createHsm, { availabilityZone: 'us-east-1a' });
-    const { users } = await perform(ctx, listUsers, {});
+    const listed = await perform(ctx, listUsers, {});
+    assert.ok(listed.users.every((u) => !('passwordHash' in u)), 'the core never hands out password hashes');
+    const { users } = presentUsers(listed);
     assert.deepEqual(users, [
       { username: 'admin', role: 'unactivated-admin', locked: 'false', mfa: [], quorum: [], 'cluster-coverage': 'full' },
       { username: 'app_user', role: 'internal(APPLIANCE_USER)', locked: 'false', mfa: [], quorum: [], 'cluster-coverage': 'full' },
@@ -65,9 +68,9 @@ describe('core/users', function () {
     await refused(perform(ctx, login, { credentials: { username: 'alice', password: 'wrong-pass', role: 'crypto-user' } }), 'USER_LOCKED');
     await refused(perform(ctx, login, { credentials: { username: 'alice', password: 'Alice123!', role: 'crypto-user' } }), 'USER_LOCKED');
     const { users } = await perform(ctx, listUsers, {});
-    assert.equal(users.find((u) => u.username === 'alice')!.locked, 'true');
+    assert.equal(users.find((u) => u.username === 'alice')!.failedLogins, 5);
     await perform(ctx, changePassword, { username: 'alice', role: 'crypto-user', password: 'NewAlice1!' }, ADMIN);
-    assert.equal((await perform(ctx, listUsers, {})).users.find((u) => u.username === 'alice')!.locked, 'false');
+    assert.equal((await perform(ctx, listUsers, {})).users.find((u) => u.username === 'alice')!.failedLogins, 0);
     await refused(perform(ctx, login, { credentials: { username: 'alice', password: 'Alice123!', role: 'crypto-user' } }), 'LOGIN_FAILED');
     assert.deepEqual(await perform(ctx, login, { credentials: { username: 'alice', password: 'NewAlice1!', role: 'crypto-user' } }), { username: 'alice', role: 'crypto-user' });
   });

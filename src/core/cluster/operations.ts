@@ -130,6 +130,18 @@ export const describeCluster = defineOperation({
   run: ({ cluster }) => presentCluster(cluster),
 });
 
+/**
+ * The cluster as the emulator keeps it (it holds no secrets), for the legacy shells, which show
+ * what the CloudHSMv2 API does not: certificates, activation, the HSMs' ENI addresses.
+ */
+export const readCluster = defineOperation({
+  name: 'DescribeClusters',
+  cluster: 'any',
+  access: 'none',
+  write: false,
+  run: ({ cluster }): ClusterRecord => cluster,
+});
+
 export const deleteCluster = defineOperation({
   name: 'DeleteCluster',
   cluster: 'any',

@@ -80,6 +80,29 @@ export const listKeys = defineOperation({
   },
 });
 
+/** Who owns a key and whom it is shared with: a key the caller sees, named by its reference. */
+export interface KeyOwnership {
+  ref: number;
+  class: KeyRecord['class'];
+  token: boolean;
+  owner: string;
+  sharedUsers: string[];
+  manageQuorum: number;
+  useQuorum: number;
+}
+
+export const describeKeyOwnership = defineOperation({
+  name: 'DescribeKey',
+  cluster: 'hsm',
+  access: 'user',
+  activated: true,
+  write: false,
+  run: ({ tx, cluster, actor, sessionKeys }, input: { clusterId?: string; ref: number }): KeyOwnership => {
+    const key = selectKey(tx, cluster.clusterId, actor!, [`key-reference=${input.ref}`], sessionKeys);
+    return { ref: key.ref, class: key.class, token: key.attributes.token, owner: key.owner, sharedUsers: [...key.sharedUsers], manageQuorum: key.manageQuorum, useQuorum: key.useQuorum };
+  },
+});
+
 export const deleteKey = defineOperation({
   name: 'DeleteKey',
   cluster: 'hsm',

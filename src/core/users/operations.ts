@@ -17,22 +17,11 @@ import {
   MAX_USERS,
   checkLoginRole,
   checkPassword,
-  isLocked,
+  viewOfUser,
   normaliseUsername,
   type LoginRole,
   type UserRecord,
 } from './rules.js';
-
-export function presentUser(user: UserRecord): Record<string, unknown> {
-  return {
-    username: user.username,
-    role: user.role,
-    locked: isLocked(user) ? 'true' : 'false',
-    mfa: [],
-    quorum: [],
-    'cluster-coverage': 'full',
-  };
-}
 
 export const listUsers = defineOperation({
   name: 'ListUsers',
@@ -45,7 +34,7 @@ export const listUsers = defineOperation({
       .map(([, u]) => u)
       // Creation order, with the appliance user last as in the CLI's examples.
       .sort((a, b) => (a.username === APPLIANCE_USER ? 1 : b.username === APPLIANCE_USER ? -1 : a.id - b.id));
-    return { users: users.map(presentUser) };
+    return { users: users.map(viewOfUser) };
   },
 });
 

@@ -31,6 +31,13 @@ export interface UserRecord {
   createdAt: number;
 }
 
+/** A user as operations return it: everything but the password hash. */
+export type UserView = Omit<UserRecord, 'passwordHash'>;
+
+export function viewOfUser({ passwordHash: _hash, ...view }: UserRecord): UserView {
+  return view;
+}
+
 /** Usernames are case-insensitive and stored lowercase. */
 export function normaliseUsername(input: string): string {
   if (typeof input !== 'string' || input.length === 0) {
@@ -62,7 +69,7 @@ export function checkLoginRole(role: string): LoginRole {
   return role as LoginRole;
 }
 
-export function isLocked(user: UserRecord): boolean {
+export function isLocked(user: Pick<UserRecord, 'failedLogins'>): boolean {
   return user.failedLogins >= LOCKOUT_THRESHOLD;
 }
 

@@ -7,11 +7,13 @@
 import fs from 'node:fs';
 import type { EngineContext } from '../../core/context.js';
 import { HsmError, type ErrorCode } from '../../core/errors.js';
-import { activeHsms, resolveCluster, storeKeys, type ClusterRecord } from '../../core/cluster/model.js';
-import { keyStoreKeys } from '../../core/keys/filters.js';
-import type { KeyRecord } from '../../core/keys/model.js';
-import type { UserRecord } from '../../core/users/rules.js';
-import type { DialectHost } from '../dialect.js';
+import { perform } from '../../core/engine.js';
+import { activeHsms, type ClusterRecord } from '../../core/cluster/model.js';
+import { readCluster } from '../../core/cluster/operations.js';
+import { describeKeyOwnership, type KeyOwnership } from '../../core/keys/operations.js';
+import { listUsers } from '../../core/users/operations.js';
+import type { UserView } from '../../core/users/rules.js';
+import { callerOf, type DialectHost } from '../dialect.js';
 import { CAUTION, CmuRefusal, INVALID_OPTION, QUESTION, type Server } from './cmu-output.js';
 
 /** The server a host is in server mode on, if any (the dialect object is shared, the mode is not). */
@@ -50,7 +52,7 @@ export function serversOf(cluster: ClusterRecord): Server[] {
 export async function openCmu(host: DialectHost): Promise<Cmu> {
   const engine = await host.engine();
   const clusterId = clusterIdOf(host);
-  const cluster = await engine.store.read((view) => resolveCluster(view, clusterId, 'cloudhsm_mgmt_util'));
+  const cluster = await perform(engine, readCluster, { clusterId });
   const all = serversOf(cluster);
   if (all.length === 0) {
     throw new HsmError('NO_ACTIVE_HSM', `cluster ${cluster.clusterId} has no ACTIVE HSM to connect to; add one with \`hsm create\``);
@@ -84,25 +86,21 @@ export async function confirm(host: DialectHost): Promise<'y' | 'n' | 'none'> {
   }
 }
 
-/** Users in ID order (a read for presentation: IDs and types are not part of `user list`). */
-export function userRecords(cmu: Cmu): Promise<UserRecord[]> {
-  return cmu.engine.store.read((view) =>
-    view
-      .list<UserRecord>(storeKeys.userPrefix(cmu.cluster.clusterId))
-      .map(([, u]) => u)
-      .sort((a, b) => a.id - b.id),
-  );
+/** Users in ID order, as CMU lists them. */
+export async function userRecords(cmu: Cmu): Promise<UserView[]> {
+  const { users } = await perform(cmu.engine, listUsers, { clusterId: cmu.clusterId });
+  return users.sort((a, b) => a.id - b.id);
 }
 
-export async function userById(cmu: Cmu, id: number): Promise<UserRecord> {
+export async function userById(cmu: Cmu, id: number): Promise<UserView> {
   const user = (await userRecords(cmu)).find((u) => u.id === id);
   if (!user) throw cmuError('USER_NOT_FOUND', `there is no user with ID ${id}; listUsers shows the IDs`);
   return user;
 }
 
-/** A key record by handle: the login's session keys first, then the store. */
-export async function keyRecord(cmu: Cmu, handle: number): Promise<KeyRecord | undefined> {
-  return cmu.host.sessionKeys.get(handle) ?? (await cmu.engine.store.read((view) => view.get<KeyRecord>(keyStoreKeys.key(cmu.cluster.clusterId, handle))));
+/** Who owns the key `handle` and whom it is shared with (a key the login sees). */
+export function keyOwnership(cmu: Cmu, handle: number): Promise<KeyOwnership> {
+  return perform(cmu.engine, describeKeyOwnership, { clusterId: cmu.clusterId, ref: handle }, callerOf(cmu.host));
 }
 
 /**

@@ -12,7 +12,7 @@ import { callerOf, type LineOutcome } from '../dialect.js';
 import { attributeListText, attributeText, settable } from './cmu-attributes.js';
 import { attributeName, isKnownAttribute } from './legacy-attributes.js';
 import { CmuRefusal, CmuUsage, serverName, successLines } from './cmu-output.js';
-import { cmuError, confirm, keyRecord, parseNumber, userById, userRecords, writeOutputFile, type Cmu, type CmuCall } from './cmu-context.js';
+import { cmuError, confirm, keyOwnership, parseNumber, userById, userRecords, writeOutputFile, type Cmu, type CmuCall } from './cmu-context.js';
 import { destinationServer, requireLogin } from './cmu-users.js';
 
 function parseHandle(word: string): number {
@@ -67,10 +67,10 @@ export async function getKeyInfo(call: CmuCall): Promise<LineOutcome> {
   const handle = parseHandle(args[0]!);
   const cmu = await call.open();
   await visibleKey(cmu, handle, false);
-  const key = (await keyRecord(cmu, handle))!;
+  const key = await keyOwnership(cmu, handle);
   const ids = new Map((await userRecords(cmu)).map((u) => [u.username, u.id]));
   const sharees = key.class === 'public-key' ? [] : key.sharedUsers.flatMap((u) => (ids.has(u) ? [ids.get(u)!] : []));
-  let body = `\n        ${key.attributes.token ? 'Token/Flash Key,' : 'Session Key,'}\n\n        Owned by user ${ids.get(key.owner) ?? key.owner}\n\n`;
+  let body = `\n        ${key.token ? 'Token/Flash Key,' : 'Session Key,'}\n\n        Owned by user ${ids.get(key.owner) ?? key.owner}\n\n`;
   if (sharees.length > 0) body += `        also, shared to following ${sharees.length} user(s):\n\n${sharees.map((id) => `                 ${id}\n`).join('')}\n`;
   const quorum = Math.max(key.manageQuorum, key.useQuorum);
   if (quorum > 0) body += `         ${quorum} Users need to approve to use/manage this key\n\n`;
@@ -141,12 +141,12 @@ export async function syncKey(call: CmuCall): Promise<LineOutcome> {
   const cmu = await call.open();
   destinationServer(cmu, destWord!);
   await visibleKey(cmu, handle, false);
-  const key = (await keyRecord(cmu, handle))!;
+  const key = await keyOwnership(cmu, handle);
   const session = cmu.host.session!;
   if (session.role === 'crypto-user' && key.owner !== session.username) {
     throw cmuError('KEY_ACCESS_DENIED', `only the owner of key ${handle} (${key.owner}) or a CO may sync it`);
   }
-  if (!key.attributes.token) throw cmuError('INVALID_ARGUMENT', `key ${handle} is a session key; only token keys are synchronised`);
+  if (!key.token) throw cmuError('INVALID_ARGUMENT', `key ${handle} is a session key; only token keys are synchronised`);
   cmu.write('syncKey success\n');
   return 'ok';
 }

@@ -7,8 +7,8 @@
 import { perform } from '../../core/engine.js';
 import { activateCluster } from '../../core/cluster/operations.js';
 import { listKeys } from '../../core/keys/operations.js';
-import { changePassword, createUser, deleteUser, listUsers, login, logout } from '../../core/users/operations.js';
-import type { LoginRole, UserRecord } from '../../core/users/rules.js';
+import { changePassword, createUser, deleteUser, login, logout } from '../../core/users/operations.js';
+import type { LoginRole, UserView } from '../../core/users/rules.js';
 import { callerOf, type LineOutcome } from '../dialect.js';
 import { CmuRefusal, CmuUsage, serverName, successLines } from './cmu-output.js';
 import { cmuError, confirm, parseNumber, userById, userRecords, type Cmu, type CmuCall } from './cmu-context.js';
@@ -45,7 +45,7 @@ async function passwordArg(call: CmuCall, word: string, rest: readonly string[])
 }
 
 /** The user a type/name pair names must have that type (users-and-auth.md §1). */
-async function checkType(cmu: Cmu, name: string, type: UserType): Promise<UserRecord | undefined> {
+async function checkType(cmu: Cmu, name: string, type: UserType): Promise<UserView | undefined> {
   const user = (await userRecords(cmu)).find((u) => u.username === displayName(name));
   if (user && !sameType(userType(user), type)) {
     throw cmuError('ROLE_MISMATCH', `${user.username} is a ${userType(user)}, not a ${type}; give its type as listUsers shows it`);
@@ -105,9 +105,7 @@ export async function logoutHsm(call: CmuCall): Promise<LineOutcome> {
  */
 export async function listUsersCommand(call: CmuCall): Promise<LineOutcome> {
   const cmu = await call.open();
-  const { users } = await perform(cmu.engine, listUsers, { clusterId: cmu.clusterId });
-  const listed = new Set(users.map((u) => String(u.username)));
-  const records = (await userRecords(cmu)).filter((u) => listed.has(u.username));
+  const records = await userRecords(cmu);
   const header = '    User Id             User Type       User Name                          MofnPubKey    LoginFailureCnt         2FA\n';
   const rows = records.map(
     (u) => `${String(u.id).padStart(10)}${' '.repeat(14)}${userType(u).padEnd(16)}${u.username.padEnd(40)}${'NO'.padStart(3)}${String(u.failedLogins).padStart(16)}${'NO'.padStart(17)}\n`,

@@ -7,7 +7,7 @@
  */
 import { redactUnknown } from '../tokenize.js';
 import { perform } from '../../core/engine.js';
-import { resolveCluster } from '../../core/cluster/model.js';
+import { readCluster } from '../../core/cluster/operations.js';
 import { listKeys } from '../../core/keys/operations.js';
 import { callerOf, type Dialect, type DialectHost, type LineOutcome } from '../dialect.js';
 import { ATTRIBUTE_IDS, SETTABLE_IDS } from './cmu-attributes.js';
@@ -197,7 +197,7 @@ export const cmuDialect: Dialect = {
   async banner(host) {
     try {
       const engine = await host.engine();
-      const cluster = await engine.store.read((view) => resolveCluster(view, clusterIdOf(host), 'cloudhsm_mgmt_util'));
+      const cluster = await perform(engine, readCluster, { clusterId: clusterIdOf(host) });
       return bannerText(serversOf(cluster).map((s) => s.ip));
     } catch (err) {
       return `${bannerText([])}Could not connect: ${asHsmError(err).message}\n`;

@@ -78,10 +78,9 @@ function userRow(cells: string[]): string {
   return `    ${cells.map((c, i) => c.padEnd(USER_COLUMNS[i]![1])).join('')}`.trimEnd();
 }
 
-/** §3 listUsers: the core lists the users; IDs and failure counts are read for display. */
+/** §3 listUsers: the users in ID order, with their IDs and failure counts. */
 export async function listUsers({ host }: KmuCall): Promise<Outcome> {
-  const listed = (await run(host, listUsersOp, { clusterId: host.session!.clusterId })).users.map((u) => String(u.username));
-  const users = (await usersById(host)).filter((u) => listed.includes(u.username));
+  const { users } = await run(host, listUsersOp, { clusterId: host.session!.clusterId });
   const rows = users.map((u, i) => userRow([String(i + 1), String(u.id), userType(u), u.username, 'NO', String(u.failedLogins), 'NO']));
   return {
     blocks: [[`Number Of Users found ${users.length}`], [raw(userRow(USER_COLUMNS.map(([name]) => name))), ...rows.map(raw)], [returnLine('Cfm3ListUsers')]],

@@ -5,9 +5,11 @@
  */
 import { readInputFile, writeOutputFile } from '../../cli/files.js';
 import { perform, type Operation } from '../../core/engine.js';
-import { activeHsms, resolveCluster, storeKeys } from '../../core/cluster/model.js';
+import { activeHsms } from '../../core/cluster/model.js';
+import { readCluster } from '../../core/cluster/operations.js';
 import { listKeys } from '../../core/keys/operations.js';
-import { APPLIANCE_USER, type UserRecord } from '../../core/users/rules.js';
+import { listUsers } from '../../core/users/operations.js';
+import type { UserView } from '../../core/users/rules.js';
 import { callerOf, type DialectHost } from '../dialect.js';
 import { FILE_ERROR, INVALID_HANDLE, KmuFailure, NO_SUCH_USER } from './kmu-output.js';
 
@@ -89,23 +91,16 @@ export async function visibleHandles(host: DialectHost): Promise<number[]> {
 /** How many ACTIVE HSMs answer (one `Node id` line each); 0 when no cluster resolves. */
 export async function nodeCount(host: DialectHost): Promise<number> {
   try {
-    const ctx = await host.engine();
-    return await ctx.store.read((view) => activeHsms(resolveCluster(view, host.session?.clusterId ?? host.clusterId)).length);
+    const cluster = await perform(await host.engine(), readCluster, { clusterId: host.session?.clusterId ?? host.clusterId });
+    return activeHsms(cluster).length;
   } catch {
     return 0;
   }
 }
 
-/** The cluster's users as KMU numbers them (read for presentation only). */
-export async function usersById(host: DialectHost): Promise<UserRecord[]> {
-  const ctx = await host.engine();
-  return ctx.store.read((view) => {
-    const cluster = resolveCluster(view, host.session?.clusterId ?? host.clusterId, 'ListUsers');
-    return view
-      .list<UserRecord>(storeKeys.userPrefix(cluster.clusterId))
-      .map(([, u]) => u)
-      .sort((a, b) => (a.username === APPLIANCE_USER ? 1 : b.username === APPLIANCE_USER ? -1 : a.id - b.id));
-  });
+/** The cluster's users in the order KMU lists them: by ID, the appliance user last (as `user list`). */
+export async function usersById(host: DialectHost): Promise<UserView[]> {
+  return (await perform(await host.engine(), listUsers, { clusterId: host.session?.clusterId ?? host.clusterId })).users;
 }
 
 /** `-u 4,5`: KMU names users by ID; the core by name. */

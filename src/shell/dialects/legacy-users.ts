@@ -1,13 +1,13 @@
 /**
  * The user types both legacy shells print and take (users-and-auth.md §1, legacy-shells.md §2/§3).
  */
-import { BUILTIN_ADMIN, type UserRecord } from '../../core/users/rules.js';
+import { BUILTIN_ADMIN, type UserView } from '../../core/users/rules.js';
 
 /** PRECO: the admin before activation; PCO: the activated built-in admin; AU: the appliance user. */
 export type UserType = 'CO' | 'PCO' | 'CU' | 'PRECO' | 'AU';
 
 /** The type a legacy shell shows for a user: the activated built-in admin is the PCO, other admins are COs. */
-export function userType(user: UserRecord): UserType {
+export function userType(user: Pick<UserView, 'role' | 'username'>): UserType {
   switch (user.role) {
     case 'unactivated-admin':
       return 'PRECO';
