@@ -16,11 +16,29 @@ export default tseslint.config(
     rules: {
       // A module graph that points one way: no cycle, and a dynamic import() counts.
       'import-x/no-cycle': ['error', { allowUnsafeDynamicCyclicDependency: false }],
+      // The layers: the core knows no edge (CLI, presenters, shell, commands); the shell and the
+      // commands reach the state only through perform(), never the store itself.
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            { target: './src/core', from: ['./src/cli', './src/shell', './src/commands', './src/registry.ts'], message: 'the core has no terminal or presentation code' },
+            { target: ['./src/shell', './src/commands'], from: './src/core/store', message: 'read and change the state through perform() and an operation' },
+          ],
+        },
+      ],
       // Numbers and booleans read the same in any template; objects, undefined and unknowns are refused.
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
       // noUncheckedIndexedAccess types every index as possibly missing; where the code has just
       // checked the length or built the map, `!` says so, and tsc keeps checking everything else.
       '@typescript-eslint/no-non-null-assertion': 'off',
+      // `(x) => list.push(x)` and `(err, key) => (err ? reject(err) : resolve(key))` read well.
+      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
+      // An async method that fulfils a Promise-returning interface (a prompter, a dialect's
+      // banner) reads better than one wrapping its value in Promise.resolve.
+      '@typescript-eslint/require-await': 'off',
+      // `{ secret: _secret, ...rest }` drops a field on purpose.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
   },
   {

@@ -3,6 +3,7 @@
  * engine and caller set-up from the runtime, and printing of the result or failure through
  * output.ts. Commands implement `execute` only: read flags, call one core operation, return.
  */
+import type { InferredArgs, InferredFlags } from '@oclif/core/interfaces';
 import { Command, Flags } from './oclif.js';
 import { seededRandom, systemRandom, type EngineContext } from '../core/context.js';
 import { perform, type Caller, type Credentials, type Operation } from '../core/engine.js';
@@ -30,33 +31,42 @@ export const passwordFlags = {
 /** Commands run per runtime in deterministic mode (the shell runs many in one process). */
 const deterministicRuns = new WeakMap<Runtime, number>();
 
-export interface ExecuteInput {
-  flags: Record<string, any>;
-  args: Record<string, any>;
+/** The flags of command class `T` as parsed: its own and the common ones, typed from their definitions. */
+export type ParsedFlags<T extends typeof Command> = InferredFlags<T['flags'] & typeof commonFlags>;
+export type ParsedArgs<T extends typeof Command> = InferredArgs<T['args']>;
+
+/** What `execute` gets. A command names its own class (`BaseCommand<typeof UserCreate>`) to get its flags typed. */
+export interface ExecuteInput<T extends typeof Command = typeof Command> {
+  flags: ParsedFlags<T>;
+  args: ParsedArgs<T>;
   runtime: Runtime;
 }
 
-export abstract class BaseCommand extends Command {
+/** The common flags every command has, whatever its own. */
+type CommonFlagValues = InferredFlags<typeof commonFlags>;
+
+export abstract class BaseCommand<T extends typeof Command = typeof Command> extends Command {
   static override baseFlags = commonFlags;
 
   protected runtime!: Runtime;
-  protected flagValues: Record<string, any> = {};
+  /** The parsed flags, for the getters below (and a command's overrides of them). */
+  protected flagValues: Partial<CommonFlagValues> & Record<string, unknown> = {};
 
-  protected abstract execute(input: ExecuteInput): Promise<CommandResult>;
+  protected abstract execute(input: ExecuteInput<T>): Promise<CommandResult>;
 
   async run(): Promise<void> {
     const runtime = activeRuntime();
     this.runtime = runtime;
-    let parsed: { flags: Record<string, any>; args: Record<string, any> };
+    let parsed: { flags: ParsedFlags<T>; args: ParsedArgs<T> };
     try {
-      parsed = await this.parse(this.constructor as typeof BaseCommand);
+      parsed = (await this.parse(this.constructor as T)) as unknown as { flags: ParsedFlags<T>; args: ParsedArgs<T> };
     } catch (err) {
       await printUsageError(runtime, (err as Error).message, [runtime.programName, ...this.id!.split(':')].filter(Boolean).join(' '));
       runtime.exitCode = 2;
       return;
     }
     this.flagValues = parsed.flags;
-    const json = Boolean(parsed.flags.json) || runtime.alwaysJson;
+    const json = Boolean(this.flagValues.json) || runtime.alwaysJson;
     try {
       const result = await this.execute({ flags: parsed.flags, args: parsed.args, runtime });
       await printSuccess(runtime, json, result);
@@ -163,7 +173,7 @@ export abstract class BaseCommand extends Command {
    * The password for a command: --password, --password-stdin, or a hidden prompt (with
    * confirmation when it sets a password). Without a terminal and without the flags it fails.
    */
-  protected async password(flags: Record<string, any>, options: { confirm: boolean; what?: string }): Promise<string> {
+  protected async password(flags: { password?: string; 'password-stdin'?: boolean }, options: { confirm: boolean; what?: string }): Promise<string> {
     if (typeof flags.password === 'string') {
       // A process's arguments are visible to every user of the machine (ps) and stay in the
       // login shell's history; inside our shell the line is neither.

@@ -64,6 +64,8 @@ export function processRuntime(compat: boolean): Runtime {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
+    // isTTY is undefined, not false, when standard input is not a terminal, whatever the types say.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion
     interactive: Boolean(process.stdin.isTTY),
     readStdin: readAllStdin,
     prompter: inquirerPrompter,
@@ -84,10 +86,12 @@ const COMPAT_TOPICS = new Set(['cluster', 'user', 'key', 'crypto', 'quorum', 'lo
  * the same by code unit, so a plain comparison stands in while the configuration loads.
  */
 async function loadConfig(launcher: string) {
+  // Saved to be put back unchanged, never called detached.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const localeCompare = String.prototype.localeCompare;
   String.prototype.localeCompare = function (this: string, that: string): number {
     return this < that ? -1 : this > that ? 1 : 0;
-  } as typeof localeCompare;
+  };
   try {
     return await Config.load(launcher);
   } finally {
@@ -119,7 +123,7 @@ export async function main(options: MainOptions): Promise<void> {
       exitProcess(0);
       return;
     }
-    const message = (err as Error).message ?? String(err);
+    const message = err instanceof Error ? err.message : String(err);
     if (/command .* not found/i.test(message)) {
       // Only the words that name a group of commands are echoed: the rest may be a password.
       const topics = new Set(config.commandIDs.flatMap((id) => id.split(':').slice(0, -1)));

@@ -28,7 +28,8 @@ function scalar(value: unknown): string {
   if (typeof value === 'string') return escapeControls(value);
   if (Array.isArray(value) && value.length === 0) return '[]';
   if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return '';
 }
 
 function table(rows: Array<Record<string, unknown>>, bold: (s: string) => string): string {

@@ -6,6 +6,7 @@
  * are shown as visible escapes (\x1b, \u202e). JSON output needs none of this: JSON.stringify
  * escapes control characters itself.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
 
 export function escapeControls(text: string): string {

@@ -3,5 +3,5 @@ import { LOGIN_ROLES } from '../core/users/rules.js';
 
 export const userFlags = {
   username: Flags.string({ description: 'User name: 1-31 letters, digits or underscores (case-insensitive).', required: true, helpValue: '<USERNAME>' }),
-  role: Flags.string({ description: 'Role of the user.', options: [...LOGIN_ROLES], required: true }),
+  role: Flags.option({ description: 'Role of the user.', options: LOGIN_ROLES, required: true })(),
 };

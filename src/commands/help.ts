@@ -17,13 +17,13 @@ async function commandText(config: ConstructorParameters<HelpClass>[0], command:
 import { BaseCommand, type ExecuteInput } from '../cli/base-command.js';
 import { HsmError } from '../core/errors.js';
 
-export default class HelpCommand extends BaseCommand {
+export default class HelpCommand extends BaseCommand<typeof HelpCommand> {
   static override summary = 'Show the commands, or the usage of one command.';
   static override examples = ['<%= config.bin %> help', '<%= config.bin %> help user create'];
   static override strict = false;
   static override args = { command: Args.string({ description: 'Command words, e.g. `user create`.' }) };
 
-  protected async execute({ runtime }: ExecuteInput) {
+  protected async execute({ runtime }: ExecuteInput<typeof HelpCommand>) {
     const words = this.argv.filter((w) => !w.startsWith('-'));
     // No words: every command. A group (`key`, `crypto hmac`): the commands under it.
     const group = words.join(':');

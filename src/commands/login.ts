@@ -7,7 +7,7 @@ import { LOGIN_ROLES, type LoginRole } from '../core/users/rules.js';
 /** Stands for `--rotate-password` given without a value: prompt for the new password. */
 const PROMPT_FOR_NEW = '\u0000prompt';
 
-export default class Login extends BaseCommand {
+export default class Login extends BaseCommand<typeof Login> {
   static override summary = 'Log in as an admin or crypto-user.';
   static override description = [
     'In the shell the login is kept until `logout` or `quit`. As a single command it checks the credentials (a wrong password counts toward the lockout after 5 failures) and exits 0 or 1, so scripts can test them.',
@@ -21,7 +21,7 @@ export default class Login extends BaseCommand {
   ];
   static override flags = {
     username: Flags.string({ description: 'User name (default: from CLOUDHSM_PIN).', helpValue: '<USERNAME>' }),
-    role: Flags.string({ description: 'Role (default: CLOUDHSM_ROLE).', options: [...LOGIN_ROLES] }),
+    role: Flags.option({ description: 'Role (default: CLOUDHSM_ROLE).', options: LOGIN_ROLES })(),
     ...passwordFlags,
     'rotate-password': Flags.string({ description: 'After logging in, set this new password (prompted when no value is given).', helpValue: '[NEW]' }),
   };
@@ -33,7 +33,7 @@ export default class Login extends BaseCommand {
     await super.init();
   }
 
-  protected async execute({ flags, runtime }: ExecuteInput) {
+  protected async execute({ flags, runtime }: ExecuteInput<typeof Login>) {
     if (runtime.shell?.session) {
       throw new HsmError('ALREADY_LOGGED_IN', `${runtime.shell.session.username} is already logged in; run \`logout\` first`);
     }

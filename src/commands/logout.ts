@@ -2,11 +2,11 @@ import { BaseCommand, type ExecuteInput } from '../cli/base-command.js';
 import { HsmError } from '../core/errors.js';
 import { logout } from '../core/users/operations.js';
 
-export default class Logout extends BaseCommand {
+export default class Logout extends BaseCommand<typeof Logout> {
   static override summary = 'Log out of the shell session.';
   static override examples = ['logout'];
 
-  protected async execute({ runtime }: ExecuteInput) {
+  protected async execute({ runtime }: ExecuteInput<typeof Logout>) {
     const session = runtime.shell?.session;
     if (!session) {
       throw new HsmError(

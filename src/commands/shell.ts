@@ -5,9 +5,9 @@ import { perform } from '../core/engine.js';
 import { describeClusters } from '../core/cluster/operations.js';
 import { quickstart } from '../core/cluster/quickstart.js';
 import { HsmError } from '../core/errors.js';
-import { DIALECTS, runShell, type DialectName } from '../shell/shell.js';
+import { DIALECTS, runShell } from '../shell/shell.js';
 
-export default class Shell extends BaseCommand {
+export default class Shell extends BaseCommand<typeof Shell> {
   static override summary = 'Open the interactive operator shell (prompt `aws-cloudhsm > `).';
   static override description = [
     'Every command of the CLI works without the binary name; the login is kept between lines. On a state folder with no cluster it first creates one (initialized, ready for `cluster activate`). `quit` or Ctrl-D leaves.',
@@ -24,10 +24,10 @@ export default class Shell extends BaseCommand {
   static override flags = {
     file: Flags.string({ description: 'Run the lines of this file instead of reading the terminal.', helpValue: '<FILE>' }),
     'stop-on-error': Flags.boolean({ description: 'Stop a script at the first line that fails.' }),
-    dialect: Flags.string({ description: 'Command language: the CloudHSM CLI (default), cloudhsm_mgmt_util (cmu) or key_mgmt_util (kmu).', options: [...DIALECTS], default: 'cloudhsm-cli' }),
+    dialect: Flags.option({ description: 'Command language: the CloudHSM CLI (default), cloudhsm_mgmt_util (cmu) or key_mgmt_util (kmu).', options: DIALECTS, default: 'cloudhsm-cli' })(),
   };
 
-  protected async execute({ flags, runtime }: ExecuteInput) {
+  protected async execute({ flags, runtime }: ExecuteInput<typeof Shell>) {
     let input: NodeJS.ReadableStream = process.stdin;
     if (flags.file) {
       try {
@@ -44,12 +44,14 @@ export default class Shell extends BaseCommand {
     if (clusters.length === 0) {
       runtime.stdout.write('No cluster in this state folder yet: creating one with two HSMs...\n');
       const { cluster } = await quickstart(await this.engine({ create: true }), {});
-      banner = `Created cluster ${String(cluster.ClusterId)} (INITIALIZED). Run \`cluster activate\` to set the admin password.\n`;
+      banner = `Created cluster ${cluster.ClusterId} (INITIALIZED). Run \`cluster activate\` to set the admin password.\n`;
     }
     const code = await runShell({
       input,
       output: process.stdout,
       errorOutput: process.stderr,
+      // isTTY is undefined, not false, when standard input is not a terminal.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion
       terminal: !flags.file && Boolean(process.stdin.isTTY),
       env,
       config: this.config,
@@ -57,7 +59,7 @@ export default class Shell extends BaseCommand {
       stateDir: this.stateDir,
       alwaysJson: runtime.alwaysJson,
       banner,
-      dialect: flags.dialect as DialectName,
+      dialect: flags.dialect,
       source: flags.file ?? '<stdin>',
       stopOnError: flags['stop-on-error'],
       commands: runtime.commands,

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { EngineContext } from './context.js';
-import { HsmError } from './errors.js';
+import { HsmError, asError } from './errors.js';
 import { requireActivated, requireHsm, resolveCluster, type ClusterRecord } from './cluster/model.js';
 import type { KeyRecord } from './keys/model.js';
 import type { ReadView, Transaction } from './store/index.js';
@@ -120,7 +120,7 @@ export function perform<I extends ClusterInput, O, P>(ctx: EngineContext, op: Op
     }
     return prepareAndRun(ctx, op, input, caller, actor);
   } catch (err) {
-    return Promise.reject(err);
+    return Promise.reject(asError(err));
   }
 }
 
@@ -146,12 +146,14 @@ function prepareAndRun<I extends ClusterInput, O, P>(ctx: EngineContext, op: Ope
 /** Runs the operation in one transaction, or for a read-only one on one consistent view. */
 function runInStore<I extends ClusterInput, O, P>(ctx: EngineContext, op: Operation<I, O, P>, input: I, caller: Caller, actor: Actor | undefined, prepared: P): Promise<O> {
   const body = (tx: Transaction): O | Promise<O> => {
-    const cluster = op.cluster === 'none' ? (undefined as unknown as ClusterRecord) : resolveCluster(tx, input.clusterId, op.name);
-    if (cluster) checkDeterministicMode(ctx, cluster);
+    const found = op.cluster === 'none' ? undefined : resolveCluster(tx, input.clusterId, op.name);
+    if (found) checkDeterministicMode(ctx, found);
+    // An operation that needs no cluster never reads `cluster`.
+    const cluster = found as ClusterRecord;
     if (op.cluster === 'hsm') requireHsm(cluster);
     if (op.activated) requireActivated(cluster);
     if (actor) revalidateSession(tx, cluster, actor);
-    return op.run({ tx, ctx, cluster, actor, prepared, sessionKeys: caller.sessionKeys ?? new Map() }, input);
+    return op.run({ tx, ctx, cluster, actor, prepared, sessionKeys: caller.sessionKeys ?? new Map<number, KeyRecord>() }, input);
   };
   return op.write ? ctx.store.transact(body) : ctx.store.read((view) => body(readOnly(view)));
 }

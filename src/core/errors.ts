@@ -106,3 +106,8 @@ export function awsError(
 ): HsmError {
   return new HsmError(code, message, { aws: { type, operation } });
 }
+
+/** What a `catch` caught, as an Error to reject with (anything thrown that is not one is wrapped). */
+export function asError(caught: unknown): Error {
+  return caught instanceof Error ? caught : new Error(String(caught));
+}

@@ -8,7 +8,7 @@ const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 export function base32Id(prefix: string, random: (n: number) => Buffer, length = 11): string {
   const bytes = random(length);
   let out = '';
-  for (let i = 0; i < length; i++) out += BASE32[bytes[i]! & 31];
+  for (let i = 0; i < length; i++) out += BASE32.charAt(bytes[i]! & 31);
   return `${prefix}-${out}`;
 }
 

@@ -117,7 +117,10 @@ export async function runShell(options: ShellOptions): Promise<number> {
   const { output, terminal } = options;
   // A script or piped input keeps no history file: only what a person types is worth recalling.
   const history = terminal ? History.forStateDir(options.stateDir, options.env) : new History(undefined);
+  // Set once below, after readline exists; its completer may run before then and checks for them.
+  // eslint-disable-next-line prefer-const
   let dialect: Dialect | undefined;
+  // eslint-disable-next-line prefer-const
   let host: DialectHost | undefined;
   const rl = readline.createInterface({
     input: options.input,
@@ -150,7 +153,8 @@ export async function runShell(options: ShellOptions): Promise<number> {
   };
   const reader = new LineReader(rl);
   // Hidden input: while muted, readline echoes nothing of what is typed.
-  const internal = rl as unknown as { _writeToOutput: (s: string) => void };
+  // readline's private writer: present in every Node we support, but not part of its API.
+  const internal = rl as unknown as { _writeToOutput?: (s: string) => void };
   const writeToOutput = internal._writeToOutput?.bind(rl);
   if (terminal && writeToOutput) {
     internal._writeToOutput = (s: string) => {
@@ -235,14 +239,14 @@ export async function runShell(options: ShellOptions): Promise<number> {
   dialect = await loadDialect(options.dialect ?? 'cloudhsm-cli', runtime, options.config);
 
   const showPrompt = () => {
-    rl.setPrompt(dialect!.prompt(host!));
+    rl.setPrompt(dialect.prompt(host));
     rl.prompt();
   };
   // readline remembers each line as it is entered (before the shell reads it, so typed-ahead lines
   // too): remember it redacted, and answers to questions and hidden prompts not at all.
   rl.on('history', (lines: string[]) => {
     if (prompting > 0) lines.shift();
-    else if (lines[0] !== undefined) lines[0] = dialect!.redact(lines[0]);
+    else if (lines[0] !== undefined) lines[0] = dialect.redact(lines[0]);
   });
 
   /** Whether a line is running (Ctrl-C then clears what is typed ahead, but draws no prompt). */

@@ -13,7 +13,7 @@ export function tokenize(line: string): string[] {
     const ch = line[i]!;
     if (quote) {
       if (ch === quote) quote = undefined;
-      else if (ch === '\\' && quote === '"' && i + 1 < line.length) current += line[++i];
+      else if (ch === '\\' && quote === '"' && i + 1 < line.length) current += line.charAt(++i);
       else current += ch;
       continue;
     }
@@ -21,7 +21,7 @@ export function tokenize(line: string): string[] {
       quote = ch;
       inWord = true;
     } else if (ch === '\\' && i + 1 < line.length) {
-      current += line[++i];
+      current += line.charAt(++i);
       inWord = true;
     } else if (/\s/.test(ch)) {
       if (inWord) words.push(current);

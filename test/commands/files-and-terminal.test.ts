@@ -90,6 +90,7 @@ describe('commands: files, standard input and the terminal', function () {
     assert.equal(made.exitCode, 0, made.stdout + made.stderr);
     const listed = await runCommand('key:list', ['--verbose'], { env: { ...env, ...ALICE } });
     assert.equal(listed.exitCode, 0, listed.stderr);
+    // eslint-disable-next-line no-control-regex -- looking for control characters is the point
     assert.ok(!/[\x00-\x08\x0b-\x1f\x7f]/.test(listed.stdout + made.stdout), 'a control character reached the terminal');
     assert.ok(!(listed.stdout + made.stdout).includes('\u202e'));
     assert.match(listed.stdout, /evil\\x1b\]0;owned\\x07\\x1b\[2J\\u202e/);

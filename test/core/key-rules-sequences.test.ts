@@ -114,7 +114,7 @@ describe('core/keys: sequences of permitted commands never bring a key out in th
           break;
         case 'wrap': {
           const parameters = s.mechanism === 'aes-gcm' ? { tagLengthBits: 128 } : s.mechanism === 'rsa-oaep' ? { hash: 'sha256', mgf: 'mgf1-sha256' } : {};
-          const r = (await attempt('wrap', () => perform(ctx, wrapKey, { mechanism: s.mechanism, payloadFilter: [`attr.label=${s.payload}`], wrappingFilter: [`attr.label=${s.under}`], ...parameters } as never, callers.alice))) as { wrapped_key_data: string; iv?: string } | undefined;
+          const r = (await attempt('wrap', () => perform(ctx, wrapKey, { mechanism: s.mechanism, payloadFilter: [`attr.label=${s.payload}`], wrappingFilter: [`attr.label=${s.under}`], ...parameters }, callers.alice))) as { wrapped_key_data: string; iv?: string } | undefined;
           if (r) blobs.push({ under: s.under, mechanism: s.mechanism, data: new Uint8Array(Buffer.from(r.wrapped_key_data, 'base64')), iv: r.iv });
           break;
         }

@@ -59,8 +59,8 @@ describe('core/keys replicate', function () {
     // A cluster initialized under another trust anchor is not a clone.
     const other = await testContext('other', { dir: ctx.dir });
     const { cluster } = await quickstart(other, { password: 'Admin123!' });
-    await perform(other, createUser, { clusterId: String(cluster.ClusterId), username: 'alice', role: 'crypto-user', password: 'alice-Pass1' }, admin);
-    await refused(perform(ctx, replicateKey, { clusterId: source, filter: ['attr.label=pub'], destinationClusterId: String(cluster.ClusterId), destinationCredentials }, alice), 'INVALID_REQUEST');
+    await perform(other, createUser, { clusterId: cluster.ClusterId, username: 'alice', role: 'crypto-user', password: 'alice-Pass1' }, admin);
+    await refused(perform(ctx, replicateKey, { clusterId: source, filter: ['attr.label=pub'], destinationClusterId: cluster.ClusterId, destinationCredentials }, alice), 'INVALID_REQUEST');
     await refused(perform(ctx, replicateKey, { clusterId: source, filter: ['attr.label=priv'], destinationClusterId: destination }, alice), 'NOT_LOGGED_IN');
   });
 });

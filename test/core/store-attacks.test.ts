@@ -28,7 +28,7 @@ async function rejectsWith(promise: Promise<unknown>, code: string, inMessage?: 
   assert.fail(`expected ${code}`);
 }
 
-function put(store: Store, key: string, value: unknown = { v: 1 }) {
+function put(store: Store, key: string, value: object = { v: 1 }) {
   return store.transact((tx) => tx.put(key, value));
 }
 
@@ -63,7 +63,7 @@ describe('core/store under attack', function () {
         await put(s, 'user/c/alice', { failedLogins: 0 });
         const copies = copyFiles(dir, combo);
         await put(s, 'user/c/alice', { failedLogins: 5, locked: true });
-        await put(s, 'key/c/7', null);
+        await put(s, 'key/c/7', { v: 7 });
         restore(dir, copies);
         // A fresh process reading, then one writing: each notices (or, for head or counter
         // alone, nothing was lost and the writer repairs it).
@@ -74,7 +74,7 @@ describe('core/store under attack', function () {
         } else if (lost) {
           await rejectsWith(openStore(dir), 'STATE_ROLLBACK');
         } else {
-          const fresh = await openStore(dir).catch((err: HsmError) => err);
+          const fresh = await openStore(dir).catch((err: unknown) => err as HsmError);
           if (fresh instanceof Store) {
             await rejectsWith(put(fresh, 'x/y'), 'STATE_ROLLBACK');
           } else {

@@ -402,7 +402,7 @@ describe('core/store', () => {
     const parsed: string[] = [];
     const parse = JSON.parse;
     JSON.parse = (text: string, ...rest) => {
-      parsed.push(String(text));
+      parsed.push(text);
       return parse(text, ...rest);
     };
     try {

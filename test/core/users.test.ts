@@ -113,7 +113,7 @@ describe('core/users', function () {
       await refused(perform(ctx, changePassword, { username: 'alice', role: 'crypto-user', password: 'Other123!' }, ADMIN), 'USER_LOGGED_IN');
       // The user itself may change its own password from its session.
       await perform(ctx, changePassword, { username: 'alice', role: 'crypto-user', password: 'Alice789!' }, { session: result.session });
-      await perform(ctx, logout, {}, { session: result.session! });
+      await perform(ctx, logout, {}, { session: result.session });
       assert.equal(await ctx.store.read((v) => v.count(storeKeys.sessionPrefix(result.session!.clusterId))), 0);
       await perform(ctx, deleteUser, { username: 'alice', role: 'crypto-user' }, ADMIN);
     } finally {

@@ -44,8 +44,8 @@ describe('e2e: several processes on one state folder', function () {
       const children = Array.from({ length: 3 }, (_, k) => {
         const child = spawn(process.execPath, ['--input-type=module', '-e', writer, `w${round}_${k}`], { env: cleanEnv() });
         let out = '';
-        child.stdout.on('data', (d) => (out += d));
-        child.stderr.on('data', (d) => (errors += d));
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (errors += d.toString()));
         const done = new Promise<void>((resolve) => child.on('close', () => resolve()));
         setTimeout(() => child.kill('SIGKILL'), 150 + Math.floor(Math.random() * 350));
         return { done, output: () => out };

@@ -32,7 +32,7 @@ describe('e2e: the README scripted quick start', function () {
   });
 
   it('runs with no prompt and exits 0', () => {
-    assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+    assert.equal(result.status, 0, `${String(result.stdout)}\n${String(result.stderr)}`);
   });
 
   it('leaves an ACTIVE cluster with two HSMs in two availability zones', () => {

@@ -77,8 +77,8 @@ describe('e2e: store steps forced to interleave', function () {
     await a.kill();
     assert.ok(fs.existsSync(path.join(dir, 'initialising')));
     // A command that does not create state reads nothing and writes nothing there.
-    const reader = await Store.open({ dir }).catch((err) => err);
-    assert.equal(reader.code, 'STATE_NOT_FOUND');
+    const reader = await Store.open({ dir }).catch((err: unknown) => err);
+    assert.equal((reader as { code?: string }).code, 'STATE_NOT_FOUND');
     const fb = await start(STORE_WRITER, [dir, 'b', '2']).done;
     assert.equal(fb.code, 0, fb.stderr);
     assert.ok(!fs.existsSync(path.join(dir, 'initialising')));

@@ -61,7 +61,7 @@ async function withKeys(): Promise<{ t: TestHost; ips: string[]; handle: number 
   const outcomes = await runLines(cmuDialect, t.host, [`loginHSM CO admin ${ADMIN_PASSWORD}`, 'createUser CU alice AlicePass1', 'createUser CU bob BobPass12']);
   assert.deepEqual(outcomes, ['ok', 'ok', 'ok'], t.output());
   const created = await perform(t.ctx, generateSymmetric, { keyType: 'aes', label: 'alice-aes', keyLengthBytes: 32 }, { credentials: { username: 'alice', password: 'AlicePass1', role: 'crypto-user' } });
-  const handle = Number.parseInt(String((created.key as Record<string, unknown>)['key-reference']), 16);
+  const handle = Number.parseInt(String((created.key)['key-reference']), 16);
   return { t, ips, handle };
 }
 
@@ -181,9 +181,9 @@ describe('cloudhsm_mgmt_util dialect', function () {
     assert.ok(match && match[1]!.length === 64, owned.out);
     const block = (i: number, list: string, hash: string) =>
       `Keys on server ${i}(${ips[i]}):\nNumber of keys found 1\nnumber of keys matched from start index 0::1\n${list}\n${hash}findAllKeys success on server ${i}(${ips[i]})\n`;
-    assert.equal(owned.out, block(0, `${handle}(o)`, `Key Hash:\n${match![1]}\n`) + block(1, `${handle}(o)`, `Key Hash:\n${match![1]}\n`));
+    assert.equal(owned.out, block(0, `${handle}(o)`, `Key Hash:\n${match[1]}\n`) + block(1, `${handle}(o)`, `Key Hash:\n${match[1]}\n`));
     const shared = await line(t, 'findAllKeys 4 1');
-    assert.ok(shared.out.includes(`${handle}(s)\nKey Hash:\n${match![1]}\n`), 'the hash is the same for every key-owning user');
+    assert.ok(shared.out.includes(`${handle}(s)\nKey Hash:\n${match[1]}\n`), 'the hash is the same for every key-owning user');
     assert.equal((await line(t, 'findAllKeys 2 0')).out, `Keys on server 0(${ips[0]}):\nNumber of keys found 0\nnumber of keys matched from start index 0::0\nfindAllKeys success on server 0(${ips[0]})\nKeys on server 1(${ips[1]}):\nNumber of keys found 0\nnumber of keys matched from start index 0::0\nfindAllKeys success on server 1(${ips[1]})\n`);
 
     const file = path.join(tempDir(), 'keys.txt');
@@ -243,8 +243,9 @@ describe('cloudhsm_mgmt_util dialect', function () {
     assert.match(denied.out, /setAttribute failed: RET_KEY_ACCESS_DENIED\n/);
     const cluster = await clusterOf(t.ctx);
     const stored = await t.ctx.store.read((view) => view.get<KeyRecord>(keyStoreKeys.key(cluster.clusterId, handle)));
-    assert.equal(stored?.label, 'alice-aes');
-    assert.equal(stored?.attributes.wrap, true);
+    assert.ok(stored);
+    assert.equal(stored.label, 'alice-aes');
+    assert.equal(stored.attributes.wrap, true);
   });
 
   it('prints the attribute table, server info and HSM info', async () => {

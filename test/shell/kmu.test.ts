@@ -245,7 +245,7 @@ describe('shell kmu dialect', function () {
       const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
       fs.writeFileSync(file('ec-priv.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
       const out = await ok(`importPrivateKey -l imported-ec -f ${file('ec-priv.pem')} -w ${aes}`);
-      const h = handleIn(out, /Private Key Unwrapped\.  Key Handle: (\d+)/);
+      const h = handleIn(out, /Private Key Unwrapped\. {2}Key Handle: (\d+)/);
       assert.ok(out.startsWith(`\n${I}BER encoded key length is ${privateKey.export({ type: 'pkcs8', format: 'der' }).length}\n\n${I}Cfm3WrapHostKey returned: 0x00`), out);
       const spki = publicKey.export({ type: 'spki', format: 'der' });
       assert.equal(await attribute(h, 371), `0x${createHash('sha1').update(spki).digest('hex').slice(0, 6)}`);
@@ -261,7 +261,7 @@ describe('shell kmu dialect', function () {
       const size = fs.statSync(wrapped).size;
       assert.equal(out, blocks([`${I}Key Wrapped.`], [`${I}Wrapped Key written to file "${wrapped} length ${size}`], [`${I}Cfm2WrapKey returned: 0x00 : HSM Return: SUCCESS`], ERROR_STATUS));
       const unwrapped = await ok(`unWrapKey -f ${wrapped} -w ${aes}`);
-      const h = handleIn(unwrapped, /Key Unwrapped\.  Key Handle: (\d+)/);
+      const h = handleIn(unwrapped, /Key Unwrapped\. {2}Key Handle: (\d+)/);
       assert.equal(unwrapped, blocks([`${I}Cfm3UnWrapKey returned: 0x00 : HSM Return: SUCCESS`], [`${I}Key Unwrapped.  Key Handle: ${h}`], ERROR_STATUS));
       assert.equal(await attribute(h, 371), await attribute(payload, 371));
       assert.equal(await attribute(h, 3), 'payload');

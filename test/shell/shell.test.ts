@@ -16,7 +16,7 @@ async function startShell(env: Record<string, string>, ctx: EngineContext) {
   const input = new PassThrough();
   const output = new PassThrough();
   let text = '';
-  output.on('data', (d) => (text += d));
+  output.on('data', (d: Buffer) => (text += d.toString()));
   const errors: string[] = [];
   const done = runShell({
     input,

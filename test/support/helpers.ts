@@ -108,8 +108,8 @@ export function runBinAsync(args: string[], opts: { env?: Record<string, string 
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...cleanEnv(), ...opts.env } });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
     child.stdin.end(opts.input ?? '');
   });
@@ -117,8 +117,7 @@ export function runBinAsync(args: string[], opts: { env?: Record<string, string 
 
 /** The environment without any CloudHSM variables of the developer's own shell. */
 export function cleanEnv(): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith('CLOUDHSM_')) delete env[key];
+  const env: Record<string, string | undefined> = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('CLOUDHSM_')));
   env.NO_COLOR = '1';
   // Shells started by tests keep no history unless a test names a file.
   env.CLOUDHSM_HISTORY_FILE = '';

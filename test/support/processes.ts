@@ -28,10 +28,10 @@ export function start(script: string, args: string[], opts: { env?: Record<strin
   const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env: { ...cleanEnv(), ...opts.env } });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const done = new Promise<Finished>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  child.stdin!.end(opts.input ?? '');
+  child.stdin.end(opts.input ?? '');
   return { process: child, done };
 }
 

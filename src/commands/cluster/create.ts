@@ -3,19 +3,19 @@ import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
 import { createCluster } from '../../core/cluster/operations.js';
 import { CLUSTER_MODES, HSM_TYPES } from '../../core/cluster/model.js';
 
-export default class ClusterCreate extends BaseCommand {
+export default class ClusterCreate extends BaseCommand<typeof ClusterCreate> {
   static override summary = 'Create a cluster (CloudHSMv2 CreateCluster).';
   static override description = 'The cluster starts UNINITIALIZED with one subnet per availability zone. Add its first HSM with `hsm create`, which produces the CSR to sign.';
   static override examples = ['<%= config.bin %> cluster create', '<%= config.bin %> cluster create --hsm-type hsm2m.medium --mode NON_FIPS --region eu-west-1 --json'];
   static override flags = {
-    'hsm-type': Flags.string({ description: 'HSM type.', options: [...HSM_TYPES], default: 'hsm2m.medium' }),
-    mode: Flags.string({ description: 'FIPS or NON_FIPS (NON_FIPS only on hsm2m.medium). Cannot change later.', options: [...CLUSTER_MODES], default: 'FIPS' }),
+    'hsm-type': Flags.option({ description: 'HSM type.', options: HSM_TYPES, default: 'hsm2m.medium' })(),
+    mode: Flags.option({ description: 'FIPS or NON_FIPS (NON_FIPS only on hsm2m.medium). Cannot change later.', options: CLUSTER_MODES, default: 'FIPS' })(),
     region: Flags.string({ description: 'Region of the cluster.', default: 'us-east-1' }),
     'backup-retention-days': Flags.integer({ description: 'Backup retention in days (7-379).', default: 90 }),
     'availability-zones': Flags.string({ description: 'Comma-separated availability zones to create subnets in (default: all of the region).', delimiter: ',', multiple: true }),
   };
 
-  protected async execute({ flags }: ExecuteInput) {
+  protected async execute({ flags }: ExecuteInput<typeof ClusterCreate>) {
     const data = await this.perform(createCluster, {
       hsmType: flags['hsm-type'],
       mode: flags.mode,

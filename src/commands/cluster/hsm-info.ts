@@ -1,7 +1,7 @@
 import { BaseCommand } from '../../cli/base-command.js';
 import { hsmInfo } from '../../core/cluster/operations.js';
 
-export default class ClusterHsmInfo extends BaseCommand {
+export default class ClusterHsmInfo extends BaseCommand<typeof ClusterHsmInfo> {
   static override summary = 'Show vendor, model, serial number and firmware of each HSM (no login needed).';
   static override examples = ['<%= config.bin %> cluster hsm-info --json'];
 

@@ -2,7 +2,7 @@ import { Flags } from '../../cli/oclif.js';
 import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
 import { initializeCluster } from '../../core/cluster/operations.js';
 
-export default class ClusterInitialize extends BaseCommand {
+export default class ClusterInitialize extends BaseCommand<typeof ClusterInitialize> {
   static override summary = 'Initialize the cluster with its signed certificate and your trust anchor (CloudHSMv2 InitializeCluster).';
   static override description = 'The certificate must be for the cluster CSR\'s key and issued directly by the trust anchor, a self-signed RSA 2048 or 4096 CA certificate.';
   static override examples = ['<%= config.bin %> cluster initialize --signed-cert cluster.crt --trust-anchor customerCA.crt'];
@@ -11,7 +11,7 @@ export default class ClusterInitialize extends BaseCommand {
     'trust-anchor': Flags.string({ description: 'Your issuing CA certificate (PEM).', required: true, helpValue: '<FILE>' }),
   };
 
-  protected async execute({ flags }: ExecuteInput) {
+  protected async execute({ flags }: ExecuteInput<typeof ClusterInitialize>) {
     const data = await this.perform(initializeCluster, {
       signedCertPem: this.readFile('signed-cert', flags['signed-cert']),
       trustAnchorPem: this.readFile('trust-anchor', flags['trust-anchor']),

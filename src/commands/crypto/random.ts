@@ -3,7 +3,7 @@ import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
 import { base64Fields, outFlag } from '../../cli/key-commands.js';
 import { RANDOM_MAX_BYTES, random } from '../../core/keys/data-operations.js';
 
-export default class CryptoRandom extends BaseCommand {
+export default class CryptoRandom extends BaseCommand<typeof CryptoRandom> {
   static override summary = 'Generate random bytes (extension).';
   static override examples = ['<%= config.bin %> crypto random --length 32', '<%= config.bin %> crypto random --length 1024 --out seed.bin'];
   static override flags = {
@@ -11,7 +11,7 @@ export default class CryptoRandom extends BaseCommand {
     ...outFlag,
   };
 
-  protected async execute({ flags }: ExecuteInput) {
+  protected async execute({ flags }: ExecuteInput<typeof CryptoRandom>) {
     const result = await this.perform(random, { length: flags.length });
     if (flags.out) {
       this.writeFile('out', flags.out, Buffer.from(result.random), true);

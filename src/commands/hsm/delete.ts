@@ -2,7 +2,7 @@ import { Flags } from '../../cli/oclif.js';
 import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
 import { deleteHsm } from '../../core/cluster/operations.js';
 
-export default class HsmDelete extends BaseCommand {
+export default class HsmDelete extends BaseCommand<typeof HsmDelete> {
   static override summary = 'Remove an HSM from the cluster (CloudHSMv2 DeleteHsm), by exactly one of its ids.';
   static override examples = ['<%= config.bin %> hsm delete --hsm-id hsm-ab3cdefgh4i', '<%= config.bin %> hsm delete --eni-ip 10.0.0.17'];
   static override flags = {
@@ -11,7 +11,7 @@ export default class HsmDelete extends BaseCommand {
     'eni-ip': Flags.string({ description: 'ENI IP address of the HSM.', helpValue: '<IP>' }),
   };
 
-  protected async execute({ flags }: ExecuteInput) {
+  protected async execute({ flags }: ExecuteInput<typeof HsmDelete>) {
     const data = await this.perform(deleteHsm, { hsmId: flags['hsm-id'], eniId: flags['eni-id'], eniIp: flags['eni-ip'] });
     return { data, text: `Deleted ${data.HsmId}.\n` };
   }

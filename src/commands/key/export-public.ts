@@ -3,7 +3,7 @@ import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
 import { filterFlag } from '../../cli/key-flags.js';
 import { exportPublic } from '../../core/keys/files.js';
 
-export default class KeyExportPublic extends BaseCommand {
+export default class KeyExportPublic extends BaseCommand<typeof KeyExportPublic> {
   static override summary = 'Print the public key of a key pair as SPKI PEM (extension).';
   static override examples = ['<%= config.bin %> key export-public --filter attr.label=signing-pub > pub.pem', '<%= config.bin %> key export-public --filter attr.label=signing-priv --out pub.pem'];
   static override flags = {
@@ -11,7 +11,7 @@ export default class KeyExportPublic extends BaseCommand {
     out: Flags.string({ description: 'Write the PEM to this file.', helpValue: '<FILE>' }),
   };
 
-  protected async execute({ flags }: ExecuteInput) {
+  protected async execute({ flags }: ExecuteInput<typeof KeyExportPublic>) {
     const data = await this.perform(exportPublic, { filter: flags.filter });
     if (flags.out) {
       this.writeFile('out', flags.out, data.pem);

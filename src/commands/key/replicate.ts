@@ -4,7 +4,7 @@ import { filterFlag } from '../../cli/key-flags.js';
 import { HsmError } from '../../core/errors.js';
 import { replicateKey } from '../../core/keys/replicate.js';
 
-export default class KeyReplicate extends BaseCommand {
+export default class KeyReplicate extends BaseCommand<typeof KeyReplicate> {
   static override summary = 'Copy a key to a clone cluster (same reference, owner and sharees).';
   static override description = 'Log in to the source as usual (CLOUDHSM_ROLE/CLOUDHSM_PIN) and to the destination with DESTINATION_CLOUDHSM_ROLE and DESTINATION_CLOUDHSM_PIN.';
   static override examples = ['<%= config.bin %> key replicate --filter attr.label=payments --source-cluster-id cluster-aaaaaaaaaaa --destination-cluster-id cluster-bbbbbbbbbbb'];
@@ -15,10 +15,11 @@ export default class KeyReplicate extends BaseCommand {
   };
 
   protected override get clusterId(): string | undefined {
-    return this.flagValues['source-cluster-id'];
+    const id = this.flagValues['source-cluster-id'];
+    return typeof id === 'string' ? id : undefined;
   }
 
-  protected async execute({ flags, runtime }: ExecuteInput) {
+  protected async execute({ flags, runtime }: ExecuteInput<typeof KeyReplicate>) {
     const { DESTINATION_CLOUDHSM_ROLE: role, DESTINATION_CLOUDHSM_PIN: pin } = runtime.env;
     let destinationCredentials;
     if (role || pin) {

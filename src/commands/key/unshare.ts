@@ -3,12 +3,12 @@ import { filterFlag } from '../../cli/key-flags.js';
 import { userFlags } from '../../cli/user-flags.js';
 import { unshareKey } from '../../core/keys/operations.js';
 
-export default class KeyUnshare extends BaseCommand {
+export default class KeyUnshare extends BaseCommand<typeof KeyUnshare> {
   static override summary = 'Stop sharing a key you own with a crypto user.';
   static override examples = ['<%= config.bin %> key unshare --filter attr.label=payments --username bob --role crypto-user'];
   static override flags = { filter: filterFlag('The key (exactly one match).'), ...userFlags };
 
-  protected async execute({ flags }: ExecuteInput) {
+  protected async execute({ flags }: ExecuteInput<typeof KeyUnshare>) {
     return { data: await this.perform(unshareKey, { filter: flags.filter, username: flags.username, role: flags.role }) };
   }
 }

@@ -2,7 +2,7 @@ import { BaseCommand, passwordFlags, type ExecuteInput } from '../../cli/base-co
 import { userFlags } from '../../cli/user-flags.js';
 import { changePassword } from '../../core/users/operations.js';
 
-export default class UserChangePassword extends BaseCommand {
+export default class UserChangePassword extends BaseCommand<typeof UserChangePassword> {
   static override summary = "Change your own password, or (as admin) reset another user's, which also unlocks it.";
   static override examples = [
     '<%= config.bin %> user change-password --username alice --role crypto-user',
@@ -10,7 +10,7 @@ export default class UserChangePassword extends BaseCommand {
   ];
   static override flags = { ...userFlags, ...passwordFlags };
 
-  protected async execute({ flags }: ExecuteInput) {
+  protected async execute({ flags }: ExecuteInput<typeof UserChangePassword>) {
     const password = await this.password(flags, { confirm: true, what: `the new password of ${flags.username}` });
     return { data: await this.perform(changePassword, { username: flags.username, role: flags.role, password }) };
   }

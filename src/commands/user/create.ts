@@ -2,7 +2,7 @@ import { BaseCommand, passwordFlags, type ExecuteInput } from '../../cli/base-co
 import { userFlags } from '../../cli/user-flags.js';
 import { createUser } from '../../core/users/operations.js';
 
-export default class UserCreate extends BaseCommand {
+export default class UserCreate extends BaseCommand<typeof UserCreate> {
   static override summary = 'Create an admin or crypto-user (admin only).';
   static override examples = [
     '<%= config.bin %> user create --username alice --role crypto-user',
@@ -10,7 +10,7 @@ export default class UserCreate extends BaseCommand {
   ];
   static override flags = { ...userFlags, ...passwordFlags };
 
-  protected async execute({ flags }: ExecuteInput) {
+  protected async execute({ flags }: ExecuteInput<typeof UserCreate>) {
     const password = await this.password(flags, { confirm: true, what: `a password for ${flags.username}` });
     return { data: await this.perform(createUser, { username: flags.username, role: flags.role, password }) };
   }

@@ -2,12 +2,12 @@ import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
 import { userFlags } from '../../cli/user-flags.js';
 import { deleteUser } from '../../core/users/operations.js';
 
-export default class UserDelete extends BaseCommand {
+export default class UserDelete extends BaseCommand<typeof UserDelete> {
   static override summary = 'Delete a user (admin only; not while it is logged in).';
   static override examples = ['<%= config.bin %> user delete --username alice --role crypto-user'];
   static override flags = { ...userFlags };
 
-  protected async execute({ flags }: ExecuteInput) {
+  protected async execute({ flags }: ExecuteInput<typeof UserDelete>) {
     return { data: await this.perform(deleteUser, { username: flags.username, role: flags.role }) };
   }
 }

@@ -44,7 +44,7 @@ async function toWebKeys(pair: { publicKey: KeyObject; privateKey: KeyObject }):
   const subtle = webcrypto.subtle;
   const privateKey = await subtle.importKey('pkcs8', pair.privateKey.export({ type: 'pkcs8', format: 'der' }), RSA_SHA256, false, ['sign']);
   const publicKey = await subtle.importKey('spki', pair.publicKey.export({ type: 'spki', format: 'der' }), RSA_SHA256, true, ['verify']);
-  return { privateKey, publicKey } as CryptoKeyPair;
+  return { privateKey, publicKey };
 }
 
 export interface PartitionIdentity {

@@ -158,13 +158,34 @@ export function presentHsm(cluster: ClusterRecord, hsm: HsmRecord, state: HsmSta
   };
 }
 
+/** One cluster as the CloudHSMv2 API describes it (DescribeClusters, CreateCluster, …). */
+export interface ClusterDescription {
+  BackupPolicy: string;
+  BackupRetentionPolicy: { Type: string; Value: string };
+  Certificates: Record<string, string>;
+  ClusterId: string;
+  CreateTimestamp: number;
+  HsmType: string;
+  Hsms: Array<Record<string, unknown>>;
+  Mode: string;
+  NetworkType: string;
+  SecurityGroup: string;
+  State: ClusterState;
+  StateMessage: string;
+  SubnetMapping: Record<string, string>;
+  VpcId: string;
+  TagList: unknown[];
+  PreCoPassword?: string;
+  DeterministicMode?: string;
+}
+
 /** The DescribeClusters shape of one cluster. `state` overrides the stored state for responses
  * that report an in-progress transition. */
-export function presentCluster(cluster: ClusterRecord, state: ClusterState = cluster.state): Record<string, unknown> {
+export function presentCluster(cluster: ClusterRecord, state: ClusterState = cluster.state): ClusterDescription {
   const certificates: Record<string, string> = {};
   if (cluster.state === 'UNINITIALIZED' && cluster.csrPem) certificates.ClusterCsr = cluster.csrPem;
   if (cluster.clusterCertificatePem) certificates.ClusterCertificate = cluster.clusterCertificatePem;
-  const out: Record<string, unknown> = {
+  const out: ClusterDescription = {
     BackupPolicy: 'DEFAULT',
     BackupRetentionPolicy: { Type: 'DAYS', Value: String(cluster.backupRetentionDays) },
     Certificates: certificates,

@@ -66,7 +66,7 @@ export const createCluster = defineOperation({
     if (!Number.isInteger(retention) || retention < RETENTION_DAYS.min || retention > RETENTION_DAYS.max) {
       throw invalid(op, `BackupRetentionPolicy Value must be a whole number of days from ${RETENTION_DAYS.min} to ${RETENTION_DAYS.max}, not ${input.backupRetentionDays}`);
     }
-    const allZones = [...letters].map((l) => `${region}${l}`);
+    const allZones = letters.split('').map((l) => `${region}${l}`);
     const zones = input.availabilityZones?.length ? [...new Set(input.availabilityZones)] : allZones;
     for (const az of zones) {
       if (!allZones.includes(az)) throw invalid(op, `availability zone ${az} is not in ${region}; choose from ${allZones.join(', ')}`);
@@ -175,7 +175,7 @@ interface CreateHsmPrepared {
 }
 
 function hsmSerial(random: (n: number) => Buffer): string {
-  const digits = random(6).reduce((s, b) => s + (b % 10), '');
+  const digits = random(6).reduce((s, b) => s + String(b % 10), '');
   return `5.3G${digits.slice(0, 4)}-ICM${digits}`.slice(0, 20);
 }
 
@@ -189,7 +189,7 @@ export const createHsm = defineOperation({
     const cluster = await ctx.store.read((view) => listClusters(view).find((c) => c.clusterId === input.clusterId || (!input.clusterId && c.state !== 'DELETED')));
     const needsIdentity = !cluster || (!cluster.csrPem && !cluster.clusterCertificatePem);
     return {
-      identity: needsIdentity ? await createPartitionIdentity(hsmSerial(ctx.random), (cluster?.mode ?? 'FIPS') as ClusterMode) : undefined,
+      identity: needsIdentity ? await createPartitionIdentity(hsmSerial(ctx.random), (cluster?.mode ?? 'FIPS')) : undefined,
       preCoHash: await hashPassword(cluster?.preCoPassword ?? DEFAULT_PRECO_PASSWORD, ctx.random(16)),
       // The appliance user cannot log in: its password is random and forgotten at once.
       applianceHash: await hashPassword(ctx.random(24).toString('base64'), ctx.random(16)),
@@ -203,7 +203,7 @@ export const createHsm = defineOperation({
     const az = input.availabilityZone;
     const subnetId = az ? cluster.subnetMapping[az] : undefined;
     if (!subnetId) {
-      throw invalid(op, `availability zone "${az ?? ''}" is not in the cluster's SubnetMapping; choose one of ${Object.keys(cluster.subnetMapping).join(', ')}`);
+      throw invalid(op, `availability zone "${az}" is not in the cluster's SubnetMapping; choose one of ${Object.keys(cluster.subnetMapping).join(', ')}`);
     }
     if (cluster.hsms.length >= QUOTAS.hsmsPerCluster) {
       throw awsError('RESOURCE_LIMIT_EXCEEDED', 'CloudHsmResourceLimitExceededException', op, `a cluster holds at most ${QUOTAS.hsmsPerCluster} HSMs`);

@@ -7,6 +7,7 @@
  */
 import type { EngineContext } from '../context.js';
 import { perform } from '../engine.js';
+import type { ClusterDescription } from './model.js';
 import { signWithLocalCa } from './certificates.js';
 import { activateCluster, createCluster, createHsm, describeCluster, getCsr, initializeCluster, type CreateClusterInput } from './operations.js';
 
@@ -16,8 +17,8 @@ export interface QuickstartInput extends CreateClusterInput {
   hsmCount?: number;
 }
 
-export async function quickstart(ctx: EngineContext, input: QuickstartInput): Promise<{ cluster: Record<string, unknown>; trustAnchorPem: string; activated: boolean }> {
-  const created = (await perform(ctx, createCluster, { ...input, clusterId: undefined })) as { ClusterId: string; SubnetMapping: Record<string, string> };
+export async function quickstart(ctx: EngineContext, input: QuickstartInput): Promise<{ cluster: ClusterDescription; trustAnchorPem: string; activated: boolean }> {
+  const created = await perform(ctx, createCluster, { ...input, clusterId: undefined });
   const clusterId = created.ClusterId;
   const zones = Object.keys(created.SubnetMapping);
   const count = input.hsmCount ?? 2;

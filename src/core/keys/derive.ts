@@ -76,7 +76,7 @@ export const deriveEcdh = defineOperation({
     const { tx, cluster, ctx, actor, sessionKeys } = env;
     const label = checkLabel(input.label);
     if (!DERIVED_KEY_TYPES.includes(input.keyType)) throw new HsmError('INVALID_ARGUMENT', `--key-type must be ${DERIVED_KEY_TYPES.join(' or ')}, not "${input.keyType}"`);
-    if (!input.baseKeyFilter?.length) throw new HsmError('INVALID_ARGUMENT', '--base-key-filter is required: give key-reference=0x… or attr.label=NAME');
+    if (input.baseKeyFilter.length === 0) throw new HsmError('INVALID_ARGUMENT', '--base-key-filter is required: give key-reference=0x… or attr.label=NAME');
     const overrides = parseAttributeOverrides(input.attributes, '--attributes', 'secret-key');
     const sharees = checkSharingAndQuorum(tx, cluster.clusterId, actor!, input);
     const base = selectOne(findKeys(tx, cluster.clusterId, actor!, parseFilter(input.baseKeyFilter, '--base-key-filter'), [...sessionKeys.values()]));

@@ -138,7 +138,7 @@ export function pemKeyTypeClass(ctx: Parameters<typeof cryptoOf>[0], pem: string
     const crypto = cryptoOf(ctx);
     const { spec, kind } = format.kind === 'public' ? crypto.importPublicDer(der, format.format as PublicDerFormat) : crypto.importPrivateDer(der, format.format as PrivateDerFormat);
     const type = spec.type === 'rsa' || spec.type === 'ml-dsa' ? spec.type : 'ec';
-    return `${type}-${kind}` as KeyTypeClass;
+    return `${type}-${kind}`;
   } catch {
     return undefined;
   }

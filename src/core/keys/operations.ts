@@ -53,6 +53,15 @@ export interface ListKeysInput extends FilterInput {
   verbose?: boolean;
 }
 
+/** One page of `key list` (cli-commands.md §3.14). */
+export interface KeyListing {
+  matched_keys: Array<Record<string, unknown>>;
+  total_key_count: number;
+  returned_key_count: number;
+  /** Present when more keys follow: the offset to give as --starting-token. */
+  next_token?: string;
+}
+
 export const listKeys = defineOperation({
   name: 'ListKeys',
   cluster: 'hsm',
@@ -70,7 +79,7 @@ export const listKeys = defineOperation({
     const page = keys.slice(start, start + maxItems);
     // cli-commands.md §3.14: --verbose has no effect for admins.
     const verbose = input.verbose && actor!.role === 'crypto-user';
-    const data: Record<string, unknown> = {
+    const data: KeyListing = {
       matched_keys: page.map((k) => (verbose ? presentKey(k) : presentKeyBrief(k))),
       total_key_count: keys.length,
       returned_key_count: page.length,

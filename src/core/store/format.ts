@@ -74,7 +74,7 @@ export function decodePreamble(data: Buffer, expectedKind: FileKind, name: strin
   if (kind !== expectedKind) throw integrityError(name, `it holds file kind ${kind}, expected ${expectedKind}`);
   if (version < 1) throw integrityError(name, `it declares format version ${version}`);
   if (fixedLength + headerLength > data.length) throw integrityError(name, 'its header is cut off');
-  let header: Record<string, unknown>;
+  let header: unknown;
   try {
     header = JSON.parse(data.subarray(fixedLength, fixedLength + headerLength).toString('utf8'));
   } catch {
@@ -83,7 +83,7 @@ export function decodePreamble(data: Buffer, expectedKind: FileKind, name: strin
   if (header === null || typeof header !== 'object' || Array.isArray(header)) {
     throw integrityError(name, 'its header is not valid');
   }
-  return { kind, version, header, bytes: data.subarray(0, fixedLength + headerLength) };
+  return { kind, version, header: header as Record<string, unknown>, bytes: data.subarray(0, fixedLength + headerLength) };
 }
 
 export function checkVersion(preamble: Preamble, name: string): void {

@@ -48,7 +48,9 @@ function isCount(value: unknown): value is number {
 function parseState(plain: Buffer, name: SlottedName): HeadState {
   let parsed: Record<string, unknown>;
   try {
-    parsed = JSON.parse(plain.toString('utf8'));
+    const value: unknown = JSON.parse(plain.toString('utf8'));
+    if (value === null || typeof value !== 'object') throw new SyntaxError('not an object');
+    parsed = value as Record<string, unknown>;
   } catch {
     throw integrityError(name, 'its contents are not valid');
   }

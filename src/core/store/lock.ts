@@ -48,8 +48,8 @@ function readLock(file: string): { info?: LockInfo; mtimeMs: number } | undefine
     const text = fs.readFileSync(file, 'utf8');
     const mtimeMs = stats.mtimeMs;
     try {
-      const info = JSON.parse(text) as LockInfo;
-      return { info: typeof info?.pid === 'number' ? info : undefined, mtimeMs };
+      const info = JSON.parse(text) as Partial<LockInfo> | null;
+      return { info: typeof info?.pid === 'number' ? (info as LockInfo) : undefined, mtimeMs };
     } catch {
       return { mtimeMs };
     }

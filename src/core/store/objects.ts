@@ -16,10 +16,13 @@
  */
 import { integrityError } from './format.js';
 
-export type StoredValue = unknown;
+/** A value the store keeps: anything JSON holds but null (a deletion is recorded as null). */
+export type StoredValue = object | string | number | boolean;
 
 /** Read access to a consistent view of the objects. Values are deeply frozen. */
 export interface ReadView {
+  /** The value under `key`, typed as its collection holds it (the key's prefix decides, not a check). */
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
   get<T = StoredValue>(key: string): T | undefined;
   has(key: string): boolean;
   /** Every [key, value] whose key starts with `prefix`, in key order. */
@@ -49,7 +52,7 @@ export function collectionOf(key: string): string {
 }
 
 function fieldOf(value: StoredValue, field: string): unknown {
-  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[field] : undefined;
+  return typeof value === 'object' ? (value as Record<string, unknown>)[field] : undefined;
 }
 
 /** Prefixes are collection names, a few per cluster; the bound only guards against odd callers. */
@@ -147,6 +150,7 @@ export class ObjectTable {
   }
 
   private makeView(overlay?: Overlay): ReadView {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
     const get = <T>(key: string): T | undefined => {
       if (overlay?.has(key)) return (overlay.get(key) ?? undefined) as T | undefined;
       return deepFreeze(this.stored(key)) as T | undefined;
@@ -165,9 +169,9 @@ export class ObjectTable {
   private load(name: string, collection: Collection): Collection {
     const pending = collection.pending;
     if (!pending) return collection;
-    let entries: Change[];
+    let entries: Array<[string, StoredValue]>;
     try {
-      entries = JSON.parse(pending.json.toString('utf8')) as Change[];
+      entries = JSON.parse(pending.json.toString('utf8')) as Array<[string, StoredValue]>;
     } catch {
       throw integrityError(this.source, `its collection ${name} is not valid`);
     }
@@ -220,7 +224,7 @@ export class ObjectTable {
       return out.sort(byKey);
     }
     collection.sortedKeys ??= [...collection.objects.keys()].sort();
-    return collection.sortedKeys.map((k) => [k, deepFreeze(collection.objects.get(k))]);
+    return collection.sortedKeys.map((k) => [k, deepFreeze(collection.objects.get(k)!)]);
   }
 
   private lookupBase(prefix: string, field: string, value: unknown): Array<[string, StoredValue]> {
@@ -228,7 +232,7 @@ export class ObjectTable {
     if (!collection) return this.listBase(prefix).filter(([, v]) => fieldOf(v, field) === value);
     const index = this.indexFor(prefix, collection, field);
     const keys = index ? [...(index.get(value) ?? [])] : scan(collection, field, value);
-    return keys.sort().map((k) => [k, deepFreeze(collection.objects.get(k))]);
+    return keys.sort().map((k) => [k, deepFreeze(collection.objects.get(k)!)]);
   }
 
   /**

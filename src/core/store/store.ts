@@ -30,7 +30,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { HsmError, isHsmError } from '../errors.js';
+import { HsmError, asError, isHsmError } from '../errors.js';
 import { reach } from './faults.js';
 import { MAX_BYTES, ioError, openStateFile, readAt, readStateFile, writeFileAtomic } from './files.js';
 import { openStateFolder, type StoreOptions } from './folder.js';
@@ -383,7 +383,7 @@ export class Store {
     try {
       result = this.readNow(fn);
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(asError(err));
     }
     if (!isPromiseLike(result)) return Promise.resolve(result);
     const run = Promise.resolve(result);

@@ -10,6 +10,7 @@ import { defineOperation, type ClusterInput } from '../engine.js';
 import { isLoggedInElsewhere, verifyCredentials, type Credentials, type Session, type SessionRecord } from './authentication.js';
 import { storeKeys } from '../cluster/model.js';
 import { keyStoreKeys } from '../keys/filters.js';
+import type { ReadView } from '../store/index.js';
 import type { KeyRecord } from '../keys/model.js';
 import { hashPassword } from './password.js';
 import {
@@ -76,7 +77,7 @@ export const createUser = defineOperation({
   },
 });
 
-function loadTarget(tx: { get<T>(k: string): T | undefined }, clusterId: string, input: UserInput): { key: string; user: UserRecord; role: LoginRole } {
+function loadTarget(tx: ReadView, clusterId: string, input: UserInput): { key: string; user: UserRecord; role: LoginRole } {
   const username = normaliseUsername(input.username);
   const role = checkLoginRole(input.role);
   const key = storeKeys.user(clusterId, username);

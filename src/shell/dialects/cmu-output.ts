@@ -111,5 +111,5 @@ export function failureText(cmd: string, err: HsmError, servers: readonly Server
 /** Any error as an HsmError (a non-core error is a fault in the emulator, never the user's input). */
 export function asHsmError(err: unknown): HsmError {
   if (isHsmError(err)) return err;
-  return new HsmError('INTERNAL', `unexpected fault in the emulator: ${(err as Error)?.message ?? String(err)}`);
+  return new HsmError('INTERNAL', `unexpected fault in the emulator: ${err instanceof Error ? err.message : String(err)}`);
 }

@@ -107,7 +107,7 @@ export function toFailure(err: unknown): KmuFailure {
     const code = FROM_CORE[err.code] ?? OPERATION_FAILED;
     return new KmuFailure(code, SELF_EXPLAINING.has(code) ? undefined : err.message, true);
   }
-  return new KmuFailure(OPERATION_FAILED, `internal error: ${(err as Error)?.message ?? String(err)}`);
+  return new KmuFailure(OPERATION_FAILED, `internal error: ${err instanceof Error ? err.message : String(err)}`);
 }
 
 export function codeText(code: number): string {

@@ -46,7 +46,7 @@ export function modernRedactor(commandIds: readonly string[], flagsOf: (id: stri
 export function modernDialect(runtime: Runtime, config: Config): Dialect {
   const redact = modernRedactor(config.commandIDs, (id) => {
     const command = config.findCommand(id);
-    return command ? [...Object.keys(command.flags ?? {}), 'help', 'h'] : [];
+    return command ? [...Object.keys(command.flags), 'help', 'h'] : [];
   });
   const { commands } = runtime;
   const run = async (argv: string[], id: string) => {

@@ -7,7 +7,7 @@ import { MAX_PEM_CHARS } from '../../../core/keys/files.js';
 import { HsmError } from '../../../core/errors.js';
 import fs from 'node:fs';
 
-export default class KeyDeriveEcdh extends BaseCommand {
+export default class KeyDeriveEcdh extends BaseCommand<typeof KeyDeriveEcdh> {
   static override summary = 'Derive an AES or generic-secret key by ECDH with a peer public key (extension).';
   static override description =
     'The base key is one of your EC private keys with derive=true (x25519 keys too, in NON_FIPS clusters); the peer key is an SPKI PEM ("PUBLIC KEY") on the same curve. ' +
@@ -19,14 +19,14 @@ export default class KeyDeriveEcdh extends BaseCommand {
   static override flags = {
     'base-key-filter': filterFlag('Your EC private key (exactly one match; derive=true).'),
     'peer-public-key-path': Flags.string({ description: 'PEM file with the peer public key (SPKI).', required: true, helpValue: '<PATH>' }),
-    'key-type': Flags.string({ description: 'Type of the new key.', required: true, options: [...DERIVED_KEY_TYPES] }),
+    'key-type': Flags.option({ description: 'Type of the new key.', required: true, options: DERIVED_KEY_TYPES })(),
     label: Flags.string({ description: 'Label of the new key (up to 127 characters).', required: true, helpValue: '<LABEL>' }),
     'key-length-bytes': Flags.integer({ description: 'Length of the new key (default: the whole shared secret; for AES the longest of 32, 24 and 16 bytes it fills).', helpValue: '<BYTES>' }),
     attributes: Flags.string({ description: 'Attribute overrides NAME=VALUE (e.g. encrypt=true decrypt=true).', multiple: true, helpValue: '<NAME=VALUE>...' }),
     ...creationFlags,
   };
 
-  protected async execute({ flags }: ExecuteInput) {
+  protected async execute({ flags }: ExecuteInput<typeof KeyDeriveEcdh>) {
     const path = flags['peer-public-key-path'];
     let size = 0;
     try {

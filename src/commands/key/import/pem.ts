@@ -5,7 +5,7 @@ import { KEY_TYPE_CLASSES, MAX_PEM_CHARS, importPem } from '../../../core/keys/f
 import { HsmError } from '../../../core/errors.js';
 import fs from 'node:fs';
 
-export default class KeyImportPem extends BaseCommand {
+export default class KeyImportPem extends BaseCommand<typeof KeyImportPem> {
   static override summary = 'Import a public key from a PEM file (private keys too, as an extension).';
   static override description = 'Reads SPKI ("PUBLIC KEY"), PKCS#1 ("RSA PUBLIC KEY" / "RSA PRIVATE KEY"), PKCS#8 ("PRIVATE KEY") and SEC1 ("EC PRIVATE KEY") PEM. Imported keys have local=false.';
   static override examples = [
@@ -15,11 +15,11 @@ export default class KeyImportPem extends BaseCommand {
   static override flags = {
     path: Flags.string({ description: 'The PEM file.', required: true, helpValue: '<PATH>' }),
     label: Flags.string({ description: 'Label of the imported key.', required: true, helpValue: '<LABEL>' }),
-    'key-type-class': Flags.string({ description: 'What the file holds.', required: true, options: [...KEY_TYPE_CLASSES] }),
+    'key-type-class': Flags.option({ description: 'What the file holds.', required: true, options: KEY_TYPE_CLASSES })(),
     attributes: Flags.string({ description: 'Attribute overrides NAME=VALUE.', multiple: true, helpValue: '<NAME=VALUE>...' }),
   };
 
-  protected async execute({ flags }: ExecuteInput) {
+  protected async execute({ flags }: ExecuteInput<typeof KeyImportPem>) {
     let size = 0;
     try {
       size = fs.statSync(flags.path).size;
