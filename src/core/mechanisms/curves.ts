@@ -13,6 +13,7 @@ import { sha224 } from '@noble/hashes/sha2.js';
 import type { EcCurve, RandomBytes } from './provider.js';
 import { EC_CURVE_BYTES } from './provider.js';
 import { invalidArgument } from './checks.js';
+import { CURVES, columnOf } from './table.js';
 
 const p224Point = weierstrass({
   p: BigInt('0xffffffffffffffffffffffffffffffff000000000000000000000001'),
@@ -34,22 +35,12 @@ export const NOBLE_CURVES: Readonly<Record<EcCurve, ECDSA>> = Object.freeze({
 });
 
 /** Named-curve OIDs as DER content bytes (hex). */
-export const CURVE_OIDS: Readonly<Record<EcCurve, string>> = Object.freeze({
-  secp224r1: '2b81040021',
-  secp256r1: '2a8648ce3d030107',
-  secp384r1: '2b81040022',
-  secp521r1: '2b81040023',
-  secp256k1: '2b8104000a',
-});
+export const CURVE_OIDS: Readonly<Record<EcCurve, string>> = columnOf(CURVES, (row) => row.oid);
 
 /** OpenSSL's names (node:crypto createECDH / asymmetricKeyDetails.namedCurve). */
-export const OPENSSL_CURVE_NAMES: Readonly<Record<EcCurve, string>> = Object.freeze({
-  secp224r1: 'secp224r1',
-  secp256r1: 'prime256v1',
-  secp384r1: 'secp384r1',
-  secp521r1: 'secp521r1',
-  secp256k1: 'secp256k1',
-});
+export const OPENSSL_CURVE_NAMES: Readonly<Record<EcCurve, string>> = columnOf(CURVES, (row) => row.openssl);
+
+const ORDERS: Readonly<Record<EcCurve, bigint>> = columnOf(CURVES, (row) => BigInt(`0x${row.order}`));
 
 export function curveFromOid(oidHex: string): EcCurve | undefined {
   return (Object.keys(CURVE_OIDS) as EcCurve[]).find((c) => CURVE_OIDS[c] === oidHex);
@@ -60,7 +51,7 @@ export function curveFromOpenSslName(name: string | undefined): EcCurve | undefi
 }
 
 export function curveOrder(curve: EcCurve): bigint {
-  return NOBLE_CURVES[curve].Point.Fn.ORDER;
+  return ORDERS[curve];
 }
 
 export function bytesToBigInt(bytes: Uint8Array): bigint {
