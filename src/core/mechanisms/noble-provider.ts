@@ -2,11 +2,11 @@
  * The @noble/* implementation of CryptoProvider (see provider.ts for the interface, the canonical
  * key forms and the standards): @noble/hashes for SHA-1/2/3 and HMAC, @noble/ciphers for AES
  * (ECB, CBC, CTR, GCM, KW, KWP, CMAC), @noble/curves for ECDSA/ECDH on the five curves, Ed25519 and
- * X25519, and @noble/post-quantum for ML-DSA.
+ * X25519, and @noble/post-quantum for ML-DSA, each loaded on its first use (noble.ts).
  *
  * Neither library implements RSA, so RSA keys, key generation and the raw RSA operation are
- * delegated to node:crypto (rsa-keys.ts); the RFC 8017 paddings are done here with @noble/hashes
- * (rsa-padding.ts), which makes the RSA cross-check against the node provider meaningful.
+ * delegated to node:crypto (rsa-keys.ts); the RFC 8017 operations are done with @noble/hashes
+ * (rsa-operations.ts), which makes the RSA cross-check against the node provider meaningful.
  * Short GCM IVs (< 8 bytes) and truncated GCM tags go through gcm.ts (noble's own building blocks).
  *
  * ECDSA nonces are RFC 6979 deterministic; other in-operation randomness (ML-DSA hedging, PSS
@@ -49,7 +49,6 @@ import {
   equalBytes,
   guard,
   invalidArgument,
-  leftPadTo,
   verifyGuard,
 } from './checks.js';
 import { checkPointEncoding, checkScalar, randomBytesFrom, scalarFromRandom } from './curves.js';
@@ -94,16 +93,12 @@ import {
   checkOaepMessage,
   checkPkcs1Message,
   checkPssSalt,
-  emePkcs1v15Decode,
   emePkcs1v15Encode,
-  emeOaepDecode,
-  emeOaepEncode,
   emsaPkcs1v15Encode,
-  emsaPssEncode,
-  emsaPssVerify,
   hashFunction,
   type HashFunction,
 } from './rsa-padding.js';
+import { oaepDecrypt, oaepEncrypt, pkcs1Decrypt, pssSign, pssVerify } from './rsa-operations.js';
 import {
   generateRsaKeyPair,
   importRsaPrivateDer,
@@ -703,8 +698,7 @@ class NobleProvider implements CryptoProvider {
     const mgf = this.#hashFunction(mgfHash, 'MGF1 hash');
     checkPssSalt(saltBytes, h.bytes, rsa.modulusBits);
     const mHash = this.#messageDigest(hash, data, options);
-    const em = emsaPssEncode(mHash, rsa.modulusBits - 1, h, mgf, randomBytesFrom(this.#random, saltBytes));
-    return rsaRawPrivate(rsa, leftPadTo(em, rsa.k));
+    return pssSign(rsa, mHash, h, mgf, randomBytesFrom(this.#random, saltBytes));
   }
 
   rsaPssVerify(
@@ -723,13 +717,7 @@ class NobleProvider implements CryptoProvider {
     const mHash = this.#messageDigest(hash, data, options);
     checkBytes(signature, 'signature');
     if (signature.length !== rsa.k) return false;
-    return verifyGuard(() => {
-      const m = rsaRawPublic(rsa, signature);
-      const emBits = rsa.modulusBits - 1;
-      const emLen = Math.ceil(emBits / 8);
-      for (let i = 0; i < rsa.k - emLen; i++) if (m[i] !== 0) return false;
-      return emsaPssVerify(mHash, m.subarray(rsa.k - emLen), emBits, h, mgf, saltBytes);
-    });
+    return pssVerify(rsa, mHash, signature, h, mgf, saltBytes);
   }
 
   rsaOaepEncrypt(
@@ -745,7 +733,7 @@ class NobleProvider implements CryptoProvider {
     checkBytes(data, 'data');
     const l = label === undefined ? new Uint8Array(0) : checkBytes(label, 'label');
     checkOaepMessage(data.length, rsa.k, h.bytes);
-    return rsaRawPublic(rsa, emeOaepEncode(data, rsa.k, l, h, mgf, randomBytesFrom(this.#random, h.bytes)));
+    return oaepEncrypt(rsa, data, l, h, mgf, randomBytesFrom(this.#random, h.bytes));
   }
 
   rsaOaepDecrypt(
@@ -761,8 +749,7 @@ class NobleProvider implements CryptoProvider {
     checkBytes(data, 'data');
     const l = label === undefined ? new Uint8Array(0) : checkBytes(label, 'label');
     if (data.length !== rsa.k) throw decryptionFailed('OAEP decryption failed');
-    const em = guard('DECRYPTION_FAILED', 'OAEP decryption failed', () => rsaRawPrivate(rsa, data));
-    return emeOaepDecode(em, rsa.k, l, h, mgf);
+    return oaepDecrypt(rsa, data, l, h, mgf);
   }
 
   rsaPkcs1Encrypt(key: PreparedKey, data: Uint8Array): Uint8Array {
@@ -775,9 +762,7 @@ class NobleProvider implements CryptoProvider {
   rsaPkcs1Decrypt(key: PreparedKey, data: Uint8Array): Uint8Array {
     const rsa = this.#rsa(key, 'private', 'RSA PKCS#1 v1.5 decrypt');
     checkBytes(data, 'data');
-    if (data.length !== rsa.k) throw decryptionFailed('PKCS#1 v1.5 decryption failed');
-    const em = guard('DECRYPTION_FAILED', 'PKCS#1 v1.5 decryption failed', () => rsaRawPrivate(rsa, data));
-    return emePkcs1v15Decode(em, rsa.k);
+    return pkcs1Decrypt(rsa, data);
   }
 
   // ML-DSA

@@ -30,8 +30,7 @@ const requireModule = createRequire(import.meta.url);
 
 /** An accessor that loads `specifier` on its first call and returns the same module after. */
 function onFirstUse<T>(specifier: string): () => T {
-  let loaded: T | undefined;
-  return () => (loaded ??= requireModule(specifier) as T);
+  return memo(() => requireModule(specifier) as T);
 }
 
 export const nobleAes = onFirstUse<typeof CiphersAes>('@noble/ciphers/aes.js');
