@@ -68,6 +68,7 @@ import {
 } from './curves.js';
 import { encodeDigestInfo } from './der.js';
 import { gcmDecrypt, gcmEncrypt } from './gcm.js';
+import { CURVES, columnOf, type CurveRow } from './table.js';
 import {
   ecPkcs8,
   ed25519Pkcs8,
@@ -773,12 +774,7 @@ class NodeProvider implements CryptoProvider {
  * so JWK is used wherever node knows the curve (it has no JWK name for P-224, which uses DER).
  * Both paths check that a public point is on the curve.
  */
-const JWK_CURVES: Partial<Record<EcCurve, string>> = {
-  secp256r1: 'P-256',
-  secp384r1: 'P-384',
-  secp521r1: 'P-521',
-  secp256k1: 'secp256k1',
-};
+const JWK_CURVES: Readonly<Record<EcCurve, string | undefined>> = columnOf(CURVES, (row: CurveRow) => row.jwk);
 
 function base64Url(bytes: Uint8Array): string {
   return buffer(bytes).toString('base64url');
