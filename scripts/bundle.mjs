@@ -1,8 +1,9 @@
 // Bundles the CLI for the binaries: bin/run.js and bin/cloudhsm-cli.js load dist/bundle/main.mjs,
 // and oclif loads the command registry from dist/bundle/registry.mjs (package.json "oclif"). One
 // file for the launcher and oclif instead of some three hundred makes every command start
-// sooner. Code that only some commands need (each command, the shells, noble, X.509) stays in
-// chunks of its own, loaded when it runs. The tests import the unbundled dist/src.
+// sooner. Code that only some commands need (each command, the shells, X.509) stays in chunks of
+// its own, loaded when it runs; @noble/* is not bundled: src/core/mechanisms/noble.ts requires it
+// from node_modules on first use. The tests import the unbundled dist/src.
 import * as esbuild from 'esbuild';
 
 export async function bundle(root) {

@@ -12,6 +12,7 @@ import { SIGN_HASHES, sign, verify, type SignMechanism } from '../core/keys/sign
 import { UNWRAP_KEY_TYPE_CLASSES, unwrapKey, wrapKey, type WrapMechanism } from '../core/keys/wrap.js';
 import { cmacGenerate, cmacVerify, decrypt, encrypt, hmacGenerate, hmacVerify, type CipherMechanism } from '../core/keys/data-operations.js';
 import { HASH_NAMES } from '../core/mechanisms/provider.js';
+import { CURVES, MLDSA_ALGORITHMS } from '../core/keys/model.js';
 import { BaseCommand, type ExecuteInput } from './base-command.js';
 import { filterFlag } from './key-flags.js';
 
@@ -113,8 +114,8 @@ export function keyPairCommand(keyType: 'rsa' | 'ec' | 'ml-dsa') {
           'public-exponent': Flags.string({ description: 'Public exponent: odd, at least 65537.', required: true, helpValue: '<EXPONENT>' }),
         }
       : keyType === 'ec'
-        ? { curve: Flags.string({ description: 'Curve.', required: true, options: ['prime256v1', 'secp256r1', 'secp224r1', 'secp384r1', 'secp256k1', 'secp521r1', 'ed25519', 'x25519'] }) }
-        : { 'mldsa-algorithm': Flags.string({ description: 'Parameter set.', required: true, options: ['ML-DSA-44', 'ML-DSA-65', 'ML-DSA-87'] }) };
+        ? { curve: Flags.string({ description: 'Curve.', required: true, options: Object.keys(CURVES) }) }
+        : { 'mldsa-algorithm': Flags.string({ description: 'Parameter set.', required: true, options: [...MLDSA_ALGORITHMS] }) };
   const example = keyType === 'rsa' ? '--modulus-size-bits 2048 --public-exponent 65537' : keyType === 'ec' ? '--curve prime256v1' : '--mldsa-algorithm ML-DSA-65';
   return class GenerateKeyPair extends BaseCommand {
     static override summary = `Generate ${keyType === 'rsa' ? 'an RSA' : keyType === 'ec' ? 'an EC (or Ed25519)' : 'an ML-DSA'} key pair.`;

@@ -8,23 +8,20 @@
  */
 import { HsmError } from '../errors.js';
 import type { HsmType } from '../cluster/model.js';
-import type { EcCurve, MlDsaVariant } from '../mechanisms/provider.js';
+import { EC_CURVES, ML_DSA_VARIANTS, type EcCurve, type MlDsaVariant } from '../mechanisms/provider.js';
+import { CURVES as TABLE_CURVES, EDWARDS_MONTGOMERY_CURVES } from '../mechanisms/table.js';
 
 /**
  * Curve names the CLI accepts (keys.md §6) → the provider's name; ed25519 and (an extension, for
  * `key derive ecdh` only) x25519 are handled apart and exist only in NON_FIPS clusters.
  */
-export const CURVES: Readonly<Record<string, EcCurve | 'ed25519' | 'x25519'>> = {
-  prime256v1: 'secp256r1',
-  secp256r1: 'secp256r1',
-  secp224r1: 'secp224r1',
-  secp384r1: 'secp384r1',
-  secp256k1: 'secp256k1',
-  secp521r1: 'secp521r1',
-  ed25519: 'ed25519',
-  x25519: 'x25519',
-};
-export const MLDSA_ALGORITHMS: readonly MlDsaVariant[] = ['ML-DSA-44', 'ML-DSA-65', 'ML-DSA-87'];
+export const CURVES: Readonly<Record<string, EcCurve | 'ed25519' | 'x25519'>> = Object.freeze(
+  Object.fromEntries([
+    ...EC_CURVES.flatMap((curve) => [...TABLE_CURVES[curve].aliases, curve].map((name) => [name, curve])),
+    ...EDWARDS_MONTGOMERY_CURVES.map((curve) => [curve, curve]),
+  ]),
+);
+export const MLDSA_ALGORITHMS: readonly MlDsaVariant[] = ML_DSA_VARIANTS;
 
 export type KeyClass = 'secret-key' | 'public-key' | 'private-key';
 export type KeyType = 'aes' | 'generic-secret' | 'rsa' | 'ec' | 'ml-dsa';

@@ -8,7 +8,9 @@ import { HsmError } from '../errors.js';
 import { defineOperation, type Actor } from '../engine.js';
 import type { ClusterRecord } from '../cluster/model.js';
 import type { Transaction } from '../store/index.js';
-import { ML_DSA_MAX_CONTEXT_BYTES, type HashName, type PreparedKey } from '../mechanisms/provider.js';
+import { digestInfoPrefix } from '../mechanisms/der.js';
+import { HASH_BYTES, HASH_NAMES, ML_DSA_MAX_CONTEXT_BYTES, ML_DSA_MU_BYTES, type HashName, type PreparedKey } from '../mechanisms/provider.js';
+import { HASHES } from '../mechanisms/table.js';
 import { findKeys, parseFilter, selectOne } from './filters.js';
 import { formatReference, type KeyRecord } from './model.js';
 import { cryptoOf, preparedKey } from './prepared.js';
@@ -17,10 +19,9 @@ import { bytesArg } from './wrap.js';
 
 export const SIGN_MECHANISMS = ['rsa-pkcs', 'rsa-pkcs-pss', 'ecdsa', 'ed25519', 'ed25519ph', 'ml-dsa'] as const;
 export type SignMechanism = (typeof SIGN_MECHANISMS)[number];
-export const SIGN_HASHES: readonly HashName[] = ['sha1', 'sha224', 'sha256', 'sha384', 'sha512'];
+export const SIGN_HASHES: readonly HashName[] = HASH_NAMES.filter((hash) => HASHES[hash].signs);
 /** keys.md §8: PureEdDSA messages are limited to 16,000 bytes. */
 export const ED25519_MAX_MESSAGE_BYTES = 16_000;
-const ML_DSA_MU_BYTES = 64;
 
 export interface SignInput {
   clusterId?: string;
@@ -38,17 +39,6 @@ export interface SignInput {
 export interface VerifyInput extends SignInput {
   signature: Uint8Array;
 }
-
-/** RFC 8017 §9.2 note 1: the DER DigestInfo prefix of each hash. */
-const DIGEST_INFO_PREFIX: Readonly<Record<string, string>> = {
-  sha1: '3021300906052b0e03021a05000414',
-  sha224: '302d300d06096086480165030402040500041c',
-  sha256: '3031300d060960864801650304020105000420',
-  sha384: '3041300d060960864801650304020205000430',
-  sha512: '3051300d060960864801650304020305000440',
-};
-
-const HASH_BYTES: Readonly<Record<string, number>> = { sha1: 20, sha224: 28, sha256: 32, sha384: 48, sha512: 64 };
 
 function keyKindFor(mechanism: SignMechanism): { keyType: string; ed25519?: boolean } {
   switch (mechanism) {
@@ -147,9 +137,9 @@ function plan(input: SignInput): Plan {
       let digest = input.data;
       if (input.mechanism === 'rsa-pkcs') {
         // cli-commands.md §3.25: rsa-pkcs digest input is a DER DigestInfo (RFC 8017 §9.2).
-        const prefix = Buffer.from(DIGEST_INFO_PREFIX[hash]!, 'hex');
-        if (digest.length !== prefix.length + HASH_BYTES[hash]! || !Buffer.from(digest.subarray(0, prefix.length)).equals(prefix)) {
-          throw new HsmError('INVALID_ARGUMENT', `rsa-pkcs with --data-type digest takes a DER DigestInfo for ${hash} (${prefix.length + HASH_BYTES[hash]!} bytes)`);
+        const prefix = digestInfoPrefix(hash);
+        if (digest.length !== prefix.length + HASH_BYTES[hash] || !Buffer.from(digest.subarray(0, prefix.length)).equals(prefix)) {
+          throw new HsmError('INVALID_ARGUMENT', `rsa-pkcs with --data-type digest takes a DER DigestInfo for ${hash} (${prefix.length + HASH_BYTES[hash]} bytes)`);
         }
         digest = digest.subarray(prefix.length);
       }

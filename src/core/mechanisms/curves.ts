@@ -1,55 +1,21 @@
 /**
- * The five Weierstrass curves CloudHSM offers (keys.md §6), as @noble/curves ECDSA instances, with
- * their OIDs (RFC 5480 / SEC 2), OpenSSL names and orders, and the FIPS 186-5 A.2.1 derivation of
- * a private scalar from the caller's random bytes that both providers share.
- *
- * @noble/curves v2 dropped P-224, so secp224r1 is built here from the SEC 2 §2.6.1 domain
- * parameters with noble's generic weierstrass() and ecdsa(); it is cross-checked against OpenSSL.
+ * The five Weierstrass curves CloudHSM offers (keys.md §6), as views of the table of mechanisms
+ * (their OIDs, OpenSSL names and orders), the scalar and point checks, and the FIPS 186-5 A.2.1
+ * derivation of a private scalar from the caller's random bytes that both providers share. Plain
+ * arithmetic on the table's numbers: no curve library is loaded here.
  */
-import { ecdsa, weierstrass, type ECDSA } from '@noble/curves/abstract/weierstrass.js';
-import { p256, p384, p521 } from '@noble/curves/nist.js';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { sha224 } from '@noble/hashes/sha2.js';
 import type { EcCurve, RandomBytes } from './provider.js';
 import { EC_CURVE_BYTES } from './provider.js';
 import { invalidArgument } from './checks.js';
-
-const p224Point = weierstrass({
-  p: BigInt('0xffffffffffffffffffffffffffffffff000000000000000000000001'),
-  n: BigInt('0xffffffffffffffffffffffffffff16a2e0b8f03e13dd29455c5c2a3d'),
-  h: BigInt(1),
-  a: BigInt('0xfffffffffffffffffffffffffffffffefffffffffffffffffffffffe'),
-  b: BigInt('0xb4050a850c04b3abf54132565044b0b7d7bfd8ba270b39432355ffb4'),
-  Gx: BigInt('0xb70e0cbd6bb4bf7f321390b94a03c1d356c21122343280d6115c1d21'),
-  Gy: BigInt('0xbd376388b5f723fb4c22dfe6cd4375a05a07476444d5819985007e34'),
-});
-const p224 = ecdsa(p224Point, sha224);
-
-export const NOBLE_CURVES: Readonly<Record<EcCurve, ECDSA>> = Object.freeze({
-  secp224r1: p224,
-  secp256r1: p256,
-  secp384r1: p384,
-  secp521r1: p521,
-  secp256k1,
-});
+import { CURVES, columnOf } from './table.js';
 
 /** Named-curve OIDs as DER content bytes (hex). */
-export const CURVE_OIDS: Readonly<Record<EcCurve, string>> = Object.freeze({
-  secp224r1: '2b81040021',
-  secp256r1: '2a8648ce3d030107',
-  secp384r1: '2b81040022',
-  secp521r1: '2b81040023',
-  secp256k1: '2b8104000a',
-});
+export const CURVE_OIDS: Readonly<Record<EcCurve, string>> = columnOf(CURVES, (row) => row.oid);
 
 /** OpenSSL's names (node:crypto createECDH / asymmetricKeyDetails.namedCurve). */
-export const OPENSSL_CURVE_NAMES: Readonly<Record<EcCurve, string>> = Object.freeze({
-  secp224r1: 'secp224r1',
-  secp256r1: 'prime256v1',
-  secp384r1: 'secp384r1',
-  secp521r1: 'secp521r1',
-  secp256k1: 'secp256k1',
-});
+export const OPENSSL_CURVE_NAMES: Readonly<Record<EcCurve, string>> = columnOf(CURVES, (row) => row.openssl);
+
+const ORDERS: Readonly<Record<EcCurve, bigint>> = columnOf(CURVES, (row) => BigInt(`0x${row.order}`));
 
 export function curveFromOid(oidHex: string): EcCurve | undefined {
   return (Object.keys(CURVE_OIDS) as EcCurve[]).find((c) => CURVE_OIDS[c] === oidHex);
@@ -60,7 +26,7 @@ export function curveFromOpenSslName(name: string | undefined): EcCurve | undefi
 }
 
 export function curveOrder(curve: EcCurve): bigint {
-  return NOBLE_CURVES[curve].Point.Fn.ORDER;
+  return ORDERS[curve];
 }
 
 export function bytesToBigInt(bytes: Uint8Array): bigint {

@@ -6,7 +6,7 @@
  * encodings are refused.
  */
 import { invalidArgument } from './checks.js';
-import type { HashName } from './provider.js';
+import { HASHES, columnOf, type HashName } from './table.js';
 
 export const TAG = Object.freeze({
   INTEGER: 0x02,
@@ -188,20 +188,17 @@ export function ecdsaP1363ToDer(signature: Uint8Array): Uint8Array {
 
 // DigestInfo (RFC 8017 §9.2, with the NULL parameters its note 1 lists; NIST OIDs for SHA-3)
 
-export const HASH_OIDS: Readonly<Record<HashName, string>> = Object.freeze({
-  sha1: '2b0e03021a',
-  sha224: '608648016503040204',
-  sha256: '608648016503040201',
-  sha384: '608648016503040202',
-  sha512: '608648016503040203',
-  'sha3-224': '608648016503040207',
-  'sha3-256': '608648016503040208',
-  'sha3-384': '608648016503040209',
-  'sha3-512': '60864801650304020a',
-});
+export const HASH_OIDS: Readonly<Record<HashName, string>> = columnOf(HASHES, (row) => row.oid);
 
 export function encodeDigestInfo(hash: HashName, digest: Uint8Array): Uint8Array {
   return sequence(sequence(oid(HASH_OIDS[hash]), derNull()), octetString(digest));
+}
+
+/** The DER bytes a DigestInfo for `hash` starts with (RFC 8017 §9.2 note 1), derived from its OID. */
+export function digestInfoPrefix(hash: HashName): Uint8Array {
+  const bytes = HASHES[hash].bytes;
+  const encoded = encodeDigestInfo(hash, new Uint8Array(bytes));
+  return encoded.subarray(0, encoded.length - bytes);
 }
 
 /** Parses a DER DigestInfo (as `crypto sign rsa-pkcs --data-type digest` receives it). */

@@ -25,9 +25,11 @@ import {
 } from './der.js';
 import { CURVE_OIDS, curveFromOid } from './curves.js';
 import { invalidArgument } from './checks.js';
+import { ML_DSA, columnOf } from './table.js';
 import {
   EC_CURVE_BYTES,
   ML_DSA_BYTES,
+  ML_DSA_VARIANTS,
   ML_DSA_SEED_BYTES,
   type AsymmetricKeySpec,
   type EcCurve,
@@ -40,9 +42,7 @@ export const ALGORITHM_OIDS = Object.freeze({
   ed25519: '2b6570',
   x25519: '2b656e',
   rsaEncryption: '2a864886f70d010101',
-  'ML-DSA-44': '608648016503040311',
-  'ML-DSA-65': '608648016503040312',
-  'ML-DSA-87': '608648016503040313',
+  ...columnOf(ML_DSA, (row) => row.oid),
 });
 
 export type KeyAlgorithm = 'ec' | 'ed25519' | 'x25519' | 'rsa' | 'ml-dsa';
@@ -91,7 +91,7 @@ function parseAlgorithmIdentifier(element: Parameters<typeof children>[0] | unde
   if (params !== undefined) throw invalidArgument(`${what}: algorithm parameters must be absent`);
   if (oidHex === ALGORITHM_OIDS.ed25519) return { algorithm: 'ed25519' };
   if (oidHex === ALGORITHM_OIDS.x25519) return { algorithm: 'x25519' };
-  for (const variant of ['ML-DSA-44', 'ML-DSA-65', 'ML-DSA-87'] as const) {
+  for (const variant of ML_DSA_VARIANTS) {
     if (oidHex === ALGORITHM_OIDS[variant]) return { algorithm: 'ml-dsa', variant };
   }
   throw invalidArgument(`${what}: unsupported key algorithm`);

@@ -2,25 +2,32 @@
  * The @noble/* implementation of CryptoProvider (see provider.ts for the interface, the canonical
  * key forms and the standards): @noble/hashes for SHA-1/2/3 and HMAC, @noble/ciphers for AES
  * (ECB, CBC, CTR, GCM, KW, KWP, CMAC), @noble/curves for ECDSA/ECDH on the five curves, Ed25519 and
- * X25519, and @noble/post-quantum for ML-DSA.
+ * X25519, and @noble/post-quantum for ML-DSA, each loaded on its first use (noble.ts).
  *
  * Neither library implements RSA, so RSA keys, key generation and the raw RSA operation are
- * delegated to node:crypto (rsa-keys.ts); the RFC 8017 paddings are done here with @noble/hashes
- * (rsa-padding.ts), which makes the RSA cross-check against the node provider meaningful.
+ * delegated to node:crypto (rsa-keys.ts); the RFC 8017 operations are done with @noble/hashes
+ * (rsa-operations.ts), which makes the RSA cross-check against the node provider meaningful.
  * Short GCM IVs (< 8 bytes) and truncated GCM tags go through gcm.ts (noble's own building blocks).
  *
  * ECDSA nonces are RFC 6979 deterministic; other in-operation randomness (ML-DSA hedging, PSS
  * salts, OAEP seeds, PKCS#1 v1.5 padding) comes from `options.random`, by default the OS CSPRNG.
  */
-import { aeskw, aeskwp, cbc, cmac, ctr, ecb, gcm } from '@noble/ciphers/aes.js';
-import { eddsa } from '@noble/curves/abstract/edwards.js';
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha1 } from '@noble/hashes/legacy.js';
-import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
-import { sha3_224, sha3_256, sha3_384, sha3_512, shake256 } from '@noble/hashes/sha3.js';
-import { randomBytes as osRandomBytes } from '@noble/hashes/utils.js';
-import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
+import type { ECDSA } from '@noble/curves/abstract/weierstrass.js';
+import {
+  memo,
+  nobleAes,
+  nobleEd25519,
+  nobleEdwards,
+  nobleHmac,
+  nobleLegacy,
+  nobleMlDsa,
+  nobleNist,
+  nobleSecp256k1,
+  nobleSha2,
+  nobleSha3,
+  nobleUtils,
+  nobleWeierstrass,
+} from './noble.js';
 import {
   checkAesKey,
   checkBytes,
@@ -42,10 +49,9 @@ import {
   equalBytes,
   guard,
   invalidArgument,
-  leftPadTo,
   verifyGuard,
 } from './checks.js';
-import { NOBLE_CURVES, checkPointEncoding, checkScalar, randomBytesFrom, scalarFromRandom } from './curves.js';
+import { checkPointEncoding, checkScalar, randomBytesFrom, scalarFromRandom } from './curves.js';
 import { gcmDecrypt, gcmEncrypt } from './gcm.js';
 import {
   ecPkcs8,
@@ -87,16 +93,12 @@ import {
   checkOaepMessage,
   checkPkcs1Message,
   checkPssSalt,
-  emePkcs1v15Decode,
   emePkcs1v15Encode,
-  emeOaepDecode,
-  emeOaepEncode,
   emsaPkcs1v15Encode,
-  emsaPssEncode,
-  emsaPssVerify,
   hashFunction,
   type HashFunction,
 } from './rsa-padding.js';
+import { oaepDecrypt, oaepEncrypt, pkcs1Decrypt, pssSign, pssVerify } from './rsa-operations.js';
 import {
   generateRsaKeyPair,
   importRsaPrivateDer,
@@ -108,19 +110,63 @@ import {
   type RsaKeyObjects,
 } from './rsa-keys.js';
 
-const NOBLE_HASHES: Readonly<Record<HashName, (data: Uint8Array) => Uint8Array>> = Object.freeze({
-  sha1,
-  sha224,
-  sha256,
-  sha384,
-  sha512,
-  'sha3-224': sha3_224,
-  'sha3-256': sha3_256,
-  'sha3-384': sha3_384,
-  'sha3-512': sha3_512,
+/** noble's hash functions by name, made on first use. */
+const nobleHashes = memo(
+  (): Readonly<Record<HashName, (data: Uint8Array) => Uint8Array>> => {
+    const { sha224, sha256, sha384, sha512 } = nobleSha2();
+    const { sha3_224, sha3_256, sha3_384, sha3_512 } = nobleSha3();
+    return Object.freeze({
+      sha1: nobleLegacy().sha1,
+      sha224,
+      sha256,
+      sha384,
+      sha512,
+      'sha3-224': sha3_224,
+      'sha3-256': sha3_256,
+      'sha3-384': sha3_384,
+      'sha3-512': sha3_512,
+    });
+  },
+);
+
+function nobleHash(hash: HashName): (data: Uint8Array) => Uint8Array {
+  return nobleHashes()[hash];
+}
+
+const mlDsa = memo(() => {
+  const { ml_dsa44, ml_dsa65, ml_dsa87 } = nobleMlDsa();
+  return Object.freeze({ 'ML-DSA-44': ml_dsa44, 'ML-DSA-65': ml_dsa65, 'ML-DSA-87': ml_dsa87 });
 });
 
-const ML_DSA = Object.freeze({ 'ML-DSA-44': ml_dsa44, 'ML-DSA-65': ml_dsa65, 'ML-DSA-87': ml_dsa87 });
+/**
+ * The five curves as @noble/curves ECDSA instances. @noble/curves v2 dropped P-224, so secp224r1
+ * is built here from the SEC 2 §2.6.1 domain parameters with noble's generic weierstrass() and
+ * ecdsa(); it is cross-checked against OpenSSL.
+ */
+const nobleCurves = memo((): Readonly<Record<EcCurve, ECDSA>> => {
+  const { ecdsa, weierstrass } = nobleWeierstrass();
+  const { p256, p384, p521 } = nobleNist();
+  const p224Point = weierstrass({
+    p: BigInt('0xffffffffffffffffffffffffffffffff000000000000000000000001'),
+    n: BigInt('0xffffffffffffffffffffffffffff16a2e0b8f03e13dd29455c5c2a3d'),
+    h: BigInt(1),
+    a: BigInt('0xfffffffffffffffffffffffffffffffefffffffffffffffffffffffe'),
+    b: BigInt('0xb4050a850c04b3abf54132565044b0b7d7bfd8ba270b39432355ffb4'),
+    Gx: BigInt('0xb70e0cbd6bb4bf7f321390b94a03c1d356c21122343280d6115c1d21'),
+    Gy: BigInt('0xbd376388b5f723fb4c22dfe6cd4375a05a07476444d5819985007e34'),
+  });
+  return Object.freeze({
+    secp224r1: ecdsa(p224Point, nobleSha2().sha224),
+    secp256r1: p256,
+    secp384r1: p384,
+    secp521r1: p521,
+    secp256k1: nobleSecp256k1().secp256k1,
+  });
+});
+
+function nobleCurve(curve: EcCurve): ECDSA {
+  return nobleCurves()[curve];
+}
 
 /** RFC 8032 §5.1 dom2(phflag, ctx). */
 function dom2(data: Uint8Array, context: Uint8Array, phflag: boolean): Uint8Array {
@@ -140,16 +186,18 @@ function clampScalar(bytes: Uint8Array): Uint8Array {
  * Ed25519ph over a caller-supplied SHA-512 digest: noble's ed25519ph hashes the message itself,
  * so this instance takes PH(M) as its input (identity prehash, same domain and clamping).
  */
-const ed25519phOfDigest = eddsa(ed25519.Point, sha512, {
-  domain: dom2,
-  prehash: (digest: Uint8Array) => digest,
-  adjustScalarBytes: clampScalar,
-  zip215: false,
-});
+const ed25519phOfDigest = memo(() =>
+  nobleEdwards().eddsa(nobleEd25519().ed25519.Point, nobleSha2().sha512, {
+    domain: dom2,
+    prehash: (digest: Uint8Array) => digest,
+    adjustScalarBytes: clampScalar,
+    zip215: false,
+  }),
+);
 
 /** The RFC 8032 decoding rule (canonical y < p), as both providers check Ed25519 public keys. */
 export function isValidEd25519PublicKey(publicKey: Uint8Array): boolean {
-  return publicKey.length === 32 && ed25519.utils.isValidPublicKey(publicKey, false);
+  return publicKey.length === 32 && nobleEd25519().ed25519.utils.isValidPublicKey(publicKey, false);
 }
 
 interface NobleKey extends PreparedKey {
@@ -169,7 +217,7 @@ class NobleProvider implements CryptoProvider {
   readonly #random: RandomBytes;
 
   constructor(options: NobleProviderOptions = {}) {
-    this.#random = options.random ?? ((n) => osRandomBytes(n));
+    this.#random = options.random ?? ((n) => nobleUtils().randomBytes(n));
   }
 
   // Digests and MACs
@@ -177,21 +225,21 @@ class NobleProvider implements CryptoProvider {
   digest(hash: HashName, data: Uint8Array): Uint8Array {
     checkHash(hash);
     checkBytes(data, 'data');
-    return NOBLE_HASHES[hash](data);
+    return nobleHash(hash)(data);
   }
 
   hmac(hash: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
     checkHash(hash);
     checkBytes(key, 'key');
     checkBytes(data, 'data');
-    const fn = NOBLE_HASHES[hash] as Parameters<typeof hmac>[0];
-    return hmac(fn, key, data);
+    const fn = nobleHash(hash) as Parameters<ReturnType<typeof nobleHmac>['hmac']>[0];
+    return nobleHmac().hmac(fn, key, data);
   }
 
   cmac(key: Uint8Array, data: Uint8Array): Uint8Array {
     checkAesKey(key);
     checkBytes(data, 'data');
-    return cmac(data, key);
+    return nobleAes().cmac(data, key);
   }
 
   // AES
@@ -199,14 +247,14 @@ class NobleProvider implements CryptoProvider {
   aesEcbEncryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array {
     checkAesKey(key);
     checkLength(block, 16, 'block');
-    return ecb(key, { disablePadding: true }).encrypt(block);
+    return nobleAes().ecb(key, { disablePadding: true }).encrypt(block);
   }
 
   aesCbcEncrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array, options: AesCbcOptions): Uint8Array {
     checkAesKey(key);
     const padded = checkPadding(options);
     checkCbcInput(iv, data, false, padded);
-    return cbc(key, iv, { disablePadding: !padded }).encrypt(data);
+    return nobleAes().cbc(key, iv, { disablePadding: !padded }).encrypt(data);
   }
 
   aesCbcDecrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array, options: AesCbcOptions): Uint8Array {
@@ -214,7 +262,7 @@ class NobleProvider implements CryptoProvider {
     const padded = checkPadding(options);
     checkCbcInput(iv, data, true, padded);
     return guard('DECRYPTION_FAILED', 'AES-CBC padding was wrong', () =>
-      cbc(key, iv, { disablePadding: !padded }).decrypt(data),
+      nobleAes().cbc(key, iv, { disablePadding: !padded }).decrypt(data),
     );
   }
 
@@ -222,7 +270,7 @@ class NobleProvider implements CryptoProvider {
     checkAesKey(key);
     checkLength(iv, 16, 'iv');
     checkBytes(data, 'data');
-    return ctr(key, iv).encrypt(data);
+    return nobleAes().ctr(key, iv).encrypt(data);
   }
 
   aesGcmEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, tagBytes: number): AesGcmResult {
@@ -231,7 +279,7 @@ class NobleProvider implements CryptoProvider {
     checkBytes(plaintext, 'plaintext');
     checkBytes(aad, 'aad');
     if (iv.length < 8 || tagBytes !== 16) return gcmEncrypt(key, iv, plaintext, aad, tagBytes);
-    const out = gcm(key, iv, aad).encrypt(plaintext);
+    const out = nobleAes().gcm(key, iv, aad).encrypt(plaintext);
     return { ciphertext: out.slice(0, plaintext.length), tag: out.slice(plaintext.length) };
   }
 
@@ -243,33 +291,33 @@ class NobleProvider implements CryptoProvider {
     checkBytes(aad, 'aad');
     if (iv.length < 8 || tag.length !== 16) return gcmDecrypt(key, iv, ciphertext, tag, aad);
     return guard('DECRYPTION_FAILED', 'AES-GCM tag did not authenticate', () =>
-      gcm(key, iv, aad).decrypt(concatBytes(ciphertext, tag)),
+      nobleAes().gcm(key, iv, aad).decrypt(concatBytes(ciphertext, tag)),
     );
   }
 
   aesKeyWrap(kek: Uint8Array, keyData: Uint8Array): Uint8Array {
     checkAesKey(kek, 'wrapping key');
     checkKeyWrapInput(keyData);
-    return aeskw(kek).encrypt(keyData);
+    return nobleAes().aeskw(kek).encrypt(keyData);
   }
 
   aesKeyUnwrap(kek: Uint8Array, wrapped: Uint8Array): Uint8Array {
     checkAesKey(kek, 'wrapping key');
     checkKeyUnwrapInput(wrapped);
-    return guard('DECRYPTION_FAILED', 'AES key unwrap integrity check failed', () => aeskw(kek).decrypt(wrapped));
+    return guard('DECRYPTION_FAILED', 'AES key unwrap integrity check failed', () => nobleAes().aeskw(kek).decrypt(wrapped));
   }
 
   aesKeyWrapPad(kek: Uint8Array, keyData: Uint8Array): Uint8Array {
     checkAesKey(kek, 'wrapping key');
     checkKeyWrapPadInput(keyData);
-    return aeskwp(kek).encrypt(keyData);
+    return nobleAes().aeskwp(kek).encrypt(keyData);
   }
 
   aesKeyUnwrapPad(kek: Uint8Array, wrapped: Uint8Array): Uint8Array {
     checkAesKey(kek, 'wrapping key');
     checkKeyUnwrapPadInput(wrapped);
     return guard('DECRYPTION_FAILED', 'AES key unwrap (with padding) integrity check failed', () =>
-      aeskwp(kek).decrypt(wrapped),
+      nobleAes().aeskwp(kek).decrypt(wrapped),
     );
   }
 
@@ -281,16 +329,16 @@ class NobleProvider implements CryptoProvider {
     switch (spec.type) {
       case 'ec': {
         checkScalar(spec.curve, material);
-        const publicMaterial = NOBLE_CURVES[spec.curve].getPublicKey(material, false);
+        const publicMaterial = nobleCurve(spec.curve).getPublicKey(material, false);
         return this.#key('private', spec, material, publicMaterial);
       }
       case 'ed25519': {
         checkLength(material, 32, 'Ed25519 private key (seed)');
-        return this.#key('private', spec, material, ed25519.getPublicKey(material));
+        return this.#key('private', spec, material, nobleEd25519().ed25519.getPublicKey(material));
       }
       case 'x25519':
         checkLength(material, 32, 'X25519 private key');
-        return this.#key('private', spec, material, x25519.getPublicKey(material));
+        return this.#key('private', spec, material, nobleEd25519().x25519.getPublicKey(material));
       case 'rsa': {
         const rsa = loadRsaPrivate(material);
         return this.#key('private', spec, rsa.material, rsa.spki, { rsa });
@@ -301,7 +349,7 @@ class NobleProvider implements CryptoProvider {
   }
 
   #prepareMlDsaPrivate(spec: { type: 'ml-dsa'; variant: MlDsaVariant }, material: Uint8Array): PreparedKey {
-    const dsa = ML_DSA[spec.variant];
+    const dsa = mlDsa()[spec.variant];
     const sizes = ML_DSA_BYTES[spec.variant];
     if (material.length === ML_DSA_SEED_BYTES) {
       const seed = material.slice();
@@ -326,7 +374,7 @@ class NobleProvider implements CryptoProvider {
       case 'ec': {
         checkPointEncoding(spec.curve, material);
         guard('INVALID_ARGUMENT', `${spec.curve} public key is not a point on the curve`, () =>
-          NOBLE_CURVES[spec.curve].Point.fromBytes(material).assertValidity(),
+          nobleCurve(spec.curve).Point.fromBytes(material).assertValidity(),
         );
         return this.#key('public', spec, material, material);
       }
@@ -408,7 +456,7 @@ class NobleProvider implements CryptoProvider {
         const curve = parsed.curve!;
         // Accepts compressed points too (SEC 1 §2.3.4) and returns the canonical uncompressed one.
         const point = guard('INVALID_ARGUMENT', `${curve} public key is not a point on the curve`, () => {
-          const p = NOBLE_CURVES[curve].Point.fromBytes(parsed.publicKey);
+          const p = nobleCurve(curve).Point.fromBytes(parsed.publicKey);
           p.assertValidity();
           return p.toBytes(false);
         });
@@ -457,7 +505,7 @@ class NobleProvider implements CryptoProvider {
         const { seed, secretKey } = parseMlDsaPrivateKey(variant, parsed.privateKey);
         let material = secretKey;
         if (seed) {
-          const expanded = ML_DSA[variant].keygen(seed.slice()).secretKey;
+          const expanded = mlDsa()[variant].keygen(seed.slice()).secretKey;
           if (secretKey && !equalBytes(expanded, secretKey)) {
             throw invalidArgument(`${variant} private key: the seed and the expanded key disagree`);
           }
@@ -479,9 +527,9 @@ class NobleProvider implements CryptoProvider {
   #importEcPrivate(parsed: { curve: EcCurve; d: Uint8Array; publicPoint?: Uint8Array }): ImportedKey {
     checkScalar(parsed.curve, parsed.d);
     if (parsed.publicPoint) {
-      const derived = NOBLE_CURVES[parsed.curve].getPublicKey(parsed.d, false);
+      const derived = nobleCurve(parsed.curve).getPublicKey(parsed.d, false);
       const given = guard('INVALID_ARGUMENT', `${parsed.curve} public key is not a point on the curve`, () =>
-        NOBLE_CURVES[parsed.curve].Point.fromBytes(parsed.publicPoint!).toBytes(false),
+        nobleCurve(parsed.curve).Point.fromBytes(parsed.publicPoint!).toBytes(false),
       );
       if (!equalBytes(derived, given)) throw invalidArgument('EC private key: the public key does not match the private key');
     }
@@ -493,23 +541,23 @@ class NobleProvider implements CryptoProvider {
   generateEc(curve: EcCurve, random: RandomBytes): KeyPairMaterial {
     checkSpec({ type: 'ec', curve });
     const d = scalarFromRandom(curve, random);
-    return { spec: { type: 'ec', curve }, privateKey: d, publicKey: NOBLE_CURVES[curve].getPublicKey(d, false) };
+    return { spec: { type: 'ec', curve }, privateKey: d, publicKey: nobleCurve(curve).getPublicKey(d, false) };
   }
 
   generateEd25519(random: RandomBytes): KeyPairMaterial {
     const seed = randomBytesFrom(random, 32).slice();
-    return { spec: { type: 'ed25519' }, privateKey: seed, publicKey: ed25519.getPublicKey(seed) };
+    return { spec: { type: 'ed25519' }, privateKey: seed, publicKey: nobleEd25519().ed25519.getPublicKey(seed) };
   }
 
   generateX25519(random: RandomBytes): KeyPairMaterial {
     const privateKey = randomBytesFrom(random, 32).slice();
-    return { spec: { type: 'x25519' }, privateKey, publicKey: x25519.getPublicKey(privateKey) };
+    return { spec: { type: 'x25519' }, privateKey, publicKey: nobleEd25519().x25519.getPublicKey(privateKey) };
   }
 
   generateMlDsa(variant: MlDsaVariant, random: RandomBytes): KeyPairMaterial {
     checkSpec({ type: 'ml-dsa', variant });
     const seed = randomBytesFrom(random, ML_DSA_SEED_BYTES).slice();
-    const { secretKey, publicKey } = ML_DSA[variant].keygen(seed.slice());
+    const { secretKey, publicKey } = mlDsa()[variant].keygen(seed.slice());
     return { spec: { type: 'ml-dsa', variant }, privateKey: secretKey, publicKey, seed };
   }
 
@@ -526,14 +574,14 @@ class NobleProvider implements CryptoProvider {
       checkDigestLength(hash, data);
       return data;
     }
-    return NOBLE_HASHES[hash](data);
+    return nobleHash(hash)(data);
   }
 
   ecdsaSign(key: PreparedKey, hash: HashName, data: Uint8Array, options?: SignOptions): Uint8Array {
     const k = this.#use(key, 'private', 'ec', 'ECDSA sign');
     const digest = this.#messageDigest(hash, data, options);
     const curve = (k.spec as { curve: EcCurve }).curve;
-    return NOBLE_CURVES[curve].sign(digest, k.material, { prehash: false, lowS: false, format: 'compact' });
+    return nobleCurve(curve).sign(digest, k.material, { prehash: false, lowS: false, format: 'compact' });
   }
 
   ecdsaVerify(key: PreparedKey, hash: HashName, data: Uint8Array, signature: Uint8Array, options?: SignOptions): boolean {
@@ -543,7 +591,7 @@ class NobleProvider implements CryptoProvider {
     const curve = (k.spec as { curve: EcCurve }).curve;
     if (signature.length !== 2 * EC_CURVE_BYTES[curve]) return false;
     return verifyGuard(() =>
-      NOBLE_CURVES[curve].verify(signature, digest, k.publicMaterial, { prehash: false, lowS: false, format: 'compact' }),
+      nobleCurve(curve).verify(signature, digest, k.publicMaterial, { prehash: false, lowS: false, format: 'compact' }),
     );
   }
 
@@ -552,7 +600,7 @@ class NobleProvider implements CryptoProvider {
     const curve = (k.spec as { curve: EcCurve }).curve;
     checkPointEncoding(curve, peerPublicPoint, 'peer public key');
     return guard('INVALID_ARGUMENT', `the ${curve} peer public key is not a point on the curve`, () =>
-      NOBLE_CURVES[curve].getSharedSecret(k.material, peerPublicPoint, true).slice(1),
+      nobleCurve(curve).getSharedSecret(k.material, peerPublicPoint, true).slice(1),
     );
   }
 
@@ -560,7 +608,7 @@ class NobleProvider implements CryptoProvider {
     checkLength(privateKey, 32, 'X25519 private key');
     checkLength(publicKey, 32, 'X25519 public key');
     const shared = guard('INVALID_ARGUMENT', 'X25519 with this public key gives no shared secret (low-order point)', () =>
-      x25519.getSharedSecret(privateKey, publicKey),
+      nobleEd25519().x25519.getSharedSecret(privateKey, publicKey),
     );
     if (shared.every((b) => b === 0)) throw invalidArgument('X25519 with this public key gives an all-zero shared secret');
     return shared;
@@ -577,7 +625,7 @@ class NobleProvider implements CryptoProvider {
   ed25519Sign(key: PreparedKey, message: Uint8Array): Uint8Array {
     const k = this.#use(key, 'private', 'ed25519', 'Ed25519 sign');
     checkBytes(message, 'message');
-    return ed25519.sign(message, k.material);
+    return nobleEd25519().ed25519.sign(message, k.material);
   }
 
   ed25519Verify(key: PreparedKey, message: Uint8Array, signature: Uint8Array): boolean {
@@ -585,7 +633,7 @@ class NobleProvider implements CryptoProvider {
     checkBytes(message, 'message');
     checkBytes(signature, 'signature');
     if (signature.length !== 64) return false;
-    return verifyGuard(() => ed25519.verify(signature, message, k.publicMaterial, { zip215: false }));
+    return verifyGuard(() => nobleEd25519().ed25519.verify(signature, message, k.publicMaterial, { zip215: false }));
   }
 
   #phDigest(data: Uint8Array, options: Ed25519phOptions | undefined): { digest: Uint8Array; context: Uint8Array } {
@@ -595,13 +643,13 @@ class NobleProvider implements CryptoProvider {
       checkDigestLength('sha512', data);
       return { digest: data, context };
     }
-    return { digest: sha512(data), context };
+    return { digest: nobleSha2().sha512(data), context };
   }
 
   ed25519phSign(key: PreparedKey, data: Uint8Array, options?: Ed25519phOptions): Uint8Array {
     const k = this.#use(key, 'private', 'ed25519', 'Ed25519ph sign');
     const { digest, context } = this.#phDigest(data, options);
-    return ed25519phOfDigest.sign(digest, k.material, { context });
+    return ed25519phOfDigest().sign(digest, k.material, { context });
   }
 
   ed25519phVerify(key: PreparedKey, data: Uint8Array, signature: Uint8Array, options?: Ed25519phOptions): boolean {
@@ -609,13 +657,13 @@ class NobleProvider implements CryptoProvider {
     const { digest, context } = this.#phDigest(data, options);
     checkBytes(signature, 'signature');
     if (signature.length !== 64) return false;
-    return verifyGuard(() => ed25519phOfDigest.verify(signature, digest, k.publicMaterial, { context, zip215: false }));
+    return verifyGuard(() => ed25519phOfDigest().verify(signature, digest, k.publicMaterial, { context, zip215: false }));
   }
 
   // RSA: RFC 8017 paddings here, RSAEP/RSADP through node:crypto
 
   #hashFunction(hash: HashName, name = 'hash'): HashFunction {
-    return hashFunction(NOBLE_HASHES[hash], checkHash(hash, name));
+    return hashFunction(nobleHash(hash), checkHash(hash, name));
   }
 
   #rsa(key: PreparedKey, kind: KeyKind | 'any', operation: string): RsaKeyObjects {
@@ -650,8 +698,7 @@ class NobleProvider implements CryptoProvider {
     const mgf = this.#hashFunction(mgfHash, 'MGF1 hash');
     checkPssSalt(saltBytes, h.bytes, rsa.modulusBits);
     const mHash = this.#messageDigest(hash, data, options);
-    const em = emsaPssEncode(mHash, rsa.modulusBits - 1, h, mgf, randomBytesFrom(this.#random, saltBytes));
-    return rsaRawPrivate(rsa, leftPadTo(em, rsa.k));
+    return pssSign(rsa, mHash, h, mgf, randomBytesFrom(this.#random, saltBytes));
   }
 
   rsaPssVerify(
@@ -670,13 +717,7 @@ class NobleProvider implements CryptoProvider {
     const mHash = this.#messageDigest(hash, data, options);
     checkBytes(signature, 'signature');
     if (signature.length !== rsa.k) return false;
-    return verifyGuard(() => {
-      const m = rsaRawPublic(rsa, signature);
-      const emBits = rsa.modulusBits - 1;
-      const emLen = Math.ceil(emBits / 8);
-      for (let i = 0; i < rsa.k - emLen; i++) if (m[i] !== 0) return false;
-      return emsaPssVerify(mHash, m.subarray(rsa.k - emLen), emBits, h, mgf, saltBytes);
-    });
+    return pssVerify(rsa, mHash, signature, h, mgf, saltBytes);
   }
 
   rsaOaepEncrypt(
@@ -692,7 +733,7 @@ class NobleProvider implements CryptoProvider {
     checkBytes(data, 'data');
     const l = label === undefined ? new Uint8Array(0) : checkBytes(label, 'label');
     checkOaepMessage(data.length, rsa.k, h.bytes);
-    return rsaRawPublic(rsa, emeOaepEncode(data, rsa.k, l, h, mgf, randomBytesFrom(this.#random, h.bytes)));
+    return oaepEncrypt(rsa, data, l, h, mgf, randomBytesFrom(this.#random, h.bytes));
   }
 
   rsaOaepDecrypt(
@@ -708,8 +749,7 @@ class NobleProvider implements CryptoProvider {
     checkBytes(data, 'data');
     const l = label === undefined ? new Uint8Array(0) : checkBytes(label, 'label');
     if (data.length !== rsa.k) throw decryptionFailed('OAEP decryption failed');
-    const em = guard('DECRYPTION_FAILED', 'OAEP decryption failed', () => rsaRawPrivate(rsa, data));
-    return emeOaepDecode(em, rsa.k, l, h, mgf);
+    return oaepDecrypt(rsa, data, l, h, mgf);
   }
 
   rsaPkcs1Encrypt(key: PreparedKey, data: Uint8Array): Uint8Array {
@@ -722,9 +762,7 @@ class NobleProvider implements CryptoProvider {
   rsaPkcs1Decrypt(key: PreparedKey, data: Uint8Array): Uint8Array {
     const rsa = this.#rsa(key, 'private', 'RSA PKCS#1 v1.5 decrypt');
     checkBytes(data, 'data');
-    if (data.length !== rsa.k) throw decryptionFailed('PKCS#1 v1.5 decryption failed');
-    const em = guard('DECRYPTION_FAILED', 'PKCS#1 v1.5 decryption failed', () => rsaRawPrivate(rsa, data));
-    return emePkcs1v15Decode(em, rsa.k);
+    return pkcs1Decrypt(rsa, data);
   }
 
   // ML-DSA
@@ -738,7 +776,7 @@ class NobleProvider implements CryptoProvider {
     const { k, variant } = this.#mlDsa(key, 'private', 'ML-DSA sign');
     checkBytes(message, 'message');
     const context = checkContext(options?.context, ML_DSA_MAX_CONTEXT_BYTES);
-    return ML_DSA[variant].sign(message, k.material, { context, extraEntropy: randomBytesFrom(this.#random, 32) });
+    return mlDsa()[variant].sign(message, k.material, { context, extraEntropy: randomBytesFrom(this.#random, 32) });
   }
 
   mlDsaVerify(key: PreparedKey, message: Uint8Array, signature: Uint8Array, options?: MlDsaOptions): boolean {
@@ -747,16 +785,16 @@ class NobleProvider implements CryptoProvider {
     checkBytes(signature, 'signature');
     const context = checkContext(options?.context, ML_DSA_MAX_CONTEXT_BYTES);
     if (signature.length !== ML_DSA_BYTES[variant].signature) return false;
-    return verifyGuard(() => ML_DSA[variant].verify(signature, message, k.publicMaterial, { context }));
+    return verifyGuard(() => mlDsa()[variant].verify(signature, message, k.publicMaterial, { context }));
   }
 
   mlDsaExternalMu(key: PreparedKey, message: Uint8Array, options?: MlDsaOptions): Uint8Array {
     const { k } = this.#mlDsa(key, 'any', 'ML-DSA external mu');
     checkBytes(message, 'message');
     const context = checkContext(options?.context, ML_DSA_MAX_CONTEXT_BYTES);
-    const tr = shake256(k.publicMaterial, { dkLen: 64 });
-    return shake256
-      .create({ dkLen: ML_DSA_MU_BYTES })
+    const tr = nobleSha3().shake256(k.publicMaterial, { dkLen: 64 });
+    return nobleSha3()
+      .shake256.create({ dkLen: ML_DSA_MU_BYTES })
       .update(tr)
       .update(Uint8Array.of(0, context.length))
       .update(context)
@@ -768,7 +806,7 @@ class NobleProvider implements CryptoProvider {
     const { k, variant } = this.#mlDsa(key, 'private', 'ML-DSA sign (external mu)');
     checkLength(mu, ML_DSA_MU_BYTES, 'mu');
     // noble wipes μ after signing (it is normally its own buffer), so it gets a copy.
-    return ML_DSA[variant].internal.sign(mu.slice(), k.material, {
+    return mlDsa()[variant].internal.sign(mu.slice(), k.material, {
       externalMu: true,
       extraEntropy: randomBytesFrom(this.#random, 32),
     });
@@ -779,7 +817,7 @@ class NobleProvider implements CryptoProvider {
     checkLength(mu, ML_DSA_MU_BYTES, 'mu');
     checkBytes(signature, 'signature');
     if (signature.length !== ML_DSA_BYTES[variant].signature) return false;
-    return verifyGuard(() => ML_DSA[variant].internal.verify(signature, mu, k.publicMaterial, { externalMu: true }));
+    return verifyGuard(() => mlDsa()[variant].internal.verify(signature, mu, k.publicMaterial, { externalMu: true }));
   }
 }
 

@@ -4,12 +4,12 @@
  *
  * Where node 20 lacks something it delegates, and says so here:
  * - ML-DSA (node 20 has none) and Ed25519ph (node exposes no prehash/context variant): the noble
- *   provider, through a noble-prepared twin of the key;
+ *   provider, through a noble-prepared twin of the key (noble itself loads on first use, noble.ts);
  * - ECDSA over a caller-supplied digest (`prehashed`): node:crypto only signs messages, so noble;
  * - AES-GCM with an IV longer than node's 128-byte limit: gcm.ts (noble building blocks);
  * - RSA: PKCS#1 v1.5 decryption (refused by node 20 since CVE-2023-46809), PSS over a digest or
  *   with an MGF1 hash unlike the message hash, and OAEP with a differing MGF1 hash: the RFC 8017
- *   encodings of rsa-padding.ts around OpenSSL's raw RSA, with node's hashes;
+ *   operations of rsa-operations.ts (shared with the noble provider) with node's hashes;
  * - AES-CMAC (node 20 has no CMAC API): RFC 4493 written here over OpenSSL's AES;
  * - Ed25519 public keys are checked with noble's strict RFC 8032 decoder, since OpenSSL accepts
  *   any 32 bytes at import.
@@ -55,7 +55,6 @@ import {
   equalBytes,
   guard,
   invalidArgument,
-  leftPadTo,
   plain,
   verifyGuard,
 } from './checks.js';
@@ -69,6 +68,7 @@ import {
 } from './curves.js';
 import { encodeDigestInfo } from './der.js';
 import { gcmDecrypt, gcmEncrypt } from './gcm.js';
+import { CURVES, columnOf, type CurveRow } from './table.js';
 import {
   ecPkcs8,
   ed25519Pkcs8,
@@ -105,22 +105,16 @@ import {
   checkOaepMessage,
   checkPkcs1Message,
   checkPssSalt,
-  emePkcs1v15Decode,
-  emeOaepDecode,
-  emeOaepEncode,
-  emsaPssEncode,
-  emsaPssVerify,
   hashFunction,
   type HashFunction,
 } from './rsa-padding.js';
+import { oaepDecrypt, oaepEncrypt, pkcs1Decrypt, pssSign, pssVerify } from './rsa-operations.js';
 import {
   generateRsaKeyPair,
   importRsaPrivateDer,
   importRsaPublicDer,
   loadRsaPrivate,
   loadRsaPublic,
-  rsaRawPrivate,
-  rsaRawPublic,
   type RsaKeyObjects,
 } from './rsa-keys.js';
 
@@ -661,7 +655,7 @@ class NodeProvider implements CryptoProvider {
     }
     const mHash = options?.prehashed ? data : hf(data);
     const salt = plain(randomBytesNode(saltBytes));
-    return rsaRawPrivate(rsa, leftPadTo(emsaPssEncode(mHash, rsa.modulusBits - 1, hf, mgf, salt), rsa.k));
+    return pssSign(rsa, mHash, hf, mgf, salt);
   }
 
   rsaPssVerify(
@@ -686,13 +680,7 @@ class NodeProvider implements CryptoProvider {
       );
     }
     const mHash = options?.prehashed ? data : hf(data);
-    return verifyGuard(() => {
-      const m = rsaRawPublic(rsa, signature);
-      const emBits = rsa.modulusBits - 1;
-      const emLen = Math.ceil(emBits / 8);
-      for (let i = 0; i < rsa.k - emLen; i++) if (m[i] !== 0) return false;
-      return emsaPssVerify(mHash, m.subarray(rsa.k - emLen), emBits, hf, mgf, saltBytes);
-    });
+    return pssVerify(rsa, mHash, signature, hf, mgf, saltBytes);
   }
 
   rsaOaepEncrypt(
@@ -713,7 +701,7 @@ class NodeProvider implements CryptoProvider {
         publicEncrypt({ key: rsa.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash, oaepLabel: l }, data),
       );
     }
-    return rsaRawPublic(rsa, emeOaepEncode(data, rsa.k, l, hf, mgf, plain(randomBytesNode(hf.bytes))));
+    return oaepEncrypt(rsa, data, l, hf, mgf, plain(randomBytesNode(hf.bytes)));
   }
 
   rsaOaepDecrypt(
@@ -736,8 +724,7 @@ class NodeProvider implements CryptoProvider {
         ),
       );
     }
-    const em = guard('DECRYPTION_FAILED', 'OAEP decryption failed', () => rsaRawPrivate(rsa, data));
-    return emeOaepDecode(em, rsa.k, l, hf, mgf);
+    return oaepDecrypt(rsa, data, l, hf, mgf);
   }
 
   rsaPkcs1Encrypt(key: PreparedKey, data: Uint8Array): Uint8Array {
@@ -750,10 +737,8 @@ class NodeProvider implements CryptoProvider {
   rsaPkcs1Decrypt(key: PreparedKey, data: Uint8Array): Uint8Array {
     const rsa = this.#rsa(key, 'private', 'RSA PKCS#1 v1.5 decrypt');
     checkBytes(data, 'data');
-    if (data.length !== rsa.k) throw decryptionFailed('PKCS#1 v1.5 decryption failed');
     // node 20 refuses RSA_PKCS1_PADDING for private decryption (CVE-2023-46809): raw RSA + unpad.
-    const em = guard('DECRYPTION_FAILED', 'PKCS#1 v1.5 decryption failed', () => rsaRawPrivate(rsa, data));
-    return emePkcs1v15Decode(em, rsa.k);
+    return pkcs1Decrypt(rsa, data);
   }
 
   // ML-DSA: delegated to noble (node 20 has none)
@@ -789,12 +774,7 @@ class NodeProvider implements CryptoProvider {
  * so JWK is used wherever node knows the curve (it has no JWK name for P-224, which uses DER).
  * Both paths check that a public point is on the curve.
  */
-const JWK_CURVES: Partial<Record<EcCurve, string>> = {
-  secp256r1: 'P-256',
-  secp384r1: 'P-384',
-  secp521r1: 'P-521',
-  secp256k1: 'secp256k1',
-};
+const JWK_CURVES: Readonly<Record<EcCurve, string | undefined>> = columnOf(CURVES, (row: CurveRow) => row.jwk);
 
 function base64Url(bytes: Uint8Array): string {
   return buffer(bytes).toString('base64url');

@@ -50,91 +50,38 @@
  * never contain key bytes.
  */
 
+import { CURVES, HASHES, ML_DSA, columnOf, namesOf, type EcCurve, type HashName, type MlDsaVariant } from './table.js';
+
 /** The two implementations; the CLI maps CLOUDHSM_CRYPTO_PROVIDER onto this name. */
 export type ProviderName = 'node' | 'noble';
 
-export type HashName =
-  | 'sha1'
-  | 'sha224'
-  | 'sha256'
-  | 'sha384'
-  | 'sha512'
-  | 'sha3-224'
-  | 'sha3-256'
-  | 'sha3-384'
-  | 'sha3-512';
+// Names and sizes come from the table of mechanisms (table.ts); these are its views by family.
+export type { EcCurve, HashName, MlDsaVariant } from './table.js';
+export {
+  AES_BLOCK_BYTES,
+  AES_KEY_BYTES,
+  GCM_TAG_BYTES,
+  ML_DSA_MAX_CONTEXT_BYTES,
+  ML_DSA_MU_BYTES,
+  ML_DSA_SEED_BYTES,
+} from './table.js';
 
-export const HASH_NAMES: readonly HashName[] = Object.freeze([
-  'sha1',
-  'sha224',
-  'sha256',
-  'sha384',
-  'sha512',
-  'sha3-224',
-  'sha3-256',
-  'sha3-384',
-  'sha3-512',
-] as const);
+export const HASH_NAMES: readonly HashName[] = namesOf(HASHES);
 
 /** Digest output length in bytes. */
-export const HASH_BYTES: Readonly<Record<HashName, number>> = Object.freeze({
-  sha1: 20,
-  sha224: 28,
-  sha256: 32,
-  sha384: 48,
-  sha512: 64,
-  'sha3-224': 28,
-  'sha3-256': 32,
-  'sha3-384': 48,
-  'sha3-512': 64,
-});
+export const HASH_BYTES: Readonly<Record<HashName, number>> = columnOf(HASHES, (row) => row.bytes);
 
-export type EcCurve = 'secp224r1' | 'secp256r1' | 'secp384r1' | 'secp521r1' | 'secp256k1';
-
-export const EC_CURVES: readonly EcCurve[] = Object.freeze([
-  'secp224r1',
-  'secp256r1',
-  'secp384r1',
-  'secp521r1',
-  'secp256k1',
-] as const);
+export const EC_CURVES: readonly EcCurve[] = namesOf(CURVES);
 
 /** Byte length of a scalar / coordinate on each curve (a public point is 1 + 2 × this). */
-export const EC_CURVE_BYTES: Readonly<Record<EcCurve, number>> = Object.freeze({
-  secp224r1: 28,
-  secp256r1: 32,
-  secp384r1: 48,
-  secp521r1: 66,
-  secp256k1: 32,
-});
+export const EC_CURVE_BYTES: Readonly<Record<EcCurve, number>> = columnOf(CURVES, (row) => row.bytes);
 
-export type MlDsaVariant = 'ML-DSA-44' | 'ML-DSA-65' | 'ML-DSA-87';
-
-export const ML_DSA_VARIANTS: readonly MlDsaVariant[] = Object.freeze([
-  'ML-DSA-44',
-  'ML-DSA-65',
-  'ML-DSA-87',
-] as const);
+export const ML_DSA_VARIANTS: readonly MlDsaVariant[] = namesOf(ML_DSA);
 
 /** FIPS 204 Table 2 sizes in bytes. */
 export const ML_DSA_BYTES: Readonly<
   Record<MlDsaVariant, { readonly publicKey: number; readonly secretKey: number; readonly signature: number }>
-> = Object.freeze({
-  'ML-DSA-44': Object.freeze({ publicKey: 1312, secretKey: 2560, signature: 2420 }),
-  'ML-DSA-65': Object.freeze({ publicKey: 1952, secretKey: 4032, signature: 3309 }),
-  'ML-DSA-87': Object.freeze({ publicKey: 2592, secretKey: 4896, signature: 4627 }),
-});
-
-/** ML-DSA key generation seed ξ and external μ sizes (FIPS 204 Algorithms 1 and 7). */
-export const ML_DSA_SEED_BYTES = 32;
-export const ML_DSA_MU_BYTES = 64;
-/** FIPS 204 §5.2: the context string is at most 255 bytes. */
-export const ML_DSA_MAX_CONTEXT_BYTES = 255;
-
-export const AES_KEY_BYTES: readonly number[] = Object.freeze([16, 24, 32]);
-export const AES_BLOCK_BYTES = 16;
-/** SP 800-38D §5.2.1.2: 128, 120, 112, 104, 96 bits, and 64 or 32 bits for special uses. */
-export const GCM_TAG_BYTES: readonly number[] = Object.freeze([4, 8, 12, 13, 14, 15, 16]);
+> = ML_DSA;
 
 /** The kind of asymmetric key a material or prepared key holds. */
 export type AsymmetricKeySpec =

@@ -10,6 +10,8 @@ import { generateKeyPair, generateSymmetric } from '../../core/keys/generate.js'
 import { sign as signOp, verify as verifyOp, type SignMechanism } from '../../core/keys/sign.js';
 import { unwrapKey as unwrapOp, wrapKey as wrapOp, type WrapMechanism } from '../../core/keys/wrap.js';
 import { decrypt, encrypt } from '../../core/keys/data-operations.js';
+import { HASH_BYTES, HASH_NAMES, type HashName } from '../../core/mechanisms/provider.js';
+import { CURVES, HASHES, type CurveRow, type HashRow, type KmuHashCodes } from '../../core/mechanisms/table.js';
 import { kmuDefaults } from './kmu-attributes.js';
 import { CLASS_NUMBERS, className, idHex, TYPE_NUMBERS, typeName } from './legacy-attributes.js';
 import {
@@ -129,8 +131,10 @@ export async function genRSAKeyPair(call: KmuCall): Promise<Outcome> {
   return genPair(call, 'rsa', { modulusSizeBits: integer(call.flags, 'm'), publicExponent: need(call.flags, 'e') });
 }
 
-/** §1 curve IDs; 1 (P-192) exists but FIPS mode refuses it with 0xb3. */
-const CURVE_IDS: Readonly<Record<number, string>> = { 2: 'prime256v1', 14: 'secp384r1', 16: 'secp256k1' };
+/** §1 curve IDs (from the table of mechanisms); 1 (P-192) exists but FIPS mode refuses it with 0xb3. */
+const CURVE_IDS: Readonly<Record<number, string>> = Object.fromEntries(
+  Object.values(CURVES).flatMap((row: CurveRow) => (row.kmu ? [[row.kmu.id, row.kmu.name]] : [])),
+);
 
 export async function genECCKeyPair(call: KmuCall): Promise<Outcome> {
   const id = integer(call.flags, 'i');
@@ -218,7 +222,15 @@ export async function exportPubKey(call: KmuCall): Promise<Outcome> {
 
 /** §1 wrap mechanisms (-m) → the core's; hashes (-t) for the RSA ones. */
 const WRAP_MECHANISMS: Readonly<Record<number, WrapMechanism>> = { 4: 'aes-pkcs5-pad', 5: 'aes-no-pad', 6: 'aes-zero-pad', 7: 'rsa-aes', 8: 'rsa-oaep' };
-const WRAP_HASHES: Readonly<Record<number, string>> = { 2: 'sha1', 3: 'sha256', 4: 'sha384', 5: 'sha512', 6: 'sha224' };
+const WRAP_HASHES: Readonly<Record<number, string>> = Object.fromEntries(kmuHashes().map(([hash, codes]) => [codes.wrap, hash]));
+
+/** The hashes key_mgmt_util numbers, with their codes (from the table of mechanisms). */
+function kmuHashes(): [HashName, KmuHashCodes][] {
+  return HASH_NAMES.flatMap((hash) => {
+    const row: HashRow = HASHES[hash];
+    return row.kmu ? [[hash, row.kmu] as [HashName, KmuHashCodes]] : [];
+  });
+}
 
 function wrapParameters(call: KmuCall): { mechanism: WrapMechanism; hash?: string; mgf?: string } {
   const m = integer(call.flags, 'm') ?? 4;
@@ -346,24 +358,11 @@ export async function unWrapKey(call: KmuCall): Promise<Outcome> {
 }
 
 /** §1 sign/verify mechanisms. [assumed] PSS uses MGF1 with the same hash and a salt of the hash length. */
-const SIGN_MECHANISMS: Readonly<Record<number, { mechanism: SignMechanism; hash: string }>> = {
-  0: { mechanism: 'rsa-pkcs', hash: 'sha1' },
-  1: { mechanism: 'rsa-pkcs', hash: 'sha256' },
-  2: { mechanism: 'rsa-pkcs', hash: 'sha384' },
-  3: { mechanism: 'rsa-pkcs', hash: 'sha512' },
-  4: { mechanism: 'rsa-pkcs', hash: 'sha224' },
-  5: { mechanism: 'rsa-pkcs-pss', hash: 'sha1' },
-  6: { mechanism: 'rsa-pkcs-pss', hash: 'sha256' },
-  7: { mechanism: 'rsa-pkcs-pss', hash: 'sha384' },
-  8: { mechanism: 'rsa-pkcs-pss', hash: 'sha512' },
-  9: { mechanism: 'rsa-pkcs-pss', hash: 'sha224' },
-  15: { mechanism: 'ecdsa', hash: 'sha1' },
-  16: { mechanism: 'ecdsa', hash: 'sha224' },
-  17: { mechanism: 'ecdsa', hash: 'sha256' },
-  18: { mechanism: 'ecdsa', hash: 'sha384' },
-  19: { mechanism: 'ecdsa', hash: 'sha512' },
-};
-const HASH_BYTES: Readonly<Record<string, number>> = { sha1: 20, sha224: 28, sha256: 32, sha384: 48, sha512: 64 };
+const SIGN_MECHANISMS: Readonly<Record<number, { mechanism: SignMechanism; hash: HashName }>> = Object.fromEntries(
+  kmuHashes().flatMap(([hash, codes]) =>
+    (Object.keys(codes.sign) as (keyof KmuHashCodes['sign'])[]).map((mechanism) => [codes.sign[mechanism], { mechanism, hash }]),
+  ),
+);
 
 function signInput(call: KmuCall) {
   const m = integer(call.flags, 'm');
