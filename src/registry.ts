@@ -118,7 +118,7 @@ export async function loadCommand(id: CommandId): Promise<Command.Class> {
 function standIn(id: CommandId): RunnableCommand {
   return {
     id,
-    run: async (argv, config) => (await loadCommand(id)).run(argv, config),
+    run: async (argv, config): Promise<unknown> => (await loadCommand(id)).run(argv, config) as Promise<unknown>,
   };
 }
 

@@ -42,6 +42,15 @@ export interface ExecuteInput<T extends typeof Command = typeof Command> {
   runtime: Runtime;
 }
 
+/**
+ * The flags of a command made by a builder whose flag set varies by variant (one class per
+ * signing mechanism, say): typed by the builder's interface of every variant's flags.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- a typed view, chosen by the caller, is the point
+export function variantFlags<F>(input: ExecuteInput): F {
+  return input.flags as unknown as F;
+}
+
 /** The common flags every command has, whatever its own. */
 type CommonFlagValues = InferredFlags<typeof commonFlags>;
 

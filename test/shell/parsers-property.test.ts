@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decodeBase64 } from '../../src/cli/key-commands.js';
+import { decodeBase64 } from '../../src/cli/key-commands/shared.js';
 import { HsmError } from '../../src/core/errors.js';
 import { parsePem, toPem } from '../../src/core/keys/files.js';
 import { parseFilter } from '../../src/core/keys/filters.js';

@@ -1,6 +1,6 @@
 import { Flags } from '../../cli/oclif.js';
 import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
-import { base64Fields, dataFrom, outFlag } from '../../cli/key-commands.js';
+import { base64Fields, dataFrom, outFlag } from '../../cli/key-commands/shared.js';
 import { digest } from '../../core/keys/data-operations.js';
 import { HASH_NAMES } from '../../core/mechanisms/provider.js';
 

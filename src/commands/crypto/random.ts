@@ -1,6 +1,6 @@
 import { Flags } from '../../cli/oclif.js';
 import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
-import { base64Fields, outFlag } from '../../cli/key-commands.js';
+import { base64Fields, outFlag } from '../../cli/key-commands/shared.js';
 import { RANDOM_MAX_BYTES, random } from '../../core/keys/data-operations.js';
 
 export default class CryptoRandom extends BaseCommand<typeof CryptoRandom> {

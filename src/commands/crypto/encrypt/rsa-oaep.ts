@@ -1,3 +1,3 @@
-import { cipherCommand } from '../../../cli/key-commands.js';
+import { cipherCommand } from '../../../cli/key-commands/cipher.js';
 
 export default class extends cipherCommand('rsa-oaep', false) {}

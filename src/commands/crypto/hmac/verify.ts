@@ -1,3 +1,3 @@
-import { macCommand } from '../../../cli/key-commands.js';
+import { macCommand } from '../../../cli/key-commands/mac.js';
 
 export default class extends macCommand('hmac', true) {}

@@ -1,3 +1,3 @@
-import { signCommand } from '../../../cli/key-commands.js';
+import { signCommand } from '../../../cli/key-commands/sign.js';
 
 export default class extends signCommand('ed25519') {}

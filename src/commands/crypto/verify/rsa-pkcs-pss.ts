@@ -1,3 +1,3 @@
-import { verifyCommand } from '../../../cli/key-commands.js';
+import { verifyCommand } from '../../../cli/key-commands/sign.js';
 
 export default class extends verifyCommand('rsa-pkcs-pss') {}

@@ -1,7 +1,7 @@
 import { Flags } from '../../../cli/oclif.js';
 import { BaseCommand, type ExecuteInput } from '../../../cli/base-command.js';
 import { filterFlag } from '../../../cli/key-flags.js';
-import { creationFlags, keyText } from '../../../cli/key-commands.js';
+import { creationFlags, keyText } from '../../../cli/key-commands/shared.js';
 import { DERIVED_KEY_TYPES, deriveEcdh } from '../../../core/keys/derive.js';
 import { MAX_PEM_CHARS } from '../../../core/keys/files.js';
 import { HsmError } from '../../../core/errors.js';

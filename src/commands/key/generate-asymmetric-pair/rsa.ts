@@ -1,3 +1,3 @@
-import { keyPairCommand } from '../../../cli/key-commands.js';
+import { keyPairCommand } from '../../../cli/key-commands/generate.js';
 
 export default class extends keyPairCommand('rsa') {}

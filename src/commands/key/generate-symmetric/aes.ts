@@ -1,3 +1,3 @@
-import { symmetricCommand } from '../../../cli/key-commands.js';
+import { symmetricCommand } from '../../../cli/key-commands/generate.js';
 
 export default class extends symmetricCommand('aes') {}

@@ -1,6 +1,6 @@
 import { Flags } from '../../../cli/oclif.js';
 import { BaseCommand, type ExecuteInput } from '../../../cli/base-command.js';
-import { keyText } from '../../../cli/key-commands.js';
+import { keyText } from '../../../cli/key-commands/shared.js';
 import { KEY_TYPE_CLASSES, MAX_PEM_CHARS, importPem } from '../../../core/keys/files.js';
 import { HsmError } from '../../../core/errors.js';
 import fs from 'node:fs';

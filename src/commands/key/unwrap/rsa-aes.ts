@@ -1,3 +1,3 @@
-import { unwrapCommand } from '../../../cli/key-commands.js';
+import { unwrapCommand } from '../../../cli/key-commands/wrap.js';
 
 export default class extends unwrapCommand('rsa-aes') {}

@@ -1,3 +1,3 @@
-import { wrapCommand } from '../../../cli/key-commands.js';
+import { wrapCommand } from '../../../cli/key-commands/wrap.js';
 
 export default class extends wrapCommand('aes-zero-pad') {}

@@ -1,0 +1,65 @@
+/** `crypto hmac generate|verify` and `crypto cmac generate|verify` (extensions). */
+import { Flags } from '../oclif.js';
+import { cmacGenerate, cmacVerify, hmacGenerate, hmacVerify } from '../../core/keys/data-operations.js';
+import { HASH_NAMES } from '../../core/mechanisms/provider.js';
+import { BaseCommand, variantFlags, type ExecuteInput } from '../base-command.js';
+import { filterFlag } from '../key-flags.js';
+import { base64Fields, dataFlags, dataFrom, outFlag, type FlagMap } from './shared.js';
+
+/** The flags of the MAC commands (hash-function for HMAC; mac or out by direction). */
+interface MacFlagValues {
+  'key-filter': string[];
+  'hash-function'?: string;
+  data?: string;
+  'data-path'?: string;
+  'mac-length-bytes'?: number;
+  mac?: string;
+  'mac-path'?: string;
+  out?: string;
+}
+
+export function macCommand(kind: 'hmac' | 'cmac', verifying: boolean) {
+  const keyKinds = kind === 'hmac' ? 'a generic-secret or AES key' : 'an AES key';
+  const usage = verifying ? 'verify' : 'sign';
+  const hashFlag: FlagMap = kind === 'hmac' ? { 'hash-function': Flags.string({ description: 'Hash function.', options: [...HASH_NAMES], required: true }) } : {};
+  const macFlags: FlagMap = verifying
+    ? {
+        mac: Flags.string({ description: 'The MAC, base64.', exactlyOne: ['mac', 'mac-path'], helpValue: '<BASE64>' }),
+        'mac-path': Flags.string({ description: 'File holding the raw MAC.', helpValue: '<PATH>' }),
+      }
+    : outFlag;
+  return class Mac extends BaseCommand {
+    static override summary = `${verifying ? 'Check' : 'Compute'} ${kind === 'hmac' ? 'an HMAC' : 'an AES-CMAC'} with ${keyKinds} that allows ${usage} (extension).`;
+    static override examples = [
+      `<%= config.bin %> crypto ${kind} ${verifying ? 'verify' : 'generate'} --key-filter attr.label=mac-key${kind === 'hmac' ? ' --hash-function sha256' : ''} --data-path message.bin${verifying ? ' --mac <BASE64>' : ''}`,
+      `<%= config.bin %> crypto ${kind} ${verifying ? 'verify' : 'generate'} --key-filter attr.label=mac-key${kind === 'hmac' ? ' --hash-function sha256' : ''} --data-path message.bin --mac-length-bytes ${kind === 'hmac' ? 16 : 8}${verifying ? ' --mac <BASE64>' : ''}`,
+    ];
+    static override flags = {
+      'key-filter': filterFlag(`The MAC key (exactly one match; ${usage}=true).`),
+      ...hashFlag,
+      ...dataFlags,
+      'mac-length-bytes': Flags.integer({
+        description: kind === 'hmac' ? 'Truncated MAC length in bytes: at least half the hash output and 10 bytes (default: the full hash output).' : 'Truncated MAC length in bytes, 8 to 16 (default 16).',
+        helpValue: '<BYTES>',
+      }),
+      ...macFlags,
+    };
+
+    protected async execute(given: ExecuteInput) {
+      const flags = variantFlags<MacFlagValues>(given);
+      const common = { keyFilter: flags['key-filter'], data: dataFrom(flags), macLengthBytes: flags['mac-length-bytes'] };
+      // --hash-function is a required flag of the HMAC commands; CMAC has none.
+      const hash = flags['hash-function'] ?? '';
+      if (verifying) {
+        const input = { ...common, mac: dataFrom(flags, 'mac') };
+        return { data: await (kind === 'hmac' ? this.perform(hmacVerify, { ...input, hash }) : this.perform(cmacVerify, input)) };
+      }
+      const result = await (kind === 'hmac' ? this.perform(hmacGenerate, { ...common, hash }) : this.perform(cmacGenerate, common));
+      if (flags.out) {
+        this.writeFile('out', flags.out, Buffer.from(result.mac), true);
+        return { data: { 'key-reference': result['key-reference'], path: flags.out } };
+      }
+      return { data: base64Fields(result) };
+    }
+  };
+}

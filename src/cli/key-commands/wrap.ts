@@ -1,0 +1,112 @@
+/** `key wrap <mechanism>` and `key unwrap <mechanism>`. */
+import { Flags } from '../oclif.js';
+import { SIGN_HASHES } from '../../core/keys/sign.js';
+import { UNWRAP_KEY_TYPE_CLASSES, unwrapKey, wrapKey, type WrapMechanism } from '../../core/keys/wrap.js';
+import { BaseCommand, variantFlags, type ExecuteInput } from '../base-command.js';
+import { filterFlag } from '../key-flags.js';
+import { creationFlags, dataFrom, keyText, quorumValue, type FlagMap } from './shared.js';
+
+function wrapMechanismFlags(mechanism: WrapMechanism, unwrap: boolean): FlagMap {
+  if (mechanism === 'aes-gcm' || mechanism === 'cloudhsm-aes-gcm') {
+    return {
+      'tag-length-bits': Flags.integer({ description: 'GCM tag length in bits: 32, 64, 96, 104, 112, 120 or 128.', required: true, helpValue: '<BITS>' }),
+      aad: Flags.string({ description: 'Additional authenticated data, hex.', helpValue: '<HEX>' }),
+      ...(unwrap && mechanism === 'aes-gcm' ? { iv: Flags.string({ description: 'The IV `key wrap aes-gcm` returned, hex.', required: true, helpValue: '<HEX>' }) } : {}),
+    };
+  }
+  if (mechanism === 'rsa-oaep' || mechanism === 'rsa-aes') {
+    return {
+      'hash-function': Flags.string({ description: 'OAEP hash.', options: [...SIGN_HASHES], required: true }),
+      mgf: Flags.string({ description: 'Mask generation function.', options: SIGN_HASHES.map((h) => `mgf1-${h}`), required: true }),
+    };
+  }
+  return {};
+}
+
+/** The flags of every wrap and unwrap mechanism (each has its own subset of the optional ones). */
+interface WrapFlagValues {
+  'payload-filter': string[];
+  'wrapping-filter': string[];
+  filter: string[];
+  path?: string;
+  data?: string;
+  'data-path'?: string;
+  'key-type-class': string;
+  label: string;
+  attributes?: string[];
+  session: boolean;
+  'share-crypto-users'?: string[];
+  'manage-key-quorum-value'?: number;
+  'use-key-quorum-value'?: number;
+  'tag-length-bits'?: number;
+  aad?: string;
+  iv?: string;
+  'hash-function'?: string;
+  mgf?: string;
+}
+
+function wrapParameters(flags: WrapFlagValues) {
+  return { tagLengthBits: flags['tag-length-bits'], aad: flags.aad, iv: flags.iv, hash: flags['hash-function'], mgf: flags.mgf };
+}
+
+export function wrapCommand(mechanism: WrapMechanism) {
+  return class Wrap extends BaseCommand {
+    static override summary = `Wrap (export, encrypted) a key you own with ${mechanism}.`;
+    static override examples = [`<%= config.bin %> key wrap ${mechanism} --payload-filter attr.label=data-key --wrapping-filter attr.label=${mechanism.startsWith('rsa') ? 'partner-pub' : 'kek'}${wrapMechanismFlags(mechanism, false)['tag-length-bits'] ? ' --tag-length-bits 128' : ''}${mechanism.startsWith('rsa-') && mechanism !== 'rsa-pkcs' ? ' --hash-function sha256 --mgf mgf1-sha256' : ''}`];
+    static override flags = {
+      'payload-filter': filterFlag('The key to wrap (exactly one match; you must own it).'),
+      'wrapping-filter': filterFlag('The wrapping key (exactly one match; wrap=true).'),
+      path: Flags.string({ description: 'Write the raw wrapped bytes to this file.', helpValue: '<PATH>' }),
+      ...wrapMechanismFlags(mechanism, false),
+    };
+
+    protected async execute(given: ExecuteInput) {
+      const flags = variantFlags<WrapFlagValues>(given);
+      const data = await this.perform(wrapKey, { mechanism, payloadFilter: flags['payload-filter'], wrappingFilter: flags['wrapping-filter'], ...wrapParameters(flags) });
+      if (flags.path) {
+        this.writeFile('path', flags.path, Buffer.from(String(data.wrapped_key_data), 'base64'), true);
+        const { wrapped_key_data: _omit, ...rest } = data;
+        return { data: rest, text: `Wrote the wrapped key to ${flags.path}\n` };
+      }
+      return { data };
+    }
+  };
+}
+
+export function unwrapCommand(mechanism: WrapMechanism) {
+  return class Unwrap extends BaseCommand {
+    static override summary = `Unwrap (import) a key wrapped with ${mechanism}.`;
+    static override examples = [`<%= config.bin %> key unwrap ${mechanism} --filter attr.label=${mechanism.startsWith('rsa') ? 'my-rsa-priv' : 'kek'} --data-path wrapped.bin --key-type-class aes --label imported${mechanism === 'aes-gcm' ? ' --tag-length-bits 128 --iv 0x…' : ''}`];
+    static override flags = {
+      filter: filterFlag('The unwrapping key (exactly one match; unwrap=true).'),
+      data: Flags.string({ description: 'The wrapped key, base64.', exactlyOne: ['data', 'data-path'], helpValue: '<BASE64>' }),
+      'data-path': Flags.string({ description: 'File holding the raw wrapped key.', helpValue: '<PATH>' }),
+      'key-type-class': Flags.string({ description: 'What the wrapped key is.', required: true, options: [...UNWRAP_KEY_TYPE_CLASSES] }),
+      label: Flags.string({ description: 'Label of the new key.', required: true, helpValue: '<LABEL>' }),
+      attributes: Flags.string({ description: 'Attribute overrides NAME=VALUE.', multiple: true, helpValue: '<NAME=VALUE>...' }),
+      ...creationFlags,
+      'manage-key-quorum-value': quorumValue('Approvals needed to manage the key (0 = off).'),
+      'use-key-quorum-value': quorumValue('Approvals needed to use the key (0 = off).'),
+      ...wrapMechanismFlags(mechanism, true),
+    };
+
+    protected async execute(given: ExecuteInput) {
+      const flags = variantFlags<WrapFlagValues>(given);
+      const data = await this.perform(unwrapKey, {
+        mechanism,
+        filter: flags.filter,
+        data: dataFrom(flags),
+        keyTypeClass: flags['key-type-class'],
+        label: flags.label,
+        attributes: flags.attributes,
+        session: flags.session,
+        shareWith: flags['share-crypto-users'],
+        manageQuorum: flags['manage-key-quorum-value'],
+        useQuorum: flags['use-key-quorum-value'],
+        ...wrapParameters(flags),
+      });
+      return { data, text: keyText(data.key) };
+    }
+  };
+}
+
