@@ -27,8 +27,14 @@ export async function measureShellLatency(bin: string, cwd: string, env: NodeJS.
       const want = envelopes() + 1;
       const start = process.hrtime.bigint();
       const poll = () => {
-        if (envelopes() >= want) return resolve(Number(process.hrtime.bigint() - start) / 1e6);
-        if (child.exitCode !== null) return reject(new Error(`the shell exited: ${errors}`));
+        if (envelopes() >= want) {
+          resolve(Number(process.hrtime.bigint() - start) / 1e6);
+          return;
+        }
+        if (child.exitCode !== null) {
+          reject(new Error(`the shell exited: ${errors}`));
+          return;
+        }
         setImmediate(poll);
       };
       child.stdin.write(`${line}\n`);
