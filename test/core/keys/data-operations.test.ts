@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto';
-import { perform, type Caller } from '../../src/core/engine.js';
-import { quickstart } from '../../src/core/cluster/quickstart.js';
-import { decrypt, digest, encrypt, hmacGenerate, hmacVerify, random } from '../../src/core/keys/data-operations.js';
-import { generateKeyPair, generateSymmetric } from '../../src/core/keys/generate.js';
-import { createUser } from '../../src/core/users/operations.js';
-import { refused, testContext } from '../support/helpers.js';
-import { benches, PROVIDER_NAMES } from './engine-vectors/support.js';
+import { perform, type Caller } from '../../../src/core/engine.js';
+import { quickstart } from '../../../src/core/cluster/quickstart.js';
+import { decrypt, digest, encrypt, hmacGenerate, hmacVerify, random } from '../../../src/core/keys/data-operations.js';
+import { generateKeyPair, generateSymmetric } from '../../../src/core/keys/generate.js';
+import { createUser } from '../../../src/core/users/operations.js';
+import { refused, testContext } from '../../support/helpers.js';
+import { benches, PROVIDER_NAMES } from '../engine-vectors/support.js';
 
 const ADMIN: Caller = { credentials: { username: 'admin', password: 'Admin123!', role: 'admin' } };
 const alice: Caller = { credentials: { username: 'alice', password: 'alice-Pass1', role: 'crypto-user' }, sessionKeys: new Map() };

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { perform } from '../../src/core/engine.js';
-import { signWithLocalCa } from '../../src/core/cluster/certificates.js';
+import { perform } from '../../../src/core/engine.js';
+import { signWithLocalCa } from '../../../src/core/cluster/certificates.js';
 import {
   activateCluster,
   createCluster,
@@ -15,9 +15,9 @@ import {
   getCsr,
   hsmInfo,
   initializeCluster,
-} from '../../src/core/cluster/operations.js';
-import { quickstart } from '../../src/core/cluster/quickstart.js';
-import { tempDir, testContext, refused } from '../support/helpers.js';
+} from '../../../src/core/cluster/operations.js';
+import { quickstart } from '../../../src/core/cluster/quickstart.js';
+import { tempDir, testContext, refused } from '../../support/helpers.js';
 
 
 /** An openssl-made CA and the cluster certificate it signs, as an operator makes them. */

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { HsmError } from '../../src/core/errors.js';
-import { FileKind, decodePreamble, encodePreamble, open, seal } from '../../src/core/store/format.js';
-import { Store } from '../../src/core/store/index.js';
-import { tempDir } from '../support/helpers.js';
+import { HsmError } from '../../../src/core/errors.js';
+import { FileKind, decodePreamble, encodePreamble, open, seal } from '../../../src/core/store/format.js';
+import { Store } from '../../../src/core/store/index.js';
+import { tempDir } from '../../support/helpers.js';
 
 async function openStore(dir: string, extra: Partial<Parameters<typeof Store.open>[0]> = {}) {
   return Store.open({ dir, lockTimeoutMs: 2000, ...extra });

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { HsmError } from '../../src/core/errors.js';
-import { Store } from '../../src/core/store/index.js';
-import { FileKind, decodePreamble, encodePreamble, open, seal } from '../../src/core/store/format.js';
-import { ObjectTable } from '../../src/core/store/objects.js';
-import { tempDir } from '../support/helpers.js';
+import { HsmError } from '../../../src/core/errors.js';
+import { Store } from '../../../src/core/store/index.js';
+import { FileKind, decodePreamble, encodePreamble, open, seal } from '../../../src/core/store/format.js';
+import { ObjectTable } from '../../../src/core/store/objects.js';
+import { tempDir } from '../../support/helpers.js';
 
 async function openStore(dir: string, extra: Partial<Parameters<typeof Store.open>[0]> = {}) {
   return Store.open({ dir, lockTimeoutMs: 2000, create: true, ...extra });

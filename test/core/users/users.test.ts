@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { perform, type Caller } from '../../src/core/engine.js';
-import { storeKeys } from '../../src/core/cluster/model.js';
-import { createCluster, createHsm } from '../../src/core/cluster/operations.js';
-import { changePassword, createUser, deleteUser, listUsers, login, logout } from '../../src/core/users/operations.js';
-import { testContext, refused } from '../support/helpers.js';
-import { clusterContext } from '../support/templates.js';
-import { presentUsers } from '../../src/cli/presenters/users.js';
+import { perform, type Caller } from '../../../src/core/engine.js';
+import { storeKeys } from '../../../src/core/cluster/model.js';
+import { createCluster, createHsm } from '../../../src/core/cluster/operations.js';
+import { changePassword, createUser, deleteUser, listUsers, login, logout } from '../../../src/core/users/operations.js';
+import { testContext, refused } from '../../support/helpers.js';
+import { clusterContext } from '../../support/templates.js';
+import { presentUsers } from '../../../src/cli/presenters/users.js';
 
 const ADMIN: Caller = { credentials: { username: 'admin', password: 'Admin123!', role: 'admin' } };
 const asUser = (username: string, password: string, role: 'admin' | 'crypto-user' = 'crypto-user'): Caller => ({ credentials: { username, password, role } });

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { perform, type Caller } from '../../src/core/engine.js';
-import { activateCluster, createCluster, createHsm, getCsr, initializeCluster } from '../../src/core/cluster/operations.js';
-import { quickstart } from '../../src/core/cluster/quickstart.js';
-import { generateKeyPair, generateSymmetric } from '../../src/core/keys/generate.js';
-import { listKeys } from '../../src/core/keys/operations.js';
-import { replicateKey } from '../../src/core/keys/replicate.js';
-import { createUser } from '../../src/core/users/operations.js';
-import { refused, tempDir, testContext } from '../support/helpers.js';
+import { perform, type Caller } from '../../../src/core/engine.js';
+import { activateCluster, createCluster, createHsm, getCsr, initializeCluster } from '../../../src/core/cluster/operations.js';
+import { quickstart } from '../../../src/core/cluster/quickstart.js';
+import { generateKeyPair, generateSymmetric } from '../../../src/core/keys/generate.js';
+import { listKeys } from '../../../src/core/keys/operations.js';
+import { replicateKey } from '../../../src/core/keys/replicate.js';
+import { createUser } from '../../../src/core/users/operations.js';
+import { refused, tempDir, testContext } from '../../support/helpers.js';
 
 describe('core/keys replicate', function () {
   this.timeout(120_000);

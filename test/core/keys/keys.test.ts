@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { createVerify, createPublicKey } from 'node:crypto';
-import { perform, type Caller } from '../../src/core/engine.js';
-import { createCluster, createHsm } from '../../src/core/cluster/operations.js';
-import { generateKeyPair, generateSymmetric } from '../../src/core/keys/generate.js';
-import { deleteKey, listKeys, setAttribute, shareKey, unshareKey } from '../../src/core/keys/operations.js';
-import { sign, verify } from '../../src/core/keys/sign.js';
-import { createUser, deleteUser } from '../../src/core/users/operations.js';
-import { testContext, refused } from '../support/helpers.js';
-import { clusterContext } from '../support/templates.js';
+import { perform, type Caller } from '../../../src/core/engine.js';
+import { createCluster, createHsm } from '../../../src/core/cluster/operations.js';
+import { generateKeyPair, generateSymmetric } from '../../../src/core/keys/generate.js';
+import { deleteKey, listKeys, setAttribute, shareKey, unshareKey } from '../../../src/core/keys/operations.js';
+import { sign, verify } from '../../../src/core/keys/sign.js';
+import { createUser, deleteUser } from '../../../src/core/users/operations.js';
+import { testContext, refused } from '../../support/helpers.js';
+import { clusterContext } from '../../support/templates.js';
 
 const ADMIN: Caller = { credentials: { username: 'admin', password: 'Admin123!', role: 'admin' } };
 const cu = (username: string): Caller => ({ credentials: { username, password: `${username}-Pass1`, role: 'crypto-user' }, sessionKeys: new Map() });
@@ -18,8 +18,8 @@ async function cluster(options: { mode?: string } = {}) {
     const ctx = await testContext();
     await perform(ctx, createCluster, { mode: options.mode });
     await perform(ctx, createHsm, { availabilityZone: 'us-east-1a' });
-    const { signWithLocalCa } = await import('../../src/core/cluster/certificates.js');
-    const { getCsr, initializeCluster, activateCluster } = await import('../../src/core/cluster/operations.js');
+    const { signWithLocalCa } = await import('../../../src/core/cluster/certificates.js');
+    const { getCsr, initializeCluster, activateCluster } = await import('../../../src/core/cluster/operations.js');
     const { ClusterCsr } = await perform(ctx, getCsr, {});
     const ca = await signWithLocalCa(ClusterCsr, 'c', ctx.now(), ctx.random(16));
     await perform(ctx, initializeCluster, { signedCertPem: ca.signedCertificatePem, trustAnchorPem: ca.certificatePem });

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { createDecipheriv } from 'node:crypto';
-import { perform, type Caller } from '../../src/core/engine.js';
-import { quickstart } from '../../src/core/cluster/quickstart.js';
-import { generateKeyPair, generateSymmetric } from '../../src/core/keys/generate.js';
-import { listKeys, setAttribute } from '../../src/core/keys/operations.js';
-import { sign, verify } from '../../src/core/keys/sign.js';
-import { unwrapKey, wrapKey, WRAP_MECHANISMS, type WrapMechanism } from '../../src/core/keys/wrap.js';
-import { createUser } from '../../src/core/users/operations.js';
-import { getProvider } from '../../src/core/mechanisms/index.js';
-import { testContext, refused } from '../support/helpers.js';
+import { perform, type Caller } from '../../../src/core/engine.js';
+import { quickstart } from '../../../src/core/cluster/quickstart.js';
+import { generateKeyPair, generateSymmetric } from '../../../src/core/keys/generate.js';
+import { listKeys, setAttribute } from '../../../src/core/keys/operations.js';
+import { sign, verify } from '../../../src/core/keys/sign.js';
+import { unwrapKey, wrapKey, WRAP_MECHANISMS, type WrapMechanism } from '../../../src/core/keys/wrap.js';
+import { createUser } from '../../../src/core/users/operations.js';
+import { getProvider } from '../../../src/core/mechanisms/index.js';
+import { testContext, refused } from '../../support/helpers.js';
 
 const ADMIN: Caller = { credentials: { username: 'admin', password: 'Admin123!', role: 'admin' } };
 const cu = (username: string): Caller => ({ credentials: { username, password: `${username}-Pass1`, role: 'crypto-user' }, sessionKeys: new Map() });

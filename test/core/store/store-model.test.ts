@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import fc from 'fast-check';
-import { Store } from '../../src/core/store/index.js';
-import { tempDir } from '../support/helpers.js';
+import { Store } from '../../../src/core/store/index.js';
+import { tempDir } from '../../support/helpers.js';
 
 type Command =
   | { kind: 'put'; handle: 0 | 1; key: string; value: number }
