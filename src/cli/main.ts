@@ -2,6 +2,7 @@
  * Entry of both binaries. Installs the process runtime, hands argv to oclif, and sets the exit
  * status from the runtime. `exitProcess` is the one replaceable place that ends the process.
  */
+import { fileURLToPath } from 'node:url';
 import { Config, loadHandle, run } from './oclif.js';
 import { HsmError } from '../core/errors.js';
 import { inquirerPrompter } from './prompter.js';
@@ -93,7 +94,8 @@ async function loadConfig(launcher: string) {
     return this < that ? -1 : this > that ? 1 : 0;
   };
   try {
-    return await Config.load(launcher);
+    // No user or linked plugins: cloudhsm-local is one plugin, so oclif need not look for others.
+    return await Config.load({ root: fileURLToPath(launcher), userPlugins: false, devPlugins: false });
   } finally {
     String.prototype.localeCompare = localeCompare;
   }
