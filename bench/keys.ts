@@ -58,7 +58,7 @@ async function timeGeneration(cluster: SessionCluster, i: number): Promise<numbe
   let reference = '';
   const elapsed = await timeMs(async () => {
     const { key } = await perform(cluster.ctx, generateSymmetric, { keyType: 'aes', label: `timed-${i}`, keyLengthBytes: 32 }, cluster.user);
-    reference = String(key['key-reference']);
+    reference = String(key.ref);
   });
   await perform(cluster.ctx, deleteKey, { filter: [`key-reference=${reference}`] }, cluster.user);
   return elapsed;

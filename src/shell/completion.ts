@@ -11,6 +11,7 @@ import { perform } from '../core/engine.js';
 import { listKeys } from '../core/keys/operations.js';
 import { listUsers } from '../core/users/operations.js';
 import { callerOf, type DialectHost } from './dialect.js';
+import { formatReference } from '../core/keys/model.js';
 
 /** Words the shell itself understands beside the commands. */
 export const SHELL_WORDS = ['help', 'history', 'quit', 'exit'];
@@ -52,8 +53,7 @@ async function usernames(host: DialectHost): Promise<string[]> {
 async function keyTerms(host: DialectHost): Promise<string[]> {
   if (!host.session) return ['key-reference=', 'attr.label='];
   const listed = await perform(await host.engine(), listKeys, { clusterId: host.clusterId, maxItems: MAX_LIVE }, callerOf(host));
-  const keys = listed.matched_keys as Array<{ 'key-reference': string; attributes: { label: string } }>;
-  return keys.flatMap((k) => [`key-reference=${k['key-reference']}`, `attr.label=${escapeWord(k.attributes.label)}`]);
+  return listed.keys.flatMap((k) => [`key-reference=${formatReference(k.ref)}`, `attr.label=${escapeWord(k.label)}`]);
 }
 
 /** File names under the folder the (escaped) partial names, escaped as the tokenizer reads them. */

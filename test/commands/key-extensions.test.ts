@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runCommand, tempDir } from '../support/helpers.js';
@@ -35,6 +36,17 @@ describe('commands: key derive ecdh, crypto cmac, truncated HMACs, rsa-pkcs, OAE
     env = { CLOUDHSM_STATE_DIR: await clusterFolder({ mode: 'NON_FIPS', cryptoUsers: { alice: 'alice-Pass1', bob: 'bob-Pass1' } }) };
   });
 
+  it('key import pem prints the key and "Successfully imported key", as the CloudHSM CLI does', async () => {
+    const file = path.join(work, 'imported.pem');
+    fs.writeFileSync(file, generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }));
+    const data = await ok('key:import:pem', ['--path', file, '--label', 'imported-pub', '--key-type-class', 'ec-public'], as('alice'));
+    assert.deepEqual(Object.keys(data), ['key', 'message']);
+    assert.equal(data.message, 'Successfully imported key');
+    assert.match(data.key['key-reference'], /^0x[0-9a-f]{16}$/);
+    assert.equal(data.key.attributes.label, 'imported-pub');
+    assert.equal(data.key['key-info']['key-owners'][0].username, 'alice');
+  });
+
   for (const [curve, aesBytes] of [['prime256v1', 32], ['secp384r1', 32], ['secp224r1', 24], ['x25519', 32]] as const) {
     it(`key derive ecdh on ${curve}: alice and bob derive the same AES key from each other's public keys, and it decrypts what the other encrypted`, async () => {
       for (const user of ['alice', 'bob']) {
@@ -50,6 +62,8 @@ describe('commands: key derive ecdh, crypto cmac, truncated HMACs, rsa-pkcs, OAE
           as(user),
         );
       }
+      assert.deepEqual(Object.keys(derived.alice), ['key', 'base-key-reference']);
+      assert.match(derived.alice['base-key-reference'], /^0x[0-9a-f]{16}$/);
       const [a, b] = [derived.alice.key.attributes, derived.bob.key.attributes];
       assert.equal(a['key-length-bytes'], aesBytes, 'the longest AES key the shared secret fills');
       assert.equal(a.local, false);

@@ -61,7 +61,7 @@ async function withKeys(): Promise<{ t: TestHost; ips: string[]; handle: number 
   const outcomes = await runLines(cmuDialect, t.host, [`loginHSM CO admin ${ADMIN_PASSWORD}`, 'createUser CU alice AlicePass1', 'createUser CU bob BobPass12']);
   assert.deepEqual(outcomes, ['ok', 'ok', 'ok'], t.output());
   const created = await perform(t.ctx, generateSymmetric, { keyType: 'aes', label: 'alice-aes', keyLengthBytes: 32 }, { credentials: { username: 'alice', password: 'AlicePass1', role: 'crypto-user' } });
-  const handle = Number.parseInt(String((created.key)['key-reference']), 16);
+  const handle = created.key.ref;
   return { t, ips, handle };
 }
 

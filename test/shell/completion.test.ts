@@ -9,6 +9,7 @@ import { COMMAND_IDS } from '../../src/registry.js';
 import { History, HISTORY_LINES, historyFile } from '../../src/shell/history.js';
 import { ADMIN_PASSWORD, testHost, type TestHost } from '../support/dialect-host.js';
 import { oclifConfig, tempDir } from '../support/helpers.js';
+import { formatReference } from '../../src/core/keys/model.js';
 
 describe('shell: completion and history', function () {
   this.timeout(60_000);
@@ -49,7 +50,7 @@ describe('shell: completion and history', function () {
     const alice = { session: session!, sessionKeys: t.host.sessionKeys };
     const made = await perform(t.ctx, generateSymmetric, { keyType: 'aes', label: 'my payments key', keyLengthBytes: 16 }, alice);
     assert.deepEqual(await complete('key list --filter attr.label=my'), ['attr.label=my\\ payments\\ key']);
-    assert.deepEqual(await complete('crypto sign ecdsa --key-filter key-reference=0x'), [`key-reference=${String(made.key['key-reference'])}`]);
+    assert.deepEqual(await complete('crypto sign ecdsa --key-filter key-reference=0x'), [`key-reference=${formatReference(made.key.ref)}`]);
   });
 
   it('keeps history per state folder, trims it, and writes nothing when told not to', () => {

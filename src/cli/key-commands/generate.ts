@@ -4,6 +4,7 @@ import { generateKeyPair, generateSymmetric, type GenerateKeyPairInput } from '.
 import { CURVES, MLDSA_ALGORITHMS } from '../../core/keys/model.js';
 import { BaseCommand, variantFlags, type ExecuteInput } from '../base-command.js';
 import { creationFlags, keyText, quorumValue, type FlagMap } from './shared.js';
+import { presentKey } from '../presenters/keys.js';
 
 export function symmetricCommand(keyType: 'aes' | 'generic-secret') {
   return class GenerateSymmetric extends BaseCommand<typeof GenerateSymmetric> {
@@ -32,7 +33,8 @@ export function symmetricCommand(keyType: 'aes' | 'generic-secret') {
           manageQuorum: flags['manage-key-quorum-value'],
           useQuorum: flags['use-key-quorum-value'],
       });
-      return { data, text: keyText(data.key) };
+      const key = presentKey(data.key);
+      return { data: { key }, text: keyText(key) };
     }
   };
 }
@@ -97,7 +99,8 @@ export function keyPairCommand(keyType: 'rsa' | 'ec' | 'ml-dsa') {
         useQuorum: flags['use-private-key-quorum-value'],
       };
       const data = await this.perform(generateKeyPair, input);
-      return { data, text: keyText(data.public_key, 'public key') + keyText(data.private_key, 'private key') };
+      const presented = { public_key: presentKey(data.publicKey), private_key: presentKey(data.privateKey) };
+      return { data: presented, text: keyText(presented.public_key, 'public key') + keyText(presented.private_key, 'private key') };
     }
   };
 }

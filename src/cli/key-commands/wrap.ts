@@ -5,6 +5,7 @@ import { UNWRAP_KEY_TYPE_CLASSES, unwrapKey, wrapKey, type WrapMechanism } from 
 import { BaseCommand, variantFlags, type ExecuteInput } from '../base-command.js';
 import { filterFlag } from '../key-flags.js';
 import { creationFlags, dataFrom, keyText, quorumValue, type FlagMap } from './shared.js';
+import { presentKey } from '../presenters/keys.js';
 
 function wrapMechanismFlags(mechanism: WrapMechanism, unwrap: boolean): FlagMap {
   if (mechanism === 'aes-gcm' || mechanism === 'cloudhsm-aes-gcm') {
@@ -105,7 +106,8 @@ export function unwrapCommand(mechanism: WrapMechanism) {
         useQuorum: flags['use-key-quorum-value'],
         ...wrapParameters(flags),
       });
-      return { data, text: keyText(data.key) };
+      const key = presentKey(data.key);
+      return { data: { key }, text: keyText(key) };
     }
   };
 }

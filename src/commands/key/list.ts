@@ -3,6 +3,8 @@ import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
 import { filterFlag } from '../../cli/key-flags.js';
 import { renderText } from '../../cli/output.js';
 import { listKeys } from '../../core/keys/operations.js';
+import { presentKeyListing } from '../../cli/presenters/keys.js';
+import { formatReference } from '../../core/keys/model.js';
 
 export default class KeyList extends BaseCommand<typeof KeyList> {
   static override summary = 'List the keys you own, keys shared with you, and every public key.';
@@ -15,13 +17,15 @@ export default class KeyList extends BaseCommand<typeof KeyList> {
   };
 
   protected async execute({ flags }: ExecuteInput<typeof KeyList>) {
-    const data = await this.perform(listKeys, { filter: flags.filter, maxItems: flags['max-items'], startingToken: flags['starting-token'], verbose: flags.verbose });
-    const rows = (data.matched_keys as Array<{ 'key-reference': string; attributes: Record<string, unknown> }>).map((k) => ({
-      'key-reference': k['key-reference'],
-      label: k.attributes.label,
-      ...(flags.verbose ? { class: k.attributes.class, 'key-type': k.attributes['key-type'] } : {}),
+    const listing = await this.perform(listKeys, { filter: flags.filter, maxItems: flags['max-items'], startingToken: flags['starting-token'], verbose: flags.verbose });
+    const data = presentKeyListing(listing);
+    // --verbose adds the columns; an admin's listing has no more than labels to fill them with.
+    const rows = listing.keys.map((k) => ({
+      'key-reference': formatReference(k.ref),
+      label: k.label,
+      ...(flags.verbose ? { class: listing.verbose ? k.class : undefined, 'key-type': listing.verbose ? k.keyType : undefined } : {}),
     }));
-    const more = data.next_token ? `\n${data.returned_key_count} of ${data.total_key_count}; next page: --starting-token ${data.next_token}\n` : '';
+    const more = listing.nextToken ? `\n${listing.keys.length} of ${listing.totalKeyCount}; next page: --starting-token ${listing.nextToken}\n` : '';
     return { data, text: `${renderText({ keys: rows })}${more}` };
   }
 }

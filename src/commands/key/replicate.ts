@@ -3,6 +3,7 @@ import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
 import { filterFlag } from '../../cli/key-flags.js';
 import { HsmError } from '../../core/errors.js';
 import { replicateKey } from '../../core/keys/replicate.js';
+import { presentKey } from '../../cli/presenters/keys.js';
 
 export default class KeyReplicate extends BaseCommand<typeof KeyReplicate> {
   static override summary = 'Copy a key to a clone cluster (same reference, owner and sharees).';
@@ -29,6 +30,7 @@ export default class KeyReplicate extends BaseCommand<typeof KeyReplicate> {
       }
       destinationCredentials = { role, username: pin.slice(0, colon), password: pin.slice(colon + 1) } as const;
     }
-    return { data: await this.perform(replicateKey, { filter: flags.filter, destinationClusterId: flags['destination-cluster-id'], destinationCredentials }) };
+    const { key } = await this.perform(replicateKey, { filter: flags.filter, destinationClusterId: flags['destination-cluster-id'], destinationCredentials });
+    return { data: { key: presentKey(key), message: 'Successfully replicated key' } };
   }
 }

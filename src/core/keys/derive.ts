@@ -15,7 +15,7 @@ import type { ImportedKey } from '../mechanisms/provider.js';
 import { allocateReferences, checkCapacity, checkLabel, checkSharingAndQuorum, parseAttributeOverrides, secretCheckValue, storeKey, type CommonCreateInput } from './generate.js';
 import { findKeys, parseFilter, selectOne } from './filters.js';
 import { parsePem } from './files.js';
-import { CURVES, defaultAttributes, formatReference, presentKey, type KeyRecord } from './model.js';
+import { CURVES, defaultAttributes, formatReference, viewOfKey, type KeyRecord } from './model.js';
 import { cryptoOf, preparedKey } from './prepared.js';
 
 export const DERIVED_KEY_TYPES = ['aes', 'generic-secret'] as const;
@@ -119,6 +119,6 @@ export const deriveEcdh = defineOperation({
       createdAt: ctx.now(),
     };
     storeKey(env, key);
-    return { key: presentKey(key), 'base-key-reference': formatReference(base.ref) };
+    return { key: viewOfKey(key), baseKeyRef: base.ref };
   },
 });

@@ -10,7 +10,7 @@ import { defineOperation } from '../engine.js';
 import type { ImportedKey, PrivateDerFormat, PublicDerFormat } from '../mechanisms/provider.js';
 import { allocateReferences, checkLabel, describeAsymmetric, parseAttributeOverrides, storeKey } from './generate.js';
 import { selectKey, type FilterInput } from './operations.js';
-import { defaultAttributes, formatReference, presentKey, type KeyClass, type KeyRecord } from './model.js';
+import { defaultAttributes, formatReference, viewOfKey, type KeyClass, type KeyRecord } from './model.js';
 import { cryptoOf, preparedKey } from './prepared.js';
 
 /** The CLI's rsa-public and ec-public, and as extensions the private classes and ML-DSA keys. */
@@ -122,7 +122,7 @@ export const importPem = defineOperation({
       createdAt: ctx.now(),
     };
     storeKey(env, key);
-    return { key: presentKey(key), message: 'Successfully imported key' };
+    return { key: viewOfKey(key) };
   },
 });
 

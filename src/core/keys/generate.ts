@@ -23,7 +23,7 @@ import {
   QUORUM_MAX,
   SETTABLE_AT_CREATION,
   defaultAttributes,
-  presentKey,
+  viewOfKey,
   type BooleanAttribute,
   type BooleanAttributes,
   type KeyClass,
@@ -183,7 +183,7 @@ export const generateSymmetric = defineOperation({
       createdAt: ctx.now(),
     };
     storeKey(env, key);
-    return { key: presentKey(key) };
+    return { key: viewOfKey(key) };
   },
 });
 
@@ -317,7 +317,7 @@ export const generateKeyPair = defineOperation({
     };
     storeKey(env, pub);
     storeKey(env, priv);
-    return { public_key: presentKey(pub), private_key: presentKey(priv) };
+    return { publicKey: viewOfKey(pub), privateKey: viewOfKey(priv) };
   },
 });
 

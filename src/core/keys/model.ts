@@ -120,6 +120,13 @@ export interface KeyRecord {
   createdAt: number;
 }
 
+/** A key as operations return it: everything but its material. */
+export type KeyView = Omit<KeyRecord, 'material'>;
+
+export function viewOfKey({ material: _material, ...view }: KeyRecord): KeyView {
+  return view;
+}
+
 export function formatReference(ref: number): string {
   return `0x${ref.toString(16).padStart(16, '0')}`;
 }
@@ -161,7 +168,11 @@ export function defaultAttributes(keyClass: KeyClass, keyType: KeyType): Boolean
   };
 }
 
-export function presentAttributes(key: KeyRecord): Record<string, unknown> {
+/**
+ * A key's attributes by their CloudHSM names (keys.md §2), the vocabulary of `attr.NAME=VALUE`
+ * filters and of every listing. The JSON shapes around them are the presenters' (src/cli/presenters/keys.ts).
+ */
+export function presentAttributes(key: KeyView): Record<string, unknown> {
   const out: Record<string, unknown> = {
     'key-type': key.keyType,
     label: key.label,
@@ -184,23 +195,4 @@ export function presentAttributes(key: KeyRecord): Record<string, unknown> {
     out.curve = key.curve;
   }
   return out;
-}
-
-export function presentKeyInfo(key: KeyRecord): Record<string, unknown> {
-  return {
-    'key-owners': [{ username: key.owner, 'key-coverage': 'full' }],
-    'shared-users': key.sharedUsers.map((username) => ({ username, 'key-coverage': 'full' })),
-    'key-quorum-values': { 'manage-key-quorum-value': key.manageQuorum, 'use-key-quorum-value': key.useQuorum },
-    'cluster-coverage': 'full',
-  };
-}
-
-/** The `{key-reference, key-info, attributes}` object of creation output and verbose listings. */
-export function presentKey(key: KeyRecord): Record<string, unknown> {
-  return { 'key-reference': formatReference(key.ref), 'key-info': presentKeyInfo(key), attributes: presentAttributes(key) };
-}
-
-/** The non-verbose `key list` item. */
-export function presentKeyBrief(key: KeyRecord): Record<string, unknown> {
-  return { 'key-reference': formatReference(key.ref), attributes: { label: key.label } };
 }

@@ -12,7 +12,7 @@ import type { Transaction } from '../store/index.js';
 import type { UserRecord } from '../users/rules.js';
 import { normaliseUsername, checkLoginRole } from '../users/rules.js';
 import { findKeys, keyStoreKeys, parseFilter, selectOne } from './filters.js';
-import { BOOLEAN_ATTRIBUTES, LABEL_MAX, presentKey, presentKeyBrief, type BooleanAttribute, type KeyRecord } from './model.js';
+import { BOOLEAN_ATTRIBUTES, LABEL_MAX, viewOfKey, type BooleanAttribute, type KeyRecord, type KeyView } from './model.js';
 
 export interface FilterInput extends ClusterInput {
   filter?: string[];
@@ -55,11 +55,12 @@ export interface ListKeysInput extends FilterInput {
 
 /** One page of `key list` (cli-commands.md §3.14). */
 export interface KeyListing {
-  matched_keys: Array<Record<string, unknown>>;
-  total_key_count: number;
-  returned_key_count: number;
+  keys: KeyView[];
+  totalKeyCount: number;
   /** Present when more keys follow: the offset to give as --starting-token. */
-  next_token?: string;
+  nextToken?: string;
+  /** Whether the items are to be shown in full (--verbose, which admins do not get). */
+  verbose: boolean;
 }
 
 export const listKeys = defineOperation({
@@ -79,13 +80,9 @@ export const listKeys = defineOperation({
     const page = keys.slice(start, start + maxItems);
     // cli-commands.md §3.14: --verbose has no effect for admins.
     const verbose = input.verbose && actor!.role === 'crypto-user';
-    const data: KeyListing = {
-      matched_keys: page.map((k) => (verbose ? presentKey(k) : presentKeyBrief(k))),
-      total_key_count: keys.length,
-      returned_key_count: page.length,
-    };
-    if (start + page.length < keys.length) data.next_token = String(start + page.length);
-    return data;
+    const listing: KeyListing = { keys: page.map(viewOfKey), totalKeyCount: keys.length, verbose: Boolean(verbose) };
+    if (start + page.length < keys.length) listing.nextToken = String(start + page.length);
+    return listing;
   },
 });
 

@@ -16,7 +16,7 @@ import type { UserRecord } from '../users/rules.js';
 import { keyStoreKeys } from './filters.js';
 import { checkCapacity } from './generate.js';
 import { selectKey } from './operations.js';
-import { formatReference, presentKey, type KeyRecord } from './model.js';
+import { formatReference, viewOfKey, type KeyRecord } from './model.js';
 
 export interface ReplicateInput {
   clusterId?: string;
@@ -80,6 +80,6 @@ export const replicateKey = defineOperation({
     // Keep the destination's reference counter ahead of the copied reference.
     const counterKey = keyStoreKeys.counter(destination.clusterId);
     if ((tx.get<number>(counterKey) ?? 0) <= key.ref) tx.put(counterKey, key.ref + 1);
-    return { key: presentKey(copy), message: 'Successfully replicated key' };
+    return { key: viewOfKey(copy) };
   },
 });

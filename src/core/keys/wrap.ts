@@ -23,7 +23,7 @@ import { findKeys, parseFilter, selectOne } from './filters.js';
 import { markTransport } from './transport.js';
 import { allocateReferences, checkLabel, checkSharingAndQuorum, describeAsymmetric, parseAttributeOverrides, secretCheckValue, storeKey, type CommonCreateInput } from './generate.js';
 import { requireOwner } from './operations.js';
-import { defaultAttributes, formatReference, presentKey, type KeyClass, type KeyRecord, type KeyType } from './model.js';
+import { defaultAttributes, formatReference, viewOfKey, type KeyClass, type KeyRecord, type KeyType } from './model.js';
 import { cryptoOf, preparedKey, secretMaterial } from './prepared.js';
 import type { EngineContext } from '../context.js';
 
@@ -332,6 +332,6 @@ export const unwrapKey = defineOperation({
       createdAt: ctx.now(),
     };
     storeKey(env, created);
-    return { key: presentKey(created) };
+    return { key: viewOfKey(created) };
   },
 });

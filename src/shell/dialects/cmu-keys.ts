@@ -14,6 +14,7 @@ import { attributeName, isKnownAttribute } from './legacy-attributes.js';
 import { CmuRefusal, CmuUsage, serverName, successLines } from './cmu-output.js';
 import { cmuError, confirm, keyOwnership, parseNumber, userById, userRecords, writeOutputFile, type Cmu, type CmuCall } from './cmu-context.js';
 import { destinationServer, requireLogin } from './cmu-users.js';
+import { presentKeyListing } from '../../cli/presenters/keys.js';
 
 function parseHandle(word: string): number {
   if (!/^\d+$/.test(word)) throw new CmuRefusal(`key handle "${word}" is not a handle: give the decimal number findAllKeys (or KMU findKey) prints`);
@@ -30,7 +31,7 @@ function refFilter(handle: number): string[] {
  */
 async function visibleKey(cmu: Cmu, handle: number, verbose: boolean): Promise<Record<string, unknown>> {
   const listed = await perform(cmu.engine, listKeys, { clusterId: cmu.clusterId, filter: refFilter(handle), maxItems: 1, verbose }, callerOf(cmu.host));
-  const item = (listed.matched_keys as Array<Record<string, unknown>>)[0];
+  const item = presentKeyListing(listed).matched_keys[0];
   if (!item) throw cmuError('KEY_SELECTION_NOT_UNIQUE', `no key with handle ${handle} is visible to ${cmu.host.session!.username}; only its owner, its sharees (and COs) see a key`);
   return item;
 }

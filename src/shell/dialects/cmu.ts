@@ -148,7 +148,7 @@ async function runCommand(host: DialectHost, command: CmuCommand, args: string[]
 async function visibleHandles(host: DialectHost): Promise<string[]> {
   if (!host.session) return [];
   const listed = await perform(await host.engine(), listKeys, { clusterId: host.session.clusterId, maxItems: 200 }, callerOf(host));
-  return (listed.matched_keys as Array<{ 'key-reference': string }>).map((k) => String(Number.parseInt(k['key-reference'], 16)));
+  return listed.keys.map((k) => String(k.ref));
 }
 
 async function candidates(host: DialectHost, kind: ArgKind): Promise<string[]> {

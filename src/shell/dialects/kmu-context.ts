@@ -12,6 +12,7 @@ import { listUsers } from '../../core/users/operations.js';
 import type { UserView } from '../../core/users/rules.js';
 import { callerOf, type DialectHost } from '../dialect.js';
 import { FILE_ERROR, INVALID_HANDLE, KmuFailure, NO_SUCH_USER } from './kmu-output.js';
+import { presentKeyListing } from '../../cli/presenters/keys.js';
 
 /** Flag values by name without the dash; boolean flags hold `true`. */
 export type Flags = ReadonlyMap<string, string | true>;
@@ -73,7 +74,7 @@ export type PresentedKey = { 'key-reference': string; 'key-info': { 'key-owners'
 /** Keys the logged-in user can see, as the core presents them (verbose `key list`). */
 export async function findKeys(host: DialectHost, filter: string[]): Promise<PresentedKey[]> {
   const result = await run(host, listKeys, { filter, verbose: true, maxItems: Number.MAX_SAFE_INTEGER });
-  return result.matched_keys as PresentedKey[];
+  return presentKeyListing(result).matched_keys as PresentedKey[];
 }
 
 /** The one key a handle names; a handle the user cannot see is 0xa8 (§3 deleteKey). */

@@ -17,7 +17,6 @@ import { CLASS_NUMBERS, className, idHex, TYPE_NUMBERS, typeName } from './legac
 import {
   byHandle,
   handle,
-  handleOf,
   integer,
   keyByHandle,
   need,
@@ -106,7 +105,7 @@ export async function genSymKey(call: KmuCall): Promise<Outcome> {
     attributes: attributesFor(call, 'secret-key', keyType),
     ...c,
   });
-  return created(call, 'Cfm3GenerateSymmetricKey', [`Symmetric Key Created.  Key Handle: ${handleOf(result.key['key-reference'])}`]);
+  return created(call, 'Cfm3GenerateSymmetricKey', [`Symmetric Key Created.  Key Handle: ${result.key.ref}`]);
 }
 
 /** KMU gives one label (and ID) to both halves of a pair; -nex and -u touch the private key. */
@@ -122,8 +121,8 @@ async function genPair(call: KmuCall, keyType: 'rsa' | 'ec', specific: { modulus
     ...specific,
     ...c,
   });
-  const pub = handleOf(result.public_key['key-reference']);
-  const priv = handleOf(result.private_key['key-reference']);
+  const pub = result.publicKey.ref;
+  const priv = result.privateKey.ref;
   return created(call, 'Cfm3GenerateKeyPair', [`Cfm3GenerateKeyPair:    public key handle: ${pub}    private key handle: ${priv}`]);
 }
 
@@ -172,7 +171,7 @@ export async function importPubKey(call: KmuCall): Promise<Outcome> {
   const keyTypeClass = await typeClassOf(call, pem, 'public');
   const attributes = attributesFor(call, 'public-key', keyTypeClass.replace(/-public$/, ''));
   const result = await run(call.host, importPem, { pem, label: need(call.flags, 'l'), keyTypeClass, attributes });
-  return created(call, 'Cfm3CreatePublicKey', [`Public Key Handle: ${handleOf(result.key['key-reference'])}`]);
+  return created(call, 'Cfm3CreatePublicKey', [`Public Key Handle: ${result.key.ref}`]);
 }
 
 /**
@@ -195,7 +194,7 @@ export async function importPrivateKey(call: KmuCall): Promise<Outcome> {
       [returnLine('Cfm3WrapHostKey')],
       [returnLine('Cfm3CreateUnwrapTemplate')],
       [returnLine('Cfm3UnWrapKey')],
-      [`Private Key Unwrapped.  Key Handle: ${handleOf(result.key['key-reference'])}`],
+      [`Private Key Unwrapped.  Key Handle: ${result.key.ref}`],
       ...attestation(call),
       clusterBlock(await nodeCount(call.host)),
     ],
@@ -352,7 +351,7 @@ export async function unWrapKey(call: KmuCall): Promise<Outcome> {
     attributes,
     ...c,
   });
-  const h = handleOf(result.key['key-reference']);
+  const h = result.key.ref;
   const lines = noHeader ? [[returnLine('Cfm3CreateUnwrapTemplate2')], [returnLine('Cfm2UnWrapWithTemplate3')], [`Key Unwrapped. Key Handle: ${h}`]] : [[returnLine('Cfm3UnWrapKey')], [`Key Unwrapped.  Key Handle: ${h}`]];
   return { blocks: [...lines, ...attestation(call), clusterBlock(await nodeCount(host))] };
 }

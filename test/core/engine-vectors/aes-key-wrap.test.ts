@@ -13,13 +13,14 @@
  * the vector's 16-, 24- or 32-byte KEK, as PKCS#11 allows (ulAESKeyBits 128/192/256).
  */
 import assert from 'node:assert/strict';
+import type { KeyView } from '../../../src/core/keys/model.js';
 import { unwrapKey } from '../../../src/core/keys/wrap.js';
 import { PROVIDER_NAMES, benches, hex, keyCache, loadVectors, runCases, sameBytes, summarize, type Bench } from './support.js';
 
 /** The unwrapped key holds exactly `msg`: its length attribute and its bytes. */
-async function holds(bench: Bench, key: Record<string, unknown>, msg: Uint8Array): Promise<boolean> {
-  if ((key.attributes as Record<string, unknown>)['key-length-bytes'] !== msg.length) return false;
-  return sameBytes(await bench.secretBytes(`key-reference=${String(key['key-reference'])}`), msg);
+async function holds(bench: Bench, key: KeyView, msg: Uint8Array): Promise<boolean> {
+  if (key.keyLengthBytes !== msg.length) return false;
+  return sameBytes(await bench.secretBytes(`key-reference=${key.ref}`), msg);
 }
 
 describe('engine vectors: AES key wrap (key unwrap aes-no-pad; RFC 5649 through key unwrap rsa-aes)', function () {

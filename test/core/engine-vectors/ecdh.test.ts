@@ -37,7 +37,7 @@ const x25519PublicPem = (key: Uint8Array) => pem('PUBLIC KEY', Buffer.concat([Bu
 
 async function derivedSecret(bench: Bench, baseKeyFilter: string, peerPublicKeyPem: string, tcId: unknown): Promise<Uint8Array> {
   const { key } = await bench.run(deriveEcdh, { baseKeyFilter: [baseKeyFilter], peerPublicKeyPem, keyType: 'generic-secret', label: `ecdh-${String(tcId)}`, session: true });
-  return bench.secretBytes(`key-reference=${String(key['key-reference'])}`);
+  return bench.secretBytes(`key-reference=${key.ref}`);
 }
 
 describe('engine vectors: ECDH P-256 and X25519 (key import pem ec-private, then key derive ecdh)', function () {
@@ -76,7 +76,7 @@ describe('engine vectors: ECDH P-256 and X25519 (key import pem ec-private, then
       peer.generateKeys();
       const spki = Buffer.concat([Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex'), peer.getPublicKey()]);
       await assert.rejects(
-        derivedSecret(bench, `key-reference=${String(withoutDerive['key-reference'])}`, pem('PUBLIC KEY', spki), 'no-derive'),
+        derivedSecret(bench, `key-reference=${withoutDerive.ref}`, pem('PUBLIC KEY', spki), 'no-derive'),
         (err) => err instanceof HsmError && err.code === 'KEY_ATTRIBUTE_REFUSED',
       );
     });

@@ -15,7 +15,7 @@ import { PROVIDER_NAMES, benches, hex, keyCache, loadVectors, pem, runCases, sum
 /** Imports the SPKI as a user would, with `key import pem --key-type-class ml-dsa-public`. */
 async function storeAsImported(bench: Bench, spki: Uint8Array): Promise<string> {
   const { key } = await bench.run(importPem, { pem: pem('PUBLIC KEY', spki), label: 'mldsa', keyTypeClass: 'ml-dsa-public', attributes: ['verify=true'] });
-  return `key-reference=${String(key['key-reference'])}`;
+  return `key-reference=${key.ref}`;
 }
 
 describe('engine vectors: ML-DSA-65 (key import pem ml-dsa-public, then crypto verify ml-dsa)', function () {

@@ -59,9 +59,8 @@ describe('engine vectors: RSA decryption (crypto decrypt rsa-oaep, key unwrap rs
           const filter = [await keyFor(String(group.privateKeyPem))];
           const { key } = await bench.run(unwrapKey, { mechanism: 'rsa-pkcs', filter, data: hex(test.ct), keyTypeClass: 'generic-secret', label: `pkcs1-${test.tcId}` });
           const msg = hex(test.msg);
-          const attributes = key.attributes as Record<string, unknown>;
-          if (attributes['key-length-bytes'] !== msg.length) return false;
-          return sameBytes(await bench.secretBytes(`key-reference=${String(key['key-reference'])}`), msg);
+          if (key.keyLengthBytes !== msg.length) return false;
+          return sameBytes(await bench.secretBytes(`key-reference=${key.ref}`), msg);
         },
         { gap: (_group, test) => (test.result === 'valid' && hex(test.msg).length === 0 ? EMPTY_SECRET_GAP : undefined) },
       );

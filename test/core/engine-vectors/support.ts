@@ -37,6 +37,7 @@ const KW_IV = Buffer.from('a6a6a6a6a6a6a6a6', 'hex');
 
 // The vector file types and loader are shared with the primitive-level tests.
 import type { WycheproofFile, WycheproofGroup, WycheproofTest } from '../mechanisms/support.js';
+import type { KeyView } from '../../../src/core/keys/model.js';
 export { loadVectors, type WycheproofFile, type WycheproofGroup, type WycheproofResult, type WycheproofTest } from '../mechanisms/support.js';
 
 export function hex(value: unknown): Uint8Array {
@@ -137,7 +138,7 @@ export interface Bench {
 
 let labels = 0;
 const nextLabel = (kind: string) => `${kind}-${++labels}`;
-const reference = (key: Record<string, unknown>) => `key-reference=${String(key['key-reference'])}`;
+const reference = (key: KeyView) => `key-reference=${key.ref}`;
 
 /**
  * Quickstart (NON_FIPS, so Ed25519 is allowed), a crypto user logged in with a session, a

@@ -2,12 +2,18 @@ import assert from 'node:assert/strict';
 import { createVerify, createPublicKey } from 'node:crypto';
 import { perform, type Caller } from '../../../src/core/engine.js';
 import { createCluster, createHsm } from '../../../src/core/cluster/operations.js';
-import { generateKeyPair, generateSymmetric } from '../../../src/core/keys/generate.js';
-import { deleteKey, listKeys, setAttribute, shareKey, unshareKey } from '../../../src/core/keys/operations.js';
+import { generateKeyPair as generateKeyPairOp, generateSymmetric as generateSymmetricOp } from '../../../src/core/keys/generate.js';
+import { deleteKey, listKeys as listKeysOp, setAttribute, shareKey, unshareKey } from '../../../src/core/keys/operations.js';
 import { sign, verify } from '../../../src/core/keys/sign.js';
 import { createUser, deleteUser } from '../../../src/core/users/operations.js';
 import { testContext, refused } from '../../support/helpers.js';
 import { clusterContext } from '../../support/templates.js';
+import { presented } from '../../support/presented.js';
+
+// These tests check the documented JSON shapes: results as the CLI prints them.
+const generateKeyPair = presented(generateKeyPairOp);
+const generateSymmetric = presented(generateSymmetricOp);
+const listKeys = presented(listKeysOp);
 
 const ADMIN: Caller = { credentials: { username: 'admin', password: 'Admin123!', role: 'admin' } };
 const cu = (username: string): Caller => ({ credentials: { username, password: `${username}-Pass1`, role: 'crypto-user' }, sessionKeys: new Map() });

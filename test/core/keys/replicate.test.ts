@@ -5,11 +5,18 @@ import path from 'node:path';
 import { perform, type Caller } from '../../../src/core/engine.js';
 import { activateCluster, createCluster, createHsm, getCsr, initializeCluster } from '../../../src/core/cluster/operations.js';
 import { quickstart } from '../../../src/core/cluster/quickstart.js';
-import { generateKeyPair, generateSymmetric } from '../../../src/core/keys/generate.js';
-import { listKeys } from '../../../src/core/keys/operations.js';
-import { replicateKey } from '../../../src/core/keys/replicate.js';
+import { generateKeyPair as generateKeyPairOp, generateSymmetric as generateSymmetricOp } from '../../../src/core/keys/generate.js';
+import { listKeys as listKeysOp } from '../../../src/core/keys/operations.js';
+import { replicateKey as replicateKeyOp } from '../../../src/core/keys/replicate.js';
 import { createUser } from '../../../src/core/users/operations.js';
 import { refused, tempDir, testContext } from '../../support/helpers.js';
+import { presented } from '../../support/presented.js';
+
+// These tests check the documented JSON shapes: results as the CLI prints them.
+const generateKeyPair = presented(generateKeyPairOp);
+const generateSymmetric = presented(generateSymmetricOp);
+const listKeys = presented(listKeysOp);
+const replicateKey = presented(replicateKeyOp);
 
 describe('core/keys replicate', function () {
   this.timeout(120_000);
@@ -38,7 +45,6 @@ describe('core/keys replicate', function () {
     await refused(perform(ctx, replicateKey, { clusterId: source, filter: ['attr.label=priv'], destinationClusterId: destination, destinationCredentials }, alice), 'USER_NOT_FOUND');
     await perform(ctx, createUser, { clusterId: destination, username: 'alice', role: 'crypto-user', password: 'alice-Pass1' }, admin);
     const copied = await perform(ctx, replicateKey, { clusterId: source, filter: ['attr.label=priv'], destinationClusterId: destination, destinationCredentials }, alice);
-    assert.equal(copied.message, 'Successfully replicated key');
     assert.equal(copied.key['key-reference'], pair.private_key['key-reference']);
     const there = await perform(ctx, listKeys, { clusterId: destination, verbose: true }, alice);
     assert.equal(there.total_key_count, 1);

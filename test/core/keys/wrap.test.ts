@@ -9,6 +9,7 @@ import { unwrapKey, wrapKey, WRAP_MECHANISMS, type WrapMechanism } from '../../.
 import { createUser } from '../../../src/core/users/operations.js';
 import { getProvider } from '../../../src/core/mechanisms/index.js';
 import { testContext, refused } from '../../support/helpers.js';
+import { presentAttributes } from '../../../src/core/keys/model.js';
 
 const ADMIN: Caller = { credentials: { username: 'admin', password: 'Admin123!', role: 'admin' } };
 const cu = (username: string): Caller => ({ credentials: { username, password: `${username}-Pass1`, role: 'crypto-user' }, sessionKeys: new Map() });
@@ -44,8 +45,8 @@ describe('core/keys wrap and unwrap', function () {
       if (mechanism === 'aes-no-pad') assert.equal(Buffer.from(String(wrapped.wrapped_key_data), 'base64').length, 24);
       const data = new Uint8Array(Buffer.from(String(wrapped.wrapped_key_data), 'base64'));
       const { key } = await perform(ctx, unwrapKey, { mechanism, filter: [`attr.label=${unkek}`], data, keyTypeClass: 'aes', label: `back-${mechanism}`, iv: wrapped.iv as string | undefined, ...params(mechanism) }, cu('alice'));
-      const original = ((await perform(ctx, listKeys, { filter: ['attr.label=payload'], verbose: true }, cu('alice'))).matched_keys as Array<{ attributes: Record<string, unknown> }>)[0]!;
-      const attrs = key.attributes as Record<string, unknown>;
+      const original = { attributes: presentAttributes((await perform(ctx, listKeys, { filter: ['attr.label=payload'], verbose: true }, cu('alice'))).keys[0]!) };
+      const attrs = presentAttributes(key);
       assert.equal(attrs['check-value'], original.attributes['check-value']);
       assert.equal(attrs.local, false);
       assert.equal(attrs.id, '0x');
@@ -105,12 +106,12 @@ describe('core/keys wrap and unwrap', function () {
   });
 
   it('reports a wrong tag, IV or key as DECRYPTION_FAILED and creates nothing', async () => {
-    const before = (await perform(ctx, listKeys, {}, cu('alice'))).total_key_count;
+    const before = (await perform(ctx, listKeys, {}, cu('alice'))).totalKeyCount;
     const wrapped = await perform(ctx, wrapKey, { mechanism: 'aes-gcm', payloadFilter: ['attr.label=payload'], wrappingFilter: ['attr.label=kek'], tagLengthBits: 128 }, cu('alice'));
     const data = new Uint8Array(Buffer.from(String(wrapped.wrapped_key_data), 'base64'));
     data[0] = data[0]! ^ 1;
     await refused(perform(ctx, unwrapKey, { mechanism: 'aes-gcm', filter: ['attr.label=kek'], data, keyTypeClass: 'aes', label: 'bad', iv: String(wrapped.iv), tagLengthBits: 128 }, cu('alice')), 'DECRYPTION_FAILED');
     await refused(perform(ctx, unwrapKey, { mechanism: 'aes-no-pad', filter: ['attr.label=kek'], data: new Uint8Array(24), keyTypeClass: 'aes', label: 'bad' }, cu('alice')), 'DECRYPTION_FAILED');
-    assert.equal((await perform(ctx, listKeys, {}, cu('alice'))).total_key_count, before);
+    assert.equal((await perform(ctx, listKeys, {}, cu('alice'))).totalKeyCount, before);
   });
 });

@@ -6,6 +6,8 @@ import { DERIVED_KEY_TYPES, deriveEcdh } from '../../../core/keys/derive.js';
 import { MAX_PEM_CHARS } from '../../../core/keys/files.js';
 import { HsmError } from '../../../core/errors.js';
 import fs from 'node:fs';
+import { presentKey } from '../../../cli/presenters/keys.js';
+import { formatReference } from '../../../core/keys/model.js';
 
 export default class KeyDeriveEcdh extends BaseCommand<typeof KeyDeriveEcdh> {
   static override summary = 'Derive an AES or generic-secret key by ECDH with a peer public key (extension).';
@@ -45,6 +47,7 @@ export default class KeyDeriveEcdh extends BaseCommand<typeof KeyDeriveEcdh> {
       session: flags.session,
       shareWith: flags['share-crypto-users'],
     });
-    return { data, text: keyText(data.key) };
+    const key = presentKey(data.key);
+    return { data: { key, 'base-key-reference': formatReference(data.baseKeyRef) }, text: keyText(key) };
   }
 }

@@ -4,6 +4,7 @@ import { keyText } from '../../../cli/key-commands/shared.js';
 import { KEY_TYPE_CLASSES, MAX_PEM_CHARS, importPem } from '../../../core/keys/files.js';
 import { HsmError } from '../../../core/errors.js';
 import fs from 'node:fs';
+import { presentKey } from '../../../cli/presenters/keys.js';
 
 export default class KeyImportPem extends BaseCommand<typeof KeyImportPem> {
   static override summary = 'Import a public key from a PEM file (private keys too, as an extension).';
@@ -28,7 +29,8 @@ export default class KeyImportPem extends BaseCommand<typeof KeyImportPem> {
     }
     if (size > MAX_PEM_CHARS) throw new HsmError('INVALID_ARGUMENT', `--path ${flags.path} is ${size} bytes; a key PEM is at most ${MAX_PEM_CHARS}`);
     const pem = this.readFile('path', flags.path);
-    const data = await this.perform(importPem, { pem, label: flags.label, keyTypeClass: flags['key-type-class'], attributes: flags.attributes });
-    return { data, text: keyText(data.key) };
+    const { key } = await this.perform(importPem, { pem, label: flags.label, keyTypeClass: flags['key-type-class'], attributes: flags.attributes });
+    const presented = presentKey(key);
+    return { data: { key: presented, message: 'Successfully imported key' }, text: keyText(presented) };
   }
 }
