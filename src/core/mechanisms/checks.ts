@@ -241,3 +241,8 @@ export function leftPadTo(bytes: Uint8Array, length: number): Uint8Array {
 export function plain(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes);
 }
+
+/** A Buffer over the same bytes, without copying, for the node:crypto calls that want one. */
+export function bufferOf(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
