@@ -24,7 +24,7 @@ function publicPkcs1OrSpki(der: Uint8Array, format: PublicDerFormat): ImportedKe
   checkBytes(der, 'DER');
   if (format === 'pkcs1') return { spec: { type: 'rsa' }, kind: 'public', material: importRsaPublicDer(der, 'pkcs1') };
   const requested: string = format; // callers outside TypeScript may pass anything
-  if (requested !== 'spki') throw invalidArgument(`public key format must be spki or pkcs1, got ${String(format)}`);
+  if (requested !== 'spki') throw invalidArgument(`public key format must be spki or pkcs1, got ${requested}`);
   return undefined;
 }
 
@@ -129,7 +129,7 @@ export const nodeKeyImport: KeyImport = Object.freeze({
     if (format === 'pkcs1') return { spec: { type: 'rsa' }, kind: 'private', material: importRsaPrivateDer(der, 'pkcs1') };
     const requested: string = format; // callers outside TypeScript may pass anything
     if (requested !== 'pkcs8' && requested !== 'sec1') {
-      throw invalidArgument(`private key format must be pkcs8, pkcs1 or sec1, got ${String(format)}`);
+      throw invalidArgument(`private key format must be pkcs8, pkcs1 or sec1, got ${requested}`);
     }
     let key: KeyObject;
     try {

@@ -18,29 +18,30 @@ export interface FamilyKey<Handle> extends PreparedKey {
 
 export type SpecOf<Type extends AsymmetricKeySpec['type']> = Extract<AsymmetricKeySpec, { type: Type }>;
 
-export function makeKey<Handle>(
-  provider: ProviderName,
-  kind: KeyKind,
-  spec: AsymmetricKeySpec,
-  material: Uint8Array,
-  publicMaterial: Uint8Array,
-  handle: Handle,
-): PreparedKey {
-  const key = {
-    provider,
-    kind,
-    spec: Object.freeze({ ...spec }),
-    material: material.slice(),
-    publicMaterial: publicMaterial.slice(),
-    handle,
-  };
-  return Object.freeze(key) as unknown as PreparedKey;
+/**
+ * The prepared keys of one family's backend, which keeps a `Handle` in each: `make` builds one,
+ * `use` checks that a key is this provider's, of the kind and type an operation needs, and gives
+ * it back with its handle typed (only this family makes keys of its type for this provider).
+ */
+export interface FamilyKeys<Handle> {
+  readonly make: (kind: KeyKind, spec: AsymmetricKeySpec, material: Uint8Array, publicMaterial: Uint8Array, handle: Handle) => PreparedKey;
+  readonly use: (key: PreparedKey, kind: KeyKind | 'any', type: AsymmetricKeySpec['type'], operation: string) => FamilyKey<Handle>;
 }
 
-/** A family's check that a key is its own provider's, of the right kind and type, typed with its handle. */
-export function keyUser<Handle>(provider: ProviderName) {
-  return (key: PreparedKey, kind: KeyKind | 'any', type: AsymmetricKeySpec['type'], operation: string): FamilyKey<Handle> =>
-    checkPrepared<FamilyKey<Handle>>(key, provider, kind, type, operation);
+export function familyKeys<Handle>(provider: ProviderName): FamilyKeys<Handle> {
+  return Object.freeze({
+    make: (kind: KeyKind, spec: AsymmetricKeySpec, material: Uint8Array, publicMaterial: Uint8Array, handle: Handle) =>
+      Object.freeze({
+        provider,
+        kind,
+        spec: Object.freeze({ ...spec }),
+        material: material.slice(),
+        publicMaterial: publicMaterial.slice(),
+        handle,
+      }) as unknown as PreparedKey,
+    use: (key: PreparedKey, kind: KeyKind | 'any', type: AsymmetricKeySpec['type'], operation: string) =>
+      checkPrepared(key, provider, kind, type, operation) as FamilyKey<Handle>,
+  });
 }
 
 /** What one family does with its own keys; the material has been checked to be bytes. */
@@ -60,10 +61,17 @@ export interface KeyFamilies {
   readonly 'ml-dsa': KeyFamily<SpecOf<'ml-dsa'>>;
 }
 
+/** Any key of this provider, for what every family's key has. */
+function anyKeyOf(provider: ProviderName) {
+  return (key: PreparedKey, kind: KeyKind | 'any', operation: string): FamilyKey<unknown> =>
+    checkPrepared(key, provider, kind, 'any', operation) as FamilyKey<unknown>;
+}
+
 type KeyHandling = Pick<CryptoProvider, 'preparePrivate' | 'preparePublic' | 'publicKeyOf' | 'exportSpki' | 'exportPkcs8'>;
 
 /** A provider's key handling from its families' key handling. */
 export function keyHandling(provider: ProviderName, families: KeyFamilies): KeyHandling {
+  const anyKey = anyKeyOf(provider);
   const prepare = (kind: KeyKind, spec: AsymmetricKeySpec, material: Uint8Array): PreparedKey => {
     checkSpec(spec);
     checkBytes(material, `${kind} key`);
@@ -85,13 +93,13 @@ export function keyHandling(provider: ProviderName, families: KeyFamilies): KeyH
   return {
     preparePrivate: (spec, material) => prepare('private', spec, material),
     preparePublic: (spec, material) => prepare('public', spec, material),
-    publicKeyOf: (key) => checkPrepared<FamilyKey<unknown>>(key, provider, 'any', 'any', 'publicKeyOf').publicMaterial.slice(),
+    publicKeyOf: (key) => anyKey(key, 'any', 'publicKeyOf').publicMaterial.slice(),
     exportSpki: (key) => {
-      const k = checkPrepared<FamilyKey<unknown>>(key, provider, 'any', 'any', 'exportSpki');
+      const k = anyKey(key, 'any', 'exportSpki');
       return families[k.spec.type].exportSpki(k);
     },
     exportPkcs8: (key) => {
-      const k = checkPrepared<FamilyKey<unknown>>(key, provider, 'private', 'any', 'exportPkcs8');
+      const k = anyKey(key, 'private', 'exportPkcs8');
       return families[k.spec.type].exportPkcs8(k);
     },
   };

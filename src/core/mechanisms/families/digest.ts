@@ -12,8 +12,8 @@ import type { HashName } from '../provider.js';
 export type Hasher = (data: Uint8Array) => Uint8Array;
 
 export interface DigestFamily {
-  /** The checked operation of CryptoProvider. */
-  digest(hash: HashName, data: Uint8Array): Uint8Array;
+  /** The checked operation of CryptoProvider (a function property: providers take it as it is). */
+  readonly digest: (hash: HashName, data: Uint8Array) => Uint8Array;
   /** The hash function itself, for a caller that has checked `hash` already. */
   hasher(hash: HashName): Hasher;
 }

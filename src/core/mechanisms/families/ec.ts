@@ -25,7 +25,7 @@ import {
 import { OPENSSL_CURVE_NAMES, checkPointEncoding, checkScalar, curveOrder, scalarFromRandom } from '../curves.js';
 import { ecPkcs8, spkiFromCanonical } from '../key-encoding.js';
 import { memo, nobleNist, nobleSecp256k1, nobleSha2, nobleWeierstrass } from '../noble.js';
-import { keyUser, makeKey, type FamilyKey, type KeyFamily, type SpecOf } from '../prepared-keys.js';
+import { familyKeys, type FamilyKey, type KeyFamily, type SpecOf } from '../prepared-keys.js';
 import {
   EC_CURVE_BYTES,
   type CryptoProvider,
@@ -78,19 +78,19 @@ function checkMessage(hash: HashName, data: Uint8Array, options: SignOptions | u
 
 function ecFamily<Handle>(backend: EcBackend<Handle>): EcFamily {
   const { provider } = backend;
-  const use = keyUser<Handle>(provider);
+  const { make, use } = familyKeys<Handle>(provider);
   const notOnCurve = (curve: EcCurve): string => `${curve} public key is not a point on the curve`;
   const family: EcFamily = {
     keys: Object.freeze({
       preparePrivate(spec, d) {
         checkScalar(spec.curve, d);
         const point = backend.publicPoint(spec.curve, d);
-        return makeKey(provider, 'private', spec, d, point, backend.privateHandle(spec.curve, d, point));
+        return make('private', spec, d, point, backend.privateHandle(spec.curve, d, point));
       },
       preparePublic(spec, point) {
         checkPointEncoding(spec.curve, point);
         const handle = guard('INVALID_ARGUMENT', notOnCurve(spec.curve), () => backend.publicHandle(spec.curve, point));
-        return makeKey(provider, 'public', spec, point, point, handle);
+        return make('public', spec, point, point, handle);
       },
       exportSpki: (key) => {
         const k = use(key, 'any', 'ec', 'exportSpki');

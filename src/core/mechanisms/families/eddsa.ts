@@ -21,7 +21,7 @@ import {
 import { randomBytesFrom } from '../curves.js';
 import { ed25519Pkcs8, parseOctetStringKey, spkiFromCanonical } from '../key-encoding.js';
 import { memo, nobleEd25519, nobleEdwards, nobleSha2 } from '../noble.js';
-import { keyUser, makeKey, type FamilyKey, type KeyFamily, type SpecOf } from '../prepared-keys.js';
+import { familyKeys, type FamilyKey, type KeyFamily, type SpecOf } from '../prepared-keys.js';
 import type { CryptoProvider, Ed25519phOptions, ImportedKey, ProviderName } from '../provider.js';
 
 /** RFC 8032 §5.1: keys and signatures in bytes; a context is at most 255 bytes. */
@@ -108,18 +108,18 @@ interface EddsaBackend<Handle> {
 
 function eddsaFamily<Handle>(backend: EddsaBackend<Handle>): EddsaFamily {
   const { provider } = backend;
-  const use = keyUser<Handle>(provider);
+  const { make, use } = familyKeys<Handle>(provider);
   return Object.freeze({
     keys: Object.freeze({
       preparePrivate(spec, seed) {
         checkLength(seed, ED25519_KEY_BYTES, 'Ed25519 private key (seed)');
         const { publicKey, handle } = backend.privateKey(seed);
-        return makeKey(provider, 'private', spec, seed, publicKey, handle);
+        return make('private', spec, seed, publicKey, handle);
       },
       preparePublic(spec, publicKey) {
         checkLength(publicKey, ED25519_KEY_BYTES, 'Ed25519 public key');
         checkPublicKey(publicKey);
-        return makeKey(provider, 'public', spec, publicKey, publicKey, backend.publicHandle(publicKey));
+        return make('public', spec, publicKey, publicKey, backend.publicHandle(publicKey));
       },
       exportSpki: (key) => backend.exportSpki(use(key, 'any', 'ed25519', 'exportSpki')),
       exportPkcs8: (key) => backend.exportPkcs8(use(key, 'private', 'ed25519', 'exportPkcs8')),

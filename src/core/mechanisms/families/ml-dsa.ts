@@ -10,7 +10,7 @@ import { checkBytes, checkContext, checkLength, checkSpec, equalBytes, guard, in
 import { randomBytesFrom } from '../curves.js';
 import { mlDsaPkcs8, parseMlDsaPrivateKey, spkiFromCanonical } from '../key-encoding.js';
 import { memo, nobleMlDsa, nobleSha3 } from '../noble.js';
-import { keyUser, makeKey, type KeyFamily, type SpecOf } from '../prepared-keys.js';
+import { familyKeys, type KeyFamily, type SpecOf } from '../prepared-keys.js';
 import type { CryptoProvider, ImportedKey, MlDsaVariant, PreparedKey, ProviderName, RandomBytes } from '../provider.js';
 import { ML_DSA, ML_DSA_MAX_CONTEXT_BYTES, ML_DSA_MU_BYTES, ML_DSA_SEED_BYTES } from '../table.js';
 
@@ -76,7 +76,7 @@ export function importMlDsaPrivate(variant: MlDsaVariant, privateKeyOctets: Uint
 }
 
 export function mlDsaFamily(provider: ProviderName, random: RandomBytes): MlDsaFamily {
-  const use = keyUser<MlDsaHandle>(provider);
+  const { make, use } = familyKeys<MlDsaHandle>(provider);
   const keyOf = (key: PreparedKey, kind: 'private' | 'any', operation: string) => {
     const k = use(key, kind, 'ml-dsa', operation);
     return { k, dsa: mlDsa()[(k.spec as SpecOf<'ml-dsa'>).variant], sizes: ML_DSA[(k.spec as SpecOf<'ml-dsa'>).variant] };
@@ -85,11 +85,11 @@ export function mlDsaFamily(provider: ProviderName, random: RandomBytes): MlDsaF
     keys: Object.freeze({
       preparePrivate(spec, material) {
         const { secretKey, publicKey, seed } = expandPrivate(spec.variant, material);
-        return makeKey(provider, 'private', spec, secretKey, publicKey, seed ? { seed } : {});
+        return make('private', spec, secretKey, publicKey, seed ? { seed } : {});
       },
       preparePublic(spec, publicKey) {
         checkLength(publicKey, ML_DSA[spec.variant].publicKey, `${spec.variant} public key`);
-        return makeKey(provider, 'public', spec, publicKey, publicKey, {});
+        return make('public', spec, publicKey, publicKey, {});
       },
       exportSpki(key) {
         const k = use(key, 'any', 'ml-dsa', 'exportSpki');

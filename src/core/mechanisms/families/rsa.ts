@@ -14,7 +14,7 @@ import { constants, privateDecrypt, privateEncrypt, publicDecrypt, publicEncrypt
 import { checkBytes, checkDigestLength, checkHash, decryptionFailed, equalBytes, guard, plain, verifyGuard } from '../checks.js';
 import { randomBytesFrom } from '../curves.js';
 import { encodeDigestInfo } from '../der.js';
-import { keyUser, makeKey, type KeyFamily, type SpecOf } from '../prepared-keys.js';
+import { familyKeys, type KeyFamily, type SpecOf } from '../prepared-keys.js';
 import type { CryptoProvider, HashName, KeyKind, PreparedKey, ProviderName, RandomBytes, SignOptions } from '../provider.js';
 import { checkOaepMessage, checkPkcs1Message, checkPssSalt, emePkcs1v15Encode, emsaPkcs1v15Encode, hashFunction, type HashFunction } from '../rsa-padding.js';
 import { oaepDecrypt, oaepEncrypt, pkcs1Decrypt, pssSign, pssVerify } from '../rsa-operations.js';
@@ -66,7 +66,7 @@ function checkMessage(hash: HashName, data: Uint8Array, options: SignOptions | u
 
 function rsaFamily(backend: RsaBackend): RsaFamily {
   const { provider, openSsl } = backend;
-  const use = keyUser<RsaKeyObjects>(provider);
+  const { make, use } = familyKeys<RsaKeyObjects>(provider);
   const rsaOf = (key: PreparedKey, kind: KeyKind | 'any', operation: string): RsaKeyObjects => use(key, kind, 'rsa', operation).handle;
   const hashOf = (hash: HashName, name = 'hash'): HashFunction => hashFunction(backend.digest.hasher(hash), checkHash(hash, name));
   /** OAEP's arguments, checked in the same order for encryption and decryption. */
@@ -89,11 +89,11 @@ function rsaFamily(backend: RsaBackend): RsaFamily {
     keys: Object.freeze({
       preparePrivate(spec, pkcs8) {
         const rsa = loadRsaPrivate(pkcs8);
-        return makeKey(provider, 'private', spec, rsa.material, rsa.spki, rsa);
+        return make('private', spec, rsa.material, rsa.spki, rsa);
       },
       preparePublic(spec, spki) {
         const rsa = loadRsaPublic(spki);
-        return makeKey(provider, 'public', spec, rsa.material, rsa.material, rsa);
+        return make('public', spec, rsa.material, rsa.material, rsa);
       },
       exportSpki: (key) => rsaOf(key, 'any', 'exportSpki').spki.slice(),
       exportPkcs8: (key) => rsaOf(key, 'private', 'exportPkcs8').material.slice(),

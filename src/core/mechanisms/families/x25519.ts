@@ -9,7 +9,7 @@ import { bufferOf, checkLength, guard, invalidArgument, plain } from '../checks.
 import { randomBytesFrom } from '../curves.js';
 import { parseOctetStringKey, spkiFromCanonical, x25519Pkcs8, x25519Spki } from '../key-encoding.js';
 import { nobleEd25519 } from '../noble.js';
-import { keyUser, makeKey, type FamilyKey, type KeyFamily, type SpecOf } from '../prepared-keys.js';
+import { familyKeys, type FamilyKey, type KeyFamily, type SpecOf } from '../prepared-keys.js';
 import type { CryptoProvider, ImportedKey, ProviderName } from '../provider.js';
 
 /** RFC 7748 §5: scalars, u-coordinates and shared secrets are 32 bytes. */
@@ -52,19 +52,19 @@ function checkedSecret(agree: () => Uint8Array): Uint8Array {
 
 function x25519Family<Handle>(backend: X25519Backend<Handle>): X25519Family {
   const { provider } = backend;
-  const use = keyUser<Handle>(provider);
+  const { make, use } = familyKeys<Handle>(provider);
   return Object.freeze({
     keys: Object.freeze({
       preparePrivate(spec, scalar) {
         checkLength(scalar, X25519_BYTES, 'X25519 private key');
         const { publicKey, handle } = backend.privateKey(scalar);
-        return makeKey(provider, 'private', spec, scalar, publicKey, handle);
+        return make('private', spec, scalar, publicKey, handle);
       },
       preparePublic(spec, publicKey) {
         // RFC 7748 §5: every 32-byte string is a u-coordinate to accept; low-order peers show up
         // as an all-zero shared secret, which derivation refuses.
         checkLength(publicKey, X25519_BYTES, 'X25519 public key');
-        return makeKey(provider, 'public', spec, publicKey, publicKey, backend.publicHandle(publicKey));
+        return make('public', spec, publicKey, publicKey, backend.publicHandle(publicKey));
       },
       exportSpki: (key) => backend.exportSpki(use(key, 'any', 'x25519', 'exportSpki')),
       exportPkcs8: (key) => backend.exportPkcs8(use(key, 'private', 'x25519', 'exportPkcs8')),
