@@ -46,7 +46,7 @@ export function guard<T>(code: 'INVALID_ARGUMENT' | 'DECRYPTION_FAILED', message
  */
 export function verifyGuard(fn: () => boolean): boolean {
   try {
-    return fn() === true;
+    return fn();
   } catch {
     return false;
   }
@@ -66,7 +66,7 @@ export function checkLength(value: Uint8Array, expected: number, name: string): 
 
 export function checkHash(hash: HashName, name = 'hash'): number {
   if (!HASH_NAMES.includes(hash)) {
-    throw invalidArgument(`${name} must be one of ${HASH_NAMES.join(', ')}, got ${String(hash)}`);
+    throw invalidArgument(`${name} must be one of ${HASH_NAMES.join(', ')}, got ${hash}`);
   }
   return HASH_BYTES[hash];
 }
@@ -172,16 +172,17 @@ export function describeSpec(spec: AsymmetricKeySpec): string {
 
 /**
  * Checks that `key` came from `provider` and is of the kind and type the operation needs, and
- * returns it as the provider's own internal shape.
+ * returns it.
  */
-export function checkPrepared<T extends PreparedKey>(
+export function checkPrepared(
   key: PreparedKey,
   provider: ProviderName,
   kind: KeyKind | 'any',
   type: AsymmetricKeySpec['type'] | 'any',
   operation: string,
-): T {
-  if (typeof key !== 'object' || key === null || !('provider' in key)) {
+): PreparedKey {
+  const given: unknown = key; // callers outside TypeScript may pass anything
+  if (typeof given !== 'object' || given === null || !('provider' in given)) {
     throw invalidArgument(`${operation} needs a prepared key (preparePrivate/preparePublic)`);
   }
   if (key.provider !== provider) {
@@ -193,7 +194,7 @@ export function checkPrepared<T extends PreparedKey>(
   if (kind !== 'any' && key.kind !== kind) {
     throw invalidArgument(`${operation} needs a ${kind} key, got a ${key.kind} key`);
   }
-  return key as T;
+  return key;
 }
 
 export function checkContext(context: Uint8Array | undefined, max: number): Uint8Array {
@@ -240,4 +241,9 @@ export function leftPadTo(bytes: Uint8Array, length: number): Uint8Array {
 /** A plain Uint8Array copy (node returns pooled Buffers; callers get independent bytes). */
 export function plain(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes);
+}
+
+/** A Buffer over the same bytes, without copying, for the node:crypto calls that want one. */
+export function bufferOf(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -21,6 +21,6 @@ export const providers: Readonly<Record<ProviderName, CryptoProvider>> = Object.
 /** The provider of that name; `node` is the default. */
 export function getProvider(name: ProviderName = 'node'): CryptoProvider {
   const provider = (providers as Record<string, CryptoProvider | undefined>)[name];
-  if (!provider) throw invalidArgument(`crypto provider must be node or noble, got ${String(name)}`);
+  if (!provider) throw invalidArgument(`crypto provider must be node or noble, got ${name}`);
   return provider;
 }

@@ -29,6 +29,7 @@ import type * as PostQuantumMlDsa from '@noble/post-quantum/ml-dsa.js';
 const requireModule = createRequire(import.meta.url);
 
 /** An accessor that loads `specifier` on its first call and returns the same module after. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- require() returns any: T names the module's type, taken from the `import type` beside each accessor
 function onFirstUse<T>(specifier: string): () => T {
   return memo(() => requireModule(specifier) as T);
 }

@@ -4,20 +4,10 @@
  * cross-checked against each other and against Project Wycheproof. It holds no key objects,
  * attributes, users or store logic: bytes and prepared keys go in, bytes or booleans come out.
  *
- * Standards followed:
- * - digests: FIPS 180-4 (SHA-1, SHA-224/256/384/512), FIPS 202 (SHA3-224/256/384/512);
- * - MACs: RFC 2104 / FIPS 198-1 (HMAC), RFC 4493 / SP 800-38B (AES-CMAC);
- * - AES: FIPS 197; SP 800-38A (ECB, CBC, CTR with a 128-bit big-endian counter; PKCS#7 padding as
- *   in RFC 5652 §6.3), SP 800-38D (GCM), SP 800-38F with RFC 3394 (KW) and RFC 5649 (KWP);
- * - ECDSA and key pair generation: FIPS 186-5 (§6 and A.2.1 "extra random bits"), SEC 1 v2 for
- *   points and EC private keys (RFC 5915), signatures as IEEE P1363 r‖s or DER (RFC 3279);
- * - EdDSA: RFC 8032 (Ed25519 and Ed25519ph; verification is the strict RFC 8032 rule, not ZIP-215);
- *   ECDH: SEC 1 §3.3.1 (shared secret = x coordinate); X25519: RFC 7748;
- * - RSA: RFC 8017 (RSASSA-PKCS1-v1_5, RSASSA-PSS, RSAES-OAEP, RSAES-PKCS1-v1_5);
- * - ML-DSA: FIPS 204 (ML-DSA.Sign/Verify with context, and "external μ" per §6.2 / Algorithm 7
- *   line 6), RFC 9881 for its SPKI and PKCS#8 forms;
- * - key containers: RFC 5280 (SubjectPublicKeyInfo), RFC 5958 (PKCS#8), RFC 8017 A.1 (PKCS#1),
- *   RFC 8410 (Ed25519/X25519 in SPKI/PKCS#8).
+ * Each algorithm family lives in its own module under families/ (digest, mac, aes, aes-wrap, ec,
+ * eddsa, x25519, rsa, ml-dsa) with both backends; each module names the standards it follows. Key
+ * containers: RFC 5280 (SubjectPublicKeyInfo), RFC 5958 (PKCS#8), RFC 8017 A.1 (PKCS#1) and
+ * RFC 8410 (Ed25519/X25519), in key-encoding.ts and key-import.ts.
  *
  * Canonical key material (what the key store keeps, and what crosses this interface):
  * - secret keys (AES, generic secret, HMAC): the raw key bytes;
