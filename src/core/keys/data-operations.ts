@@ -32,7 +32,7 @@ function checkHash(hash: string | undefined, allowed: readonly HashName[]): Hash
 }
 
 function useKey(tx: Transaction, cluster: ClusterRecord, actor: Actor, terms: string[], sessionKeys: Map<number, KeyRecord>, usage: 'sign' | 'verify' | 'encrypt' | 'decrypt', accept: (k: KeyRecord) => string | undefined): KeyRecord {
-  if (!terms?.length) throw new HsmError('INVALID_ARGUMENT', '--key-filter is required: give key-reference=0x… or attr.label=NAME');
+  if (terms.length === 0) throw new HsmError('INVALID_ARGUMENT', '--key-filter is required: give key-reference=0x… or attr.label=NAME');
   const key = selectOne(findKeys(tx, cluster.clusterId, actor, parseFilter(terms, '--key-filter'), [...sessionKeys.values()]));
   const problem = accept(key);
   if (problem) throw new HsmError('INVALID_ARGUMENT', `key ${formatReference(key.ref)} ${problem}`);

@@ -36,7 +36,7 @@ const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
 export function checkLabel(label: string, flag = '--label'): string {
   if (typeof label !== 'string' || label.length === 0) throw new HsmError('INVALID_ARGUMENT', `${flag} is required`);
-  if ([...label].length > LABEL_MAX) throw new HsmError('INVALID_ARGUMENT', `${flag} is ${[...label].length} characters long; the limit is ${LABEL_MAX}`);
+  if (Array.from(label).length > LABEL_MAX) throw new HsmError('INVALID_ARGUMENT', `${flag} is ${Array.from(label).length} characters long; the limit is ${LABEL_MAX}`);
   return label;
 }
 

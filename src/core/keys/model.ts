@@ -16,9 +16,9 @@ import { CURVES as TABLE_CURVES, EDWARDS_MONTGOMERY_CURVES } from '../mechanisms
  * `key derive ecdh` only) x25519 are handled apart and exist only in NON_FIPS clusters.
  */
 export const CURVES: Readonly<Record<string, EcCurve | 'ed25519' | 'x25519'>> = Object.freeze(
-  Object.fromEntries([
-    ...EC_CURVES.flatMap((curve) => [...TABLE_CURVES[curve].aliases, curve].map((name) => [name, curve])),
-    ...EDWARDS_MONTGOMERY_CURVES.map((curve) => [curve, curve]),
+  Object.fromEntries<EcCurve | 'ed25519' | 'x25519'>([
+    ...EC_CURVES.flatMap((curve) => [...TABLE_CURVES[curve].aliases, curve].map((name): [string, EcCurve] => [name, curve])),
+    ...EDWARDS_MONTGOMERY_CURVES.map((curve): [string, 'ed25519' | 'x25519'] => [curve, curve]),
   ]),
 );
 export const MLDSA_ALGORITHMS: readonly MlDsaVariant[] = ML_DSA_VARIANTS;

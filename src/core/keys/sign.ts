@@ -69,12 +69,12 @@ function checkMgf(mgf: string | undefined, hash: HashName): HashName {
   }
   // cli-commands.md §3.25: the MGF hash must match the signing hash.
   if (mgfHash !== hash) throw new HsmError('INVALID_ARGUMENT', `--mgf mgf1-${mgfHash} must match --hash-function ${hash} (use --mgf mgf1-${hash})`);
-  return mgfHash as HashName;
+  return mgfHash;
 }
 
 /** Selects the one key and checks its type, mode and usage attribute. */
 function selectSigningKey(tx: Transaction, cluster: ClusterRecord, actor: Actor, input: SignInput, purpose: 'sign' | 'verify', sessionKeys: Map<number, KeyRecord>): KeyRecord {
-  if (!input.keyFilter?.length) throw new HsmError('INVALID_ARGUMENT', '--key-filter is required: give key-reference=0x… or attr.label=NAME');
+  if (input.keyFilter.length === 0) throw new HsmError('INVALID_ARGUMENT', '--key-filter is required: give key-reference=0x… or attr.label=NAME');
   const key = selectOne(findKeys(tx, cluster.clusterId, actor, parseFilter(input.keyFilter, '--key-filter'), [...sessionKeys.values()]));
   const wanted = keyKindFor(input.mechanism);
   const isEd = key.curve === 'ed25519';

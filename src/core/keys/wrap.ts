@@ -109,7 +109,7 @@ function pkcs5Unpad(data: Uint8Array): Uint8Array {
 
 /** Selects a wrapping or unwrapping key and checks its type and usage attribute. */
 function selectWrappingKey(tx: Transaction, cluster: ClusterRecord, actor: Actor, terms: string[], flag: string, mechanism: WrapMechanism, purpose: 'wrap' | 'unwrap', sessionKeys: Map<number, KeyRecord>): KeyRecord {
-  if (!terms?.length) throw new HsmError('INVALID_ARGUMENT', `${flag} is required: give key-reference=0x… or attr.label=NAME`);
+  if (terms.length === 0) throw new HsmError('INVALID_ARGUMENT', `${flag} is required: give key-reference=0x… or attr.label=NAME`);
   const key = selectOne(findKeys(tx, cluster.clusterId, actor, parseFilter(terms, flag), [...sessionKeys.values()]));
   const ref = formatReference(key.ref);
   if (isAes(mechanism)) {
@@ -140,7 +140,7 @@ export const wrapKey = defineOperation({
   activated: true,
   write: true,
   run: ({ tx, ctx, cluster, actor, sessionKeys }, input: WrapInput) => {
-    if (!input.payloadFilter?.length) throw new HsmError('INVALID_ARGUMENT', '--payload-filter is required: give key-reference=0x… or attr.label=NAME');
+    if (input.payloadFilter.length === 0) throw new HsmError('INVALID_ARGUMENT', '--payload-filter is required: give key-reference=0x… or attr.label=NAME');
     const payload = selectOne(findKeys(tx, cluster.clusterId, actor!, parseFilter(input.payloadFilter, '--payload-filter'), [...sessionKeys.values()]));
     requireOwner(payload, actor!, 'wrap it');
     if (!payload.attributes.extractable) {

@@ -25,7 +25,7 @@ describe('engine vectors: RSA signatures (crypto verify rsa-pkcs and rsa-pkcs-ps
         const keyFilter = [await keyFor(String(group.publicKeyPem))];
         await bench.run(verify, { mechanism: 'rsa-pkcs', keyFilter, data: hex(test.msg), hash: hashOf(group.sha), signature: hex(test.sig) });
         return true;
-      }, { gap: (group) => (BigInt(`0x${String((group.publicKey as { publicExponent?: string } | undefined)?.publicExponent ?? '010001')}`) < 65537n ? SMALL_EXPONENT : undefined) });
+      }, { gap: (group) => (BigInt(`0x${(group.publicKey as { publicExponent?: string } | undefined)?.publicExponent ?? '010001'}`) < 65537n ? SMALL_EXPONENT : undefined) });
       assert.equal(stats.acceptable, 1, summarize(stats));
       // Wycheproof's e=3 keys cannot enter the HSM (keys.md §6: odd e of at least 65537).
       assert.equal(stats.gaps[SMALL_EXPONENT], 2, summarize(stats));

@@ -15,7 +15,7 @@
 import assert from 'node:assert/strict';
 import { constants, createCipheriv, createDecipheriv, generateKeyPairSync, privateDecrypt, publicEncrypt, type KeyObject } from 'node:crypto';
 import type { EngineContext } from '../../../src/core/context.js';
-import { perform, type Caller, type Operation, type Session } from '../../../src/core/engine.js';
+import { perform, type Caller, type Operation } from '../../../src/core/engine.js';
 import { HsmError } from '../../../src/core/errors.js';
 import { importPem } from '../../../src/core/keys/files.js';
 import { generateSymmetric } from '../../../src/core/keys/generate.js';
@@ -151,7 +151,7 @@ export async function openBench(provider: ProviderName): Promise<Bench> {
   ctx.prepared = new Map();
   const { session } = await perform(ctx, login, { credentials: { username: USER, password: USER_PASSWORD, role: 'crypto-user' }, sessionPid: process.pid });
   assert.ok(session, 'login with a session pid records a session');
-  const caller: Caller = { session: session as Session, sessionKeys: new Map() };
+  const caller: Caller = { session: session, sessionKeys: new Map() };
   const run = <I extends { clusterId?: string }, O, P>(op: Operation<I, O, P>, input: I) => perform(ctx, op, input, caller);
 
   const transport = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -171,7 +171,7 @@ export async function openBench(provider: ProviderName): Promise<Bench> {
   return {
     provider,
     ctx,
-    clusterId: session!.clusterId,
+    clusterId: session.clusterId,
     caller,
     run,
     transportPrivate,
