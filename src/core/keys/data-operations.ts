@@ -13,6 +13,8 @@ import { defineOperation, type Actor, type ClusterInput, type OperationEnv } fro
 import type { ClusterRecord } from '../cluster/model.js';
 import type { ReadView, Transaction } from '../store/index.js';
 import { AES_BLOCK_BYTES, HASH_BYTES, HASH_NAMES, type CryptoProvider, type HashName } from '../mechanisms/provider.js';
+import { CIPHERS, CMAC_MIN_MAC_BYTES, HMAC_MIN_MAC_BYTES, KEY_WRAP_IVS, type CipherMechanism } from '../mechanisms/table.js';
+import { CIPHER_MECHANISMS, GCM_FULL_TAG_BITS, GCM_TAG_BITS, mgf1Hash, mgf1Name, OAEP_HASHES, orList } from '../mechanisms/choices.js';
 import { findKeys, parseFilter, selectOne } from './filters.js';
 import { formatReference, type KeyRecord } from './model.js';
 import { cryptoOf, preparedKey, secretMaterial } from './prepared.js';
@@ -21,8 +23,7 @@ import { bytesArg, parseHex } from './wrap.js';
 
 /** crypto random: at most this many bytes per call. */
 export const RANDOM_MAX_BYTES = 1024 * 1024;
-export const CIPHER_MECHANISMS = ['aes-gcm', 'aes-cbc', 'aes-ctr', 'aes-key-wrap', 'aes-key-wrap-pad', 'rsa-oaep', 'rsa-pkcs'] as const;
-export type CipherMechanism = (typeof CIPHER_MECHANISMS)[number];
+export { CIPHER_MECHANISMS, type CipherMechanism };
 
 function checkHash(hash: string | undefined, allowed: readonly HashName[]): HashName {
   if (!hash || !allowed.includes(hash as HashName)) {
@@ -98,13 +99,13 @@ type MacEnv = OperationEnv<undefined>;
 
 function hmacOf({ ctx, tx, cluster, actor, sessionKeys }: MacEnv, input: HmacInput, usage: 'sign' | 'verify'): { key: KeyRecord; mac: Uint8Array } {
   const hash = checkHash(input.hash, HASH_NAMES);
-  const length = macLength(input, HASH_BYTES[hash], Math.max(10, HASH_BYTES[hash] / 2), `HMAC-${hash.toUpperCase()}`);
+  const length = macLength(input, HASH_BYTES[hash], Math.max(HMAC_MIN_MAC_BYTES, HASH_BYTES[hash] / 2), `HMAC-${hash.toUpperCase()}`);
   const key = useKey(tx, cluster, actor!, input.keyFilter, sessionKeys, usage, hmacKey);
   return { key, mac: cryptoOf(ctx).hmac(hash, secretMaterial(key), input.data).subarray(0, length) };
 }
 
 function cmacOf({ ctx, tx, cluster, actor, sessionKeys }: MacEnv, input: MacInput, usage: 'sign' | 'verify'): { key: KeyRecord; mac: Uint8Array } {
-  const length = macLength(input, AES_BLOCK_BYTES, 8, 'AES-CMAC');
+  const length = macLength(input, AES_BLOCK_BYTES, CMAC_MIN_MAC_BYTES, 'AES-CMAC');
   const key = useKey(tx, cluster, actor!, input.keyFilter, sessionKeys, usage, cmacKey);
   return { key, mac: cryptoOf(ctx).cmac(secretMaterial(key), input.data).subarray(0, length) };
 }
@@ -168,7 +169,7 @@ export interface CipherInput extends ClusterInput {
 
 function cipherKey(mechanism: CipherMechanism, purpose: 'encrypt' | 'decrypt') {
   return (k: KeyRecord): string | undefined => {
-    if (mechanism === 'rsa-oaep' || mechanism === 'rsa-pkcs') {
+    if (CIPHERS[mechanism].keyType === 'rsa') {
       const want = purpose === 'encrypt' ? 'public-key' : 'private-key';
       return k.keyType === 'rsa' && k.class === want ? undefined : `is ${k.keyType} ${k.class}; ${mechanism} ${purpose}s with an RSA ${want}`;
     }
@@ -177,17 +178,13 @@ function cipherKey(mechanism: CipherMechanism, purpose: 'encrypt' | 'decrypt') {
 }
 
 function oaep(input: CipherInput): { hash: HashName; mgfHash: HashName; label: Uint8Array | undefined } {
-  const allowed: HashName[] = ['sha1', 'sha224', 'sha256', 'sha384', 'sha512'];
-  const hash = checkHash(input.hash, allowed);
-  const mgf = (input.mgf ?? `mgf1-${hash}`).replace(/^mgf1-/, '');
-  if (!allowed.includes(mgf as HashName)) throw new HsmError('INVALID_ARGUMENT', `--mgf must be one of ${allowed.map((h) => `mgf1-${h}`).join(', ')}`);
+  const hash = checkHash(input.hash, OAEP_HASHES);
+  const mgf = mgf1Hash(input.mgf ?? mgf1Name(hash));
+  if (!OAEP_HASHES.includes(mgf as HashName)) throw new HsmError('INVALID_ARGUMENT', `--mgf must be one of ${OAEP_HASHES.map(mgf1Name).join(', ')}`);
   return { hash, mgfHash: mgf as HashName, label: bytesArg('--oaep-label', input.oaepLabel) };
 }
 
-type KeyWrapMechanism = 'aes-key-wrap' | 'aes-key-wrap-pad';
-
-/** The standard initial values: RFC 3394 §2.2.3.1 and RFC 5649 §3 (the AIV's fixed half). */
-const KEY_WRAP_IVS: Readonly<Record<KeyWrapMechanism, string>> = { 'aes-key-wrap': 'a6a6a6a6a6a6a6a6', 'aes-key-wrap-pad': 'a65959a6' };
+type KeyWrapMechanism = keyof typeof KEY_WRAP_IVS;
 
 /**
  * An explicit --iv for the key wrap mechanisms. The providers' aesKeyWrap* / aesKeyUnwrap* take
@@ -246,18 +243,18 @@ export const encrypt = defineOperation({
     const base = { 'key-reference': formatReference(key.ref) };
     switch (input.mechanism) {
       case 'aes-gcm': {
-        const iv = bytesArg('--iv', input.iv) ?? new Uint8Array(ctx.random(12));
-        const tagBits = input.tagLengthBits ?? 128;
-        if (![32, 64, 96, 104, 112, 120, 128].includes(tagBits)) throw new HsmError('INVALID_ARGUMENT', `--tag-length-bits must be 32, 64, 96, 104, 112, 120 or 128, not ${tagBits}`);
+        const iv = bytesArg('--iv', input.iv) ?? new Uint8Array(ctx.random(CIPHERS['aes-gcm'].ivBytes));
+        const tagBits = input.tagLengthBits ?? GCM_FULL_TAG_BITS;
+        if (!GCM_TAG_BITS.includes(tagBits)) throw new HsmError('INVALID_ARGUMENT', `--tag-length-bits must be ${orList(GCM_TAG_BITS)}, not ${tagBits}`);
         const r = crypto.aesGcmEncrypt(secretMaterial(key), iv, input.data, parseHex('--aad', input.aad), tagBits / 8);
         return { ...base, ciphertext: r.ciphertext, iv, tag: r.tag };
       }
       case 'aes-cbc': {
-        const iv = bytesArg('--iv', input.iv) ?? new Uint8Array(ctx.random(16));
+        const iv = bytesArg('--iv', input.iv) ?? new Uint8Array(ctx.random(CIPHERS['aes-cbc'].ivBytes));
         return { ...base, ciphertext: crypto.aesCbcEncrypt(secretMaterial(key), iv, input.data, { padding: 'pkcs7' }), iv };
       }
       case 'aes-ctr': {
-        const iv = bytesArg('--iv', input.iv) ?? new Uint8Array(ctx.random(16));
+        const iv = bytesArg('--iv', input.iv) ?? new Uint8Array(ctx.random(CIPHERS['aes-ctr'].ivBytes));
         return { ...base, ciphertext: crypto.aesCtr(secretMaterial(key), iv, input.data), iv };
       }
       case 'aes-key-wrap':

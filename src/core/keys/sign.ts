@@ -9,19 +9,21 @@ import { defineOperation, type Actor } from '../engine.js';
 import type { ClusterRecord } from '../cluster/model.js';
 import type { Transaction } from '../store/index.js';
 import { digestInfoPrefix } from '../mechanisms/der.js';
-import { HASH_BYTES, HASH_NAMES, ML_DSA_MAX_CONTEXT_BYTES, ML_DSA_MU_BYTES, type HashName, type PreparedKey } from '../mechanisms/provider.js';
-import { HASHES } from '../mechanisms/table.js';
+import { HASH_BYTES, ML_DSA_MAX_CONTEXT_BYTES, ML_DSA_MU_BYTES, type HashName, type PreparedKey } from '../mechanisms/provider.js';
+import { SIGNATURES, type SignDataType, type SignMechanism } from '../mechanisms/table.js';
+import { mgf1Hash, mgf1Name, orList, SIGN_HASHES, SIGN_MECHANISMS } from '../mechanisms/choices.js';
 import { findKeys, parseFilter, selectOne } from './filters.js';
 import { formatReference, type KeyRecord } from './model.js';
 import { cryptoOf, preparedKey } from './prepared.js';
 import type { EngineContext } from '../context.js';
 import { bytesArg } from './wrap.js';
 
-export const SIGN_MECHANISMS = ['rsa-pkcs', 'rsa-pkcs-pss', 'ecdsa', 'ed25519', 'ed25519ph', 'ml-dsa'] as const;
-export type SignMechanism = (typeof SIGN_MECHANISMS)[number];
-export const SIGN_HASHES: readonly HashName[] = HASH_NAMES.filter((hash) => HASHES[hash].signs);
+export { SIGN_HASHES, SIGN_MECHANISMS, type SignMechanism };
 /** keys.md §8: PureEdDSA messages are limited to 16,000 bytes. */
-export const ED25519_MAX_MESSAGE_BYTES = 16_000;
+export const ED25519_MAX_MESSAGE_BYTES = SIGNATURES.ed25519.maxMessageBytes;
+/** The one hash ed25519ph (RFC 8032 §5.1) and ml-dsa take. */
+const ED25519PH_HASH = SIGNATURES.ed25519ph.hash;
+const ML_DSA_HASH = SIGNATURES['ml-dsa'].hash;
 
 export interface SignInput {
   clusterId?: string;
@@ -29,7 +31,7 @@ export interface SignInput {
   keyFilter: string[];
   data: Uint8Array;
   hash?: string;
-  dataType?: 'raw' | 'digest' | 'external-mu';
+  dataType?: SignDataType;
   mgf?: string;
   saltLength?: number;
   /** ml-dsa only (extension): the FIPS 204 context string, 0x-hex or base64, at most 255 bytes. */
@@ -41,18 +43,9 @@ export interface VerifyInput extends SignInput {
 }
 
 function keyKindFor(mechanism: SignMechanism): { keyType: string; ed25519?: boolean } {
-  switch (mechanism) {
-    case 'rsa-pkcs':
-    case 'rsa-pkcs-pss':
-      return { keyType: 'rsa' };
-    case 'ecdsa':
-      return { keyType: 'ec', ed25519: false };
-    case 'ed25519':
-    case 'ed25519ph':
-      return { keyType: 'ec', ed25519: true };
-    default:
-      return { keyType: 'ml-dsa' };
-  }
+  const keyType = SIGNATURES[mechanism].keyType;
+  if (keyType === 'ed25519') return { keyType: 'ec', ed25519: true };
+  return keyType === 'ec' ? { keyType, ed25519: false } : { keyType };
 }
 
 function checkHash(hash: string | undefined, mechanism: SignMechanism): HashName {
@@ -63,12 +56,12 @@ function checkHash(hash: string | undefined, mechanism: SignMechanism): HashName
 }
 
 function checkMgf(mgf: string | undefined, hash: HashName): HashName {
-  const mgfHash = (mgf ?? '').replace(/^mgf1-/, '');
+  const mgfHash = mgf1Hash(mgf ?? '');
   if (!mgf || !SIGN_HASHES.includes(mgfHash as HashName)) {
-    throw new HsmError('INVALID_ARGUMENT', `rsa-pkcs-pss needs --mgf, one of ${SIGN_HASHES.map((h) => `mgf1-${h}`).join(', ')}`);
+    throw new HsmError('INVALID_ARGUMENT', `rsa-pkcs-pss needs --mgf, one of ${SIGN_HASHES.map(mgf1Name).join(', ')}`);
   }
   // cli-commands.md §3.25: the MGF hash must match the signing hash.
-  if (mgfHash !== hash) throw new HsmError('INVALID_ARGUMENT', `--mgf mgf1-${mgfHash} must match --hash-function ${hash} (use --mgf mgf1-${hash})`);
+  if (mgfHash !== hash) throw new HsmError('INVALID_ARGUMENT', `--mgf ${mgf1Name(mgfHash)} must match --hash-function ${hash} (use --mgf ${mgf1Name(hash)})`);
   return mgfHash;
 }
 
@@ -121,17 +114,17 @@ function plan(input: SignInput): Plan {
       }
       return { data: input.data, prehashed: false };
     case 'ml-dsa':
-      if (input.hash !== undefined && input.hash !== 'shake256') throw new HsmError('INVALID_ARGUMENT', `ml-dsa takes --hash-function shake256 only, not "${input.hash}"`);
+      if (input.hash !== undefined && input.hash !== ML_DSA_HASH) throw new HsmError('INVALID_ARGUMENT', `ml-dsa takes --hash-function ${ML_DSA_HASH} only, not "${input.hash}"`);
       if (dataType === 'external-mu' && input.data.length !== ML_DSA_MU_BYTES) {
         throw new HsmError('INVALID_ARGUMENT', `external-mu data must be the ${ML_DSA_MU_BYTES}-byte μ; it has ${input.data.length} bytes`);
       }
-      if (dataType === 'digest') throw new HsmError('INVALID_ARGUMENT', 'ml-dsa takes --data-type raw or external-mu');
+      if (dataType === 'digest') throw new HsmError('INVALID_ARGUMENT', `ml-dsa takes --data-type ${orList(SIGNATURES['ml-dsa'].dataTypes)}`);
       return { data: input.data, prehashed: dataType === 'external-mu', context: mlDsaContext(input, dataType) };
     default: {
       if (input.context !== undefined) throw new HsmError('INVALID_ARGUMENT', `--context applies to ml-dsa only, not ${input.mechanism}`);
-      if (dataType === 'external-mu') throw new HsmError('INVALID_ARGUMENT', `${input.mechanism} takes --data-type raw or digest`);
-      const hash = input.mechanism === 'ed25519ph' ? ((input.hash ?? 'sha512') as HashName) : checkHash(input.hash, input.mechanism);
-      if (input.mechanism === 'ed25519ph' && hash !== 'sha512') throw new HsmError('INVALID_ARGUMENT', 'ed25519ph prehashes with sha512 (RFC 8032): give --hash-function sha512');
+      if (dataType === 'external-mu') throw new HsmError('INVALID_ARGUMENT', `${input.mechanism} takes --data-type ${orList(SIGNATURES[input.mechanism].dataTypes)}`);
+      const hash = input.mechanism === 'ed25519ph' ? ((input.hash ?? ED25519PH_HASH) as HashName) : checkHash(input.hash, input.mechanism);
+      if (input.mechanism === 'ed25519ph' && hash !== ED25519PH_HASH) throw new HsmError('INVALID_ARGUMENT', `ed25519ph prehashes with ${ED25519PH_HASH} (RFC 8032): give --hash-function ${ED25519PH_HASH}`);
       const mgfHash = input.mechanism === 'rsa-pkcs-pss' ? checkMgf(input.mgf, hash) : undefined;
       if (dataType === 'raw') return { data: input.data, prehashed: false, hash, mgfHash };
       let digest = input.data;

@@ -18,7 +18,9 @@ import { validateRsaImport } from '../mechanisms/rsa-keys.js';
 import { defineOperation, type Actor } from '../engine.js';
 import type { ClusterRecord } from '../cluster/model.js';
 import type { Transaction } from '../store/index.js';
-import type { HashName } from '../mechanisms/provider.js';
+import { AES_KEY_BYTES, type HashName } from '../mechanisms/provider.js';
+import { GCM_IV_BYTES, WRAPS, type WrapMechanism } from '../mechanisms/table.js';
+import { GCM_TAG_BITS, mgf1Hash, mgf1Name, OAEP_HASHES, orList, WRAP_MECHANISMS } from '../mechanisms/choices.js';
 import { findKeys, parseFilter, selectOne } from './filters.js';
 import { markTransport } from './transport.js';
 import { allocateReferences, checkLabel, checkSharingAndQuorum, describeAsymmetric, parseAttributeOverrides, secretCheckValue, storeKey, type CommonCreateInput } from './generate.js';
@@ -27,11 +29,8 @@ import { defaultAttributes, formatReference, viewOfKey, type KeyClass, type KeyR
 import { cryptoOf, preparedKey, secretMaterial } from './prepared.js';
 import type { EngineContext } from '../context.js';
 
-export const WRAP_MECHANISMS = ['aes-gcm', 'cloudhsm-aes-gcm', 'aes-no-pad', 'aes-pkcs5-pad', 'aes-zero-pad', 'rsa-aes', 'rsa-oaep', 'rsa-pkcs'] as const;
-export type WrapMechanism = (typeof WRAP_MECHANISMS)[number];
+export { WRAP_MECHANISMS, type WrapMechanism };
 export const UNWRAP_KEY_TYPE_CLASSES = ['aes', 'generic-secret', 'rsa-private', 'ec-private'] as const;
-const OAEP_HASHES: readonly HashName[] = ['sha1', 'sha224', 'sha256', 'sha384', 'sha512'];
-const GCM_IV_BYTES = 12;
 
 export interface WrapParameters {
   tagLengthBits?: number;
@@ -78,19 +77,19 @@ export function bytesArg(flag: string, text: string | undefined): Uint8Array | u
   return new Uint8Array(Buffer.from(t, 'base64'));
 }
 
-const isAes = (m: WrapMechanism) => m.startsWith('aes') || m === 'cloudhsm-aes-gcm';
+const isAes = (m: WrapMechanism) => WRAPS[m].wrappingKey === 'aes';
 
 function tagBytes(bits: number | undefined): number {
-  if (bits === undefined || !Number.isInteger(bits) || ![32, 64, 96, 104, 112, 120, 128].includes(bits)) {
-    throw new HsmError('INVALID_ARGUMENT', `--tag-length-bits must be 32, 64, 96, 104, 112, 120 or 128${bits === undefined ? '' : `, not ${bits}`}`);
+  if (bits === undefined || !Number.isInteger(bits) || !GCM_TAG_BITS.includes(bits)) {
+    throw new HsmError('INVALID_ARGUMENT', `--tag-length-bits must be ${orList(GCM_TAG_BITS)}${bits === undefined ? '' : `, not ${bits}`}`);
   }
   return bits / 8;
 }
 
 function oaepHashes(p: WrapParameters): { hash: HashName; mgfHash: HashName } {
   if (!p.hash || !OAEP_HASHES.includes(p.hash as HashName)) throw new HsmError('INVALID_ARGUMENT', `--hash-function must be one of ${OAEP_HASHES.join(', ')}`);
-  const mgf = (p.mgf ?? '').replace(/^mgf1-/, '');
-  if (!OAEP_HASHES.includes(mgf as HashName)) throw new HsmError('INVALID_ARGUMENT', `--mgf must be one of ${OAEP_HASHES.map((h) => `mgf1-${h}`).join(', ')}`);
+  const mgf = mgf1Hash(p.mgf ?? '');
+  if (!OAEP_HASHES.includes(mgf as HashName)) throw new HsmError('INVALID_ARGUMENT', `--mgf must be one of ${OAEP_HASHES.map(mgf1Name).join(', ')}`);
   return { hash: p.hash as HashName, mgfHash: mgf as HashName };
 }
 
@@ -185,7 +184,7 @@ export const wrapKey = defineOperation({
       }
       case 'rsa-aes': {
         const { hash, mgfHash } = oaepHashes(input);
-        const ephemeral = new Uint8Array(ctx.random(32));
+        const ephemeral = new Uint8Array(ctx.random(WRAPS['rsa-aes'].ephemeralAesBytes));
         const block = crypto.rsaOaepEncrypt(preparedKey(ctx, cluster.clusterId, wrapping), hash, mgfHash, undefined, ephemeral);
         wrapped = Uint8Array.from([...block, ...crypto.aesKeyWrapPad(ephemeral, bytes)]);
         break;
@@ -273,8 +272,8 @@ export const unwrapKey = defineOperation({
     let record: Omit<KeyRecord, 'ref' | 'attributes' | 'owner' | 'sharedUsers' | 'manageQuorum' | 'useQuorum' | 'createdAt' | 'label' | 'id' | 'emptyIdText'>;
     if (secret) {
       const keyType = input.keyTypeClass as KeyType;
-      if (keyType === 'aes' && ![16, 24, 32].includes(bytes.length)) {
-        throw new HsmError('INVALID_ARGUMENT', `the unwrapped data is ${bytes.length} bytes, not an AES key (16, 24 or 32); check --key-type-class and the mechanism`);
+      if (keyType === 'aes' && !AES_KEY_BYTES.includes(bytes.length)) {
+        throw new HsmError('INVALID_ARGUMENT', `the unwrapped data is ${bytes.length} bytes, not an AES key (${orList(AES_KEY_BYTES)}); check --key-type-class and the mechanism`);
       }
       if (keyType === 'generic-secret' && (bytes.length < 1 || bytes.length > 800)) {
         throw new HsmError('INVALID_ARGUMENT', `the unwrapped data is ${bytes.length} bytes; a generic secret has 1 to 800`);
