@@ -1,23 +1,27 @@
 /** `crypto encrypt <mechanism>` and `crypto decrypt <mechanism>` (extensions: the real service offers these through its SDKs). */
 import { Flags } from '../oclif.js';
-import { SIGN_HASHES } from '../../core/keys/sign.js';
+import { GCM_FULL_TAG_BITS, mgf1Name, OAEP_HASHES } from '../../core/mechanisms/choices.js';
+import { CIPHERS, KEY_WRAP_IVS, type HashName } from '../../core/mechanisms/table.js';
 import { decrypt, encrypt, type CipherMechanism } from '../../core/keys/data-operations.js';
 import { BaseCommand, variantFlags, type ExecuteInput } from '../base-command.js';
 import { filterFlag } from '../key-flags.js';
 import { base64Fields, dataFlags, dataFrom, outFlag, type FlagMap } from './shared.js';
 
+/** The hash the examples use. */
+const EXAMPLE_HASH: HashName = 'sha256';
+
 function cipherFlags(mechanism: CipherMechanism, decrypting: boolean): FlagMap {
   if (mechanism === 'rsa-oaep') {
     return {
-      'hash-function': Flags.string({ description: 'OAEP hash.', options: [...SIGN_HASHES], required: true }),
-      mgf: Flags.string({ description: 'Mask generation function (default: MGF1 with the same hash).', options: SIGN_HASHES.map((h) => `mgf1-${h}`) }),
+      'hash-function': Flags.string({ description: 'OAEP hash.', options: [...OAEP_HASHES], required: true }),
+      mgf: Flags.string({ description: 'Mask generation function (default: MGF1 with the same hash).', options: OAEP_HASHES.map(mgf1Name) }),
       'oaep-label': Flags.string({ description: 'OAEP label (PKCS #11 source data): 0x-hex or base64 (default: empty).', helpValue: '<LABEL>' }),
     };
   }
   if (mechanism === 'rsa-pkcs') return {};
   if (mechanism === 'aes-key-wrap' || mechanism === 'aes-key-wrap-pad') {
     // The standard IV is implied; an explicit one is accepted only if it is that IV (see data-operations.ts).
-    const standard = mechanism === 'aes-key-wrap' ? '0xA6A6A6A6A6A6A6A6 (RFC 3394)' : '0xA65959A6 (RFC 5649)';
+    const standard = `0x${KEY_WRAP_IVS[mechanism].toUpperCase()} (${mechanism === 'aes-key-wrap' ? 'RFC 3394' : 'RFC 5649'})`;
     return { iv: Flags.string({ description: `Optional; only the standard IV ${standard}, which is the default.`, helpValue: '<IV>' }) };
   }
   const flags: FlagMap = {
@@ -26,7 +30,7 @@ function cipherFlags(mechanism: CipherMechanism, decrypting: boolean): FlagMap {
   if (mechanism === 'aes-gcm') {
     flags.aad = Flags.string({ description: 'Additional authenticated data, hex.', helpValue: '<HEX>' });
     if (decrypting) flags.tag = Flags.string({ description: 'The tag encryption returned: 0x-hex or base64.', required: true, helpValue: '<TAG>' });
-    else flags['tag-length-bits'] = Flags.integer({ description: 'Tag length in bits (default 128).', default: 128, helpValue: '<BITS>' });
+    else flags['tag-length-bits'] = Flags.integer({ description: `Tag length in bits (default ${GCM_FULL_TAG_BITS}).`, default: GCM_FULL_TAG_BITS, helpValue: '<BITS>' });
   }
   return flags;
 }
@@ -50,7 +54,7 @@ export function cipherCommand(mechanism: CipherMechanism, decrypting: boolean) {
   const verb = decrypting ? 'decrypt' : 'encrypt';
   return class Cipher extends BaseCommand {
     static override summary = `${decrypting ? 'Decrypt' : 'Encrypt'} data with ${mechanism} (extension: the real service offers this through its SDKs).`;
-    static override examples = [`<%= config.bin %> crypto ${verb} ${mechanism} --key-filter attr.label=${mechanism.startsWith('rsa') ? (decrypting ? 'rsa-priv' : 'rsa-pub') : 'data-key'} --data-path ${decrypting ? 'cipher.bin' : 'plain.txt'}${mechanism === 'rsa-oaep' ? ' --hash-function sha256' : mechanism === 'rsa-pkcs' || mechanism.startsWith('aes-key-wrap') ? '' : decrypting ? ' --iv <IV>' : ''}${mechanism === 'aes-gcm' && decrypting ? ' --tag <TAG>' : ''}`];
+    static override examples = [`<%= config.bin %> crypto ${verb} ${mechanism} --key-filter attr.label=${CIPHERS[mechanism].keyType === 'rsa' ? (decrypting ? 'rsa-priv' : 'rsa-pub') : 'data-key'} --data-path ${decrypting ? 'cipher.bin' : 'plain.txt'}${mechanism === 'rsa-oaep' ? ` --hash-function ${EXAMPLE_HASH}` : 'ivBytes' in CIPHERS[mechanism] && decrypting ? ' --iv <IV>' : ''}${mechanism === 'aes-gcm' && decrypting ? ' --tag <TAG>' : ''}`];
     static override flags = { 'key-filter': filterFlag(`The key (exactly one match; ${verb}=true).`), ...dataFlags, ...cipherFlags(mechanism, decrypting), ...outFlag };
 
     protected async execute(given: ExecuteInput) {

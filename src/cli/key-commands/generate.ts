@@ -2,20 +2,29 @@
 import { Flags } from '../oclif.js';
 import { generateKeyPair, generateSymmetric, type GenerateKeyPairInput } from '../../core/keys/generate.js';
 import { CURVES, MLDSA_ALGORITHMS } from '../../core/keys/model.js';
+import { orList } from '../../core/mechanisms/choices.js';
+import { AES_KEY_BYTES, CURVES as TABLE_CURVES, GENERIC_SECRET_BYTES, RSA_KEYS, type MlDsaVariant } from '../../core/mechanisms/table.js';
 import { BaseCommand, variantFlags, type ExecuteInput } from '../base-command.js';
 import { creationFlags, keyText, quorumValue, type FlagMap } from './shared.js';
 import { presentKey } from '../presenters/keys.js';
 
+const AES_LENGTHS = orList(AES_KEY_BYTES);
+const SECRET_LENGTHS = `${GENERIC_SECRET_BYTES.min} to ${GENERIC_SECRET_BYTES.max}`;
+/** What the examples generate: the longest AES key, P-256 by its OpenSSL name, ML-DSA-65. */
+const EXAMPLE_AES_BYTES = AES_KEY_BYTES.at(-1)!;
+const EXAMPLE_CURVE = TABLE_CURVES.secp256r1.openssl;
+const EXAMPLE_MLDSA: MlDsaVariant = 'ML-DSA-65';
+
 export function symmetricCommand(keyType: 'aes' | 'generic-secret') {
   return class GenerateSymmetric extends BaseCommand<typeof GenerateSymmetric> {
-    static override summary = keyType === 'aes' ? 'Generate an AES key (16, 24 or 32 bytes).' : 'Generate a generic secret key (1 to 800 bytes), e.g. for HMAC.';
+    static override summary = keyType === 'aes' ? `Generate an AES key (${AES_LENGTHS} bytes).` : `Generate a generic secret key (${SECRET_LENGTHS} bytes), e.g. for HMAC.`;
     static override examples = [
-      `<%= config.bin %> key generate-symmetric ${keyType} --label my-key --key-length-bytes ${keyType === 'aes' ? 32 : 64}`,
-      `<%= config.bin %> key generate-symmetric ${keyType} --label shared --key-length-bytes ${keyType === 'aes' ? 16 : 32} --attributes encrypt=true decrypt=true --share-crypto-users bob`,
+      `<%= config.bin %> key generate-symmetric ${keyType} --label my-key --key-length-bytes ${keyType === 'aes' ? EXAMPLE_AES_BYTES : 64}`,
+      `<%= config.bin %> key generate-symmetric ${keyType} --label shared --key-length-bytes ${keyType === 'aes' ? AES_KEY_BYTES[0]! : 32} --attributes encrypt=true decrypt=true --share-crypto-users bob`,
     ];
     static override flags = {
       label: Flags.string({ description: 'Label (up to 127 characters; need not be unique).', required: true, helpValue: '<LABEL>' }),
-      'key-length-bytes': Flags.integer({ description: keyType === 'aes' ? 'Key length: 16, 24 or 32.' : 'Key length: 1 to 800.', required: true, helpValue: '<BYTES>' }),
+      'key-length-bytes': Flags.integer({ description: keyType === 'aes' ? `Key length: ${AES_LENGTHS}.` : `Key length: ${SECRET_LENGTHS}.`, required: true, helpValue: '<BYTES>' }),
       attributes: Flags.string({ description: 'Attribute overrides NAME=VALUE (e.g. encrypt=true extractable=false).', multiple: true, helpValue: '<NAME=VALUE>...' }),
       ...creationFlags,
       'manage-key-quorum-value': quorumValue('Approvals needed to manage the key (0 = off).'),
@@ -59,13 +68,14 @@ export function keyPairCommand(keyType: 'rsa' | 'ec' | 'ml-dsa') {
   const specific: FlagMap =
     keyType === 'rsa'
       ? {
-          'modulus-size-bits': Flags.integer({ description: 'Modulus size: 2048 to 4096 in steps of 256.', required: true, helpValue: '<BITS>' }),
-          'public-exponent': Flags.string({ description: 'Public exponent: odd, at least 65537.', required: true, helpValue: '<EXPONENT>' }),
+          'modulus-size-bits': Flags.integer({ description: `Modulus size: ${RSA_KEYS.minModulusBits} to ${RSA_KEYS.maxModulusBits} in steps of ${RSA_KEYS.stepBits}.`, required: true, helpValue: '<BITS>' }),
+          'public-exponent': Flags.string({ description: `Public exponent: odd, at least ${RSA_KEYS.minExponent}.`, required: true, helpValue: '<EXPONENT>' }),
         }
       : keyType === 'ec'
         ? { curve: Flags.string({ description: 'Curve.', required: true, options: Object.keys(CURVES) }) }
         : { 'mldsa-algorithm': Flags.string({ description: 'Parameter set.', required: true, options: [...MLDSA_ALGORITHMS] }) };
-  const example = keyType === 'rsa' ? '--modulus-size-bits 2048 --public-exponent 65537' : keyType === 'ec' ? '--curve prime256v1' : '--mldsa-algorithm ML-DSA-65';
+  const example =
+    keyType === 'rsa' ? `--modulus-size-bits ${RSA_KEYS.minModulusBits} --public-exponent ${RSA_KEYS.minExponent}` : keyType === 'ec' ? `--curve ${EXAMPLE_CURVE}` : `--mldsa-algorithm ${EXAMPLE_MLDSA}`;
   return class GenerateKeyPair extends BaseCommand {
     static override summary = `Generate ${keyType === 'rsa' ? 'an RSA' : keyType === 'ec' ? 'an EC (or Ed25519)' : 'an ML-DSA'} key pair.`;
     static override description = 'New private keys cannot sign until sign=true is given (--private-attributes sign=true), and public keys cannot verify until verify=true.';

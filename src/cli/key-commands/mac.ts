@@ -1,7 +1,11 @@
 /** `crypto hmac generate|verify` and `crypto cmac generate|verify` (extensions). */
 import { Flags } from '../oclif.js';
 import { cmacGenerate, cmacVerify, hmacGenerate, hmacVerify } from '../../core/keys/data-operations.js';
-import { HASH_NAMES } from '../../core/mechanisms/provider.js';
+import { AES_BLOCK_BYTES, HASH_NAMES } from '../../core/mechanisms/provider.js';
+import { CMAC_MIN_MAC_BYTES, HMAC_MIN_MAC_BYTES, type HashName } from '../../core/mechanisms/table.js';
+
+/** The hash the examples use. */
+const EXAMPLE_HASH: HashName = 'sha256';
 import { BaseCommand, variantFlags, type ExecuteInput } from '../base-command.js';
 import { filterFlag } from '../key-flags.js';
 import { base64Fields, dataFlags, dataFrom, outFlag, type FlagMap } from './shared.js';
@@ -31,15 +35,15 @@ export function macCommand(kind: 'hmac' | 'cmac', verifying: boolean) {
   return class Mac extends BaseCommand {
     static override summary = `${verifying ? 'Check' : 'Compute'} ${kind === 'hmac' ? 'an HMAC' : 'an AES-CMAC'} with ${keyKinds} that allows ${usage} (extension).`;
     static override examples = [
-      `<%= config.bin %> crypto ${kind} ${verifying ? 'verify' : 'generate'} --key-filter attr.label=mac-key${kind === 'hmac' ? ' --hash-function sha256' : ''} --data-path message.bin${verifying ? ' --mac <BASE64>' : ''}`,
-      `<%= config.bin %> crypto ${kind} ${verifying ? 'verify' : 'generate'} --key-filter attr.label=mac-key${kind === 'hmac' ? ' --hash-function sha256' : ''} --data-path message.bin --mac-length-bytes ${kind === 'hmac' ? 16 : 8}${verifying ? ' --mac <BASE64>' : ''}`,
+      `<%= config.bin %> crypto ${kind} ${verifying ? 'verify' : 'generate'} --key-filter attr.label=mac-key${kind === 'hmac' ? ` --hash-function ${EXAMPLE_HASH}` : ''} --data-path message.bin${verifying ? ' --mac <BASE64>' : ''}`,
+      `<%= config.bin %> crypto ${kind} ${verifying ? 'verify' : 'generate'} --key-filter attr.label=mac-key${kind === 'hmac' ? ` --hash-function ${EXAMPLE_HASH}` : ''} --data-path message.bin --mac-length-bytes ${kind === 'hmac' ? 16 : 8}${verifying ? ' --mac <BASE64>' : ''}`,
     ];
     static override flags = {
       'key-filter': filterFlag(`The MAC key (exactly one match; ${usage}=true).`),
       ...hashFlag,
       ...dataFlags,
       'mac-length-bytes': Flags.integer({
-        description: kind === 'hmac' ? 'Truncated MAC length in bytes: at least half the hash output and 10 bytes (default: the full hash output).' : 'Truncated MAC length in bytes, 8 to 16 (default 16).',
+        description: kind === 'hmac' ? `Truncated MAC length in bytes: at least half the hash output and ${HMAC_MIN_MAC_BYTES} bytes (default: the full hash output).` : `Truncated MAC length in bytes, ${CMAC_MIN_MAC_BYTES} to ${AES_BLOCK_BYTES} (default ${AES_BLOCK_BYTES}).`,
         helpValue: '<BYTES>',
       }),
       ...macFlags,

@@ -1,35 +1,56 @@
 /** `crypto sign <mechanism>` and `crypto verify <mechanism>`: one builder per direction, flags per mechanism. */
 import { Flags } from '../oclif.js';
 import { SIGN_HASHES, sign, verify, type SignMechanism } from '../../core/keys/sign.js';
+import { mgf1Name } from '../../core/mechanisms/choices.js';
+import { HASH_BYTES } from '../../core/mechanisms/provider.js';
+import { ML_DSA_MAX_CONTEXT_BYTES, ML_DSA_MU_BYTES, SIGNATURES, type HashName, type SignatureRow, type SignDataType } from '../../core/mechanisms/table.js';
+
+/** The hash the examples use. */
+const EXAMPLE_HASH: HashName = 'sha256';
 import { BaseCommand, variantFlags, type ExecuteInput } from '../base-command.js';
 import { filterFlag } from '../key-flags.js';
 import { dataFlags, dataFrom, type FlagMap } from './shared.js';
 
 function mechanismFlags(mechanism: SignMechanism): FlagMap {
-  const hash = Flags.string({ description: 'Hash function.', options: [...SIGN_HASHES], required: true });
-  const dataType = Flags.string({ description: 'raw data, or an already computed digest.', options: ['raw', 'digest'], default: 'raw' });
+  const row = SIGNATURES[mechanism];
+  const dataTypes = [...row.dataTypes];
   switch (mechanism) {
     case 'rsa-pkcs':
     case 'ecdsa':
-      return { 'hash-function': hash, 'data-type': dataType };
-    case 'rsa-pkcs-pss':
+    case 'rsa-pkcs-pss': {
+      const hash = Flags.string({ description: 'Hash function.', options: [...SIGN_HASHES], required: true });
+      const dataType = Flags.string({ description: 'raw data, or an already computed digest.', options: dataTypes, default: dataTypes[0] });
+      if (mechanism !== 'rsa-pkcs-pss') return { 'hash-function': hash, 'data-type': dataType };
       return {
         'hash-function': hash,
         'data-type': dataType,
-        mgf: Flags.string({ description: 'Mask generation function (must match the hash).', options: SIGN_HASHES.map((h) => `mgf1-${h}`), required: true }),
+        mgf: Flags.string({ description: 'Mask generation function (must match the hash).', options: SIGN_HASHES.map(mgf1Name), required: true }),
         'salt-length': Flags.integer({ description: 'Salt length in bytes.', required: true, min: 0, helpValue: '<BYTES>' }),
       };
+    }
     case 'ed25519ph':
-      return { 'hash-function': Flags.string({ description: 'Hash function (SHA-512 per RFC 8032).', options: ['sha512'], required: true }), 'data-type': Flags.string({ description: 'raw data, or its SHA-512 digest.', options: ['raw', 'digest'], required: true }) };
+      return {
+        'hash-function': Flags.string({ description: 'Hash function (SHA-512 per RFC 8032).', options: [SIGNATURES.ed25519ph.hash], required: true }),
+        'data-type': Flags.string({ description: 'raw data, or its SHA-512 digest.', options: dataTypes, required: true }),
+      };
     case 'ml-dsa':
       return {
-        'hash-function': Flags.string({ description: 'Always shake256.', options: ['shake256'], required: true }),
-        'data-type': Flags.string({ description: 'raw data, or the 64-byte external μ.', options: ['raw', 'external-mu'], required: true }),
-        context: Flags.string({ description: 'FIPS 204 context string, 0x-hex or base64, at most 255 bytes (extension; default: empty).', helpValue: '<CONTEXT>' }),
+        'hash-function': Flags.string({ description: `Always ${SIGNATURES['ml-dsa'].hash}.`, options: [SIGNATURES['ml-dsa'].hash], required: true }),
+        'data-type': Flags.string({ description: `raw data, or the ${ML_DSA_MU_BYTES}-byte external μ.`, options: dataTypes, required: true }),
+        context: Flags.string({ description: `FIPS 204 context string, 0x-hex or base64, at most ${ML_DSA_MAX_CONTEXT_BYTES} bytes (extension; default: empty).`, helpValue: '<CONTEXT>' }),
       };
     default:
       return {};
   }
+}
+
+/** An example command line's mechanism flags: the first hash it offers, and for PSS its MGF1 and the hash's length as the salt. */
+function exampleFlags(mechanism: SignMechanism): string {
+  const row: SignatureRow = SIGNATURES[mechanism];
+  if (row.hash === undefined) return '';
+  const hash = row.hash === 'signing' ? EXAMPLE_HASH : row.hash;
+  const pss = row.mgf1 ? ` --mgf ${mgf1Name(hash)} --salt-length ${HASH_BYTES[EXAMPLE_HASH]}` : '';
+  return ` --hash-function ${hash}${pss}${row.dataTypeRequired ? ` --data-type ${row.dataTypes[0]!}` : ''}`;
 }
 
 /** The flags of every signing mechanism (each has its own subset of the optional ones). */
@@ -40,7 +61,7 @@ interface SignFlagValues {
   signature?: string;
   'signature-path'?: string;
   'hash-function'?: string;
-  'data-type'?: 'raw' | 'digest' | 'external-mu';
+  'data-type'?: SignDataType;
   mgf?: string;
   'salt-length'?: number;
   context?: string;
@@ -62,7 +83,7 @@ function mechanismInput(mechanism: SignMechanism, flags: SignFlagValues) {
 export function signCommand(mechanism: SignMechanism) {
   return class Sign extends BaseCommand {
     static override summary = `Sign data with a private key (${mechanism}).`;
-    static override examples = [`<%= config.bin %> crypto sign ${mechanism} --key-filter attr.label=priv --data-path message.bin${mechanism === 'rsa-pkcs-pss' ? ' --hash-function sha256 --mgf mgf1-sha256 --salt-length 32' : mechanism === 'ml-dsa' ? ' --hash-function shake256 --data-type raw' : mechanism === 'ed25519ph' ? ' --hash-function sha512 --data-type raw' : mechanism === 'ed25519' ? '' : ' --hash-function sha256'}`];
+    static override examples = [`<%= config.bin %> crypto sign ${mechanism} --key-filter attr.label=priv --data-path message.bin${exampleFlags(mechanism)}`];
     static override flags = { 'key-filter': filterFlag('The signing key (exactly one match).'), ...dataFlags, ...mechanismFlags(mechanism) };
 
     protected async execute(given: ExecuteInput) {

@@ -1,6 +1,11 @@
 /** `key wrap <mechanism>` and `key unwrap <mechanism>`. */
 import { Flags } from '../oclif.js';
-import { SIGN_HASHES } from '../../core/keys/sign.js';
+import { GCM_FULL_TAG_BITS, GCM_TAG_BITS, mgf1Name, OAEP_HASHES, orList } from '../../core/mechanisms/choices.js';
+import { WRAPS, type HashName, type WrapRow } from '../../core/mechanisms/table.js';
+
+/** The hash and tag length the examples use. */
+const EXAMPLE_HASH: HashName = 'sha256';
+const EXAMPLE_TAG_BITS = GCM_FULL_TAG_BITS;
 import { UNWRAP_KEY_TYPE_CLASSES, unwrapKey, wrapKey, type WrapMechanism } from '../../core/keys/wrap.js';
 import { BaseCommand, variantFlags, type ExecuteInput } from '../base-command.js';
 import { filterFlag } from '../key-flags.js';
@@ -8,20 +13,28 @@ import { creationFlags, dataFrom, keyText, quorumValue, type FlagMap } from './s
 import { presentKey } from '../presenters/keys.js';
 
 function wrapMechanismFlags(mechanism: WrapMechanism, unwrap: boolean): FlagMap {
-  if (mechanism === 'aes-gcm' || mechanism === 'cloudhsm-aes-gcm') {
+  const row: WrapRow = WRAPS[mechanism];
+  if (row.gcm) {
     return {
-      'tag-length-bits': Flags.integer({ description: 'GCM tag length in bits: 32, 64, 96, 104, 112, 120 or 128.', required: true, helpValue: '<BITS>' }),
+      'tag-length-bits': Flags.integer({ description: `GCM tag length in bits: ${orList(GCM_TAG_BITS)}.`, required: true, helpValue: '<BITS>' }),
       aad: Flags.string({ description: 'Additional authenticated data, hex.', helpValue: '<HEX>' }),
       ...(unwrap && mechanism === 'aes-gcm' ? { iv: Flags.string({ description: 'The IV `key wrap aes-gcm` returned, hex.', required: true, helpValue: '<HEX>' }) } : {}),
     };
   }
-  if (mechanism === 'rsa-oaep' || mechanism === 'rsa-aes') {
+  if (row.oaep) {
     return {
-      'hash-function': Flags.string({ description: 'OAEP hash.', options: [...SIGN_HASHES], required: true }),
-      mgf: Flags.string({ description: 'Mask generation function.', options: SIGN_HASHES.map((h) => `mgf1-${h}`), required: true }),
+      'hash-function': Flags.string({ description: 'OAEP hash.', options: [...OAEP_HASHES], required: true }),
+      mgf: Flags.string({ description: 'Mask generation function.', options: OAEP_HASHES.map(mgf1Name), required: true }),
     };
   }
   return {};
+}
+
+/** A `key wrap` example's mechanism flags. */
+function exampleFlags(mechanism: WrapMechanism): string {
+  const row: WrapRow = WRAPS[mechanism];
+  if (row.gcm) return ` --tag-length-bits ${EXAMPLE_TAG_BITS}`;
+  return row.oaep ? ` --hash-function ${EXAMPLE_HASH} --mgf ${mgf1Name(EXAMPLE_HASH)}` : '';
 }
 
 /** The flags of every wrap and unwrap mechanism (each has its own subset of the optional ones). */
@@ -53,7 +66,7 @@ function wrapParameters(flags: WrapFlagValues) {
 export function wrapCommand(mechanism: WrapMechanism) {
   return class Wrap extends BaseCommand {
     static override summary = `Wrap (export, encrypted) a key you own with ${mechanism}.`;
-    static override examples = [`<%= config.bin %> key wrap ${mechanism} --payload-filter attr.label=data-key --wrapping-filter attr.label=${mechanism.startsWith('rsa') ? 'partner-pub' : 'kek'}${wrapMechanismFlags(mechanism, false)['tag-length-bits'] ? ' --tag-length-bits 128' : ''}${mechanism.startsWith('rsa-') && mechanism !== 'rsa-pkcs' ? ' --hash-function sha256 --mgf mgf1-sha256' : ''}`];
+    static override examples = [`<%= config.bin %> key wrap ${mechanism} --payload-filter attr.label=data-key --wrapping-filter attr.label=${WRAPS[mechanism].wrappingKey === 'rsa' ? 'partner-pub' : 'kek'}${exampleFlags(mechanism)}`];
     static override flags = {
       'payload-filter': filterFlag('The key to wrap (exactly one match; you must own it).'),
       'wrapping-filter': filterFlag('The wrapping key (exactly one match; wrap=true).'),
@@ -77,7 +90,7 @@ export function wrapCommand(mechanism: WrapMechanism) {
 export function unwrapCommand(mechanism: WrapMechanism) {
   return class Unwrap extends BaseCommand {
     static override summary = `Unwrap (import) a key wrapped with ${mechanism}.`;
-    static override examples = [`<%= config.bin %> key unwrap ${mechanism} --filter attr.label=${mechanism.startsWith('rsa') ? 'my-rsa-priv' : 'kek'} --data-path wrapped.bin --key-type-class aes --label imported${mechanism === 'aes-gcm' ? ' --tag-length-bits 128 --iv 0x…' : ''}`];
+    static override examples = [`<%= config.bin %> key unwrap ${mechanism} --filter attr.label=${WRAPS[mechanism].wrappingKey === 'rsa' ? 'my-rsa-priv' : 'kek'} --data-path wrapped.bin --key-type-class aes --label imported${mechanism === 'aes-gcm' ? ` --tag-length-bits ${EXAMPLE_TAG_BITS} --iv 0x…` : ''}`];
     static override flags = {
       filter: filterFlag('The unwrapping key (exactly one match; unwrap=true).'),
       data: Flags.string({ description: 'The wrapped key, base64.', exactlyOne: ['data', 'data-path'], helpValue: '<BASE64>' }),

@@ -14,6 +14,8 @@ import { normaliseUsername } from '../users/rules.js';
 import { cryptoOf } from './prepared.js';
 import { generateRsaFromStream } from '../mechanisms/rsa-deterministic.js';
 import { keyStoreKeys } from './filters.js';
+import { AES_KEY_BYTES, GENERIC_SECRET_BYTES, RSA_KEYS } from '../mechanisms/table.js';
+import { orList } from '../mechanisms/choices.js';
 import type { AsymmetricKeySpec, CryptoProvider, KeyPairMaterial, MlDsaVariant } from '../mechanisms/provider.js';
 import {
   CURVES,
@@ -152,11 +154,12 @@ export const generateSymmetric = defineOperation({
     const { tx, cluster, ctx, actor } = env;
     const label = checkLabel(input.label);
     const length = input.keyLengthBytes;
-    if (input.keyType === 'aes' && ![16, 24, 32].includes(length)) {
-      throw new HsmError('INVALID_ARGUMENT', `--key-length-bytes for an AES key must be 16, 24 or 32, not ${length}`);
+    if (input.keyType === 'aes' && !AES_KEY_BYTES.includes(length)) {
+      throw new HsmError('INVALID_ARGUMENT', `--key-length-bytes for an AES key must be ${orList(AES_KEY_BYTES)}, not ${length}`);
     }
-    if (input.keyType === 'generic-secret' && (!Number.isInteger(length) || length < 1 || length > 800)) {
-      throw new HsmError('INVALID_ARGUMENT', `--key-length-bytes for a generic secret must be 1 to 800, not ${length}`);
+    const secret = GENERIC_SECRET_BYTES;
+    if (input.keyType === 'generic-secret' && (!Number.isInteger(length) || length < secret.min || length > secret.max)) {
+      throw new HsmError('INVALID_ARGUMENT', `--key-length-bytes for a generic secret must be ${secret.min} to ${secret.max}, not ${length}`);
     }
     const overrides = parseAttributeOverrides(input.attributes, '--attributes', 'secret-key');
     const sharees = checkSharingAndQuorum(tx, cluster.clusterId, actor!, input);
@@ -203,8 +206,9 @@ export interface GenerateKeyPairInput extends CommonCreateInput {
 function checkAlgorithm(cluster: Pick<ClusterRecord, 'mode' | 'hsmType'>, input: GenerateKeyPairInput): void {
   if (input.keyType === 'rsa') {
     const bits = input.modulusSizeBits;
-    if (!Number.isInteger(bits) || bits! < 2048 || bits! > 4096 || bits! % 256 !== 0) {
-      throw new HsmError('INVALID_ARGUMENT', `--modulus-size-bits must be 2048 to 4096 in steps of 256, not ${bits}`);
+    const rsa = RSA_KEYS;
+    if (!Number.isInteger(bits) || bits! < rsa.minModulusBits || bits! > rsa.maxModulusBits || bits! % rsa.stepBits !== 0) {
+      throw new HsmError('INVALID_ARGUMENT', `--modulus-size-bits must be ${rsa.minModulusBits} to ${rsa.maxModulusBits} in steps of ${rsa.stepBits}, not ${bits}`);
     }
     parseExponent(input.publicExponent);
   } else if (input.keyType === 'ec') {
@@ -225,8 +229,9 @@ function checkAlgorithm(cluster: Pick<ClusterRecord, 'mode' | 'hsmType'>, input:
 export function parseExponent(text: string | undefined): number {
   const t = (text ?? '').trim();
   const value = /^0x[0-9a-f]+$/i.test(t) ? Number.parseInt(t.slice(2), 16) : /^\d+$/.test(t) ? Number(t) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < 65537 || value % 2 === 0) {
-    throw new HsmError('INVALID_ARGUMENT', `--public-exponent must be an odd number of at least 65537 (for example 65537), not "${text ?? ''}"`);
+  const min = RSA_KEYS.minExponent;
+  if (!Number.isSafeInteger(value) || value < min || value % 2 === 0) {
+    throw new HsmError('INVALID_ARGUMENT', `--public-exponent must be an odd number of at least ${min} (for example ${min}), not "${text ?? ''}"`);
   }
   return value;
 }

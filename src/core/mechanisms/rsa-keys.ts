@@ -17,6 +17,7 @@ import { guard, invalidArgument, plain } from './checks.js';
 import { TAG, children, parseDer, readSmallInteger, readUnsignedInteger } from './der.js';
 import { parsePkcs8, rsaPublicNumbers, rsaSpki } from './key-encoding.js';
 import type { KeyPairMaterial, PrivateDerFormat, PublicDerFormat } from './provider.js';
+import { RSA_KEYS } from './table.js';
 
 export interface RsaKeyObjects {
   /** Absent on a public key. */
@@ -172,7 +173,7 @@ export function importRsaPrivateDer(der: Uint8Array, format: Exclude<PrivateDerF
 }
 
 /** keys.md §6: what an RSA key must be to enter the HSM from outside (import or unwrap). */
-export const RSA_IMPORT = { minModulusBits: 2048, maxModulusBits: 4096, stepBits: 256, minExponent: 65537n, maxExponentBits: 256 } as const;
+export const RSA_IMPORT = { ...RSA_KEYS, minExponent: BigInt(RSA_KEYS.minExponent) } as const;
 
 function bigOf(b64url: string | undefined): bigint {
   if (!b64url) return 0n;

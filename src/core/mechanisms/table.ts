@@ -142,6 +142,15 @@ export const AES_BLOCK_BYTES = 16;
 /** SP 800-38D §5.2.1.2: 128, 120, 112, 104, 96 bits, and 64 or 32 bits for special uses. */
 export const GCM_TAG_BYTES: readonly number[] = Object.freeze([4, 8, 12, 13, 14, 15, 16]);
 
+/**
+ * RSA keys the HSM holds (keys.md §6): moduli of 2048 to 4096 bits in steps of 256, public
+ * exponents odd, at least 65537 and at most 256 bits (FIPS 186-4 §B.3.1).
+ */
+export const RSA_KEYS = Object.freeze({ minModulusBits: 2048, maxModulusBits: 4096, stepBits: 256, minExponent: 65537, maxExponentBits: 256 } as const);
+
+/** Generic secret keys (keys.md §2, `key-length-bytes`): 1 to 800 bytes. */
+export const GENERIC_SECRET_BYTES = Object.freeze({ min: 1, max: 800 } as const);
+
 /** SP 800-38D §5.2.1.1 and §8.2: the 96-bit IV GCM is built for, which the HSM generates. */
 export const GCM_IV_BYTES = 12;
 
