@@ -7,11 +7,34 @@
 import { HsmError } from '../../core/errors.js';
 import { exportPublic, importPem, pemKeyTypeClass } from '../../core/keys/files.js';
 import { generateKeyPair, generateSymmetric } from '../../core/keys/generate.js';
-import { sign as signOp, verify as verifyOp, type SignMechanism } from '../../core/keys/sign.js';
+import { sign as signOp, verify as verifyOp } from '../../core/keys/sign.js';
 import { unwrapKey as unwrapOp, wrapKey as wrapOp, type WrapMechanism } from '../../core/keys/wrap.js';
+import { mgf1Name } from '../../core/mechanisms/choices.js';
+import { WRAPS, type WrapRow } from '../../core/mechanisms/table.js';
 import { decrypt, encrypt } from '../../core/keys/data-operations.js';
-import { HASH_BYTES, HASH_NAMES, type HashName } from '../../core/mechanisms/provider.js';
-import { CURVES, HASHES, type CurveRow, type HashRow, type KmuHashCodes } from '../../core/mechanisms/table.js';
+import { HASH_BYTES } from '../../core/mechanisms/provider.js';
+import {
+  classCode,
+  classEntries,
+  CURVE_ENTRIES,
+  CURVE_IDS,
+  DEFAULT_IV,
+  DEFAULT_IV_BYTES,
+  DEFAULT_IV_TEXT,
+  DEFAULT_WRAP_CODE,
+  KMU_WRAPS,
+  OAEP_WRAP_CODES,
+  P192_CURVE_ID,
+  parenthesised,
+  SIGN_CODES,
+  signCodes,
+  spacedOr,
+  typeCode,
+  typeEntries,
+  WRAP_CODES,
+  WRAP_HASH_ENTRIES,
+  WRAP_HASHES,
+} from './kmu-codes.js';
 import { kmuDefaults } from './kmu-attributes.js';
 import { CLASS_NUMBERS, className, idHex, TYPE_NUMBERS, typeName } from './legacy-attributes.js';
 import {
@@ -90,13 +113,16 @@ function unsupported(what: string, instead: string): KmuFailure {
   return new KmuFailure(POLICY_VIOLATION, `${what} not supported: the emulated HSM has no such keys; ${instead}`, true);
 }
 
-/** §3 genSymKey -t 31 (AES) or 16 (generic secret); 21 (3DES) and 18 (RC4) are refused. */
+/** §3 genSymKey -t: the symmetric key types KMU names; 3DES and RC4 are refused. */
+const SYMMETRIC_TYPES = typeEntries(['generic-secret', 'rc4', 'des3', 'aes']);
+
 export async function genSymKey(call: KmuCall): Promise<Outcome> {
   const type = integer(call.flags, 't');
-  if (type === 21) throw unsupported('3DES keys (-t 21) are', 'generate an AES key (-t 31)');
-  if (type === 18) throw unsupported('RC4 keys (-t 18) are not allowed in FIPS mode and are', 'generate an AES key (-t 31)');
-  if (type !== 31 && type !== 16) throw new UsageError(`-t takes 16 (generic secret), 18 (RC4), 21 (3DES) or 31 (AES), not ${type}`);
-  const keyType = type === 31 ? 'aes' : 'generic-secret';
+  const aes = `generate an AES key (-t ${typeCode('aes')})`;
+  if (type === typeCode('des3')) throw unsupported(`3DES keys (-t ${type}) are`, aes);
+  if (type === typeCode('rc4')) throw unsupported(`RC4 keys (-t ${type}) are not allowed in FIPS mode and are`, aes);
+  if (type !== typeCode('aes') && type !== typeCode('generic-secret')) throw new UsageError(`-t takes ${parenthesised(SYMMETRIC_TYPES)}, not ${type}`);
+  const keyType = type === typeCode('aes') ? 'aes' : 'generic-secret';
   const c = await creation(call);
   const result = await run(call.host, generateSymmetric, {
     keyType,
@@ -130,16 +156,12 @@ export async function genRSAKeyPair(call: KmuCall): Promise<Outcome> {
   return genPair(call, 'rsa', { modulusSizeBits: integer(call.flags, 'm'), publicExponent: need(call.flags, 'e') });
 }
 
-/** §1 curve IDs (from the table of mechanisms); 1 (P-192) exists but FIPS mode refuses it with 0xb3. */
-const CURVE_IDS: Readonly<Record<number, string>> = Object.fromEntries(
-  Object.values(CURVES).flatMap((row: CurveRow) => (row.kmu ? [[row.kmu.id, row.kmu.name]] : [])),
-);
-
+/** §1 curve IDs (from the table of mechanisms); P-192's exists but FIPS mode refuses it with 0xb3. */
 export async function genECCKeyPair(call: KmuCall): Promise<Outcome> {
   const id = integer(call.flags, 'i');
-  if (id === 1) throw unsupported('P-192 keys (-i 1) are not allowed in FIPS mode and are', 'use -i 2 (P-256), 14 (P-384) or 16 (secp256k1)');
-  const curve = CURVE_IDS[id ?? -1];
-  if (!curve) throw new UsageError(`-i takes a curve ID: 2 (P-256), 14 (P-384) or 16 (secp256k1), not ${id}`);
+  if (id === P192_CURVE_ID) throw unsupported(`P-192 keys (-i ${id}) are not allowed in FIPS mode and are`, `use -i ${parenthesised(CURVE_ENTRIES)}`);
+  const curve = CURVE_IDS.get(id ?? -1);
+  if (!curve) throw new UsageError(`-i takes a curve ID: ${parenthesised(CURVE_ENTRIES)}, not ${id}`);
   return genPair(call, 'ec', { curve });
 }
 
@@ -219,31 +241,22 @@ export async function exportPubKey(call: KmuCall): Promise<Outcome> {
   return { blocks: [[`PEM formatted public key is written to ${out}`], [returnLine('Cfm3ExportPubKey')]] };
 }
 
-/** §1 wrap mechanisms (-m) → the core's; hashes (-t) for the RSA ones. */
-const WRAP_MECHANISMS: Readonly<Record<number, WrapMechanism>> = { 4: 'aes-pkcs5-pad', 5: 'aes-no-pad', 6: 'aes-zero-pad', 7: 'rsa-aes', 8: 'rsa-oaep' };
-const WRAP_HASHES: Readonly<Record<number, string>> = Object.fromEntries(kmuHashes().map(([hash, codes]) => [codes.wrap, hash]));
-
-/** The hashes key_mgmt_util numbers, with their codes (from the table of mechanisms). */
-function kmuHashes(): [HashName, KmuHashCodes][] {
-  return HASH_NAMES.flatMap((hash) => {
-    const row: HashRow = HASHES[hash];
-    return row.kmu ? [[hash, row.kmu] as [HashName, KmuHashCodes]] : [];
-  });
-}
+/** §1 wrap mechanisms (-m) → the core's, by the names KMU gives them. */
+const WRAP_MECHANISM_TEXT = parenthesised(KMU_WRAPS.map(([, kmu]) => [kmu.code, kmu.name]));
 
 function wrapParameters(call: KmuCall): { mechanism: WrapMechanism; hash?: string; mgf?: string } {
-  const m = integer(call.flags, 'm') ?? 4;
-  const mechanism = WRAP_MECHANISMS[m];
-  if (!mechanism) throw new UsageError(`-m takes 4 (AES_KEY_WRAP_PAD_PKCS5), 5 (NIST_AES_WRAP_NO_PAD), 6 (NIST_AES_WRAP_PAD), 7 (RSA_AES) or 8 (RSA_OAEP), not ${m}; for AES-GCM use \`key wrap aes-gcm\``);
-  if (!mechanism.startsWith('rsa')) {
-    if (call.flags.has('t')) throw new UsageError('-t (hash) applies only to -m 7 and 8');
+  const m = integer(call.flags, 'm') ?? DEFAULT_WRAP_CODE;
+  const mechanism = WRAP_CODES.get(m);
+  if (!mechanism) throw new UsageError(`-m takes ${WRAP_MECHANISM_TEXT}, not ${m}; for AES-GCM use \`key wrap aes-gcm\``);
+  if (!(WRAPS[mechanism] as WrapRow).oaep) {
+    if (call.flags.has('t')) throw new UsageError(`-t (hash) applies only to -m ${OAEP_WRAP_CODES.join(' and ')}`);
     return { mechanism };
   }
   const t = integer(call.flags, 't');
-  const hash = WRAP_HASHES[t ?? -1];
-  if (!hash) throw new UsageError(`-m ${m} needs -t, the hash: 2 SHA1, 3 SHA256, 4 SHA384, 5 SHA512 or 6 SHA224`);
+  const hash = WRAP_HASHES.get(t ?? -1);
+  if (!hash) throw new UsageError(`-m ${m} needs -t, the hash: ${spacedOr(WRAP_HASH_ENTRIES)}`);
   // MGF1 uses the OAEP hash (the legacy tool has no separate MGF option).
-  return { mechanism, hash, mgf: `mgf1-${hash}` };
+  return { mechanism, hash, mgf: mgf1Name(hash) };
 }
 
 /**
@@ -310,8 +323,8 @@ export async function wrapKey(call: KmuCall): Promise<Outcome> {
 function unwrapTypeClass(kc: number, kt: number): string {
   const cls = className(kc);
   const type = typeName(kt);
-  if (cls !== 'secret-key' && cls !== 'private-key') throw new UsageError(`-kc takes 3 (private) or 4 (secret), not ${kc}`);
-  if (!type) throw new UsageError(`-kt takes 0 RSA, 1 DSA, 3 EC, 16 generic secret, 21 DES3 or 31 AES, not ${kt}`);
+  if (cls !== 'secret-key' && cls !== 'private-key') throw new UsageError(`-kc takes ${parenthesised(classEntries(['private-key', 'secret-key']))}, not ${kc}`);
+  if (!type) throw new UsageError(`-kt takes ${spacedOr(typeEntries(['rsa', 'dsa', 'ec', 'generic-secret', 'des3', 'aes'], { des3: 'DES3' }))}, not ${kt}`);
   const byPair: Record<string, string> = { 'secret-key/aes': 'aes', 'secret-key/generic-secret': 'generic-secret', 'private-key/rsa': 'rsa-private', 'private-key/ec': 'ec-private' };
   const typeClass = byPair[`${cls}/${type}`];
   if (!typeClass) throw unsupported(`${type.toUpperCase()} ${cls === 'secret-key' ? 'secret' : 'private'} keys are`, 'unwrap AES, generic secret, RSA or EC keys');
@@ -338,7 +351,7 @@ export async function unWrapKey(call: KmuCall): Promise<Outcome> {
     label = text(flags, 'l') ?? header.label;
     typeClass = unwrapTypeClass(header.class, header.type);
     const headerId = header.id !== '' && !flags.has('id') ? [`id=0x${header.id}`] : [];
-    attributes = [...header.attributes, ...headerId, ...flagAttributes(call, header.class === 3 ? 'private-key' : 'secret-key')];
+    attributes = [...header.attributes, ...headerId, ...flagAttributes(call, header.class === classCode('private-key') ? 'private-key' : 'secret-key')];
     data = wrapped;
   }
   const c = await creation(call);
@@ -356,22 +369,22 @@ export async function unWrapKey(call: KmuCall): Promise<Outcome> {
   return { blocks: [...lines, ...attestation(call), clusterBlock(await nodeCount(host))] };
 }
 
-/** §1 sign/verify mechanisms. [assumed] PSS uses MGF1 with the same hash and a salt of the hash length. */
-const SIGN_MECHANISMS: Readonly<Record<number, { mechanism: SignMechanism; hash: HashName }>> = Object.fromEntries(
-  kmuHashes().flatMap(([hash, codes]) =>
-    (Object.keys(codes.sign) as (keyof KmuHashCodes['sign'])[]).map((mechanism) => [codes.sign[mechanism], { mechanism, hash }]),
-  ),
-);
+/** §1 sign/verify mechanisms, as the refusal names them. [assumed] PSS uses MGF1 with the same hash and a salt of the hash length. */
+const SIGN_CODE_TEXT = [
+  `${signCodes('rsa-pkcs').range} RSA PKCS #1 v1.5`,
+  `${signCodes('rsa-pkcs-pss').range} RSA PSS`,
+  `${signCodes('ecdsa').range} ECDSA`,
+].join(', ');
 
 function signInput(call: KmuCall) {
   const m = integer(call.flags, 'm');
-  const chosen = SIGN_MECHANISMS[m ?? -1];
-  if (!chosen) throw new UsageError(`-m takes a signing mechanism: 0-4 RSA PKCS #1 v1.5, 5-9 RSA PSS, 15-19 ECDSA (see help sign), not ${m}`);
+  const chosen = SIGN_CODES.get(m ?? -1);
+  if (!chosen) throw new UsageError(`-m takes a signing mechanism: ${SIGN_CODE_TEXT} (see help sign), not ${m}`);
   const pss = chosen.mechanism === 'rsa-pkcs-pss';
   return {
     mechanism: chosen.mechanism,
     hash: chosen.hash,
-    mgf: pss ? `mgf1-${chosen.hash}` : undefined,
+    mgf: pss ? mgf1Name(chosen.hash) : undefined,
     saltLength: pss ? HASH_BYTES[chosen.hash] : undefined,
     keyFilter: byHandle(handle(call.flags, 'k')),
     data: new Uint8Array(readFile(need(call.flags, 'f'))),
@@ -401,8 +414,6 @@ export async function verify(call: KmuCall): Promise<Outcome> {
 
 /** §3: aesWrapUnwrap takes files of at most 4096 bytes. */
 const MAX_DATA_BYTES = 4096;
-/** RFC 3394 §2.2.3.1 default IV, the only one the core's aes-key-wrap uses. */
-const DEFAULT_IV = 'a6a6a6a6a6a6a6a6';
 
 /** `result data:` as KMU shows it: uppercase hex, 8 bytes a line. */
 function hexLines(bytes: Uint8Array): string[] {
@@ -427,13 +438,13 @@ export async function aesWrapUnwrap(call: KmuCall): Promise<Outcome> {
   if (data.length > MAX_DATA_BYTES) throw new KmuFailure(INVALID_ARGUMENT, `${need(flags, 'f')} has ${data.length} bytes; aesWrapUnwrap takes at most ${MAX_DATA_BYTES}`);
   const blocks: string[][] = [];
   const ivText = text(flags, 'i');
-  if (ivText === undefined) blocks.push(['Warning: IV (-i) is missing.', '         0xA6A6A6A6A6A6A6A6 is considered as default IV']);
+  if (ivText === undefined) blocks.push(['Warning: IV (-i) is missing.', `         ${DEFAULT_IV_TEXT} is considered as default IV`]);
   else {
-    if (!/^(0x)?[0-9a-f]{16}$/i.test(ivText)) throw new UsageError(`-i takes an 8-byte IV in hex such as 0xA6A6A6A6A6A6A6A6, not "${ivText}"`);
+    if (!new RegExp(`^(0x)?[0-9a-f]{${DEFAULT_IV.length}}$`, 'i').test(ivText)) throw new UsageError(`-i takes an ${DEFAULT_IV_BYTES}-byte IV in hex such as ${DEFAULT_IV_TEXT}, not "${ivText}"`);
     // The core's aes-key-wrap (CKM_AES_KEY_WRAP) works with the standard IV only; unwrapping
     // with another one answers as a failed unwrap would, wrapping with one is an invalid argument.
     if (ivText.replace(/^0x/i, '').toLowerCase() !== DEFAULT_IV) {
-      const why = `-i ${ivText}: this emulator wraps and unwraps only with the default IV 0xA6A6A6A6A6A6A6A6 (RFC 3394); omit -i`;
+      const why = `-i ${ivText}: this emulator wraps and unwraps only with the default IV ${DEFAULT_IV_TEXT} (RFC 3394); omit -i`;
       throw new KmuFailure(wrapping ? INVALID_ARGUMENT : UNWRAP_FAILED, why);
     }
   }

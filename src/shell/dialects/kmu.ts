@@ -11,6 +11,23 @@ import * as session from './kmu-commands.js';
 import * as crypto from './kmu-crypto.js';
 import { nodeCount, UsageError, visibleHandles, type Flags, type KmuCall, type Outcome } from './kmu-context.js';
 import { failureBlocks, INDENT, INVALID_HANDLE, KmuFailure, NOT_LOGGED_IN, render, toFailure } from './kmu-output.js';
+import { AES_KEY_BYTES, RSA_KEYS, type WrapMechanism } from '../../core/mechanisms/table.js';
+import {
+  classEntries,
+  CURVE_ENTRIES,
+  DEFAULT_IV_BYTES,
+  DEFAULT_IV_TEXT,
+  DEFAULT_WRAP_CODE,
+  EMULATED_TYPES,
+  KMU_WRAPS,
+  OAEP_WRAP_CODES,
+  SIGN_SCHEMES,
+  signCodes,
+  spaced,
+  typeCode,
+  typeEntries,
+  WRAP_HASH_ENTRIES,
+} from './kmu-codes.js';
 
 interface FlagSpec {
   /** Whether the flag takes a value (`-l label`) or stands alone (`-nex`). */
@@ -37,6 +54,28 @@ interface KmuCommand {
 const v = (help: string, required = false): FlagSpec => ({ value: true, required, help });
 const b = (help: string): FlagSpec => ({ value: false, help });
 const h = (help: string, required = true): FlagSpec => ({ value: true, required, help, handle: true });
+
+// The help texts that spell out codes, made from the table of mechanisms (kmu-codes.ts).
+
+/** genSymKey -t: the types it makes, then the ones it refuses. */
+const SYM_TYPE_HELP = `${spaced(typeEntries(['generic-secret', 'aes']))} (${spaced(typeEntries(['rc4', 'des3']))} are refused)`;
+const EMULATED_TYPE_HELP = spaced(typeEntries(EMULATED_TYPES));
+
+/** The words wrapKey's help gives the AES mechanisms; the RSA ones go by KMU's names. */
+const WRAP_HELP_WORDS: Readonly<Partial<Record<WrapMechanism, string>>> = { 'aes-pkcs5-pad': 'AES PKCS5 pad', 'aes-no-pad': 'AES no pad', 'aes-zero-pad': 'AES zero pad' };
+const WRAP_MECHANISM_HELP = KMU_WRAPS.map(([mechanism, kmu]) => `${kmu.code} ${WRAP_HELP_WORDS[mechanism] ?? kmu.name}${kmu.code === DEFAULT_WRAP_CODE ? ' (default)' : ''}`).join(', ');
+const WRAP_MODERN = KMU_WRAPS.map(([mechanism]) => mechanism).join(' | ');
+const OAEP_CODES = OAEP_WRAP_CODES.join(' and ');
+
+/** sign -m: `0-4 SHA1/256/384/512/224 RSA PKCS, 5-9 the same with PSS, 15-19 ECDSA SHA1/224/256/384/512`. */
+function signHelp(): string {
+  const pkcs = signCodes('rsa-pkcs');
+  const pss = signCodes('rsa-pkcs-pss');
+  const ecdsa = signCodes('ecdsa');
+  const pssText = pss.hashes === pkcs.hashes ? 'the same with PSS' : `${pss.hashes} RSA PSS`;
+  return `${pkcs.range} ${pkcs.hashes} RSA PKCS, ${pss.range} ${pssText}, ${ecdsa.range} ECDSA ${ecdsa.hashes}`;
+}
+const SIGN_MODERN = SIGN_SCHEMES.join(' | ');
 
 /** §3 options shared by the commands that create keys. */
 const CREATION_FLAGS: Readonly<Record<string, FlagSpec>> = {
@@ -67,11 +106,11 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
   listUsers: { group: 'Session and users', summary: 'List the users of the cluster', op: 'Cfm3ListUsers', login: true, modern: 'user list', flags: {}, run: session.listUsers },
   genSymKey: {
     group: 'Key generation',
-    summary: 'Generate an AES (31) or generic secret (16) key',
+    summary: `Generate an AES (${typeCode('aes')}) or generic secret (${typeCode('generic-secret')}) key`,
     op: 'Cfm3GenerateSymmetricKey',
     login: true,
     modern: 'key generate-symmetric aes | generic-secret',
-    flags: { t: v('key type: 16 generic secret, 31 AES (18 RC4, 21 3DES are refused)', true), s: v('key size in bytes (AES 16, 24, 32)', true), l: v('label', true), ...CREATION_FLAGS },
+    flags: { t: v(`key type: ${SYM_TYPE_HELP}`, true), s: v(`key size in bytes (AES ${AES_KEY_BYTES.join(', ')})`, true), l: v('label', true), ...CREATION_FLAGS },
     run: crypto.genSymKey,
   },
   genRSAKeyPair: {
@@ -80,7 +119,12 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
     op: 'Cfm3GenerateKeyPair',
     login: true,
     modern: 'key generate-asymmetric-pair rsa',
-    flags: { m: v('modulus bits (2048-4096, steps of 256)', true), e: v('public exponent (odd, at least 65537)', true), l: v('label of both keys', true), ...CREATION_FLAGS },
+    flags: {
+      m: v(`modulus bits (${RSA_KEYS.minModulusBits}-${RSA_KEYS.maxModulusBits}, steps of ${RSA_KEYS.stepBits})`, true),
+      e: v(`public exponent (odd, at least ${RSA_KEYS.minExponent})`, true),
+      l: v('label of both keys', true),
+      ...CREATION_FLAGS,
+    },
     run: crypto.genRSAKeyPair,
   },
   genECCKeyPair: {
@@ -89,7 +133,7 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
     op: 'Cfm3GenerateKeyPair',
     login: true,
     modern: 'key generate-asymmetric-pair ec',
-    flags: { i: v('curve: 2 P-256, 14 P-384, 16 secp256k1', true), l: v('label of both keys', true), ...CREATION_FLAGS },
+    flags: { i: v(`curve: ${spaced(CURVE_ENTRIES)}`, true), l: v('label of both keys', true), ...CREATION_FLAGS },
     run: crypto.genECCKeyPair,
   },
   genDSAKeyPair: {
@@ -109,8 +153,8 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
     login: true,
     modern: 'key list [--filter attr.NAME=VALUE ...] [--verbose]',
     flags: {
-      c: v('class: 2 public, 3 private, 4 secret'),
-      t: v('type: 0 RSA, 3 EC, 16 generic secret, 31 AES'),
+      c: v(`class: ${spaced(classEntries(['public-key', 'private-key', 'secret-key']))}`),
+      t: v(`type: ${EMULATED_TYPE_HELP}`),
       l: v('label'),
       id: v('ID'),
       sess: v('1 session keys, 0 token keys'),
@@ -201,13 +245,13 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
     summary: 'Wrap a key you own into a file',
     op: 'Cfm2WrapKey',
     login: true,
-    modern: 'key wrap aes-pkcs5-pad | aes-no-pad | aes-zero-pad | rsa-aes | rsa-oaep',
+    modern: `key wrap ${WRAP_MODERN}`,
     flags: {
       k: h('handle of the key to wrap'),
       w: h('wrapping key handle'),
       out: v('output file', true),
-      m: v('mechanism: 4 AES PKCS5 pad (default), 5 AES no pad, 6 AES zero pad, 7 RSA_AES, 8 RSA_OAEP'),
-      t: v('hash for 7 and 8: 2 SHA1, 3 SHA256, 4 SHA384, 5 SHA512, 6 SHA224'),
+      m: v(`mechanism: ${WRAP_MECHANISM_HELP}`),
+      t: v(`hash for ${OAEP_CODES}: ${spaced(WRAP_HASH_ENTRIES)}`),
       noheader: b('write the wrapped bytes only'),
     },
     run: crypto.wrapKey,
@@ -217,16 +261,16 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
     summary: 'Unwrap a key from a file',
     op: 'Cfm3UnWrapKey',
     login: true,
-    modern: 'key unwrap aes-pkcs5-pad | aes-no-pad | aes-zero-pad | rsa-aes | rsa-oaep',
+    modern: `key unwrap ${WRAP_MODERN}`,
     flags: {
       f: v('wrapped key file', true),
       w: h('unwrapping key handle'),
-      m: v('mechanism (as wrapKey; default 4)'),
-      t: v('hash for 7 and 8 (as wrapKey)'),
+      m: v(`mechanism (as wrapKey; default ${DEFAULT_WRAP_CODE})`),
+      t: v(`hash for ${OAEP_CODES} (as wrapKey)`),
       noheader: b('the file holds only wrapped bytes (then -l, -kc, -kt are required)'),
       l: v('label (default: from the header)'),
-      kc: v('class with -noheader: 3 private, 4 secret'),
-      kt: v('type with -noheader: 0 RSA, 3 EC, 16 generic secret, 31 AES'),
+      kc: v(`class with -noheader: ${spaced(classEntries(['private-key', 'secret-key']))}`),
+      kt: v(`type with -noheader: ${EMULATED_TYPE_HELP}`),
       ...CREATION_FLAGS,
     },
     run: crypto.unWrapKey,
@@ -236,11 +280,11 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
     summary: 'Sign a file',
     op: 'Cfm3Sign',
     login: true,
-    modern: 'crypto sign rsa-pkcs | rsa-pkcs-pss | ecdsa',
+    modern: `crypto sign ${SIGN_MODERN}`,
     flags: {
       f: v('message file', true),
       k: h('private key handle'),
-      m: v('mechanism: 0-4 SHA1/256/384/512/224 RSA PKCS, 5-9 the same with PSS, 15-19 ECDSA SHA1/224/256/384/512', true),
+      m: v(`mechanism: ${signHelp()}`, true),
       out: v('signature file', true),
     },
     run: crypto.sign,
@@ -250,7 +294,7 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
     summary: 'Verify a signature',
     op: 'Cfm3Verify',
     login: true,
-    modern: 'crypto verify rsa-pkcs | rsa-pkcs-pss | ecdsa',
+    modern: `crypto verify ${SIGN_MODERN}`,
     flags: { f: v('message file', true), s: v('signature file', true), k: h('public key handle'), m: v('mechanism (as sign)', true) },
     run: crypto.verify,
   },
@@ -264,7 +308,7 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
       m: v('1 wrap, 0 unwrap', true),
       f: v('input file (at most 4096 bytes)', true),
       w: h('AES key handle'),
-      i: v('IV, 8 bytes hex (default 0xA6A6A6A6A6A6A6A6)'),
+      i: v(`IV, ${DEFAULT_IV_BYTES} bytes hex (default ${DEFAULT_IV_TEXT})`),
       out: v('output file (default wrapped_key; required to unwrap)'),
     },
     run: crypto.aesWrapUnwrap,

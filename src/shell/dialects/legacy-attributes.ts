@@ -7,15 +7,16 @@
  * What differs stays with each dialect: the listAttributes entries and header
  * (cmu-attributes.ts, kmu-attributes.ts), CMU's settable ids and KMU's creation defaults.
  */
+import { columnOf, KEY_CLASSES, KEY_TYPES } from '../../core/mechanisms/table.js';
 
-/** OBJ_ATTR_CLASS values: 2 public, 3 private, 4 secret. */
-export const CLASS_NUMBERS: Readonly<Record<string, number>> = { 'public-key': 2, 'private-key': 3, 'secret-key': 4 };
+/** OBJ_ATTR_CLASS values (the table of mechanisms' KEY_CLASSES): 2 public, 3 private, 4 secret. */
+export const CLASS_NUMBERS: Readonly<Record<string, number>> = columnOf(KEY_CLASSES, (row) => row.pkcs11);
 /**
- * OBJ_ATTR_KEY_TYPE values. DSA (1), RC4 (18) and DES3 (21) exist in KMU but not in the core, so
- * a filter on them simply matches nothing. [assumed] ML-DSA keys (made with the modern CLI) show
- * PKCS #11 3.2's CKK_ML_DSA, 0x4a.
+ * OBJ_ATTR_KEY_TYPE values (the table's KEY_TYPES). DSA, RC4 and DES3 exist in KMU but not in the
+ * core, so a filter on them simply matches nothing. [assumed] ML-DSA keys (made with the modern
+ * CLI) show PKCS #11 3.2's CKK_ML_DSA.
  */
-export const TYPE_NUMBERS: Readonly<Record<string, number>> = { rsa: 0, dsa: 1, ec: 3, 'generic-secret': 16, rc4: 18, des3: 21, aes: 31, 'ml-dsa': 0x4a };
+export const TYPE_NUMBERS: Readonly<Record<string, number>> = columnOf(KEY_TYPES, (row) => row.pkcs11);
 
 export function typeName(n: number): string | undefined {
   return Object.keys(TYPE_NUMBERS).find((k) => TYPE_NUMBERS[k] === n);
