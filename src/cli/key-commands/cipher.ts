@@ -1,14 +1,11 @@
 /** `crypto encrypt <mechanism>` and `crypto decrypt <mechanism>` (extensions: the real service offers these through its SDKs). */
 import { Flags } from '../oclif.js';
 import { GCM_FULL_TAG_BITS, mgf1Name, OAEP_HASHES } from '../../core/mechanisms/choices.js';
-import { CIPHERS, KEY_WRAP_IVS, type HashName } from '../../core/mechanisms/table.js';
+import { CIPHERS, KEY_WRAP_IVS } from '../../core/mechanisms/table.js';
 import { decrypt, encrypt, type CipherMechanism } from '../../core/keys/data-operations.js';
 import { BaseCommand, variantFlags, type ExecuteInput } from '../base-command.js';
 import { filterFlag } from '../key-flags.js';
-import { base64Fields, dataFlags, dataFrom, outFlag, type FlagMap } from './shared.js';
-
-/** The hash the examples use. */
-const EXAMPLE_HASH: HashName = 'sha256';
+import { EXAMPLE_HASH, base64Fields, dataFlags, dataFrom, outFlag, type FlagMap } from './shared.js';
 
 function cipherFlags(mechanism: CipherMechanism, decrypting: boolean): FlagMap {
   if (mechanism === 'rsa-oaep') {

@@ -2,13 +2,10 @@
 import { Flags } from '../oclif.js';
 import { cmacGenerate, cmacVerify, hmacGenerate, hmacVerify } from '../../core/keys/data-operations.js';
 import { AES_BLOCK_BYTES, HASH_NAMES } from '../../core/mechanisms/provider.js';
-import { CMAC_MIN_MAC_BYTES, HMAC_MIN_MAC_BYTES, type HashName } from '../../core/mechanisms/table.js';
-
-/** The hash the examples use. */
-const EXAMPLE_HASH: HashName = 'sha256';
+import { CMAC_MIN_MAC_BYTES, HMAC_MIN_MAC_BYTES } from '../../core/mechanisms/table.js';
 import { BaseCommand, variantFlags, type ExecuteInput } from '../base-command.js';
 import { filterFlag } from '../key-flags.js';
-import { base64Fields, dataFlags, dataFrom, outFlag, type FlagMap } from './shared.js';
+import { EXAMPLE_HASH, base64Fields, dataFlags, dataFrom, outFlag, type FlagMap } from './shared.js';
 
 /** The flags of the MAC commands (hash-function for HMAC; mac or out by direction). */
 interface MacFlagValues {

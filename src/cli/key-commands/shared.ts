@@ -7,6 +7,10 @@ import type { FlagInput } from '@oclif/core/interfaces';
 import { Flags } from '../oclif.js';
 import { readInputFile } from '../files.js';
 import { HsmError } from '../../core/errors.js';
+import type { HashName } from '../../core/mechanisms/table.js';
+
+/** The hash the commands' examples use (a table row, so the compiler checks it). */
+export const EXAMPLE_HASH: HashName = 'sha256';
 
 /** A set of oclif flag definitions. */
 export type FlagMap = FlagInput;

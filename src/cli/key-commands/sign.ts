@@ -3,13 +3,10 @@ import { Flags } from '../oclif.js';
 import { SIGN_HASHES, sign, verify, type SignMechanism } from '../../core/keys/sign.js';
 import { mgf1Name } from '../../core/mechanisms/choices.js';
 import { HASH_BYTES } from '../../core/mechanisms/provider.js';
-import { ML_DSA_MAX_CONTEXT_BYTES, ML_DSA_MU_BYTES, SIGNATURES, type HashName, type SignatureRow, type SignDataType } from '../../core/mechanisms/table.js';
-
-/** The hash the examples use. */
-const EXAMPLE_HASH: HashName = 'sha256';
+import { ML_DSA_MAX_CONTEXT_BYTES, ML_DSA_MU_BYTES, SIGNATURES, type SignatureRow, type SignDataType } from '../../core/mechanisms/table.js';
 import { BaseCommand, variantFlags, type ExecuteInput } from '../base-command.js';
 import { filterFlag } from '../key-flags.js';
-import { dataFlags, dataFrom, type FlagMap } from './shared.js';
+import { EXAMPLE_HASH, dataFlags, dataFrom, type FlagMap } from './shared.js';
 
 function mechanismFlags(mechanism: SignMechanism): FlagMap {
   const row = SIGNATURES[mechanism];

@@ -1,16 +1,15 @@
 /** `key wrap <mechanism>` and `key unwrap <mechanism>`. */
 import { Flags } from '../oclif.js';
 import { GCM_FULL_TAG_BITS, GCM_TAG_BITS, mgf1Name, OAEP_HASHES, orList } from '../../core/mechanisms/choices.js';
-import { WRAPS, type HashName, type WrapRow } from '../../core/mechanisms/table.js';
-
-/** The hash and tag length the examples use. */
-const EXAMPLE_HASH: HashName = 'sha256';
-const EXAMPLE_TAG_BITS = GCM_FULL_TAG_BITS;
+import { WRAPS, type WrapRow } from '../../core/mechanisms/table.js';
 import { UNWRAP_KEY_TYPE_CLASSES, unwrapKey, wrapKey, type WrapMechanism } from '../../core/keys/wrap.js';
 import { BaseCommand, variantFlags, type ExecuteInput } from '../base-command.js';
 import { filterFlag } from '../key-flags.js';
-import { creationFlags, dataFrom, keyText, quorumValue, type FlagMap } from './shared.js';
+import { EXAMPLE_HASH, creationFlags, dataFrom, keyText, quorumValue, type FlagMap } from './shared.js';
 import { presentKey } from '../presenters/keys.js';
+
+/** The tag length the examples use: the full tag. */
+const EXAMPLE_TAG_BITS = GCM_FULL_TAG_BITS;
 
 function wrapMechanismFlags(mechanism: WrapMechanism, unwrap: boolean): FlagMap {
   const row: WrapRow = WRAPS[mechanism];

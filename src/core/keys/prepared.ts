@@ -6,7 +6,7 @@
  */
 import type { EngineContext } from '../context.js';
 import { getProvider } from '../mechanisms/index.js';
-import type { AsymmetricKeySpec, CryptoProvider, PreparedKey } from '../mechanisms/provider.js';
+import type { AsymmetricKeySpec, CryptoProvider, MlDsaVariant, PreparedKey } from '../mechanisms/provider.js';
 import { CURVES, type KeyRecord } from './model.js';
 
 export function cryptoOf(ctx: EngineContext): CryptoProvider {
@@ -15,7 +15,7 @@ export function cryptoOf(ctx: EngineContext): CryptoProvider {
 
 export function specOf(key: KeyRecord): AsymmetricKeySpec {
   if (key.keyType === 'rsa') return { type: 'rsa' };
-  if (key.keyType === 'ml-dsa') return { type: 'ml-dsa', variant: key.mldsaAlgorithm as 'ML-DSA-44' };
+  if (key.keyType === 'ml-dsa') return { type: 'ml-dsa', variant: key.mldsaAlgorithm as MlDsaVariant };
   const curve = CURVES[key.curve ?? ''];
   if (curve === 'ed25519' || curve === 'x25519') return { type: curve };
   if (!curve) throw new Error(`key ${key.ref} has an unknown curve`);

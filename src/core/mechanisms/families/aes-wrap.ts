@@ -14,6 +14,7 @@ import {
 } from '../checks.js';
 import { nobleAes } from '../noble.js';
 import type { CryptoProvider } from '../provider.js';
+import { KEY_WRAP_IVS } from '../table.js';
 import { runCipher } from './aes.js';
 
 export type AesWrapFamily = Pick<CryptoProvider, 'aesKeyWrap' | 'aesKeyUnwrap' | 'aesKeyWrapPad' | 'aesKeyUnwrapPad'>;
@@ -54,10 +55,10 @@ function aesWrapFamily(ciphers: KeyWrapCiphers): AesWrapFamily {
   return Object.freeze(family);
 }
 
-/** OpenSSL's ciphers and their default ICVs: RFC 3394 §2.2.3.1 and RFC 5649 §3 (the AIV's constant half). */
+/** OpenSSL's ciphers and their default ICVs: RFC 3394 §2.2.3.1 and RFC 5649 §3 (the AIV's constant half), from the table. */
 const NODE_WRAP = {
-  kw: { suffix: 'wrap', iv: Buffer.from('a6a6a6a6a6a6a6a6', 'hex') },
-  kwp: { suffix: 'wrap-pad', iv: Buffer.from('a65959a6', 'hex') },
+  kw: { suffix: 'wrap', iv: Buffer.from(KEY_WRAP_IVS['aes-key-wrap'], 'hex') },
+  kwp: { suffix: 'wrap-pad', iv: Buffer.from(KEY_WRAP_IVS['aes-key-wrap-pad'], 'hex') },
 } as const;
 
 function nodeWrapCipherName(variant: Variant, kek: Uint8Array): string {
