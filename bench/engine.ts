@@ -93,7 +93,7 @@ async function throughputCases(): Promise<ThroughputCase[]> {
   const rsaSign = { mechanism: 'rsa-pkcs' as const, keyFilter: ['attr.label=rsa-priv'], data, hash };
   const ecSign = { mechanism: 'ecdsa' as const, keyFilter: ['attr.label=ec-priv'], data, hash };
   const signed = await perform(ctx, sign, ecSign, user);
-  const ecVerify = { mechanism: 'ecdsa' as const, keyFilter: ['attr.label=ec-pub'], data, hash, signature: new Uint8Array(Buffer.from(signed.signature, 'base64')) };
+  const ecVerify = { mechanism: 'ecdsa' as const, keyFilter: ['attr.label=ec-pub'], data, hash, signature: signed.signature };
   const edSign = { mechanism: 'ed25519' as const, keyFilter: ['attr.label=ed-priv'], data };
   const gcm = { mechanism: 'aes-gcm' as const, keyFilter: ['attr.label=aes'], data, iv: iv.toString('base64') };
   const mac = { keyFilter: ['attr.label=mac'], hash, data };

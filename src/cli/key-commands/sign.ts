@@ -7,6 +7,7 @@ import { ML_DSA_MAX_CONTEXT_BYTES, ML_DSA_MU_BYTES, SIGNATURES, type SignatureRo
 import { BaseCommand, variantFlags, type ExecuteInput } from '../base-command.js';
 import { filterFlag } from '../key-flags.js';
 import { EXAMPLE_HASH, dataFlags, dataFrom, type FlagMap } from './shared.js';
+import { formatReference } from '../../core/keys/model.js';
 
 function mechanismFlags(mechanism: SignMechanism): FlagMap {
   const row = SIGNATURES[mechanism];
@@ -84,7 +85,8 @@ export function signCommand(mechanism: SignMechanism) {
     static override flags = { 'key-filter': filterFlag('The signing key (exactly one match).'), ...dataFlags, ...mechanismFlags(mechanism) };
 
     protected async execute(given: ExecuteInput) {
-      return { data: await this.perform(sign, mechanismInput(mechanism, variantFlags<SignFlagValues>(given))) };
+      const { keyRef, signature } = await this.perform(sign, mechanismInput(mechanism, variantFlags<SignFlagValues>(given)));
+      return { data: { 'key-reference': formatReference(keyRef), signature: Buffer.from(signature).toString('base64') } };
     }
   };
 }

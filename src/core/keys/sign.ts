@@ -200,17 +200,22 @@ function verifyWith(ctx: EngineContext, prepared: PreparedKey, input: VerifyInpu
   }
 }
 
+/** A signature, and the key that made it. */
+export interface SignatureResult {
+  keyRef: number;
+  signature: Uint8Array;
+}
+
 export const sign = defineOperation({
   name: 'Sign',
   cluster: 'hsm',
   access: 'crypto-user',
   activated: true,
   write: false,
-  run: ({ tx, ctx, cluster, actor, sessionKeys }, input: SignInput) => {
+  run: ({ tx, ctx, cluster, actor, sessionKeys }, input: SignInput): SignatureResult => {
     const p = plan(input);
     const key = selectSigningKey(tx, cluster, actor!, input, 'sign', sessionKeys);
-    const signature = signWith(ctx, preparedKey(ctx, cluster.clusterId, key), input, p);
-    return { 'key-reference': formatReference(key.ref), signature: Buffer.from(signature).toString('base64') };
+    return { keyRef: key.ref, signature: signWith(ctx, preparedKey(ctx, cluster.clusterId, key), input, p) };
   },
 });
 

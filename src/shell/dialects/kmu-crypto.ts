@@ -394,7 +394,7 @@ function signInput(call: KmuCall) {
 export async function sign(call: KmuCall): Promise<Outcome> {
   const out = need(call.flags, 'out');
   const result = await run(call.host, signOp, signInput(call));
-  writeFile(out, Buffer.from(result.signature, 'base64'));
+  writeFile(out, Buffer.from(result.signature));
   return { blocks: [[returnLine('Cfm3Sign')], [`signature is written to file ${out}`], clusterBlock(await nodeCount(call.host))] };
 }
 
