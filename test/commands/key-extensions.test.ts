@@ -73,6 +73,9 @@ describe('commands: key derive ecdh, crypto cmac, truncated HMACs, rsa-pkcs, OAE
       const sealed = await ok('crypto:encrypt:aes-gcm', ['--key-filter', `attr.label=alice-${curve}-agreed`, '--data', MESSAGE], as('alice'));
       const opened = await ok('crypto:decrypt:aes-gcm', ['--key-filter', `attr.label=bob-${curve}-agreed`, '--data', sealed.ciphertext, '--iv', sealed.iv, '--tag', sealed.tag], as('bob'));
       assert.equal(opened.plaintext, MESSAGE);
+      assert.deepEqual(Object.keys(sealed), ['key-reference', 'ciphertext', 'iv', 'tag']);
+      assert.deepEqual(Object.keys(opened), ['key-reference', 'plaintext']);
+      assert.match(sealed['key-reference'], /^0x[0-9a-f]{16}$/);
     });
   }
 
@@ -105,6 +108,8 @@ describe('commands: key derive ecdh, crypto cmac, truncated HMACs, rsa-pkcs, OAE
     const full = await ok('crypto:hmac:generate', ['--key-filter', 'attr.label=mac-gs', '--hash-function', 'sha256', '--data', MESSAGE], as('alice'));
     const half = await ok('crypto:hmac:generate', ['--key-filter', 'attr.label=mac-gs', '--hash-function', 'sha256', '--data', MESSAGE, '--mac-length-bytes', '16'], as('alice'));
     assert.deepEqual(Buffer.from(half.mac, 'base64'), Buffer.from(full.mac, 'base64').subarray(0, 16));
+    assert.deepEqual(Object.keys(full), ['key-reference', 'mac']);
+    assert.match(full['key-reference'], /^0x[0-9a-f]{16}$/);
     await ok('crypto:hmac:verify', ['--key-filter', 'attr.label=mac-gs', '--hash-function', 'sha256', '--data', MESSAGE, '--mac', half.mac, '--mac-length-bytes', '16'], as('alice'));
     assert.match(await fails('crypto:hmac:generate', ['--key-filter', 'attr.label=mac-gs', '--hash-function', 'sha256', '--data', MESSAGE, '--mac-length-bytes', '15'], as('alice'), 'INVALID_ARGUMENT'), /16 to 32/);
   });

@@ -6,6 +6,7 @@ import { CMAC_MIN_MAC_BYTES, HMAC_MIN_MAC_BYTES } from '../../core/mechanisms/ta
 import { BaseCommand, variantFlags, type ExecuteInput } from '../base-command.js';
 import { filterFlag } from '../key-flags.js';
 import { EXAMPLE_HASH, base64Fields, dataFlags, dataFrom, outFlag, type FlagMap } from './shared.js';
+import { formatReference } from '../../core/keys/model.js';
 
 /** The flags of the MAC commands (hash-function for HMAC; mac or out by direction). */
 interface MacFlagValues {
@@ -58,7 +59,7 @@ export function macCommand(kind: 'hmac' | 'cmac', verifying: boolean) {
       const result = await (kind === 'hmac' ? this.perform(hmacGenerate, { ...common, hash }) : this.perform(cmacGenerate, common));
       if (flags.out) {
         this.writeFile('out', flags.out, Buffer.from(result.mac), true);
-        return { data: { 'key-reference': result['key-reference'], path: flags.out } };
+        return { data: { 'key-reference': formatReference(result.keyRef), path: flags.out } };
       }
       return { data: base64Fields(result) };
     }

@@ -8,6 +8,7 @@ import { Flags } from '../oclif.js';
 import { readInputFile } from '../files.js';
 import { HsmError } from '../../core/errors.js';
 import type { HashName } from '../../core/mechanisms/table.js';
+import { formatReference } from '../../core/keys/model.js';
 
 /** The hash the commands' examples use (a table row, so the compiler checks it). */
 export const EXAMPLE_HASH: HashName = 'sha256';
@@ -79,9 +80,16 @@ export function dataFrom(flags: object, name = 'data'): Uint8Array {
   return readBytes(`--${name}-path`, file);
 }
 
-/** JSON-ready copy of a result whose byte fields become base64 (PRODUCT.md "Extensions"). */
-export function base64Fields(data: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v]));
+/**
+ * JSON-ready copy of a core result: byte fields become base64 (PRODUCT.md "Extensions"), and the
+ * key's reference number (`keyRef`) becomes the CLI's `key-reference` text, in the same place.
+ */
+export function base64Fields(data: object): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(data).map(([k, v]) =>
+      k === 'keyRef' && typeof v === 'number' ? ['key-reference', formatReference(v)] : [k, v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v],
+    ),
+  );
 }
 
 export const outFlag = { out: Flags.string({ description: 'Write the raw result bytes to this file instead.', helpValue: '<FILE>' }) };

@@ -118,7 +118,7 @@ export const hmacGenerate = defineOperation({
   write: false,
   run: (env, input: HmacInput) => {
     const { key, mac } = hmacOf(env, input, 'sign');
-    return { 'key-reference': formatReference(key.ref), mac };
+    return { keyRef: key.ref, mac };
   },
 });
 
@@ -139,7 +139,7 @@ export const cmacGenerate = defineOperation({
   write: false,
   run: (env, input: MacInput) => {
     const { key, mac } = cmacOf(env, input, 'sign');
-    return { 'key-reference': formatReference(key.ref), mac };
+    return { keyRef: key.ref, mac };
   },
 });
 
@@ -240,7 +240,7 @@ export const encrypt = defineOperation({
   run: ({ tx, ctx, cluster, actor, sessionKeys }, input: CipherInput) => {
     const key = useKey(tx, cluster, actor!, input.keyFilter, sessionKeys, 'encrypt', cipherKey(input.mechanism, 'encrypt'));
     const crypto = cryptoOf(ctx);
-    const base = { 'key-reference': formatReference(key.ref) };
+    const base = { keyRef: key.ref };
     switch (input.mechanism) {
       case 'aes-gcm': {
         const iv = bytesArg('--iv', input.iv) ?? new Uint8Array(ctx.random(CIPHERS['aes-gcm'].ivBytes));
@@ -297,7 +297,7 @@ export const decrypt = defineOperation({
     const key = useKey(tx, cluster, actor!, input.keyFilter, sessionKeys, 'decrypt', cipherKey(input.mechanism, 'decrypt'));
     refuseKeyTransportKey(tx, key);
     const crypto = cryptoOf(ctx);
-    const base = { 'key-reference': formatReference(key.ref) };
+    const base = { keyRef: key.ref };
     const needIv = () => {
       const iv = bytesArg('--iv', input.iv);
       if (!iv) throw new HsmError('INVALID_ARGUMENT', `${input.mechanism} decryption needs --iv, the IV the encryption used`);
