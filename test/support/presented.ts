@@ -6,11 +6,13 @@
 import type { Operation } from '../../src/core/engine.js';
 import type { KeyView } from '../../src/core/keys/model.js';
 import type { KeyListing } from '../../src/core/keys/operations.js';
-import { presentKey, presentKeyListing } from '../../src/cli/presenters/keys.js';
+import { presentKey, presentKeyListing, presentWrappedKey } from '../../src/cli/presenters/keys.js';
+import type { WrappedKey } from '../../src/core/keys/wrap.js';
 
 function show(result: unknown): any {
   const r = result as Partial<{ key: KeyView; publicKey: KeyView; privateKey: KeyView }> & Record<string, unknown>;
   if ('totalKeyCount' in r) return presentKeyListing(r as unknown as KeyListing);
+  if ('wrappingRef' in r) return presentWrappedKey(r as unknown as WrappedKey);
   if (r.publicKey && r.privateKey) return { public_key: presentKey(r.publicKey), private_key: presentKey(r.privateKey) };
   if (r.key) return { ...r, key: presentKey(r.key) };
   return result;

@@ -6,7 +6,7 @@ import { UNWRAP_KEY_TYPE_CLASSES, unwrapKey, wrapKey, type WrapMechanism } from 
 import { BaseCommand, variantFlags, type ExecuteInput } from '../base-command.js';
 import { filterFlag } from '../key-flags.js';
 import { EXAMPLE_HASH, creationFlags, dataFrom, keyText, quorumValue, type FlagMap } from './shared.js';
-import { presentKey } from '../presenters/keys.js';
+import { presentKey, presentWrappedKey } from '../presenters/keys.js';
 
 /** The tag length the examples use: the full tag. */
 const EXAMPLE_TAG_BITS = GCM_FULL_TAG_BITS;
@@ -75,9 +75,10 @@ export function wrapCommand(mechanism: WrapMechanism) {
 
     protected async execute(given: ExecuteInput) {
       const flags = variantFlags<WrapFlagValues>(given);
-      const data = await this.perform(wrapKey, { mechanism, payloadFilter: flags['payload-filter'], wrappingFilter: flags['wrapping-filter'], ...wrapParameters(flags) });
+      const result = await this.perform(wrapKey, { mechanism, payloadFilter: flags['payload-filter'], wrappingFilter: flags['wrapping-filter'], ...wrapParameters(flags) });
+      const data = presentWrappedKey(result);
       if (flags.path) {
-        this.writeFile('path', flags.path, Buffer.from(String(data.wrapped_key_data), 'base64'), true);
+        this.writeFile('path', flags.path, Buffer.from(result.wrapped), true);
         const { wrapped_key_data: _omit, ...rest } = data;
         return { data: rest, text: `Wrote the wrapped key to ${flags.path}\n` };
       }

@@ -4,6 +4,7 @@
  */
 import { formatReference, presentAttributes, type KeyView } from '../../core/keys/model.js';
 import type { KeyListing } from '../../core/keys/operations.js';
+import type { WrappedKey } from '../../core/keys/wrap.js';
 
 export function presentKeyInfo(key: KeyView): Record<string, unknown> {
   return {
@@ -33,4 +34,14 @@ export function presentKeyListing(listing: KeyListing): { matched_keys: Array<Re
   };
   if (listing.nextToken !== undefined) data.next_token = listing.nextToken;
   return data;
+}
+
+/** `key wrap`'s JSON (cli-commands.md §3): references as 0x… text, the IV as 0x-hex, the bytes as base64. */
+export function presentWrappedKey(w: WrappedKey): Record<string, string> {
+  return {
+    payload_key_reference: formatReference(w.payloadRef),
+    wrapping_key_reference: formatReference(w.wrappingRef),
+    ...(w.iv ? { iv: `0x${Buffer.from(w.iv).toString('hex')}` } : {}),
+    wrapped_key_data: Buffer.from(w.wrapped).toString('base64'),
+  };
 }

@@ -132,6 +132,14 @@ function payloadBytes(ctx: EngineContext, clusterId: string, key: KeyRecord): Ui
   throw new HsmError('INVALID_ARGUMENT', `key ${formatReference(key.ref)} is a public key; public keys are not wrapped (export them with \`key generate-file --encoding pem\`)`);
 }
 
+/** A wrapped key: the bytes, the two keys, and the IV `aes-gcm` chose (the others carry theirs inside). */
+export interface WrappedKey {
+  payloadRef: number;
+  wrappingRef: number;
+  iv?: Uint8Array;
+  wrapped: Uint8Array;
+}
+
 export const wrapKey = defineOperation({
   name: 'WrapKey',
   cluster: 'hsm',
@@ -151,7 +159,7 @@ export const wrapKey = defineOperation({
     }
     const crypto = cryptoOf(ctx);
     const bytes = payloadBytes(ctx, cluster.clusterId, payload);
-    const out: Record<string, unknown> = { payload_key_reference: formatReference(payload.ref), wrapping_key_reference: formatReference(wrapping.ref) };
+    const out: WrappedKey = { payloadRef: payload.ref, wrappingRef: wrapping.ref, wrapped: new Uint8Array(0) };
     let wrapped: Uint8Array;
     switch (input.mechanism) {
       case 'aes-gcm':
@@ -159,7 +167,7 @@ export const wrapKey = defineOperation({
         const iv = new Uint8Array(ctx.random(GCM_IV_BYTES));
         const r = crypto.aesGcmEncrypt(secretMaterial(wrapping), iv, bytes, parseHex('--aad', input.aad), tagBytes(input.tagLengthBits));
         wrapped = Uint8Array.from([...(input.mechanism === 'cloudhsm-aes-gcm' ? iv : []), ...r.ciphertext, ...r.tag]);
-        if (input.mechanism === 'aes-gcm') out.iv = `0x${Buffer.from(iv).toString('hex')}`;
+        if (input.mechanism === 'aes-gcm') out.iv = iv;
         break;
       }
       case 'aes-no-pad':
@@ -192,7 +200,7 @@ export const wrapKey = defineOperation({
       default:
         wrapped = crypto.rsaPkcs1Encrypt(preparedKey(ctx, cluster.clusterId, wrapping), bytes);
     }
-    out.wrapped_key_data = Buffer.from(wrapped).toString('base64');
+    out.wrapped = wrapped;
     markTransport(tx, wrapping);
     return out;
   },

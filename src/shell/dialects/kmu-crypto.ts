@@ -311,7 +311,7 @@ export async function wrapKey(call: KmuCall): Promise<Outcome> {
   const parameters = wrapParameters(call);
   const payload = await keyByHandle(host, k);
   const result = await run(host, wrapOp, { ...parameters, payloadFilter: byHandle(k), wrappingFilter: byHandle(handle(flags, 'w')) });
-  const wrapped = Buffer.from(String(result.wrapped_key_data), 'base64');
+  const wrapped = Buffer.from(result.wrapped);
   const file = flags.has('noheader') ? wrapped : withHeader(payload.attributes, wrapped);
   writeFile(out, file);
   return {

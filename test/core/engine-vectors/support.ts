@@ -49,7 +49,6 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a).equals(Buffer.from(b));
 }
 
-export const b64 = (text: unknown): Uint8Array => new Uint8Array(Buffer.from(String(text), 'base64'));
 
 export function pem(label: string, der: Uint8Array): string {
   const lines = Buffer.from(der).toString('base64').match(/.{1,64}/g) ?? [];
@@ -164,7 +163,7 @@ export async function openBench(provider: ProviderName): Promise<Bench> {
   const kekFilter = reference((await run(generateSymmetric, { keyType: 'aes', label: 'kek', keyLengthBytes: 32, attributes: ['wrap=true', 'unwrap=true'] })).key);
   const wrappedKek = await run(wrapKey, { mechanism: 'rsa-oaep', payloadFilter: [kekFilter], wrappingFilter: [transportPublic], hash: 'sha256', mgf: 'mgf1-sha256' });
   const kek = new Uint8Array(
-    privateDecrypt({ key: transport.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, b64(wrappedKek.wrapped_key_data)),
+    privateDecrypt({ key: transport.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, Buffer.from(wrappedKek.wrapped)),
   );
   assert.equal(kek.length, 32);
 
@@ -191,8 +190,8 @@ export async function openBench(provider: ProviderName): Promise<Bench> {
     async secretBytes(filter) {
       // aes-gcm, because the engine's aes-pkcs5-pad (RFC 3394 underneath) cannot wrap fewer than 8 bytes.
       const wrapped = await run(wrapKey, { mechanism: 'aes-gcm', payloadFilter: [filter], wrappingFilter: [kekFilter], tagLengthBits: 128 });
-      const data = b64(wrapped.wrapped_key_data);
-      const d = createDecipheriv('aes-256-gcm', kek, hex(String(wrapped.iv).replace(/^0x/, '')));
+      const data = Buffer.from(wrapped.wrapped);
+      const d = createDecipheriv('aes-256-gcm', kek, wrapped.iv!);
       d.setAuthTag(data.subarray(data.length - 16));
       return new Uint8Array(Buffer.concat([d.update(data.subarray(0, data.length - 16)), d.final()]));
     },

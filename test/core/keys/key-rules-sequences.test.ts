@@ -17,7 +17,7 @@ import { decrypt } from '../../../src/core/keys/data-operations.js';
 import { generateKeyPair, generateSymmetric } from '../../../src/core/keys/generate.js';
 import type { KeyRecord } from '../../../src/core/keys/model.js';
 import { setAttribute, shareKey } from '../../../src/core/keys/operations.js';
-import { unwrapKey, wrapKey } from '../../../src/core/keys/wrap.js';
+import { unwrapKey, wrapKey, type WrappedKey } from '../../../src/core/keys/wrap.js';
 import { Store } from '../../../src/core/store/index.js';
 import { createUser, login } from '../../../src/core/users/operations.js';
 import { seededRandom, type EngineContext } from '../../../src/core/context.js';
@@ -114,8 +114,8 @@ describe('core/keys: sequences of permitted commands never bring a key out in th
           break;
         case 'wrap': {
           const parameters = s.mechanism === 'aes-gcm' ? { tagLengthBits: 128 } : s.mechanism === 'rsa-oaep' ? { hash: 'sha256', mgf: 'mgf1-sha256' } : {};
-          const r = (await attempt('wrap', () => perform(ctx, wrapKey, { mechanism: s.mechanism, payloadFilter: [`attr.label=${s.payload}`], wrappingFilter: [`attr.label=${s.under}`], ...parameters }, callers.alice))) as { wrapped_key_data: string; iv?: string } | undefined;
-          if (r) blobs.push({ under: s.under, mechanism: s.mechanism, data: new Uint8Array(Buffer.from(r.wrapped_key_data, 'base64')), iv: r.iv });
+          const r = (await attempt('wrap', () => perform(ctx, wrapKey, { mechanism: s.mechanism, payloadFilter: [`attr.label=${s.payload}`], wrappingFilter: [`attr.label=${s.under}`], ...parameters }, callers.alice))) as WrappedKey | undefined;
+          if (r) blobs.push({ under: s.under, mechanism: s.mechanism, data: r.wrapped, iv: r.iv && `0x${Buffer.from(r.iv).toString('hex')}` });
           break;
         }
         case 'unwrap': {

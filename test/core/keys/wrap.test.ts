@@ -5,11 +5,15 @@ import { quickstart } from '../../../src/core/cluster/quickstart.js';
 import { generateKeyPair, generateSymmetric } from '../../../src/core/keys/generate.js';
 import { listKeys, setAttribute } from '../../../src/core/keys/operations.js';
 import { sign, verify } from '../../../src/core/keys/sign.js';
-import { unwrapKey, wrapKey, WRAP_MECHANISMS, type WrapMechanism } from '../../../src/core/keys/wrap.js';
+import { unwrapKey, wrapKey as wrapKeyOp, WRAP_MECHANISMS, type WrapMechanism } from '../../../src/core/keys/wrap.js';
 import { createUser } from '../../../src/core/users/operations.js';
 import { getProvider } from '../../../src/core/mechanisms/index.js';
 import { testContext, refused } from '../../support/helpers.js';
 import { presentAttributes } from '../../../src/core/keys/model.js';
+import { presented } from '../../support/presented.js';
+
+// These tests read the wrapped key as the CLI prints it (base64, the IV as 0x-hex).
+const wrapKey = presented(wrapKeyOp);
 
 const ADMIN: Caller = { credentials: { username: 'admin', password: 'Admin123!', role: 'admin' } };
 const cu = (username: string): Caller => ({ credentials: { username, password: `${username}-Pass1`, role: 'crypto-user' }, sessionKeys: new Map() });
