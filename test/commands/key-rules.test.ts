@@ -87,6 +87,8 @@ describe('commands: key rules refuse through the CLI and change nothing', functi
     await ok('key:generate-symmetric:aes', ['--label', 't-payload', '--key-length-bytes', '16', '--attributes', 'wrap-with-trusted=true'], as('alice'));
     await ok('key:set-attribute', ['--filter', 'attr.label=w-kek', '--name', 'trusted', '--value', 'true'], ADMIN);
     const wrapped = await ok('key:wrap:aes-gcm', ['--payload-filter', 'attr.label=t-payload', '--wrapping-filter', 'attr.label=w-kek', '--tag-length-bits', '128'], as('alice'));
+    assert.deepEqual(Object.keys(wrapped), ['payload_key_reference', 'wrapping_key_reference', 'iv', 'wrapped_key_data']);
+    assert.match(String(wrapped.iv), /^0x[0-9a-f]{24}$/);
     // The attacker's sequence: the key that wrapped becomes a data key, shared with a second user.
     await ok('key:set-attribute', ['--filter', 'attr.label=w-kek', '--name', 'wrap', '--value', 'false'], as('alice'));
     await ok('key:set-attribute', ['--filter', 'attr.label=w-kek', '--name', 'decrypt', '--value', 'true'], as('alice'));
