@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const PARTS = {
-  unit: { parallel: true, specs: ['dist/test/core/{cluster,keys,store,users}/*.test.js', 'dist/test/commands/**/*.test.js', 'dist/test/shell/**/*.test.js'] },
+  unit: { parallel: true, specs: ['dist/test/core/{cluster,keys,store,users}/*.test.js', 'dist/test/lint/*.test.js', 'dist/test/commands/**/*.test.js', 'dist/test/shell/**/*.test.js'] },
   vectors: { parallel: true, specs: ['dist/test/core/mechanisms/*.test.js', 'dist/test/core/engine-vectors/*.test.js'] },
   e2e: { parallel: true, specs: ['dist/test/e2e/**/*.test.js'] },
 };
