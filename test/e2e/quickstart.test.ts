@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Store } from '../../src/core/store/index.js';
+import type { UserRecord } from '../../src/core/users/rules.js';
 import { BIN, CLI_BIN, ROOT, cleanEnv, runBin, tempDir } from '../support/helpers.js';
 
 /** The script between the scripted-quickstart markers of the README. */
@@ -62,6 +64,14 @@ describe('e2e: the README scripted quick start', function () {
     }
     assert.ok(!String(result.stdout).includes('Pass-'), 'a password reached stdout');
     assert.ok(!String(result.stderr).includes('Pass-'), 'a password reached stderr');
+  });
+
+  it('hashes the passwords the binaries set with the full scrypt cost (the cheap setting of the tests stays in the test process)', async () => {
+    const store = await Store.open({ dir: path.join(work, 'hsm-state') });
+    const hashes = await store.read((view) => view.list<UserRecord>('user/').map(([, u]) => [u.username, u.passwordHash] as const));
+    const set = hashes.filter(([name]) => name === 'admin' || name === 'alice');
+    assert.equal(set.length, 2, hashes.map(([n]) => n).join(' '));
+    for (const [name, hash] of set) assert.match(hash, /^scrypt\$16384\$8\$1\$/, `${name}'s password hash`);
   });
 
   it('cloudhsm-cli prints the JSON envelope always and refuses commands outside the CloudHSM CLI grammar', () => {
