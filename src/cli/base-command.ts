@@ -3,8 +3,8 @@
  * engine and caller set-up from the runtime, and printing of the result or failure through
  * output.ts. Commands implement `execute` only: read flags, call one core operation, return.
  */
-import type { InferredArgs, InferredFlags } from '@oclif/core/interfaces';
-import { Command, Flags } from './oclif.js';
+import type { InferredArgs, InferredFlags, LoadOptions } from '@oclif/core/interfaces';
+import { Command, Config, Flags } from './oclif.js';
 import { seededRandom, systemRandom, type EngineContext } from '../core/context.js';
 import { perform, type Caller, type Credentials, type Operation } from '../core/engine.js';
 import { HsmError } from '../core/errors.js';
@@ -56,6 +56,17 @@ type CommonFlagValues = InferredFlags<typeof commonFlags>;
 
 export abstract class BaseCommand<T extends typeof Command = typeof Command> extends Command {
   static override baseFlags = commonFlags;
+
+  /**
+   * oclif's Command.run loads a new configuration from the one it is handed (reading the plugin
+   * and every command again) before it makes the command. The launcher's configuration is already
+   * loaded, so it is used as it is; anything else goes the framework's way.
+   */
+  static override async run<C extends Command>(this: new (argv: string[], config: Config) => C, argv?: string[], opts?: LoadOptions): Promise<ReturnType<C['run']>> {
+    if (!(opts instanceof Config)) return (Command.run as (this: unknown, argv?: string[], opts?: LoadOptions) => Promise<ReturnType<C['run']>>).call(this, argv, opts);
+    const command = new this(argv ?? [], opts) as unknown as { _run: () => Promise<ReturnType<C['run']>> };
+    return command._run();
+  }
 
   protected runtime!: Runtime;
   /** The parsed flags, for the getters below (and a command's overrides of them). */

@@ -2,8 +2,9 @@
  * Entry of both binaries. Installs the process runtime, hands argv to oclif, and sets the exit
  * status from the runtime. `exitProcess` is the one replaceable place that ends the process.
  */
+import { isatty } from 'node:tty';
 import { fileURLToPath } from 'node:url';
-import { Config, loadHandle, run } from './oclif.js';
+import { Config, loadHandle, run, type Logger } from './oclif.js';
 import { HsmError } from '../core/errors.js';
 import { inquirerPrompter } from './prompter.js';
 import { activeRuntime, setDefaultRuntimeFactory, type Runtime } from './runtime.js';
@@ -62,12 +63,16 @@ export const REGISTRY_CATALOG: CommandCatalog = {
 
 export function processRuntime(compat: boolean): Runtime {
   return {
-    stdout: process.stdout,
-    stderr: process.stderr,
+    // Node builds each standard stream on first use, which costs a little; most commands never
+    // touch standard error or read standard input.
+    get stdout() {
+      return process.stdout;
+    },
+    get stderr() {
+      return process.stderr;
+    },
     env: process.env,
-    // isTTY is undefined, not false, when standard input is not a terminal, whatever the types say.
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion
-    interactive: Boolean(process.stdin.isTTY),
+    interactive: isatty(0),
     readStdin: readAllStdin,
     prompter: inquirerPrompter,
     alwaysJson: compat,
@@ -80,6 +85,16 @@ export function processRuntime(compat: boolean): Runtime {
 
 /** Commands of the CloudHSM CLI grammar (PRODUCT.md entry points). */
 const COMPAT_TOPICS = new Set(['cluster', 'user', 'key', 'crypto', 'quorum', 'login', 'logout', 'help', 'interactive']);
+
+/**
+ * oclif's own logger loads the `debug` package (and with it tty and colour detection) on its first
+ * message, even when nothing is printed. Unless DEBUG asks for oclif's messages, a logger that
+ * drops them stands in.
+ */
+function quietLogger(namespace: string): Logger {
+  const drop = (): void => undefined;
+  return { namespace, debug: drop, error: drop, info: drop, trace: drop, warn: drop, child: (ns: string) => quietLogger(`${namespace}:${ns}`) };
+}
 
 /**
  * oclif's Config.load sorts the command ids with localeCompare, and the first localeCompare call
@@ -95,7 +110,12 @@ async function loadConfig(launcher: string) {
   };
   try {
     // No user or linked plugins: cloudhsm-local is one plugin, so oclif need not look for others.
-    return await Config.load({ root: fileURLToPath(launcher), userPlugins: false, devPlugins: false });
+    if (process.env.DEBUG) return await Config.load({ root: fileURLToPath(launcher), userPlugins: false, devPlugins: false });
+    const logger = quietLogger('oclif');
+    const config = await Config.load({ root: fileURLToPath(launcher), userPlugins: false, devPlugins: false, logger });
+    // oclif's run() hands this config to its setLogger again, which looks for a `logger` field on
+    // what it is given and would otherwise build (and load) its debug logger.
+    return Object.assign(config, { logger });
   } finally {
     String.prototype.localeCompare = localeCompare;
   }

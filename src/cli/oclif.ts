@@ -11,6 +11,7 @@ import { run } from '@oclif/core/run';
 import { commonJsExports } from '../core/module-interop.js';
 
 export { Command, Flags, Args, Config, run };
+export type { Logger } from '@oclif/core/interfaces';
 
 export async function loadHelp(): Promise<typeof import('@oclif/core/help')> {
   return commonJsExports(await import('@oclif/core/help'));
