@@ -13,6 +13,7 @@ import { printFailure, printSuccess, printUsageError, type CommandResult } from 
 import { activeRuntime, type Runtime } from './runtime.js';
 import { readInputFile, writeOutputFile } from './files.js';
 import { resolveStateDir } from './state-dir.js';
+import { unknownFlagHint } from './suggest.js';
 
 /** PEM files and certificates are a few kilobytes; this leaves ample room. */
 const MAX_TEXT_FILE_BYTES = 1024 * 1024;
@@ -81,7 +82,11 @@ export abstract class BaseCommand<T extends typeof Command = typeof Command> ext
     try {
       parsed = (await this.parse(this.constructor as T)) as unknown as { flags: ParsedFlags<T>; args: ParsedArgs<T> };
     } catch (err) {
-      await printUsageError(runtime, (err as Error).message, [runtime.programName, ...this.id!.split(':')].filter(Boolean).join(' '));
+      // An unknown flag: the one most likely meant, among this command's.
+      const unknown = (err as { flags?: unknown }).flags;
+      const known = Object.keys({ ...this.ctor.baseFlags, ...this.ctor.flags });
+      const hint = Array.isArray(unknown) && typeof unknown[0] === 'string' ? unknownFlagHint(unknown[0], known) : '';
+      await printUsageError(runtime, (err as Error).message.replace(/\n|$/, `${hint}\n`), [runtime.programName, ...this.id!.split(':')].filter(Boolean).join(' '));
       runtime.exitCode = 2;
       return;
     }
@@ -208,6 +213,7 @@ export abstract class BaseCommand<T extends typeof Command = typeof Command> ext
       if (!line) throw new HsmError('PASSWORD_REQUIRED', '--password-stdin was given but standard input was empty; pipe the password in');
       return line;
     }
+    if (!this.runtime.interactive && this.runtime.compat) return this.passwordFromPipe(options);
     if (!this.runtime.interactive) {
       throw new HsmError('PASSWORD_REQUIRED', `${options.what ?? 'a password'} is needed: give --password-stdin and pipe it in, or run on a terminal to be prompted`);
     }
@@ -215,6 +221,23 @@ export abstract class BaseCommand<T extends typeof Command = typeof Command> ext
     if (options.confirm) {
       const second = await this.runtime.prompter.password('Confirm password:');
       if (first !== second) throw new HsmError('INVALID_PASSWORD', 'the two passwords typed differ; nothing was changed');
+    }
+    return first;
+  }
+
+  /**
+   * cloudhsm-cli reads what it would prompt for from standard input when that is not a terminal:
+   * the password on the first line and, when the password is being set, the confirmation on the
+   * second, as the real tool's two prompts read them. The prompts are not printed, so standard
+   * output holds only the JSON.
+   */
+  private async passwordFromPipe(options: { confirm: boolean; what?: string }): Promise<string> {
+    const [first = '', second] = (await this.runtime.readStdin()).split(/\r?\n/);
+    const what = options.what ?? 'the password';
+    if (!first) throw new HsmError('PASSWORD_REQUIRED', `${what} is needed: pipe it in on standard input, or give --password`);
+    if (options.confirm) {
+      if (second === undefined || second === '') throw new HsmError('PASSWORD_REQUIRED', `${what} must be confirmed: pipe it in twice, on two lines, as the CloudHSM CLI asks for it twice`);
+      if (second !== first) throw new HsmError('INVALID_PASSWORD', 'the two passwords piped in differ; nothing was changed');
     }
     return first;
   }

@@ -11,4 +11,9 @@ export interface CommandCatalog {
   readonly ids: readonly string[];
   /** Runs command `id` with `argv` (the words after the command), as the binary would. */
   run(id: string, argv: string[], config: Config): Promise<unknown>;
+  /**
+   * Commands left out on purpose: the `cloudhsm-cli` entry leaves out cloudhsm-local's
+   * extensions, and names them as such when they are asked for (src/cli/compat.ts).
+   */
+  readonly extensions?: readonly string[];
 }

@@ -9,6 +9,8 @@ import { HsmError } from '../core/errors.js';
 import { inquirerPrompter } from './prompter.js';
 import { activeRuntime, setDefaultRuntimeFactory, type Runtime } from './runtime.js';
 import type { CommandCatalog } from './catalog.js';
+import { cloudHsmCliCatalog, cloudHsmCliRefusal } from './compat.js';
+import { commandWords, unknownCommand } from './suggest.js';
 import { COMMANDS, COMMAND_IDS, type CommandId } from '../registry.js';
 
 export interface MainOptions {
@@ -76,15 +78,14 @@ export function processRuntime(compat: boolean): Runtime {
     readStdin: readAllStdin,
     prompter: inquirerPrompter,
     alwaysJson: compat,
+    compat,
     stores: new Map(),
     exitCode: 0,
     programName: compat ? 'cloudhsm-cli' : 'cloudhsm-local',
-    commands: REGISTRY_CATALOG,
+    commands: compat ? cloudHsmCliCatalog(REGISTRY_CATALOG) : REGISTRY_CATALOG,
   };
 }
 
-/** Commands of the CloudHSM CLI grammar (PRODUCT.md entry points). */
-const COMPAT_TOPICS = new Set(['cluster', 'user', 'key', 'crypto', 'quorum', 'login', 'logout', 'help', 'interactive']);
 
 /**
  * oclif's own logger loads the `debug` package (and with it tty and colour detection) on its first
@@ -126,14 +127,17 @@ export async function main(options: MainOptions): Promise<void> {
   let argv = options.argv;
   const runtime = activeRuntime();
   if (options.compat) {
-    const first = argv.find((a) => !a.startsWith('-'));
-    if (first && !COMPAT_TOPICS.has(first)) {
-      // The word is not echoed: it may be a password given in the wrong place.
-      process.stderr.write(`Error: that is not a CloudHSM CLI command; cloudhsm-cli takes cluster, user, key, crypto, quorum, login, logout, help and interactive\n`);
+    const refusal = cloudHsmCliRefusal(argv, runtime.commands);
+    if (refusal) {
+      process.stderr.write(`Error: ${refusal}\n`);
       exitProcess(2);
       return;
     }
-    if (first === 'interactive') argv = argv.map((a) => (a === 'interactive' ? 'shell' : a));
+    if (argv.find((a) => !a.startsWith('-')) === 'interactive') argv = argv.map((a) => (a === 'interactive' ? 'shell' : a));
+    // A group alone (`cloudhsm-cli key`): its commands as the entry offers them, not oclif's list of all.
+    const words = commandWords(argv);
+    const group = words.join(':');
+    if (words.length > 0 && !runtime.commands.ids.includes(group) && runtime.commands.ids.some((id) => id.startsWith(`${group}:`))) argv = ['help', ...words];
   }
   const config = await loadConfig(options.launcher);
   try {
@@ -147,12 +151,8 @@ export async function main(options: MainOptions): Promise<void> {
     }
     const message = err instanceof Error ? err.message : String(err);
     if (/command .* not found/i.test(message)) {
-      // Only the words that name a group of commands are echoed: the rest may be a password.
-      const topics = new Set(config.commandIDs.flatMap((id) => id.split(':').slice(0, -1)));
-      const words = argv.filter((a) => !a.startsWith('-')).slice(0, 2);
-      const unknownAt = words.findIndex((w) => !topics.has(w));
-      const known = unknownAt < 0 ? words : words.slice(0, unknownAt);
-      process.stderr.write(`Error: unknown command${known.length > 0 ? ` under "${known.join(' ')}"` : ''}. Run \`${runtime.programName} help\` to list the commands.\n`);
+      // Only known words are echoed (a group, a suggestion): the rest may be a password.
+      process.stderr.write(`Error: ${unknownCommand(runtime.commands.ids, commandWords(argv), `Run \`${runtime.programName} help\` to list the commands.`)}\n`);
       exitProcess(2);
       return;
     }

@@ -3,7 +3,7 @@
  * (cli-commands.md §1.3: `{"error_code": 0, "data": ...}`, 2-space indentation) or readable text,
  * and the one place that maps errors to exit status (0 ok, 1 operation failed, 2 usage error).
  */
-import { HsmError, isHsmError } from '../core/errors.js';
+import { HsmError, isHsmError, type ErrorCode } from '../core/errors.js';
 import { useColor, type Runtime } from './runtime.js';
 import { escapeControls } from './terminal-text.js';
 
@@ -114,19 +114,31 @@ export async function printFailure(runtime: Runtime, json: boolean, err: unknown
     runtime.stderr.write(`${cause instanceof Error ? cause.stack : String(cause)}\n`);
   }
   if (json) {
-    runtime.stdout.write(envelope(1, error.displayMessage, runtime.alwaysJson ? undefined : error.code));
+    // The real tool's envelope has no `code`; cloudhsm-cli prints exactly that.
+    runtime.stdout.write(envelope(1, error.displayMessage, runtime.compat ? undefined : error.code));
     return;
   }
   const paint = await painter(runtime, runtime.stderr);
   runtime.stderr.write(`${paint.red('Error:')} ${escapeControls(error.displayMessage)} ${paint.dim(`[${error.code}]`)}\n`);
 }
 
-export async function printUsageError(runtime: Runtime, message: string, commandLine: string): Promise<void> {
-  const paint = await painter(runtime, runtime.stderr);
+/**
+ * A usage error (exit status 2). `commandLine` names the command whose help to point at; without
+ * it the message must say itself what to do. In a shell that prints JSON (`cloudhsm-cli
+ * interactive`, `shell --json`) it is the envelope on standard output, like every other line.
+ */
+export async function printUsageError(runtime: Runtime, message: string, commandLine?: string): Promise<void> {
   // oclif's parser messages carry a header line and their own "see --help" hint: keep the facts.
   const facts = message
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l && !/^The following errors? occurred:?$/i.test(l) && !/^See more help with/i.test(l));
-  runtime.stderr.write(`${paint.red('Error:')} ${facts.join('; ')}\n${paint.dim(`See \`${commandLine} --help\` for usage.`)}\n`);
+    .filter((l) => l && !/^The following errors? occurred:?$/i.test(l) && !/^See more help with/i.test(l))
+    .join('; ');
+  const hint = commandLine === undefined ? '' : `See \`${commandLine} --help\` for usage.`;
+  if (runtime.shell && runtime.alwaysJson) {
+    runtime.stdout.write(envelope(1, hint ? `${facts}${/[.?!]$/.test(facts) ? '' : '.'} ${hint}` : facts, runtime.compat ? undefined : ('USAGE' satisfies ErrorCode)));
+    return;
+  }
+  const paint = await painter(runtime, runtime.stderr);
+  runtime.stderr.write(`${paint.red('Error:')} ${facts}\n${hint ? `${paint.dim(hint)}\n` : ''}`);
 }

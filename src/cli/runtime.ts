@@ -33,8 +33,13 @@ export interface Runtime {
   prompter: Prompter;
   /** Present inside the shell. */
   shell?: ShellState;
-  /** cloudhsm-cli compatibility: the JSON envelope always. */
+  /** cloudhsm-cli compatibility, or `shell --json`: the JSON envelope always. */
   alwaysJson: boolean;
+  /**
+   * The `cloudhsm-cli` entry: the real tool's commands and flags only, and a password it would
+   * prompt for is read from standard input when that is not a terminal, as the real tool does.
+   */
+  compat?: boolean;
   /** Stores opened by this runtime, by folder (the shell keeps them open between lines). */
   stores: Map<string, Store>;
   /** Keys parsed once and kept ready (the shell keeps them between lines). */

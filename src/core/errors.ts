@@ -9,6 +9,7 @@
 
 export const ERROR_CODES = {
   INVALID_ARGUMENT: 'an input value is malformed or out of range',
+  USAGE: 'the line is not a command as written (unknown command or flag, missing argument); exit status 2',
   INVALID_USERNAME: 'a username breaks the 1-31 letters/digits/underscore rule',
   INVALID_PASSWORD: 'a password breaks the 7-32 character rule',
   PASSWORD_REQUIRED: 'a password is needed but none was given and no terminal can prompt for it',

@@ -36,8 +36,10 @@ export interface ShellOptions {
   engine: () => Promise<EngineContext>;
   /** The state folder, whose history the shell keeps. */
   stateDir: string;
-  /** cloudhsm-cli interactive: every result as the JSON envelope. */
+  /** cloudhsm-cli interactive or `shell --json`: every result as the JSON envelope. */
   alwaysJson?: boolean;
+  /** cloudhsm-cli interactive: the real tool's commands only (see Runtime.compat). */
+  compat?: boolean;
   /** Printed before the first prompt. */
   banner?: string;
   dialect?: DialectName;
@@ -214,6 +216,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
     prompter,
     shell: { sessionKeys: new Map() },
     alwaysJson: Boolean(options.alwaysJson),
+    compat: Boolean(options.compat),
     stores: new Map(),
     exitCode: 0,
     programName: '',

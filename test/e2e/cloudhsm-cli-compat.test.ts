@@ -139,3 +139,89 @@ describe('e2e: cloudhsm-cli compatibility (single commands, JSON structure of th
     assert.equal(cli(['key', 'list', '--no-such-flag'], crypto()).status, 2);
   });
 });
+
+/** Each JSON envelope a shell printed, in order. */
+function envelopesOf(stdout: string): Array<{ error_code: number; data: any; code?: string }> {
+  return stdout.split(/\n(?=\{)/).filter((t) => t.trim()).map((text) => JSON.parse(text) as { error_code: number; data: any; code?: string });
+}
+
+describe('e2e: cloudhsm-cli keeps scripts portable', function () {
+  this.timeout(120_000);
+  let env: Record<string, string>;
+  const admin = () => ({ ...env, CLOUDHSM_ROLE: 'admin', CLOUDHSM_PIN: 'admin:Admin-Pass-1' });
+  const cli = (args: string[], extra: Record<string, string> = env, input = '') => runBin(args, { env: extra, bin: CLI_BIN, input });
+
+  before(async () => {
+    env = { CLOUDHSM_STATE_DIR: await clusterFolder({ password: 'Admin-Pass-1' }) };
+  });
+
+  it('refuses an extension command with exit 2, naming cloudhsm-local, and runs nothing', () => {
+    const r = cli(['crypto', 'random', '--length', '16'], { ...env, CLOUDHSM_ROLE: 'crypto-user', CLOUDHSM_PIN: 'alice:x' });
+    assert.equal(r.status, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /"crypto random" is a cloudhsm-local extension, not a CloudHSM CLI command.*run it as `cloudhsm-local crypto random`/);
+    const group = cli(['cluster']);
+    assert.equal(group.status, 0, group.stderr);
+    assert.deepEqual(group.json.data.commands, ['cluster activate', 'cluster hsm-info']);
+  });
+
+  it('reads a password it would prompt for from piped standard input: the password, then its confirmation', () => {
+    const made = cli(['user', 'create', '--username', 'carol', '--role', 'crypto-user'], admin(), 'Carol-Pass-1\nCarol-Pass-1\n');
+    assert.equal(made.status, 0, made.stdout);
+    assert.deepEqual(made.json, { error_code: 0, data: { username: 'carol', role: 'crypto-user' } });
+    const signedIn = cli(['key', 'list'], { ...env, CLOUDHSM_ROLE: 'crypto-user', CLOUDHSM_PIN: 'carol:Carol-Pass-1' });
+    assert.equal(signedIn.status, 0, signedIn.stdout);
+
+    const once = cli(['user', 'create', '--username', 'dave', '--role', 'crypto-user'], admin(), 'Dave-Pass-12\n');
+    assert.equal(once.status, 1);
+    assert.match(once.json.data, /must be confirmed: pipe it in twice/);
+    const differ = cli(['user', 'create', '--username', 'dave', '--role', 'crypto-user'], admin(), 'Dave-Pass-12\nDave-Pass-13\n');
+    assert.equal(differ.json.data, 'the two passwords piped in differ; nothing was changed');
+    assert.equal(cli(['user', 'list']).json.data.users.some((u: { username: string }) => u.username === 'dave'), false);
+
+    const ours = cli(['user', 'create', '--username', 'dave', '--role', 'crypto-user', '--password-stdin'], admin(), 'Dave-Pass-12\n');
+    assert.equal(ours.status, 2);
+    assert.match(ours.stderr, /--password-stdin is a cloudhsm-local flag; cloudhsm-cli reads the password from standard input/);
+  });
+
+  it('interactive: extensions, unknown commands and bad flags come back as the envelope, without the code field the real tool lacks', () => {
+    const r = cli(['interactive'], env, 'crypto digest --data aGk=\nuser lst\nuser list --jsn\nhelp cluster\nquit\n');
+    assert.equal(r.status, 1);
+    const [extension, unknown, flag, help] = envelopesOf(r.stdout);
+    assert.deepEqual(extension, { error_code: 1, data: '"crypto digest" is a cloudhsm-local extension, not a CloudHSM CLI command, so a script using it would not run on AWS CloudHSM; run it as `cloudhsm-local crypto digest`' });
+    assert.deepEqual(unknown, { error_code: 1, data: 'unknown command under "user"; did you mean `user list`? Type `help` to list the commands.' });
+    assert.deepEqual(flag, { error_code: 1, data: 'Nonexistent flag: --jsn; did you mean --json? See `user list --help` for usage.' });
+    assert.deepEqual(help!.data.commands, ['cluster activate', 'cluster hsm-info']);
+  });
+});
+
+describe('e2e: shell --json and the small things', function () {
+  this.timeout(120_000);
+  let env: Record<string, string>;
+
+  before(async () => {
+    env = { CLOUDHSM_STATE_DIR: await clusterFolder({ password: 'Admin-Pass-1' }) };
+  });
+
+  it('shell --json answers every line with the envelope, usage errors included (with their code)', () => {
+    const r = runBin(['shell', '--json'], { env, input: 'user list\nfrobnicate\nuser list --bogus\n' });
+    assert.equal(r.status, 1);
+    const [listed, unknown, flag] = envelopesOf(r.stdout);
+    assert.equal(listed!.error_code, 0);
+    assert.equal(listed!.data.users.length, 2);
+    assert.deepEqual(unknown, { error_code: 1, data: 'unknown command. Type `help` to list the commands.', code: 'USAGE' });
+    assert.equal(flag!.code, 'USAGE');
+  });
+
+  it('-h prints help, and mistyped commands and flags get a suggestion', () => {
+    const help = runBin(['user', 'list', '-h'], { env });
+    assert.equal(help.status, 0, help.stderr);
+    assert.match(help.stdout, /^USAGE/m);
+    const command = runBin(['key', 'lsit'], { env });
+    assert.equal(command.status, 2);
+    assert.match(command.stderr, /did you mean `key list`\?/);
+    const flag = runBin(['user', 'list', '--jason'], { env });
+    assert.equal(flag.status, 2);
+    assert.match(flag.stderr, /Nonexistent flag: --jason; did you mean --json\?/);
+  });
+});

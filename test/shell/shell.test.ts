@@ -114,7 +114,10 @@ describe('shell', function () {
     shell.end();
     assert.equal(await shell.done, 1);
     // Unknown words are never repeated: a line that is no command may be a password.
-    assert.equal(shell.errors.join('').match(/unknown command; type `help`/g)?.length, 2);
+    assert.equal(shell.errors.join('').match(/unknown command/g)?.length, 2);
+    assert.match(shell.errors.join(''), /unknown command\. Type `help` to list the commands\./);
+    // Only known words are offered back: the command meant, never what was typed.
+    assert.match(shell.errors.join(''), /unknown command; did you mean `login`\? Type `help`/);
     assert.ok(!shell.errors.join('').includes('frobnicate'));
     assert.ok(!shell.errors.join('').includes('Secret-Pw-1'), 'an error repeated a password');
   });

@@ -4,7 +4,9 @@
  * runtime installed so the login, prompts and open store carry over between lines.
  */
 import type { Config } from '@oclif/core/config';
+import { extensionRefusal, namedExtension } from '../../cli/compat.js';
 import { printUsageError } from '../../cli/output.js';
+import { commandWords, unknownCommand } from '../../cli/suggest.js';
 import { withRuntime, type Runtime } from '../../cli/runtime.js';
 import type { Dialect, DialectHost } from '../dialect.js';
 import { completeModern } from '../completion.js';
@@ -67,7 +69,12 @@ export function modernDialect(runtime: Runtime, config: Config): Dialect {
     async run(_host, words) {
       if (words[0] === 'quit' || words[0] === 'exit') return 'quit';
       if (words[0] === 'shell' || words[0] === 'interactive') {
-        await printUsageError(runtime, 'already in the shell', 'help');
+        await printUsageError(runtime, 'already in the shell; type `help` to list the commands');
+        return 'failed';
+      }
+      const extension = namedExtension(commands, words);
+      if (extension) {
+        await printUsageError(runtime, extensionRefusal(extension));
         return 'failed';
       }
       let n = words.length;
@@ -79,9 +86,8 @@ export function modernDialect(runtime: Runtime, config: Config): Dialect {
         return runtime.exitCode === 0 ? 'ok' : 'failed';
       }
       if (n === 0) {
-        // Only known command words are named: the rest may be a password.
-        const named = redact(words.join(' ')).split(' ').filter((w) => w !== '****');
-        await printUsageError(runtime, `unknown command${named.length > 0 ? ` under "${named.join(' ')}"` : ''}; type \`help\` to list the commands`, 'help');
+        // Only known words are named (a group, a suggestion): the rest may be a password.
+        await printUsageError(runtime, unknownCommand(commands.ids, commandWords(words), 'Type `help` to list the commands.'));
         return 'failed';
       }
       const id = words.slice(0, n).join(':');
