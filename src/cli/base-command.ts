@@ -208,8 +208,7 @@ export abstract class BaseCommand<T extends typeof Command = typeof Command> ext
       return flags.password;
     }
     if (flags['password-stdin']) {
-      const text = await this.runtime.readStdin();
-      const line = text.split(/\r?\n/)[0] ?? '';
+      const line = await this.stdinLine();
       if (!line) throw new HsmError('PASSWORD_REQUIRED', '--password-stdin was given but standard input was empty; pipe the password in');
       return line;
     }
@@ -226,13 +225,25 @@ export abstract class BaseCommand<T extends typeof Command = typeof Command> ext
   }
 
   /**
+   * The next line of standard input: a command that reads several values (a password, then a
+   * new one) takes them in turn. Standard input is read whole, once.
+   */
+  protected async stdinLine(): Promise<string | undefined> {
+    this.stdinLines ??= { lines: (await this.runtime.readStdin()).split(/\r?\n/), next: 0 };
+    return this.stdinLines.lines[this.stdinLines.next++];
+  }
+
+  private stdinLines?: { lines: string[]; next: number };
+
+  /**
    * cloudhsm-cli reads what it would prompt for from standard input when that is not a terminal:
    * the password on the first line and, when the password is being set, the confirmation on the
    * second, as the real tool's two prompts read them. The prompts are not printed, so standard
    * output holds only the JSON.
    */
   private async passwordFromPipe(options: { confirm: boolean; what?: string }): Promise<string> {
-    const [first = '', second] = (await this.runtime.readStdin()).split(/\r?\n/);
+    const first = await this.stdinLine();
+    const second = options.confirm ? await this.stdinLine() : undefined;
     const what = options.what ?? 'the password';
     if (!first) throw new HsmError('PASSWORD_REQUIRED', `${what} is needed: pipe it in on standard input, or give --password`);
     if (options.confirm) {

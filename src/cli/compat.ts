@@ -43,6 +43,7 @@ export const CLOUDHSM_CLI_COMMANDS: ReadonlySet<string> = new Set([
 /** Flags of ours that the real tool does not have, and what a script for it does instead. */
 export const CLOUDHSM_LOCAL_FLAGS: Readonly<Record<string, string>> = {
   '--password-stdin': 'cloudhsm-cli reads the password from standard input when that is not a terminal: pipe it in without this flag',
+  '--rotate-password': 'with the CloudHSM CLI, log in and then run `user change-password`',
 };
 
 /** Why `cloudhsm-cli` does not run extension command `id` (shown as the user would type it). */

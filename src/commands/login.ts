@@ -12,12 +12,13 @@ export default class Login extends BaseCommand<typeof Login> {
   static override description = [
     'In the shell the login is kept until `logout` or `quit`. As a single command it checks the credentials (a wrong password counts toward the lockout after 5 failures) and exits 0 or 1, so scripts can test them.',
     'With no --username, the credentials come from CLOUDHSM_ROLE and CLOUDHSM_PIN (username:password).',
-    '--rotate-password logs in and sets a new password in one step (prompted for, or given as --rotate-password NEW).',
+    '--rotate-password logs in and sets a new password in one step: prompted for on a terminal, read from standard input when it is piped (after the current password, with --password-stdin), or given as --rotate-password NEW.',
   ].join('\n\n');
   static override examples = [
     '<%= config.bin %> login --username alice --role crypto-user',
     'CLOUDHSM_ROLE=crypto-user CLOUDHSM_PIN="alice:$PW" <%= config.bin %> login',
     '<%= config.bin %> login --username kms_admin --role crypto-user --rotate-password',
+    'printf \'%s\\n%s\\n\' "$OLD" "$NEW" | <%= config.bin %> login --username alice --role crypto-user --password-stdin --rotate-password',
   ];
   static override flags = {
     username: Flags.string({ description: 'User name (default: from CLOUDHSM_PIN).', helpValue: '<USERNAME>' }),
@@ -46,8 +47,11 @@ export default class Login extends BaseCommand<typeof Login> {
     const fromEnv = env && !flags.password && !flags['password-stdin'] && env.username.toLowerCase() === username.toLowerCase();
     const password = fromEnv ? env.password : await this.password(flags, { confirm: false, what: `the password of ${username}` });
     let rotateTo: string | undefined = flags['rotate-password'];
-    if (rotateTo === PROMPT_FOR_NEW) {
-      if (!runtime.interactive) throw new HsmError('PASSWORD_REQUIRED', 'no terminal to prompt for the new password: give it as --rotate-password NEW');
+    if (rotateTo === PROMPT_FOR_NEW && !runtime.interactive) {
+      // Piped: the line after the current password (when that is piped too), as a script gives it.
+      rotateTo = await this.stdinLine();
+      if (!rotateTo) throw new HsmError('PASSWORD_REQUIRED', 'the new password is needed: pipe it in (on the line after the current password with --password-stdin), or give it as --rotate-password NEW');
+    } else if (rotateTo === PROMPT_FOR_NEW) {
       const first = await runtime.prompter.password('Enter new password:');
       if (first !== (await runtime.prompter.password('Confirm new password:'))) {
         throw new HsmError('INVALID_PASSWORD', 'the two new passwords typed differ; nothing was changed');

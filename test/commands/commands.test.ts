@@ -108,6 +108,23 @@ describe('commands', function () {
     assert.equal((await runCommand('login', ['--username', 'kms_op', '--role', 'crypto-user', '--password', 'Third-pass3'], { env })).exitCode, 0);
   });
 
+  it('login --rotate-password takes the new password from a pipe: after the current one with --password-stdin, or alone', async () => {
+    const env = await activeState();
+    await runCommand('user:create', ['--username', 'kms_op', '--role', 'crypto-user', '--password', 'First-pass1'], { env: { ...env, ...ADMIN } });
+    const login = (argv: string[], stdin?: string) => runCommand('login', ['--username', 'kms_op', '--role', 'crypto-user', ...argv], { env, ...(stdin === undefined ? {} : { stdin }) });
+    const piped = await login(['--password-stdin', '--rotate-password', '--json'], 'First-pass1\nSecond-pass2\n');
+    assert.equal(piped.exitCode, 0, piped.stdout);
+    assert.equal((await login(['--password', 'Second-pass2'])).exitCode, 0);
+    const alone = await login(['--password', 'Second-pass2', '--rotate-password'], 'Third-pass3\n');
+    assert.equal(alone.exitCode, 0, alone.stderr);
+    assert.equal((await login(['--password', 'Third-pass3'])).exitCode, 0);
+    // Nothing piped for the new password: refused before anything changes.
+    const missing = await login(['--password-stdin', '--rotate-password', '--json'], 'Third-pass3\n');
+    assert.equal(missing.exitCode, 1);
+    assert.match(missing.json.data, /the new password is needed: pipe it in/);
+    assert.equal((await login(['--password', 'Third-pass3'])).exitCode, 0);
+  });
+
   it('admin commands refuse a crypto-user, and anonymous callers get NOT_LOGGED_IN', async () => {
     const env = await activeState();
     await runCommand('user:create', ['--username', 'alice', '--role', 'crypto-user', '--password', 'Alice123!'], { env: { ...env, ...ADMIN } });
