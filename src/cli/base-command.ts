@@ -14,6 +14,7 @@ import { activeRuntime, type Runtime } from './runtime.js';
 import { readInputFile, writeOutputFile } from './files.js';
 import { resolveStateDir } from './state-dir.js';
 import { unknownFlagHint } from './suggest.js';
+import { withProgress } from './progress.js';
 
 /** PEM files and certificates are a few kilobytes; this leaves ample room. */
 const MAX_TEXT_FILE_BYTES = 1024 * 1024;
@@ -191,7 +192,9 @@ export abstract class BaseCommand<T extends typeof Command = typeof Command> ext
 
   /** Runs one core operation for this command's caller on its cluster. */
   protected async perform<I extends { clusterId?: string }, O, P>(op: Operation<I, O, P>, input: Omit<I, 'clusterId'>): Promise<O> {
-    return perform(await this.engine({ create: op.createsState }), op, { ...input, clusterId: this.clusterId } as I, this.caller());
+    const engine = await this.engine({ create: op.createsState });
+    const progress = { stream: this.runtime.stderr, json: Boolean(this.flagValues.json) || this.runtime.alwaysJson, env: this.runtime.env, label: `${this.id?.replace(/:/g, ' ') ?? 'working'}…` };
+    return withProgress(progress, () => perform(engine, op, { ...input, clusterId: this.clusterId } as I, this.caller()));
   }
 
   /**
