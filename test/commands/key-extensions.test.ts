@@ -47,6 +47,37 @@ describe('commands: key derive ecdh, crypto cmac, truncated HMACs, rsa-pkcs, OAE
     assert.equal(data.key['key-info']['key-owners'][0].username, 'alice');
   });
 
+  it('key export-public and key generate-file: their JSON fields in order, their text, and the files they write', async () => {
+    const pair = await ok('key:generate-asymmetric-pair:ec', ['--curve', 'prime256v1', '--public-label', 'files-pub', '--private-label', 'files-priv'], as('alice'));
+    const [pub, priv] = [pair.public_key['key-reference'] as string, pair.private_key['key-reference'] as string];
+    const exported = await ok('key:export-public', ['--filter', 'attr.label=files-pub'], as('alice'));
+    assert.deepEqual(Object.keys(exported), ['key-reference', 'pem']);
+    assert.equal(exported['key-reference'], pub);
+    assert.match(exported.pem, /^-----BEGIN PUBLIC KEY-----\n[A-Za-z0-9+/=\n]+\n-----END PUBLIC KEY-----\n$/);
+    // From the private key: the same PEM, under the private key's reference.
+    assert.deepEqual(await ok('key:export-public', ['--filter', 'attr.label=files-priv'], as('alice')), { 'key-reference': priv, pem: exported.pem });
+    const text = await runCommand('key:export-public', ['--filter', 'attr.label=files-pub'], { env: { ...env, ...as('alice') } });
+    assert.equal(text.stdout, exported.pem);
+
+    const out = path.join(work, 'files-pub.pem');
+    assert.deepEqual(await ok('key:export-public', ['--filter', 'attr.label=files-priv', '--out', out], as('alice')), { 'key-reference': priv, path: out });
+    assert.equal(fs.readFileSync(out, 'utf8'), exported.pem);
+    const written = await runCommand('key:export-public', ['--filter', 'attr.label=files-pub', '--out', out], { env: { ...env, ...as('alice') } });
+    assert.equal(written.stdout, `Wrote the public key to ${out}\n`);
+
+    const pemFile = path.join(work, 'files-generated.pem');
+    assert.deepEqual(await ok('key:generate-file', ['--encoding', 'pem', '--path', pemFile, '--filter', 'attr.label=files-pub'], as('alice')), { message: 'Successfully generated key file' });
+    assert.equal(fs.readFileSync(pemFile, 'utf8'), exported.pem);
+    const refFile = path.join(work, 'files-reference.pem');
+    const generated = await runCommand('key:generate-file', ['--encoding', 'reference-pem', '--path', refFile, '--filter', 'attr.label=files-priv'], { env: { ...env, ...as('alice') } });
+    assert.equal(generated.stdout, 'message: Successfully generated key file\n');
+    const block = /^-----BEGIN CLOUDHSM KEY REFERENCE-----\n([A-Za-z0-9+/=\n]+)\n-----END CLOUDHSM KEY REFERENCE-----\n$/.exec(fs.readFileSync(refFile, 'utf8'));
+    assert.ok(block, 'a reference PEM');
+    const reference = JSON.parse(Buffer.from(block[1]!, 'base64').toString('utf8'));
+    assert.deepEqual(Object.keys(reference), ['cluster-id', 'key-reference', 'key-type', 'check-value']);
+    assert.deepEqual([reference['key-reference'], reference['key-type'], reference['check-value']], [priv, 'ec', pair.private_key.attributes['check-value']]);
+  });
+
   for (const [curve, aesBytes] of [['prime256v1', 32], ['secp384r1', 32], ['secp224r1', 24], ['x25519', 32]] as const) {
     it(`key derive ecdh on ${curve}: alice and bob derive the same AES key from each other's public keys, and it decrypts what the other encrypted`, async () => {
       for (const user of ['alice', 'bob']) {
