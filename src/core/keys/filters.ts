@@ -7,11 +7,7 @@
 import { HsmError } from '../errors.js';
 import type { ReadView } from '../store/index.js';
 import { parseReference, presentAttributes, type KeyRecord } from './model.js';
-
-export interface KeyFilter {
-  ref?: number;
-  attributes: Array<[string, string]>;
-}
+import type { KeySelector } from './selector.js';
 
 export const keyStoreKeys = {
   prefix: (clusterId: string) => `key/${clusterId}/`,
@@ -20,14 +16,14 @@ export const keyStoreKeys = {
 } as const;
 
 /** Filters parsed before, by flag and terms: a long-running process repeats the same few. */
-const parsedFilters = new Map<string, KeyFilter>();
+const parsedFilters = new Map<string, KeySelector>();
 const PARSED_FILTERS_MAX = 256;
 
 /**
  * Parses filter terms; `flag` names the option in errors (--filter, --key-filter …). The result
  * is frozen and may be shared between calls.
  */
-export function parseFilter(terms: readonly string[] | undefined, flag = '--filter'): KeyFilter {
+export function parseFilter(terms: readonly string[] | undefined, flag = '--filter'): KeySelector {
   // Each term is length-prefixed, so that no two different lists of terms share a cache key.
   let cacheKey = flag;
   for (const term of terms ?? []) cacheKey += `|${term.length}:${term}`;
@@ -39,8 +35,8 @@ export function parseFilter(terms: readonly string[] | undefined, flag = '--filt
   return filter;
 }
 
-function parseTerms(terms: readonly string[], flag: string): KeyFilter {
-  const filter: KeyFilter = { attributes: [] };
+function parseTerms(terms: readonly string[], flag: string): KeySelector {
+  const filter: { ref?: number; attributes: Array<[string, string]> } = { attributes: [] };
   for (const term of terms) {
     const eq = term.indexOf('=');
     if (eq <= 0) {
@@ -65,7 +61,7 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : String(value);
 }
 
-export function matches(key: KeyRecord, filter: KeyFilter): boolean {
+export function matches(key: KeyRecord, filter: KeySelector): boolean {
   if (filter.ref !== undefined && key.ref !== filter.ref) return false;
   if (filter.attributes.length === 0) return true;
   // The label is what most filters name: compare it without rendering every attribute.
@@ -93,7 +89,7 @@ export function canSee(key: KeyRecord, viewer: Viewer): boolean {
  * Every key of the cluster the viewer can see that matches the filter, in reference order. A
  * reference or a label (what most filters name) is looked up directly, not by walking every key.
  */
-export function findKeys(view: ReadView, clusterId: string, viewer: Viewer, filter: KeyFilter, extra: readonly KeyRecord[] = []): KeyRecord[] {
+export function findKeys(view: ReadView, clusterId: string, viewer: Viewer, filter: KeySelector, extra: readonly KeyRecord[] = []): KeyRecord[] {
   if (filter.ref !== undefined) {
     const one = view.get<KeyRecord>(keyStoreKeys.key(clusterId, filter.ref)) ?? extra.find((k) => k.ref === filter.ref);
     return one && canSee(one, viewer) && matches(one, filter) ? [one] : [];
