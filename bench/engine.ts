@@ -25,6 +25,7 @@ import { perform } from '../src/core/engine.js';
 import { encrypt, hmacGenerate } from '../src/core/keys/data-operations.js';
 import { generateKeyPair, generateSymmetric, type GenerateKeyPairInput } from '../src/core/keys/generate.js';
 import { sign, verify } from '../src/core/keys/sign.js';
+import { byLabel } from '../src/core/keys/selector.js';
 import { median, reportThroughput, sessionCluster } from './support.js';
 
 const THROUGHPUT_WARMUP_MS = 150;
@@ -90,13 +91,13 @@ async function throughputCases(): Promise<ThroughputCase[]> {
   const data = new Uint8Array(randomBytes(PAYLOAD_BYTES));
   const hash = 'sha256';
   const iv = Buffer.alloc(12, 7);
-  const rsaSign = { mechanism: 'rsa-pkcs' as const, keyFilter: ['attr.label=rsa-priv'], data, hash };
-  const ecSign = { mechanism: 'ecdsa' as const, keyFilter: ['attr.label=ec-priv'], data, hash };
+  const rsaSign = { mechanism: 'rsa-pkcs' as const, keyFilter: byLabel('rsa-priv'), data, hash };
+  const ecSign = { mechanism: 'ecdsa' as const, keyFilter: byLabel('ec-priv'), data, hash };
   const signed = await perform(ctx, sign, ecSign, user);
-  const ecVerify = { mechanism: 'ecdsa' as const, keyFilter: ['attr.label=ec-pub'], data, hash, signature: signed.signature };
-  const edSign = { mechanism: 'ed25519' as const, keyFilter: ['attr.label=ed-priv'], data };
-  const gcm = { mechanism: 'aes-gcm' as const, keyFilter: ['attr.label=aes'], data, iv: iv.toString('base64') };
-  const mac = { keyFilter: ['attr.label=mac'], hash, data };
+  const ecVerify = { mechanism: 'ecdsa' as const, keyFilter: byLabel('ec-pub'), data, hash, signature: signed.signature };
+  const edSign = { mechanism: 'ed25519' as const, keyFilter: byLabel('ed-priv'), data };
+  const gcm = { mechanism: 'aes-gcm' as const, keyFilter: byLabel('aes'), data, iv: iv.toString('base64') };
+  const mac = { keyFilter: byLabel('mac'), hash, data };
 
   const rsaKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
   const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { perform } from '../src/core/engine.js';
 import { generateSymmetric } from '../src/core/keys/generate.js';
 import { deleteKey } from '../src/core/keys/operations.js';
+import { byReference } from '../src/core/keys/selector.js';
 import {
   checkCliWorks,
   childEnv,
@@ -55,12 +56,12 @@ export function largeKeyCluster(): Promise<SessionCluster> {
 
 /** Times one AES-256 generation, then deletes the key again (untimed) so the size stays put. */
 async function timeGeneration(cluster: SessionCluster, i: number): Promise<number> {
-  let reference = '';
+  let reference = 0;
   const elapsed = await timeMs(async () => {
     const { key } = await perform(cluster.ctx, generateSymmetric, { keyType: 'aes', label: `timed-${i}`, keyLengthBytes: 32 }, cluster.user);
-    reference = String(key.ref);
+    reference = key.ref;
   });
-  await perform(cluster.ctx, deleteKey, { filter: [`key-reference=${reference}`] }, cluster.user);
+  await perform(cluster.ctx, deleteKey, { filter: byReference(reference) }, cluster.user);
   return elapsed;
 }
 

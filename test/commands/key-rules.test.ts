@@ -55,6 +55,23 @@ describe('commands: key rules refuse through the CLI and change nothing', functi
     await run('key:generate-symmetric:aes', ['--label', 'a-both', '--key-length-bytes', '32', '--attributes', 'wrap=true', 'encrypt=true', 'decrypt=true'], as('alice'));
   });
 
+  it('filter terms the CLI cannot read are refused as INVALID_ARGUMENT, naming the flag', async () => {
+    const termMessage = (flag: string, term: string) => `${flag} term "${term}" is not NAME=VALUE; use key-reference=0x… or attr.label=NAME`;
+    assert.equal(await refuses('key:delete', ['--filter', 'label=a-priv'], as('alice'), 'INVALID_ARGUMENT'), '--filter term "label" is unknown; use key-reference=0x… or attr.<attribute>=<value> (for example attr.label=mykey)');
+    assert.equal(await refuses('key:list', ['--filter', 'attr.label'], as('alice'), 'INVALID_ARGUMENT'), termMessage('--filter', 'attr.label'));
+    assert.equal(
+      await refuses('crypto:sign:ecdsa', ['--key-filter', 'key-reference=0', '--data', 'aGVsbG8=', '--hash-function', 'sha256'], as('alice'), 'INVALID_ARGUMENT'),
+      'key-reference "0" is not a key reference: give 0x followed by hex digits (as `key list` prints) or a decimal number',
+    );
+    assert.equal(
+      await refuses('key:wrap:aes-gcm', ['--payload-filter', 'attr.label=a-both', '--wrapping-filter', 'a-kek', '--tag-length-bits', '128'], as('alice'), 'INVALID_ARGUMENT'),
+      termMessage('--wrapping-filter', 'a-kek'),
+    );
+    const text = await runCommand('crypto:hmac:generate', ['--key-filter', '=a-both', '--hash-function', 'sha256', '--data', 'aGVsbG8='], { env: { ...env, ...as('alice') } });
+    assert.equal(text.exitCode, 1);
+    assert.ok(text.stderr.includes(termMessage('--key-filter', '=a-both')), text.stderr);
+  });
+
   it('only crypto users create and use keys', async () => {
     await refuses('key:generate-symmetric:aes', ['--label', 'x', '--key-length-bytes', '16'], ADMIN, 'PERMISSION_DENIED');
     await refuses('crypto:sign:ecdsa', ['--key-filter', 'attr.label=a-priv', '--data', 'aGVsbG8=', '--hash-function', 'sha256'], ADMIN, 'PERMISSION_DENIED');

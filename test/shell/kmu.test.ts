@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { perform } from '../../src/core/engine.js';
 import { setAttribute } from '../../src/core/keys/operations.js';
+import { byReference } from '../../src/core/keys/selector.js';
 import { createUser, login as loginOp } from '../../src/core/users/operations.js';
 import { callerOf } from '../../src/shell/dialect.js';
 import { kmuDialect } from '../../src/shell/dialects/kmu.js';
@@ -343,7 +344,7 @@ describe('shell kmu dialect', function () {
 
     it('aesWrapUnwrap takes the default IV given with -i and refuses any other, and refuses sizes RFC 3394 cannot wrap', async () => {
       const dk = await genAes('iv-data-key');
-      await perform(t.ctx, setAttribute, { filter: [`key-reference=${dk}`], name: 'wrap', value: 'false' }, callerOf(t.host));
+      await perform(t.ctx, setAttribute, { filter: byReference(dk), name: 'wrap', value: 'false' }, callerOf(t.host));
       fs.writeFileSync(file('kw-24.bin'), Buffer.alloc(24, 7));
       const wrapped = file('kw-24.wrapped');
       const withIv = await ok(`aesWrapUnwrap -m 1 -f ${file('kw-24.bin')} -w ${dk} -i 0xA6A6A6A6A6A6A6A6 -out ${wrapped}`);

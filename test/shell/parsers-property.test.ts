@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { decodeBase64 } from '../../src/cli/key-commands/shared.js';
+import { parseKeyFilter } from '../../src/cli/key-filter.js';
 import { HsmError } from '../../src/core/errors.js';
 import { parsePem, toPem } from '../../src/core/keys/files.js';
-import { parseFilter } from '../../src/core/keys/filters.js';
 import { parseAttributeOverrides } from '../../src/core/keys/generate.js';
 import { bytesArg, parseHex } from '../../src/core/keys/wrap.js';
 import { cmuDialect } from '../../src/shell/dialects/cmu.js';
@@ -83,7 +83,7 @@ describe('parsers under random input (property-based)', function () {
       fc.string({ maxLength: 30 }),
       fc.tuple(fc.constantFrom('attr.label', 'attr.id', 'attr.encrypt', 'attr.class', 'attr.key-type', 'key-reference', 'attr.nope'), fc.string({ maxLength: 20 })).map(([k, v]) => `${k}=${v}`),
     );
-    fc.assert(fc.property(fc.array(term, { maxLength: 4 }), (terms) => onlyRefuses(() => parseFilter(terms), HsmError)));
+    fc.assert(fc.property(fc.array(term, { maxLength: 4 }), (terms) => onlyRefuses(() => parseKeyFilter(terms, '--filter', false), HsmError)));
     const attribute = fc.tuple(fc.constantFrom('encrypt', 'decrypt', 'wrap', 'token', 'id', 'label', 'trusted', 'bogus', ''), fc.constantFrom('true', 'false', '1', '0', 'yes', '0x0102', '', 'TRUE')).map(([k, v]) => `${k}=${v}`);
     fc.assert(
       fc.property(fc.array(fc.oneof(attribute, fc.string({ maxLength: 20 })), { maxLength: 4 }), fc.constantFrom('secret-key' as const, 'public-key' as const, 'private-key' as const), (attributes, keyClass) =>

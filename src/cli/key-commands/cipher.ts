@@ -5,6 +5,7 @@ import { CIPHERS, KEY_WRAP_IVS } from '../../core/mechanisms/table.js';
 import { decrypt, encrypt, type CipherMechanism } from '../../core/keys/data-operations.js';
 import { BaseCommand, variantFlags, type ExecuteInput } from '../base-command.js';
 import { filterFlag } from '../key-flags.js';
+import { parseKeyFilter } from '../key-filter.js';
 import { EXAMPLE_HASH, base64Fields, dataFlags, dataFrom, outFlag, type FlagMap } from './shared.js';
 
 function cipherFlags(mechanism: CipherMechanism, decrypting: boolean): FlagMap {
@@ -58,7 +59,6 @@ export function cipherCommand(mechanism: CipherMechanism, decrypting: boolean) {
       const flags = variantFlags<CipherFlagValues>(given);
       const input = {
         mechanism,
-        keyFilter: flags['key-filter'],
         data: dataFrom(flags),
         iv: flags.iv,
         aad: flags.aad,
@@ -67,6 +67,7 @@ export function cipherCommand(mechanism: CipherMechanism, decrypting: boolean) {
         hash: flags['hash-function'],
         mgf: flags.mgf,
         oaepLabel: flags['oaep-label'],
+        keyFilter: parseKeyFilter(flags['key-filter'], '--key-filter', true),
       };
       const result: Record<string, unknown> = decrypting ? await this.perform(decrypt, input) : await this.perform(encrypt, input);
       const field = decrypting ? 'plaintext' : 'ciphertext';

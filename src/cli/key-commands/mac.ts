@@ -5,6 +5,7 @@ import { AES_BLOCK_BYTES, HASH_NAMES } from '../../core/mechanisms/provider.js';
 import { CMAC_MIN_MAC_BYTES, HMAC_MIN_MAC_BYTES } from '../../core/mechanisms/table.js';
 import { BaseCommand, variantFlags, type ExecuteInput } from '../base-command.js';
 import { filterFlag } from '../key-flags.js';
+import { parseKeyFilter } from '../key-filter.js';
 import { EXAMPLE_HASH, base64Fields, dataFlags, dataFrom, outFlag, type FlagMap } from './shared.js';
 import { formatReference } from '../../core/keys/model.js';
 
@@ -49,14 +50,16 @@ export function macCommand(kind: 'hmac' | 'cmac', verifying: boolean) {
 
     protected async execute(given: ExecuteInput) {
       const flags = variantFlags<MacFlagValues>(given);
-      const common = { keyFilter: flags['key-filter'], data: dataFrom(flags), macLengthBytes: flags['mac-length-bytes'] };
+      const common = { data: dataFrom(flags), macLengthBytes: flags['mac-length-bytes'] };
+      const keyFilter = () => parseKeyFilter(flags['key-filter'], '--key-filter', true);
       // --hash-function is a required flag of the HMAC commands; CMAC has none.
       const hash = flags['hash-function'] ?? '';
       if (verifying) {
-        const input = { ...common, mac: dataFrom(flags, 'mac') };
+        const input = { ...common, mac: dataFrom(flags, 'mac'), keyFilter: keyFilter() };
         return { data: await (kind === 'hmac' ? this.perform(hmacVerify, { ...input, hash }) : this.perform(cmacVerify, input)) };
       }
-      const result = await (kind === 'hmac' ? this.perform(hmacGenerate, { ...common, hash }) : this.perform(cmacGenerate, common));
+      const input = { ...common, keyFilter: keyFilter() };
+      const result = await (kind === 'hmac' ? this.perform(hmacGenerate, { ...input, hash }) : this.perform(cmacGenerate, input));
       if (flags.out) {
         this.writeFile('out', flags.out, Buffer.from(result.mac), true);
         return { data: { 'key-reference': formatReference(result.keyRef), path: flags.out } };

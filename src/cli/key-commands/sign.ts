@@ -6,6 +6,7 @@ import { HASH_BYTES } from '../../core/mechanisms/provider.js';
 import { ML_DSA_MAX_CONTEXT_BYTES, ML_DSA_MU_BYTES, SIGNATURES, type SignatureRow, type SignDataType } from '../../core/mechanisms/table.js';
 import { BaseCommand, variantFlags, type ExecuteInput } from '../base-command.js';
 import { filterFlag } from '../key-flags.js';
+import { parseKeyFilter } from '../key-filter.js';
 import { EXAMPLE_HASH, dataFlags, dataFrom, type FlagMap } from './shared.js';
 import { formatReference } from '../../core/keys/model.js';
 
@@ -68,7 +69,6 @@ interface SignFlagValues {
 function mechanismInput(mechanism: SignMechanism, flags: SignFlagValues) {
   return {
     mechanism,
-    keyFilter: flags['key-filter'],
     data: dataFrom(flags),
     hash: flags['hash-function'],
     dataType: flags['data-type'],
@@ -78,6 +78,10 @@ function mechanismInput(mechanism: SignMechanism, flags: SignFlagValues) {
   };
 }
 
+function keyFilterOf(flags: SignFlagValues) {
+  return parseKeyFilter(flags['key-filter'], '--key-filter', true);
+}
+
 export function signCommand(mechanism: SignMechanism) {
   return class Sign extends BaseCommand {
     static override summary = `Sign data with a private key (${mechanism}).`;
@@ -85,7 +89,8 @@ export function signCommand(mechanism: SignMechanism) {
     static override flags = { 'key-filter': filterFlag('The signing key (exactly one match).'), ...dataFlags, ...mechanismFlags(mechanism) };
 
     protected async execute(given: ExecuteInput) {
-      const { keyRef, signature } = await this.perform(sign, mechanismInput(mechanism, variantFlags<SignFlagValues>(given)));
+      const flags = variantFlags<SignFlagValues>(given);
+      const { keyRef, signature } = await this.perform(sign, { ...mechanismInput(mechanism, flags), keyFilter: keyFilterOf(flags) });
       return { data: { 'key-reference': formatReference(keyRef), signature: Buffer.from(signature).toString('base64') } };
     }
   };
@@ -105,7 +110,7 @@ export function verifyCommand(mechanism: SignMechanism) {
 
     protected async execute(given: ExecuteInput) {
       const flags = variantFlags<SignFlagValues>(given);
-      return { data: await this.perform(verify, { ...mechanismInput(mechanism, flags), signature: dataFrom(flags, 'signature') }) };
+      return { data: await this.perform(verify, { ...mechanismInput(mechanism, flags), signature: dataFrom(flags, 'signature'), keyFilter: keyFilterOf(flags) }) };
     }
   };
 }

@@ -5,6 +5,7 @@ import { WRAPS, type WrapRow } from '../../core/mechanisms/table.js';
 import { UNWRAP_KEY_TYPE_CLASSES, unwrapKey, wrapKey, type WrapMechanism } from '../../core/keys/wrap.js';
 import { BaseCommand, variantFlags, type ExecuteInput } from '../base-command.js';
 import { filterFlag } from '../key-flags.js';
+import { parseKeyFilter } from '../key-filter.js';
 import { EXAMPLE_HASH, creationFlags, dataFrom, keyText, quorumValue, type FlagMap } from './shared.js';
 import { presentKey, presentWrappedKey } from '../presenters/keys.js';
 
@@ -75,7 +76,12 @@ export function wrapCommand(mechanism: WrapMechanism) {
 
     protected async execute(given: ExecuteInput) {
       const flags = variantFlags<WrapFlagValues>(given);
-      const result = await this.perform(wrapKey, { mechanism, payloadFilter: flags['payload-filter'], wrappingFilter: flags['wrapping-filter'], ...wrapParameters(flags) });
+      const result = await this.perform(wrapKey, {
+        mechanism,
+        payloadFilter: parseKeyFilter(flags['payload-filter'], '--payload-filter', true),
+        wrappingFilter: parseKeyFilter(flags['wrapping-filter'], '--wrapping-filter', true),
+        ...wrapParameters(flags),
+      });
       const data = presentWrappedKey(result);
       if (flags.path) {
         this.writeFile('path', flags.path, Buffer.from(result.wrapped), true);
@@ -108,7 +114,6 @@ export function unwrapCommand(mechanism: WrapMechanism) {
       const flags = variantFlags<WrapFlagValues>(given);
       const data = await this.perform(unwrapKey, {
         mechanism,
-        filter: flags.filter,
         data: dataFrom(flags),
         keyTypeClass: flags['key-type-class'],
         label: flags.label,
@@ -118,6 +123,7 @@ export function unwrapCommand(mechanism: WrapMechanism) {
         manageQuorum: flags['manage-key-quorum-value'],
         useQuorum: flags['use-key-quorum-value'],
         ...wrapParameters(flags),
+        filter: parseKeyFilter(flags.filter, '--filter', true),
       });
       const key = presentKey(data.key);
       return { data: { key }, text: keyText(key) };

@@ -1,5 +1,6 @@
 import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
 import { filterFlag } from '../../cli/key-flags.js';
+import { parseKeyFilter } from '../../cli/key-filter.js';
 import { deleteKey } from '../../core/keys/operations.js';
 
 export default class KeyDelete extends BaseCommand<typeof KeyDelete> {
@@ -8,6 +9,6 @@ export default class KeyDelete extends BaseCommand<typeof KeyDelete> {
   static override flags = { filter: filterFlag('The key to delete (exactly one match).') };
 
   protected async execute({ flags }: ExecuteInput<typeof KeyDelete>) {
-    return { data: await this.perform(deleteKey, { filter: flags.filter }) };
+    return { data: await this.perform(deleteKey, { filter: parseKeyFilter(flags.filter, '--filter', true) }) };
   }
 }

@@ -1,6 +1,7 @@
 import { Flags } from '../../cli/oclif.js';
 import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
 import { filterFlag } from '../../cli/key-flags.js';
+import { parseKeyFilter } from '../../cli/key-filter.js';
 import { exportPublic } from '../../core/keys/files.js';
 
 export default class KeyExportPublic extends BaseCommand<typeof KeyExportPublic> {
@@ -12,7 +13,7 @@ export default class KeyExportPublic extends BaseCommand<typeof KeyExportPublic>
   };
 
   protected async execute({ flags }: ExecuteInput<typeof KeyExportPublic>) {
-    const data = await this.perform(exportPublic, { filter: flags.filter });
+    const data = await this.perform(exportPublic, { filter: parseKeyFilter(flags.filter, '--filter', true) });
     if (flags.out) {
       this.writeFile('out', flags.out, data.pem);
       return { data: { 'key-reference': data['key-reference'], path: flags.out }, text: `Wrote the public key to ${flags.out}\n` };

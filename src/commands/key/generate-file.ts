@@ -1,6 +1,7 @@
 import { Flags } from '../../cli/oclif.js';
 import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
 import { filterFlag } from '../../cli/key-flags.js';
+import { parseKeyFilter } from '../../cli/key-filter.js';
 import { generateFile } from '../../core/keys/files.js';
 
 export default class KeyGenerateFile extends BaseCommand<typeof KeyGenerateFile> {
@@ -13,7 +14,7 @@ export default class KeyGenerateFile extends BaseCommand<typeof KeyGenerateFile>
   };
 
   protected async execute({ flags }: ExecuteInput<typeof KeyGenerateFile>) {
-    const { pem } = await this.perform(generateFile, { filter: flags.filter, encoding: flags.encoding });
+    const { pem } = await this.perform(generateFile, { filter: parseKeyFilter(flags.filter, '--filter', true), encoding: flags.encoding });
     this.writeFile('path', flags.path, pem);
     return { data: { message: 'Successfully generated key file' } };
   }

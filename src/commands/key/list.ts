@@ -1,6 +1,7 @@
 import { Flags } from '../../cli/oclif.js';
 import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
 import { filterFlag } from '../../cli/key-flags.js';
+import { parseKeyFilter } from '../../cli/key-filter.js';
 import { renderText } from '../../cli/output.js';
 import { listKeys } from '../../core/keys/operations.js';
 import { presentKeyListing } from '../../cli/presenters/keys.js';
@@ -17,7 +18,7 @@ export default class KeyList extends BaseCommand<typeof KeyList> {
   };
 
   protected async execute({ flags }: ExecuteInput<typeof KeyList>) {
-    const listing = await this.perform(listKeys, { filter: flags.filter, maxItems: flags['max-items'], startingToken: flags['starting-token'], verbose: flags.verbose });
+    const listing = await this.perform(listKeys, { filter: parseKeyFilter(flags.filter, '--filter', false), maxItems: flags['max-items'], startingToken: flags['starting-token'], verbose: flags.verbose });
     const data = presentKeyListing(listing);
     // --verbose adds the columns; an admin's listing has no more than labels to fill them with.
     const rows = listing.keys.map((k) => ({

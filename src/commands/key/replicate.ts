@@ -1,6 +1,7 @@
 import { Flags } from '../../cli/oclif.js';
 import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
 import { filterFlag } from '../../cli/key-flags.js';
+import { parseKeyFilter } from '../../cli/key-filter.js';
 import { HsmError } from '../../core/errors.js';
 import { replicateKey } from '../../core/keys/replicate.js';
 import { presentKey } from '../../cli/presenters/keys.js';
@@ -30,7 +31,7 @@ export default class KeyReplicate extends BaseCommand<typeof KeyReplicate> {
       }
       destinationCredentials = { role, username: pin.slice(0, colon), password: pin.slice(colon + 1) } as const;
     }
-    const { key } = await this.perform(replicateKey, { filter: flags.filter, destinationClusterId: flags['destination-cluster-id'], destinationCredentials });
+    const { key } = await this.perform(replicateKey, { filter: parseKeyFilter(flags.filter, '--filter', true), destinationClusterId: flags['destination-cluster-id'], destinationCredentials });
     return { data: { key: presentKey(key), message: 'Successfully replicated key' } };
   }
 }

@@ -1,6 +1,7 @@
 import { Flags } from '../../cli/oclif.js';
 import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
 import { filterFlag } from '../../cli/key-flags.js';
+import { parseKeyFilter } from '../../cli/key-filter.js';
 import { setAttribute } from '../../core/keys/operations.js';
 
 export default class KeySetAttribute extends BaseCommand<typeof KeySetAttribute> {
@@ -13,6 +14,6 @@ export default class KeySetAttribute extends BaseCommand<typeof KeySetAttribute>
   };
 
   protected async execute({ flags }: ExecuteInput<typeof KeySetAttribute>) {
-    return { data: await this.perform(setAttribute, { filter: flags.filter, name: flags.name, value: flags.value }) };
+    return { data: await this.perform(setAttribute, { filter: parseKeyFilter(flags.filter, '--filter', true), name: flags.name, value: flags.value }) };
   }
 }

@@ -1,5 +1,6 @@
 import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
 import { filterFlag } from '../../cli/key-flags.js';
+import { parseKeyFilter } from '../../cli/key-filter.js';
 import { userFlags } from '../../cli/user-flags.js';
 import { unshareKey } from '../../core/keys/operations.js';
 
@@ -9,6 +10,6 @@ export default class KeyUnshare extends BaseCommand<typeof KeyUnshare> {
   static override flags = { filter: filterFlag('The key (exactly one match).'), ...userFlags };
 
   protected async execute({ flags }: ExecuteInput<typeof KeyUnshare>) {
-    return { data: await this.perform(unshareKey, { filter: flags.filter, username: flags.username, role: flags.role }) };
+    return { data: await this.perform(unshareKey, { filter: parseKeyFilter(flags.filter, '--filter', true), username: flags.username, role: flags.role }) };
   }
 }

@@ -15,7 +15,8 @@ import type { ReadView, Transaction } from '../store/index.js';
 import { AES_BLOCK_BYTES, HASH_BYTES, HASH_NAMES, type CryptoProvider, type HashName } from '../mechanisms/provider.js';
 import { CIPHERS, CMAC_MIN_MAC_BYTES, HMAC_MIN_MAC_BYTES, KEY_WRAP_IVS, type CipherMechanism } from '../mechanisms/table.js';
 import { CIPHER_MECHANISMS, GCM_FULL_TAG_BITS, GCM_TAG_BITS, mgf1Hash, mgf1Name, OAEP_HASHES, orList } from '../mechanisms/choices.js';
-import { findKeys, parseFilter, selectOne } from './filters.js';
+import { findKeys, selectOne } from './filters.js';
+import type { KeySelector } from './selector.js';
 import { formatReference, type KeyRecord } from './model.js';
 import { cryptoOf, preparedKey, secretMaterial } from './prepared.js';
 import { hasTransported } from './transport.js';
@@ -32,9 +33,8 @@ function checkHash(hash: string | undefined, allowed: readonly HashName[]): Hash
   return hash as HashName;
 }
 
-function useKey(tx: Transaction, cluster: ClusterRecord, actor: Actor, terms: string[], sessionKeys: Map<number, KeyRecord>, usage: 'sign' | 'verify' | 'encrypt' | 'decrypt', accept: (k: KeyRecord) => string | undefined): KeyRecord {
-  if (terms.length === 0) throw new HsmError('INVALID_ARGUMENT', '--key-filter is required: give key-reference=0x… or attr.label=NAME');
-  const key = selectOne(findKeys(tx, cluster.clusterId, actor, parseFilter(terms, '--key-filter'), [...sessionKeys.values()]));
+function useKey(tx: Transaction, cluster: ClusterRecord, actor: Actor, selector: KeySelector, sessionKeys: Map<number, KeyRecord>, usage: 'sign' | 'verify' | 'encrypt' | 'decrypt', accept: (k: KeyRecord) => string | undefined): KeyRecord {
+  const key = selectOne(findKeys(tx, cluster.clusterId, actor, selector, [...sessionKeys.values()]));
   const problem = accept(key);
   if (problem) throw new HsmError('INVALID_ARGUMENT', `key ${formatReference(key.ref)} ${problem}`);
   if (!key.attributes[usage]) {
@@ -58,7 +58,7 @@ export const digest = defineOperation({
 });
 
 export interface MacInput extends ClusterInput {
-  keyFilter: string[];
+  keyFilter: KeySelector;
   data: Uint8Array;
   /** The MAC to check (verify). */
   mac?: Uint8Array;
@@ -154,7 +154,7 @@ export const cmacVerify = defineOperation({
 
 export interface CipherInput extends ClusterInput {
   mechanism: CipherMechanism;
-  keyFilter: string[];
+  keyFilter: KeySelector;
   data: Uint8Array;
   /** IV: hex (0x…) or base64; generated for encryption when absent (aes-key-wrap*: the standard IV only). */
   iv?: string;

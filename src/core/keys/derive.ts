@@ -13,7 +13,8 @@ import { HsmError } from '../errors.js';
 import { defineOperation } from '../engine.js';
 import type { ImportedKey } from '../mechanisms/provider.js';
 import { allocateReferences, checkCapacity, checkLabel, checkSharingAndQuorum, parseAttributeOverrides, secretCheckValue, storeKey, type CommonCreateInput } from './generate.js';
-import { findKeys, parseFilter, selectOne } from './filters.js';
+import { findKeys, selectOne } from './filters.js';
+import type { KeySelector } from './selector.js';
 import { parsePem } from './files.js';
 import { CURVES, defaultAttributes, formatReference, viewOfKey, type KeyRecord } from './model.js';
 import { cryptoOf, preparedKey } from './prepared.js';
@@ -22,7 +23,7 @@ export const DERIVED_KEY_TYPES = ['aes', 'generic-secret'] as const;
 export type DerivedKeyType = (typeof DERIVED_KEY_TYPES)[number];
 
 export interface DeriveEcdhInput extends CommonCreateInput {
-  baseKeyFilter: string[];
+  baseKeyFilter: KeySelector;
   /** The peer's public key: SubjectPublicKeyInfo PEM ("PUBLIC KEY") on the base key's curve. */
   peerPublicKeyPem: string;
   keyType: DerivedKeyType;
@@ -76,10 +77,9 @@ export const deriveEcdh = defineOperation({
     const { tx, cluster, ctx, actor, sessionKeys } = env;
     const label = checkLabel(input.label);
     if (!DERIVED_KEY_TYPES.includes(input.keyType)) throw new HsmError('INVALID_ARGUMENT', `--key-type must be ${DERIVED_KEY_TYPES.join(' or ')}, not "${input.keyType}"`);
-    if (input.baseKeyFilter.length === 0) throw new HsmError('INVALID_ARGUMENT', '--base-key-filter is required: give key-reference=0x… or attr.label=NAME');
     const overrides = parseAttributeOverrides(input.attributes, '--attributes', 'secret-key');
     const sharees = checkSharingAndQuorum(tx, cluster.clusterId, actor!, input);
-    const base = selectOne(findKeys(tx, cluster.clusterId, actor!, parseFilter(input.baseKeyFilter, '--base-key-filter'), [...sessionKeys.values()]));
+    const base = selectOne(findKeys(tx, cluster.clusterId, actor!, input.baseKeyFilter, [...sessionKeys.values()]));
     baseKey(base, cluster.mode !== 'NON_FIPS');
     checkCapacity(tx, cluster, 1);
 

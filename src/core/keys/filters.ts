@@ -1,12 +1,12 @@
 /**
- * Key selection (cli-commands.md §4): a filter is `key-reference=<hex|decimal>` or one or more
- * `attr.<name>=<value>` terms, ANDed, matched against the attributes as the CLI prints them.
- * What a user can see (keys.md §1): a crypto user its own keys, keys shared with it and every
- * public key; an admin every key, without material-bearing detail.
+ * Key selection (cli-commands.md §4): a KeySelector's reference and attribute values, ANDed,
+ * matched against the attributes as the CLI prints them. What a user can see (keys.md §1): a
+ * crypto user its own keys, keys shared with it and every public key; an admin every key,
+ * without material-bearing detail.
  */
 import { HsmError } from '../errors.js';
 import type { ReadView } from '../store/index.js';
-import { parseReference, presentAttributes, type KeyRecord } from './model.js';
+import { presentAttributes, type KeyRecord } from './model.js';
 import type { KeySelector } from './selector.js';
 
 export const keyStoreKeys = {
@@ -14,48 +14,6 @@ export const keyStoreKeys = {
   key: (clusterId: string, ref: number) => `key/${clusterId}/${ref.toString(16).padStart(16, '0')}`,
   counter: (clusterId: string) => `counter/${clusterId}/key-reference`,
 } as const;
-
-/** Filters parsed before, by flag and terms: a long-running process repeats the same few. */
-const parsedFilters = new Map<string, KeySelector>();
-const PARSED_FILTERS_MAX = 256;
-
-/**
- * Parses filter terms; `flag` names the option in errors (--filter, --key-filter …). The result
- * is frozen and may be shared between calls.
- */
-export function parseFilter(terms: readonly string[] | undefined, flag = '--filter'): KeySelector {
-  // Each term is length-prefixed, so that no two different lists of terms share a cache key.
-  let cacheKey = flag;
-  for (const term of terms ?? []) cacheKey += `|${term.length}:${term}`;
-  const cached = parsedFilters.get(cacheKey);
-  if (cached) return cached;
-  const filter = parseTerms(terms ?? [], flag);
-  if (parsedFilters.size >= PARSED_FILTERS_MAX) parsedFilters.clear();
-  parsedFilters.set(cacheKey, filter);
-  return filter;
-}
-
-function parseTerms(terms: readonly string[], flag: string): KeySelector {
-  const filter: { ref?: number; attributes: Array<[string, string]> } = { attributes: [] };
-  for (const term of terms) {
-    const eq = term.indexOf('=');
-    if (eq <= 0) {
-      throw new HsmError('INVALID_ARGUMENT', `${flag} term "${term}" is not NAME=VALUE; use key-reference=0x… or attr.label=NAME`);
-    }
-    const name = term.slice(0, eq);
-    const value = term.slice(eq + 1).replace(/^"(.*)"$/, '$1');
-    if (name === 'key-reference') {
-      filter.ref = parseReference(value);
-    } else if (name.startsWith('attr.') && name.length > 5) {
-      filter.attributes.push([name.slice(5), value]);
-    } else {
-      throw new HsmError('INVALID_ARGUMENT', `${flag} term "${name}" is unknown; use key-reference=0x… or attr.<attribute>=<value> (for example attr.label=mykey)`);
-    }
-  }
-  for (const term of filter.attributes) Object.freeze(term);
-  Object.freeze(filter.attributes);
-  return Object.freeze(filter);
-}
 
 function text(value: unknown): string {
   return typeof value === 'string' ? value : String(value);

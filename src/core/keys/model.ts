@@ -6,7 +6,6 @@
  * Key material lives inside the record in canonical raw form (see mechanisms/provider.ts); the
  * whole store is sealed, and no presenter ever prints it.
  */
-import { HsmError } from '../errors.js';
 import type { HsmType } from '../cluster/model.js';
 import { EC_CURVES, ML_DSA_VARIANTS, type EcCurve, type MlDsaVariant } from '../mechanisms/provider.js';
 import { CURVES as TABLE_CURVES, EDWARDS_MONTGOMERY_CURVES } from '../mechanisms/table.js';
@@ -129,16 +128,6 @@ export function viewOfKey({ material: _material, ...view }: KeyRecord): KeyView 
 
 export function formatReference(ref: number): string {
   return `0x${ref.toString(16).padStart(16, '0')}`;
-}
-
-/** Accepts `0x…` hex or decimal, as filters do (cli-commands.md §4). */
-export function parseReference(text: string): number {
-  const t = text.trim();
-  const value = /^0x[0-9a-f]+$/i.test(t) ? Number.parseInt(t.slice(2), 16) : /^\d+$/.test(t) ? Number(t) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new HsmError('INVALID_ARGUMENT', `key-reference "${text}" is not a key reference: give 0x followed by hex digits (as \`key list\` prints) or a decimal number`);
-  }
-  return value;
 }
 
 /** keys.md §2.1: the defaults the CLI prints for new keys. */

@@ -11,19 +11,18 @@ import { storeKeys } from '../cluster/model.js';
 import type { Transaction } from '../store/index.js';
 import type { UserRecord } from '../users/rules.js';
 import { normaliseUsername, checkLoginRole } from '../users/rules.js';
-import { findKeys, keyStoreKeys, parseFilter, selectOne } from './filters.js';
+import { ANY_KEY, byReference, type KeySelector } from './selector.js';
+import { findKeys, keyStoreKeys, selectOne } from './filters.js';
 import { BOOLEAN_ATTRIBUTES, LABEL_MAX, viewOfKey, type BooleanAttribute, type KeyRecord, type KeyView } from './model.js';
 
+/** The input of an operation on one key: the selector must match exactly one. */
 export interface FilterInput extends ClusterInput {
-  filter?: string[];
+  filter: KeySelector;
 }
 
 /** The one key a single-key command selects, among those the actor can see. */
-export function selectKey(tx: Transaction, clusterId: string, actor: Actor, terms: string[] | undefined, sessionKeys: Map<number, KeyRecord>, flag = '--filter'): KeyRecord {
-  if (!terms || terms.length === 0) {
-    throw new HsmError('INVALID_ARGUMENT', `${flag} is required: give key-reference=0x… or attr.label=NAME`);
-  }
-  return selectOne(findKeys(tx, clusterId, actor, parseFilter(terms, flag), [...sessionKeys.values()]));
+export function selectKey(tx: Transaction, clusterId: string, actor: Actor, selector: KeySelector, sessionKeys: Map<number, KeyRecord>): KeyRecord {
+  return selectOne(findKeys(tx, clusterId, actor, selector, [...sessionKeys.values()]));
 }
 
 export function requireOwner(key: KeyRecord, actor: Actor, what: string): void {
@@ -47,7 +46,9 @@ function formatRef(key: KeyRecord): string {
   return `0x${key.ref.toString(16).padStart(16, '0')}`;
 }
 
-export interface ListKeysInput extends FilterInput {
+export interface ListKeysInput extends ClusterInput {
+  /** Default: every key the caller can see. */
+  filter?: KeySelector;
   maxItems?: number;
   startingToken?: string;
   verbose?: boolean;
@@ -76,7 +77,7 @@ export const listKeys = defineOperation({
     if (!Number.isInteger(start) || start < 0 || !/^\d+$/.test(input.startingToken ?? '0')) {
       throw new HsmError('INVALID_ARGUMENT', `--starting-token "${input.startingToken}" is not a token from an earlier \`key list\` (a decimal offset such as "10")`);
     }
-    const keys = findKeys(tx, cluster.clusterId, actor!, parseFilter(input.filter), [...sessionKeys.values()]);
+    const keys = findKeys(tx, cluster.clusterId, actor!, input.filter ?? ANY_KEY, [...sessionKeys.values()]);
     const page = keys.slice(start, start + maxItems);
     // cli-commands.md §3.14: --verbose has no effect for admins.
     const verbose = input.verbose && actor!.role === 'crypto-user';
@@ -104,7 +105,7 @@ export const describeKeyOwnership = defineOperation({
   activated: true,
   write: false,
   run: ({ tx, cluster, actor, sessionKeys }, input: { clusterId?: string; ref: number }): KeyOwnership => {
-    const key = selectKey(tx, cluster.clusterId, actor!, [`key-reference=${input.ref}`], sessionKeys);
+    const key = selectKey(tx, cluster.clusterId, actor!, byReference(input.ref), sessionKeys);
     return { ref: key.ref, class: key.class, token: key.attributes.token, owner: key.owner, sharedUsers: [...key.sharedUsers], manageQuorum: key.manageQuorum, useQuorum: key.useQuorum };
   },
 });

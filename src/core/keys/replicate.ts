@@ -16,11 +16,12 @@ import type { UserRecord } from '../users/rules.js';
 import { keyStoreKeys } from './filters.js';
 import { checkCapacity } from './generate.js';
 import { selectKey } from './operations.js';
+import type { KeySelector } from './selector.js';
 import { formatReference, viewOfKey, type KeyRecord } from './model.js';
 
 export interface ReplicateInput {
   clusterId?: string;
-  filter: string[];
+  filter: KeySelector;
   destinationClusterId: string;
   /** DESTINATION_CLOUDHSM_ROLE / DESTINATION_CLOUDHSM_PIN, or the shell's destination login. */
   destinationCredentials?: Credentials;

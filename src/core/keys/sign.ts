@@ -12,7 +12,8 @@ import { digestInfoPrefix } from '../mechanisms/der.js';
 import { HASH_BYTES, ML_DSA_MAX_CONTEXT_BYTES, ML_DSA_MU_BYTES, type HashName, type PreparedKey } from '../mechanisms/provider.js';
 import { SIGNATURES, type SignDataType, type SignMechanism } from '../mechanisms/table.js';
 import { mgf1Hash, mgf1Name, orList, SIGN_HASHES, SIGN_MECHANISMS } from '../mechanisms/choices.js';
-import { findKeys, parseFilter, selectOne } from './filters.js';
+import { findKeys, selectOne } from './filters.js';
+import type { KeySelector } from './selector.js';
 import { formatReference, type KeyRecord } from './model.js';
 import { cryptoOf, preparedKey } from './prepared.js';
 import type { EngineContext } from '../context.js';
@@ -28,7 +29,7 @@ const ML_DSA_HASH = SIGNATURES['ml-dsa'].hash;
 export interface SignInput {
   clusterId?: string;
   mechanism: SignMechanism;
-  keyFilter: string[];
+  keyFilter: KeySelector;
   data: Uint8Array;
   hash?: string;
   dataType?: SignDataType;
@@ -67,8 +68,7 @@ function checkMgf(mgf: string | undefined, hash: HashName): HashName {
 
 /** Selects the one key and checks its type, mode and usage attribute. */
 function selectSigningKey(tx: Transaction, cluster: ClusterRecord, actor: Actor, input: SignInput, purpose: 'sign' | 'verify', sessionKeys: Map<number, KeyRecord>): KeyRecord {
-  if (input.keyFilter.length === 0) throw new HsmError('INVALID_ARGUMENT', '--key-filter is required: give key-reference=0x… or attr.label=NAME');
-  const key = selectOne(findKeys(tx, cluster.clusterId, actor, parseFilter(input.keyFilter, '--key-filter'), [...sessionKeys.values()]));
+  const key = selectOne(findKeys(tx, cluster.clusterId, actor, input.keyFilter, [...sessionKeys.values()]));
   const wanted = keyKindFor(input.mechanism);
   const isEd = key.curve === 'ed25519';
   if (key.curve === 'x25519') throw new HsmError('INVALID_ARGUMENT', `mechanism ${input.mechanism} cannot use key ${formatReference(key.ref)}: it is an x25519 key-agreement key (use it with \`key derive ecdh\`)`);

@@ -21,7 +21,8 @@ import type { Transaction } from '../store/index.js';
 import { AES_KEY_BYTES, type HashName } from '../mechanisms/provider.js';
 import { GCM_IV_BYTES, WRAPS, type WrapMechanism } from '../mechanisms/table.js';
 import { GCM_TAG_BITS, mgf1Hash, mgf1Name, OAEP_HASHES, orList, WRAP_MECHANISMS } from '../mechanisms/choices.js';
-import { findKeys, parseFilter, selectOne } from './filters.js';
+import { findKeys, selectOne } from './filters.js';
+import type { KeySelector } from './selector.js';
 import { markTransport } from './transport.js';
 import { allocateReferences, checkLabel, checkSharingAndQuorum, describeAsymmetric, parseAttributeOverrides, secretCheckValue, storeKey, type CommonCreateInput } from './generate.js';
 import { requireOwner } from './operations.js';
@@ -43,13 +44,13 @@ export interface WrapParameters {
 export interface WrapInput extends WrapParameters {
   clusterId?: string;
   mechanism: WrapMechanism;
-  payloadFilter: string[];
-  wrappingFilter: string[];
+  payloadFilter: KeySelector;
+  wrappingFilter: KeySelector;
 }
 
 export interface UnwrapInput extends WrapParameters, CommonCreateInput {
   mechanism: WrapMechanism;
-  filter: string[];
+  filter: KeySelector;
   data: Uint8Array;
   keyTypeClass: string;
   label: string;
@@ -107,9 +108,8 @@ function pkcs5Unpad(data: Uint8Array): Uint8Array {
 }
 
 /** Selects a wrapping or unwrapping key and checks its type and usage attribute. */
-function selectWrappingKey(tx: Transaction, cluster: ClusterRecord, actor: Actor, terms: string[], flag: string, mechanism: WrapMechanism, purpose: 'wrap' | 'unwrap', sessionKeys: Map<number, KeyRecord>): KeyRecord {
-  if (terms.length === 0) throw new HsmError('INVALID_ARGUMENT', `${flag} is required: give key-reference=0x… or attr.label=NAME`);
-  const key = selectOne(findKeys(tx, cluster.clusterId, actor, parseFilter(terms, flag), [...sessionKeys.values()]));
+function selectWrappingKey(tx: Transaction, cluster: ClusterRecord, actor: Actor, selector: KeySelector, mechanism: WrapMechanism, purpose: 'wrap' | 'unwrap', sessionKeys: Map<number, KeyRecord>): KeyRecord {
+  const key = selectOne(findKeys(tx, cluster.clusterId, actor, selector, [...sessionKeys.values()]));
   const ref = formatReference(key.ref);
   if (isAes(mechanism)) {
     if (key.keyType !== 'aes') throw new HsmError('INVALID_ARGUMENT', `${mechanism} needs an AES ${purpose}ping key; key ${ref} is ${key.keyType}`);
@@ -147,13 +147,12 @@ export const wrapKey = defineOperation({
   activated: true,
   write: true,
   run: ({ tx, ctx, cluster, actor, sessionKeys }, input: WrapInput) => {
-    if (input.payloadFilter.length === 0) throw new HsmError('INVALID_ARGUMENT', '--payload-filter is required: give key-reference=0x… or attr.label=NAME');
-    const payload = selectOne(findKeys(tx, cluster.clusterId, actor!, parseFilter(input.payloadFilter, '--payload-filter'), [...sessionKeys.values()]));
+    const payload = selectOne(findKeys(tx, cluster.clusterId, actor!, input.payloadFilter, [...sessionKeys.values()]));
     requireOwner(payload, actor!, 'wrap it');
     if (!payload.attributes.extractable) {
       throw new HsmError('KEY_ATTRIBUTE_REFUSED', `key ${formatReference(payload.ref)} has extractable=false: it can never leave the HSM`);
     }
-    const wrapping = selectWrappingKey(tx, cluster, actor!, input.wrappingFilter, '--wrapping-filter', input.mechanism, 'wrap', sessionKeys);
+    const wrapping = selectWrappingKey(tx, cluster, actor!, input.wrappingFilter, input.mechanism, 'wrap', sessionKeys);
     if (payload.attributes['wrap-with-trusted'] && !wrapping.attributes.trusted) {
       throw new HsmError('KEY_ATTRIBUTE_REFUSED', `key ${formatReference(payload.ref)} has wrap-with-trusted=true, but wrapping key ${formatReference(wrapping.ref)} is not trusted (an admin sets trusted=true)`);
     }
@@ -270,7 +269,7 @@ export const unwrapKey = defineOperation({
     if (!(UNWRAP_KEY_TYPE_CLASSES as readonly string[]).includes(input.keyTypeClass)) {
       throw new HsmError('INVALID_ARGUMENT', `--key-type-class must be one of ${UNWRAP_KEY_TYPE_CLASSES.join(', ')}, not "${input.keyTypeClass}"`);
     }
-    const key = selectWrappingKey(tx, cluster, actor!, input.filter, '--filter', input.mechanism, 'unwrap', sessionKeys);
+    const key = selectWrappingKey(tx, cluster, actor!, input.filter, input.mechanism, 'unwrap', sessionKeys);
     let bytes = unwrapBytes(ctx, cluster.clusterId, key, input);
     const crypto = cryptoOf(ctx);
     const secret = input.keyTypeClass === 'aes' || input.keyTypeClass === 'generic-secret';

@@ -6,7 +6,7 @@
  * user ID, read from the records as a presentation detail.
  */
 import { perform } from '../../core/engine.js';
-import { parseReference } from '../../core/keys/model.js';
+import { byReference } from '../../core/keys/selector.js';
 import { findUserKeys, listKeys, setAttribute, shareKey, unshareKey } from '../../core/keys/operations.js';
 import { callerOf, type LineOutcome } from '../dialect.js';
 import { attributeListText, attributeText, settable } from './cmu-attributes.js';
@@ -15,14 +15,11 @@ import { CmuRefusal, CmuUsage, serverName, successLines } from './cmu-output.js'
 import { cmuError, confirm, keyOwnership, parseNumber, userById, userRecords, writeOutputFile, type Cmu, type CmuCall } from './cmu-context.js';
 import { destinationServer, requireLogin } from './cmu-users.js';
 import { presentKeyListing } from '../../cli/presenters/keys.js';
+import { parseReference } from '../../cli/key-filter.js';
 
 function parseHandle(word: string): number {
   if (!/^\d+$/.test(word)) throw new CmuRefusal(`key handle "${word}" is not a handle: give the decimal number findAllKeys (or KMU findKey) prints`);
   return parseReference(word);
-}
-
-function refFilter(handle: number): string[] {
-  return [`key-reference=${handle}`];
 }
 
 /**
@@ -30,7 +27,7 @@ function refFilter(handle: number): string[] {
  * user), or a refusal when that user cannot see it.
  */
 async function visibleKey(cmu: Cmu, handle: number, verbose: boolean): Promise<Record<string, unknown>> {
-  const listed = await perform(cmu.engine, listKeys, { clusterId: cmu.clusterId, filter: refFilter(handle), maxItems: 1, verbose }, callerOf(cmu.host));
+  const listed = await perform(cmu.engine, listKeys, { clusterId: cmu.clusterId, filter: byReference(handle), maxItems: 1, verbose }, callerOf(cmu.host));
   const item = presentKeyListing(listed).matched_keys[0];
   if (!item) throw cmuError('KEY_SELECTION_NOT_UNIQUE', `no key with handle ${handle} is visible to ${cmu.host.session!.username}; only its owner, its sharees (and COs) see a key`);
   return item;
@@ -106,7 +103,7 @@ export async function setAttributeCommand(call: CmuCall): Promise<LineOutcome> {
   const cmu = await call.open();
   const stop = await confirmed(cmu);
   if (stop) return stop;
-  await perform(cmu.engine, setAttribute, { clusterId: cmu.clusterId, filter: refFilter(handle), ...change }, callerOf(call.host));
+  await perform(cmu.engine, setAttribute, { clusterId: cmu.clusterId, filter: byReference(handle), ...change }, callerOf(call.host));
   cmu.write(successLines('setAttribute', cmu.servers));
   return 'ok';
 }
@@ -121,7 +118,7 @@ export async function shareKeyCommand(call: CmuCall): Promise<LineOutcome> {
   const stop = await confirmed(cmu);
   if (stop) return stop;
   const user = await userById(cmu, id);
-  const input = { clusterId: cmu.clusterId, filter: refFilter(handle), username: user.username, role: 'crypto-user' };
+  const input = { clusterId: cmu.clusterId, filter: byReference(handle), username: user.username, role: 'crypto-user' };
   await perform(cmu.engine, flag === '1' ? shareKey : unshareKey, input, callerOf(call.host));
   cmu.write(successLines('shareKey', cmu.servers));
   return 'ok';

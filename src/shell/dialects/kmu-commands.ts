@@ -5,6 +5,7 @@
  * as its CloudHSM CLI equivalent (§4) and prints KMU's lines.
  */
 import { deleteKey as deleteKeyOp, setAttribute as setAttributeOp } from '../../core/keys/operations.js';
+import type { KeySelector } from '../../core/keys/selector.js';
 import { login, listUsers as listUsersOp, logout } from '../../core/users/operations.js';
 import { attributeListText, dumpSize } from './kmu-attributes.js';
 import { userType } from './legacy-users.js';
@@ -87,40 +88,40 @@ export async function listUsers({ host }: KmuCall): Promise<Outcome> {
   };
 }
 
-/** §3 findKey filters as core filter terms; -u and -m narrow afterwards. */
-async function findKeyFilter(call: KmuCall): Promise<string[]> {
+/** §3 findKey filters as a key selector; -u narrows afterwards. */
+async function findKeyFilter(call: KmuCall): Promise<KeySelector> {
   const { flags } = call;
-  const terms: string[] = [];
+  const terms: Array<[string, string]> = [];
   const cls = integer(flags, 'c');
   if (cls !== undefined) {
     const name = className(cls);
     if (!name) throw new UsageError(`-c takes a key class: 2 public, 3 private or 4 secret, not ${cls}`);
-    terms.push(`attr.class=${name}`);
+    terms.push(['class', name]);
   }
   const type = integer(flags, 't');
   if (type !== undefined) {
     const name = typeName(type);
     if (!name) throw new UsageError(`-t takes a key type: 0 RSA, 1 DSA, 3 EC, 16 generic secret, 18 RC4, 21 DES3 or 31 AES, not ${type}`);
-    terms.push(`attr.key-type=${name}`);
+    terms.push(['key-type', name]);
   }
   const label = text(flags, 'l');
-  if (label !== undefined) terms.push(`attr.label=${label}`);
+  if (label !== undefined) terms.push(['label', label]);
   const id = text(flags, 'id');
-  if (id !== undefined) terms.push(`attr.id=${idHex(id)}`);
+  if (id !== undefined) terms.push(['id', idHex(id)]);
   const sess = text(flags, 'sess');
   if (sess !== undefined) {
     if (sess !== '0' && sess !== '1') throw new UsageError('-sess takes 1 (session keys) or 0 (token keys)');
-    terms.push(`attr.token=${sess === '0'}`);
+    terms.push(['token', String(sess === '0')]);
   }
   const kcv = text(flags, 'kcv');
   if (kcv !== undefined) {
     if (!/^(0x)?[0-9a-f]{6}$/i.test(kcv)) throw new UsageError(`-kcv takes the 3-byte key check value in hex, such as 0x1a2b3c, not "${kcv}"`);
-    terms.push(`attr.check-value=0x${kcv.replace(/^0x/i, '').toLowerCase()}`);
+    terms.push(['check-value', `0x${kcv.replace(/^0x/i, '').toLowerCase()}`]);
   }
   const modulusFile = text(flags, 'm');
   // [assumed] the -m file holds the modulus as raw big-endian bytes.
-  if (modulusFile !== undefined) terms.push(`attr.modulus=0x${readFile(modulusFile).toString('hex')}`);
-  return terms;
+  if (modulusFile !== undefined) terms.push(['modulus', `0x${readFile(modulusFile).toString('hex')}`]);
+  return { attributes: terms };
 }
 
 /** `-u a,b`: keys every listed user can use too (owner, sharee, or any public key). */

@@ -8,6 +8,7 @@ import { perform, type Operation } from '../../core/engine.js';
 import { activeHsms } from '../../core/cluster/model.js';
 import { readCluster } from '../../core/cluster/operations.js';
 import { listKeys } from '../../core/keys/operations.js';
+import { ANY_KEY, byReference, type KeySelector } from '../../core/keys/selector.js';
 import { listUsers } from '../../core/users/operations.js';
 import type { UserView } from '../../core/users/rules.js';
 import { callerOf, type DialectHost } from '../dialect.js';
@@ -62,7 +63,8 @@ export function handle(flags: Flags, name: string): number {
   return Number(v);
 }
 
-export const byHandle = (h: number): string[] => [`key-reference=${h}`];
+/** The key a handle names (a handle is its key reference). */
+export const byHandle = (h: number): KeySelector => byReference(h);
 
 /** A key reference the core printed (`0x…`) as a KMU handle. */
 export function handleOf(reference: unknown): number {
@@ -72,7 +74,7 @@ export function handleOf(reference: unknown): number {
 export type PresentedKey = { 'key-reference': string; 'key-info': { 'key-owners': Array<{ username: string }>; 'shared-users': Array<{ username: string }>; 'key-quorum-values': Record<string, number> }; attributes: Record<string, unknown> };
 
 /** Keys the logged-in user can see, as the core presents them (verbose `key list`). */
-export async function findKeys(host: DialectHost, filter: string[]): Promise<PresentedKey[]> {
+export async function findKeys(host: DialectHost, filter: KeySelector): Promise<PresentedKey[]> {
   const result = await run(host, listKeys, { filter, verbose: true, maxItems: Number.MAX_SAFE_INTEGER });
   return presentKeyListing(result).matched_keys as PresentedKey[];
 }
@@ -86,7 +88,7 @@ export async function keyByHandle(host: DialectHost, h: number): Promise<Present
 
 /** Handles of every key visible to the logged-in user (for completion). */
 export async function visibleHandles(host: DialectHost): Promise<number[]> {
-  return (await findKeys(host, [])).map((k) => handleOf(k['key-reference']));
+  return (await findKeys(host, ANY_KEY)).map((k) => handleOf(k['key-reference']));
 }
 
 /** How many ACTIVE HSMs answer (one `Node id` line each); 0 when no cluster resolves. */

@@ -17,7 +17,7 @@ describe('engine vectors: AES-CBC with PKCS#5 padding (crypto encrypt/decrypt ae
       const bench = open[provider];
       const keyFor = keyCache((material) => bench.importSecret(hex(material), 'aes', ['encrypt=true', 'decrypt=true']));
       const stats = await runCases(vectors, async (_group, test) => {
-        const keyFilter = [await keyFor(String(test.key))];
+        const keyFilter = await keyFor(String(test.key));
         const iv = `0x${String(test.iv)}`;
         const opened = await bench.run(decrypt, { mechanism: 'aes-cbc', keyFilter, data: hex(test.ct), iv });
         if (!sameBytes(opened.plaintext, hex(test.msg))) return false;

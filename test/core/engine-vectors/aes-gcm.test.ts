@@ -19,7 +19,7 @@ describe('engine vectors: AES-GCM (crypto encrypt/decrypt aes-gcm, keys by key u
       const bench = open[provider];
       const keyFor = keyCache((material) => bench.importSecret(hex(material), 'aes', ['encrypt=true', 'decrypt=true']));
       const stats = await runCases(vectors, async (_group, test) => {
-        const keyFilter = [await keyFor(String(test.key))];
+        const keyFilter = await keyFor(String(test.key));
         const opened = await bench.run(decrypt, { mechanism: 'aes-gcm', keyFilter, data: hex(test.ct), iv: toHexArg(test.iv), tag: toHexArg(test.tag), aad: String(test.aad) });
         if (!sameBytes(opened.plaintext, hex(test.msg))) return false;
         if (test.result !== 'valid') return true;

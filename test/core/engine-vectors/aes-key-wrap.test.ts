@@ -15,12 +15,13 @@
 import assert from 'node:assert/strict';
 import type { KeyView } from '../../../src/core/keys/model.js';
 import { unwrapKey } from '../../../src/core/keys/wrap.js';
+import { byReference } from '../../../src/core/keys/selector.js';
 import { PROVIDER_NAMES, benches, hex, keyCache, loadVectors, runCases, sameBytes, summarize, type Bench } from './support.js';
 
 /** The unwrapped key holds exactly `msg`: its length attribute and its bytes. */
 async function holds(bench: Bench, key: KeyView, msg: Uint8Array): Promise<boolean> {
   if (key.keyLengthBytes !== msg.length) return false;
-  return sameBytes(await bench.secretBytes(`key-reference=${key.ref}`), msg);
+  return sameBytes(await bench.secretBytes(byReference(key.ref)), msg);
 }
 
 describe('engine vectors: AES key wrap (key unwrap aes-no-pad; RFC 5649 through key unwrap rsa-aes)', function () {
@@ -34,7 +35,7 @@ describe('engine vectors: AES key wrap (key unwrap aes-no-pad; RFC 5649 through 
       const bench = open[provider];
       const kekFor = keyCache((material) => bench.importSecret(hex(material), 'aes', ['unwrap=true']));
       const stats = await runCases(kw, async (_group, test) => {
-        const filter = [await kekFor(String(test.key))];
+        const filter = await kekFor(String(test.key));
         const { key } = await bench.run(unwrapKey, { mechanism: 'aes-no-pad', filter, data: hex(test.ct), keyTypeClass: 'generic-secret', label: `kw-${test.tcId}` });
         return holds(bench, key, hex(test.msg));
       });
@@ -47,7 +48,7 @@ describe('engine vectors: AES key wrap (key unwrap aes-no-pad; RFC 5649 through 
       const bench = open[provider];
       const stats = await runCases(kwp, async (_group, test) => {
         const data = Uint8Array.from([...bench.encryptForTransport(hex(test.key)), ...hex(test.ct)]);
-        const { key } = await bench.run(unwrapKey, { mechanism: 'rsa-aes', filter: [bench.transportPrivate], data, keyTypeClass: 'generic-secret', label: `kwp-${test.tcId}`, hash: 'sha256', mgf: 'mgf1-sha256' });
+        const { key } = await bench.run(unwrapKey, { mechanism: 'rsa-aes', filter: bench.transportPrivate, data, keyTypeClass: 'generic-secret', label: `kwp-${test.tcId}`, hash: 'sha256', mgf: 'mgf1-sha256' });
         return holds(bench, key, hex(test.msg));
       });
       assert.equal(stats.valid, 77, summarize(stats));

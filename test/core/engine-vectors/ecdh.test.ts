@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { createECDH } from 'node:crypto';
 import { deriveEcdh } from '../../../src/core/keys/derive.js';
 import { importPem } from '../../../src/core/keys/files.js';
+import { byReference, type KeySelector } from '../../../src/core/keys/selector.js';
 import { HsmError } from '../../../src/core/errors.js';
 import { PROVIDER_NAMES, benches, hex, keyCache, loadVectors, pem, runCases, sameBytes, summarize, type Bench } from './support.js';
 
@@ -35,9 +36,9 @@ function p256PrivatePem(d: Buffer): string {
 const x25519PrivatePem = (key: Uint8Array) => pem('PRIVATE KEY', Buffer.concat([Buffer.from('302e020100300506032b656e04220420', 'hex'), key]));
 const x25519PublicPem = (key: Uint8Array) => pem('PUBLIC KEY', Buffer.concat([Buffer.from('302a300506032b656e032100', 'hex'), key]));
 
-async function derivedSecret(bench: Bench, baseKeyFilter: string, peerPublicKeyPem: string, tcId: unknown): Promise<Uint8Array> {
-  const { key } = await bench.run(deriveEcdh, { baseKeyFilter: [baseKeyFilter], peerPublicKeyPem, keyType: 'generic-secret', label: `ecdh-${String(tcId)}`, session: true });
-  return bench.secretBytes(`key-reference=${key.ref}`);
+async function derivedSecret(bench: Bench, baseKeyFilter: KeySelector, peerPublicKeyPem: string, tcId: unknown): Promise<Uint8Array> {
+  const { key } = await bench.run(deriveEcdh, { baseKeyFilter, peerPublicKeyPem, keyType: 'generic-secret', label: `ecdh-${String(tcId)}`, session: true });
+  return bench.secretBytes(byReference(key.ref));
 }
 
 describe('engine vectors: ECDH P-256 and X25519 (key import pem ec-private, then key derive ecdh)', function () {
@@ -76,7 +77,7 @@ describe('engine vectors: ECDH P-256 and X25519 (key import pem ec-private, then
       peer.generateKeys();
       const spki = Buffer.concat([Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex'), peer.getPublicKey()]);
       await assert.rejects(
-        derivedSecret(bench, `key-reference=${withoutDerive.ref}`, pem('PUBLIC KEY', spki), 'no-derive'),
+        derivedSecret(bench, byReference(withoutDerive.ref), pem('PUBLIC KEY', spki), 'no-derive'),
         (err) => err instanceof HsmError && err.code === 'KEY_ATTRIBUTE_REFUSED',
       );
     });

@@ -29,7 +29,7 @@ describe('engine vectors: ECDSA (crypto verify ecdsa, public keys by key import 
         const bench = open[provider];
         const keyFor = keyCache((pemText) => bench.importPem(pemText, 'ec-public', ['verify=true']));
         const stats = await runCases(vectors, async (group, test) => {
-          const keyFilter = [await keyFor(String(group.publicKeyPem))];
+          const keyFilter = await keyFor(String(group.publicKeyPem));
           const signature = format === 'der' ? strictDerToP1363(hex(test.sig), size) : hex(test.sig);
           if (!signature) {
             // Handed to the engine unconverted, the same bytes must be refused too (not crash).

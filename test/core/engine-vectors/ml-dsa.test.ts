@@ -10,12 +10,13 @@ import assert from 'node:assert/strict';
 import { HsmError } from '../../../src/core/errors.js';
 import { importPem } from '../../../src/core/keys/files.js';
 import { verify } from '../../../src/core/keys/sign.js';
+import { byReference, type KeySelector } from '../../../src/core/keys/selector.js';
 import { PROVIDER_NAMES, benches, hex, keyCache, loadVectors, pem, runCases, summarize, type Bench } from './support.js';
 
 /** Imports the SPKI as a user would, with `key import pem --key-type-class ml-dsa-public`. */
-async function storeAsImported(bench: Bench, spki: Uint8Array): Promise<string> {
+async function storeAsImported(bench: Bench, spki: Uint8Array): Promise<KeySelector> {
   const { key } = await bench.run(importPem, { pem: pem('PUBLIC KEY', spki), label: 'mldsa', keyTypeClass: 'ml-dsa-public', attributes: ['verify=true'] });
-  return `key-reference=${key.ref}`;
+  return byReference(key.ref);
 }
 
 describe('engine vectors: ML-DSA-65 (key import pem ml-dsa-public, then crypto verify ml-dsa)', function () {
@@ -41,7 +42,7 @@ describe('engine vectors: ML-DSA-65 (key import pem ml-dsa-public, then crypto v
       const keyFor = keyCache(async (der) => storeAsImported(bench, hex(der)));
       let withContext = 0;
       const stats = await runCases(vectors, async (group, test) => {
-        const keyFilter = [await keyFor(String(group.publicKeyDer))];
+        const keyFilter = await keyFor(String(group.publicKeyDer));
         const context = typeof test.ctx === 'string' ? `0x${test.ctx}` : undefined;
         if (context && test.result === 'valid' && test.ctx !== '') withContext++;
         await bench.run(verify, { mechanism: 'ml-dsa', keyFilter, data: hex(test.msg), signature: hex(test.sig), context });

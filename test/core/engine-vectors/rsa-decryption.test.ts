@@ -12,6 +12,7 @@
 import assert from 'node:assert/strict';
 import { decrypt } from '../../../src/core/keys/data-operations.js';
 import { unwrapKey } from '../../../src/core/keys/wrap.js';
+import { byReference } from '../../../src/core/keys/selector.js';
 import { PROVIDER_NAMES, benches, hex, keyCache, loadVectors, runCases, sameBytes, summarize } from './support.js';
 
 const hashOf = (value: unknown) => String(value).replace('SHA-', 'sha');
@@ -29,7 +30,7 @@ describe('engine vectors: RSA decryption (crypto decrypt rsa-oaep, key unwrap rs
       const keyFor = keyCache((pemText) => bench.importPem(pemText, 'rsa-private', ['decrypt=true']));
       let labelled = 0;
       const stats = await runCases(oaep, async (group, test) => {
-        const keyFilter = [await keyFor(String(group.privateKeyPem))];
+        const keyFilter = await keyFor(String(group.privateKeyPem));
         if (String(test.label) !== '' && test.result === 'valid') labelled++;
         const input = { mechanism: 'rsa-oaep' as const, keyFilter, data: hex(test.ct), hash: hashOf(group.sha), mgf: `mgf1-${hashOf(group.mgfSha)}`, oaepLabel: `0x${String(test.label)}` };
         const { plaintext } = (await bench.run(decrypt, input)) as { plaintext: Uint8Array };
@@ -43,7 +44,7 @@ describe('engine vectors: RSA decryption (crypto decrypt rsa-oaep, key unwrap rs
       const bench = open[provider];
       const keyFor = keyCache((pemText) => bench.importPem(pemText, 'rsa-private', ['decrypt=true']));
       const stats = await runCases(pkcs1, async (group, test) => {
-        const keyFilter = [await keyFor(String(group.privateKeyPem))];
+        const keyFilter = await keyFor(String(group.privateKeyPem));
         const { plaintext } = (await bench.run(decrypt, { mechanism: 'rsa-pkcs', keyFilter, data: hex(test.ct) })) as { plaintext: Uint8Array };
         return sameBytes(plaintext, hex(test.msg));
       });
@@ -56,11 +57,11 @@ describe('engine vectors: RSA decryption (crypto decrypt rsa-oaep, key unwrap rs
       const stats = await runCases(
         pkcs1,
         async (group, test) => {
-          const filter = [await keyFor(String(group.privateKeyPem))];
+          const filter = await keyFor(String(group.privateKeyPem));
           const { key } = await bench.run(unwrapKey, { mechanism: 'rsa-pkcs', filter, data: hex(test.ct), keyTypeClass: 'generic-secret', label: `pkcs1-${test.tcId}` });
           const msg = hex(test.msg);
           if (key.keyLengthBytes !== msg.length) return false;
-          return sameBytes(await bench.secretBytes(`key-reference=${key.ref}`), msg);
+          return sameBytes(await bench.secretBytes(byReference(key.ref)), msg);
         },
         { gap: (_group, test) => (test.result === 'valid' && hex(test.msg).length === 0 ? EMPTY_SECRET_GAP : undefined) },
       );

@@ -38,6 +38,7 @@ const KW_IV = Buffer.from('a6a6a6a6a6a6a6a6', 'hex');
 // The vector file types and loader are shared with the primitive-level tests.
 import type { WycheproofFile, WycheproofGroup, WycheproofTest } from '../mechanisms/support.js';
 import type { KeyView } from '../../../src/core/keys/model.js';
+import { byReference, type KeySelector } from '../../../src/core/keys/selector.js';
 export { loadVectors, type WycheproofFile, type WycheproofGroup, type WycheproofResult, type WycheproofTest } from '../mechanisms/support.js';
 
 export function hex(value: unknown): Uint8Array {
@@ -123,21 +124,21 @@ export interface Bench {
   caller: Caller;
   /** Runs one engine operation as the crypto user. */
   run<I extends { clusterId?: string }, O, P>(op: Operation<I, O, P>, input: I): Promise<O>;
-  /** Brings secret key bytes in by `key unwrap` (under the test's KEK, or the transport key below 8 bytes); returns a key filter. */
-  importSecret(bytes: Uint8Array, keyTypeClass: 'aes' | 'generic-secret', attributes: string[]): Promise<string>;
-  /** `key import pem`; returns a key filter. */
-  importPem(pemText: string, keyTypeClass: string, attributes: string[]): Promise<string>;
+  /** Brings secret key bytes in by `key unwrap` (under the test's KEK, or the transport key below 8 bytes); returns a key selector. */
+  importSecret(bytes: Uint8Array, keyTypeClass: 'aes' | 'generic-secret', attributes: string[]): Promise<KeySelector>;
+  /** `key import pem`; returns a key selector. */
+  importPem(pemText: string, keyTypeClass: string, attributes: string[]): Promise<KeySelector>;
   /** The bytes of a secret key the user owns: wrapped by the engine (aes-gcm), opened outside. */
-  secretBytes(filter: string): Promise<Uint8Array>;
+  secretBytes(selector: KeySelector): Promise<Uint8Array>;
   /** RSA-OAEP (SHA-256) encryption under the transport public key, for rsa-aes payloads. */
   encryptForTransport(data: Uint8Array): Uint8Array;
-  /** Filter of the transport RSA private key inside the cluster (unwrap=true). */
-  transportPrivate: string;
+  /** Selector of the transport RSA private key inside the cluster (unwrap=true). */
+  transportPrivate: KeySelector;
 }
 
 let labels = 0;
 const nextLabel = (kind: string) => `${kind}-${++labels}`;
-const reference = (key: KeyView) => `key-reference=${key.ref}`;
+const reference = (key: KeyView) => byReference(key.ref);
 
 /**
  * Quickstart (NON_FIPS, so Ed25519 is allowed), a crypto user logged in with a session, a
@@ -161,7 +162,7 @@ export async function openBench(provider: ProviderName): Promise<Bench> {
   const transportPrivate = await doImport(exportPem(transport.privateKey, 'pkcs8'), 'rsa-private', ['unwrap=true']);
 
   const kekFilter = reference((await run(generateSymmetric, { keyType: 'aes', label: 'kek', keyLengthBytes: 32, attributes: ['wrap=true', 'unwrap=true'] })).key);
-  const wrappedKek = await run(wrapKey, { mechanism: 'rsa-oaep', payloadFilter: [kekFilter], wrappingFilter: [transportPublic], hash: 'sha256', mgf: 'mgf1-sha256' });
+  const wrappedKek = await run(wrapKey, { mechanism: 'rsa-oaep', payloadFilter: kekFilter, wrappingFilter: transportPublic, hash: 'sha256', mgf: 'mgf1-sha256' });
   const kek = new Uint8Array(
     privateDecrypt({ key: transport.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, Buffer.from(wrappedKek.wrapped)),
   );
@@ -179,17 +180,17 @@ export async function openBench(provider: ProviderName): Promise<Bench> {
       if (bytes.length < 8) {
         // Too short for RFC 3394 even when padded: sent under the transport key with RSA-OAEP.
         const data = new Uint8Array(publicEncrypt({ key: transport.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, bytes));
-        const { key } = await run(unwrapKey, { mechanism: 'rsa-oaep', filter: [transportPrivate], data, keyTypeClass, label: nextLabel(keyTypeClass), attributes, hash: 'sha256', mgf: 'mgf1-sha256' });
+        const { key } = await run(unwrapKey, { mechanism: 'rsa-oaep', filter: transportPrivate, data, keyTypeClass, label: nextLabel(keyTypeClass), attributes, hash: 'sha256', mgf: 'mgf1-sha256' });
         return reference(key);
       }
       const exact = bytes.length >= 16 && bytes.length % 8 === 0;
       const data = keyWrap(kek, exact ? bytes : pkcs5Pad(bytes));
-      const { key } = await run(unwrapKey, { mechanism: exact ? 'aes-no-pad' : 'aes-pkcs5-pad', filter: [kekFilter], data, keyTypeClass, label: nextLabel(keyTypeClass), attributes });
+      const { key } = await run(unwrapKey, { mechanism: exact ? 'aes-no-pad' : 'aes-pkcs5-pad', filter: kekFilter, data, keyTypeClass, label: nextLabel(keyTypeClass), attributes });
       return reference(key);
     },
-    async secretBytes(filter) {
+    async secretBytes(selector) {
       // aes-gcm, because the engine's aes-pkcs5-pad (RFC 3394 underneath) cannot wrap fewer than 8 bytes.
-      const wrapped = await run(wrapKey, { mechanism: 'aes-gcm', payloadFilter: [filter], wrappingFilter: [kekFilter], tagLengthBits: 128 });
+      const wrapped = await run(wrapKey, { mechanism: 'aes-gcm', payloadFilter: selector, wrappingFilter: kekFilter, tagLengthBits: 128 });
       const data = Buffer.from(wrapped.wrapped);
       const d = createDecipheriv('aes-256-gcm', kek, wrapped.iv!);
       d.setAuthTag(data.subarray(data.length - 16));
@@ -212,15 +213,15 @@ export function benches(): Record<ProviderName, Bench> {
 }
 
 /** Keys brought in once per distinct material (several cases share a key). */
-export function keyCache(bring: (material: string) => Promise<string>): (material: string) => Promise<string> {
-  const known = new Map<string, Promise<string>>();
+export function keyCache(bring: (material: string) => Promise<KeySelector>): (material: string) => Promise<KeySelector> {
+  const known = new Map<string, Promise<KeySelector>>();
   return (material) => {
-    let filter = known.get(material);
-    if (!filter) {
-      filter = bring(material);
-      known.set(material, filter);
+    let selector = known.get(material);
+    if (!selector) {
+      selector = bring(material);
+      known.set(material, selector);
     }
-    return filter;
+    return selector;
   };
 }
 

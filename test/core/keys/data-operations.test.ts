@@ -4,6 +4,7 @@ import { perform, type Caller } from '../../../src/core/engine.js';
 import { quickstart } from '../../../src/core/cluster/quickstart.js';
 import { decrypt, digest, encrypt, hmacGenerate, hmacVerify, random } from '../../../src/core/keys/data-operations.js';
 import { generateKeyPair, generateSymmetric } from '../../../src/core/keys/generate.js';
+import { byLabel } from '../../../src/core/keys/selector.js';
 import { createUser } from '../../../src/core/users/operations.js';
 import { refused, testContext } from '../../support/helpers.js';
 import { benches, PROVIDER_NAMES } from '../engine-vectors/support.js';
@@ -40,49 +41,49 @@ describe('core/keys digest, HMAC, encryption and random', function () {
   });
 
   it('HMACs with a generic secret as node:crypto does, verifies, and refuses a wrong MAC', async () => {
-    const { mac } = await perform(ctx, hmacGenerate, { keyFilter: ['attr.label=mac'], hash: 'sha256', data }, alice);
+    const { mac } = await perform(ctx, hmacGenerate, { keyFilter: byLabel('mac'), hash: 'sha256', data }, alice);
     assert.equal(mac.length, 32);
-    assert.deepEqual(await perform(ctx, hmacVerify, { keyFilter: ['attr.label=mac'], hash: 'sha256', data, mac }, alice), { message: 'MAC verified successfully' });
+    assert.deepEqual(await perform(ctx, hmacVerify, { keyFilter: byLabel('mac'), hash: 'sha256', data, mac }, alice), { message: 'MAC verified successfully' });
     const wrong = Uint8Array.from(mac);
     wrong[0] = wrong[0]! ^ 1;
-    await refused(perform(ctx, hmacVerify, { keyFilter: ['attr.label=mac'], hash: 'sha256', data, mac: wrong }, alice), 'VERIFICATION_FAILED');
-    await refused(perform(ctx, hmacGenerate, { keyFilter: ['attr.label=rsa-priv'], hash: 'sha256', data }, alice), 'INVALID_ARGUMENT');
+    await refused(perform(ctx, hmacVerify, { keyFilter: byLabel('mac'), hash: 'sha256', data, mac: wrong }, alice), 'VERIFICATION_FAILED');
+    await refused(perform(ctx, hmacGenerate, { keyFilter: byLabel('rsa-priv'), hash: 'sha256', data }, alice), 'INVALID_ARGUMENT');
     // The same MAC computed outside the engine with the key's bytes (read from the test's store).
     assert.deepEqual(Buffer.from(mac), createHmac('sha256', await material('mac')).update(data).digest());
   });
 
   it('AES-GCM encrypts with a fresh IV and tag, decrypts, and refuses a changed tag', async () => {
-    const enc = await perform(ctx, encrypt, { mechanism: 'aes-gcm', keyFilter: ['attr.label=aes'], data, aad: '0x0a0b' }, alice);
+    const enc = await perform(ctx, encrypt, { mechanism: 'aes-gcm', keyFilter: byLabel('aes'), data, aad: '0x0a0b' }, alice);
     assert.equal((enc as { iv: Uint8Array }).iv.length, 12);
     const { ciphertext, iv, tag } = enc as { ciphertext: Uint8Array; iv: Uint8Array; tag: Uint8Array };
     const ivB64 = Buffer.from(iv).toString('base64');
-    const dec = await perform(ctx, decrypt, { mechanism: 'aes-gcm', keyFilter: ['attr.label=aes'], data: ciphertext, iv: ivB64, tag: `0x${Buffer.from(tag).toString('hex')}`, aad: '0x0a0b' }, alice);
+    const dec = await perform(ctx, decrypt, { mechanism: 'aes-gcm', keyFilter: byLabel('aes'), data: ciphertext, iv: ivB64, tag: `0x${Buffer.from(tag).toString('hex')}`, aad: '0x0a0b' }, alice);
     assert.deepEqual(Buffer.from((dec as { plaintext: Uint8Array }).plaintext), Buffer.from(data));
-    await refused(perform(ctx, decrypt, { mechanism: 'aes-gcm', keyFilter: ['attr.label=aes'], data: ciphertext, iv: ivB64, tag: Buffer.from(tag).toString('base64'), aad: '0x0a0c' }, alice), 'DECRYPTION_FAILED');
+    await refused(perform(ctx, decrypt, { mechanism: 'aes-gcm', keyFilter: byLabel('aes'), data: ciphertext, iv: ivB64, tag: Buffer.from(tag).toString('base64'), aad: '0x0a0c' }, alice), 'DECRYPTION_FAILED');
   });
 
   it('AES-CBC (PKCS#7) and AES-CTR round-trip and match node:crypto with the same IV', async () => {
     const iv = Buffer.alloc(16, 3);
     for (const [mechanism, cipher] of [['aes-cbc', 'aes-256-cbc'], ['aes-ctr', 'aes-256-ctr']] as const) {
-      const enc = (await perform(ctx, encrypt, { mechanism, keyFilter: ['attr.label=aes'], data, iv: iv.toString('base64') }, alice)) as { ciphertext: Uint8Array };
-      const dec = (await perform(ctx, decrypt, { mechanism, keyFilter: ['attr.label=aes'], data: enc.ciphertext, iv: `0x${iv.toString('hex')}` }, alice)) as { plaintext: Uint8Array };
+      const enc = (await perform(ctx, encrypt, { mechanism, keyFilter: byLabel('aes'), data, iv: iv.toString('base64') }, alice)) as { ciphertext: Uint8Array };
+      const dec = (await perform(ctx, decrypt, { mechanism, keyFilter: byLabel('aes'), data: enc.ciphertext, iv: `0x${iv.toString('hex')}` }, alice)) as { plaintext: Uint8Array };
       assert.deepEqual(Buffer.from(dec.plaintext), Buffer.from(data), mechanism);
       const outside = createCipheriv(cipher, await material('aes'), iv);
       assert.deepEqual(Buffer.from(enc.ciphertext), Buffer.concat([outside.update(data), outside.final()]), mechanism);
     }
-    await refused(perform(ctx, decrypt, { mechanism: 'aes-cbc', keyFilter: ['attr.label=aes'], data: new Uint8Array(16) }, alice), 'INVALID_ARGUMENT');
+    await refused(perform(ctx, decrypt, { mechanism: 'aes-cbc', keyFilter: byLabel('aes'), data: new Uint8Array(16) }, alice), 'INVALID_ARGUMENT');
   });
 
   it('RSA-OAEP encrypts with the public key and decrypts with the private key', async () => {
-    const enc = (await perform(ctx, encrypt, { mechanism: 'rsa-oaep', keyFilter: ['attr.label=rsa-pub'], data, hash: 'sha256' }, alice)) as { ciphertext: Uint8Array };
+    const enc = (await perform(ctx, encrypt, { mechanism: 'rsa-oaep', keyFilter: byLabel('rsa-pub'), data, hash: 'sha256' }, alice)) as { ciphertext: Uint8Array };
     assert.equal(enc.ciphertext.length, 256);
-    const dec = (await perform(ctx, decrypt, { mechanism: 'rsa-oaep', keyFilter: ['attr.label=rsa-priv'], data: enc.ciphertext, hash: 'sha256' }, alice)) as { plaintext: Uint8Array };
+    const dec = (await perform(ctx, decrypt, { mechanism: 'rsa-oaep', keyFilter: byLabel('rsa-priv'), data: enc.ciphertext, hash: 'sha256' }, alice)) as { plaintext: Uint8Array };
     assert.deepEqual(Buffer.from(dec.plaintext), Buffer.from(data));
-    await refused(perform(ctx, encrypt, { mechanism: 'rsa-oaep', keyFilter: ['attr.label=rsa-priv'], data, hash: 'sha256' }, alice), 'INVALID_ARGUMENT');
+    await refused(perform(ctx, encrypt, { mechanism: 'rsa-oaep', keyFilter: byLabel('rsa-priv'), data, hash: 'sha256' }, alice), 'INVALID_ARGUMENT');
   });
 
   it('refuses encryption with a key that lacks encrypt=true', async () => {
-    await refused(perform(ctx, encrypt, { mechanism: 'aes-gcm', keyFilter: ['attr.label=aes-no-encrypt'], data }, alice), 'KEY_ATTRIBUTE_REFUSED');
+    await refused(perform(ctx, encrypt, { mechanism: 'aes-gcm', keyFilter: byLabel('aes-no-encrypt'), data }, alice), 'KEY_ATTRIBUTE_REFUSED');
   });
 
   it('returns the requested number of random bytes and bounds the length', async () => {
@@ -104,14 +105,14 @@ describe('core/keys digest, HMAC, encryption and random', function () {
       ['aes-key-wrap', 'id-aes256-wrap', 'a6a6a6a6a6a6a6a6', data.subarray(0, 40)],
       ['aes-key-wrap-pad', 'id-aes256-wrap-pad', 'a65959a6', data],
     ] as const) {
-      const enc = (await perform(ctx, encrypt, { mechanism, keyFilter: ['attr.label=aes'], data: plain }, alice)) as { ciphertext: Uint8Array; iv?: Uint8Array };
+      const enc = (await perform(ctx, encrypt, { mechanism, keyFilter: byLabel('aes'), data: plain }, alice)) as { ciphertext: Uint8Array; iv?: Uint8Array };
       assert.equal(enc.iv, undefined, 'no IV is returned: the standard one is implied');
       assert.deepEqual(outside(cipher, iv, enc.ciphertext), Buffer.from(plain), `node:crypto ${cipher} unwraps what the engine wrapped`);
-      const dec = (await perform(ctx, decrypt, { mechanism, keyFilter: ['attr.label=aes'], data: enc.ciphertext }, alice)) as { plaintext: Uint8Array };
+      const dec = (await perform(ctx, decrypt, { mechanism, keyFilter: byLabel('aes'), data: enc.ciphertext }, alice)) as { plaintext: Uint8Array };
       assert.deepEqual(Buffer.from(dec.plaintext), Buffer.from(plain), mechanism);
-      await refused(perform(ctx, encrypt, { mechanism, keyFilter: ['attr.label=aes-no-encrypt'], data: plain }, alice), 'KEY_ATTRIBUTE_REFUSED');
-      await refused(perform(ctx, decrypt, { mechanism, keyFilter: ['attr.label=aes-no-encrypt'], data: enc.ciphertext }, alice), 'KEY_ATTRIBUTE_REFUSED');
-      await refused(perform(ctx, encrypt, { mechanism, keyFilter: ['attr.label=rsa-pub'], data: plain }, alice), 'INVALID_ARGUMENT');
+      await refused(perform(ctx, encrypt, { mechanism, keyFilter: byLabel('aes-no-encrypt'), data: plain }, alice), 'KEY_ATTRIBUTE_REFUSED');
+      await refused(perform(ctx, decrypt, { mechanism, keyFilter: byLabel('aes-no-encrypt'), data: enc.ciphertext }, alice), 'KEY_ATTRIBUTE_REFUSED');
+      await refused(perform(ctx, encrypt, { mechanism, keyFilter: byLabel('rsa-pub'), data: plain }, alice), 'INVALID_ARGUMENT');
     }
   });
 
@@ -133,7 +134,7 @@ describe('core/keys digest, HMAC, encryption and random', function () {
           ['aes-key-wrap', KEK_256, DATA_256, WRAPPED_256],
           ['aes-key-wrap-pad', KEK_192, DATA_20, WRAPPED_20],
         ] as const) {
-          const keyFilter = [await bench.importSecret(kek, 'aes', ['encrypt=true', 'decrypt=true'])];
+          const keyFilter = await bench.importSecret(kek, 'aes', ['encrypt=true', 'decrypt=true']);
           const enc = (await bench.run(encrypt, { mechanism, keyFilter, data: plain })) as { ciphertext: Uint8Array };
           assert.deepEqual(Buffer.from(enc.ciphertext), wrapped, mechanism);
           const dec = (await bench.run(decrypt, { mechanism, keyFilter, data: wrapped })) as { plaintext: Uint8Array };
@@ -143,7 +144,7 @@ describe('core/keys digest, HMAC, encryption and random', function () {
 
       it(`${provider}: refuses wrong sizes, other IVs and tampered ciphertext`, async () => {
         const bench = open[provider];
-        const keyFilter = [await bench.importSecret(KEK_256, 'aes', ['encrypt=true', 'decrypt=true'])];
+        const keyFilter = await bench.importSecret(KEK_256, 'aes', ['encrypt=true', 'decrypt=true']);
         type Mechanism = 'aes-key-wrap' | 'aes-key-wrap-pad';
         const wrap = (mechanism: Mechanism, bytes: Uint8Array, iv?: string) => bench.run(encrypt, { mechanism, keyFilter, data: bytes, iv });
         const unwrap = (mechanism: Mechanism, bytes: Uint8Array, iv?: string) => bench.run(decrypt, { mechanism, keyFilter, data: bytes, iv });

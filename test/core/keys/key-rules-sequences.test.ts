@@ -18,6 +18,7 @@ import { generateKeyPair, generateSymmetric } from '../../../src/core/keys/gener
 import type { KeyRecord } from '../../../src/core/keys/model.js';
 import { setAttribute, shareKey } from '../../../src/core/keys/operations.js';
 import { unwrapKey, wrapKey, type WrappedKey } from '../../../src/core/keys/wrap.js';
+import { byLabel } from '../../../src/core/keys/selector.js';
 import { Store } from '../../../src/core/store/index.js';
 import { createUser, login } from '../../../src/core/users/operations.js';
 import { seededRandom, type EngineContext } from '../../../src/core/context.js';
@@ -107,14 +108,14 @@ describe('core/keys: sequences of permitted commands never bring a key out in th
     for (const s of steps) {
       switch (s.kind) {
         case 'set':
-          await attempt('set-attribute', () => perform(ctx, setAttribute, { filter: [`attr.label=${s.label}`], name: s.name, value: String(s.value) }, callers.alice));
+          await attempt('set-attribute', () => perform(ctx, setAttribute, { filter: byLabel(s.label), name: s.name, value: String(s.value) }, callers.alice));
           break;
         case 'share':
-          await attempt('share', () => perform(ctx, shareKey, { filter: [`attr.label=${s.label}`], username: 'bob', role: 'crypto-user' }, callers.alice));
+          await attempt('share', () => perform(ctx, shareKey, { filter: byLabel(s.label), username: 'bob', role: 'crypto-user' }, callers.alice));
           break;
         case 'wrap': {
           const parameters = s.mechanism === 'aes-gcm' ? { tagLengthBits: 128 } : s.mechanism === 'rsa-oaep' ? { hash: 'sha256', mgf: 'mgf1-sha256' } : {};
-          const r = (await attempt('wrap', () => perform(ctx, wrapKey, { mechanism: s.mechanism, payloadFilter: [`attr.label=${s.payload}`], wrappingFilter: [`attr.label=${s.under}`], ...parameters }, callers.alice))) as WrappedKey | undefined;
+          const r = (await attempt('wrap', () => perform(ctx, wrapKey, { mechanism: s.mechanism, payloadFilter: byLabel(s.payload), wrappingFilter: byLabel(s.under), ...parameters }, callers.alice))) as WrappedKey | undefined;
           if (r) blobs.push({ under: s.under, mechanism: s.mechanism, data: r.wrapped, iv: r.iv && `0x${Buffer.from(r.iv).toString('hex')}` });
           break;
         }
@@ -124,7 +125,7 @@ describe('core/keys: sequences of permitted commands never bring a key out in th
           const filter = blob.under === 'rsa-pub' ? 'rsa-priv' : blob.under;
           const parameters = blob.mechanism === 'aes-gcm' ? { tagLengthBits: 128, iv: blob.iv } : blob.mechanism === 'rsa-oaep' ? { hash: 'sha256', mgf: 'mgf1-sha256' } : {};
           const label = `clone-${clones++}`;
-          const made = await attempt('unwrap', () => perform(ctx, unwrapKey, { mechanism: blob.mechanism, filter: [`attr.label=${filter}`], data: blob.data, keyTypeClass: s.as, label, attributes: ['decrypt=true', 'encrypt=true', 'wrap=true', 'unwrap=true'], ...parameters } as never, callers.alice));
+          const made = await attempt('unwrap', () => perform(ctx, unwrapKey, { mechanism: blob.mechanism, filter: byLabel(filter), data: blob.data, keyTypeClass: s.as, label, attributes: ['decrypt=true', 'encrypt=true', 'wrap=true', 'unwrap=true'], ...parameters } as never, callers.alice));
           if (made) clone = label;
           break;
         }
@@ -138,7 +139,7 @@ describe('core/keys: sequences of permitted commands never bring a key out in th
           if (blob.mechanism === 'aes-gcm') input = { mechanism: 'aes-gcm', data: data.subarray(0, data.length - 16), iv: blob.iv, tag: `0x${Buffer.from(data.subarray(data.length - 16)).toString('hex')}` };
           else if (blob.mechanism === 'rsa-oaep') input = { mechanism: 'rsa-oaep', data, hash: 'sha256', mgf: 'mgf1-sha256' };
           else input = { mechanism: 'aes-key-wrap', data };
-          await attempt(`decrypt by ${s.who} with ${key}`, () => perform(ctx, decrypt, { keyFilter: [`attr.label=${key}`], ...input } as never, callers[s.who]));
+          await attempt(`decrypt by ${s.who} with ${key}`, () => perform(ctx, decrypt, { keyFilter: byLabel(key), ...input } as never, callers[s.who]));
           break;
         }
       }

@@ -5,6 +5,7 @@ import { createCluster, createHsm } from '../../../src/core/cluster/operations.j
 import { generateKeyPair as generateKeyPairOp, generateSymmetric as generateSymmetricOp } from '../../../src/core/keys/generate.js';
 import { deleteKey, listKeys as listKeysOp, setAttribute, shareKey, unshareKey } from '../../../src/core/keys/operations.js';
 import { sign, verify } from '../../../src/core/keys/sign.js';
+import { byLabel } from '../../../src/core/keys/selector.js';
 import { createUser, deleteUser } from '../../../src/core/users/operations.js';
 import { testContext, refused } from '../../support/helpers.js';
 import { clusterContext } from '../../support/templates.js';
@@ -89,34 +90,34 @@ describe('core/keys', function () {
     assert.equal(pub['key-length-bytes'], 65);
     assert.match(String(pub['ec-point']), /^0x04[0-9a-f]{128}$/);
     const data = new Uint8Array(Buffer.from('hello'));
-    await refused(perform(ctx, sign, { mechanism: 'ecdsa', keyFilter: ['attr.label=ec-priv'], data, hash: 'sha256' }, cu('alice')), 'KEY_ATTRIBUTE_REFUSED');
-    await perform(ctx, setAttribute, { filter: ['attr.label=ec-priv'], name: 'sign', value: 'true' }, cu('alice'));
-    const signed = await perform(ctx, sign, { mechanism: 'ecdsa', keyFilter: ['attr.label=ec-priv'], data, hash: 'sha256' }, cu('alice'));
+    await refused(perform(ctx, sign, { mechanism: 'ecdsa', keyFilter: byLabel('ec-priv'), data, hash: 'sha256' }, cu('alice')), 'KEY_ATTRIBUTE_REFUSED');
+    await perform(ctx, setAttribute, { filter: byLabel('ec-priv'), name: 'sign', value: 'true' }, cu('alice'));
+    const signed = await perform(ctx, sign, { mechanism: 'ecdsa', keyFilter: byLabel('ec-priv'), data, hash: 'sha256' }, cu('alice'));
     const signature = signed.signature;
     assert.equal(signature.length, 64);
-    await refused(perform(ctx, verify, { mechanism: 'ecdsa', keyFilter: ['attr.label=ec-pub'], data, hash: 'sha256', signature }, cu('alice')), 'KEY_ATTRIBUTE_REFUSED');
-    await perform(ctx, setAttribute, { filter: ['attr.label=ec-pub'], name: 'verify', value: 'true' }, cu('alice'));
+    await refused(perform(ctx, verify, { mechanism: 'ecdsa', keyFilter: byLabel('ec-pub'), data, hash: 'sha256', signature }, cu('alice')), 'KEY_ATTRIBUTE_REFUSED');
+    await perform(ctx, setAttribute, { filter: byLabel('ec-pub'), name: 'verify', value: 'true' }, cu('alice'));
     // Every crypto user may verify with any public key.
-    assert.deepEqual(await perform(ctx, verify, { mechanism: 'ecdsa', keyFilter: ['attr.label=ec-pub'], data, hash: 'sha256', signature }, cu('bob')), { message: 'Signature verified successfully' });
+    assert.deepEqual(await perform(ctx, verify, { mechanism: 'ecdsa', keyFilter: byLabel('ec-pub'), data, hash: 'sha256', signature }, cu('bob')), { message: 'Signature verified successfully' });
     const tampered = Uint8Array.from(signature);
     tampered[5] = tampered[5]! ^ 1;
-    await refused(perform(ctx, verify, { mechanism: 'ecdsa', keyFilter: ['attr.label=ec-pub'], data, hash: 'sha256', signature: tampered }, cu('alice')), 'VERIFICATION_FAILED');
+    await refused(perform(ctx, verify, { mechanism: 'ecdsa', keyFilter: byLabel('ec-pub'), data, hash: 'sha256', signature: tampered }, cu('alice')), 'VERIFICATION_FAILED');
   });
 
   it('RSA PKCS#1 signatures verify with node:crypto, and digest input must be a DigestInfo', async () => {
     const ctx = await cluster();
     await perform(ctx, generateKeyPair, { keyType: 'rsa', modulusSizeBits: 2048, publicExponent: '65537', publicLabel: 'rsa-pub', privateLabel: 'rsa-priv', privateAttributes: ['sign=true'], publicAttributes: ['verify=true'] }, cu('alice'));
-    const list = await perform(ctx, listKeys, { filter: ['attr.label=rsa-pub'], verbose: true }, cu('alice'));
+    const list = await perform(ctx, listKeys, { filter: byLabel('rsa-pub'), verbose: true }, cu('alice'));
     const attrs = (list.matched_keys as Array<{ attributes: Record<string, unknown> }>)[0]!.attributes;
     assert.equal(attrs['public-exponent'], '0x010001');
     assert.equal(attrs['modulus-size-bits'], 2048);
     assert.equal(attrs['key-length-bytes'], 512);
     const data = new Uint8Array(Buffer.from('pay 100 to bob'));
-    const signed = await perform(ctx, sign, { mechanism: 'rsa-pkcs', keyFilter: ['attr.label=rsa-priv'], data, hash: 'sha256' }, cu('alice'));
+    const signed = await perform(ctx, sign, { mechanism: 'rsa-pkcs', keyFilter: byLabel('rsa-priv'), data, hash: 'sha256' }, cu('alice'));
     const n = Buffer.from(String(attrs.modulus).slice(2), 'hex');
     const pem = createPublicKey({ key: { kty: 'RSA', n: n.toString('base64url'), e: 'AQAB' }, format: 'jwk' });
     assert.ok(createVerify('sha256').update(data).verify(pem, signed.signature));
-    await refused(perform(ctx, sign, { mechanism: 'rsa-pkcs', keyFilter: ['attr.label=rsa-priv'], data: new Uint8Array(32), hash: 'sha256', dataType: 'digest' }, cu('alice')), 'INVALID_ARGUMENT');
+    await refused(perform(ctx, sign, { mechanism: 'rsa-pkcs', keyFilter: byLabel('rsa-priv'), data: new Uint8Array(32), hash: 'sha256', dataType: 'digest' }, cu('alice')), 'INVALID_ARGUMENT');
     await refused(perform(ctx, generateKeyPair, { keyType: 'rsa', modulusSizeBits: 1024, publicExponent: '65537', publicLabel: 'a', privateLabel: 'b' }, cu('alice')), 'INVALID_ARGUMENT');
     await refused(perform(ctx, generateKeyPair, { keyType: 'rsa', modulusSizeBits: 2048, publicExponent: '3', publicLabel: 'a', privateLabel: 'b' }, cu('alice')), 'INVALID_ARGUMENT');
   });
@@ -127,9 +128,9 @@ describe('core/keys', function () {
     const open = await cluster({ mode: 'NON_FIPS' });
     await perform(open, generateKeyPair, { keyType: 'ec', curve: 'ed25519', publicLabel: 'ed-pub', privateLabel: 'ed-priv', privateAttributes: ['sign=true'], publicAttributes: ['verify=true'] }, cu('alice'));
     const data = new Uint8Array(Buffer.from('message'));
-    const { signature } = await perform(open, sign, { mechanism: 'ed25519', keyFilter: ['attr.label=ed-priv'], data }, cu('alice'));
-    await perform(open, verify, { mechanism: 'ed25519', keyFilter: ['attr.label=ed-pub'], data, signature }, cu('alice'));
-    await refused(perform(open, sign, { mechanism: 'ed25519', keyFilter: ['attr.label=ed-priv'], data: new Uint8Array(16_001) }, cu('alice')), 'INVALID_ARGUMENT');
+    const { signature } = await perform(open, sign, { mechanism: 'ed25519', keyFilter: byLabel('ed-priv'), data }, cu('alice'));
+    await perform(open, verify, { mechanism: 'ed25519', keyFilter: byLabel('ed-pub'), data, signature }, cu('alice'));
+    await refused(perform(open, sign, { mechanism: 'ed25519', keyFilter: byLabel('ed-priv'), data: new Uint8Array(16_001) }, cu('alice')), 'INVALID_ARGUMENT');
   });
 
   it('ML-DSA-44 keys sign and verify', async () => {
@@ -137,9 +138,9 @@ describe('core/keys', function () {
     const pair = await perform(ctx, generateKeyPair, { keyType: 'ml-dsa', mldsaAlgorithm: 'ML-DSA-44', publicLabel: 'm-pub', privateLabel: 'm-priv', privateAttributes: ['sign=true'], publicAttributes: ['verify=true'] }, cu('alice'));
     assert.equal((pair.public_key.attributes as Record<string, unknown>)['mldsa-algorithm'], 'ML-DSA-44');
     const data = new Uint8Array(Buffer.from('post-quantum'));
-    const { signature } = await perform(ctx, sign, { mechanism: 'ml-dsa', keyFilter: ['attr.label=m-priv'], data, hash: 'shake256', dataType: 'raw' }, cu('alice'));
+    const { signature } = await perform(ctx, sign, { mechanism: 'ml-dsa', keyFilter: byLabel('m-priv'), data, hash: 'shake256', dataType: 'raw' }, cu('alice'));
     assert.equal(signature.length, 2420);
-    await perform(ctx, verify, { mechanism: 'ml-dsa', keyFilter: ['attr.label=m-pub'], data, hash: 'shake256', dataType: 'raw', signature }, cu('alice'));
+    await perform(ctx, verify, { mechanism: 'ml-dsa', keyFilter: byLabel('m-pub'), data, hash: 'shake256', dataType: 'raw', signature }, cu('alice'));
   });
 
   it('shows a user its own keys, keys shared with it and all public keys; only the owner shares, deletes and changes', async () => {
@@ -148,8 +149,8 @@ describe('core/keys', function () {
     await perform(ctx, generateKeyPair, { keyType: 'ec', curve: 'secp384r1', publicLabel: 'alice-pub', privateLabel: 'alice-priv' }, cu('alice'));
     const bobSees = async () => ((await perform(ctx, listKeys, {}, cu('bob'))).matched_keys as Array<{ attributes: { label: string } }>).map((k) => k.attributes.label);
     assert.deepEqual(await bobSees(), ['alice-pub']);
-    await refused(perform(ctx, shareKey, { filter: ['attr.label=alice-aes'], username: 'alice', role: 'crypto-user' }, cu('bob')), 'KEY_SELECTION_NOT_UNIQUE');
-    await perform(ctx, shareKey, { filter: ['attr.label=alice-aes'], username: 'bob', role: 'crypto-user' }, cu('alice'));
+    await refused(perform(ctx, shareKey, { filter: byLabel('alice-aes'), username: 'alice', role: 'crypto-user' }, cu('bob')), 'KEY_SELECTION_NOT_UNIQUE');
+    await perform(ctx, shareKey, { filter: byLabel('alice-aes'), username: 'bob', role: 'crypto-user' }, cu('alice'));
     assert.deepEqual(await bobSees(), ['alice-aes', 'alice-pub']);
     assert.deepEqual((await perform(ctx, listKeys, {}, ADMIN)).total_key_count, 3);
   });
@@ -158,9 +159,9 @@ describe('core/keys', function () {
     const ctx = await cluster();
     await perform(ctx, generateSymmetric, { keyType: 'aes', label: 'dup', keyLengthBytes: 16 }, cu('alice'));
     await perform(ctx, generateSymmetric, { keyType: 'aes', label: 'dup', keyLengthBytes: 16 }, cu('alice'));
-    const many = await refused(perform(ctx, deleteKey, { filter: ['attr.label=dup'] }, cu('alice')), 'KEY_SELECTION_NOT_UNIQUE');
+    const many = await refused(perform(ctx, deleteKey, { filter: byLabel('dup') }, cu('alice')), 'KEY_SELECTION_NOT_UNIQUE');
     assert.equal(many.message, 'Key selection criteria matched 2 keys. Refine selection criteria to select a single key.');
-    const none = await refused(perform(ctx, deleteKey, { filter: ['attr.label=nothing'] }, cu('alice')), 'KEY_SELECTION_NOT_UNIQUE');
+    const none = await refused(perform(ctx, deleteKey, { filter: byLabel('nothing') }, cu('alice')), 'KEY_SELECTION_NOT_UNIQUE');
     assert.match(none.message, /matched 0 keys/);
     assert.equal((await perform(ctx, listKeys, {}, cu('alice'))).total_key_count, 2);
   });
@@ -180,7 +181,7 @@ describe('core/keys', function () {
   it('enforces the one-way attribute rules and that only an admin sets trusted', async () => {
     const ctx = await cluster();
     await perform(ctx, generateSymmetric, { keyType: 'aes', label: 'w', keyLengthBytes: 32, attributes: ['wrap-with-trusted=true'] }, cu('alice'));
-    const set = (name: string, value: string, who: Caller = cu('alice')) => perform(ctx, setAttribute, { filter: ['attr.label=w'], name, value }, who);
+    const set = (name: string, value: string, who: Caller = cu('alice')) => perform(ctx, setAttribute, { filter: byLabel('w'), name, value }, who);
     await refused(set('extractable', 'false'), 'KEY_ATTRIBUTE_REFUSED');
     await refused(set('wrap-with-trusted', 'false'), 'KEY_ATTRIBUTE_REFUSED');
     await refused(set('class', 'private-key'), 'KEY_ATTRIBUTE_REFUSED');
@@ -191,7 +192,7 @@ describe('core/keys', function () {
     await set('modifiable', 'false');
     await refused(set('encrypt', 'true'), 'KEY_ATTRIBUTE_REFUSED');
     await refused(set('modifiable', 'true'), 'KEY_ATTRIBUTE_REFUSED');
-    const key = (await perform(ctx, listKeys, { filter: ['attr.label=w'], verbose: true }, cu('alice'))).matched_keys as Array<{ attributes: Record<string, unknown> }>;
+    const key = (await perform(ctx, listKeys, { filter: byLabel('w'), verbose: true }, cu('alice'))).matched_keys as Array<{ attributes: Record<string, unknown> }>;
     assert.equal(key[0]!.attributes.trusted, true);
     assert.equal(key[0]!.attributes.encrypt, false);
   });
@@ -202,7 +203,7 @@ describe('core/keys', function () {
     await perform(ctx, generateSymmetric, { keyType: 'aes', label: 'temp', keyLengthBytes: 16, session: true }, caller);
     assert.equal((await perform(ctx, listKeys, {}, caller)).total_key_count, 1);
     assert.equal((await perform(ctx, listKeys, {}, cu('alice'))).total_key_count, 0);
-    await perform(ctx, setAttribute, { filter: ['attr.label=temp'], name: 'token', value: 'true' }, caller);
+    await perform(ctx, setAttribute, { filter: byLabel('temp'), name: 'token', value: 'true' }, caller);
     assert.equal((await perform(ctx, listKeys, {}, cu('alice'))).total_key_count, 1);
   });
 
@@ -210,22 +211,22 @@ describe('core/keys', function () {
     const ctx = await cluster();
     await perform(ctx, generateSymmetric, { keyType: 'aes', label: 'mine', keyLengthBytes: 16 }, cu('alice'));
     await refused(perform(ctx, deleteUser, { username: 'alice', role: 'crypto-user' }, ADMIN), 'USER_OWNS_KEYS');
-    await perform(ctx, deleteKey, { filter: ['attr.label=mine'] }, cu('alice'));
+    await perform(ctx, deleteKey, { filter: byLabel('mine') }, cu('alice'));
     await perform(ctx, deleteUser, { username: 'alice', role: 'crypto-user' }, ADMIN);
   });
 
   it('shares and unshares with crypto users only, and sharees may use but not manage the key', async () => {
     const ctx = await cluster();
     await perform(ctx, generateKeyPair, { keyType: 'ec', curve: 'secp256k1', publicLabel: 'k-pub', privateLabel: 'k-priv', privateAttributes: ['sign=true'] }, cu('alice'));
-    await refused(perform(ctx, shareKey, { filter: ['attr.label=k-priv'], username: 'admin', role: 'admin' }, cu('alice')), 'INVALID_ARGUMENT');
-    await refused(perform(ctx, shareKey, { filter: ['attr.label=k-pub'], username: 'bob', role: 'crypto-user' }, cu('alice')), 'INVALID_ARGUMENT');
-    await perform(ctx, shareKey, { filter: ['attr.label=k-priv'], username: 'bob', role: 'crypto-user' }, cu('alice'));
+    await refused(perform(ctx, shareKey, { filter: byLabel('k-priv'), username: 'admin', role: 'admin' }, cu('alice')), 'INVALID_ARGUMENT');
+    await refused(perform(ctx, shareKey, { filter: byLabel('k-pub'), username: 'bob', role: 'crypto-user' }, cu('alice')), 'INVALID_ARGUMENT');
+    await perform(ctx, shareKey, { filter: byLabel('k-priv'), username: 'bob', role: 'crypto-user' }, cu('alice'));
     const data = new Uint8Array(32);
-    await perform(ctx, sign, { mechanism: 'ecdsa', keyFilter: ['attr.label=k-priv'], data, hash: 'sha256' }, cu('bob'));
-    await refused(perform(ctx, deleteKey, { filter: ['attr.label=k-priv'] }, cu('bob')), 'KEY_ACCESS_DENIED');
-    await refused(perform(ctx, setAttribute, { filter: ['attr.label=k-priv'], name: 'label', value: 'mine' }, cu('bob')), 'KEY_ACCESS_DENIED');
-    await refused(perform(ctx, unshareKey, { filter: ['attr.label=k-priv'], username: 'bob', role: 'crypto-user' }, cu('bob')), 'KEY_ACCESS_DENIED');
-    await perform(ctx, unshareKey, { filter: ['attr.label=k-priv'], username: 'bob', role: 'crypto-user' }, cu('alice'));
-    await refused(perform(ctx, sign, { mechanism: 'ecdsa', keyFilter: ['attr.label=k-priv'], data, hash: 'sha256' }, cu('bob')), 'KEY_SELECTION_NOT_UNIQUE');
+    await perform(ctx, sign, { mechanism: 'ecdsa', keyFilter: byLabel('k-priv'), data, hash: 'sha256' }, cu('bob'));
+    await refused(perform(ctx, deleteKey, { filter: byLabel('k-priv') }, cu('bob')), 'KEY_ACCESS_DENIED');
+    await refused(perform(ctx, setAttribute, { filter: byLabel('k-priv'), name: 'label', value: 'mine' }, cu('bob')), 'KEY_ACCESS_DENIED');
+    await refused(perform(ctx, unshareKey, { filter: byLabel('k-priv'), username: 'bob', role: 'crypto-user' }, cu('bob')), 'KEY_ACCESS_DENIED');
+    await perform(ctx, unshareKey, { filter: byLabel('k-priv'), username: 'bob', role: 'crypto-user' }, cu('alice'));
+    await refused(perform(ctx, sign, { mechanism: 'ecdsa', keyFilter: byLabel('k-priv'), data, hash: 'sha256' }, cu('bob')), 'KEY_SELECTION_NOT_UNIQUE');
   });
 });

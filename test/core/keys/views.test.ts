@@ -14,6 +14,7 @@ import { generateKeyPair, generateSymmetric } from '../../../src/core/keys/gener
 import type { KeyRecord } from '../../../src/core/keys/model.js';
 import { listKeys } from '../../../src/core/keys/operations.js';
 import { unwrapKey, wrapKey } from '../../../src/core/keys/wrap.js';
+import { byLabel } from '../../../src/core/keys/selector.js';
 import { clusterContext } from '../../support/templates.js';
 
 const alice: Caller = { credentials: { username: 'alice', password: 'alice-Pass1', role: 'crypto-user' }, sessionKeys: new Map() };
@@ -43,10 +44,10 @@ describe('core/keys: operations return key views, never material', function () {
     results.push(await run(generateKeyPair, { keyType: 'ec', curve: 'prime256v1', publicLabel: 'ec-pub', privateLabel: 'ec-priv', privateAttributes: ['derive=true'] }));
     const peer = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     results.push(await run(importPem, { pem: peer.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, label: 'imported', keyTypeClass: 'ec-private' }));
-    const wrapped = await run(wrapKey, { mechanism: 'aes-gcm', payloadFilter: ['attr.label=payload'], wrappingFilter: ['attr.label=kek'], tagLengthBits: 128 });
+    const wrapped = await run(wrapKey, { mechanism: 'aes-gcm', payloadFilter: byLabel('payload'), wrappingFilter: byLabel('kek'), tagLengthBits: 128 });
     const iv = `0x${Buffer.from(wrapped.iv!).toString('hex')}`;
-    results.push(await run(unwrapKey, { mechanism: 'aes-gcm', filter: ['attr.label=kek'], data: wrapped.wrapped, iv, tagLengthBits: 128, keyTypeClass: 'aes', label: 'back' }));
-    results.push(await run(deriveEcdh, { baseKeyFilter: ['attr.label=ec-priv'], peerPublicKeyPem: peer.publicKey.export({ type: 'spki', format: 'pem' }) as string, keyType: 'aes', label: 'agreed' }));
+    results.push(await run(unwrapKey, { mechanism: 'aes-gcm', filter: byLabel('kek'), data: wrapped.wrapped, iv, tagLengthBits: 128, keyTypeClass: 'aes', label: 'back' }));
+    results.push(await run(deriveEcdh, { baseKeyFilter: byLabel('ec-priv'), peerPublicKeyPem: peer.publicKey.export({ type: 'spki', format: 'pem' }) as string, keyType: 'aes', label: 'agreed' }));
     results.push(await run(listKeys, { verbose: true, maxItems: 100 }));
 
     const stored = await ctx.store.read((view) => {

@@ -1,6 +1,7 @@
 import { Flags } from '../../../cli/oclif.js';
 import { BaseCommand, type ExecuteInput } from '../../../cli/base-command.js';
 import { filterFlag } from '../../../cli/key-flags.js';
+import { parseKeyFilter } from '../../../cli/key-filter.js';
 import { creationFlags, keyText } from '../../../cli/key-commands/shared.js';
 import { DERIVED_KEY_TYPES, deriveEcdh } from '../../../core/keys/derive.js';
 import { MAX_PEM_CHARS } from '../../../core/keys/files.js';
@@ -38,7 +39,6 @@ export default class KeyDeriveEcdh extends BaseCommand<typeof KeyDeriveEcdh> {
     }
     if (size > MAX_PEM_CHARS) throw new HsmError('INVALID_ARGUMENT', `--peer-public-key-path ${path} is ${size} bytes; a key PEM is at most ${MAX_PEM_CHARS}`);
     const data = await this.perform(deriveEcdh, {
-      baseKeyFilter: flags['base-key-filter'],
       peerPublicKeyPem: this.readFile('peer-public-key-path', path),
       keyType: flags['key-type'],
       label: flags.label,
@@ -46,6 +46,7 @@ export default class KeyDeriveEcdh extends BaseCommand<typeof KeyDeriveEcdh> {
       attributes: flags.attributes,
       session: flags.session,
       shareWith: flags['share-crypto-users'],
+      baseKeyFilter: parseKeyFilter(flags['base-key-filter'], '--base-key-filter', true),
     });
     const key = presentKey(data.key);
     return { data: { key, 'base-key-reference': formatReference(data.baseKeyRef) }, text: keyText(key) };
