@@ -3,6 +3,7 @@ import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
 import { filterFlag } from '../../cli/key-flags.js';
 import { parseKeyFilter } from '../../cli/key-filter.js';
 import { exportPublic } from '../../core/keys/files.js';
+import { formatReference } from '../../core/keys/model.js';
 
 export default class KeyExportPublic extends BaseCommand<typeof KeyExportPublic> {
   static override summary = 'Print the public key of a key pair as SPKI PEM (extension).';
@@ -13,11 +14,11 @@ export default class KeyExportPublic extends BaseCommand<typeof KeyExportPublic>
   };
 
   protected async execute({ flags }: ExecuteInput<typeof KeyExportPublic>) {
-    const data = await this.perform(exportPublic, { filter: parseKeyFilter(flags.filter, '--filter', true) });
+    const { key, pem } = await this.perform(exportPublic, { filter: parseKeyFilter(flags.filter, '--filter', true) });
     if (flags.out) {
-      this.writeFile('out', flags.out, data.pem);
-      return { data: { 'key-reference': data['key-reference'], path: flags.out }, text: `Wrote the public key to ${flags.out}\n` };
+      this.writeFile('out', flags.out, pem);
+      return { data: { 'key-reference': formatReference(key.ref), path: flags.out }, text: `Wrote the public key to ${flags.out}\n` };
     }
-    return { data, text: data.pem };
+    return { data: { 'key-reference': formatReference(key.ref), pem }, text: pem };
   }
 }

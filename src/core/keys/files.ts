@@ -10,7 +10,7 @@ import { defineOperation } from '../engine.js';
 import type { ImportedKey, PrivateDerFormat, PublicDerFormat } from '../mechanisms/provider.js';
 import { allocateReferences, checkLabel, describeAsymmetric, parseAttributeOverrides, storeKey } from './generate.js';
 import { selectKey, type FilterInput } from './operations.js';
-import { defaultAttributes, formatReference, viewOfKey, type KeyClass, type KeyRecord } from './model.js';
+import { defaultAttributes, formatReference, viewOfKey, type KeyClass, type KeyRecord, type KeyView } from './model.js';
 import { cryptoOf, preparedKey } from './prepared.js';
 
 /** The CLI's rsa-public and ec-public, and as extensions the private classes and ML-DSA keys. */
@@ -159,15 +159,21 @@ function publicPem(ctx: Parameters<typeof cryptoOf>[0], clusterId: string, key: 
   return toPem('PUBLIC KEY', crypto.exportSpki(pub));
 }
 
+/** A key written as a PEM file: the key (a view, without material) and the file's text. */
+export interface KeyFile {
+  key: KeyView;
+  pem: string;
+}
+
 export const exportPublic = defineOperation({
   name: 'ExportPublicKey',
   cluster: 'hsm',
   access: 'crypto-user',
   activated: true,
   write: false,
-  run: ({ tx, ctx, cluster, actor, sessionKeys }, input: FilterInput) => {
+  run: ({ tx, ctx, cluster, actor, sessionKeys }, input: FilterInput): KeyFile => {
     const key = selectKey(tx, cluster.clusterId, actor!, input.filter, sessionKeys);
-    return { 'key-reference': formatReference(key.ref), pem: publicPem(ctx, cluster.clusterId, key) };
+    return { key: viewOfKey(key), pem: publicPem(ctx, cluster.clusterId, key) };
   },
 });
 
@@ -181,13 +187,13 @@ export const generateFile = defineOperation({
   access: 'crypto-user',
   activated: true,
   write: false,
-  run: ({ tx, ctx, cluster, actor, sessionKeys }, input: GenerateFileInput) => {
+  run: ({ tx, ctx, cluster, actor, sessionKeys }, input: GenerateFileInput): KeyFile => {
     const key = selectKey(tx, cluster.clusterId, actor!, input.filter, sessionKeys);
     if (input.encoding === 'pem') {
       if (key.class !== 'public-key') {
         throw new HsmError('INVALID_ARGUMENT', `--encoding pem writes public keys; key ${formatReference(key.ref)} is a ${key.class}. Select its public half, or use --encoding reference-pem for a private key`);
       }
-      return { pem: publicPem(ctx, cluster.clusterId, key) };
+      return { key: viewOfKey(key), pem: publicPem(ctx, cluster.clusterId, key) };
     }
     if (input.encoding !== 'reference-pem') throw new HsmError('INVALID_ARGUMENT', `--encoding must be pem or reference-pem, not "${input.encoding}"`);
     if (key.class !== 'private-key') {
@@ -196,6 +202,6 @@ export const generateFile = defineOperation({
     // A reference PEM carries no key material: only what identifies the key in the cluster
     // [uncertain: the real file's inner layout is not documented; this one is our own].
     const body = Buffer.from(JSON.stringify({ 'cluster-id': cluster.clusterId, 'key-reference': formatReference(key.ref), 'key-type': key.keyType, 'check-value': key.checkValue }));
-    return { pem: toPem('CLOUDHSM KEY REFERENCE', body) };
+    return { key: viewOfKey(key), pem: toPem('CLOUDHSM KEY REFERENCE', body) };
   },
 });

@@ -1,14 +1,14 @@
 /**
  * Key operations hand out views, never key material: every result of a sequence of permitted
- * operations that create, bring in, copy in or list keys is searched, at any depth, for a
- * `material` field and for the stored material itself (which the test reads from the store).
+ * operations that create, bring in, copy in, write out or list keys is searched, at any depth,
+ * for a `material` field and for the stored material itself (which the test reads from the store).
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { perform, type Caller } from '../../../src/core/engine.js';
 import { storeKeys } from '../../../src/core/cluster/model.js';
 import { deriveEcdh } from '../../../src/core/keys/derive.js';
-import { importPem } from '../../../src/core/keys/files.js';
+import { exportPublic, generateFile, importPem } from '../../../src/core/keys/files.js';
 import { keyStoreKeys } from '../../../src/core/keys/filters.js';
 import { generateKeyPair, generateSymmetric } from '../../../src/core/keys/generate.js';
 import type { KeyRecord } from '../../../src/core/keys/model.js';
@@ -35,7 +35,7 @@ function walk(value: unknown, names: Set<string>, strings: Set<string>): void {
 describe('core/keys: operations return key views, never material', function () {
   this.timeout(60_000);
 
-  it('generate, import, unwrap, derive and list return no material field and no stored material', async () => {
+  it('generate, import, unwrap, derive, export-public, generate-file and list return no material field and no stored material', async () => {
     const ctx = await clusterContext({ cryptoUsers: { alice: 'alice-Pass1' } });
     const run = <I extends { clusterId?: string }, O, P>(op: Parameters<typeof perform<I, O, P>>[1], input: I) => perform(ctx, op, input, alice);
     const results: unknown[] = [];
@@ -48,6 +48,8 @@ describe('core/keys: operations return key views, never material', function () {
     const iv = `0x${Buffer.from(wrapped.iv!).toString('hex')}`;
     results.push(await run(unwrapKey, { mechanism: 'aes-gcm', filter: byLabel('kek'), data: wrapped.wrapped, iv, tagLengthBits: 128, keyTypeClass: 'aes', label: 'back' }));
     results.push(await run(deriveEcdh, { baseKeyFilter: byLabel('ec-priv'), peerPublicKeyPem: peer.publicKey.export({ type: 'spki', format: 'pem' }) as string, keyType: 'aes', label: 'agreed' }));
+    results.push(await run(exportPublic, { filter: byLabel('ec-priv') }));
+    results.push(await run(generateFile, { filter: byLabel('ec-priv'), encoding: 'reference-pem' }));
     results.push(await run(listKeys, { verbose: true, maxItems: 100 }));
 
     const stored = await ctx.store.read((view) => {
