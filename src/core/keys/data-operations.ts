@@ -15,7 +15,7 @@ import type { ReadView, Transaction } from '../store/index.js';
 import { AES_BLOCK_BYTES, HASH_BYTES, HASH_NAMES, type CryptoProvider, type HashName } from '../mechanisms/provider.js';
 import { CIPHERS, CMAC_MIN_MAC_BYTES, HMAC_MIN_MAC_BYTES, KEY_WRAP_IVS, type CipherMechanism } from '../mechanisms/table.js';
 import { CIPHER_MECHANISMS, GCM_FULL_TAG_BITS, GCM_TAG_BITS, mgf1Hash, mgf1Name, OAEP_HASHES, orList } from '../mechanisms/choices.js';
-import { findKeys, selectOne } from './filters.js';
+import { selectKey } from './filters.js';
 import type { KeySelector } from './selector.js';
 import { formatReference, type KeyRecord } from './model.js';
 import { cryptoOf, preparedKey, secretMaterial } from './prepared.js';
@@ -34,7 +34,7 @@ function checkHash(hash: string | undefined, allowed: readonly HashName[]): Hash
 }
 
 function useKey(tx: Transaction, cluster: ClusterRecord, actor: Actor, selector: KeySelector, sessionKeys: Map<number, KeyRecord>, usage: 'sign' | 'verify' | 'encrypt' | 'decrypt', accept: (k: KeyRecord) => string | undefined): KeyRecord {
-  const key = selectOne(findKeys(tx, cluster.clusterId, actor, selector, [...sessionKeys.values()]));
+  const key = selectKey(tx, cluster.clusterId, actor, selector, sessionKeys);
   const problem = accept(key);
   if (problem) throw new HsmError('INVALID_ARGUMENT', `key ${formatReference(key.ref)} ${problem}`);
   if (!key.attributes[usage]) {

@@ -13,7 +13,7 @@ import { HsmError } from '../errors.js';
 import { defineOperation } from '../engine.js';
 import type { ImportedKey } from '../mechanisms/provider.js';
 import { allocateReferences, checkCapacity, checkLabel, checkSharingAndQuorum, parseAttributeOverrides, secretCheckValue, storeKey, type CommonCreateInput } from './generate.js';
-import { findKeys, selectOne } from './filters.js';
+import { selectKey } from './filters.js';
 import type { KeySelector } from './selector.js';
 import { parsePem } from './files.js';
 import { CURVES, defaultAttributes, formatReference, viewOfKey, type KeyRecord } from './model.js';
@@ -79,7 +79,7 @@ export const deriveEcdh = defineOperation({
     if (!DERIVED_KEY_TYPES.includes(input.keyType)) throw new HsmError('INVALID_ARGUMENT', `--key-type must be ${DERIVED_KEY_TYPES.join(' or ')}, not "${input.keyType}"`);
     const overrides = parseAttributeOverrides(input.attributes, '--attributes', 'secret-key');
     const sharees = checkSharingAndQuorum(tx, cluster.clusterId, actor!, input);
-    const base = selectOne(findKeys(tx, cluster.clusterId, actor!, input.baseKeyFilter, [...sessionKeys.values()]));
+    const base = selectKey(tx, cluster.clusterId, actor!, input.baseKeyFilter, sessionKeys);
     baseKey(base, cluster.mode !== 'NON_FIPS');
     checkCapacity(tx, cluster, 1);
 

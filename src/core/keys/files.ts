@@ -9,7 +9,8 @@ import { validateRsaImport } from '../mechanisms/rsa-keys.js';
 import { defineOperation } from '../engine.js';
 import type { ImportedKey, PrivateDerFormat, PublicDerFormat } from '../mechanisms/provider.js';
 import { allocateReferences, checkLabel, describeAsymmetric, parseAttributeOverrides, storeKey } from './generate.js';
-import { selectKey, type FilterInput } from './operations.js';
+import { selectKey } from './filters.js';
+import type { FilterInput } from './operations.js';
 import { defaultAttributes, formatReference, viewOfKey, type KeyClass, type KeyRecord, type KeyView } from './model.js';
 import { cryptoOf, preparedKey } from './prepared.js';
 

@@ -60,6 +60,11 @@ export function findKeys(view: ReadView, clusterId: string, viewer: Viewer, filt
   return extra.length > 0 ? found.sort((a, b) => a.ref - b.ref) : found;
 }
 
+/** The one key a single-key operation selects, among those the viewer can see (its session keys too). */
+export function selectKey(view: ReadView, clusterId: string, viewer: Viewer, selector: KeySelector, sessionKeys: ReadonlyMap<number, KeyRecord>): KeyRecord {
+  return selectOne(findKeys(view, clusterId, viewer, selector, [...sessionKeys.values()]));
+}
+
 /** cli-commands.md §4: single-key commands need exactly one match. */
 export function selectOne(keys: KeyRecord[]): KeyRecord {
   if (keys.length !== 1) {

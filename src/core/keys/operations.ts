@@ -12,17 +12,12 @@ import type { Transaction } from '../store/index.js';
 import type { UserRecord } from '../users/rules.js';
 import { normaliseUsername, checkLoginRole } from '../users/rules.js';
 import { ANY_KEY, byReference, type KeySelector } from './selector.js';
-import { findKeys, keyStoreKeys, selectOne } from './filters.js';
+import { findKeys, keyStoreKeys, selectKey } from './filters.js';
 import { BOOLEAN_ATTRIBUTES, LABEL_MAX, viewOfKey, type BooleanAttribute, type KeyRecord, type KeyView } from './model.js';
 
 /** The input of an operation on one key: the selector must match exactly one. */
 export interface FilterInput extends ClusterInput {
   filter: KeySelector;
-}
-
-/** The one key a single-key command selects, among those the actor can see. */
-export function selectKey(tx: Transaction, clusterId: string, actor: Actor, selector: KeySelector, sessionKeys: Map<number, KeyRecord>): KeyRecord {
-  return selectOne(findKeys(tx, clusterId, actor, selector, [...sessionKeys.values()]));
 }
 
 export function requireOwner(key: KeyRecord, actor: Actor, what: string): void {

@@ -13,9 +13,8 @@ import { defineOperation } from '../engine.js';
 import { verifyCredentials, type Credentials } from '../users/authentication.js';
 import { requireActivated, requireHsm, resolveCluster, storeKeys, type ClusterRecord } from '../cluster/model.js';
 import type { UserRecord } from '../users/rules.js';
-import { keyStoreKeys } from './filters.js';
+import { keyStoreKeys, selectKey } from './filters.js';
 import { checkCapacity } from './generate.js';
-import { selectKey } from './operations.js';
 import type { KeySelector } from './selector.js';
 import { formatReference, viewOfKey, type KeyRecord } from './model.js';
 

@@ -12,7 +12,7 @@ import { digestInfoPrefix } from '../mechanisms/der.js';
 import { HASH_BYTES, ML_DSA_MAX_CONTEXT_BYTES, ML_DSA_MU_BYTES, type HashName, type PreparedKey } from '../mechanisms/provider.js';
 import { SIGNATURES, type SignDataType, type SignMechanism } from '../mechanisms/table.js';
 import { mgf1Hash, mgf1Name, orList, SIGN_HASHES, SIGN_MECHANISMS } from '../mechanisms/choices.js';
-import { findKeys, selectOne } from './filters.js';
+import { selectKey } from './filters.js';
 import type { KeySelector } from './selector.js';
 import { formatReference, type KeyRecord } from './model.js';
 import { cryptoOf, preparedKey } from './prepared.js';
@@ -68,7 +68,7 @@ function checkMgf(mgf: string | undefined, hash: HashName): HashName {
 
 /** Selects the one key and checks its type, mode and usage attribute. */
 function selectSigningKey(tx: Transaction, cluster: ClusterRecord, actor: Actor, input: SignInput, purpose: 'sign' | 'verify', sessionKeys: Map<number, KeyRecord>): KeyRecord {
-  const key = selectOne(findKeys(tx, cluster.clusterId, actor, input.keyFilter, [...sessionKeys.values()]));
+  const key = selectKey(tx, cluster.clusterId, actor, input.keyFilter, sessionKeys);
   const wanted = keyKindFor(input.mechanism);
   const isEd = key.curve === 'ed25519';
   if (key.curve === 'x25519') throw new HsmError('INVALID_ARGUMENT', `mechanism ${input.mechanism} cannot use key ${formatReference(key.ref)}: it is an x25519 key-agreement key (use it with \`key derive ecdh\`)`);

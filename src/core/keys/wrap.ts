@@ -21,7 +21,7 @@ import type { Transaction } from '../store/index.js';
 import { AES_KEY_BYTES, type HashName } from '../mechanisms/provider.js';
 import { GCM_IV_BYTES, WRAPS, type WrapMechanism } from '../mechanisms/table.js';
 import { GCM_TAG_BITS, mgf1Hash, mgf1Name, OAEP_HASHES, orList, WRAP_MECHANISMS } from '../mechanisms/choices.js';
-import { findKeys, selectOne } from './filters.js';
+import { selectKey } from './filters.js';
 import type { KeySelector } from './selector.js';
 import { markTransport } from './transport.js';
 import { allocateReferences, checkLabel, checkSharingAndQuorum, describeAsymmetric, parseAttributeOverrides, secretCheckValue, storeKey, type CommonCreateInput } from './generate.js';
@@ -109,7 +109,7 @@ function pkcs5Unpad(data: Uint8Array): Uint8Array {
 
 /** Selects a wrapping or unwrapping key and checks its type and usage attribute. */
 function selectWrappingKey(tx: Transaction, cluster: ClusterRecord, actor: Actor, selector: KeySelector, mechanism: WrapMechanism, purpose: 'wrap' | 'unwrap', sessionKeys: Map<number, KeyRecord>): KeyRecord {
-  const key = selectOne(findKeys(tx, cluster.clusterId, actor, selector, [...sessionKeys.values()]));
+  const key = selectKey(tx, cluster.clusterId, actor, selector, sessionKeys);
   const ref = formatReference(key.ref);
   if (isAes(mechanism)) {
     if (key.keyType !== 'aes') throw new HsmError('INVALID_ARGUMENT', `${mechanism} needs an AES ${purpose}ping key; key ${ref} is ${key.keyType}`);
@@ -147,7 +147,7 @@ export const wrapKey = defineOperation({
   activated: true,
   write: true,
   run: ({ tx, ctx, cluster, actor, sessionKeys }, input: WrapInput) => {
-    const payload = selectOne(findKeys(tx, cluster.clusterId, actor!, input.payloadFilter, [...sessionKeys.values()]));
+    const payload = selectKey(tx, cluster.clusterId, actor!, input.payloadFilter, sessionKeys);
     requireOwner(payload, actor!, 'wrap it');
     if (!payload.attributes.extractable) {
       throw new HsmError('KEY_ATTRIBUTE_REFUSED', `key ${formatReference(payload.ref)} has extractable=false: it can never leave the HSM`);
