@@ -22,7 +22,8 @@ export default tseslint.config(
         'error',
         {
           zones: [
-            { target: './src/core', from: ['./src/cli', './src/shell', './src/commands', './src/registry.ts'], message: 'the core has no terminal or presentation code' },
+            { target: './src/core', from: ['./src/api', './src/cli', './src/shell', './src/commands', './src/registry.ts'], message: 'the core has no terminal or presentation code, and knows none of its edges' },
+            { target: './src/api', from: ['./src/cli', './src/shell', './src/commands', './src/registry.ts'], message: 'the Node API is an edge of its own over the core' },
             { target: ['./src/shell', './src/commands'], from: './src/core/store', message: 'read and change the state through perform() and an operation' },
           ],
         },

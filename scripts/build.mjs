@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the project: TypeScript into dist/, the bundle the binaries run (scripts/bundle.mjs),
-// then the oclif manifest. With --if-changed it does
+// the Node API (dist/api, its types in dist/types), then the oclif manifest. With --if-changed it does
 // nothing when no source is newer than the last build (so `npm start` starts at once). The
 // manifest step gets no standard input (so `echo quit | npm start` reaches the shell) and skips
 // the oclif tool's update check (its warning is not ours to print).
@@ -8,11 +8,11 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundle } from './bundle.mjs';
+import { bundle, bundleApi } from './bundle.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const stamp = path.join(root, 'dist', '.build-stamp');
-const inputs = ['src', 'test', 'bench', 'bin', 'package.json', 'tsconfig.json'];
+const inputs = ['src', 'test', 'bench', 'bin', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.api.json'];
 
 function newest(entry) {
   const stats = fs.statSync(entry, { throwIfNoEntry: false });
@@ -37,5 +37,9 @@ fs.rmSync(stamp, { force: true });
 run(bin('tsc'), ['-p', '.']);
 fs.rmSync(path.join(root, 'dist', 'bundle'), { recursive: true, force: true });
 await bundle(root);
+fs.rmSync(path.join(root, 'dist', 'api'), { recursive: true, force: true });
+fs.rmSync(path.join(root, 'dist', 'types'), { recursive: true, force: true });
+await bundleApi(root);
+run(bin('tsc'), ['-p', 'tsconfig.api.json']);
 run(bin('oclif'), ['manifest'], { CLOUDHSM_EAGER_REGISTRY: '1', OCLIF_SKIP_NEW_VERSION_CHECK: 'true' });
 fs.writeFileSync(stamp, `${new Date().toISOString()}\n`);

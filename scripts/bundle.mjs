@@ -106,6 +106,25 @@ function deferOclifRequires() {
   };
 }
 
+/**
+ * The Node API (`import('cloudhsm-local')`, src/api/index.ts) as one ES module, dist/api/index.mjs;
+ * its dependencies stay packages of their own. Its types are declared by tsconfig.api.json.
+ */
+export async function bundleApi(root) {
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: { index: 'src/api/index.ts' },
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outdir: 'dist/api',
+    outExtension: { '.js': '.mjs' },
+    packages: 'external',
+    logLevel: 'warning',
+  });
+}
+
 export async function bundle(root) {
   await esbuild.build({
     absWorkingDir: root,

@@ -1,0 +1,14 @@
+/**
+ * The operations the Node API runs, by name: the same ones the CLI's commands run. Inputs and
+ * results are typed by the operations themselves. Part of the public surface (see index.ts).
+ */
+export { activateCluster, createCluster, createHsm, deleteCluster, deleteHsm, describeCluster, describeClusters, getCsr, hsmInfo, initializeCluster, listHsms } from '../core/cluster/operations.js';
+export { changePassword, createUser, deleteUser, listUsers } from '../core/users/operations.js';
+export { deleteKey, listKeys, setAttribute, shareKey, unshareKey } from '../core/keys/operations.js';
+export { generateKeyPair, generateSymmetric } from '../core/keys/generate.js';
+export { exportPublic, generateFile, importPem } from '../core/keys/files.js';
+export { replicateKey } from '../core/keys/replicate.js';
+export { deriveEcdh } from '../core/keys/derive.js';
+export { sign, verify } from '../core/keys/sign.js';
+export { unwrapKey, wrapKey } from '../core/keys/wrap.js';
+export { cmacGenerate, cmacVerify, decrypt, digest, encrypt, hmacGenerate, hmacVerify, random } from '../core/keys/data-operations.js';
