@@ -44,6 +44,8 @@ export const CLOUDHSM_CLI_COMMANDS: ReadonlySet<string> = new Set([
 export const CLOUDHSM_LOCAL_FLAGS: Readonly<Record<string, string>> = {
   '--password-stdin': 'cloudhsm-cli reads the password from standard input when that is not a terminal: pipe it in without this flag',
   '--rotate-password': 'with the CloudHSM CLI, log in and then run `user change-password`',
+  '--out': 'the CloudHSM CLI prints the result in its JSON; decode the base64 there',
+  '--signature-format': 'the CloudHSM CLI takes and gives ECDSA signatures as raw r‖s only',
 };
 
 /** Why `cloudhsm-cli` does not run extension command `id` (shown as the user would type it). */
@@ -95,7 +97,7 @@ export function cloudHsmCliRefusal(argv: readonly string[], catalog: CommandCata
     const topics = [...TOPICS];
     return `that is not a CloudHSM CLI command; cloudhsm-cli takes ${topics.slice(0, -1).join(', ')} and ${topics.at(-1)!}`;
   }
-  const flag = argv.find((a) => a in CLOUDHSM_LOCAL_FLAGS);
+  const flag = argv.map((a) => a.split('=')[0]!).find((a) => a in CLOUDHSM_LOCAL_FLAGS);
   if (flag) return `${flag} is a cloudhsm-local flag; ${CLOUDHSM_LOCAL_FLAGS[flag]}`;
   return undefined;
 }

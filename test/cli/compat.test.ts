@@ -47,5 +47,7 @@ describe('cloudhsm-cli offers the real tool\'s commands only', () => {
     assert.ok(!refusal.includes('Hunter2'));
     assert.match(cloudHsmCliRefusal(['shell'], catalog)!, /not a CloudHSM CLI command/);
     assert.match(cloudHsmCliRefusal(['user', 'create', '--username', 'bob', '--password-stdin'], catalog)!, /--password-stdin is a cloudhsm-local flag/);
+    assert.match(cloudHsmCliRefusal(['crypto', 'sign', 'ecdsa', '--out=sig.bin'], catalog)!, /--out is a cloudhsm-local flag/);
+    assert.match(cloudHsmCliRefusal(['crypto', 'verify', 'ecdsa', '--signature-format', 'der'], catalog)!, /--signature-format is a cloudhsm-local flag/);
   });
 });

@@ -162,4 +162,29 @@ describe('commands: key derive ecdh, crypto cmac, truncated HMACs, rsa-pkcs, OAE
     await fails('crypto:verify:ml-dsa', ['--key-filter', 'attr.label=pq-pub', ...flags, '--signature', signed.signature], as('alice'), 'VERIFICATION_FAILED');
     await fails('crypto:sign:ml-dsa', ['--key-filter', 'attr.label=pq-priv', ...flags, '--context', `0x${'00'.repeat(256)}`], as('alice'), 'INVALID_ARGUMENT');
   });
+
+  it('crypto sign|verify ecdsa --signature-format der; a DER signature given as raw is explained; --out writes the signature', async () => {
+    await ok('key:generate-asymmetric-pair:ec', ['--curve', 'secp256r1', '--public-label', 'der-pub', '--private-label', 'der-priv', '--public-attributes', 'verify=true', '--private-attributes', 'sign=true'], as('alice'));
+    const flags = ['--data', MESSAGE, '--hash-function', 'sha256'];
+    const der = await ok('crypto:sign:ecdsa', ['--key-filter', 'attr.label=der-priv', ...flags, '--signature-format', 'der'], as('alice'));
+    const bytes = Buffer.from(der.signature, 'base64');
+    assert.equal(bytes[0], 0x30, 'a DER SEQUENCE');
+    await ok('crypto:verify:ecdsa', ['--key-filter', 'attr.label=der-pub', ...flags, '--signature-format', 'der', '--signature', der.signature], as('alice'));
+    const explained = await fails('crypto:verify:ecdsa', ['--key-filter', 'attr.label=der-pub', ...flags, '--signature', der.signature], as('alice'), 'VERIFICATION_FAILED');
+    assert.match(explained, /^Signature verification failed\. The signature is DER-encoded .* raw r‖s: .* left-padded to 32 bytes, .* --signature-format der$/);
+    // A raw signature that fails is not called DER.
+    const raw = await ok('crypto:sign:ecdsa', ['--key-filter', 'attr.label=der-priv', ...flags], as('alice'));
+    assert.equal(Buffer.from(raw.signature, 'base64').length, 64);
+    const other = Buffer.from(raw.signature, 'base64');
+    other[5]! ^= 1;
+    assert.equal(await fails('crypto:verify:ecdsa', ['--key-filter', 'attr.label=der-pub', ...flags, '--signature', other.toString('base64')], as('alice'), 'VERIFICATION_FAILED'), 'Signature verification failed');
+    // Raw bytes given as DER are malformed DER, refused as such.
+    await fails('crypto:verify:ecdsa', ['--key-filter', 'attr.label=der-pub', ...flags, '--signature-format', 'der', '--signature', raw.signature], as('alice'), 'INVALID_ARGUMENT');
+
+    const out = path.join(work, 'message.sig');
+    const written = await ok('crypto:sign:ecdsa', ['--key-filter', 'attr.label=der-priv', ...flags, '--out', out], as('alice'));
+    assert.deepEqual(Object.keys(written), ['key-reference', 'path']);
+    assert.equal(fs.readFileSync(out).length, 64);
+    await ok('crypto:verify:ecdsa', ['--key-filter', 'attr.label=der-pub', ...flags, '--signature-path', out], as('alice'));
+  });
 });

@@ -72,6 +72,11 @@ describe('e2e: keys and signatures interoperate with OpenSSL', function () {
     });
   }
 
+  it('ECDSA with --signature-format der: openssl verifies the signature as it is', () => {
+    fs.writeFileSync(f('sig'), signFile('ecdsa', 'prime256v1', ['--hash-function', 'sha256', '--signature-format', 'der']));
+    assert.match(openssl(['dgst', '-sha256', '-verify', f('prime256v1.pem'), '-signature', f('sig'), msg]), /Verified OK/);
+  });
+
   it('Ed25519 signatures verify with openssl', () => {
     generatePair('ec', 'ed', ['--curve', 'ed25519']);
     fs.writeFileSync(f('sig'), signFile('ed25519', 'ed', []));

@@ -1,13 +1,13 @@
 /** `crypto sign <mechanism>` and `crypto verify <mechanism>`: one builder per direction, flags per mechanism. */
 import { Flags } from '../oclif.js';
-import { SIGN_HASHES, sign, verify, type SignMechanism } from '../../core/keys/sign.js';
+import { SIGNATURE_FORMATS, SIGN_HASHES, sign, verify, type SignatureFormat, type SignMechanism } from '../../core/keys/sign.js';
 import { mgf1Name } from '../../core/mechanisms/choices.js';
 import { HASH_BYTES } from '../../core/mechanisms/provider.js';
 import { ML_DSA_MAX_CONTEXT_BYTES, ML_DSA_MU_BYTES, SIGNATURES, type SignatureRow, type SignDataType } from '../../core/mechanisms/table.js';
 import { BaseCommand, variantFlags, type ExecuteInput } from '../base-command.js';
 import { filterFlag } from '../key-flags.js';
 import { parseKeyFilter } from '../key-filter.js';
-import { EXAMPLE_HASH, dataFlags, dataFrom, type FlagMap } from './shared.js';
+import { EXAMPLE_HASH, dataFlags, dataFrom, outFlag, type FlagMap } from './shared.js';
 import { formatReference } from '../../core/keys/model.js';
 
 function mechanismFlags(mechanism: SignMechanism): FlagMap {
@@ -19,6 +19,10 @@ function mechanismFlags(mechanism: SignMechanism): FlagMap {
     case 'rsa-pkcs-pss': {
       const hash = Flags.string({ description: 'Hash function.', options: [...SIGN_HASHES], required: true });
       const dataType = Flags.string({ description: 'raw data, or an already computed digest.', options: dataTypes, default: dataTypes[0] });
+      if (mechanism === 'ecdsa') {
+        const format = Flags.string({ description: 'Signature encoding: raw r‖s as the CloudHSM CLI has it, or DER as openssl writes it (extension).', options: [...SIGNATURE_FORMATS], default: 'raw' });
+        return { 'hash-function': hash, 'data-type': dataType, 'signature-format': format };
+      }
       if (mechanism !== 'rsa-pkcs-pss') return { 'hash-function': hash, 'data-type': dataType };
       return {
         'hash-function': hash,
@@ -64,6 +68,8 @@ interface SignFlagValues {
   mgf?: string;
   'salt-length'?: number;
   context?: string;
+  'signature-format'?: SignatureFormat;
+  out?: string;
 }
 
 function mechanismInput(mechanism: SignMechanism, flags: SignFlagValues) {
@@ -75,6 +81,7 @@ function mechanismInput(mechanism: SignMechanism, flags: SignFlagValues) {
     mgf: flags.mgf,
     saltLength: flags['salt-length'],
     context: flags.context,
+    signatureFormat: flags['signature-format'],
   };
 }
 
@@ -86,11 +93,16 @@ export function signCommand(mechanism: SignMechanism) {
   return class Sign extends BaseCommand {
     static override summary = `Sign data with a private key (${mechanism}).`;
     static override examples = [`<%= config.bin %> crypto sign ${mechanism} --key-filter attr.label=priv --data-path message.bin${exampleFlags(mechanism)}`];
-    static override flags = { 'key-filter': filterFlag('The signing key (exactly one match).'), ...dataFlags, ...mechanismFlags(mechanism) };
+    static override flags = { 'key-filter': filterFlag('The signing key (exactly one match).'), ...dataFlags, ...mechanismFlags(mechanism), ...outFlag };
 
     protected async execute(given: ExecuteInput) {
       const flags = variantFlags<SignFlagValues>(given);
       const { keyRef, signature } = await this.perform(sign, { ...mechanismInput(mechanism, flags), keyFilter: keyFilterOf(flags) });
+      if (flags.out) {
+        // A signature is public: the file is written readable, unlike the secret outputs.
+        this.writeFile('out', flags.out, Buffer.from(signature));
+        return { data: { 'key-reference': formatReference(keyRef), path: flags.out } };
+      }
       return { data: { 'key-reference': formatReference(keyRef), signature: Buffer.from(signature).toString('base64') } };
     }
   };

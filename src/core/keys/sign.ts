@@ -8,9 +8,9 @@ import { HsmError } from '../errors.js';
 import { defineOperation, type Actor } from '../engine.js';
 import type { ClusterRecord } from '../cluster/model.js';
 import type { Transaction } from '../store/index.js';
-import { digestInfoPrefix } from '../mechanisms/der.js';
+import { digestInfoPrefix, ecdsaDerToP1363, ecdsaP1363ToDer } from '../mechanisms/der.js';
 import { HASH_BYTES, ML_DSA_MAX_CONTEXT_BYTES, ML_DSA_MU_BYTES, type HashName, type PreparedKey } from '../mechanisms/provider.js';
-import { SIGNATURES, type SignDataType, type SignMechanism } from '../mechanisms/table.js';
+import { CURVES, SIGNATURES, type EcCurve, type SignDataType, type SignMechanism } from '../mechanisms/table.js';
 import { mgf1Hash, mgf1Name, orList, SIGN_HASHES, SIGN_MECHANISMS } from '../mechanisms/choices.js';
 import { selectKey } from './filters.js';
 import type { KeySelector } from './selector.js';
@@ -37,7 +37,15 @@ export interface SignInput {
   saltLength?: number;
   /** ml-dsa only (extension): the FIPS 204 context string, 0x-hex or base64, at most 255 bytes. */
   context?: string;
+  /**
+   * ecdsa only (extension): the signature as the CloudHSM CLI has it, raw r‖s (the default), or
+   * DER (the Ecdsa-Sig-Value of RFC 3279 that openssl and most libraries use).
+   */
+  signatureFormat?: SignatureFormat;
 }
+
+export const SIGNATURE_FORMATS = ['raw', 'der'] as const;
+export type SignatureFormat = (typeof SIGNATURE_FORMATS)[number];
 
 export interface VerifyInput extends SignInput {
   signature: Uint8Array;
@@ -95,6 +103,16 @@ function selectSigningKey(tx: Transaction, cluster: ClusterRecord, actor: Actor,
   return key;
 }
 
+/** Whether bytes read as a DER SEQUENCE of two INTEGERs, the shape of a DER ECDSA signature. */
+function looksLikeDer(signature: Uint8Array): boolean {
+  try {
+    ecdsaDerToP1363(signature, signature.length);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 interface Plan {
   /** What the primitive receives, and whether it is a digest already. */
   data: Uint8Array;
@@ -107,6 +125,12 @@ interface Plan {
 
 function plan(input: SignInput): Plan {
   const dataType = input.dataType ?? 'raw';
+  if (input.signatureFormat !== undefined && !(SIGNATURE_FORMATS as readonly string[]).includes(input.signatureFormat)) {
+    throw new HsmError('INVALID_ARGUMENT', `--signature-format must be ${orList(SIGNATURE_FORMATS)}, not "${input.signatureFormat}"`);
+  }
+  if (input.signatureFormat === 'der' && input.mechanism !== 'ecdsa') {
+    throw new HsmError('INVALID_ARGUMENT', `--signature-format der applies to ecdsa only; ${input.mechanism} signatures have one encoding`);
+  }
   switch (input.mechanism) {
     case 'ed25519':
       if (input.data.length > ED25519_MAX_MESSAGE_BYTES) {
@@ -215,7 +239,8 @@ export const sign = defineOperation({
   run: ({ tx, ctx, cluster, actor, sessionKeys }, input: SignInput): SignatureResult => {
     const p = plan(input);
     const key = selectSigningKey(tx, cluster, actor!, input, 'sign', sessionKeys);
-    return { keyRef: key.ref, signature: signWith(ctx, preparedKey(ctx, cluster.clusterId, key), input, p) };
+    const signature = signWith(ctx, preparedKey(ctx, cluster.clusterId, key), input, p);
+    return { keyRef: key.ref, signature: input.signatureFormat === 'der' ? ecdsaP1363ToDer(signature) : signature };
   },
 });
 
@@ -228,7 +253,15 @@ export const verify = defineOperation({
   run: ({ tx, ctx, cluster, actor, sessionKeys }, input: VerifyInput) => {
     const p = plan(input);
     const key = selectSigningKey(tx, cluster, actor!, input, 'verify', sessionKeys);
-    if (!verifyWith(ctx, preparedKey(ctx, cluster.clusterId, key), input, p)) {
+    const scalarBytes = input.mechanism === 'ecdsa' ? CURVES[key.curve as EcCurve].bytes : 0;
+    const signature = input.signatureFormat === 'der' ? ecdsaDerToP1363(input.signature, scalarBytes) : input.signature;
+    if (!verifyWith(ctx, preparedKey(ctx, cluster.clusterId, key), { ...input, signature }, p)) {
+      if (input.mechanism === 'ecdsa' && input.signatureFormat !== 'der' && looksLikeDer(input.signature)) {
+        throw new HsmError(
+          'VERIFICATION_FAILED',
+          `Signature verification failed. The signature is DER-encoded (as openssl and most libraries write ECDSA signatures), but the CloudHSM CLI takes raw r‖s: the two integers of the DER SEQUENCE, each left-padded to ${scalarBytes} bytes, one after the other (\`openssl asn1parse -inform DER\` shows them). cloudhsm-local also takes it as it is with --signature-format der`,
+        );
+      }
       throw new HsmError('VERIFICATION_FAILED', 'Signature verification failed');
     }
     return { message: 'Signature verified successfully' };
