@@ -164,7 +164,7 @@ describe('commands: key derive ecdh, crypto cmac, truncated HMACs, rsa-pkcs, OAE
   });
 
   it('crypto sign|verify ecdsa --signature-format der; a DER signature given as raw is explained; --out writes the signature', async () => {
-    await ok('key:generate-asymmetric-pair:ec', ['--curve', 'secp256r1', '--public-label', 'der-pub', '--private-label', 'der-priv', '--public-attributes', 'verify=true', '--private-attributes', 'sign=true'], as('alice'));
+    await ok('key:generate-asymmetric-pair:ec', ['--curve', 'prime256v1', '--public-label', 'der-pub', '--private-label', 'der-priv', '--public-attributes', 'verify=true', '--private-attributes', 'sign=true'], as('alice'));
     const flags = ['--data', MESSAGE, '--hash-function', 'sha256'];
     const der = await ok('crypto:sign:ecdsa', ['--key-filter', 'attr.label=der-priv', ...flags, '--signature-format', 'der'], as('alice'));
     const bytes = Buffer.from(der.signature, 'base64');

@@ -14,7 +14,7 @@ import { CURVES, SIGNATURES, type EcCurve, type SignDataType, type SignMechanism
 import { mgf1Hash, mgf1Name, orList, SIGN_HASHES, SIGN_MECHANISMS } from '../mechanisms/choices.js';
 import { selectKey } from './filters.js';
 import type { KeySelector } from './selector.js';
-import { formatReference, type KeyRecord } from './model.js';
+import { CURVES as KEY_CURVES, formatReference, type KeyRecord } from './model.js';
 import { cryptoOf, preparedKey } from './prepared.js';
 import type { EngineContext } from '../context.js';
 import { bytesArg } from './wrap.js';
@@ -253,7 +253,7 @@ export const verify = defineOperation({
   run: ({ tx, ctx, cluster, actor, sessionKeys }, input: VerifyInput) => {
     const p = plan(input);
     const key = selectSigningKey(tx, cluster, actor!, input, 'verify', sessionKeys);
-    const scalarBytes = input.mechanism === 'ecdsa' ? CURVES[key.curve as EcCurve].bytes : 0;
+    const scalarBytes = input.mechanism === 'ecdsa' ? CURVES[KEY_CURVES[key.curve ?? ''] as EcCurve].bytes : 0;
     const signature = input.signatureFormat === 'der' ? ecdsaDerToP1363(input.signature, scalarBytes) : input.signature;
     if (!verifyWith(ctx, preparedKey(ctx, cluster.clusterId, key), { ...input, signature }, p)) {
       if (input.mechanism === 'ecdsa' && input.signatureFormat !== 'der' && looksLikeDer(input.signature)) {
