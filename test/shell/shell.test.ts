@@ -12,7 +12,7 @@ import { REGISTRY_CATALOG } from '../../src/cli/main.js';
 import { clusterContext } from '../support/templates.js';
 
 /** Starts the shell on plain streams; `send` writes a line, `until` waits for text in the output. */
-async function startShell(env: Record<string, string>, ctx: EngineContext) {
+async function startShell(env: Record<string, string>, ctx: EngineContext, options: { dialect?: 'cmu' | 'kmu'; explain?: boolean } = {}) {
   const input = new PassThrough();
   const output = new PassThrough();
   let text = '';
@@ -28,6 +28,7 @@ async function startShell(env: Record<string, string>, ctx: EngineContext) {
     engine: async () => ctx,
     stateDir: env.CLOUDHSM_STATE_DIR!,
     commands: REGISTRY_CATALOG,
+    ...options,
   });
   /** Waits until `pattern` has appeared `times` times in the output. */
   const until = async (pattern: RegExp, times = 1, timeoutMs = 20_000) => {
@@ -117,6 +118,23 @@ describe('shell', function () {
     assert.equal(shell.errors.join('').match(/unknown command; type `help`/g)?.length, 2);
     assert.ok(!shell.errors.join('').includes('frobnicate'));
     assert.ok(!shell.errors.join('').includes('Secret-Pw-1'), 'an error repeated a password');
+  });
+
+  it('key_mgmt_util prints only the tool\'s lines; --explain adds why a line failed on standard error', async () => {
+    const ctx = await clusterContext({ cryptoUsers: { alice: 'Alice-Pass-1' } });
+    const block = '\n        Cfm3LoginHSM returned: 0xd0 : HSM Error: Login failure\n\n        Cluster Status\n';
+    for (const explain of [false, true]) {
+      const shell = await startShell({ CLOUDHSM_STATE_DIR: ctx.dir }, ctx, { dialect: 'kmu', explain });
+      shell.send('loginHSM -u CU -s alice -p Not-The-Password-1');
+      shell.send('exit');
+      assert.equal(await shell.done, 1);
+      assert.ok(shell.output().startsWith(block), shell.output());
+      assert.doesNotMatch(shell.output(), /password for/);
+      const errors = shell.errors.join('');
+      assert.equal(/wrong password for alice/.test(errors), explain, errors);
+      assert.match(errors, /<stdin>:1: this line failed/);
+      assert.ok(!errors.includes('Not-The-Password-1') && !shell.output().includes('Not-The-Password-1'));
+    }
   });
 
   it('the built binary runs a piped script through `shell` and exits non-zero when a line fails', () => {

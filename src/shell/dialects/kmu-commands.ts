@@ -53,7 +53,7 @@ export async function loginHSM({ host, flags }: KmuCall): Promise<Outcome> {
   // sessionPid records the login so other processes see the user as logged in.
   const result = await run(host, login, { clusterId: host.clusterId, credentials: { username, password, role: 'crypto-user' }, sessionPid: process.pid });
   host.session = result.session;
-  return { blocks: [[returnLine('Cfm3LoginHSM')], clusterBlock(await nodeCount(host), 0, 'Cluster Status')] };
+  return { blocks: [[returnLine('Cfm3LoginHSM')], clusterBlock(await nodeCount(host), 0, 'status')] };
 }
 
 export async function logoutHSM({ host }: KmuCall): Promise<Outcome> {
@@ -61,7 +61,7 @@ export async function logoutHSM({ host }: KmuCall): Promise<Outcome> {
   await run(host, logout, { clusterId: host.session!.clusterId });
   host.session = undefined;
   host.sessionKeys.clear();
-  return { blocks: [[returnLine('Cfm3LogoutHSM')], clusterBlock(nodes, 0, 'Cluster Status')] };
+  return { blocks: [[returnLine('Cfm3LogoutHSM')], clusterBlock(nodes, 0, 'status')] };
 }
 
 const USER_COLUMNS: ReadonlyArray<[string, number]> = [

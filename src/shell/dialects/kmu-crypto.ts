@@ -53,7 +53,7 @@ import {
   type KmuCall,
   type Outcome,
 } from './kmu-context.js';
-import { BAD_PKCS_DATA, clusterBlock, codeText, hexCode, INVALID_ARGUMENT, KmuFailure, POLICY_VIOLATION, raw, returnLine, SERVER_UNAVAILABLE, UNWRAP_FAILED } from './kmu-output.js';
+import { BAD_PKCS_DATA, clusterBlock, codeText, hexCode, INVALID_ARGUMENT, KmuFailure, POLICY_VIOLATION, raw, returnLine, SERVER_UNAVAILABLE, SUCCESS, UNWRAP_FAILED, type StatusStyle } from './kmu-output.js';
 
 type KeyClass = 'secret-key' | 'public-key' | 'private-key';
 
@@ -101,16 +101,20 @@ function attestation(call: KmuCall): string[][] {
   return call.flags.has('attest') ? [['Attestation Check : [PASS]']] : [];
 }
 
-/** The blocks after a key is made: the handle line(s), -attest's line, the node states. */
-async function created(call: KmuCall, op: string, lines: string[]): Promise<Outcome> {
+/** The blocks after a key is made: the handle line(s), -attest's line, the node states (genRSAKeyPair's in its own style). */
+async function created(call: KmuCall, op: string, lines: string[], style: StatusStyle = 'error'): Promise<Outcome> {
   const blocks = [[returnLine(op)], lines, ...attestation(call)];
-  blocks.push(clusterBlock(await nodeCount(call.host)));
+  blocks.push(clusterBlock(await nodeCount(call.host), SUCCESS, style));
   return { blocks };
 }
 
-/** A type the spec names but the emulated HSM lacks: refused as a policy error (0xb3). */
-function unsupported(what: string, instead: string): KmuFailure {
-  return new KmuFailure(POLICY_VIOLATION, `${what} not supported: the emulated HSM has no such keys; ${instead}`, true);
+/**
+ * A type the spec names but the emulated HSM lacks: refused as a policy error (0xb3). `fips`: a
+ * type FIPS mode forbids (RC4, P-192), whose refusal the docs show with every node answering
+ * 0x30000085 (genECCKeyPair -i 1; RC4 [assumed] alike).
+ */
+function unsupported(what: string, instead: string, fips = false): KmuFailure {
+  return new KmuFailure(POLICY_VIOLATION, `${what} not supported: the emulated HSM has no such keys; ${instead}`, true, fips ? SERVER_UNAVAILABLE : undefined);
 }
 
 /** §3 genSymKey -t: the symmetric key types KMU names; 3DES and RC4 are refused. */
@@ -120,7 +124,7 @@ export async function genSymKey(call: KmuCall): Promise<Outcome> {
   const type = integer(call.flags, 't');
   const aes = `generate an AES key (-t ${typeCode('aes')})`;
   if (type === typeCode('des3')) throw unsupported(`3DES keys (-t ${type}) are`, aes);
-  if (type === typeCode('rc4')) throw unsupported(`RC4 keys (-t ${type}) are not allowed in FIPS mode and are`, aes);
+  if (type === typeCode('rc4')) throw unsupported(`RC4 keys (-t ${type}) are not allowed in FIPS mode and are`, aes, true);
   if (type !== typeCode('aes') && type !== typeCode('generic-secret')) throw new UsageError(`-t takes ${parenthesised(SYMMETRIC_TYPES)}, not ${type}`);
   const keyType = type === typeCode('aes') ? 'aes' : 'generic-secret';
   const c = await creation(call);
@@ -149,7 +153,8 @@ async function genPair(call: KmuCall, keyType: 'rsa' | 'ec', specific: { modulus
   });
   const pub = result.publicKey.ref;
   const priv = result.privateKey.ref;
-  return created(call, 'Cfm3GenerateKeyPair', [`Cfm3GenerateKeyPair:    public key handle: ${pub}    private key handle: ${priv}`]);
+  // §0: genRSAKeyPair prints `Cluster Status:` / `Node id N status: …`; genECCKeyPair the usual block.
+  return created(call, 'Cfm3GenerateKeyPair', [`Cfm3GenerateKeyPair:    public key handle: ${pub}    private key handle: ${priv}`], keyType === 'rsa' ? 'colon' : 'error');
 }
 
 export async function genRSAKeyPair(call: KmuCall): Promise<Outcome> {
@@ -159,7 +164,7 @@ export async function genRSAKeyPair(call: KmuCall): Promise<Outcome> {
 /** §1 curve IDs (from the table of mechanisms); P-192's exists but FIPS mode refuses it with 0xb3. */
 export async function genECCKeyPair(call: KmuCall): Promise<Outcome> {
   const id = integer(call.flags, 'i');
-  if (id === P192_CURVE_ID) throw unsupported(`P-192 keys (-i ${id}) are not allowed in FIPS mode and are`, `use -i ${parenthesised(CURVE_ENTRIES)}`);
+  if (id === P192_CURVE_ID) throw unsupported(`P-192 keys (-i ${id}) are not allowed in FIPS mode and are`, `use -i ${parenthesised(CURVE_ENTRIES)}`, true);
   const curve = CURVE_IDS.get(id ?? -1);
   if (!curve) throw new UsageError(`-i takes a curve ID: ${parenthesised(CURVE_ENTRIES)}, not ${id}`);
   return genPair(call, 'ec', { curve });
@@ -315,7 +320,7 @@ export async function wrapKey(call: KmuCall): Promise<Outcome> {
   const file = flags.has('noheader') ? wrapped : withHeader(payload.attributes, wrapped);
   writeFile(out, file);
   return {
-    blocks: [['Key Wrapped.'], [`Wrapped Key written to file "${out} length ${file.length}`], [returnLine('Cfm2WrapKey')], clusterBlock(await nodeCount(host))],
+    blocks: [['Key Wrapped.'], [`Wrapped Key written to file "${out} length ${file.length}`], [returnLine('Cfm2WrapKey')]],
   };
 }
 
@@ -409,7 +414,7 @@ export async function verify(call: KmuCall): Promise<Outcome> {
     }
     throw err;
   }
-  return { blocks: [['Signature verification successful'], [returnLine('Cfm3Verify')], clusterBlock(await nodeCount(call.host))] };
+  return { blocks: [['Signature verification successful'], [returnLine('Cfm3Verify')]] };
 }
 
 /** §3: aesWrapUnwrap takes files of at most 4096 bytes. */
