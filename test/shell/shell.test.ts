@@ -120,7 +120,7 @@ describe('shell', function () {
     assert.ok(!shell.errors.join('').includes('Secret-Pw-1'), 'an error repeated a password');
   });
 
-  it('key_mgmt_util prints only the tool\'s lines; --explain adds why a line failed on standard error', async () => {
+  it('legacy dialects print only the tool\'s lines; --explain adds why a line failed on standard error', async () => {
     const ctx = await clusterContext({ cryptoUsers: { alice: 'Alice-Pass-1' } });
     const block = '\n        Cfm3LoginHSM returned: 0xd0 : HSM Error: Login failure\n\n        Cluster Status\n';
     for (const explain of [false, true]) {
@@ -135,6 +135,13 @@ describe('shell', function () {
       assert.match(errors, /<stdin>:1: this line failed/);
       assert.ok(!errors.includes('Not-The-Password-1') && !shell.output().includes('Not-The-Password-1'));
     }
+    const cmu = await startShell({ CLOUDHSM_STATE_DIR: ctx.dir }, ctx, { dialect: 'cmu', explain: true });
+    cmu.send('findAllKeys 3 0');
+    cmu.send('quit');
+    assert.equal(await cmu.done, 1);
+    assert.match(cmu.output(), /\nfindAllKeys failed: RET_USER_NOT_LOGGED_IN\nfindAllKeys failed on server 0\(/);
+    assert.doesNotMatch(cmu.output(), /loginHSM/);
+    assert.match(cmu.errors.join(''), /log in with loginHSM/);
   });
 
   it('the built binary runs a piped script through `shell` and exits non-zero when a line fails', () => {
