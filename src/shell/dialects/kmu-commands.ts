@@ -163,7 +163,13 @@ export async function getKeyInfo({ host, flags }: KmuCall): Promise<Outcome> {
   return { blocks };
 }
 
-/** §3 getAttribute: always to a file (-out); `-a 512` dumps every applicable attribute. */
+/**
+ * §3 getAttribute: always to a file (-out); `-a 512` dumps every applicable attribute. The lines
+ * are those of the build the dump follows (legacy-attributes.ts): `got all attributes of size <n>
+ * attr cnt <n>`, `Attributes dumped into <file>` (no ` file` after a dump, as in the
+ * genECCKeyPair example) and the return line; one attribute prints only `Attributes dumped into
+ * <file> file`, as the getAttribute and imSymKey examples show.
+ */
 export async function getAttribute({ host, flags }: KmuCall): Promise<Outcome> {
   const h = handle(flags, 'o');
   const id = integer(flags, 'a');
@@ -173,12 +179,12 @@ export async function getAttribute({ host, flags }: KmuCall): Promise<Outcome> {
   if (id === OBJ_ATTR_ALL) {
     const all = renderAll(shown);
     writeFile(out, attributeFileText(all));
-    return { blocks: [[raw(`got all attributes of size ${dumpSize(all)} attr cnt ${all.length}`), raw(`Attributes dumped into ${out} file`)], [returnLine('Cfm3GetAttribute')]] };
+    return { blocks: [[raw(`got all attributes of size ${dumpSize(all)} attr cnt ${all.length}`), raw(`Attributes dumped into ${out}`)], [returnLine('Cfm3GetAttribute')]] };
   }
   const one = renderSingle(id, shown);
   if (!one) throw new KmuFailure(ATTRIBUTE_NOT_APPLICABLE, `attribute ${id} does not apply to key ${h} (a ${String(shown['key-type'])} ${String(shown.class)})`, true);
   writeFile(out, attributeFileText([one]));
-  return { blocks: [[raw(`Attributes dumped into ${out} file`)], [returnLine('Cfm3GetAttribute')]] };
+  return { blocks: [[raw(`Attributes dumped into ${out} file`)]] };
 }
 
 /**
