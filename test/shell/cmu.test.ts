@@ -264,6 +264,7 @@ describe('cloudhsm_mgmt_util dialect', function () {
     assert.match(attrs.out, /^ {6}OBJ_ATTR_CLASS {18}= 0$/m);
     assert.match(attrs.out, /^ {6}OBJ_ATTR_UNWRAP_TEMPLATE {8}= 1073742354$/m);
     assert.equal(attrs.out.match(/= \d+$/gm)?.length, 29);
+    assert.match(attrs.out, /OBJ_ATTR_DERIVE {17}= 268\n {6}OBJ_ATTR_LOCAL {18}= 355\n {6}OBJ_ATTR_MODULUS {16}= 288\n/, 'in the documented order');
 
     const cluster = await clusterOf(t.ctx);
     const hsm = activeHsms(cluster)[1]!;

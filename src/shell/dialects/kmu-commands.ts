@@ -33,6 +33,7 @@ import {
   ALREADY_LOGGED_IN,
   ATTRIBUTE_NOT_APPLICABLE,
   clusterBlock,
+  INDENT,
   INVALID_ARGUMENT,
   INVALID_USER_TYPE,
   KmuFailure,
@@ -64,27 +65,24 @@ export async function logoutHSM({ host }: KmuCall): Promise<Outcome> {
   return { blocks: [[returnLine('Cfm3LogoutHSM')], clusterBlock(nodes, 0, 'status')] };
 }
 
-const USER_COLUMNS: ReadonlyArray<[string, number]> = [
-  ['Index', 12],
-  ['User ID', 12],
-  ['User Type', 16],
-  ['User Name', 36],
-  ['MofnPubKey', 14],
-  ['LoginFailureCnt', 24],
-  ['2FA', 0],
-];
+/**
+ * §3 listUsers, laid out as the documented example: 8 spaces, then columns of 12, 12, 16, 20, 14
+ * and 24 characters under the header; a row puts its index, ID, type, name, MofnPubKey and
+ * failure count in fields of 17, 7, 16, 26, 17 and 16 characters (the example's own alignment).
+ */
+const USERS_HEADER = `${INDENT}Index       User ID     User Type       User Name           MofnPubKey    LoginFailureCnt         2FA`;
+const ROW_FIELDS = [17, 7, 16, 26, 17, 16, 0];
 
 function userRow(cells: string[]): string {
-  return `    ${cells.map((c, i) => c.padEnd(USER_COLUMNS[i]![1])).join('')}`.trimEnd();
+  return `${INDENT}${cells.map((c, i) => c.padEnd(ROW_FIELDS[i]!)).join('')}`;
 }
 
-/** §3 listUsers: the users in ID order, with their IDs and failure counts. */
+/** §3 listUsers: the users in ID order (the tool's order), with their IDs and failure counts. */
 export async function listUsers({ host }: KmuCall): Promise<Outcome> {
   const { users } = await run(host, listUsersOp, { clusterId: host.session!.clusterId });
-  const rows = users.map((u, i) => userRow([String(i + 1), String(u.id), userType(u), u.username, 'NO', String(u.failedLogins), 'NO']));
-  return {
-    blocks: [[`Number Of Users found ${users.length}`], [raw(userRow(USER_COLUMNS.map(([name]) => name))), ...rows.map(raw)], [returnLine('Cfm3ListUsers')]],
-  };
+  const byId = [...users].sort((a, b) => a.id - b.id);
+  const rows = byId.map((u, i) => userRow([String(i + 1), String(u.id), userType(u), u.username, 'NO', String(u.failedLogins), 'NO']));
+  return { blocks: [[`Number Of Users found ${users.length}`], [raw(USERS_HEADER), ...rows.map(raw)], [returnLine('Cfm3ListUsers')]] };
 }
 
 /** §3 findKey filters as core filter terms; -u and -m narrow afterwards. */
