@@ -446,11 +446,17 @@ describe('shell kmu dialect', function () {
       assert.ok(!unknown.out.includes('genSymkey'), 'the line is not echoed');
     });
 
-    it('shows help grouped, with each command\'s CloudHSM CLI equivalent, and -h usage', async () => {
+    it('prints the tool\'s own help, the CloudHSM CLI equivalents under cliEquivalents, and -h usage', async () => {
       const help = await ok('help');
-      assert.match(help, /Key generation:\n {4}genSymKey +Generate an AES .* key generate-symmetric aes \| generic-secret\n/);
-      assert.match(help, /wrapKey .* key wrap aes-pkcs5-pad/);
-      assert.match(help, /exit .* quit/);
+      assert.ok(help.startsWith('\nHelp Commands Available:\n\nSyntax: <command> -h\n\n\n   Command               Description\n'), help);
+      assert.match(help, /\n {3}genSymKey {14}Generates a Symmetric keys\n/);
+      assert.match(help, /\n {8}Emulator Commands\n {3}cliEquivalents {9}Lists the CloudHSM CLI equivalent of each\n/);
+      assert.doesNotMatch(help, /key generate-symmetric/);
+      const mapping = await ok('cliEquivalents');
+      assert.match(mapping, /Key generation:\n {4}genSymKey +Generate an AES .* key generate-symmetric aes \| generic-secret\n/);
+      assert.match(mapping, /wrapKey .* key wrap aes-pkcs5-pad/);
+      assert.match(mapping, /exit .* quit/);
+      assert.match(mapping, /--explain/);
       const usage = await ok('genSymKey -h');
       assert.ok(usage.includes('Syntax: genSymKey -h\n'));
       assert.ok(usage.includes('genSymKey -t <value> -s <value> -l <value> [-id <value>] [-sess]'));

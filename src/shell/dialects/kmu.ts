@@ -8,6 +8,7 @@
 import { EXPLAIN_NOTE, type Dialect, type DialectHost, type LineOutcome } from '../dialect.js';
 import { redactOptions, redactUnknown } from '../tokenize.js';
 import * as session from './kmu-commands.js';
+import { KMU_HELP_LINES } from './kmu-help.js';
 import * as crypto from './kmu-crypto.js';
 import { nodeCount, UsageError, visibleHandles, type Flags, type KmuCall, type Outcome } from './kmu-context.js';
 import { failureBlocks, INDENT, INVALID_HANDLE, KmuFailure, NOT_LOGGED_IN, render, toFailure, type StatusStyle } from './kmu-output.js';
@@ -327,8 +328,10 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
   Error2String: { group: 'Other', summary: 'Explain a return code', op: 'Error2String', login: false, status: 'none', modern: 'none', flags: { r: v('code, e.g. 0xdb', true) }, run: session.error2String },
 };
 
-/** Built-ins that are not table commands: they print help or leave. */
-const BUILTINS = ['help', 'exit'];
+/** The emulator's own command: the CloudHSM CLI equivalent of each command (help names it). */
+const MAPPING_COMMAND = 'cliEquivalents';
+/** Built-ins that are not table commands: they print help or the mapping, or leave. */
+const BUILTINS = ['help', MAPPING_COMMAND, 'exit'];
 
 type Parsed = { flags: Map<string, string | true>; help: boolean };
 
@@ -374,13 +377,33 @@ function usage(name: string, command: KmuCommand): string {
   ].join('\n');
 }
 
-/** `help`: the commands by group, each with its CloudHSM CLI equivalent (§4). */
+/**
+ * `help` prints the tool's own text (kmu-help.ts), then the emulator's one command of its own in a
+ * section of the same shape: `cliEquivalents`, with the mapping this dialect used to print as help.
+ */
+const EMULATOR_HELP = [
+  '',
+  '        Emulator Commands',
+  `   ${MAPPING_COMMAND.padEnd(23)}Lists the CloudHSM CLI equivalent of each`,
+  `   ${''.padEnd(23)}command; the shell's --explain option shows`,
+  `   ${''.padEnd(23)}why a command failed`,
+];
+
 function helpText(): string {
+  return `\n${[...KMU_HELP_LINES, ...EMULATOR_HELP].join('\n')}\n\n`;
+}
+
+/** `cliEquivalents`: the commands by group, each with its CloudHSM CLI equivalent (§4). */
+function mappingText(): string {
   const groups = new Map<string, string[]>();
   for (const [name, c] of Object.entries(COMMANDS)) {
     groups.set(c.group, [...(groups.get(c.group) ?? []), `    ${name.padEnd(18)}${c.summary.padEnd(50)}${c.modern}`]);
   }
-  groups.get('Other')!.push(`    ${'help'.padEnd(18)}${'This list; <command> -h for its usage'.padEnd(50)}help`, `    ${'exit'.padEnd(18)}${'Leave key_mgmt_util'.padEnd(50)}quit`);
+  groups.get('Other')!.push(
+    `    ${'help'.padEnd(18)}${"The tool's command list; <command> -h for usage".padEnd(50)}help`,
+    `    ${MAPPING_COMMAND.padEnd(18)}${'This list'.padEnd(50)}none`,
+    `    ${'exit'.padEnd(18)}${'Leave key_mgmt_util'.padEnd(50)}quit`,
+  );
   const sections = [...groups].map(([group, lines]) => `${group}:\n${lines.join('\n')}`);
   return `\nkey_mgmt_util commands (right: the CloudHSM CLI equivalent)\n\n${sections.join('\n\n')}\n\n${EXPLAIN_NOTE}\n\n`;
 }
@@ -439,6 +462,10 @@ export const kmuDialect: Dialect = {
     if (name === 'exit') return 'quit';
     if (name === 'help') {
       host.io.write(helpFor(args));
+      return 'ok';
+    }
+    if (name === MAPPING_COMMAND) {
+      host.io.write(mappingText());
       return 'ok';
     }
     const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
