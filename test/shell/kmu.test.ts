@@ -138,6 +138,20 @@ describe('shell kmu dialect', function () {
       }
     });
 
+    it('makes generic secrets up to key_mgmt_util\'s 3584 bytes (not the CloudHSM CLI\'s 800), and unwraps them back', async () => {
+      const out = await ok('genSymKey -t 16 -s 3584 -l big-secret');
+      const big = handleIn(out, /Key Handle: (\d+)/);
+      assert.equal(await attribute(big, 353), '0x00000e00');
+      const refused = await line('genSymKey -t 16 -s 3585 -l too-big');
+      assert.equal(refused.outcome, 'failed');
+      assert.equal(refused.out, blocks([`${I}Cfm3GenerateSymmetricKey returned: 0xd6 : HSM Error: Invalid argument`], ERROR_STATUS.map((l) => l.replace('0x00000000 : HSM Return: SUCCESS', '0x000000d6 : HSM Error: Invalid argument'))));
+      const kek = await genAes('big-kek');
+      await ok(`wrapKey -k ${big} -w ${kek} -m 4 -out ${file('big.wrapped')}`);
+      const back = handleIn(await ok(`unWrapKey -f ${file('big.wrapped')} -w ${kek} -m 4`), /Key Handle: (\d+)/);
+      assert.equal(await attribute(back, 353), '0x00000e00');
+      for (const h of [big, back, kek]) await ok(`deleteKey -k ${h}`);
+    });
+
     it('generates RSA and EC key pairs', async () => {
       const rsa = await ok('genRSAKeyPair -m 2048 -e 65537 -l rsa2048');
       [rsaPub, rsaPriv] = [handleIn(rsa, /public key handle: (\d+)/), handleIn(rsa, /private key handle: (\d+)/)];

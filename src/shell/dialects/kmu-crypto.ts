@@ -57,12 +57,17 @@ import { BAD_PKCS_DATA, clusterBlock, codeText, hexCode, INVALID_ARGUMENT, KmuFa
 
 type KeyClass = 'secret-key' | 'public-key' | 'private-key';
 
-/** What the shared generation options (§3 "-sess -u -m_value -min_srv") ask the core for. */
+/**
+ * What the shared generation options (§3 "-sess -u -m_value -min_srv") ask the core for, with
+ * key_mgmt_util's documented limits where they differ from the CloudHSM CLI's (a generic secret
+ * of up to 3584 bytes).
+ */
 interface Creation {
   session: boolean;
   shareWith?: string[];
   manageQuorum?: number;
   useQuorum?: number;
+  limits: 'key_mgmt_util';
 }
 
 /** -min_srv: every key is on every ACTIVE HSM at once here, so it can only fail for want of HSMs. */
@@ -79,7 +84,7 @@ async function creation(call: KmuCall): Promise<Creation> {
   await checkMinServers(call);
   // -m_value is the key's quorum for both use and management (§3, getKeyInfo "use/manage").
   const quorum = integer(flags, 'm_value');
-  return { session: flags.has('sess'), shareWith: await usernamesOf(host, text(flags, 'u')), manageQuorum: quorum, useQuorum: quorum };
+  return { session: flags.has('sess'), shareWith: await usernamesOf(host, text(flags, 'u')), manageQuorum: quorum, useQuorum: quorum, limits: 'key_mgmt_util' };
 }
 
 /** Attribute terms the flags ask for: -id, and -nex (never on public keys). */

@@ -12,7 +12,7 @@ import { KMU_HELP_LINES } from './kmu-help.js';
 import * as crypto from './kmu-crypto.js';
 import { nodeCount, UsageError, visibleHandles, type Flags, type KmuCall, type Outcome } from './kmu-context.js';
 import { failureBlocks, INDENT, INVALID_HANDLE, KmuFailure, NOT_LOGGED_IN, render, toFailure, type StatusStyle } from './kmu-output.js';
-import { AES_KEY_BYTES, RSA_KEYS, type WrapMechanism } from '../../core/mechanisms/table.js';
+import { AES_KEY_BYTES, KMU_GENERIC_SECRET_BYTES, RSA_KEYS, type WrapMechanism } from '../../core/mechanisms/table.js';
 import {
   classEntries,
   CURVE_ENTRIES,
@@ -114,7 +114,12 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
     op: 'Cfm3GenerateSymmetricKey',
     login: true,
     modern: 'key generate-symmetric aes | generic-secret',
-    flags: { t: v(`key type: ${SYM_TYPE_HELP}`, true), s: v(`key size in bytes (AES ${AES_KEY_BYTES.join(', ')})`, true), l: v('label', true), ...CREATION_FLAGS },
+    flags: {
+      t: v(`key type: ${SYM_TYPE_HELP}`, true),
+      s: v(`key size in bytes (AES ${AES_KEY_BYTES.join(', ')}; generic secret ${KMU_GENERIC_SECRET_BYTES.min} to ${KMU_GENERIC_SECRET_BYTES.max})`, true),
+      l: v('label', true),
+      ...CREATION_FLAGS,
+    },
     run: crypto.genSymKey,
   },
   genRSAKeyPair: {
