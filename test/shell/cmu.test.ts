@@ -189,10 +189,11 @@ describe('cloudhsm_mgmt_util dialect', function () {
     assert.ok(match && match[1]!.length === 64, owned.out);
     const block = (i: number, list: string, hash: string) =>
       `Keys on server ${i}(${ips[i]}):\nNumber of keys found 1\nnumber of keys matched from start index 0::1\n${list}\n${hash}findAllKeys success on server ${i}(${ips[i]})\n`;
-    assert.equal(owned.out, block(0, `${handle}(o)`, `Key Hash:\n${match[1]}\n`) + block(1, `${handle}(o)`, `Key Hash:\n${match[1]}\n`));
+    // With the hash a blank line follows it, and none parts the servers (§2 example).
+    assert.equal(owned.out, block(0, `${handle}(o)`, `Key Hash:\n${match[1]}\n\n`) + block(1, `${handle}(o)`, `Key Hash:\n${match[1]}\n\n`));
     const shared = await line(t, 'findAllKeys 4 1');
     assert.ok(shared.out.includes(`${handle}(s)\nKey Hash:\n${match[1]}\n`), 'the hash is the same for every key-owning user');
-    assert.equal((await line(t, 'findAllKeys 2 0')).out, `Keys on server 0(${ips[0]}):\nNumber of keys found 0\nnumber of keys matched from start index 0::0\nfindAllKeys success on server 0(${ips[0]})\nKeys on server 1(${ips[1]}):\nNumber of keys found 0\nnumber of keys matched from start index 0::0\nfindAllKeys success on server 1(${ips[1]})\n`);
+    assert.equal((await line(t, 'findAllKeys 2 0')).out, `Keys on server 0(${ips[0]}):\nNumber of keys found 0\nnumber of keys matched from start index 0::0\nfindAllKeys success on server 0(${ips[0]})\n\nKeys on server 1(${ips[1]}):\nNumber of keys found 0\nnumber of keys matched from start index 0::0\nfindAllKeys success on server 1(${ips[1]})\n`);
 
     const file = path.join(tempDir(), 'keys.txt');
     await line(t, `findAllKeys 3 0 ${file}`);
@@ -214,10 +215,10 @@ describe('cloudhsm_mgmt_util dialect', function () {
     assert.deepEqual(await line(t, `getKeyInfo ${handle}`), { outcome: 'ok', out: infoBlock('') });
     t.answers.push('y');
     await line(t, `shareKey ${handle} 4 1`);
-    assert.equal((await line(t, `getKeyInfo -k ${handle}`)).out, infoBlock('        also, shared to following 1 user(s):\n\n                 4\n\n'));
+    assert.equal((await line(t, `getKeyInfo -k ${handle}`)).out, infoBlock('        also, shared to following 1 user(s):\n\n                 4\n'));
 
     const label = await line(t, `getAttribute ${handle} 3`);
-    assert.equal(label.out, ips.map((ip, i) => `Attribute Value on server ${i}(${ip}):\nOBJ_ATTR_LABEL\nalice-aes\n`).join(''));
+    assert.equal(label.out, ips.map((ip, i) => `Attribute Value on server ${i}(${ip}):\nOBJ_ATTR_LABEL\nalice-aes\n`).join('\n'));
     assert.match((await line(t, `getAttribute ${handle} 256`)).out, /^OBJ_ATTR_KEY_TYPE\n0x0000001f$/m);
     assert.match((await line(t, `getAttribute ${handle} 353`)).out, /^OBJ_ATTR_VALUE_LEN\n0x00000020$/m);
     const all = await line(t, `getAttribute ${handle} 512`);

@@ -154,10 +154,11 @@ export async function getKeyInfo({ host, flags }: KmuCall): Promise<Outcome> {
   const info = key['key-info'];
   const blocks = [[returnLine('Cfm3GetKey')], [`Owned by user ${idOf(info['key-owners'][0]!.username)}`]];
   const shared = info['shared-users'].map((u) => `         ${idOf(u.username)}`);
-  if (shared.length > 0) blocks.push([`also, shared to following ${shared.length} user(s):`], shared);
   const quorum = Math.max(...Object.values(info['key-quorum-values']), 0);
-  // KMU prints this line with one space more than the others (§3 getKeyInfo).
-  if (quorum > 0) blocks.push([` ${quorum} Users need to approve to use/manage this key`]);
+  // KMU prints this line with one space more than the others, right under the sharees (§3 getKeyInfo).
+  const approvals = quorum > 0 ? [` ${quorum} Users need to approve to use/manage this key`] : [];
+  if (shared.length > 0) blocks.push([`also, shared to following ${shared.length} user(s):`], [...shared, ...approvals]);
+  else if (approvals.length > 0) blocks.push(approvals);
   return { blocks };
 }
 

@@ -375,7 +375,8 @@ export async function unWrapKey(call: KmuCall): Promise<Outcome> {
     ...c,
   });
   const h = result.key.ref;
-  const lines = noHeader ? [[returnLine('Cfm3CreateUnwrapTemplate2')], [returnLine('Cfm2UnWrapWithTemplate3')], [`Key Unwrapped. Key Handle: ${h}`]] : [[returnLine('Cfm3UnWrapKey')], [`Key Unwrapped.  Key Handle: ${h}`]];
+  // The -noheader example prints its two return lines together, then the handle (one space).
+  const lines = noHeader ? [[returnLine('Cfm3CreateUnwrapTemplate2'), returnLine('Cfm2UnWrapWithTemplate3')], [`Key Unwrapped. Key Handle: ${h}`]] : [[returnLine('Cfm3UnWrapKey')], [`Key Unwrapped.  Key Handle: ${h}`]];
   return { blocks: [...lines, ...attestation(call), clusterBlock(await nodeCount(host))] };
 }
 
@@ -446,9 +447,10 @@ export async function aesWrapUnwrap(call: KmuCall): Promise<Outcome> {
   if (out === undefined) throw new UsageError('-out is required with -m 0: the unwrapped data is plaintext and is written only to a file you name');
   const data = readFile(need(flags, 'f'));
   if (data.length > MAX_DATA_BYTES) throw new KmuFailure(INVALID_ARGUMENT, `${need(flags, 'f')} has ${data.length} bytes; aesWrapUnwrap takes at most ${MAX_DATA_BYTES}`);
-  const blocks: string[][] = [];
+  // As the examples print it: the IV warning and the result data together, then the file, then the return line.
+  const first: string[] = [];
   const ivText = text(flags, 'i');
-  if (ivText === undefined) blocks.push(['Warning: IV (-i) is missing.', `         ${DEFAULT_IV_TEXT} is considered as default IV`]);
+  if (ivText === undefined) first.push('Warning: IV (-i) is missing.', `         ${DEFAULT_IV_TEXT} is considered as default IV`);
   else {
     if (!new RegExp(`^(0x)?[0-9a-f]{${DEFAULT_IV.length}}$`, 'i').test(ivText)) throw new UsageError(`-i takes an ${DEFAULT_IV_BYTES}-byte IV in hex such as ${DEFAULT_IV_TEXT}, not "${ivText}"`);
     // The core's aes-key-wrap (CKM_AES_KEY_WRAP) works with the standard IV only; unwrapping
@@ -461,7 +463,6 @@ export async function aesWrapUnwrap(call: KmuCall): Promise<Outcome> {
   const input = { mechanism: 'aes-key-wrap' as const, keyFilter: byHandle(handle(flags, 'w')), data: new Uint8Array(data) };
   const result = wrapping ? (await run(call.host, encrypt, input)).ciphertext : (await run(call.host, decrypt, input)).plaintext;
   writeFile(out, result);
-  const shown = wrapping ? [raw('result data:'), ...hexLines(result).map(raw)] : [];
-  blocks.push([...shown, raw(`result written to file ${out}`)], [returnLine(wrapping ? 'Cfm3WrapHostKey' : 'Cfm3UnWrapHostKey')]);
-  return { blocks };
+  if (wrapping) first.push(raw('result data:'), ...hexLines(result).map(raw));
+  return { blocks: [first, [raw(`result written to file ${out}`)], [returnLine(wrapping ? 'Cfm3WrapHostKey' : 'Cfm3UnWrapHostKey')]] };
 }
