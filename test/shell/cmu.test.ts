@@ -11,17 +11,10 @@ import type { KeyRecord } from '../../src/core/keys/model.js';
 import type { UserRecord } from '../../src/core/users/rules.js';
 import type { DialectHost } from '../../src/shell/dialect.js';
 import { cmuDialect } from '../../src/shell/dialects/cmu.js';
-import { ADMIN_PASSWORD, runLines, testHost, type TestHost } from '../support/dialect-host.js';
+import { ADMIN_PASSWORD, CMU_CAUTION, runLines, testHost, type TestHost } from '../support/dialect-host.js';
 import { tempDir, testContext } from '../support/helpers.js';
 
-const CAUTION = `*************************CAUTION********************************
-This is a CRITICAL operation, should be done on all nodes in the
-cluster. AWS does NOT synchronize these changes automatically with the
-nodes on which this operation is not executed or failed, please
-ensure this operation is executed on all nodes in the cluster.
-****************************************************************
-
-Do you want to continue(y/n)?`;
+const CAUTION = CMU_CAUTION;
 const USERS_HEADER = '    User Id             User Type       User Name                          MofnPubKey    LoginFailureCnt         2FA';
 
 async function clusterOf(ctx: EngineContext): Promise<ClusterRecord> {

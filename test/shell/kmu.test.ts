@@ -199,21 +199,8 @@ describe('shell kmu dialect', function () {
       const wrong = { username: 'bob', password: 'wrong-password', role: 'crypto-user' as const };
       await assert.rejects(perform(t.ctx, loginOp, { credentials: wrong }), { code: 'LOGIN_FAILED' });
       const out = await ok('listUsers');
-      // In ID order, the appliance user among them, laid out as the documented example.
-      assert.equal(
-        out,
-        blocks(
-          [`${I}Number Of Users found 4`],
-          [
-            `${I}Index       User ID     User Type       User Name           MofnPubKey    LoginFailureCnt         2FA`,
-            `${I}1                1      PCO             admin                     NO               0               NO`,
-            `${I}2                2      AU              app_user                  NO               0               NO`,
-            `${I}3                3      CU              alice                     NO               0               NO`,
-            `${I}4                4      CU              bob                       NO               1               NO`,
-          ],
-          [`${I}Cfm3ListUsers returned: 0x00 : HSM Return: SUCCESS`],
-        ),
-      );
+      // The whole table is compared in legacy-examples.test.ts.
+      assert.ok(out.includes(`\n${I}4                4      CU              bob                       NO               1               NO\n`), out);
     });
 
     it('dumps all attributes of an AES key as the documented build does (-a 512): 17 attributes, no ` file` after the name', async () => {

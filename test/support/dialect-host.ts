@@ -11,6 +11,16 @@ import { clusterContext } from './templates.js';
 
 export const ADMIN_PASSWORD = 'Admin123!';
 
+/** legacy-shells.md §0: the confirmation CMU shows before a change, up to its question. */
+export const CMU_CAUTION = `*************************CAUTION********************************
+This is a CRITICAL operation, should be done on all nodes in the
+cluster. AWS does NOT synchronize these changes automatically with the
+nodes on which this operation is not executed or failed, please
+ensure this operation is executed on all nodes in the cluster.
+****************************************************************
+
+Do you want to continue(y/n)?`;
+
 export interface TestHost {
   host: DialectHost;
   ctx: EngineContext;
