@@ -590,6 +590,16 @@ describe('legacy-shells.md examples, line by line', function () {
         { spec: '§2 shareKey', line: 'shareKey {{key}} 4 1', answers: ['y'], out: [...CAUTION, 'Do you want to continue(y/n)?y', ...perServer('shareKey')] },
         { spec: '§2 getKeyInfo -k, shared', line: 'getKeyInfo -k {{key}}', out: keyInfo(['        also, shared to following 1 user(s):', '', '                 4']) },
         {
+          spec: '§2 getKeyInfo: shared, with a key quorum',
+          line: 'getKeyInfo {{quorumKey}}',
+          setup: async (t, known) => {
+            const alice = { credentials: { username: 'alice', password: 'Alice-Pass-1', role: 'crypto-user' as const } };
+            const input = { keyType: 'aes' as const, label: 'alice-mofn', keyLengthBytes: 32, shareWith: ['bob'], manageQuorum: 2, useQuorum: 2 };
+            known.set('quorumKey', String((await perform(t.ctx, generateSymmetric, input, alice)).key.ref));
+          },
+          out: keyInfo(['        also, shared to following 1 user(s):', '', '                 4', '         2 Users need to approve to use/manage this key']),
+        },
+        {
           spec: '§2 getAttribute',
           line: 'getAttribute {{key}} 354',
           out: [`Attribute Value on server ${server(0)}:`, 'OBJ_ATTR_EXTRACTABLE', '0x00000001', '', `Attribute Value on server ${server(1)}:`, 'OBJ_ATTR_EXTRACTABLE', '0x00000001'],
@@ -615,14 +625,14 @@ describe('legacy-shells.md examples, line by line', function () {
         {
           spec: '§2 findAllKeys with the key hash',
           line: 'findAllKeys 3 1',
-          out: each((n) => [`Keys on server ${server(n)}:`, 'Number of keys found 1', 'number of keys matched from start index 0::1', '{{key}}(o)', 'Key Hash:', '[[hex]]', '', `findAllKeys success on server ${server(n)}`]),
+          out: each((n) => [`Keys on server ${server(n)}:`, 'Number of keys found 2', 'number of keys matched from start index 0::2', '{{key}}(o),{{quorumKey}}(o)', 'Key Hash:', '[[hex]]', '', `findAllKeys success on server ${server(n)}`]),
         },
         {
           spec: '§2 findAllKeys',
           line: 'findAllKeys 4 0',
           out: [
-            ...[`Keys on server ${server(0)}:`, 'Number of keys found 1', 'number of keys matched from start index 0::1', '{{key}}(s)', `findAllKeys success on server ${server(0)}`, ''],
-            ...[`Keys on server ${server(1)}:`, 'Number of keys found 1', 'number of keys matched from start index 0::1', '{{key}}(s)', `findAllKeys success on server ${server(1)}`],
+            ...[`Keys on server ${server(0)}:`, 'Number of keys found 2', 'number of keys matched from start index 0::2', '{{key}}(s),{{quorumKey}}(s)', `findAllKeys success on server ${server(0)}`, ''],
+            ...[`Keys on server ${server(1)}:`, 'Number of keys found 2', 'number of keys matched from start index 0::2', '{{key}}(s),{{quorumKey}}(s)', `findAllKeys success on server ${server(1)}`],
           ],
         },
         { spec: '§2 deleteUser', line: 'deleteUser CO carol', out: ['Deleting user carol(CO) on 2 nodes', ...perServer('deleteUser')] },
