@@ -18,6 +18,12 @@ export interface DialectIo {
   password(message: string): Promise<string>;
   /** Shows `message` and reads one visible line; null on Ctrl-C or end of input. */
   ask(message: string): Promise<string | null>;
+  /**
+   * Why a line failed and how to fix it, for a person (`shell --explain`); absent, the reason is
+   * dropped. The legacy dialects print only what the real tools print, and scripts parse that
+   * output, so their explanations never go through `write`.
+   */
+  explain?(text: string): void;
 }
 
 /** The state a dialect shares with the rest of the shell. */
@@ -39,6 +45,9 @@ export interface DialectHost {
 export function callerOf(host: DialectHost): Caller {
   return host.session ? { session: host.session, sessionKeys: host.sessionKeys } : {};
 }
+
+/** Said in the legacy dialects' help: their output is the tool's own, `shell --explain` adds the reasons. */
+export const EXPLAIN_NOTE = "Failures print only the tool's return codes; start the shell with --explain to also see why, on standard error.";
 
 /** What became of one line. */
 export type LineOutcome = 'ok' | 'failed' | 'quit';

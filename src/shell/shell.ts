@@ -43,6 +43,8 @@ export interface ShellOptions {
   /** Printed before the first prompt. */
   banner?: string;
   dialect?: DialectName;
+  /** Legacy dialects: why a line failed goes to `errorOutput` (their standard output is the real tools' lines only). */
+  explain?: boolean;
   /** Where the lines come from, for failure reports (`script.txt`, `<stdin>`). */
   source?: string;
   /** Stop at the first line that fails (scripts). */
@@ -197,6 +199,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
       const line = await ask();
       return line === null || line === CANCELLED ? null : line;
     },
+    ...(options.explain ? { explain: (text: string) => void options.errorOutput.write(`${escapeControls(text)}\n`) } : {}),
   };
   const prompter: Prompter = {
     password: (message) => io.password(message),

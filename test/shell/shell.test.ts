@@ -12,7 +12,7 @@ import { REGISTRY_CATALOG } from '../../src/cli/main.js';
 import { clusterContext } from '../support/templates.js';
 
 /** Starts the shell on plain streams; `send` writes a line, `until` waits for text in the output. */
-async function startShell(env: Record<string, string>, ctx: EngineContext) {
+async function startShell(env: Record<string, string>, ctx: EngineContext, options: { dialect?: 'cmu' | 'kmu'; explain?: boolean } = {}) {
   const input = new PassThrough();
   const output = new PassThrough();
   let text = '';
@@ -28,6 +28,7 @@ async function startShell(env: Record<string, string>, ctx: EngineContext) {
     engine: async () => ctx,
     stateDir: env.CLOUDHSM_STATE_DIR!,
     commands: REGISTRY_CATALOG,
+    ...options,
   });
   /** Waits until `pattern` has appeared `times` times in the output. */
   const until = async (pattern: RegExp, times = 1, timeoutMs = 20_000) => {
@@ -120,6 +121,30 @@ describe('shell', function () {
     assert.match(shell.errors.join(''), /unknown command; did you mean `login`\? Type `help`/);
     assert.ok(!shell.errors.join('').includes('frobnicate'));
     assert.ok(!shell.errors.join('').includes('Secret-Pw-1'), 'an error repeated a password');
+  });
+
+  it('legacy dialects print only the tool\'s lines; --explain adds why a line failed on standard error', async () => {
+    const ctx = await clusterContext({ cryptoUsers: { alice: 'Alice-Pass-1' } });
+    const block = '\n        Cfm3LoginHSM returned: 0xd0 : HSM Error: Login failure\n\n        Cluster Status\n';
+    for (const explain of [false, true]) {
+      const shell = await startShell({ CLOUDHSM_STATE_DIR: ctx.dir }, ctx, { dialect: 'kmu', explain });
+      shell.send('loginHSM -u CU -s alice -p Not-The-Password-1');
+      shell.send('exit');
+      assert.equal(await shell.done, 1);
+      assert.ok(shell.output().startsWith(block), shell.output());
+      assert.doesNotMatch(shell.output(), /password for/);
+      const errors = shell.errors.join('');
+      assert.equal(/wrong password for alice/.test(errors), explain, errors);
+      assert.match(errors, /<stdin>:1: this line failed/);
+      assert.ok(!errors.includes('Not-The-Password-1') && !shell.output().includes('Not-The-Password-1'));
+    }
+    const cmu = await startShell({ CLOUDHSM_STATE_DIR: ctx.dir }, ctx, { dialect: 'cmu', explain: true });
+    cmu.send('findAllKeys 3 0');
+    cmu.send('quit');
+    assert.equal(await cmu.done, 1);
+    assert.match(cmu.output(), /\nfindAllKeys failed: RET_USER_NOT_LOGGED_IN\nfindAllKeys failed on server 0\(/);
+    assert.doesNotMatch(cmu.output(), /loginHSM/);
+    assert.match(cmu.errors.join(''), /log in with loginHSM/);
   });
 
   it('the built binary runs a piped script through `shell` and exits non-zero when a line fails', () => {

@@ -1,7 +1,8 @@
 /**
  * A DialectHost for tests: a copy of an activated cluster (templates.ts, admin password Admin123!), an
- * output buffer, and scripted answers for the dialect's visible questions and hidden prompts.
- * Lines run through the shell's own tokenizer, one at a time, as the shell would run them.
+ * output buffer, the explanations kept apart from it (`shell --explain`), and scripted answers for
+ * the dialect's visible questions and hidden prompts. Lines run through the shell's own tokenizer,
+ * one at a time, as the shell would run them.
  */
 import type { EngineContext } from '../../src/core/context.js';
 import type { Dialect, DialectHost, LineOutcome } from '../../src/shell/dialect.js';
@@ -9,6 +10,16 @@ import { tokenize } from '../../src/shell/tokenize.js';
 import { clusterContext } from './templates.js';
 
 export const ADMIN_PASSWORD = 'Admin123!';
+
+/** legacy-shells.md §0: the confirmation CMU shows before a change, up to its question. */
+export const CMU_CAUTION = `*************************CAUTION********************************
+This is a CRITICAL operation, should be done on all nodes in the
+cluster. AWS does NOT synchronize these changes automatically with the
+nodes on which this operation is not executed or failed, please
+ensure this operation is executed on all nodes in the cluster.
+****************************************************************
+
+Do you want to continue(y/n)?`;
 
 export interface TestHost {
   host: DialectHost;
@@ -23,6 +34,8 @@ export interface TestHost {
   passwords: string[];
   /** The messages the dialect asked or prompted with, in order. */
   asked: string[];
+  /** What the dialect explained (`shell --explain`): never part of `output()`. */
+  explained: string[];
 }
 
 export async function testHost(options: { mode?: 'FIPS' | 'NON_FIPS'; env?: Record<string, string> } = {}): Promise<TestHost> {
@@ -31,6 +44,7 @@ export async function testHost(options: { mode?: 'FIPS' | 'NON_FIPS'; env?: Reco
   const answers: string[] = [];
   const passwords: string[] = [];
   const asked: string[] = [];
+  const explained: string[] = [];
   const host: DialectHost = {
     io: {
       write: (text) => void (out += text),
@@ -49,12 +63,13 @@ export async function testHost(options: { mode?: 'FIPS' | 'NON_FIPS'; env?: Reco
         out += `${next ?? ''}\n`;
         return next;
       },
+      explain: (text) => void explained.push(text),
     },
     engine: async () => ctx,
     env: { ...options.env },
     sessionKeys: new Map(),
   };
-  return { host, ctx, output: () => out, clear: () => void (out = ''), answers, passwords, asked };
+  return { host, ctx, output: () => out, clear: () => void (out = ''), answers, passwords, asked, explained };
 }
 
 /** Runs each line through `dialect` and returns the outcomes. */

@@ -14,7 +14,7 @@ import { normaliseUsername } from '../users/rules.js';
 import { cryptoOf } from './prepared.js';
 import { generateRsaFromStream } from '../mechanisms/rsa-deterministic.js';
 import { keyStoreKeys } from './filters.js';
-import { AES_KEY_BYTES, GENERIC_SECRET_BYTES, RSA_KEYS } from '../mechanisms/table.js';
+import { AES_KEY_BYTES, GENERIC_SECRET_BYTES, KMU_GENERIC_SECRET_BYTES, RSA_KEYS } from '../mechanisms/table.js';
 import { orList } from '../mechanisms/choices.js';
 import type { AsymmetricKeySpec, CryptoProvider, KeyPairMaterial, MlDsaVariant } from '../mechanisms/provider.js';
 import {
@@ -80,6 +80,18 @@ export interface CommonCreateInput extends ClusterInput {
   shareWith?: string[];
   manageQuorum?: number;
   useQuorum?: number;
+  /** Whose documented limits apply where the tools differ: the CloudHSM CLI's (default) or key_mgmt_util's. */
+  limits?: ToolLimits;
+}
+
+export type ToolLimits = 'cloudhsm-cli' | 'key_mgmt_util';
+
+/** The sizes a new generic secret may have, by the limits the caller's tool documents. */
+export function genericSecretBytes(limits: ToolLimits | undefined): { min: number; max: number } {
+  const byTool: Readonly<Record<ToolLimits, { min: number; max: number }>> = { 'cloudhsm-cli': GENERIC_SECRET_BYTES, key_mgmt_util: KMU_GENERIC_SECRET_BYTES };
+  // Checked where it enters: the API takes untyped callers too.
+  if (limits !== undefined && !Object.hasOwn(byTool, limits)) throw new HsmError('INVALID_ARGUMENT', `limits must be cloudhsm-cli or key_mgmt_util, not "${limits}"`);
+  return byTool[limits ?? 'cloudhsm-cli'];
 }
 
 /** Checks sharees (existing crypto users other than the owner) and key quorum values. */
@@ -157,7 +169,7 @@ export const generateSymmetric = defineOperation({
     if (input.keyType === 'aes' && !AES_KEY_BYTES.includes(length)) {
       throw new HsmError('INVALID_ARGUMENT', `--key-length-bytes for an AES key must be ${orList(AES_KEY_BYTES)}, not ${length}`);
     }
-    const secret = GENERIC_SECRET_BYTES;
+    const secret = genericSecretBytes(input.limits);
     if (input.keyType === 'generic-secret' && (!Number.isInteger(length) || length < secret.min || length > secret.max)) {
       throw new HsmError('INVALID_ARGUMENT', `--key-length-bytes for a generic secret must be ${secret.min} to ${secret.max}, not ${length}`);
     }

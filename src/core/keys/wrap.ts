@@ -24,7 +24,7 @@ import { GCM_TAG_BITS, mgf1Hash, mgf1Name, OAEP_HASHES, orList, WRAP_MECHANISMS 
 import { selectKey } from './filters.js';
 import type { KeySelector } from './selector.js';
 import { markTransport } from './transport.js';
-import { allocateReferences, checkLabel, checkSharingAndQuorum, describeAsymmetric, parseAttributeOverrides, secretCheckValue, storeKey, type CommonCreateInput } from './generate.js';
+import { allocateReferences, checkLabel, checkSharingAndQuorum, describeAsymmetric, genericSecretBytes, parseAttributeOverrides, secretCheckValue, storeKey, type CommonCreateInput } from './generate.js';
 import { requireOwner } from './operations.js';
 import { defaultAttributes, formatReference, viewOfKey, type KeyClass, type KeyRecord, type KeyType } from './model.js';
 import { cryptoOf, preparedKey, secretMaterial } from './prepared.js';
@@ -282,8 +282,9 @@ export const unwrapKey = defineOperation({
       if (keyType === 'aes' && !AES_KEY_BYTES.includes(bytes.length)) {
         throw new HsmError('INVALID_ARGUMENT', `the unwrapped data is ${bytes.length} bytes, not an AES key (${orList(AES_KEY_BYTES)}); check --key-type-class and the mechanism`);
       }
-      if (keyType === 'generic-secret' && (bytes.length < 1 || bytes.length > 800)) {
-        throw new HsmError('INVALID_ARGUMENT', `the unwrapped data is ${bytes.length} bytes; a generic secret has 1 to 800`);
+      const secretBytes = genericSecretBytes(input.limits);
+      if (keyType === 'generic-secret' && (bytes.length < secretBytes.min || bytes.length > secretBytes.max)) {
+        throw new HsmError('INVALID_ARGUMENT', `the unwrapped data is ${bytes.length} bytes; a generic secret has ${secretBytes.min} to ${secretBytes.max}`);
       }
       record = {
         class: 'secret-key',

@@ -150,6 +150,11 @@ export const RSA_KEYS = Object.freeze({ minModulusBits: 2048, maxModulusBits: 40
 
 /** Generic secret keys (keys.md §2, `key-length-bytes`): 1 to 800 bytes. */
 export const GENERIC_SECRET_BYTES = Object.freeze({ min: 1, max: 800 } as const);
+/**
+ * The same in key_mgmt_util (legacy-shells.md §3 genSymKey: "<3584" bytes, 28672 bits), where the
+ * tools' documented limits differ. [assumed] 3584 itself is allowed ("up to 3584").
+ */
+export const KMU_GENERIC_SECRET_BYTES = Object.freeze({ min: 1, max: 3584 } as const);
 
 /** SP 800-38D §5.2.1.1 and §8.2: the 96-bit IV GCM is built for, which the HSM generates. */
 export const GCM_IV_BYTES = 12;

@@ -3,7 +3,7 @@
  * its listAttributes (the whole table, then OBJ_ATTR_ALL) and the attributes setAttribute may
  * change (§2).
  */
-import { ATTRIBUTES, attributeFileText, attributeListText as listText, attributeName, OBJ_ATTR_ALL, renderAll, renderSingle } from './legacy-attributes.js';
+import { attributeFileText, attributeListText as listText, attributeName, OBJ_ATTR_ALL, renderAll, renderSingle } from './legacy-attributes.js';
 
 /** The core attribute each settable id changes (§2 setAttribute); templates are not kept by the core. */
 const SETTABLE: ReadonlyMap<number, string | undefined> = new Map([
@@ -23,8 +23,11 @@ const SETTABLE: ReadonlyMap<number, string | undefined> = new Map([
 ]);
 
 export const SETTABLE_IDS: readonly number[] = [...SETTABLE.keys()];
-/** §1: CMU's listAttributes prints the full table in the spec's order, then OBJ_ATTR_ALL. */
-export const ATTRIBUTE_IDS: readonly number[] = [...ATTRIBUTES.map((a) => a.id), OBJ_ATTR_ALL];
+/**
+ * §1: CMU's listAttributes prints every attribute, then OBJ_ATTR_ALL, in the order its documented
+ * output lists them (OBJ_ATTR_LOCAL after OBJ_ATTR_DERIVE, not among the ascending IDs).
+ */
+export const ATTRIBUTE_IDS: readonly number[] = [0, 1, 2, 3, 134, 256, 258, 259, 260, 261, 262, 263, 264, 266, 268, 355, 288, 289, 290, 353, 354, 356, 357, 370, 371, 528, 1073742353, 1073742354, OBJ_ATTR_ALL];
 
 export function attributeListText(): string {
   return listText('Following are the possible attribute values for getAttribute:', ATTRIBUTE_IDS);

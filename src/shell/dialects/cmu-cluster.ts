@@ -41,7 +41,8 @@ export async function info(call: CmuCall): Promise<LineOutcome> {
   const cmu = await call.open();
   const server = cmu.all[serverIndex(cmu, word!)]!;
   const row = (cells: string[]) => `${cells[0]!.padEnd(8)}${cells[1]!.padEnd(24)}${cells[2]!.padEnd(16)}${cells[3]!.padEnd(8)}${cells[4]!.padEnd(16)}${cells[5]!.padEnd(24)}${cells[6]}\n`;
-  cmu.write(row(['Id', 'Name', 'Hostname', 'Port', 'State', 'Partition', 'LoginState']));
+  // The header as the example prints it (its Port heading sits one column right of the port).
+  cmu.write('Id      Name                    Hostname         Port   State           Partition               LoginState\n');
   cmu.write(row([String(server.index), server.ip, server.ip, String(CMU_PORT), 'Connected', server.hsmId, await loginState(cmu)]));
   return 'ok';
 }
@@ -59,7 +60,7 @@ export async function getHsmInfo(call: CmuCall): Promise<LineOutcome> {
     const field = (name: string, value: string) => `        ${name.padEnd(21)}:${value}\n`;
     cmu.write(
       [
-        `\t\t*** Server ${server.index} HSM Info ***\n\n`,
+        `${' '.repeat(16)}*** Server ${server.index} HSM Info ***\n\n`,
         field('Label', 'cavium'),
         field('Model', h.model!),
         '\n',

@@ -51,10 +51,13 @@ export async function findAllKeys(call: CmuCall): Promise<LineOutcome> {
   const mine = found.keys.map((k) => `${k.ref}(${k.owned ? 'o' : 's'})`);
   let body = `Number of keys found ${mine.length}\nnumber of keys matched from start index 0::${mine.length}\n`;
   if (mine.length > 0) body += `${mine.join(',')}\n`;
-  // [assumed] the hash goes on the line after `Key Hash:`; users without keys get none (§2).
-  if (hashWord === '1' && mine.length > 0) body += `Key Hash:\n${found.keyHash}\n`;
+  // The hash goes on the line after `Key Hash:`, then a blank line; users without keys get none (§2).
+  const hashed = hashWord === '1' && mine.length > 0;
+  if (hashed) body += `Key Hash:\n${found.keyHash}\n\n`;
   if (file) writeOutputFile(file, body);
-  for (const server of cmu.servers) cmu.write(`Keys on server ${serverName(server)}:\n${body}findAllKeys success on server ${serverName(server)}\n`);
+  // As the examples show: without the hash a blank line parts the servers, with it none.
+  const blocks = cmu.servers.map((server) => `Keys on server ${serverName(server)}:\n${body}findAllKeys success on server ${serverName(server)}\n`);
+  cmu.write(blocks.join(hashed ? '' : '\n'));
   return 'ok';
 }
 
@@ -69,9 +72,10 @@ export async function getKeyInfo(call: CmuCall): Promise<LineOutcome> {
   const ids = new Map((await userRecords(cmu)).map((u) => [u.username, u.id]));
   const sharees = key.class === 'public-key' ? [] : key.sharedUsers.flatMap((u) => (ids.has(u) ? [ids.get(u)!] : []));
   let body = `\n        ${key.token ? 'Token/Flash Key,' : 'Session Key,'}\n\n        Owned by user ${ids.get(key.owner) ?? key.owner}\n\n`;
-  if (sharees.length > 0) body += `        also, shared to following ${sharees.length} user(s):\n\n${sharees.map((id) => `                 ${id}\n`).join('')}\n`;
+  // As the examples show: the sharees and the approvals line end the block, with no blank line after.
+  if (sharees.length > 0) body += `        also, shared to following ${sharees.length} user(s):\n\n${sharees.map((id) => `                 ${id}\n`).join('')}`;
   const quorum = Math.max(key.manageQuorum, key.useQuorum);
-  if (quorum > 0) body += `         ${quorum} Users need to approve to use/manage this key\n\n`;
+  if (quorum > 0) body += `         ${quorum} Users need to approve to use/manage this key\n`;
   if (args[1]) writeOutputFile(args[1], body);
   for (const server of cmu.servers) cmu.write(`Key Info on server ${serverName(server)}:\n${body}`);
   return 'ok';
@@ -90,7 +94,8 @@ export async function getAttribute(call: CmuCall): Promise<LineOutcome> {
   const text = attributeText(id, item.attributes as Record<string, unknown>);
   if (text === undefined) throw cmuError('INVALID_ARGUMENT', `${attributeName(id)} does not apply to key ${handle}`);
   if (file) writeOutputFile(file, text);
-  for (const server of cmu.servers) cmu.write(`Attribute Value on server ${serverName(server)}:\n${text}`);
+  // A blank line parts the servers, as the examples show.
+  cmu.write(cmu.servers.map((server) => `Attribute Value on server ${serverName(server)}:\n${text}`).join('\n'));
   return 'ok';
 }
 

@@ -68,8 +68,11 @@ export function retName(code: ErrorCode): string {
   return RET_NAMES[code] ?? `RET_${code}`;
 }
 
-/** What to do next, in CMU terms, where the core's message names a modern command. */
-function hint(err: HsmError): string {
+/**
+ * Why a command failed and what to do next, in CMU terms where the core's message names a modern
+ * command. For a person only (`shell --explain`): CMU itself prints just its RET_ code.
+ */
+export function hint(err: HsmError): string {
   if (err.details?.cmu) return err.message;
   switch (err.code) {
     case 'NOT_LOGGED_IN':
@@ -100,12 +103,25 @@ function hint(err: HsmError): string {
 }
 
 /**
- * A failure reported by the servers: `<cmd> failed: RET_…`, one line per server in scope
- * (createUser words it as the docs show, §0), then the reason and its fix.
+ * One server's part of a failure, as the docs show it for deleteUser (§0): `<cmd> failed: RET_…`
+ * then `<cmd> failed on server N(IP)`; createUser words its second line
+ * `creating user on server N(IP) failed`.
+ */
+export function serverFailure(cmd: string, err: HsmError, server: Server): string {
+  const where = cmd === 'createUser' ? `creating user on server ${serverName(server)} failed` : `${cmd} failed on server ${serverName(server)}`;
+  return `${cmd} failed: ${retName(err.code)}\n${where}\n`;
+}
+
+/**
+ * A failure reported by the servers: each server's part (createUser and deleteUser, which ask
+ * what to do next after each server, print theirs themselves). Only a fault in the emulator
+ * adds its message, since that is a bug to report; the reason for a refusal goes to `explain`.
  */
 export function failureText(cmd: string, err: HsmError, servers: readonly Server[]): string {
-  const perServer = servers.map((s) => (cmd === 'createUser' ? `creating user on server ${serverName(s)} failed\n` : `${cmd} failed on server ${serverName(s)}\n`));
-  return `${cmd} failed: ${retName(err.code)}\n${perServer.join('')}${hint(err)}\n`;
+  const internal = err.code === 'INTERNAL' ? `${err.message}\n` : '';
+  // No server reached (the cluster has none ACTIVE, say): the code alone.
+  const parts = servers.length > 0 ? servers.map((s) => serverFailure(cmd, err, s)).join('') : `${cmd} failed: ${retName(err.code)}\n`;
+  return `${parts}${internal}`;
 }
 
 /** Any error as an HsmError (a non-core error is a fault in the emulator, never the user's input). */

@@ -5,12 +5,13 @@
  * activate); only the grammar (positional `<type> <name> <password>`) and the output differ.
  */
 import { perform } from '../../core/engine.js';
+import { isHsmError, type HsmError } from '../../core/errors.js';
 import { activateCluster } from '../../core/cluster/operations.js';
 import { listKeys } from '../../core/keys/operations.js';
 import { changePassword, createUser, deleteUser, login, logout } from '../../core/users/operations.js';
 import type { LoginRole, UserView } from '../../core/users/rules.js';
 import { callerOf, type LineOutcome } from '../dialect.js';
-import { CmuRefusal, CmuUsage, serverName, successLines } from './cmu-output.js';
+import { CmuRefusal, CmuUsage, hint, serverFailure, serverName, successLines } from './cmu-output.js';
 import { cmuError, confirm, parseNumber, userById, userRecords, type Cmu, type CmuCall } from './cmu-context.js';
 import { userType, type UserType } from './legacy-users.js';
 
@@ -124,6 +125,49 @@ async function confirmed(call: CmuCall): Promise<LineOutcome | undefined> {
   return answer === 'n' ? 'ok' : 'failed';
 }
 
+/** A question answered by one of `letters` (either case); anything else asks again, end of input is null. */
+async function choice(call: CmuCall, question: string, letters: string): Promise<string | null> {
+  for (;;) {
+    const answer = await call.host.io.ask(question);
+    if (answer === null) return null;
+    const letter = answer.trim().toUpperCase();
+    if (letter.length === 1 && letters.includes(letter)) return letter;
+  }
+}
+
+/**
+ * §0: createUser and deleteUser report a failure server by server, each part followed by a
+ * question: createUser `Retry/Ignore/Abort?(R/I/A):`, deleteUser `Retry/rollBack/Ignore?(R/B/I):`.
+ * Every emulated server holds the same users, so what fails on one fails on each: R runs the
+ * operation again, I goes on to the next server, A (or B, with nothing to roll back since no
+ * server took the change) stops. [assumed] Another answer asks again; end of input stops.
+ */
+async function onEachServer(call: CmuCall, cmu: Cmu, question: string, operation: () => Promise<unknown>): Promise<LineOutcome> {
+  const letters = question.slice(question.lastIndexOf('(') + 1, question.lastIndexOf(')')).replace(/\//g, '');
+  let index = 0;
+  let explained = false;
+  for (;;) {
+    let failure: HsmError;
+    try {
+      await operation();
+      return 'ok';
+    } catch (err) {
+      // A cancelled prompt or a fault in the emulator goes to the dispatcher.
+      if (!isHsmError(err) || err.code === 'INTERNAL') throw err;
+      failure = err;
+    }
+    if (!explained) call.host.io.explain?.(hint(failure));
+    explained = true;
+    for (;;) {
+      cmu.write(`${serverFailure(call.name, failure, cmu.servers[index]!)}\n`);
+      const answer = await choice(call, question, letters);
+      if (answer === 'R') break;
+      if (answer !== 'I' || ++index >= cmu.servers.length) return 'failed';
+    }
+  }
+}
+
+/** §2 createUser: the confirmation, `Creating User <name>(<type>) on <n> nodes`, and nothing more on success. */
 export async function createUserCommand(call: CmuCall): Promise<LineOutcome> {
   const [typeWord, name, passwordWord, ...rest] = call.args as string[];
   const type = parseType(typeWord!, ['CO', 'PCO', 'CU', 'PRECO'], call.name);
@@ -133,9 +177,9 @@ export async function createUserCommand(call: CmuCall): Promise<LineOutcome> {
   const stop = await confirmed(call);
   if (stop) return stop;
   cmu.write(`Creating User ${displayName(name!)}(${type}) on ${cmu.servers.length} nodes\n`);
-  await perform(cmu.engine, createUser, { clusterId: cmu.clusterId, username: name!, role: roleOf(type), password }, callerOf(call.host));
-  cmu.write(successLines('createUser', cmu.servers));
-  return 'ok';
+  return onEachServer(call, cmu, 'Retry/Ignore/Abort?(R/I/A):', () =>
+    perform(cmu.engine, createUser, { clusterId: cmu.clusterId, username: name!, role: roleOf(type), password }, callerOf(call.host)),
+  );
 }
 
 /** §2: deleteUser shows no confirmation in the docs, so it asks none. */
@@ -144,14 +188,17 @@ export async function deleteUserCommand(call: CmuCall): Promise<LineOutcome> {
   const type = parseType(typeWord!, ['CO', 'PCO', 'CU'], call.name);
   const cmu = await call.open();
   cmu.write(`Deleting user ${displayName(name!)}(${type}) on ${cmu.servers.length} nodes\n`);
-  await checkType(cmu, name!, type);
-  await perform(cmu.engine, deleteUser, { clusterId: cmu.clusterId, username: name!, role: roleOf(type) }, callerOf(call.host));
-  cmu.write(successLines('deleteUser', cmu.servers));
-  return 'ok';
+  const outcome = await onEachServer(call, cmu, 'Retry/rollBack/Ignore?(R/B/I):', async () => {
+    await checkType(cmu, name!, type);
+    await perform(cmu.engine, deleteUser, { clusterId: cmu.clusterId, username: name!, role: roleOf(type) }, callerOf(call.host));
+  });
+  if (outcome === 'ok') cmu.write(successLines('deleteUser', cmu.servers));
+  return outcome;
 }
 
 /**
- * `changePswd <type> <name> <password | -hpswd>`. For the PRECO it is the activation
+ * `changePswd <type> <name> <password | -hpswd>`: the confirmation, then `Changing password for
+ * <name>(<type>) on <n> nodes`. For the PRECO it is the activation
  * (users-and-auth.md §4): the same core operation as `cluster activate`, run by the logged-in
  * PRECO; the admin then becomes the PCO.
  */
@@ -166,7 +213,8 @@ export async function changePswdCommand(call: CmuCall): Promise<LineOutcome> {
   await checkType(cmu, name!, type);
   if (type === 'PRECO') await activate(call, cmu, name!, password);
   else await perform(cmu.engine, changePassword, { clusterId: cmu.clusterId, username: name!, role: roleOf(type), password }, callerOf(call.host));
-  cmu.write(successLines('changePswd', cmu.servers));
+  // §2: the docs show nothing after this line on success. [assumed] A failure prints the usual
+  // per-server lines, without createUser's question (none is documented for changePswd).
   return 'ok';
 }
 

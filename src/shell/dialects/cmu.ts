@@ -9,12 +9,12 @@ import { redactUnknown } from '../tokenize.js';
 import { perform } from '../../core/engine.js';
 import { readCluster } from '../../core/cluster/operations.js';
 import { listKeys } from '../../core/keys/operations.js';
-import { callerOf, type Dialect, type DialectHost, type LineOutcome } from '../dialect.js';
+import { callerOf, EXPLAIN_NOTE, type Dialect, type DialectHost, type LineOutcome } from '../dialect.js';
 import { ATTRIBUTE_IDS, SETTABLE_IDS } from './cmu-attributes.js';
 import { bannerText, exit, getCert, getHsmInfo, info, server } from './cmu-cluster.js';
 import { CmuCall, clusterIdOf, openCmu, serverMode, serversOf, userRecords } from './cmu-context.js';
 import { findAllKeys, getAttribute, getKeyInfo, listAttributes, setAttributeCommand, shareKeyCommand, syncKey } from './cmu-keys.js';
-import { asHsmError, CmuRefusal, CmuUsage, failureText } from './cmu-output.js';
+import { asHsmError, CmuRefusal, CmuUsage, failureText, hint } from './cmu-output.js';
 import { changePswdCommand, createUserCommand, deleteUserCommand, listUsersCommand, loginHsm, logoutHsm, syncUserCommand } from './cmu-users.js';
 
 /** What an argument position completes to. */
@@ -94,7 +94,7 @@ function commandHelp(command: CmuCommand): string {
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
   const rows = COMMANDS.map((c) => `    ${c.name.padEnd(width)}${c.modern}${c.unmodelled ? ' (not modelled here)' : ''}\n`);
-  return `cloudhsm_mgmt_util commands (any unambiguous prefix runs one; help <command> for details):\n\n    ${'Command'.padEnd(width)}CloudHSM CLI equivalent\n${rows.join('')}`;
+  return `cloudhsm_mgmt_util commands (any unambiguous prefix runs one; help <command> for details):\n\n    ${'Command'.padEnd(width)}CloudHSM CLI equivalent\n${rows.join('')}\n${EXPLAIN_NOTE}\n`;
 }
 
 function helpText(topic: readonly string[]): string {
@@ -139,7 +139,11 @@ async function runCommand(host: DialectHost, command: CmuCommand, args: string[]
     if ((err as { cancelled?: boolean }).cancelled) return 'failed';
     if (err instanceof CmuUsage) host.io.write(usage(command));
     else if (err instanceof CmuRefusal) host.io.write(`${err.message}\n`);
-    else host.io.write(failureText(command.name, asHsmError(err), call.cmu?.servers ?? []));
+    else {
+      const error = asHsmError(err);
+      host.io.write(failureText(command.name, error, call.cmu?.servers ?? []));
+      if (error.code !== 'INTERNAL') host.io.explain?.(hint(error));
+    }
     return 'failed';
   }
 }

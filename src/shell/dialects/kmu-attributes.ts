@@ -9,7 +9,7 @@ import { attributeListText as listText, type RenderedAttribute } from './legacy-
 const KMU_LIST = [0, 1, 2, 3, 256, 260, 261, 262, 263, 264, 266, 355, 288, 289, 290, 353, 354, 371];
 
 export function attributeListText(): string {
-  return listText('    Following are the possible attribute values for getAttributes:', KMU_LIST);
+  return listText('Following are the possible attribute values for getAttributes:', KMU_LIST);
 }
 
 /**

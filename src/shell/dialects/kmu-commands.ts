@@ -34,6 +34,7 @@ import {
   ALREADY_LOGGED_IN,
   ATTRIBUTE_NOT_APPLICABLE,
   clusterBlock,
+  INDENT,
   INVALID_ARGUMENT,
   INVALID_USER_TYPE,
   KmuFailure,
@@ -54,7 +55,7 @@ export async function loginHSM({ host, flags }: KmuCall): Promise<Outcome> {
   // sessionPid records the login so other processes see the user as logged in.
   const result = await run(host, login, { clusterId: host.clusterId, credentials: { username, password, role: 'crypto-user' }, sessionPid: process.pid });
   host.session = result.session;
-  return { blocks: [[returnLine('Cfm3LoginHSM')], clusterBlock(await nodeCount(host), 0, 'Cluster Status')] };
+  return { blocks: [[returnLine('Cfm3LoginHSM')], clusterBlock(await nodeCount(host), 0, 'status')] };
 }
 
 export async function logoutHSM({ host }: KmuCall): Promise<Outcome> {
@@ -62,30 +63,27 @@ export async function logoutHSM({ host }: KmuCall): Promise<Outcome> {
   await run(host, logout, { clusterId: host.session!.clusterId });
   host.session = undefined;
   host.sessionKeys.clear();
-  return { blocks: [[returnLine('Cfm3LogoutHSM')], clusterBlock(nodes, 0, 'Cluster Status')] };
+  return { blocks: [[returnLine('Cfm3LogoutHSM')], clusterBlock(nodes, 0, 'status')] };
 }
 
-const USER_COLUMNS: ReadonlyArray<[string, number]> = [
-  ['Index', 12],
-  ['User ID', 12],
-  ['User Type', 16],
-  ['User Name', 36],
-  ['MofnPubKey', 14],
-  ['LoginFailureCnt', 24],
-  ['2FA', 0],
-];
+/**
+ * §3 listUsers, laid out as the documented example: 8 spaces, then columns of 12, 12, 16, 20, 14
+ * and 24 characters under the header; a row puts its index, ID, type, name, MofnPubKey and
+ * failure count in fields of 17, 7, 16, 26, 17 and 16 characters (the example's own alignment).
+ */
+const USERS_HEADER = `${INDENT}Index       User ID     User Type       User Name           MofnPubKey    LoginFailureCnt         2FA`;
+const ROW_FIELDS = [17, 7, 16, 26, 17, 16, 0];
 
 function userRow(cells: string[]): string {
-  return `    ${cells.map((c, i) => c.padEnd(USER_COLUMNS[i]![1])).join('')}`.trimEnd();
+  return `${INDENT}${cells.map((c, i) => c.padEnd(ROW_FIELDS[i]!)).join('')}`;
 }
 
-/** §3 listUsers: the users in ID order, with their IDs and failure counts. */
+/** §3 listUsers: the users in ID order (the tool's order), with their IDs and failure counts. */
 export async function listUsers({ host }: KmuCall): Promise<Outcome> {
   const { users } = await run(host, listUsersOp, { clusterId: host.session!.clusterId });
-  const rows = users.map((u, i) => userRow([String(i + 1), String(u.id), userType(u), u.username, 'NO', String(u.failedLogins), 'NO']));
-  return {
-    blocks: [[`Number Of Users found ${users.length}`], [raw(userRow(USER_COLUMNS.map(([name]) => name))), ...rows.map(raw)], [returnLine('Cfm3ListUsers')]],
-  };
+  const byId = [...users].sort((a, b) => a.id - b.id);
+  const rows = byId.map((u, i) => userRow([String(i + 1), String(u.id), userType(u), u.username, 'NO', String(u.failedLogins), 'NO']));
+  return { blocks: [[`Number Of Users found ${users.length}`], [raw(USERS_HEADER), ...rows.map(raw)], [returnLine('Cfm3ListUsers')]] };
 }
 
 /** §3 findKey filters as a key selector; -u narrows afterwards. */
@@ -157,14 +155,21 @@ export async function getKeyInfo({ host, flags }: KmuCall): Promise<Outcome> {
   const info = key['key-info'];
   const blocks = [[returnLine('Cfm3GetKey')], [`Owned by user ${idOf(info['key-owners'][0]!.username)}`]];
   const shared = info['shared-users'].map((u) => `         ${idOf(u.username)}`);
-  if (shared.length > 0) blocks.push([`also, shared to following ${shared.length} user(s):`], shared);
   const quorum = Math.max(...Object.values(info['key-quorum-values']), 0);
-  // KMU prints this line with one space more than the others (§3 getKeyInfo).
-  if (quorum > 0) blocks.push([` ${quorum} Users need to approve to use/manage this key`]);
+  // KMU prints this line with one space more than the others, right under the sharees (§3 getKeyInfo).
+  const approvals = quorum > 0 ? [` ${quorum} Users need to approve to use/manage this key`] : [];
+  if (shared.length > 0) blocks.push([`also, shared to following ${shared.length} user(s):`], [...shared, ...approvals]);
+  else if (approvals.length > 0) blocks.push(approvals);
   return { blocks };
 }
 
-/** §3 getAttribute: always to a file (-out); `-a 512` dumps every applicable attribute. */
+/**
+ * §3 getAttribute: always to a file (-out); `-a 512` dumps every applicable attribute. The lines
+ * are those of the build the dump follows (legacy-attributes.ts): `got all attributes of size <n>
+ * attr cnt <n>`, `Attributes dumped into <file>` (no ` file` after a dump, as in the
+ * genECCKeyPair example) and the return line; one attribute prints only `Attributes dumped into
+ * <file> file`, as the getAttribute and imSymKey examples show.
+ */
 export async function getAttribute({ host, flags }: KmuCall): Promise<Outcome> {
   const h = handle(flags, 'o');
   const id = integer(flags, 'a');
@@ -174,12 +179,12 @@ export async function getAttribute({ host, flags }: KmuCall): Promise<Outcome> {
   if (id === OBJ_ATTR_ALL) {
     const all = renderAll(shown);
     writeFile(out, attributeFileText(all));
-    return { blocks: [[raw(`got all attributes of size ${dumpSize(all)} attr cnt ${all.length}`), raw(`Attributes dumped into ${out} file`)], [returnLine('Cfm3GetAttribute')]] };
+    return { blocks: [[raw(`got all attributes of size ${dumpSize(all)} attr cnt ${all.length}`), raw(`Attributes dumped into ${out}`)], [returnLine('Cfm3GetAttribute')]] };
   }
   const one = renderSingle(id, shown);
   if (!one) throw new KmuFailure(ATTRIBUTE_NOT_APPLICABLE, `attribute ${id} does not apply to key ${h} (a ${String(shown['key-type'])} ${String(shown.class)})`, true);
   writeFile(out, attributeFileText([one]));
-  return { blocks: [[raw(`Attributes dumped into ${out} file`)], [returnLine('Cfm3GetAttribute')]] };
+  return { blocks: [[raw(`Attributes dumped into ${out} file`)]] };
 }
 
 /**

@@ -101,9 +101,10 @@ export async function nodeCount(host: DialectHost): Promise<number> {
   }
 }
 
-/** The cluster's users in the order KMU lists them: by ID, the appliance user last (as `user list`). */
+/** The cluster's users in ID order, the order KMU lists them in (`user list` puts the appliance user last). */
 export async function usersById(host: DialectHost): Promise<UserView[]> {
-  return (await perform(await host.engine(), listUsers, { clusterId: host.session?.clusterId ?? host.clusterId })).users;
+  const { users } = await perform(await host.engine(), listUsers, { clusterId: host.session?.clusterId ?? host.clusterId });
+  return users.sort((a, b) => a.id - b.id);
 }
 
 /** `-u 4,5`: KMU names users by ID; the core by name. */

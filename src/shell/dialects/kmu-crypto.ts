@@ -53,16 +53,21 @@ import {
   type KmuCall,
   type Outcome,
 } from './kmu-context.js';
-import { BAD_PKCS_DATA, clusterBlock, codeText, hexCode, INVALID_ARGUMENT, KmuFailure, POLICY_VIOLATION, raw, returnLine, SERVER_UNAVAILABLE, UNWRAP_FAILED } from './kmu-output.js';
+import { BAD_PKCS_DATA, clusterBlock, codeText, hexCode, INVALID_ARGUMENT, KmuFailure, POLICY_VIOLATION, raw, returnLine, SERVER_UNAVAILABLE, SUCCESS, UNWRAP_FAILED, type StatusStyle } from './kmu-output.js';
 
 type KeyClass = 'secret-key' | 'public-key' | 'private-key';
 
-/** What the shared generation options (§3 "-sess -u -m_value -min_srv") ask the core for. */
+/**
+ * What the shared generation options (§3 "-sess -u -m_value -min_srv") ask the core for, with
+ * key_mgmt_util's documented limits where they differ from the CloudHSM CLI's (a generic secret
+ * of up to 3584 bytes).
+ */
 interface Creation {
   session: boolean;
   shareWith?: string[];
   manageQuorum?: number;
   useQuorum?: number;
+  limits: 'key_mgmt_util';
 }
 
 /** -min_srv: every key is on every ACTIVE HSM at once here, so it can only fail for want of HSMs. */
@@ -79,7 +84,7 @@ async function creation(call: KmuCall): Promise<Creation> {
   await checkMinServers(call);
   // -m_value is the key's quorum for both use and management (§3, getKeyInfo "use/manage").
   const quorum = integer(flags, 'm_value');
-  return { session: flags.has('sess'), shareWith: await usernamesOf(host, text(flags, 'u')), manageQuorum: quorum, useQuorum: quorum };
+  return { session: flags.has('sess'), shareWith: await usernamesOf(host, text(flags, 'u')), manageQuorum: quorum, useQuorum: quorum, limits: 'key_mgmt_util' };
 }
 
 /** Attribute terms the flags ask for: -id, and -nex (never on public keys). */
@@ -101,16 +106,20 @@ function attestation(call: KmuCall): string[][] {
   return call.flags.has('attest') ? [['Attestation Check : [PASS]']] : [];
 }
 
-/** The blocks after a key is made: the handle line(s), -attest's line, the node states. */
-async function created(call: KmuCall, op: string, lines: string[]): Promise<Outcome> {
+/** The blocks after a key is made: the handle line(s), -attest's line, the node states (genRSAKeyPair's in its own style). */
+async function created(call: KmuCall, op: string, lines: string[], style: StatusStyle = 'error'): Promise<Outcome> {
   const blocks = [[returnLine(op)], lines, ...attestation(call)];
-  blocks.push(clusterBlock(await nodeCount(call.host)));
+  blocks.push(clusterBlock(await nodeCount(call.host), SUCCESS, style));
   return { blocks };
 }
 
-/** A type the spec names but the emulated HSM lacks: refused as a policy error (0xb3). */
-function unsupported(what: string, instead: string): KmuFailure {
-  return new KmuFailure(POLICY_VIOLATION, `${what} not supported: the emulated HSM has no such keys; ${instead}`, true);
+/**
+ * A type the spec names but the emulated HSM lacks: refused as a policy error (0xb3). `fips`: a
+ * type FIPS mode forbids (RC4, P-192), whose refusal the docs show with every node answering
+ * 0x30000085 (genECCKeyPair -i 1; RC4 [assumed] alike).
+ */
+function unsupported(what: string, instead: string, fips = false): KmuFailure {
+  return new KmuFailure(POLICY_VIOLATION, `${what} not supported: the emulated HSM has no such keys; ${instead}`, true, fips ? SERVER_UNAVAILABLE : undefined);
 }
 
 /** §3 genSymKey -t: the symmetric key types KMU names; 3DES and RC4 are refused. */
@@ -120,7 +129,7 @@ export async function genSymKey(call: KmuCall): Promise<Outcome> {
   const type = integer(call.flags, 't');
   const aes = `generate an AES key (-t ${typeCode('aes')})`;
   if (type === typeCode('des3')) throw unsupported(`3DES keys (-t ${type}) are`, aes);
-  if (type === typeCode('rc4')) throw unsupported(`RC4 keys (-t ${type}) are not allowed in FIPS mode and are`, aes);
+  if (type === typeCode('rc4')) throw unsupported(`RC4 keys (-t ${type}) are not allowed in FIPS mode and are`, aes, true);
   if (type !== typeCode('aes') && type !== typeCode('generic-secret')) throw new UsageError(`-t takes ${parenthesised(SYMMETRIC_TYPES)}, not ${type}`);
   const keyType = type === typeCode('aes') ? 'aes' : 'generic-secret';
   const c = await creation(call);
@@ -149,7 +158,8 @@ async function genPair(call: KmuCall, keyType: 'rsa' | 'ec', specific: { modulus
   });
   const pub = result.publicKey.ref;
   const priv = result.privateKey.ref;
-  return created(call, 'Cfm3GenerateKeyPair', [`Cfm3GenerateKeyPair:    public key handle: ${pub}    private key handle: ${priv}`]);
+  // §0: genRSAKeyPair prints `Cluster Status:` / `Node id N status: …`; genECCKeyPair the usual block.
+  return created(call, 'Cfm3GenerateKeyPair', [`Cfm3GenerateKeyPair:    public key handle: ${pub}    private key handle: ${priv}`], keyType === 'rsa' ? 'colon' : 'error');
 }
 
 export async function genRSAKeyPair(call: KmuCall): Promise<Outcome> {
@@ -159,7 +169,7 @@ export async function genRSAKeyPair(call: KmuCall): Promise<Outcome> {
 /** §1 curve IDs (from the table of mechanisms); P-192's exists but FIPS mode refuses it with 0xb3. */
 export async function genECCKeyPair(call: KmuCall): Promise<Outcome> {
   const id = integer(call.flags, 'i');
-  if (id === P192_CURVE_ID) throw unsupported(`P-192 keys (-i ${id}) are not allowed in FIPS mode and are`, `use -i ${parenthesised(CURVE_ENTRIES)}`);
+  if (id === P192_CURVE_ID) throw unsupported(`P-192 keys (-i ${id}) are not allowed in FIPS mode and are`, `use -i ${parenthesised(CURVE_ENTRIES)}`, true);
   const curve = CURVE_IDS.get(id ?? -1);
   if (!curve) throw new UsageError(`-i takes a curve ID: ${parenthesised(CURVE_ENTRIES)}, not ${id}`);
   return genPair(call, 'ec', { curve });
@@ -315,7 +325,7 @@ export async function wrapKey(call: KmuCall): Promise<Outcome> {
   const file = flags.has('noheader') ? wrapped : withHeader(payload.attributes, wrapped);
   writeFile(out, file);
   return {
-    blocks: [['Key Wrapped.'], [`Wrapped Key written to file "${out} length ${file.length}`], [returnLine('Cfm2WrapKey')], clusterBlock(await nodeCount(host))],
+    blocks: [['Key Wrapped.'], [`Wrapped Key written to file "${out} length ${file.length}`], [returnLine('Cfm2WrapKey')]],
   };
 }
 
@@ -365,7 +375,8 @@ export async function unWrapKey(call: KmuCall): Promise<Outcome> {
     ...c,
   });
   const h = result.key.ref;
-  const lines = noHeader ? [[returnLine('Cfm3CreateUnwrapTemplate2')], [returnLine('Cfm2UnWrapWithTemplate3')], [`Key Unwrapped. Key Handle: ${h}`]] : [[returnLine('Cfm3UnWrapKey')], [`Key Unwrapped.  Key Handle: ${h}`]];
+  // The -noheader example prints its two return lines together, then the handle (one space).
+  const lines = noHeader ? [[returnLine('Cfm3CreateUnwrapTemplate2'), returnLine('Cfm2UnWrapWithTemplate3')], [`Key Unwrapped. Key Handle: ${h}`]] : [[returnLine('Cfm3UnWrapKey')], [`Key Unwrapped.  Key Handle: ${h}`]];
   return { blocks: [...lines, ...attestation(call), clusterBlock(await nodeCount(host))] };
 }
 
@@ -409,7 +420,7 @@ export async function verify(call: KmuCall): Promise<Outcome> {
     }
     throw err;
   }
-  return { blocks: [['Signature verification successful'], [returnLine('Cfm3Verify')], clusterBlock(await nodeCount(call.host))] };
+  return { blocks: [['Signature verification successful'], [returnLine('Cfm3Verify')]] };
 }
 
 /** §3: aesWrapUnwrap takes files of at most 4096 bytes. */
@@ -436,9 +447,10 @@ export async function aesWrapUnwrap(call: KmuCall): Promise<Outcome> {
   if (out === undefined) throw new UsageError('-out is required with -m 0: the unwrapped data is plaintext and is written only to a file you name');
   const data = readFile(need(flags, 'f'));
   if (data.length > MAX_DATA_BYTES) throw new KmuFailure(INVALID_ARGUMENT, `${need(flags, 'f')} has ${data.length} bytes; aesWrapUnwrap takes at most ${MAX_DATA_BYTES}`);
-  const blocks: string[][] = [];
+  // As the examples print it: the IV warning and the result data together, then the file, then the return line.
+  const first: string[] = [];
   const ivText = text(flags, 'i');
-  if (ivText === undefined) blocks.push(['Warning: IV (-i) is missing.', `         ${DEFAULT_IV_TEXT} is considered as default IV`]);
+  if (ivText === undefined) first.push('Warning: IV (-i) is missing.', `         ${DEFAULT_IV_TEXT} is considered as default IV`);
   else {
     if (!new RegExp(`^(0x)?[0-9a-f]{${DEFAULT_IV.length}}$`, 'i').test(ivText)) throw new UsageError(`-i takes an ${DEFAULT_IV_BYTES}-byte IV in hex such as ${DEFAULT_IV_TEXT}, not "${ivText}"`);
     // The core's aes-key-wrap (CKM_AES_KEY_WRAP) works with the standard IV only; unwrapping
@@ -451,7 +463,6 @@ export async function aesWrapUnwrap(call: KmuCall): Promise<Outcome> {
   const input = { mechanism: 'aes-key-wrap' as const, keyFilter: byHandle(handle(flags, 'w')), data: new Uint8Array(data) };
   const result = wrapping ? (await run(call.host, encrypt, input)).ciphertext : (await run(call.host, decrypt, input)).plaintext;
   writeFile(out, result);
-  const shown = wrapping ? [raw('result data:'), ...hexLines(result).map(raw)] : [];
-  blocks.push([...shown, raw(`result written to file ${out}`)], [returnLine(wrapping ? 'Cfm3WrapHostKey' : 'Cfm3UnWrapHostKey')]);
-  return { blocks };
+  if (wrapping) first.push(raw('result data:'), ...hexLines(result).map(raw));
+  return { blocks: [first, [raw(`result written to file ${out}`)], [returnLine(wrapping ? 'Cfm3WrapHostKey' : 'Cfm3UnWrapHostKey')]] };
 }

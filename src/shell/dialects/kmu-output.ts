@@ -88,13 +88,22 @@ const FROM_CORE: Partial<Record<ErrorCode, number>> = {
 /** Codes whose documented text says enough: the core's message is not printed after them. */
 const SELF_EXPLAINING = new Set([INVALID_HANDLE, KEY_ACCESS_DENIED, INVALID_USER_TYPE, BAD_PKCS_DATA]);
 
-/** A refusal to print: the KMU code and, when it helps, one line saying why. */
+/**
+ * A refusal to print: the KMU code, and for a person (`shell --explain`) why it was refused. The
+ * real tool prints only its code and text, so the reason never reaches the dialect's output.
+ */
 export class KmuFailure extends Error {
+  /** A fault in the emulator rather than a refusal: its message is printed, since it is a bug to report. */
+  internal = false;
+
   constructor(
     readonly code: number,
+    /** Why, and what to do instead: shown only by `shell --explain`. */
     readonly detail?: string,
     /** Whether the HSMs answered (their per-node err state is then printed). */
     readonly fromHsm = false,
+    /** The per-node err state when it is not the return code (genECCKeyPair -i 1: 0x30000085). */
+    readonly nodeCode?: number,
   ) {
     super(detail ?? RETURN_TEXTS.get(code) ?? 'failed');
   }
@@ -107,7 +116,9 @@ export function toFailure(err: unknown): KmuFailure {
     const code = FROM_CORE[err.code] ?? OPERATION_FAILED;
     return new KmuFailure(code, SELF_EXPLAINING.has(code) ? undefined : err.message, true);
   }
-  return new KmuFailure(OPERATION_FAILED, `internal error: ${err instanceof Error ? err.message : String(err)}`);
+  const failure = new KmuFailure(OPERATION_FAILED, `internal error: ${err instanceof Error ? err.message : String(err)}`);
+  failure.internal = true;
+  return failure;
 }
 
 export function codeText(code: number): string {
@@ -124,10 +135,22 @@ export function returnLine(op: string, code = SUCCESS): string {
   return `${op} returned: ${hexCode(code)} : ${codeText(code)}`;
 }
 
-/** The per-node block: `Node id N and err state 0x%08x : <text>` for each ACTIVE HSM. */
-export function clusterBlock(nodes: number, code = SUCCESS, heading = 'Cluster Error Status'): string[] {
+/**
+ * The per-node blocks key_mgmt_util prints after a result (legacy-shells.md §0, §3), by command:
+ * `error` is `Cluster Error Status` / `Node id N and err state 0x%08x : <text>` (most commands);
+ * `status` is `Cluster Status` with the same node lines (loginHSM, logoutHSM); `colon` is
+ * genRSAKeyPair's `Cluster Status:` / `Node id N status: 0x%08x : <text>`; `none` prints no
+ * block (wrapKey, verify, getAttribute, getKeyInfo, exportPubKey, listUsers, ...).
+ */
+export type StatusStyle = 'error' | 'status' | 'colon' | 'none';
+
+/** One node line per ACTIVE HSM, in the style of the command's block. */
+export function clusterBlock(nodes: number, code = SUCCESS, style: StatusStyle = 'error'): string[] {
+  if (style === 'none') return [];
   const state = `0x${code.toString(16).padStart(8, '0')}`;
-  return [heading, ...Array.from({ length: nodes }, (_, i) => `Node id ${i} and err state ${state} : ${codeText(code)}`)];
+  const line = (i: number) => (style === 'colon' ? `Node id ${i} status: ${state} : ${codeText(code)}` : `Node id ${i} and err state ${state} : ${codeText(code)}`);
+  const heading = style === 'error' ? 'Cluster Error Status' : style === 'status' ? 'Cluster Status' : 'Cluster Status:';
+  return [heading, ...Array.from({ length: nodes }, (_, i) => line(i))];
 }
 
 /**
@@ -148,10 +171,14 @@ export function raw(line: string): string {
   return RAW + line;
 }
 
-/** The error block of legacy-shells.md §0: return line, optional reason, node states. */
-export function failureBlocks(op: string, failure: KmuFailure, nodes: number): string[][] {
+/**
+ * The error block of legacy-shells.md §0: the return line, then the node states when the HSMs
+ * answered and the command prints them. deleteKey's documented `0xc6` (not the owner) has no node
+ * block, so no access refusal prints one. Only a fault in the emulator adds a line of its own.
+ */
+export function failureBlocks(op: string, failure: KmuFailure, nodes: number, style: StatusStyle): string[][] {
   const blocks = [[returnLine(op, failure.code)]];
-  if (failure.detail) blocks.push([failure.detail]);
-  if (failure.fromHsm && nodes > 0) blocks.push(clusterBlock(nodes, failure.code));
+  if (failure.internal && failure.detail) blocks.push([failure.detail]);
+  if (failure.fromHsm && nodes > 0 && failure.code !== KEY_ACCESS_DENIED) blocks.push(clusterBlock(nodes, failure.nodeCode ?? failure.code, style));
   return blocks;
 }

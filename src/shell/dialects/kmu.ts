@@ -5,13 +5,14 @@
  * its CloudHSM CLI equivalent through `perform` (see kmu-context.ts), so only parsing and
  * printing differ.
  */
-import type { Dialect, DialectHost, LineOutcome } from '../dialect.js';
+import { EXPLAIN_NOTE, type Dialect, type DialectHost, type LineOutcome } from '../dialect.js';
 import { redactOptions, redactUnknown } from '../tokenize.js';
 import * as session from './kmu-commands.js';
+import { KMU_HELP_LINES } from './kmu-help.js';
 import * as crypto from './kmu-crypto.js';
 import { nodeCount, UsageError, visibleHandles, type Flags, type KmuCall, type Outcome } from './kmu-context.js';
-import { failureBlocks, INDENT, INVALID_HANDLE, KmuFailure, NOT_LOGGED_IN, render, toFailure } from './kmu-output.js';
-import { AES_KEY_BYTES, RSA_KEYS, type WrapMechanism } from '../../core/mechanisms/table.js';
+import { failureBlocks, INDENT, INVALID_HANDLE, KmuFailure, NOT_LOGGED_IN, render, toFailure, type StatusStyle } from './kmu-output.js';
+import { AES_KEY_BYTES, KMU_GENERIC_SECRET_BYTES, RSA_KEYS, type WrapMechanism } from '../../core/mechanisms/table.js';
 import {
   classEntries,
   CURVE_ENTRIES,
@@ -45,6 +46,8 @@ interface KmuCommand {
   op: string | ((flags: Flags) => string);
   /** Whether it needs a CU login (§3: all but help, exit, loginHSM, Error2String, listAttributes). */
   login: boolean;
+  /** The node block it prints after its result, also after a failure (kmu-output.ts); default `error`. */
+  status?: StatusStyle;
   /** §4: the CloudHSM CLI equivalent. */
   modern: string;
   flags: Readonly<Record<string, FlagSpec>>;
@@ -98,19 +101,25 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
     summary: 'Log in as a crypto user (CU)',
     op: 'Cfm3LoginHSM',
     login: false,
+    status: 'status',
     modern: 'login --username U --role crypto-user',
     flags: { u: v('user type: CU', true), s: v('user name', true), p: v('password'), hpswd: b('prompt for the password (no echo)') },
     run: session.loginHSM,
   },
-  logoutHSM: { group: 'Session and users', summary: 'Log out', op: 'Cfm3LogoutHSM', login: true, modern: 'logout', flags: {}, run: session.logoutHSM },
-  listUsers: { group: 'Session and users', summary: 'List the users of the cluster', op: 'Cfm3ListUsers', login: true, modern: 'user list', flags: {}, run: session.listUsers },
+  logoutHSM: { group: 'Session and users', summary: 'Log out', op: 'Cfm3LogoutHSM', login: true, status: 'status', modern: 'logout', flags: {}, run: session.logoutHSM },
+  listUsers: { group: 'Session and users', summary: 'List the users of the cluster', op: 'Cfm3ListUsers', login: true, status: 'none', modern: 'user list', flags: {}, run: session.listUsers },
   genSymKey: {
     group: 'Key generation',
     summary: `Generate an AES (${typeCode('aes')}) or generic secret (${typeCode('generic-secret')}) key`,
     op: 'Cfm3GenerateSymmetricKey',
     login: true,
     modern: 'key generate-symmetric aes | generic-secret',
-    flags: { t: v(`key type: ${SYM_TYPE_HELP}`, true), s: v(`key size in bytes (AES ${AES_KEY_BYTES.join(', ')})`, true), l: v('label', true), ...CREATION_FLAGS },
+    flags: {
+      t: v(`key type: ${SYM_TYPE_HELP}`, true),
+      s: v(`key size in bytes (AES ${AES_KEY_BYTES.join(', ')}; generic secret ${KMU_GENERIC_SECRET_BYTES.min} to ${KMU_GENERIC_SECRET_BYTES.max})`, true),
+      l: v('label', true),
+      ...CREATION_FLAGS,
+    },
     run: crypto.genSymKey,
   },
   genRSAKeyPair: {
@@ -118,6 +127,7 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
     summary: 'Generate an RSA key pair',
     op: 'Cfm3GenerateKeyPair',
     login: true,
+    status: 'colon',
     modern: 'key generate-asymmetric-pair rsa',
     flags: {
       m: v(`modulus bits (${RSA_KEYS.minModulusBits}-${RSA_KEYS.maxModulusBits}, steps of ${RSA_KEYS.stepBits})`, true),
@@ -165,12 +175,13 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
     run: session.findKey,
   },
   findSingleKey: { group: 'Key management', summary: 'Check that a key exists', op: 'Cfm3FindKey', login: true, modern: 'key list --filter key-reference=<h>', flags: { k: h('key handle') }, run: session.findSingleKey },
-  getKeyInfo: { group: 'Key management', summary: 'Show owner, sharees and quorum of a key', op: 'Cfm3GetKey', login: true, modern: 'key list --filter key-reference=<h> --verbose', flags: { k: h('key handle') }, run: session.getKeyInfo },
+  getKeyInfo: { group: 'Key management', summary: 'Show owner, sharees and quorum of a key', op: 'Cfm3GetKey', login: true, status: 'none', modern: 'key list --filter key-reference=<h> --verbose', flags: { k: h('key handle') }, run: session.getKeyInfo },
   getAttribute: {
     group: 'Key management',
     summary: 'Write attributes of a key to a file',
     op: 'Cfm3GetAttribute',
     login: true,
+    status: 'none',
     modern: 'key list --filter key-reference=<h> --verbose',
     flags: { o: h('key handle'), a: v('attribute ID (listAttributes), 512 for all', true), out: v('output file', true) },
     run: session.getAttribute,
@@ -185,7 +196,7 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
     run: session.setAttribute,
   },
   deleteKey: { group: 'Key management', summary: 'Delete a key you own', op: 'Cfm3DeleteKey', login: true, modern: 'key delete --filter key-reference=<h>', flags: { k: h('key handle') }, run: session.deleteKey },
-  listAttributes: { group: 'Key management', summary: 'List attribute IDs', op: 'Cfm3ListAttributes', login: false, modern: 'none', flags: {}, run: session.listAttributes },
+  listAttributes: { group: 'Key management', summary: 'List attribute IDs', op: 'Cfm3ListAttributes', login: false, status: 'none', modern: 'none', flags: {}, run: session.listAttributes },
   importPubKey: {
     group: 'Import and export',
     summary: 'Import a PEM public key',
@@ -200,6 +211,7 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
     summary: 'Write a public key to a PEM file',
     op: 'Cfm3ExportPubKey',
     login: true,
+    status: 'none',
     modern: 'key generate-file --encoding pem',
     flags: { k: h('key handle'), out: v('PEM file', true) },
     run: crypto.exportPubKey,
@@ -218,6 +230,7 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
     summary: 'Export a private key in plaintext (refused)',
     op: 'Cfm3WrapKey',
     login: true,
+    status: 'none',
     modern: 'none (use key wrap)',
     flags: { k: h('key handle'), w: h('AES wrapping key handle'), out: v('PEM file', true), m: v('4'), wk: v('wrapping key file') },
     run: crypto.plaintextTransfer,
@@ -227,6 +240,7 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
     summary: 'Export a symmetric key in plaintext (refused)',
     op: 'Cfm3WrapKey',
     login: true,
+    status: 'none',
     modern: 'none (use key wrap)',
     flags: { k: h('key handle'), w: h('AES wrapping key handle'), out: v('output file', true), m: v('4'), wk: v('wrapping key file') },
     run: crypto.plaintextTransfer,
@@ -245,6 +259,7 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
     summary: 'Wrap a key you own into a file',
     op: 'Cfm2WrapKey',
     login: true,
+    status: 'none',
     modern: `key wrap ${WRAP_MODERN}`,
     flags: {
       k: h('handle of the key to wrap'),
@@ -294,6 +309,7 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
     summary: 'Verify a signature',
     op: 'Cfm3Verify',
     login: true,
+    status: 'none',
     modern: `crypto verify ${SIGN_MODERN}`,
     flags: { f: v('message file', true), s: v('signature file', true), k: h('public key handle'), m: v('mechanism (as sign)', true) },
     run: crypto.verify,
@@ -303,6 +319,7 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
     summary: 'AES key wrap (RFC 3394) of a file',
     op: (flags) => (flags.get('m') === '0' ? 'Cfm3UnWrapHostKey' : 'Cfm3WrapHostKey'),
     login: true,
+    status: 'none',
     modern: 'none',
     flags: {
       m: v('1 wrap, 0 unwrap', true),
@@ -313,11 +330,13 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
     },
     run: crypto.aesWrapUnwrap,
   },
-  Error2String: { group: 'Other', summary: 'Explain a return code', op: 'Error2String', login: false, modern: 'none', flags: { r: v('code, e.g. 0xdb', true) }, run: session.error2String },
+  Error2String: { group: 'Other', summary: 'Explain a return code', op: 'Error2String', login: false, status: 'none', modern: 'none', flags: { r: v('code, e.g. 0xdb', true) }, run: session.error2String },
 };
 
-/** Built-ins that are not table commands: they print help or leave. */
-const BUILTINS = ['help', 'exit'];
+/** The emulator's own command: the CloudHSM CLI equivalent of each command (help names it). */
+const MAPPING_COMMAND = 'cliEquivalents';
+/** Built-ins that are not table commands: they print help or the mapping, or leave. */
+const BUILTINS = ['help', MAPPING_COMMAND, 'exit'];
 
 type Parsed = { flags: Map<string, string | true>; help: boolean };
 
@@ -363,15 +382,35 @@ function usage(name: string, command: KmuCommand): string {
   ].join('\n');
 }
 
-/** `help`: the commands by group, each with its CloudHSM CLI equivalent (§4). */
+/**
+ * `help` prints the tool's own text (kmu-help.ts), then the emulator's one command of its own in a
+ * section of the same shape: `cliEquivalents`, with the mapping this dialect used to print as help.
+ */
+const EMULATOR_HELP = [
+  '',
+  '        Emulator Commands',
+  `   ${MAPPING_COMMAND.padEnd(23)}Lists the CloudHSM CLI equivalent of each`,
+  `   ${''.padEnd(23)}command; the shell's --explain option shows`,
+  `   ${''.padEnd(23)}why a command failed`,
+];
+
 function helpText(): string {
+  return `\n${[...KMU_HELP_LINES, ...EMULATOR_HELP].join('\n')}\n\n`;
+}
+
+/** `cliEquivalents`: the commands by group, each with its CloudHSM CLI equivalent (§4). */
+function mappingText(): string {
   const groups = new Map<string, string[]>();
   for (const [name, c] of Object.entries(COMMANDS)) {
     groups.set(c.group, [...(groups.get(c.group) ?? []), `    ${name.padEnd(18)}${c.summary.padEnd(50)}${c.modern}`]);
   }
-  groups.get('Other')!.push(`    ${'help'.padEnd(18)}${'This list; <command> -h for its usage'.padEnd(50)}help`, `    ${'exit'.padEnd(18)}${'Leave key_mgmt_util'.padEnd(50)}quit`);
+  groups.get('Other')!.push(
+    `    ${'help'.padEnd(18)}${"The tool's command list; <command> -h for usage".padEnd(50)}help`,
+    `    ${MAPPING_COMMAND.padEnd(18)}${'This list'.padEnd(50)}none`,
+    `    ${'exit'.padEnd(18)}${'Leave key_mgmt_util'.padEnd(50)}quit`,
+  );
   const sections = [...groups].map(([group, lines]) => `${group}:\n${lines.join('\n')}`);
-  return `\nkey_mgmt_util commands (right: the CloudHSM CLI equivalent)\n\n${sections.join('\n\n')}\n\n`;
+  return `\nkey_mgmt_util commands (right: the CloudHSM CLI equivalent)\n\n${sections.join('\n\n')}\n\n${EXPLAIN_NOTE}\n\n`;
 }
 
 function helpFor(topic: readonly string[]): string {
@@ -394,7 +433,7 @@ async function runCommand(host: DialectHost, name: string, command: KmuCommand, 
   }
   const call: KmuCall = { host, flags: parsed.flags };
   try {
-    if (command.login && !host.session) throw new KmuFailure(NOT_LOGGED_IN, 'log in first: loginHSM -u CU -s <name> -hpswd');
+    if (command.login && !host.session) throw new KmuFailure(NOT_LOGGED_IN, 'nobody is logged in: log in first with loginHSM -u CU -s <name> -hpswd');
     const outcome = await command.run(call);
     if (outcome.blocks.length > 0) host.io.write(render(outcome.blocks));
     return outcome.ok === false ? 'failed' : 'ok';
@@ -406,9 +445,12 @@ async function runCommand(host: DialectHost, name: string, command: KmuCommand, 
     // A Ctrl-C at a prompt abandons the line; the shell reports nothing more.
     if ((err as { cancelled?: boolean }).cancelled) return 'failed';
     const failure = toFailure(err);
-    // §3 deleteKey (and every handle lookup): a handle that names nothing is Cfm3FindKey's 0xa8.
-    const op = failure.code === INVALID_HANDLE ? 'Cfm3FindKey' : typeof command.op === 'string' ? command.op : command.op(parsed.flags);
-    host.io.write(render(failureBlocks(op, failure, await nodeCount(host))));
+    // §3 deleteKey (and every handle lookup): a handle that names nothing is Cfm3FindKey's 0xa8,
+    // with deleteKey's documented node block.
+    const findKey = failure.code === INVALID_HANDLE;
+    const op = findKey ? 'Cfm3FindKey' : typeof command.op === 'string' ? command.op : command.op(parsed.flags);
+    host.io.write(render(failureBlocks(op, failure, await nodeCount(host), findKey ? 'error' : (command.status ?? 'error'))));
+    if (failure.detail && !failure.internal) host.io.explain?.(failure.detail);
     return 'failed';
   }
 }
@@ -416,8 +458,8 @@ async function runCommand(host: DialectHost, name: string, command: KmuCommand, 
 export const kmuDialect: Dialect = {
   name: 'kmu',
   prompt: () => 'Command: ',
-  // The real tool prints only its prompt; a short line says which dialect this is.
-  banner: async () => 'key_mgmt_util (emulated): help lists the commands, exit leaves.\n',
+  // The real tool prints only its prompt.
+  banner: async () => '',
 
   async run(host, words) {
     const [name, ...args] = words;
@@ -425,6 +467,10 @@ export const kmuDialect: Dialect = {
     if (name === 'exit') return 'quit';
     if (name === 'help') {
       host.io.write(helpFor(args));
+      return 'ok';
+    }
+    if (name === MAPPING_COMMAND) {
+      host.io.write(mappingText());
       return 'ok';
     }
     const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;

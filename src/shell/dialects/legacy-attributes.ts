@@ -1,6 +1,6 @@
 /**
  * The numeric view of key attributes both legacy shells share (legacy-shells.md §1): class and
- * key type numbers, the OBJ_ATTR_* table, the order of an OBJ_ATTR_ALL (512) dump and the value
+ * key type numbers, the OBJ_ATTR_* table, what an OBJ_ATTR_ALL (512) dump holds and the value
  * rendering of getAttribute. The input is the attribute object the core presents
  * (keys/model.ts presentAttributes), so no key record is read here.
  *
@@ -69,8 +69,16 @@ export const ATTRIBUTES: readonly AttributeDef[] = [
 
 export const OBJ_ATTR_ALL = 512;
 
-/** §1: the order of an OBJ_ATTR_ALL (512) dump, the same in both shells. */
-const DUMP_ORDER = [0, 256, 1, 2, 260, 261, 262, 263, 264, 266, 355, 259, 354, 3, 258, 353, 371, 288, 289, 290, 134, 528, 370, 268, 357, 356];
+/**
+ * What an OBJ_ATTR_ALL (512) dump holds, in order: the attributes key_mgmt_util's getAttribute,
+ * genSymKey and genECCKeyPair examples write (`got all attributes of size 444 attr cnt 17` for a
+ * secret key; 19 for an EC private key, with MODULUS and MODULUS_BITS), then the RSA public
+ * exponent. That is one documented build of the Client SDK 3 tools, followed throughout; the
+ * later build of the genRSAKeyPair example (`Attribute size: 801, count: 26`, adding TRUSTED,
+ * WRAP_WITH_TRUSTED, DESTROYABLE, DERIVE, ALWAYS_SENSITIVE and NEVER_EXTRACTABLE) is not mixed
+ * in. Those six can still be asked for one at a time.
+ */
+const DUMP_ORDER = [0, 256, 1, 2, 260, 261, 262, 263, 264, 266, 355, 259, 354, 3, 258, 353, 371, 288, 289, 290];
 
 function attributeDef(id: number): AttributeDef | undefined {
   return ATTRIBUTES.find((a) => a.id === id);
@@ -110,13 +118,30 @@ export function idHex(text: string): string {
 }
 
 /**
+ * The presented value an attribute shows. That build writes an EC key's public point as
+ * OBJ_ATTR_MODULUS (the genECCKeyPair example) with OBJ_ATTR_MODULUS_BITS beside it: [assumed]
+ * the curve's size in bits, since the example's value (0x19f) matches no property of its key.
+ */
+function valueOf(def: AttributeDef, shown: Record<string, unknown>): string | number | boolean | undefined {
+  const point = shown['ec-point'];
+  if (typeof point === 'string' && (def.id === 288 || def.id === 289)) {
+    const pointBytes = point.replace(/^0x/i, '').length / 2;
+    return def.id === 288 ? point : ((pointBytes - 1) / 2) * 8;
+  }
+  // The presented attributes are JSON scalars (keys/model.ts presentAttributes).
+  return def.source === undefined ? undefined : (shown[def.source] as string | number | boolean | undefined);
+}
+
+/**
  * §1 rendering: booleans, class and type as `0x%02x` in a 512 dump and as `0x%08x` when asked
- * for alone [assumed, as the spec says]; lengths as `0x%08x`; KCV and exponent as hex; the
- * modulus wrapped at 80 characters; label and ID as text. `undefined` = not applicable.
+ * for alone [assumed, as the spec says]; lengths as `0x%08x`; KCV and exponent as hex; label and
+ * ID as text. The modulus as that build writes it (the genECCKeyPair example): its hex digits on
+ * one line, without `0x` (the later build wraps `0x…` at 80 characters). `undefined` = not
+ * applicable.
  */
 function render(def: AttributeDef, shown: Record<string, unknown>, single: boolean): RenderedAttribute | undefined {
-  if (!def.source || shown[def.source] === undefined) return undefined;
-  const v = shown[def.source];
+  const v = valueOf(def, shown);
+  if (v === undefined) return undefined;
   const small = (n: number) => `0x${n.toString(16).padStart(single ? 8 : 2, '0')}`;
   const hex = String(v).replace(/^0x/i, '');
   const text = (value: string) => ({ name: def.name, value, bytes: Buffer.byteLength(value) });
@@ -134,13 +159,13 @@ function render(def: AttributeDef, shown: Record<string, unknown>, single: boole
     case 'id':
       return text(idText(String(v)));
     case 'modulus':
-      return { name: def.name, value: (hex.match(/.{1,80}/g) ?? ['']).join('\n'), bytes: hex.length / 2 };
+      return { name: def.name, value: hex, bytes: hex.length / 2 };
     default:
       return { name: def.name, value: `0x${hex}`, bytes: hex.length / 2 };
   }
 }
 
-/** 512: every applicable attribute in the §1 dump order. */
+/** 512: every applicable attribute of the dump, in its order. */
 export function renderAll(shown: Record<string, unknown>): RenderedAttribute[] {
   return DUMP_ORDER.map((id) => render(attributeDef(id)!, shown, false)).filter((r): r is RenderedAttribute => r !== undefined);
 }

@@ -77,6 +77,16 @@ describe('core/keys', function () {
     assert.equal(list.total_key_count, 0);
   });
 
+  it('takes key_mgmt_util\'s generic secret limit (3584 bytes) only when the caller asks for its limits', async () => {
+    const ctx = await cluster();
+    const big = { keyType: 'generic-secret' as const, label: 'big', keyLengthBytes: 3584 };
+    await refused(perform(ctx, generateSymmetric, big, cu('alice')), 'INVALID_ARGUMENT');
+    await refused(perform(ctx, generateSymmetric, { ...big, keyLengthBytes: 3585, limits: 'key_mgmt_util' }, cu('alice')), 'INVALID_ARGUMENT');
+    await refused(perform(ctx, generateSymmetric, { ...big, limits: 'pkcs11' as 'key_mgmt_util' }, cu('alice')), 'INVALID_ARGUMENT');
+    const made = await perform(ctx, generateSymmetric, { ...big, limits: 'key_mgmt_util' }, cu('alice'));
+    assert.equal((made.key.attributes as Record<string, unknown>)['key-length-bytes'], 3584);
+  });
+
   it('generates EC pairs whose halves share the check value, and signs only once sign=true', async () => {
     const ctx = await cluster();
     const pair = await perform(ctx, generateKeyPair, { keyType: 'ec', curve: 'prime256v1', publicLabel: 'ec-pub', privateLabel: 'ec-priv' }, cu('alice'));
