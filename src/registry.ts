@@ -14,6 +14,9 @@ import type { Command } from '@oclif/core/command';
 type CommandModule = Promise<{ default: Command.Class }>;
 
 export const COMMAND_LOADERS = {
+  'clock:advance': () => import('./commands/clock/advance.js'),
+  'clock:set': () => import('./commands/clock/set.js'),
+  'clock:show': () => import('./commands/clock/show.js'),
   'cluster:activate': () => import('./commands/cluster/activate.js'),
   'cluster:create': () => import('./commands/cluster/create.js'),
   'cluster:delete': () => import('./commands/cluster/delete.js'),

@@ -21,6 +21,7 @@ import type { PreparedKey } from '../core/mechanisms/provider.js';
 import { quickstart, type QuickstartInput } from '../core/cluster/quickstart.js';
 import { Store } from '../core/store/index.js';
 import { login, logout } from '../core/users/operations.js';
+import { showClock } from '../core/time/operations.js';
 import * as operations from './operations.js';
 
 export { operations };
@@ -28,6 +29,7 @@ export { HsmError, ERROR_CODES, isHsmError, type ErrorCode } from '../core/error
 export { ANY_KEY, byLabel, byReference, type KeySelector } from '../core/keys/selector.js';
 export type { KeyView } from '../core/keys/model.js';
 export type { Operation } from '../core/engine.js';
+export type { ClockReading } from '../core/time/clock.js';
 
 export interface OpenOptions {
   /** The state folder, as `--state-dir` names it for the CLI (the CLI and the API may share it). */
@@ -102,6 +104,15 @@ export class CloudHsm {
     const made = await quickstart(this.context, input);
     this.cluster ??= made.cluster.ClusterId;
     return { clusterId: made.cluster.ClusterId, trustAnchorPem: made.trustAnchorPem, activated: made.activated };
+  }
+
+  /**
+   * The cluster time of the state folder: what every timestamp the operations write follows, the
+   * same for the CLI and every process on the folder (move it with operations.advanceClock or
+   * operations.setClock).
+   */
+  async now(): Promise<Date> {
+    return new Date((await this.run(showClock, {})).clusterTimeMs);
   }
 
   /** Logs in and keeps the session, as the shell does, until `logout()`. */

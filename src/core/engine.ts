@@ -14,6 +14,7 @@ import { HsmError, asError } from './errors.js';
 import { requireActivated, requireHsm, resolveCluster, type ClusterRecord } from './cluster/model.js';
 import type { KeyRecord } from './keys/model.js';
 import type { ReadView, Transaction } from './store/index.js';
+import { onClusterTime } from './time/clock.js';
 import { revalidateSession, verifyCredentials, type Actor, type Credentials, type Session } from './users/authentication.js';
 import { roleName } from './users/rules.js';
 
@@ -143,9 +144,13 @@ function prepareAndRun<I extends ClusterInput, O, P>(ctx: EngineContext, op: Ope
   return runInStore(ctx, op, input, caller, actor, undefined as P);
 }
 
-/** Runs the operation in one transaction, or for a read-only one on one consistent view. */
-function runInStore<I extends ClusterInput, O, P>(ctx: EngineContext, op: Operation<I, O, P>, input: I, caller: Caller, actor: Actor | undefined, prepared: P): Promise<O> {
+/**
+ * Runs the operation in one transaction, or for a read-only one on one consistent view. Its
+ * context's `now()` is the cluster time of that state (time/clock.ts).
+ */
+function runInStore<I extends ClusterInput, O, P>(base: EngineContext, op: Operation<I, O, P>, input: I, caller: Caller, actor: Actor | undefined, prepared: P): Promise<O> {
   const body = (tx: Transaction): O | Promise<O> => {
+    const ctx = onClusterTime(base, tx);
     const found = op.cluster === 'none' ? undefined : resolveCluster(tx, input.clusterId, op.name);
     if (found) checkDeterministicMode(ctx, found);
     // An operation that needs no cluster never reads `cluster`.
@@ -155,7 +160,7 @@ function runInStore<I extends ClusterInput, O, P>(ctx: EngineContext, op: Operat
     if (actor) revalidateSession(tx, cluster, actor);
     return op.run({ tx, ctx, cluster, actor, prepared, sessionKeys: caller.sessionKeys ?? new Map<number, KeyRecord>() }, input);
   };
-  return op.write ? ctx.store.transact(body) : ctx.store.read((view) => body(readOnly(view)));
+  return op.write ? base.store.transact(body) : base.store.read((view) => body(readOnly(view)));
 }
 
 /**

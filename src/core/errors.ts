@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   STATE_NOT_FOUND: 'the folder holds no state yet, and the command does not create one',
   STATE_DIR_NOT_EMPTY: 'a new state is made only in an empty folder',
   DECRYPTION_FAILED: 'ciphertext or tag did not authenticate, or padding was wrong',
+  CLOCK_BACKWARDS: 'clock set to a moment before the current cluster time: the simulated clock only moves forward',
   PROMPT_CANCELLED: 'the operator cancelled a prompt (Ctrl-C or end of input); nothing was changed',
   INTERNAL: 'an unexpected fault: a bug in the emulator',
 } as const;

@@ -58,7 +58,7 @@ console.log(JSON.stringify({
 `;
 
 const CONSUMER_TYPES = `
-import { open, operations, byReference, type KeyView, type KeySelector, type ErrorCode } from 'cloudhsm-local';
+import { open, operations, byReference, type KeyView, type KeySelector, type ErrorCode, type ClockReading } from 'cloudhsm-local';
 
 const hsm = await open({ stateDir: './state' });
 const session = await hsm.login({ username: 'app', role: 'crypto-user', password: 'App-Pass-12' });
@@ -68,7 +68,11 @@ const first: KeyView | undefined = listing.keys[0];
 const code: ErrorCode = 'KEY_ACCESS_DENIED';
 // @ts-expect-error: sign takes bytes, not a string
 await session.run(operations.sign, { mechanism: 'ecdsa', keyFilter: selector, hash: 'sha256', data: 'text' });
-export { first, code };
+const clusterTime: Date = await hsm.now();
+const moved: ClockReading = await hsm.run(operations.advanceClock, { days: 8 });
+// @ts-expect-error: the clock moves by whole days and hours, given as numbers
+await hsm.run(operations.advanceClock, { days: '8' });
+export { first, code, clusterTime, moved };
 `;
 
 function run(command: string, args: string[], cwd: string, env: Record<string, string | undefined> = cleanEnv()) {
