@@ -25,6 +25,7 @@ export const COMMAND_LOADERS = {
   'cluster:hsm-info': () => import('./commands/cluster/hsm-info.js'),
   'cluster:initialize': () => import('./commands/cluster/initialize.js'),
   'cluster:list': () => import('./commands/cluster/list.js'),
+  'cluster:modify': () => import('./commands/cluster/modify.js'),
   'cluster:quickstart': () => import('./commands/cluster/quickstart.js'),
   'crypto:cmac:generate': () => import('./commands/crypto/cmac/generate.js'),
   'crypto:cmac:verify': () => import('./commands/crypto/cmac/verify.js'),

@@ -29,6 +29,7 @@ export { HsmError, ERROR_CODES, isHsmError, type ErrorCode } from '../core/error
 export { ANY_KEY, byLabel, byReference, type KeySelector } from '../core/keys/selector.js';
 export type { KeyView } from '../core/keys/model.js';
 export type { Operation } from '../core/engine.js';
+export type { ClusterDescription, HsmDescription, BackupDescription, TagDescription } from '../core/cluster/shapes.js';
 export type { ClockReading } from '../core/time/clock.js';
 
 export interface OpenOptions {

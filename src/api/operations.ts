@@ -2,7 +2,7 @@
  * The operations the Node API runs, by name: the same ones the CLI's commands run. Inputs and
  * results are typed by the operations themselves. Part of the public surface (see index.ts).
  */
-export { activateCluster, createCluster, createHsm, deleteCluster, deleteHsm, describeCluster, describeClusters, getCsr, hsmInfo, initializeCluster, listHsms } from '../core/cluster/operations.js';
+export { activateCluster, createCluster, createHsm, deleteCluster, deleteHsm, describeCluster, describeClusters, getCsr, hsmInfo, initializeCluster, listHsms, modifyCluster } from '../core/cluster/operations.js';
 export { advanceClock, setClock, showClock } from '../core/time/operations.js';
 export { changePassword, createUser, deleteUser, listUsers } from '../core/users/operations.js';
 export { deleteKey, listKeys, setAttribute, shareKey, unshareKey } from '../core/keys/operations.js';

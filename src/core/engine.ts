@@ -22,8 +22,11 @@ export type { Actor, Credentials, Session, SessionRecord } from './users/authent
 
 /** Who may run an operation: nobody logged in, an admin, a crypto user, or either. */
 export type Access = 'none' | 'admin' | 'crypto-user' | 'user';
-/** Which cluster an operation needs: none, any live one, or one with an ACTIVE HSM to talk to. */
-export type ClusterNeed = 'none' | 'any' | 'hsm';
+/**
+ * Which cluster an operation needs: none, any live one, any listed one (a live one, or when named
+ * a DELETED one DescribeClusters still lists), or one with an ACTIVE HSM to talk to.
+ */
+export type ClusterNeed = 'none' | 'any' | 'listed' | 'hsm';
 
 /** The caller of an operation: a shell session, or single-command credentials, or nobody. */
 export interface Caller {
@@ -151,7 +154,7 @@ function prepareAndRun<I extends ClusterInput, O, P>(ctx: EngineContext, op: Ope
 function runInStore<I extends ClusterInput, O, P>(base: EngineContext, op: Operation<I, O, P>, input: I, caller: Caller, actor: Actor | undefined, prepared: P): Promise<O> {
   const body = (tx: Transaction): O | Promise<O> => {
     const ctx = onClusterTime(base, tx);
-    const found = op.cluster === 'none' ? undefined : resolveCluster(tx, input.clusterId, op.name);
+    const found = op.cluster === 'none' ? undefined : resolveCluster(tx, input.clusterId, op.name, op.cluster === 'listed' ? ctx.now() : undefined);
     if (found) checkDeterministicMode(ctx, found);
     // An operation that needs no cluster never reads `cluster`.
     const cluster = found as ClusterRecord;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { runCommand, tempDir } from '../support/helpers.js';
+import { CLUSTER_SHAPE, SECURITY_GROUP_SHAPE, differences } from '../support/shapes.js';
 
 const DAY_S = 86_400;
 
@@ -12,7 +13,7 @@ async function newCluster(argv: string[] = []): Promise<{ env: Record<string, st
   return { env, clusterId: r.json.data.ClusterId as string };
 }
 
-describe('commands: clock', function () {
+describe('commands: clock, cluster modify and describe', function () {
   this.timeout(60_000);
 
   it('clock show | advance | set: JSON and text, forward only, and a refusal changes nothing', async () => {
@@ -46,5 +47,51 @@ describe('commands: clock', function () {
     assert.equal(set.json.data.ClusterTimestamp, Date.UTC(2031, 0, 1) / 1000);
     const made = await runCommand('cluster:create', ['--json', '--region', 'eu-west-1'], { env });
     assert.ok(made.json.data.CreateTimestamp >= Date.UTC(2031, 0, 1) / 1000, 'the new cluster is stamped with cluster time');
+  });
+
+  it('cluster modify --backup-retention-days: 7-379, the real error outside', async () => {
+    const { env } = await newCluster();
+    const r = await runCommand('cluster:modify', ['--backup-retention-days', '7', '--json'], { env });
+    assert.deepEqual(r.json.data.BackupRetentionPolicy, { Type: 'DAYS', Value: '7' });
+    assert.deepEqual(differences(r.json.data, CLUSTER_SHAPE), []);
+    assert.match((await runCommand('cluster:modify', ['--backup-retention-days', '379'], { env })).stdout, /keeps backups for 379 days/);
+    const out = await runCommand('cluster:modify', ['--backup-retention-days', '380', '--json'], { env });
+    assert.equal(out.exitCode, 1);
+    assert.match(out.json.data, /^An error occurred \(CloudHsmInvalidRequestException\) when calling the ModifyCluster operation: BackupRetentionPolicy Value must be a whole number of days from 7 to 379, not 380$/);
+    assert.equal((await runCommand('cluster:modify', ['--json'], { env })).exitCode, 2);
+    assert.equal((await runCommand('cluster:describe', ['--json'], { env })).json.data.BackupRetentionPolicy.Value, '379');
+  });
+
+  it('cluster describe shows the security group and its ports and the HSMs with ENI and IP; --json stays the API object', async () => {
+    const { env, clusterId } = await newCluster();
+    const hsm = await runCommand('hsm:create', ['--availability-zone', 'us-east-1b', '--json'], { env });
+    const json = await runCommand('cluster:describe', ['--json'], { env });
+    assert.deepEqual(differences(json.json.data, CLUSTER_SHAPE), []);
+    const text = (await runCommand('cluster:describe', [], { env })).stdout;
+    const sg = json.json.data.SecurityGroup as string;
+    assert.match(text, new RegExp(`GroupName: cloudhsm-cluster-${clusterId}-sg`));
+    assert.match(text, new RegExp(`Inbound: tcp 2223-2225 from ${sg} \\(the group itself\\)`));
+    assert.match(text, new RegExp(`Outbound: tcp 2223-2225 to ${sg} \\(the group itself\\)`));
+    assert.match(text, new RegExp(`${hsm.json.data.HsmId}\\s+us-east-1b\\s+subnet-[0-9a-f]{17}\\s+${hsm.json.data.EniId}\\s+${hsm.json.data.EniIp.replace(/\./g, '\\.')}\\s+ACTIVE`));
+    assert.match(text, /CreateTimestamp:\s+\d{4}-\d\d-\d\dT/);
+    const group = await runCommand('cluster:describe', ['--security-group', '--json'], { env });
+    assert.equal(group.json.data.SecurityGroups.length, 1);
+    assert.deepEqual(differences(group.json.data.SecurityGroups[0], SECURITY_GROUP_SHAPE), []);
+    assert.equal(group.json.data.SecurityGroups[0].GroupId, sg);
+  });
+
+  it('a deleted cluster stays listed and described as DELETED for a day of cluster time', async () => {
+    const { env, clusterId } = await newCluster();
+    assert.equal((await runCommand('cluster:delete', ['--json'], { env })).json.data.State, 'DELETE_IN_PROGRESS');
+    const listed = await runCommand('cluster:list', [], { env });
+    assert.match(listed.stdout, new RegExp(`${clusterId}\\s+DELETED`));
+    assert.equal((await runCommand('cluster:describe', ['--cluster-id', clusterId, '--json'], { env })).json.data.State, 'DELETED');
+    const hsm = await runCommand('hsm:create', ['--cluster-id', clusterId, '--availability-zone', 'us-east-1a', '--json'], { env });
+    assert.equal(hsm.json.code, 'CLUSTER_NOT_FOUND');
+    await runCommand('clock:advance', ['--hours', '24'], { env });
+    assert.deepEqual((await runCommand('cluster:list', ['--json'], { env })).json.data.Clusters, []);
+    const gone = await runCommand('cluster:describe', ['--cluster-id', clusterId, '--json'], { env });
+    assert.equal(gone.json.code, 'CLUSTER_NOT_FOUND');
+    assert.match(gone.json.data, /CloudHsmResourceNotFoundException.*was deleted at/);
   });
 });

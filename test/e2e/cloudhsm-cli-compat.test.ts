@@ -10,24 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CLI_BIN, runBin, tempDir } from '../support/helpers.js';
 import { clusterFolder } from '../support/templates.js';
-
-/** A shape: a type name, an object of shapes, or a one-element array giving the items' shape. */
-type Shape = 'string' | 'number' | 'boolean' | { [field: string]: Shape } | [Shape];
-
-/** Lists every difference between `value` and `shape`, with its JSON path. */
-function differences(value: unknown, shape: Shape, at = 'data'): string[] {
-  if (typeof shape === 'string') return typeof value === shape ? [] : [`${at}: ${shape} expected, got ${JSON.stringify(value)}`];
-  if (Array.isArray(shape)) {
-    if (!Array.isArray(value)) return [`${at}: array expected`];
-    return value.flatMap((item, i) => differences(item, shape[0], `${at}[${i}]`));
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`${at}: object expected`];
-  const fields = value as Record<string, unknown>;
-  const missing = Object.keys(shape).filter((k) => !(k in fields)).map((k) => `${at}.${k}: missing`);
-  const extra = Object.keys(fields).filter((k) => !(k in shape)).map((k) => `${at}.${k}: not in the spec`);
-  const inner = Object.keys(shape).filter((k) => k in fields).flatMap((k) => differences(fields[k], shape[k]!, `${at}.${k}`));
-  return [...missing, ...extra, ...inner];
-}
+import { differences, type Shape } from '../support/shapes.js';
 
 const coverage = { username: 'string', 'key-coverage': 'string' } as const;
 const KEY_INFO: Shape = {

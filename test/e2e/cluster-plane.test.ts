@@ -1,11 +1,13 @@
 /**
  * The cluster plane through the built binaries and the Node API: cluster time as state shared by
- * every process (advances from many processes at once, a running shell, the API).
+ * every process (advances from many processes at once, a running shell, the API), and the JSON of
+ * the cluster and HSM objects checked field by field against the spec's shapes.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { BIN, ROOT, cleanEnv, runBin, runBinAsync, tempDir } from '../support/helpers.js';
+import { CLUSTER_SHAPE, HSM_SHAPE, SECURITY_GROUP_SHAPE, differences } from '../support/shapes.js';
 
 const HOUR_S = 3600;
 const DAY_S = 24 * HOUR_S;
@@ -56,7 +58,7 @@ function ok(args: string[], env: Record<string, string>): any {
   return r.json.data;
 }
 
-describe('e2e: cluster time across processes', function () {
+describe('e2e: cluster time across processes, and the cluster plane JSON', function () {
   this.timeout(180_000);
 
   it('the clock is state: moved by one process, it holds for the next ones, which stamp what they make with it', () => {
@@ -124,5 +126,31 @@ describe('e2e: cluster time across processes', function () {
     } finally {
       await hsm.close();
     }
+  });
+
+  it('cluster and HSM JSON from every cluster-plane command match the API shapes field by field', () => {
+    const env = { CLOUDHSM_STATE_DIR: path.join(tempDir(), 'state') };
+    const created = ok(['cluster', 'create'], env);
+    assert.deepEqual(differences(created, CLUSTER_SHAPE), []);
+    const hsms = [ok(['hsm', 'create', '--availability-zone', 'us-east-1a'], env), ok(['hsm', 'create', '--availability-zone', 'us-east-1b'], env)];
+    for (const hsm of hsms) assert.deepEqual(differences(hsm, HSM_SHAPE), []);
+    const listed = ok(['hsm', 'list'], env);
+    assert.deepEqual(differences(listed, { Hsms: [HSM_SHAPE] }), []);
+    assert.deepEqual(listed.Hsms.map((h: { EniIp: string }) => h.EniIp), hsms.map((h) => h.EniIp));
+    for (const data of [ok(['cluster', 'describe'], env), ok(['cluster', 'modify', '--backup-retention-days', '30'], env)]) {
+      assert.deepEqual(differences(data, CLUSTER_SHAPE), []);
+      assert.equal(data.Hsms.length, 2);
+    }
+    assert.deepEqual(differences(ok(['cluster', 'list'], env), { Clusters: [CLUSTER_SHAPE] }), []);
+    const group = ok(['cluster', 'describe', '--security-group'], env);
+    assert.deepEqual(differences(group, { SecurityGroups: [SECURITY_GROUP_SHAPE] }), []);
+    assert.equal(group.SecurityGroups[0].GroupName, `cloudhsm-cluster-${created.ClusterId}-sg`);
+    for (const hsm of hsms) assert.deepEqual(ok(['hsm', 'delete', '--hsm-id', hsm.HsmId], env), { HsmId: hsm.HsmId });
+    assert.deepEqual(differences(ok(['cluster', 'delete'], env), CLUSTER_SHAPE), []);
+    const deleted = ok(['cluster', 'list'], env).Clusters;
+    assert.deepEqual(differences(deleted, [CLUSTER_SHAPE]), []);
+    assert.equal(deleted[0].State, 'DELETED');
+    ok(['clock', 'advance', '--days', '1'], env);
+    assert.deepEqual(ok(['cluster', 'list'], env).Clusters, []);
   });
 });

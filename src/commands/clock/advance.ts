@@ -6,7 +6,7 @@ import { advanceClock } from '../../core/time/operations.js';
 export default class ClockAdvance extends BaseCommand<typeof ClockAdvance> {
   static override summary = 'Move the cluster time forward by days and hours.';
   static override description =
-    'Everything made afterwards is stamped with the later time, and what expires with time sees it. The clock never goes back.';
+    'Everything made afterwards is stamped with the later time, and what expires with time (a DELETED cluster leaving `cluster list`, and later backups and their retention) sees it. The clock never goes back.';
   static override examples = ['<%= config.bin %> clock advance --days 8', '<%= config.bin %> clock advance --hours 25 --json'];
   static override flags = {
     days: Flags.integer({ description: 'Whole days to move forward (0 or more).', helpValue: '<N>' }),

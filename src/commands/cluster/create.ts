@@ -6,7 +6,10 @@ import { CLUSTER_MODES, HSM_TYPES } from '../../core/cluster/model.js';
 export default class ClusterCreate extends BaseCommand<typeof ClusterCreate> {
   static override summary = 'Create a cluster (CloudHSMv2 CreateCluster).';
   static override description = 'The cluster starts UNINITIALIZED with one subnet per availability zone. Add its first HSM with `hsm create`, which produces the CSR to sign.';
-  static override examples = ['<%= config.bin %> cluster create', '<%= config.bin %> cluster create --hsm-type hsm2m.medium --mode NON_FIPS --region eu-west-1 --json'];
+  static override examples = [
+    '<%= config.bin %> cluster create',
+    '<%= config.bin %> cluster create --hsm-type hsm2m.medium --mode NON_FIPS --region eu-west-1 --json',
+  ];
   static override flags = {
     'hsm-type': Flags.option({ description: 'HSM type.', options: HSM_TYPES, default: 'hsm2m.medium' })(),
     mode: Flags.option({ description: 'FIPS or NON_FIPS (NON_FIPS only on hsm2m.medium). Cannot change later.', options: CLUSTER_MODES, default: 'FIPS' })(),
@@ -23,10 +26,9 @@ export default class ClusterCreate extends BaseCommand<typeof ClusterCreate> {
       backupRetentionDays: flags['backup-retention-days'],
       availabilityZones: flags['availability-zones'],
     });
-    const c = data as { ClusterId: string; SubnetMapping: Record<string, string> };
     return {
       data,
-      text: `Created cluster ${c.ClusterId} (CREATE_IN_PROGRESS, ready as UNINITIALIZED).\nNext: hsm create --availability-zone ${Object.keys(c.SubnetMapping)[0]}\n`,
+      text: `Created cluster ${data.ClusterId} (CREATE_IN_PROGRESS, ready as UNINITIALIZED).\nNext: hsm create --availability-zone ${Object.keys(data.SubnetMapping)[0]}\n`,
     };
   }
 }

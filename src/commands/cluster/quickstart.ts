@@ -22,7 +22,7 @@ export default class ClusterQuickstart extends BaseCommand<typeof ClusterQuickst
     const id = result.cluster.ClusterId;
     return {
       data: result.cluster,
-      text: `Cluster ${id} is ACTIVE with ${(result.cluster.Hsms as unknown[]).length} HSMs.\nNext: log in with \`login --username admin --role admin\` (in \`cloudhsm-local shell\`), or set CLOUDHSM_ROLE=admin and CLOUDHSM_PIN=admin:PASSWORD, then create users with \`user create\`.\n`,
+      text: `Cluster ${id} is ACTIVE with ${result.cluster.Hsms.length} HSMs.\nNext: log in with \`login --username admin --role admin\` (in \`cloudhsm-local shell\`), or set CLOUDHSM_ROLE=admin and CLOUDHSM_PIN=admin:PASSWORD, then create users with \`user create\`.\n`,
     };
   }
 }

@@ -13,6 +13,6 @@ export default class HsmCreate extends BaseCommand<typeof HsmCreate> {
 
   protected async execute({ flags }: ExecuteInput<typeof HsmCreate>) {
     const data = await this.perform(createHsm, { availabilityZone: flags['availability-zone'], ipAddress: flags['ip-address'] });
-    return { data, text: `Created ${String(data.HsmId)} in ${flags['availability-zone']} (${String(data.EniIp)}).\n` };
+    return { data, text: `Created ${data.HsmId} in ${flags['availability-zone']} (${data.EniIp}).\n` };
   }
 }

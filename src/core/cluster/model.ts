@@ -1,10 +1,11 @@
 /**
  * The cluster and HSM records (cluster.md §1, §3, §4, §11-12), the regions the emulator models,
- * the store keys they live under, and the presenters that render them in the CloudHSMv2
- * DescribeClusters shape.
+ * the store keys they live under, and which cluster an operation means. shapes.ts renders them in
+ * the CloudHSMv2 API's shapes.
  */
 import { HsmError, awsError } from '../errors.js';
 import type { ReadView } from '../store/index.js';
+import { DAY_MS, isoTime } from '../time/clock.js';
 
 export const CLUSTER_STATES = [
   'CREATE_IN_PROGRESS',
@@ -111,16 +112,30 @@ export function listClusters(view: ReadView): ClusterRecord[] {
 }
 
 /**
- * The cluster an operation targets: the one named, or the only live one when none is named
- * (PRODUCT.md: --cluster-id "may be omitted when there is exactly one").
+ * How long DescribeClusters still lists a DELETED cluster, in cluster time. [emulator rule]
+ * cluster.md §3.2 says "a short while" and AWS publishes no figure. The record itself stays, so
+ * that its ID is never reused and backups can name their source cluster.
  */
-export function resolveCluster(view: ReadView, clusterId: string | undefined, operation = 'DescribeClusters'): ClusterRecord {
+export const DELETED_CLUSTER_LISTED_MS = DAY_MS;
+
+/** Whether DescribeClusters lists `cluster` at cluster time `nowMs`: live, or deleted within the last day. */
+export function isListed(cluster: ClusterRecord, nowMs: number): boolean {
+  return cluster.state !== 'DELETED' || nowMs - (cluster.deletedAt ?? 0) < DELETED_CLUSTER_LISTED_MS;
+}
+
+/**
+ * The cluster an operation targets: the one named, or the only live one when none is named
+ * (PRODUCT.md: --cluster-id "may be omitted when there is exactly one"). A DELETED cluster is
+ * not found (cluster.md §2.1), unless `listedAt` (cluster time) is given and the cluster is still
+ * listed then: describing a cluster shows it DELETED for as long as DescribeClusters lists it.
+ */
+export function resolveCluster(view: ReadView, clusterId: string | undefined, operation = 'DescribeClusters', listedAt?: number): ClusterRecord {
   if (clusterId) {
     const cluster = view.get<ClusterRecord>(storeKeys.cluster(clusterId));
+    if (cluster && cluster.state === 'DELETED' && listedAt !== undefined && isListed(cluster, listedAt)) return cluster;
     if (!cluster || cluster.state === 'DELETED') {
-      throw Object.assign(
-        awsError('CLUSTER_NOT_FOUND', 'CloudHsmResourceNotFoundException', operation, `Cluster ${clusterId} not found. Run \`cluster list\` to see the clusters in this state folder.`),
-      );
+      const deleted = cluster?.deletedAt === undefined ? '' : ` (it was deleted at ${isoTime(cluster.deletedAt)})`;
+      throw awsError('CLUSTER_NOT_FOUND', 'CloudHsmResourceNotFoundException', operation, `Cluster ${clusterId} not found${deleted}. Run \`cluster list\` to see the clusters in this state folder.`);
     }
     return cluster;
   }
@@ -137,98 +152,6 @@ export function resolveCluster(view: ReadView, clusterId: string | undefined, op
 
 export function activeHsms(cluster: ClusterRecord): HsmRecord[] {
   return cluster.hsms.filter((h) => h.state === 'ACTIVE');
-}
-
-/** Epoch seconds with millisecond fraction, as the CloudHSMv2 API renders timestamps. */
-export function awsTimestamp(ms: number): number {
-  return Math.round(ms) / 1000;
-}
-
-export function presentHsm(cluster: ClusterRecord, hsm: HsmRecord, state: HsmState = hsm.state): Record<string, unknown> {
-  return {
-    AvailabilityZone: hsm.availabilityZone,
-    ClusterId: cluster.clusterId,
-    SubnetId: hsm.subnetId,
-    EniId: hsm.eniId,
-    EniIp: hsm.eniIp,
-    HsmId: hsm.hsmId,
-    HsmType: cluster.hsmType,
-    State: state,
-    StateMessage: state === 'CREATE_IN_PROGRESS' ? 'HSM is being created.' : hsm.stateMessage,
-  };
-}
-
-/** One cluster as the CloudHSMv2 API describes it (DescribeClusters, CreateCluster, …). */
-export interface ClusterDescription {
-  BackupPolicy: string;
-  BackupRetentionPolicy: { Type: string; Value: string };
-  Certificates: Record<string, string>;
-  ClusterId: string;
-  CreateTimestamp: number;
-  HsmType: string;
-  Hsms: Array<Record<string, unknown>>;
-  Mode: string;
-  NetworkType: string;
-  SecurityGroup: string;
-  State: ClusterState;
-  StateMessage: string;
-  SubnetMapping: Record<string, string>;
-  VpcId: string;
-  TagList: unknown[];
-  PreCoPassword?: string;
-  DeterministicMode?: string;
-}
-
-/** The DescribeClusters shape of one cluster. `state` overrides the stored state for responses
- * that report an in-progress transition. */
-export function presentCluster(cluster: ClusterRecord, state: ClusterState = cluster.state): ClusterDescription {
-  const certificates: Record<string, string> = {};
-  if (cluster.state === 'UNINITIALIZED' && cluster.csrPem) certificates.ClusterCsr = cluster.csrPem;
-  if (cluster.clusterCertificatePem) certificates.ClusterCertificate = cluster.clusterCertificatePem;
-  const out: ClusterDescription = {
-    BackupPolicy: 'DEFAULT',
-    BackupRetentionPolicy: { Type: 'DAYS', Value: String(cluster.backupRetentionDays) },
-    Certificates: certificates,
-    ClusterId: cluster.clusterId,
-    CreateTimestamp: awsTimestamp(cluster.createdAt),
-    HsmType: cluster.hsmType,
-    Hsms: cluster.hsms.map((h) => presentHsm(cluster, h)),
-    Mode: cluster.mode,
-    NetworkType: cluster.networkType,
-    SecurityGroup: cluster.securityGroup,
-    State: state,
-    StateMessage: stateMessage(cluster, state),
-    SubnetMapping: { ...cluster.subnetMapping },
-    VpcId: cluster.vpcId,
-    TagList: [],
-  };
-  if (!cluster.activatedAt && cluster.state !== 'DELETED') out.PreCoPassword = cluster.preCoPassword;
-  // Emulator-only field, present only in the insecure deterministic test mode.
-  if (cluster.deterministicSeedSha256) out.DeterministicMode = 'ENABLED (INSECURE: keys and random output are reproducible from CLOUDHSM_DETERMINISTIC_SEED)';
-  return out;
-}
-
-function stateMessage(cluster: ClusterRecord, state: ClusterState): string {
-  switch (state) {
-    case 'CREATE_IN_PROGRESS':
-      return 'The cluster is being created.';
-    case 'UNINITIALIZED':
-      return cluster.hsms.length === 0
-        ? 'Cluster is uninitialized. Create an HSM, then sign the cluster CSR and initialize the cluster.'
-        : 'Cluster is uninitialized. Sign the cluster CSR and initialize the cluster.';
-    case 'INITIALIZE_IN_PROGRESS':
-      return 'Cluster is initializing. State will change to INITIALIZED upon completion.';
-    case 'INITIALIZED':
-      return 'Cluster is initialized. Activate it with `cluster activate`.';
-    case 'ACTIVE':
-      return 'Cluster is active.';
-    case 'DELETE_IN_PROGRESS':
-      return 'The cluster is being deleted.';
-    case 'DELETED':
-      return 'The cluster has been deleted.';
-    default:
-      return cluster.stateMessage ?? '';
-  }
 }
 
 /** An operation that talks to an HSM needs one ACTIVE in the cluster. */

@@ -1,7 +1,7 @@
 /**
  * The cluster plane (cluster.md §2-5), modelled on the CloudHSMv2 API: CreateCluster,
- * DescribeClusters, DeleteCluster, CreateHsm, DeleteHsm, the CSR, InitializeCluster, activation
- * and hsm-info.
+ * DescribeClusters, ModifyCluster, DeleteCluster, CreateHsm, DeleteHsm, the CSR,
+ * InitializeCluster, activation and hsm-info. Results are the API's objects (shapes.ts).
  *
  * Transitions the real service makes asynchronously complete at once (cluster.md §3.2 default
  * delay 0): the response of the call reports the in-progress state the real API returns
@@ -22,15 +22,15 @@ import {
   REGIONS,
   RETENTION_DAYS,
   activeHsms,
+  isListed,
   listClusters,
-  presentCluster,
-  presentHsm,
   storeKeys,
   type ClusterMode,
   type ClusterRecord,
   type HsmRecord,
   type HsmType,
 } from './model.js';
+import { presentCluster, presentHsm, type ClusterDescription } from './shapes.js';
 
 const invalid = (operation: string, message: string, code: ErrorCode = 'INVALID_REQUEST') =>
   awsError(code, 'CloudHsmInvalidRequestException', operation, message);
@@ -42,6 +42,14 @@ export interface CreateClusterInput extends ClusterInput {
   backupRetentionDays?: number;
   /** The AZs that get a subnet (default: every AZ of the region). */
   availabilityZones?: string[];
+}
+
+/** cluster.md §8.3: BackupRetentionPolicy Value is 7 to 379 days. */
+function checkRetentionDays(operation: string, days: unknown): number {
+  if (typeof days !== 'number' || !Number.isInteger(days) || days < RETENTION_DAYS.min || days > RETENTION_DAYS.max) {
+    throw invalid(operation, `BackupRetentionPolicy Value must be a whole number of days from ${RETENTION_DAYS.min} to ${RETENTION_DAYS.max}, not ${String(days)}`);
+  }
+  return days;
 }
 
 export const createCluster = defineOperation({
@@ -62,10 +70,7 @@ export const createCluster = defineOperation({
     const region = input.region ?? 'us-east-1';
     const letters = REGIONS[region];
     if (!letters) throw invalid(op, `unknown region "${region}"; choose one of ${Object.keys(REGIONS).join(', ')}`);
-    const retention = input.backupRetentionDays ?? RETENTION_DAYS.default;
-    if (!Number.isInteger(retention) || retention < RETENTION_DAYS.min || retention > RETENTION_DAYS.max) {
-      throw invalid(op, `BackupRetentionPolicy Value must be a whole number of days from ${RETENTION_DAYS.min} to ${RETENTION_DAYS.max}, not ${input.backupRetentionDays}`);
-    }
+    const retention = checkRetentionDays(op, input.backupRetentionDays ?? RETENTION_DAYS.default);
     const allZones = letters.split('').map((l) => `${region}${l}`);
     const zones = input.availabilityZones?.length ? [...new Set(input.availabilityZones)] : allZones;
     for (const az of zones) {
@@ -111,8 +116,9 @@ export const describeClusters = defineOperation({
   cluster: 'none',
   access: 'none',
   write: false,
-  run: ({ tx }, input: ClusterInput & { states?: string[] }) => {
-    let clusters = listClusters(tx);
+  run: ({ tx, ctx }, input: ClusterInput & { states?: string[] }): { Clusters: ClusterDescription[] } => {
+    const now = ctx.now();
+    let clusters = listClusters(tx).filter((c) => isListed(c, now));
     if (input.clusterId) clusters = clusters.filter((c) => c.clusterId === input.clusterId);
     if (input.states?.length) clusters = clusters.filter((c) => input.states!.includes(c.state));
     if (input.clusterId && clusters.length === 0) {
@@ -122,12 +128,30 @@ export const describeClusters = defineOperation({
   },
 });
 
+/** One cluster; a DELETED one named by its ID is shown for as long as DescribeClusters lists it. */
 export const describeCluster = defineOperation({
   name: 'DescribeClusters',
-  cluster: 'any',
+  cluster: 'listed',
   access: 'none',
   write: false,
-  run: ({ cluster }) => presentCluster(cluster),
+  run: ({ cluster }): ClusterDescription => presentCluster(cluster),
+});
+
+export interface ModifyClusterInput extends ClusterInput {
+  backupRetentionDays: number;
+}
+
+/** ModifyCluster: the backup retention policy (cluster.md §2, §8.3); the change completes at once. */
+export const modifyCluster = defineOperation({
+  name: 'ModifyCluster',
+  cluster: 'any',
+  access: 'none',
+  write: true,
+  run: ({ tx, cluster }, input: ModifyClusterInput): ClusterDescription => {
+    const next: ClusterRecord = { ...cluster, backupRetentionDays: checkRetentionDays('ModifyCluster', input.backupRetentionDays) };
+    tx.put(storeKeys.cluster(cluster.clusterId), next);
+    return presentCluster(next);
+  },
 });
 
 /**

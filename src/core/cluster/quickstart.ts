@@ -7,7 +7,7 @@
  */
 import type { EngineContext } from '../context.js';
 import { perform } from '../engine.js';
-import type { ClusterDescription } from './model.js';
+import type { ClusterDescription } from './shapes.js';
 import { signWithLocalCa } from './certificates.js';
 import { activateCluster, createCluster, createHsm, describeCluster, getCsr, initializeCluster, type CreateClusterInput } from './operations.js';
 

@@ -15,9 +15,15 @@ import {
   getCsr,
   hsmInfo,
   initializeCluster,
+  listHsms,
+  modifyCluster,
 } from '../../../src/core/cluster/operations.js';
 import { quickstart } from '../../../src/core/cluster/quickstart.js';
+import { presentSecurityGroup, type BackupDescription } from '../../../src/core/cluster/shapes.js';
+import { advanceClock } from '../../../src/core/time/operations.js';
 import { tempDir, testContext, refused } from '../../support/helpers.js';
+import { BACKUP_SHAPE, CLUSTER_SHAPE, HSM_SHAPE, SECURITY_GROUP_SHAPE, differences } from '../../support/shapes.js';
+import { clusterContext } from '../../support/templates.js';
 
 
 /** An openssl-made CA and the cluster certificate it signs, as an operator makes them. */
@@ -79,9 +85,9 @@ describe('core/cluster', function () {
     await refused(perform(ctx, getCsr, {}), 'INVALID_STATE');
     const hsm = await perform(ctx, createHsm, { availabilityZone: 'us-east-1a' });
     assert.equal(hsm.State, 'CREATE_IN_PROGRESS');
-    assert.match(String(hsm.HsmId), /^hsm-[a-z2-7]{11}$/);
-    assert.match(String(hsm.EniId), /^eni-[0-9a-f]{17}$/);
-    assert.match(String(hsm.EniIp), /^10\.0\.0\.\d+$/);
+    assert.match(hsm.HsmId, /^hsm-[a-z2-7]{11}$/);
+    assert.match(hsm.EniId, /^eni-[0-9a-f]{17}$/);
+    assert.match(hsm.EniIp, /^10\.0\.0\.\d+$/);
     await perform(ctx, createHsm, { availabilityZone: 'us-east-1b' });
     const described = await perform(ctx, describeCluster, {});
     assert.deepEqual((described.Hsms as Array<{ State: string }>).map((h) => h.State), ['ACTIVE', 'ACTIVE']);
@@ -135,8 +141,8 @@ describe('core/cluster', function () {
     await refused(perform(ctx, deleteCluster, {}), 'CLUSTER_HAS_HSMS', 'CloudHsmInvalidRequestException');
     await refused(perform(ctx, deleteHsm, {}), 'INVALID_REQUEST');
     await refused(perform(ctx, deleteHsm, { hsmId: 'hsm-aaaaaaaaaaa' }), 'HSM_NOT_FOUND', 'CloudHsmResourceNotFoundException');
-    await perform(ctx, deleteHsm, { hsmId: String(a.HsmId) });
-    await perform(ctx, deleteHsm, { eniIp: String(b.EniIp) });
+    await perform(ctx, deleteHsm, { hsmId: a.HsmId });
+    await perform(ctx, deleteHsm, { eniIp: b.EniIp });
     const deleted = await perform(ctx, deleteCluster, {});
     assert.equal(deleted.State, 'DELETE_IN_PROGRESS');
     const all = (await perform(ctx, describeClusters, {})).Clusters as Array<{ State: string }>;
@@ -173,5 +179,102 @@ describe('core/cluster', function () {
     const { ClusterCsr } = await perform(ctx, getCsr, {});
     const ca = await signWithLocalCa(ClusterCsr, 'cluster-x', Date.now(), Buffer.alloc(16, 7));
     await perform(ctx, initializeCluster, { signedCertPem: ca.signedCertificatePem, trustAnchorPem: ca.certificatePem });
+  });
+});
+
+describe('core/cluster: the API objects, ModifyCluster, DELETED clusters', function () {
+  this.timeout(30_000);
+
+  it('Cluster and Hsm objects have exactly the API fields and types, in every state', async () => {
+    const ctx = await testContext();
+    const created = await perform(ctx, createCluster, {});
+    assert.deepEqual(differences(created, CLUSTER_SHAPE), []);
+    const hsm = await perform(ctx, createHsm, { availabilityZone: 'us-east-1a' });
+    assert.deepEqual(differences(hsm, HSM_SHAPE), []);
+    const uninitialized = await perform(ctx, describeCluster, {});
+    assert.deepEqual(differences(uninitialized, CLUSTER_SHAPE), []);
+    assert.deepEqual(Object.keys(uninitialized.Certificates), ['ClusterCsr']);
+    assert.equal(typeof uninitialized.PreCoPassword, 'string');
+    assert.deepEqual(uninitialized.TagList, []);
+    assert.equal(uninitialized.CreateTimestamp, created.CreateTimestamp);
+    assert.match(String(uninitialized.CreateTimestamp), /^\d{10}(\.\d{1,3})?$/, 'epoch seconds with a millisecond fraction');
+    for (const h of (await perform(ctx, listHsms, {})).Hsms) assert.deepEqual(differences(h, HSM_SHAPE), []);
+    await perform(ctx, deleteHsm, { hsmId: hsm.HsmId });
+    const deleted = await perform(ctx, deleteCluster, {});
+    assert.deepEqual(differences(deleted, CLUSTER_SHAPE), []);
+    assert.equal(deleted.State, 'DELETE_IN_PROGRESS');
+
+    const active = await clusterContext();
+    const described = await perform(active, describeCluster, {});
+    assert.deepEqual(differences(described, CLUSTER_SHAPE), []);
+    assert.deepEqual(Object.keys(described.Certificates), ['ClusterCertificate']);
+    assert.equal(described.PreCoPassword, undefined, 'gone after activation');
+    assert.equal(described.Hsms.length, 2);
+  });
+
+  it('the Backup type the backups will fill carries the spec fields', () => {
+    const sample: BackupDescription = {
+      BackupId: 'backup-abcdefghijk',
+      BackupState: 'READY',
+      ClusterId: 'cluster-abcdefghijk',
+      CreateTimestamp: 1_767_225_600.123,
+      BackupArn: 'arn:aws:cloudhsm:us-east-1:111122223333:backup/backup-abcdefghijk',
+      HsmType: 'hsm2m.medium',
+      Mode: 'FIPS',
+      NeverExpires: false,
+      TagList: [],
+    };
+    assert.deepEqual(differences(sample, BACKUP_SHAPE), []);
+  });
+
+  it('the security group is cloudhsm-cluster-<id>-sg with TCP 2223-2225 in and out, within the group', async () => {
+    const ctx = await testContext();
+    const cluster = await perform(ctx, createCluster, {});
+    const group = presentSecurityGroup({ clusterId: cluster.ClusterId, securityGroup: cluster.SecurityGroup, vpcId: cluster.VpcId });
+    assert.deepEqual(differences(group, SECURITY_GROUP_SHAPE), []);
+    assert.equal(group.GroupName, `cloudhsm-cluster-${cluster.ClusterId}-sg`);
+    assert.equal(group.GroupId, cluster.SecurityGroup);
+    const rule = { IpProtocol: 'tcp', FromPort: 2223, ToPort: 2225, UserIdGroupPairs: [{ GroupId: cluster.SecurityGroup }] };
+    assert.deepEqual(group.IpPermissions, [rule]);
+    assert.deepEqual(group.IpPermissionsEgress, [rule]);
+  });
+
+  it('ModifyCluster sets the retention within 7-379 days; anything else is refused with the real error and changes nothing', async () => {
+    const ctx = await testContext();
+    await perform(ctx, createCluster, {});
+    for (const days of [7, 379, 30]) assert.deepEqual((await perform(ctx, modifyCluster, { backupRetentionDays: days })).BackupRetentionPolicy, { Type: 'DAYS', Value: String(days) });
+    const committed = ctx.store.committedSeq;
+    for (const days of [6, 380, 0, -7, 30.5, Number.NaN]) {
+      const err = await refused(perform(ctx, modifyCluster, { backupRetentionDays: days }), 'INVALID_REQUEST', 'CloudHsmInvalidRequestException');
+      assert.match(err.displayMessage, /^An error occurred \(CloudHsmInvalidRequestException\) when calling the ModifyCluster operation: .*from 7 to 379/);
+    }
+    assert.equal(ctx.store.committedSeq, committed);
+    assert.equal((await perform(ctx, describeCluster, {})).BackupRetentionPolicy.Value, '30');
+  });
+
+  it('a deleted cluster is listed and described as DELETED for a day of cluster time, and is not found for anything else', async () => {
+    const ctx = await testContext();
+    const gone = await perform(ctx, createCluster, {});
+    const kept = await perform(ctx, createCluster, {});
+    await perform(ctx, deleteCluster, { clusterId: gone.ClusterId });
+    const listed = await perform(ctx, describeClusters, {});
+    assert.deepEqual(listed.Clusters.map((c) => [c.ClusterId, c.State]), [[gone.ClusterId, 'DELETED'], [kept.ClusterId, 'UNINITIALIZED']]);
+    assert.equal((await perform(ctx, describeCluster, { clusterId: gone.ClusterId })).State, 'DELETED');
+    assert.deepEqual((await perform(ctx, describeClusters, { states: ['DELETED'] })).Clusters.map((c) => c.ClusterId), [gone.ClusterId]);
+    // Only the live cluster counts when none is named.
+    assert.equal((await perform(ctx, describeCluster, {})).ClusterId, kept.ClusterId);
+    await refused(perform(ctx, createHsm, { clusterId: gone.ClusterId, availabilityZone: 'us-east-1a' }), 'CLUSTER_NOT_FOUND', 'CloudHsmResourceNotFoundException');
+    await refused(perform(ctx, modifyCluster, { clusterId: gone.ClusterId, backupRetentionDays: 30 }), 'CLUSTER_NOT_FOUND', 'CloudHsmResourceNotFoundException');
+    await refused(perform(ctx, deleteCluster, { clusterId: gone.ClusterId }), 'CLUSTER_NOT_FOUND', 'CloudHsmResourceNotFoundException');
+
+    await perform(ctx, advanceClock, { hours: 23 });
+    assert.equal((await perform(ctx, describeClusters, {})).Clusters.length, 2, 'still listed after 23 hours');
+    await perform(ctx, advanceClock, { hours: 1 });
+    assert.deepEqual((await perform(ctx, describeClusters, {})).Clusters.map((c) => c.ClusterId), [kept.ClusterId]);
+    const err = await refused(perform(ctx, describeCluster, { clusterId: gone.ClusterId }), 'CLUSTER_NOT_FOUND', 'CloudHsmResourceNotFoundException');
+    assert.match(err.message, /was deleted at \d{4}-\d\d-\d\dT/);
+    await refused(perform(ctx, describeClusters, { clusterId: gone.ClusterId }), 'CLUSTER_NOT_FOUND', 'CloudHsmResourceNotFoundException');
+    // Its ID is never reused, and the quota counts live clusters only.
+    for (let i = 0; i < 3; i++) assert.notEqual((await perform(ctx, createCluster, {})).ClusterId, gone.ClusterId);
   });
 });
