@@ -30,6 +30,7 @@ export { ANY_KEY, byLabel, byReference, type KeySelector } from '../core/keys/se
 export type { KeyView } from '../core/keys/model.js';
 export type { Operation } from '../core/engine.js';
 export type { ClusterDescription, HsmDescription, BackupDescription, TagDescription } from '../core/cluster/shapes.js';
+export type { Tag } from '../core/tags/model.js';
 export type { ClockReading } from '../core/time/clock.js';
 
 export interface OpenOptions {

@@ -21,6 +21,9 @@ export const ERROR_CODES = {
   CERTIFICATE_REJECTED: 'the signed certificate or trust anchor failed validation',
   CLUSTER_HAS_HSMS: 'a cluster cannot be deleted while it still has HSMs',
   RESOURCE_LIMIT_EXCEEDED: 'a service quota (clusters, HSMs) would be exceeded',
+  BACKUP_NOT_FOUND: 'no backup with that ID (CloudHsmResourceNotFoundException)',
+  TAG_INVALID: 'a tag breaks the Tag rules: key 1-128 and value 0-256 of the allowed characters, no aws: prefix, no key twice (CloudHsmTagException)',
+  TAG_LIMIT_EXCEEDED: 'a resource would carry more than 50 tags, or one request names more than 50 (CloudHsmTagException)',
   NO_ACTIVE_HSM: 'the cluster has no ACTIVE HSM to talk to',
   CLUSTER_NOT_ACTIVATED: 'the cluster must be activated before this operation',
   CLUSTER_ALREADY_ACTIVATED: 'the cluster was already activated',
@@ -64,6 +67,7 @@ export type AwsErrorType =
   | 'CloudHsmInvalidRequestException'
   | 'CloudHsmResourceNotFoundException'
   | 'CloudHsmResourceLimitExceededException'
+  | 'CloudHsmTagException'
   | 'CloudHsmInternalFailureException';
 
 export interface HsmErrorOptions {

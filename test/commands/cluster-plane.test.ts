@@ -13,7 +13,7 @@ async function newCluster(argv: string[] = []): Promise<{ env: Record<string, st
   return { env, clusterId: r.json.data.ClusterId as string };
 }
 
-describe('commands: clock, cluster modify and describe', function () {
+describe('commands: clock, tags, cluster modify and describe', function () {
   this.timeout(60_000);
 
   it('clock show | advance | set: JSON and text, forward only, and a refusal changes nothing', async () => {
@@ -49,6 +49,65 @@ describe('commands: clock, cluster modify and describe', function () {
     assert.ok(made.json.data.CreateTimestamp >= Date.UTC(2031, 0, 1) / 1000, 'the new cluster is stamped with cluster time');
   });
 
+  it('tag, untag, list-tags round trip, with tags given at cluster create (--tags too) and shown by describe and list', async () => {
+    const { env, clusterId } = await newCluster(['--tag-list', 'Key=team,Value=payments', '--tags', 'Key=env,Value=']);
+    assert.deepEqual((await runCommand('list-tags', ['--json'], { env })).json.data, { TagList: [{ Key: 'team', Value: 'payments' }, { Key: 'env', Value: '' }] });
+    const tagged = await runCommand('tag', ['--resource-id', clusterId, '--tag-list', 'Key=env,Value=staging', '[{"Key":"cost center","Value":"4711"}]', '--json'], { env });
+    assert.deepEqual(tagged.json, { error_code: 0, data: {} });
+    assert.equal((await runCommand('untag', ['--tag-key-list', 'team', 'nothing', '--json'], { env })).exitCode, 0);
+    const expected = [{ Key: 'env', Value: 'staging' }, { Key: 'cost center', Value: '4711' }];
+    assert.deepEqual((await runCommand('list-tags', ['--resource-id', clusterId, '--json'], { env })).json.data.TagList, expected);
+    assert.deepEqual((await runCommand('cluster:describe', ['--json'], { env })).json.data.TagList, expected);
+    assert.deepEqual((await runCommand('cluster:list', ['--json'], { env })).json.data.Clusters[0].TagList, expected);
+    const text = (await runCommand('list-tags', [], { env })).stdout;
+    assert.match(text, /^Key\s+Value\nenv\s+staging\ncost center\s+4711\n$/);
+    const paged = await runCommand('list-tags', ['--max-results', '1', '--json'], { env });
+    assert.equal(paged.json.data.TagList.length, 1);
+    const rest = await runCommand('list-tags', ['--next-token', paged.json.data.NextToken, '--json'], { env });
+    assert.deepEqual(rest.json.data.TagList, [expected[1]]);
+  });
+
+  it('cluster quickstart takes the tags too, and refuses bad ones before making anything', async () => {
+    const env = { CLOUDHSM_STATE_DIR: path.join(tempDir(), 'state') };
+    const bad = await runCommand('cluster:quickstart', ['--password', 'Admin-Pass-1', '--tags', 'Key=aws:x,Value=y', '--json'], { env });
+    assert.equal(bad.json.code, 'TAG_INVALID');
+    assert.deepEqual((await runCommand('cluster:list', ['--json'], { env })).json.data.Clusters, []);
+    const r = await runCommand('cluster:quickstart', ['--password', 'Admin-Pass-1', '--tag-list', 'Key=team,Value=payments', '--json'], { env });
+    assert.equal(r.exitCode, 0, r.stdout);
+    assert.deepEqual(r.json.data.TagList, [{ Key: 'team', Value: 'payments' }]);
+  });
+
+  it('tag refusals: the AWS error type in the message, exit 1, and the tags unchanged', async () => {
+    const { env, clusterId } = await newCluster(['--tag-list', 'Key=keep,Value=me']);
+    const refusals: Array<[string[], string, RegExp]> = [
+      [['--tag-list', 'Key=aws:owner,Value=me'], 'TAG_INVALID', /CloudHsmTagException.*TagResource.*reserves/],
+      [['--tag-list', `Key=${'k'.repeat(129)},Value=v`], 'TAG_INVALID', /CloudHsmTagException.*129 characters/],
+      [['--tag-list', 'Key=k,Value=a;b'], 'TAG_INVALID', /CloudHsmTagException/],
+      [['--tag-list', ...Array.from({ length: 51 }, (_, i) => `Key=k${i},Value=v`)], 'TAG_LIMIT_EXCEEDED', /CloudHsmTagException.*at most 50/],
+      [['--tag-list', 'Key=k'], 'INVALID_ARGUMENT', /lacks Value=VALUE.*Value= for an empty value/],
+      [['--tag-list', 'Key=k,Value=a,b'], 'INVALID_ARGUMENT', /not Key=NAME,Value=VALUE/],
+      [['--tag-list', 'k=v'], 'INVALID_ARGUMENT', /not Key=NAME,Value=VALUE/],
+      [['--tag-list', '[{"Key":"k"}]'], 'INVALID_ARGUMENT', /"Value":"" for an empty value/],
+      [['--tag-list', '[{"Key":'], 'INVALID_ARGUMENT', /does not parse/],
+      [['--resource-id', 'cluster-abcdefghijk', '--tag-list', 'Key=k,Value=v'], 'CLUSTER_NOT_FOUND', /CloudHsmResourceNotFoundException/],
+      [['--resource-id', 'sg-0123', '--tag-list', 'Key=k,Value=v'], 'INVALID_REQUEST', /CloudHsmInvalidRequestException.*ResourceId must be/],
+    ];
+    for (const [argv, code, message] of refusals) {
+      const r = await runCommand('tag', [...argv, '--json'], { env });
+      assert.equal(r.exitCode, 1, argv.join(' '));
+      assert.equal(r.json.code, code, argv.join(' '));
+      assert.match(r.json.data, message);
+    }
+    const untag = await runCommand('untag', ['--tag-key-list', 'aws:x', '--json'], { env });
+    assert.equal(untag.json.code, 'TAG_INVALID');
+    assert.equal((await runCommand('tag', ['--json'], { env })).exitCode, 2, '--tag-list is required');
+    const failed = await runCommand('cluster:create', ['--json', '--tag-list', 'Key=aws:x,Value=y'], { env });
+    assert.equal(failed.json.code, 'TAG_INVALID');
+    assert.match(failed.json.data, /when calling the CreateCluster operation/);
+    assert.deepEqual((await runCommand('list-tags', ['--resource-id', clusterId, '--json'], { env })).json.data.TagList, [{ Key: 'keep', Value: 'me' }]);
+    assert.equal((await runCommand('cluster:list', ['--json'], { env })).json.data.Clusters.length, 1);
+  });
+
   it('cluster modify --backup-retention-days: 7-379, the real error outside', async () => {
     const { env } = await newCluster();
     const r = await runCommand('cluster:modify', ['--backup-retention-days', '7', '--json'], { env });
@@ -62,8 +121,8 @@ describe('commands: clock, cluster modify and describe', function () {
     assert.equal((await runCommand('cluster:describe', ['--json'], { env })).json.data.BackupRetentionPolicy.Value, '379');
   });
 
-  it('cluster describe shows the security group and its ports and the HSMs with ENI and IP; --json stays the API object', async () => {
-    const { env, clusterId } = await newCluster();
+  it('cluster describe shows the security group and its ports, the HSMs with ENI and IP, and the tags; --json stays the API object', async () => {
+    const { env, clusterId } = await newCluster(['--tag-list', 'Key=team,Value=payments']);
     const hsm = await runCommand('hsm:create', ['--availability-zone', 'us-east-1b', '--json'], { env });
     const json = await runCommand('cluster:describe', ['--json'], { env });
     assert.deepEqual(differences(json.json.data, CLUSTER_SHAPE), []);
@@ -73,6 +132,7 @@ describe('commands: clock, cluster modify and describe', function () {
     assert.match(text, new RegExp(`Inbound: tcp 2223-2225 from ${sg} \\(the group itself\\)`));
     assert.match(text, new RegExp(`Outbound: tcp 2223-2225 to ${sg} \\(the group itself\\)`));
     assert.match(text, new RegExp(`${hsm.json.data.HsmId}\\s+us-east-1b\\s+subnet-[0-9a-f]{17}\\s+${hsm.json.data.EniId}\\s+${hsm.json.data.EniIp.replace(/\./g, '\\.')}\\s+ACTIVE`));
+    assert.match(text, /TagList:\n\s+Key\s+Value\n\s+team\s+payments/);
     assert.match(text, /CreateTimestamp:\s+\d{4}-\d\d-\d\dT/);
     const group = await runCommand('cluster:describe', ['--security-group', '--json'], { env });
     assert.equal(group.json.data.SecurityGroups.length, 1);

@@ -130,7 +130,7 @@ describe('e2e: cluster time across processes, and the cluster plane JSON', funct
 
   it('cluster and HSM JSON from every cluster-plane command match the API shapes field by field', () => {
     const env = { CLOUDHSM_STATE_DIR: path.join(tempDir(), 'state') };
-    const created = ok(['cluster', 'create'], env);
+    const created = ok(['cluster', 'create', '--tag-list', 'Key=team,Value=payments'], env);
     assert.deepEqual(differences(created, CLUSTER_SHAPE), []);
     const hsms = [ok(['hsm', 'create', '--availability-zone', 'us-east-1a'], env), ok(['hsm', 'create', '--availability-zone', 'us-east-1b'], env)];
     for (const hsm of hsms) assert.deepEqual(differences(hsm, HSM_SHAPE), []);
@@ -140,6 +140,7 @@ describe('e2e: cluster time across processes, and the cluster plane JSON', funct
     for (const data of [ok(['cluster', 'describe'], env), ok(['cluster', 'modify', '--backup-retention-days', '30'], env)]) {
       assert.deepEqual(differences(data, CLUSTER_SHAPE), []);
       assert.equal(data.Hsms.length, 2);
+      assert.deepEqual(data.TagList, [{ Key: 'team', Value: 'payments' }]);
     }
     assert.deepEqual(differences(ok(['cluster', 'list'], env), { Clusters: [CLUSTER_SHAPE] }), []);
     const group = ok(['cluster', 'describe', '--security-group'], env);

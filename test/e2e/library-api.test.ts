@@ -58,7 +58,7 @@ console.log(JSON.stringify({
 `;
 
 const CONSUMER_TYPES = `
-import { open, operations, byReference, type KeyView, type KeySelector, type ErrorCode, type ClockReading } from 'cloudhsm-local';
+import { open, operations, byReference, type KeyView, type KeySelector, type ErrorCode, type ClusterDescription, type ClockReading } from 'cloudhsm-local';
 
 const hsm = await open({ stateDir: './state' });
 const session = await hsm.login({ username: 'app', role: 'crypto-user', password: 'App-Pass-12' });
@@ -72,7 +72,11 @@ const clusterTime: Date = await hsm.now();
 const moved: ClockReading = await hsm.run(operations.advanceClock, { days: 8 });
 // @ts-expect-error: the clock moves by whole days and hours, given as numbers
 await hsm.run(operations.advanceClock, { days: '8' });
-export { first, code, clusterTime, moved };
+const cluster: ClusterDescription | undefined = (await hsm.run(operations.describeClusters, {})).Clusters[0];
+await hsm.run(operations.tagResource, { tags: [{ key: 'team', value: 'payments' }] });
+// @ts-expect-error: tags are { key, value }
+await hsm.run(operations.tagResource, { tags: [{ Key: 'team', Value: 'payments' }] });
+export { first, code, clusterTime, moved, cluster };
 `;
 
 function run(command: string, args: string[], cwd: string, env: Record<string, string | undefined> = cleanEnv()) {

@@ -2,6 +2,7 @@ import { Flags } from '../../cli/oclif.js';
 import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
 import { createCluster } from '../../core/cluster/operations.js';
 import { CLUSTER_MODES, HSM_TYPES } from '../../core/cluster/model.js';
+import { optionalTagListFlag, parseTagList } from '../../cli/tag-flags.js';
 
 export default class ClusterCreate extends BaseCommand<typeof ClusterCreate> {
   static override summary = 'Create a cluster (CloudHSMv2 CreateCluster).';
@@ -9,6 +10,7 @@ export default class ClusterCreate extends BaseCommand<typeof ClusterCreate> {
   static override examples = [
     '<%= config.bin %> cluster create',
     '<%= config.bin %> cluster create --hsm-type hsm2m.medium --mode NON_FIPS --region eu-west-1 --json',
+    '<%= config.bin %> cluster create --tag-list Key=team,Value=payments Key=env,Value=staging',
   ];
   static override flags = {
     'hsm-type': Flags.option({ description: 'HSM type.', options: HSM_TYPES, default: 'hsm2m.medium' })(),
@@ -16,6 +18,7 @@ export default class ClusterCreate extends BaseCommand<typeof ClusterCreate> {
     region: Flags.string({ description: 'Region of the cluster.', default: 'us-east-1' }),
     'backup-retention-days': Flags.integer({ description: 'Backup retention in days (7-379).', default: 90 }),
     'availability-zones': Flags.string({ description: 'Comma-separated availability zones to create subnets in (default: all of the region).', delimiter: ',', multiple: true }),
+    'tag-list': optionalTagListFlag('Tags for the cluster (1-50); --tags works too.'),
   };
 
   protected async execute({ flags }: ExecuteInput<typeof ClusterCreate>) {
@@ -25,6 +28,7 @@ export default class ClusterCreate extends BaseCommand<typeof ClusterCreate> {
       region: flags.region,
       backupRetentionDays: flags['backup-retention-days'],
       availabilityZones: flags['availability-zones'],
+      tags: parseTagList(flags['tag-list']),
     });
     return {
       data,

@@ -5,6 +5,7 @@
  */
 import { HsmError, awsError } from '../errors.js';
 import type { ReadView } from '../store/index.js';
+import type { Tag } from '../tags/model.js';
 import { DAY_MS, isoTime } from '../time/clock.js';
 
 export const CLUSTER_STATES = [
@@ -89,6 +90,8 @@ export interface ClusterRecord {
   trustAnchorPem?: string;
   activatedAt?: number;
   deletedAt?: number;
+  /** cluster.md §10, in the order first set (tags/model.ts). */
+  tags?: Tag[];
   nextUserId: number;
   hsmsCreated: number;
   /** Deterministic (insecure test) mode: SHA-256 of the seed the cluster was created with. */

@@ -14,6 +14,7 @@ import { defineOperation, type ClusterInput } from '../engine.js';
 import { base32Id, hexId } from '../ids.js';
 import { hashPassword } from '../users/password.js';
 import { APPLIANCE_USER, BUILTIN_ADMIN, DEFAULT_PRECO_PASSWORD, checkPassword, type UserRecord } from '../users/rules.js';
+import { checkTags, type Tag } from '../tags/model.js';
 import { checkClusterCertificate, createPartitionIdentity, type PartitionIdentity } from './certificates.js';
 import {
   CLUSTER_MODES,
@@ -42,6 +43,8 @@ export interface CreateClusterInput extends ClusterInput {
   backupRetentionDays?: number;
   /** The AZs that get a subnet (default: every AZ of the region). */
   availabilityZones?: string[];
+  /** CreateCluster's TagList: 1 to 50 tags (tags/model.ts). */
+  tags?: Tag[];
 }
 
 /** cluster.md §8.3: BackupRetentionPolicy Value is 7 to 379 days. */
@@ -71,6 +74,7 @@ export const createCluster = defineOperation({
     const letters = REGIONS[region];
     if (!letters) throw invalid(op, `unknown region "${region}"; choose one of ${Object.keys(REGIONS).join(', ')}`);
     const retention = checkRetentionDays(op, input.backupRetentionDays ?? RETENTION_DAYS.default);
+    const tags = input.tags === undefined ? undefined : checkTags(op, input.tags);
     const allZones = letters.split('').map((l) => `${region}${l}`);
     const zones = input.availabilityZones?.length ? [...new Set(input.availabilityZones)] : allZones;
     for (const az of zones) {
@@ -105,6 +109,7 @@ export const createCluster = defineOperation({
       nextUserId: 1,
       hsmsCreated: 0,
       deterministicSeedSha256: ctx.deterministicSeed === undefined ? undefined : createHash('sha256').update(ctx.deterministicSeed).digest('hex'),
+      tags,
     };
     tx.put(storeKeys.cluster(cluster.clusterId), cluster);
     return presentCluster(cluster, 'CREATE_IN_PROGRESS');

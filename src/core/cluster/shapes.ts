@@ -8,6 +8,7 @@
  * The security group is the one object the real service shows through EC2 rather than CloudHSM:
  * it is given in EC2's DescribeSecurityGroups shape (cluster.md §9).
  */
+import type { Tag } from '../tags/model.js';
 import type { ClusterRecord, ClusterState, HsmRecord, HsmState } from './model.js';
 
 /** Epoch seconds with millisecond fraction, as the CloudHSMv2 API renders timestamps. */
@@ -88,6 +89,10 @@ export interface BackupDescription {
   DeleteTimestamp?: number;
 }
 
+export function presentTags(tags: readonly Tag[] | undefined): TagDescription[] {
+  return (tags ?? []).map((t) => ({ Key: t.key, Value: t.value }));
+}
+
 export function presentHsm(cluster: ClusterRecord, hsm: HsmRecord, state: HsmState = hsm.state): HsmDescription {
   return {
     AvailabilityZone: hsm.availabilityZone,
@@ -123,7 +128,7 @@ export function presentCluster(cluster: ClusterRecord, state: ClusterState = clu
     StateMessage: stateMessage(cluster, state),
     SubnetMapping: { ...cluster.subnetMapping },
     VpcId: cluster.vpcId,
-    TagList: [],
+    TagList: presentTags(cluster.tags),
   };
   if (!cluster.activatedAt && cluster.state !== 'DELETED') out.PreCoPassword = cluster.preCoPassword;
   // Emulator-only field, present only in the insecure deterministic test mode.

@@ -187,7 +187,7 @@ describe('core/cluster: the API objects, ModifyCluster, DELETED clusters', funct
 
   it('Cluster and Hsm objects have exactly the API fields and types, in every state', async () => {
     const ctx = await testContext();
-    const created = await perform(ctx, createCluster, {});
+    const created = await perform(ctx, createCluster, { tags: [{ key: 'team', value: 'payments' }] });
     assert.deepEqual(differences(created, CLUSTER_SHAPE), []);
     const hsm = await perform(ctx, createHsm, { availabilityZone: 'us-east-1a' });
     assert.deepEqual(differences(hsm, HSM_SHAPE), []);
@@ -195,7 +195,7 @@ describe('core/cluster: the API objects, ModifyCluster, DELETED clusters', funct
     assert.deepEqual(differences(uninitialized, CLUSTER_SHAPE), []);
     assert.deepEqual(Object.keys(uninitialized.Certificates), ['ClusterCsr']);
     assert.equal(typeof uninitialized.PreCoPassword, 'string');
-    assert.deepEqual(uninitialized.TagList, []);
+    assert.deepEqual(uninitialized.TagList, [{ Key: 'team', Value: 'payments' }]);
     assert.equal(uninitialized.CreateTimestamp, created.CreateTimestamp);
     assert.match(String(uninitialized.CreateTimestamp), /^\d{10}(\.\d{1,3})?$/, 'epoch seconds with a millisecond fraction');
     for (const h of (await perform(ctx, listHsms, {})).Hsms) assert.deepEqual(differences(h, HSM_SHAPE), []);
