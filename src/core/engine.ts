@@ -14,6 +14,7 @@ import { HsmError, asError } from './errors.js';
 import { requireActivated, requireHsm, resolveCluster, type ClusterRecord } from './cluster/model.js';
 import type { KeyRecord } from './keys/model.js';
 import type { ReadView, Transaction } from './store/index.js';
+import { housekeeping } from './backups/lifecycle.js';
 import { onClusterTime } from './time/clock.js';
 import { revalidateSession, verifyCredentials, type Actor, type Credentials, type Session } from './users/authentication.js';
 import { roleName } from './users/rules.js';
@@ -149,11 +150,14 @@ function prepareAndRun<I extends ClusterInput, O, P>(ctx: EngineContext, op: Ope
 
 /**
  * Runs the operation in one transaction, or for a read-only one on one consistent view. Its
- * context's `now()` is the cluster time of that state (time/clock.ts).
+ * context's `now()` is the cluster time of that state (time/clock.ts). A write first lets the
+ * backup schedule catch up with that time (there is no daemon to run it).
  */
 function runInStore<I extends ClusterInput, O, P>(base: EngineContext, op: Operation<I, O, P>, input: I, caller: Caller, actor: Actor | undefined, prepared: P): Promise<O> {
   const body = (tx: Transaction): O | Promise<O> => {
     const ctx = onClusterTime(base, tx);
+    // Daily backups, retention and deletion windows catch up with cluster time (backups/lifecycle.ts).
+    if (op.write) housekeeping(tx, ctx);
     const found = op.cluster === 'none' ? undefined : resolveCluster(tx, input.clusterId, op.name, op.cluster === 'listed' ? ctx.now() : undefined);
     if (found) checkDeterministicMode(ctx, found);
     // An operation that needs no cluster never reads `cluster`.

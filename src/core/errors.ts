@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   CLUSTER_HAS_HSMS: 'a cluster cannot be deleted while it still has HSMs',
   RESOURCE_LIMIT_EXCEEDED: 'a service quota (clusters, HSMs) would be exceeded',
   BACKUP_NOT_FOUND: 'no backup with that ID (CloudHsmResourceNotFoundException)',
+  BACKUP_FOREIGN: 'the backup was made by another cloudhsm-local installation, whose backup keys this one does not hold',
+  BACKUP_INTEGRITY: 'the backup file is missing, damaged or altered and cannot be opened',
   TAG_INVALID: 'a tag breaks the Tag rules: key 1-128 and value 0-256 of the allowed characters, no aws: prefix, no key twice (CloudHsmTagException)',
   TAG_LIMIT_EXCEEDED: 'a resource would carry more than 50 tags, or one request names more than 50 (CloudHsmTagException)',
   NO_ACTIVE_HSM: 'the cluster has no ACTIVE HSM to talk to',

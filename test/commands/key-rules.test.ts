@@ -15,8 +15,14 @@ import { clusterFolder, type TemplateOptions } from '../support/templates.js';
 const ADMIN = { CLOUDHSM_ROLE: 'admin', CLOUDHSM_PIN: 'admin:Admin123!' };
 const as = (user: string) => ({ CLOUDHSM_ROLE: 'crypto-user', CLOUDHSM_PIN: `${user}:${user}-Pass1` });
 
+/** Every state file's bytes, the backup files under backups/ included. */
 function snapshot(dir: string): Record<string, string> {
-  return Object.fromEntries(fs.readdirSync(dir).filter((f) => f !== 'lock').map((f) => [f, fs.readFileSync(path.join(dir, f)).toString('base64')]));
+  return Object.fromEntries(
+    fs
+      .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f !== 'lock' && !fs.statSync(path.join(dir, f)).isDirectory())
+      .map((f) => [f, fs.readFileSync(path.join(dir, f)).toString('base64')]),
+  );
 }
 
 /** A copy of an ACTIVE cluster (admin password Admin123!) with crypto users alice and bob. */

@@ -32,6 +32,7 @@ import {
   type HsmType,
 } from './model.js';
 import { presentCluster, presentHsm, type ClusterDescription } from './shapes.js';
+import { scheduleHousekeeping, takeBackup } from '../backups/lifecycle.js';
 
 const invalid = (operation: string, message: string, code: ErrorCode = 'INVALID_REQUEST') =>
   awsError(code, 'CloudHsmInvalidRequestException', operation, message);
@@ -152,9 +153,11 @@ export const modifyCluster = defineOperation({
   cluster: 'any',
   access: 'none',
   write: true,
-  run: ({ tx, cluster }, input: ModifyClusterInput): ClusterDescription => {
+  run: ({ tx, ctx, cluster }, input: ModifyClusterInput): ClusterDescription => {
     const next: ClusterRecord = { ...cluster, backupRetentionDays: checkRetentionDays('ModifyCluster', input.backupRetentionDays) };
     tx.put(storeKeys.cluster(cluster.clusterId), next);
+    // A shorter retention may purge backups now: the next write's housekeeping applies it.
+    scheduleHousekeeping(tx, ctx.now());
     return presentCluster(next);
   },
 });
@@ -284,6 +287,8 @@ export const createHsm = defineOperation({
       tx.put(storeKeys.user(cluster.clusterId, appliance.username), appliance);
     }
     tx.put(storeKeys.cluster(cluster.clusterId), next);
+    // cluster.md §8.1: adding an HSM to an ACTIVE cluster makes a backup.
+    if (cluster.activatedAt && activeHsms(cluster).length > 0) takeBackup(tx, ctx, next);
     return presentHsm(next, hsm, 'CREATE_IN_PROGRESS');
   },
 });
@@ -299,13 +304,15 @@ export const deleteHsm = defineOperation({
   cluster: 'any',
   access: 'none',
   write: true,
-  run: ({ tx, cluster }, input: DeleteHsmInput) => {
+  run: ({ tx, ctx, cluster }, input: DeleteHsmInput) => {
     const given = [input.hsmId, input.eniId, input.eniIp].filter((v) => v !== undefined);
     if (given.length !== 1) throw invalid('DeleteHsm', 'identify the HSM with exactly one of --hsm-id, --eni-id or --eni-ip');
     const hsm = cluster.hsms.find((h) => h.hsmId === input.hsmId || h.eniId === input.eniId || h.eniIp === input.eniIp);
     if (!hsm) {
       throw awsError('HSM_NOT_FOUND', 'CloudHsmResourceNotFoundException', 'DeleteHsm', `no HSM ${given[0]} in cluster ${cluster.clusterId}; \`hsm list\` shows its HSMs`);
     }
+    // cluster.md §4.4, §8.1: removing an HSM from an ACTIVE cluster takes a backup first.
+    if (cluster.activatedAt && activeHsms(cluster).length > 0) takeBackup(tx, ctx, cluster);
     tx.put(storeKeys.cluster(cluster.clusterId), { ...cluster, hsms: cluster.hsms.filter((h) => h !== hsm) });
     return { HsmId: hsm.hsmId };
   },
@@ -395,7 +402,10 @@ export const activateCluster = defineOperation({
       throw new HsmError('INVALID_STATE', `cluster ${cluster.clusterId} has no unactivated admin to activate`);
     }
     tx.put(key, { ...admin, role: 'admin', passwordHash: prepared, failedLogins: 0 });
-    tx.put(storeKeys.cluster(cluster.clusterId), { ...cluster, state: 'ACTIVE', activatedAt: ctx.now() });
+    const active: ClusterRecord = { ...cluster, state: 'ACTIVE', activatedAt: ctx.now() };
+    tx.put(storeKeys.cluster(cluster.clusterId), active);
+    // cluster.md §8.1: activation makes the cluster's first backup.
+    takeBackup(tx, ctx, active);
     return 'Cluster activation successful';
   },
 });

@@ -8,6 +8,7 @@
  * The security group is the one object the real service shows through EC2 rather than CloudHSM:
  * it is given in EC2's DescribeSecurityGroups shape (cluster.md §9).
  */
+import { backupArn, backupStateAt, type BackupRecord } from '../backups/model.js';
 import type { Tag } from '../tags/model.js';
 import type { ClusterRecord, ClusterState, HsmRecord, HsmState } from './model.js';
 
@@ -68,7 +69,7 @@ export interface ClusterDescription {
 export type BackupState = 'CREATE_IN_PROGRESS' | 'READY' | 'DELETED' | 'PENDING_DELETION';
 
 /**
- * API Backup (cluster.md §1.3), for the backups to come: the first four fields always, the next
+ * API Backup (cluster.md §1.3): the first four fields always, the next
  * five on every backup the emulator makes, the copy fields only on cross-region copies, and
  * `DeleteTimestamp` only while PENDING_DELETION.
  */
@@ -87,6 +88,24 @@ export interface BackupDescription {
   SourceCluster?: string;
   SourceRegion?: string;
   DeleteTimestamp?: number;
+}
+
+/** The DescribeBackups shape of one backup at cluster time `nowMs`. */
+export function presentBackup(backup: BackupRecord, nowMs: number): BackupDescription {
+  const state = backupStateAt(backup, nowMs);
+  const out: BackupDescription = {
+    BackupId: backup.backupId,
+    BackupState: state,
+    ClusterId: backup.clusterId,
+    CreateTimestamp: awsTimestamp(backup.createdAt),
+    BackupArn: backupArn(backup),
+    HsmType: backup.hsmType,
+    Mode: backup.mode,
+    NeverExpires: backup.neverExpires,
+    TagList: presentTags(backup.tags),
+  };
+  if (state === 'PENDING_DELETION' && backup.deleteAt !== undefined) out.DeleteTimestamp = awsTimestamp(backup.deleteAt);
+  return out;
 }
 
 export function presentTags(tags: readonly Tag[] | undefined): TagDescription[] {

@@ -44,7 +44,7 @@ const SCRYPT = { N: 1 << 15, r: 8, p: 1, keyBytes: 32 } as const;
  */
 const SCRYPT_BOUNDS = { minLog2N: 14, maxLog2N: 17, maxR: 8, maxP: 2, minSaltBytes: 16, maxSaltBytes: 64 } as const;
 /** Files that only a cloudhsm-local state folder holds. */
-const STATE_FILE = /^(seal\.key|keyring|head|counter|snapshot-\d+|log-\d+)$/;
+const STATE_FILE = /^(seal\.key|keyring|head|counter|snapshot-\d+|log-\d+|backups)$/;
 /** Files that may be left in a folder by an interrupted initialisation or a killed writer. */
 const LEFTOVER = /^(lock|lock\..+|initialising|.*\.tmp)$/;
 /** Written first when a store is created and removed once its keyring completes it. */

@@ -60,6 +60,13 @@ export interface Transaction extends ReadView {
   delete(key: string): void;
 }
 
+const BACKUP_FOLDER = 'backups';
+
+function backupFileName(backupId: string): string {
+  if (!/^backup-[2-7a-zA-Z]{11,16}$/.test(backupId)) throw new HsmError('INTERNAL', 'a backup file name must be a backup ID');
+  return backupId;
+}
+
 const DEFAULT_COMPACT_AFTER_BYTES = 1 << 20;
 const READ_RETRIES = 8;
 
@@ -631,6 +638,31 @@ export class Store {
    */
   warm(): void {
     this.objects.warm();
+  }
+
+  /**
+   * Backup files (cluster.md §8) live beside the store, one sealed file each under `backups/`,
+   * outside the snapshot and the log: ordinary operations never read or rewrite them, so their
+   * cost does not depend on how many backups are kept. The store's records say which exist.
+   */
+  writeBackupFile(backupId: string, bytes: Buffer): void {
+    if (this.absent) throw new HsmError('INTERNAL', 'a backup was written to a folder with no state');
+    const dir = this.file(BACKUP_FOLDER);
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      writeFileAtomic(path.join(dir, backupFileName(backupId)), bytes);
+    } catch (err) {
+      throw ioError(err, `write backup ${backupId}`);
+    }
+  }
+
+  /** A backup file's bytes, or undefined when it does not exist. */
+  readBackupFile(backupId: string): Buffer | undefined {
+    return readStateFile(this.file(BACKUP_FOLDER), backupFileName(backupId), MAX_BYTES.large);
+  }
+
+  removeBackupFile(backupId: string): void {
+    fs.rmSync(path.join(this.file(BACKUP_FOLDER), backupFileName(backupId)), { force: true });
   }
 
   /** Number of committed transactions (for tests and diagnostics). */

@@ -10,6 +10,7 @@ import { defineOperation, type ClusterInput } from '../engine.js';
 import { resolveCluster, storeKeys, type ClusterRecord } from '../cluster/model.js';
 import { presentTags, type TagDescription } from '../cluster/shapes.js';
 import type { Transaction } from '../store/index.js';
+import { backupKeys, findBackup } from '../backups/model.js';
 import { checkTagKeys, checkTags, withTags, withoutTags, type Tag } from './model.js';
 
 /** The API's ResourceId pattern. */
@@ -23,17 +24,21 @@ interface TaggedResource {
 }
 
 /**
- * The resource `input` names, by kind. Backups join when they exist: their row reads the backup
- * record under its store key the same way.
+ * The resource `input` names, by kind: a cluster, or a backup (not DELETED at cluster time `now`).
  */
-function findResource(tx: Transaction, operation: string, input: ResourceInput): TaggedResource {
+function findResource(tx: Transaction, operation: string, input: ResourceInput, now: number): TaggedResource {
   if (input.resourceId === undefined) return clusterResource(tx, resolveCluster(tx, input.clusterId, operation));
   const m = RESOURCE_ID.exec(input.resourceId);
   if (!m) {
     throw awsError('INVALID_REQUEST', 'CloudHsmInvalidRequestException', operation, `ResourceId must be a cluster ID (cluster-…) or a backup ID (backup-…), not "${input.resourceId}"`);
   }
   if (m[1] === 'backup') {
-    throw awsError('BACKUP_NOT_FOUND', 'CloudHsmResourceNotFoundException', operation, `Backup ${input.resourceId} not found. This state folder holds no backups yet`);
+    const backup = findBackup(tx, operation, input.resourceId, now);
+    return {
+      resourceId: backup.backupId,
+      tags: backup.tags ?? [],
+      save: (tags) => tx.put(backupKeys.backup(backup.backupId), { ...backup, tags }),
+    };
   }
   return clusterResource(tx, resolveCluster(tx, input.resourceId, operation));
 }
@@ -60,9 +65,9 @@ export const tagResource = defineOperation({
   cluster: 'none',
   access: 'none',
   write: true,
-  run: ({ tx }, input: TagResourceInput): Record<string, never> => {
+  run: ({ tx, ctx }, input: TagResourceInput): Record<string, never> => {
     const op = 'TagResource';
-    const resource = findResource(tx, op, input);
+    const resource = findResource(tx, op, input, ctx.now());
     resource.save(withTags(op, resource.resourceId, resource.tags, checkTags(op, input.tags)));
     return {};
   },
@@ -77,9 +82,9 @@ export const untagResource = defineOperation({
   cluster: 'none',
   access: 'none',
   write: true,
-  run: ({ tx }, input: UntagResourceInput): Record<string, never> => {
+  run: ({ tx, ctx }, input: UntagResourceInput): Record<string, never> => {
     const op = 'UntagResource';
-    const resource = findResource(tx, op, input);
+    const resource = findResource(tx, op, input, ctx.now());
     const keys = checkTagKeys(op, input.tagKeys);
     if (keys.some((key) => resource.tags.some((t) => t.key === key))) resource.save(withoutTags(resource.tags, keys));
     return {};
@@ -104,9 +109,9 @@ export const listTags = defineOperation({
   cluster: 'none',
   access: 'none',
   write: false,
-  run: ({ tx }, input: ListTagsInput): ListTagsResult => {
+  run: ({ tx, ctx }, input: ListTagsInput): ListTagsResult => {
     const op = 'ListTags';
-    const resource = findResource(tx, op, input);
+    const resource = findResource(tx, op, input, ctx.now());
     const max = input.maxResults ?? 100;
     if (!Number.isInteger(max) || max < 1 || max > 100) {
       throw awsError('INVALID_REQUEST', 'CloudHsmInvalidRequestException', op, `MaxResults must be a whole number from 1 to 100, not ${String(input.maxResults)}`);

@@ -1,0 +1,179 @@
+/**
+ * Backup encryption in software, as cluster.md §8.6 describes the real one:
+ *
+ *   1. a fresh ephemeral backup key (EBK, AES-256) per backup;
+ *   2. the payload (the cluster's users, keys, policies and certificate, deflated JSON) wrapped
+ *      under the EBK with AES-KWP (RFC 5649, NIST SP 800-38F);
+ *   3. the EBK wrapped with AES-KW (RFC 3394) under the persistent backup key PBK, derived with
+ *      the SP 800-108 counter-mode KDF (HMAC-SHA256) from MKBK ‖ AKBK, label "cloudhsm-pbk";
+ *   4. all of it sealed again with AES-256-GCM under a "service storage key", standing in for the
+ *      KMS layer of the service's S3 bucket; the clear header is its associated data.
+ *
+ * MKBK, AKBK and the storage key are this installation's secrets: 32 random bytes each, made once
+ * and kept in the sealed store (its "hardware"), never in a backup. A backup made by another
+ * installation names a different installation ID in its header and is refused as such
+ * (models "restores only onto HSMs of the same manufacturer"); any other change fails the GCM tag.
+ *
+ * File layout: "CHSMBKP1" | u32 BE header length | header JSON | 12-byte nonce | ciphertext | 16-byte tag,
+ * where the GCM plaintext is u16 BE length | AES-KW(PBK, EBK) | AES-KWP(EBK, deflate(payload JSON)).
+ */
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { HsmError, awsError } from '../errors.js';
+import type { Transaction } from '../store/index.js';
+
+const MAGIC = Buffer.from('CHSMBKP1', 'latin1');
+const FORMAT_VERSION = 1;
+const KW_IV = Buffer.from('A6A6A6A6A6A6A6A6', 'hex');
+const KWP_IV = Buffer.from('A65959A6', 'hex');
+/** Where the installation's backup secrets live in the sealed store. */
+export const INSTALLATION_KEY = 'installation/backup-secrets';
+
+interface InstallationRecord {
+  installationId: string;
+  /** Base64 of 32 random bytes each. */
+  mkbk: string;
+  akbk: string;
+  storageKey: string;
+}
+
+export interface BackupHeader {
+  format: number;
+  backupId: string;
+  clusterId: string;
+  installationId: string;
+  createdAt: number;
+}
+
+interface InstallationKeys {
+  installationId: string;
+  pbk: Buffer;
+  storageKey: Buffer;
+}
+
+/** NIST SP 800-108 KDF in counter mode with HMAC-SHA256: K(i) = HMAC(key, [i]32 ‖ label ‖ 0x00 ‖ context ‖ [L]32). */
+export function kdfCounterHmacSha256(key: Buffer, label: string, context: Buffer, bits: number): Buffer {
+  const out: Buffer[] = [];
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(bits);
+  for (let i = 1; out.length * 32 < bits / 8; i++) {
+    const counter = Buffer.alloc(4);
+    counter.writeUInt32BE(i);
+    out.push(createHmac('sha256', key).update(counter).update(label, 'latin1').update(Buffer.of(0)).update(context).update(length).digest());
+  }
+  return Buffer.concat(out).subarray(0, bits / 8);
+}
+
+/**
+ * This installation's keys, made on first use. The secrets come from the system's random source
+ * even in the deterministic test mode: two installations must never share them.
+ */
+function installationKeys(tx: Transaction, create: boolean): InstallationKeys | undefined {
+  let record = tx.get<InstallationRecord>(INSTALLATION_KEY);
+  if (!record) {
+    if (!create) return undefined;
+    record = {
+      installationId: randomBytes(16).toString('hex'),
+      mkbk: randomBytes(32).toString('base64'),
+      akbk: randomBytes(32).toString('base64'),
+      storageKey: randomBytes(32).toString('base64'),
+    };
+    tx.put(INSTALLATION_KEY, record);
+  }
+  const ikm = Buffer.concat([Buffer.from(record.mkbk, 'base64'), Buffer.from(record.akbk, 'base64')]);
+  return {
+    installationId: record.installationId,
+    pbk: kdfCounterHmacSha256(ikm, 'cloudhsm-pbk', Buffer.alloc(0), 256),
+    storageKey: Buffer.from(record.storageKey, 'base64'),
+  };
+}
+
+function cipher(name: string, key: Buffer, iv: Buffer, data: Buffer): Buffer {
+  const c = createCipheriv(name, key, iv);
+  return Buffer.concat([c.update(data), c.final()]);
+}
+
+function decipher(name: string, key: Buffer, iv: Buffer, data: Buffer): Buffer {
+  const d = createDecipheriv(name, key, iv);
+  return Buffer.concat([d.update(data), d.final()]);
+}
+
+/** Seals `payload` as the backup file of `header` (without its installation, which this adds). */
+export function sealBackup(tx: Transaction, header: Omit<BackupHeader, 'format' | 'installationId'>, payload: unknown): Buffer {
+  const keys = installationKeys(tx, true)!;
+  const ebk = randomBytes(32);
+  const wrappedPayload = cipher('id-aes256-wrap-pad', ebk, KWP_IV, deflateRawSync(Buffer.from(JSON.stringify(payload), 'utf8')));
+  const wrappedEbk = cipher('id-aes256-wrap', keys.pbk, KW_IV, ebk);
+  ebk.fill(0);
+  const inner = Buffer.concat([Buffer.of(wrappedEbk.length >> 8, wrappedEbk.length & 0xff), wrappedEbk, wrappedPayload]);
+  const headerBytes = Buffer.from(JSON.stringify({ format: FORMAT_VERSION, ...header, installationId: keys.installationId } satisfies BackupHeader), 'utf8');
+  const preamble = Buffer.alloc(MAGIC.length + 4);
+  MAGIC.copy(preamble);
+  preamble.writeUInt32BE(headerBytes.length, MAGIC.length);
+  const aad = Buffer.concat([preamble, headerBytes]);
+  const nonce = randomBytes(12);
+  const gcm = createCipheriv('aes-256-gcm', keys.storageKey, nonce);
+  gcm.setAAD(aad);
+  const body = Buffer.concat([gcm.update(inner), gcm.final()]);
+  return Buffer.concat([aad, nonce, body, gcm.getAuthTag()]);
+}
+
+function damaged(operation: string, backupId: string, why: string): HsmError {
+  return awsError(
+    'BACKUP_INTEGRITY',
+    'CloudHsmInvalidRequestException',
+    operation,
+    `backup ${backupId} cannot be opened: ${why}. Its file in the state folder's backups/ was changed or replaced; use another backup`,
+  );
+}
+
+/**
+ * Opens the backup file `bytes` of backup `backupId`: its payload. Refuses a file of another
+ * installation (BACKUP_FOREIGN) and any change to a byte (BACKUP_INTEGRITY).
+ */
+export function openBackup(tx: Transaction, operation: string, backupId: string, bytes: Buffer | undefined): unknown {
+  if (!bytes) return missing(operation, backupId);
+  if (bytes.length < MAGIC.length + 4 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) throw damaged(operation, backupId, 'it is not a cloudhsm-local backup file');
+  const headerLength = bytes.readUInt32BE(MAGIC.length);
+  const headerEnd = MAGIC.length + 4 + headerLength;
+  if (bytes.length < headerEnd + 12 + 16) throw damaged(operation, backupId, 'it is cut short');
+  let header: BackupHeader;
+  try {
+    header = JSON.parse(bytes.subarray(MAGIC.length + 4, headerEnd).toString('utf8')) as BackupHeader;
+  } catch {
+    throw damaged(operation, backupId, 'its header is unreadable');
+  }
+  if (header.format !== FORMAT_VERSION) throw damaged(operation, backupId, `its format version ${String(header.format)} is not one this version reads`);
+  const keys = installationKeys(tx, false);
+  if (!keys || header.installationId !== keys.installationId) {
+    throw awsError(
+      'BACKUP_FOREIGN',
+      'CloudHsmInvalidRequestException',
+      operation,
+      `backup ${backupId} was made by another cloudhsm-local installation (another state folder): it is sealed under that installation's backup keys, as a real backup restores only onto HSMs of its manufacturer. Restore it in the state folder that made it`,
+    );
+  }
+  let inner: Buffer;
+  try {
+    const gcm = createDecipheriv('aes-256-gcm', keys.storageKey, bytes.subarray(headerEnd, headerEnd + 12));
+    gcm.setAAD(bytes.subarray(0, headerEnd));
+    gcm.setAuthTag(bytes.subarray(bytes.length - 16));
+    inner = Buffer.concat([gcm.update(bytes.subarray(headerEnd + 12, bytes.length - 16)), gcm.final()]);
+  } catch {
+    throw damaged(operation, backupId, 'it failed its integrity check');
+  }
+  if (header.backupId !== backupId) throw damaged(operation, backupId, `it holds backup ${header.backupId}`);
+  try {
+    const wrappedLength = inner.readUInt16BE(0);
+    const ebk = decipher('id-aes256-wrap', keys.pbk, KW_IV, inner.subarray(2, 2 + wrappedLength));
+    const payload = inflateRawSync(decipher('id-aes256-wrap-pad', ebk, KWP_IV, inner.subarray(2 + wrappedLength)));
+    ebk.fill(0);
+    return JSON.parse(payload.toString('utf8')) as unknown;
+  } catch {
+    throw damaged(operation, backupId, 'its wrapped contents failed to unwrap');
+  }
+}
+
+function missing(operation: string, backupId: string): never {
+  throw damaged(operation, backupId, 'its file is missing');
+}

@@ -1,0 +1,135 @@
+/**
+ * When backups are made and how they age (cluster.md §8.1-8.3).
+ *
+ * Made on activation, on adding an HSM to and removing one from an ACTIVE cluster, and every
+ * 24 hours of cluster time. There is no daemon: [emulator rule] the engine runs `housekeeping`
+ * at the start of every operation that writes, and it catches up with cluster time then: a
+ * backup for each 24-hour mark passed since a cluster's last one (dated at that mark; no
+ * command ran in between, so the contents are the same), retention purges (READY → PENDING_DELETION,
+ * DeleteTimestamp now + 7 days, as cluster.md §8.2 says, so a purge never skips the window) and the end of
+ * deletion windows (→ DELETED, file removed). A cluster's newest backup is never purged, nor a
+ * backup marked NeverExpires.
+ *
+ * Cost: one record (`schedule/backups`) says when housekeeping next has work; until then it is
+ * one lookup. Work that walks the backups happens only when something is due.
+ */
+import type { EngineContext } from '../context.js';
+import { activeHsms, listClusters, type ClusterRecord } from '../cluster/model.js';
+import { base32Id } from '../ids.js';
+import { keyStoreKeys } from '../keys/filters.js';
+import type { StoredValue, Transaction } from '../store/index.js';
+import { DAY_MS } from '../time/clock.js';
+import { storeKeys } from '../cluster/model.js';
+import { sealBackup } from './encryption.js';
+import {
+  BACKUP_INTERVAL_MS,
+  PENDING_DELETION_MS,
+  backupKeys,
+  listBackups,
+  type BackupRecord,
+  type BackupSchedule,
+  type ClusterBackupInfo,
+} from './model.js';
+
+/** What a backup holds (cluster.md §8.1): users, token keys, policies and the cluster certificate. */
+export interface BackupPayload {
+  cluster: Pick<ClusterRecord, 'clusterId' | 'hsmType' | 'mode' | 'clusterCertificatePem' | 'trustAnchorPem' | 'partitionKeyPkcs8' | 'nextUserId'>;
+  /** Store objects of the cluster, their key with the cluster ID replaced by `{cluster}`. */
+  objects: Array<[string, StoredValue]>;
+}
+
+function payloadOf(tx: Transaction, cluster: ClusterRecord): BackupPayload {
+  const id = cluster.clusterId;
+  const objects: Array<[string, StoredValue]> = [];
+  const relative = (key: string) => key.replace(`/${id}/`, '/{cluster}/');
+  for (const [key, value] of tx.list(storeKeys.userPrefix(id))) objects.push([relative(key), value]);
+  for (const [key, value] of tx.list(keyStoreKeys.prefix(id))) objects.push([relative(key), value]);
+  const counter = tx.get(keyStoreKeys.counter(id));
+  if (counter !== undefined) objects.push([relative(keyStoreKeys.counter(id)), counter]);
+  const { clusterId, hsmType, mode, clusterCertificatePem, trustAnchorPem, partitionKeyPkcs8, nextUserId } = cluster;
+  return { cluster: { clusterId, hsmType, mode, clusterCertificatePem, trustAnchorPem, partitionKeyPkcs8, nextUserId }, objects };
+}
+
+/** Makes a backup of `cluster` as it is in `tx`, dated `atMs` (cluster time). */
+export function takeBackup(tx: Transaction, ctx: EngineContext, cluster: ClusterRecord, atMs: number = ctx.now()): BackupRecord {
+  const backupId = base32Id('backup', ctx.random);
+  const file = sealBackup(tx, { backupId, clusterId: cluster.clusterId, createdAt: atMs }, payloadOf(tx, cluster));
+  ctx.store.writeBackupFile(backupId, file);
+  const backup: BackupRecord = {
+    backupId,
+    clusterId: cluster.clusterId,
+    region: cluster.region,
+    hsmType: cluster.hsmType,
+    mode: cluster.mode,
+    state: 'READY',
+    createdAt: atMs,
+    neverExpires: false,
+  };
+  tx.put(backupKeys.backup(backupId), backup);
+  tx.put(backupKeys.clusterInfo(cluster.clusterId), { lastBackupAt: atMs } satisfies ClusterBackupInfo);
+  // The previous newest backup may now be purgeable: let the next housekeeping look.
+  scheduleHousekeeping(tx, atMs);
+  return backup;
+}
+
+/** Asks for housekeeping no later than `atMs` (after a change to backups or retention). */
+export function scheduleHousekeeping(tx: Transaction, atMs: number): void {
+  const current = tx.get<BackupSchedule>(backupKeys.schedule);
+  if (!current || current.dueAt > atMs) tx.put(backupKeys.schedule, { dueAt: atMs } satisfies BackupSchedule);
+}
+
+/** Whether a cluster gets daily backups: ACTIVE (or DEGRADED) with an HSM. */
+function backsUp(cluster: ClusterRecord): boolean {
+  return (cluster.state === 'ACTIVE' || cluster.state === 'DEGRADED') && activeHsms(cluster).length > 0;
+}
+
+/** A bound on the backups one housekeeping makes per cluster: past it, older ones would be DELETED at once anyway. */
+const MAX_CATCH_UP_DAYS = 379 + 8;
+
+/** Catches up with cluster time (see the module comment). Runs inside the caller's transaction. */
+export function housekeeping(tx: Transaction, ctx: EngineContext): void {
+  const schedule = tx.get<BackupSchedule>(backupKeys.schedule);
+  const now = ctx.now();
+  if (!schedule || schedule.dueAt > now) return;
+  let dueAt = Number.MAX_SAFE_INTEGER;
+  const clusters = listClusters(tx);
+  for (const cluster of clusters) {
+    if (!backsUp(cluster)) continue;
+    let last = tx.get<ClusterBackupInfo>(backupKeys.clusterInfo(cluster.clusterId))?.lastBackupAt ?? cluster.activatedAt ?? now;
+    last = Math.max(last, now - MAX_CATCH_UP_DAYS * DAY_MS);
+    while (last + BACKUP_INTERVAL_MS <= now) {
+      last += BACKUP_INTERVAL_MS;
+      takeBackup(tx, ctx, cluster, last);
+    }
+    dueAt = Math.min(dueAt, last + BACKUP_INTERVAL_MS);
+  }
+  const retention = new Map(clusters.map((c) => [c.clusterId, c.backupRetentionDays * DAY_MS]));
+  const backups = listBackups(tx);
+  const newest = new Map<string, BackupRecord>();
+  for (const b of backups) {
+    if (b.state === 'DELETED') continue;
+    const n = newest.get(b.clusterId);
+    if (!n || b.createdAt > n.createdAt) newest.set(b.clusterId, b);
+  }
+  for (let b of backups) {
+    const keepMs = retention.get(b.clusterId);
+    if (b.state === 'READY' && !b.neverExpires && newest.get(b.clusterId) !== b && keepMs !== undefined) {
+      const expiresAt = b.createdAt + keepMs;
+      if (expiresAt > now) {
+        dueAt = Math.min(dueAt, expiresAt);
+        continue;
+      }
+      b = { ...b, state: 'PENDING_DELETION', deleteAt: now + PENDING_DELETION_MS };
+      tx.put(backupKeys.backup(b.backupId), b);
+    }
+    if (b.state === 'PENDING_DELETION' && b.deleteAt !== undefined) {
+      if (b.deleteAt > now) {
+        dueAt = Math.min(dueAt, b.deleteAt);
+        continue;
+      }
+      tx.put(backupKeys.backup(b.backupId), { ...b, state: 'DELETED', deletedAt: b.deleteAt, deleteAt: undefined });
+      ctx.store.removeBackupFile(b.backupId);
+    }
+  }
+  tx.put(backupKeys.schedule, { dueAt } satisfies BackupSchedule);
+}

@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { EngineContext } from '../../../src/core/context.js';
+import { perform, type Caller } from '../../../src/core/engine.js';
+import { createHsm, deleteHsm, modifyCluster, readCluster } from '../../../src/core/cluster/operations.js';
+import { deleteBackup, describeBackup, describeBackups, modifyBackupAttributes, restoreBackup } from '../../../src/core/backups/operations.js';
+import { kdfCounterHmacSha256, openBackup } from '../../../src/core/backups/encryption.js';
+import { generateKeyPair, generateSymmetric } from '../../../src/core/keys/generate.js';
+import { advanceClock } from '../../../src/core/time/operations.js';
+import { listTags, tagResource } from '../../../src/core/tags/operations.js';
+import type { KeyRecord } from '../../../src/core/keys/model.js';
+import { refused } from '../../support/helpers.js';
+import { clusterContext } from '../../support/templates.js';
+
+const INVALID = 'CloudHsmInvalidRequestException';
+const NOT_FOUND = 'CloudHsmResourceNotFoundException';
+const DAY_S = 86_400;
+
+async function backups(ctx: EngineContext, states?: string[]) {
+  return (await perform(ctx, describeBackups, { sortAscending: true, states })).Backups;
+}
+
+async function refusedUnchanged(ctx: EngineContext, attempt: () => Promise<unknown>, code: string, type: string): Promise<void> {
+  const before = await backups(ctx);
+  const seq = ctx.store.committedSeq;
+  await refused(attempt(), code, type);
+  assert.equal(ctx.store.committedSeq, seq, `${code}: nothing written`);
+  assert.deepEqual(await backups(ctx), before);
+}
+
+function backupFile(ctx: EngineContext & { dir: string }, backupId: string): string {
+  return path.join(ctx.dir, 'backups', backupId);
+}
+
+describe('core/backups: automatic backups, states, retention, encryption', function () {
+  this.timeout(60_000);
+
+  it('activation makes a READY backup in the API shape, and adding or removing an HSM makes another', async () => {
+    const ctx = await clusterContext();
+    const [first, ...rest] = await backups(ctx);
+    assert.equal(rest.length, 0);
+    const cluster = await perform(ctx, readCluster, {});
+    assert.deepEqual(Object.keys(first!).sort(), ['BackupArn', 'BackupId', 'BackupState', 'ClusterId', 'CreateTimestamp', 'HsmType', 'Mode', 'NeverExpires', 'TagList']);
+    assert.match(first!.BackupId, /^backup-[a-z2-7]{11}$/);
+    assert.equal(first!.BackupState, 'READY');
+    assert.equal(first!.ClusterId, cluster.clusterId);
+    assert.equal(first!.BackupArn, `arn:aws:cloudhsm:us-east-1:111122223333:backup/${first!.BackupId}`);
+    assert.equal(first!.NeverExpires, false);
+    const hsm = await perform(ctx, createHsm, { availabilityZone: 'us-east-1c' });
+    assert.equal((await backups(ctx)).length, 2);
+    await perform(ctx, deleteHsm, { hsmId: hsm.HsmId });
+    assert.equal((await backups(ctx)).length, 3);
+    assert.deepEqual(await perform(ctx, describeBackup, { backupId: first!.BackupArn }), first, 'found by ARN too');
+  });
+
+  it('makes a backup for every 24 hours of cluster time that passes, dated at each mark', async () => {
+    const ctx = await clusterContext();
+    const [first] = await backups(ctx);
+    await perform(ctx, advanceClock, { hours: 23 });
+    assert.equal((await backups(ctx)).length, 1, 'not before 24 h');
+    await perform(ctx, advanceClock, { days: 3 });
+    const all = await backups(ctx);
+    assert.equal(all.length, 4);
+    for (let i = 1; i < all.length; i++) assert.equal(Math.round(all[i]!.CreateTimestamp - first!.CreateTimestamp), i * DAY_S);
+  });
+
+  it('retention purges old backups into PENDING_DELETION except the newest; restore within 7 days; DELETED after', async () => {
+    const ctx = await clusterContext();
+    await perform(ctx, modifyCluster, { backupRetentionDays: 7 });
+    const [first] = await backups(ctx);
+    // Daily backups stop counting against the newest rule only when a newer one exists: remove the HSMs so none are made.
+    const cluster = await perform(ctx, readCluster, {});
+    for (const h of cluster.hsms) await perform(ctx, deleteHsm, { hsmId: h.hsmId });
+    const made = await backups(ctx);
+    assert.equal(made.length, 3);
+    const newest = made[2]!;
+    await perform(ctx, advanceClock, { days: 8 });
+    const after = await backups(ctx);
+    assert.deepEqual(after.map((b) => b.BackupState), ['PENDING_DELETION', 'PENDING_DELETION', 'READY']);
+    assert.equal(after[2]!.BackupId, newest.BackupId, 'the newest backup is never purged');
+    assert.ok(after[0]!.DeleteTimestamp! > after[0]!.CreateTimestamp + 7 * DAY_S);
+    // Within the window: restore brings it back, and NeverExpires keeps it from the next purge.
+    await perform(ctx, modifyBackupAttributes, { backupId: first!.BackupId, neverExpires: true });
+    const restored = await perform(ctx, restoreBackup, { backupId: first!.BackupId });
+    assert.equal(restored.BackupState, 'READY');
+    assert.equal(restored.DeleteTimestamp, undefined);
+    await perform(ctx, advanceClock, { days: 8 });
+    const later = await backups(ctx);
+    assert.deepEqual(later.map((b) => b.BackupState), ['READY', 'DELETED', 'READY']);
+    assert.equal(fs.existsSync(backupFile(ctx, later[1]!.BackupId)), false, 'a DELETED backup keeps no file');
+    await refusedUnchanged(ctx, () => perform(ctx, restoreBackup, { backupId: later[1]!.BackupId }), 'BACKUP_NOT_FOUND', NOT_FOUND);
+    await refusedUnchanged(ctx, () => perform(ctx, modifyBackupAttributes, { backupId: later[1]!.BackupId, neverExpires: true }), 'BACKUP_NOT_FOUND', NOT_FOUND);
+    await refusedUnchanged(ctx, () => perform(ctx, deleteBackup, { backupId: later[1]!.BackupId }), 'BACKUP_NOT_FOUND', NOT_FOUND);
+    // NeverExpires false subjects it again.
+    await perform(ctx, modifyBackupAttributes, { backupId: first!.BackupId, neverExpires: false });
+    assert.equal((await backups(ctx))[0]!.BackupState, 'PENDING_DELETION');
+  });
+
+  it('delete: READY → PENDING_DELETION for 7 days; twice, restore of a READY one and bad input are refused and change nothing', async () => {
+    const ctx = await clusterContext();
+    const [b] = await backups(ctx);
+    const id = b!.BackupId;
+    await refusedUnchanged(ctx, () => perform(ctx, restoreBackup, { backupId: id }), 'INVALID_STATE', INVALID);
+    const deleted = await perform(ctx, deleteBackup, { backupId: id });
+    assert.equal(deleted.BackupState, 'PENDING_DELETION');
+    assert.equal(Math.round(deleted.DeleteTimestamp! - b!.CreateTimestamp), 7 * DAY_S + Math.round(deleted.DeleteTimestamp! - 7 * DAY_S - b!.CreateTimestamp));
+    await refusedUnchanged(ctx, () => perform(ctx, deleteBackup, { backupId: id }), 'INVALID_STATE', INVALID);
+    await refusedUnchanged(ctx, () => perform(ctx, deleteBackup, { backupId: 'backup-aaaaaaaaaaa' }), 'BACKUP_NOT_FOUND', NOT_FOUND);
+    await refusedUnchanged(ctx, () => perform(ctx, deleteBackup, { backupId: 'not-a-backup' }), 'INVALID_REQUEST', INVALID);
+    await refusedUnchanged(ctx, () => perform(ctx, describeBackups, { states: ['GONE'] }), 'INVALID_REQUEST', INVALID);
+    await refusedUnchanged(ctx, () => perform(ctx, modifyBackupAttributes, { backupId: id, neverExpires: 'yes' as unknown as boolean }), 'INVALID_REQUEST', INVALID);
+    for (const days of [6, 380, 7.5]) {
+      await refusedUnchanged(ctx, () => perform(ctx, modifyCluster, { backupRetentionDays: days }), 'INVALID_REQUEST', INVALID);
+    }
+    await perform(ctx, advanceClock, { days: 6 });
+    assert.equal((await perform(ctx, restoreBackup, { backupId: id })).BackupState, 'READY');
+    await perform(ctx, deleteBackup, { backupId: id });
+    await perform(ctx, advanceClock, { days: 7 });
+    assert.equal((await perform(ctx, describeBackup, { backupId: id })).BackupState, 'DELETED');
+    await refusedUnchanged(ctx, () => perform(ctx, restoreBackup, { backupId: id }), 'BACKUP_NOT_FOUND', NOT_FOUND);
+  });
+
+  it('tags on backups: TagResource, ListTags, shown by DescribeBackups', async () => {
+    const ctx = await clusterContext();
+    const [b] = await backups(ctx);
+    await perform(ctx, tagResource, { resourceId: b!.BackupId, tags: [{ key: 'keep', value: 'audit' }] });
+    assert.deepEqual((await perform(ctx, listTags, { resourceId: b!.BackupId })).TagList, [{ Key: 'keep', Value: 'audit' }]);
+    assert.deepEqual((await backups(ctx))[0]!.TagList, [{ Key: 'keep', Value: 'audit' }]);
+    await refused(perform(ctx, tagResource, { resourceId: 'backup-aaaaaaaaaaa', tags: [{ key: 'k', value: 'v' }] }), 'BACKUP_NOT_FOUND', NOT_FOUND);
+  });
+
+  it('no backup byte holds clear key material or a password, for keys of several types', async () => {
+    const ctx = await clusterContext({ cryptoUsers: { alice: 'alice-Pass1' } });
+    const alice: Caller = { credentials: { username: 'alice', password: 'alice-Pass1', role: 'crypto-user' }, sessionKeys: new Map() };
+    await perform(ctx, generateSymmetric, { keyType: 'aes', label: 'aes', keyLengthBytes: 32 }, alice);
+    await perform(ctx, generateSymmetric, { keyType: 'generic-secret', label: 'mac', keyLengthBytes: 64 }, alice);
+    await perform(ctx, generateKeyPair, { keyType: 'rsa', modulusSizeBits: 2048, publicExponent: '65537', publicLabel: 'rsa-pub', privateLabel: 'rsa-priv' }, alice);
+    await perform(ctx, generateKeyPair, { keyType: 'ec', curve: 'secp256r1', publicLabel: 'ec-pub', privateLabel: 'ec-priv' }, alice);
+    const cluster = await perform(ctx, readCluster, {});
+    await perform(ctx, createHsm, { availabilityZone: 'us-east-1c' });
+    const keys = await ctx.store.read((view) => view.list<KeyRecord>(`key/${cluster.clusterId}/`).map(([, k]) => k));
+    assert.ok(keys.length >= 6);
+    const secrets: Buffer[] = [];
+    for (const k of keys.filter((k) => k.class !== 'public-key')) {
+      const raw = Buffer.from(k.material, 'base64');
+      secrets.push(raw.subarray(0, 16), raw.subarray(raw.length - 16), Buffer.from(k.material.slice(0, 24)), Buffer.from(raw.toString('hex').slice(0, 32)));
+    }
+    const partition = Buffer.from(cluster.partitionKeyPkcs8!, 'base64');
+    secrets.push(partition.subarray(partition.length - 32), Buffer.from(cluster.partitionKeyPkcs8!.slice(-40)));
+    for (const pw of ['Admin123!', 'alice-Pass1']) secrets.push(Buffer.from(pw), Buffer.from(pw, 'utf16le'), Buffer.from(Buffer.from(pw).toString('base64')));
+    const files = fs.readdirSync(path.join(ctx.dir, 'backups'));
+    assert.equal(files.length, (await backups(ctx)).length);
+    for (const name of files) {
+      const bytes = fs.readFileSync(path.join(ctx.dir, 'backups', name));
+      for (const s of secrets) assert.equal(bytes.indexOf(s), -1, `backup ${name} holds secret bytes`);
+      assert.equal(bytes.indexOf(Buffer.from('alice')), -1, 'not even user names are in clear');
+    }
+    // The last backup does hold them, under encryption: it opens to the cluster's users and keys.
+    const last = (await backups(ctx)).at(-1)!;
+    const payload = (await ctx.store.transact((tx) => openBackup(tx, 'Test', last.BackupId, ctx.store.readBackupFile(last.BackupId)))) as { objects: Array<[string, unknown]> };
+    assert.ok(payload.objects.some(([key]) => key === 'user/{cluster}/alice'));
+    assert.equal(payload.objects.filter(([key]) => key.startsWith('key/{cluster}/')).length, keys.length);
+  });
+
+  it('a flipped byte anywhere in a backup file is detected on restore, and nothing changes', async () => {
+    const ctx = await clusterContext();
+    const [b] = await backups(ctx);
+    await perform(ctx, deleteBackup, { backupId: b!.BackupId });
+    const file = backupFile(ctx, b!.BackupId);
+    const original = fs.readFileSync(file);
+    for (const at of [0, 20, Math.floor(original.length / 2), original.length - 1]) {
+      const flipped = Buffer.from(original);
+      flipped[at]! ^= 0x01;
+      fs.writeFileSync(file, flipped);
+      await refusedUnchanged(ctx, () => perform(ctx, restoreBackup, { backupId: b!.BackupId }), 'BACKUP_INTEGRITY', INVALID);
+    }
+    fs.writeFileSync(file, original.subarray(0, original.length - 10));
+    await refusedUnchanged(ctx, () => perform(ctx, restoreBackup, { backupId: b!.BackupId }), 'BACKUP_INTEGRITY', INVALID);
+    fs.rmSync(file);
+    await refusedUnchanged(ctx, () => perform(ctx, restoreBackup, { backupId: b!.BackupId }), 'BACKUP_INTEGRITY', INVALID);
+    fs.writeFileSync(file, original);
+    assert.equal((await perform(ctx, restoreBackup, { backupId: b!.BackupId })).BackupState, 'READY');
+  });
+
+  it('a backup made by another installation (another state folder) is refused', async () => {
+    const mine = await clusterContext();
+    const other = await clusterContext({ cryptoUsers: { bob: 'bob-Pass123' } });
+    const [ours] = await backups(mine);
+    const [theirs] = await backups(other);
+    await perform(mine, deleteBackup, { backupId: ours!.BackupId });
+    // Their file put in place of ours: it names another installation.
+    fs.copyFileSync(backupFile(other, theirs!.BackupId), backupFile(mine, ours!.BackupId));
+    const err = await refused(perform(mine, restoreBackup, { backupId: ours!.BackupId }), 'BACKUP_FOREIGN', INVALID);
+    assert.match(err.message, /another cloudhsm-local installation/);
+    // Opening it directly under its own ID fails the same way.
+    await refused(mine.store.transact((tx) => openBackup(tx, 'Test', theirs!.BackupId, fs.readFileSync(backupFile(other, theirs!.BackupId)))), 'BACKUP_FOREIGN');
+  });
+
+  it('derives the PBK with the SP 800-108 counter-mode KDF (HMAC-SHA256): 32 bytes, label and key bound', () => {
+    const key = Buffer.alloc(64, 7);
+    const pbk = kdfCounterHmacSha256(key, 'cloudhsm-pbk', Buffer.alloc(0), 256);
+    assert.equal(pbk.length, 32);
+    assert.deepEqual(kdfCounterHmacSha256(key, 'cloudhsm-pbk', Buffer.alloc(0), 256), pbk);
+    assert.notDeepEqual(kdfCounterHmacSha256(key, 'other', Buffer.alloc(0), 256), pbk);
+    assert.equal(kdfCounterHmacSha256(key, 'cloudhsm-pbk', Buffer.alloc(0), 512).subarray(0, 32).equals(pbk), false, 'L is bound');
+  });
+});
