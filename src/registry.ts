@@ -14,6 +14,11 @@ import type { Command } from '@oclif/core/command';
 type CommandModule = Promise<{ default: Command.Class }>;
 
 export const COMMAND_LOADERS = {
+  'backup:delete': () => import('./commands/backup/delete.js'),
+  'backup:describe': () => import('./commands/backup/describe.js'),
+  'backup:list': () => import('./commands/backup/list.js'),
+  'backup:modify': () => import('./commands/backup/modify.js'),
+  'backup:restore': () => import('./commands/backup/restore.js'),
   'clock:advance': () => import('./commands/clock/advance.js'),
   'clock:set': () => import('./commands/clock/set.js'),
   'clock:show': () => import('./commands/clock/show.js'),

@@ -5,7 +5,7 @@ import { listTags } from '../core/tags/operations.js';
 import { resourceIdFlag } from './tag.js';
 
 export default class ListTags extends BaseCommand<typeof ListTags> {
-  static override summary = 'List the tags of a cluster (CloudHSMv2 ListTags).';
+  static override summary = 'List the tags of a cluster or a backup (CloudHSMv2 ListTags).';
   static override examples = ['<%= config.bin %> list-tags --resource-id cluster-igklspoyj5v', '<%= config.bin %> list-tags --json --max-results 10'];
   static override flags = {
     'resource-id': resourceIdFlag,

@@ -4,7 +4,7 @@ import { untagResource } from '../core/tags/operations.js';
 import { resourceIdFlag } from './tag.js';
 
 export default class Untag extends BaseCommand<typeof Untag> {
-  static override summary = 'Remove tags from a cluster by key (CloudHSMv2 UntagResource).';
+  static override summary = 'Remove tags from a cluster or a backup by key (CloudHSMv2 UntagResource).';
   static override description = 'Keys the resource does not carry are ignored. Keys beginning with aws: cannot be removed.';
   static override examples = ['<%= config.bin %> untag --resource-id cluster-igklspoyj5v --tag-key-list team env'];
   static override flags = {
