@@ -14,6 +14,7 @@ import type { Command } from '@oclif/core/command';
 type CommandModule = Promise<{ default: Command.Class }>;
 
 export const COMMAND_LOADERS = {
+  'backup:copy-to-region': () => import('./commands/backup/copy-to-region.js'),
   'backup:delete': () => import('./commands/backup/delete.js'),
   'backup:describe': () => import('./commands/backup/describe.js'),
   'backup:list': () => import('./commands/backup/list.js'),

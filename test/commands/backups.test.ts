@@ -50,6 +50,20 @@ describe('commands: backup list | describe | delete | restore | modify', functio
     assert.deepEqual((await runCommand('list-tags', ['--resource-id', id, '--json'], { env })).json.data.TagList, [{ Key: 'keep', Value: 'audit' }]);
   });
 
+  it('copy-to-region copies within a partition and refuses across', async () => {
+    const env = await activeCluster();
+    const id = (await runCommand('backup:list', ['--json'], { env })).json.data.Backups[0].BackupId as string;
+    const copied = await runCommand('backup:copy-to-region', ['--backup-id', id, '--destination-region', 'us-west-2', '--tag-list', 'Key=dr,Value=yes', '--json'], { env });
+    assert.equal(copied.exitCode, 0, copied.stdout + copied.stderr);
+    assert.deepEqual(Object.keys(copied.json.data.DestinationBackup).sort(), ['CreateTimestamp', 'SourceBackup', 'SourceCluster', 'SourceRegion']);
+    const copies = (await runCommand('backup:list', ['--source-backup-id', id, '--json'], { env })).json.data.Backups;
+    assert.equal(copies.length, 1);
+    assert.equal(copies[0].SourceRegion, 'us-east-1');
+    const gov = await runCommand('backup:copy-to-region', ['--backup-id', id, '--destination-region', 'us-gov-east-1', '--json'], { env });
+    assert.equal(gov.exitCode, 1);
+    assert.match(gov.json.data, /CloudHsmInvalidRequestException.*partition/);
+  });
+
   it('backups appear every 24 hours of cluster time', async () => {
     const env = await activeCluster();
     await runCommand('clock:advance', ['--days', '2'], { env });

@@ -14,6 +14,7 @@ export default class BackupList extends BaseCommand<typeof BackupList> {
   ];
   static override flags = {
     'backup-id': Flags.string({ description: 'Only these backups.', multiple: true, helpValue: '<BACKUP_ID>' }),
+    'source-backup-id': Flags.string({ description: 'Only copies of these backups (backup copy-to-region).', multiple: true, helpValue: '<BACKUP_ID>' }),
     states: Flags.string({ description: 'Only backups in these states.', multiple: true, options: ['CREATE_IN_PROGRESS', 'READY', 'PENDING_DELETION', 'DELETED'] }),
     'never-expires': Flags.boolean({ description: 'Only backups marked NeverExpires (--no-never-expires: only the others).', allowNo: true }),
     'sort-ascending': Flags.boolean({ description: 'Oldest first.' }),
@@ -22,6 +23,7 @@ export default class BackupList extends BaseCommand<typeof BackupList> {
   protected async execute({ flags }: ExecuteInput<typeof BackupList>) {
     const data = await this.perform(describeBackups, {
       backupIds: flags['backup-id'],
+      sourceBackupIds: flags['source-backup-id'],
       states: flags.states,
       neverExpires: flags['never-expires'],
       sortAscending: flags['sort-ascending'],

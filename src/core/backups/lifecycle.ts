@@ -107,12 +107,13 @@ export function housekeeping(tx: Transaction, ctx: EngineContext): void {
   const backups = listBackups(tx);
   const newest = new Map<string, BackupRecord>();
   for (const b of backups) {
-    if (b.state === 'DELETED') continue;
+    // Copies in other regions belong to no cluster's retention (cluster.md §8.3).
+    if (b.state === 'DELETED' || b.copiedFrom) continue;
     const n = newest.get(b.clusterId);
     if (!n || b.createdAt > n.createdAt) newest.set(b.clusterId, b);
   }
   for (let b of backups) {
-    const keepMs = retention.get(b.clusterId);
+    const keepMs = b.copiedFrom ? undefined : retention.get(b.clusterId);
     if (b.state === 'READY' && !b.neverExpires && newest.get(b.clusterId) !== b && keepMs !== undefined) {
       const expiresAt = b.createdAt + keepMs;
       if (expiresAt > now) {

@@ -33,6 +33,8 @@ export interface BackupRecord {
   deleteAt?: number;
   deletedAt?: number;
   tags?: Tag[];
+  /** Only on cross-region copies (cluster.md §8.4): where it was copied from, and when. */
+  copiedFrom?: { backupId: string; clusterId: string; region: string; copiedAt: number };
 }
 
 /** Per cluster: when its last backup was made (the 24-hour schedule counts from it). */
@@ -52,13 +54,22 @@ export const backupKeys = {
   schedule: 'schedule/backups',
 } as const;
 
+/**
+ * The partition of a region: [emulator rule] copies stay within one (cluster.md §8.4); the
+ * GovCloud regions form their own, so GovCloud East ↔ West is allowed.
+ */
+export function partitionOf(region: string): string {
+  return region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+}
+
 export const BACKUP_ID = /^backup-[2-7a-zA-Z]{11,16}$/;
 
 /** The account the emulator plays, for ARNs. */
 export const ACCOUNT_ID = '111122223333';
 
 export function backupArn(backup: Pick<BackupRecord, 'region' | 'backupId'>): string {
-  return `arn:aws:cloudhsm:${backup.region}:${ACCOUNT_ID}:backup/${backup.backupId}`;
+  const partition = partitionOf(backup.region);
+  return `arn:${partition}:cloudhsm:${backup.region}:${ACCOUNT_ID}:backup/${backup.backupId}`;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The backup operations of the CloudHSMv2 API (cluster.md §2, §8): DescribeBackups, DeleteBackup,
- * RestoreBackup (a PENDING_DELETION backup back to READY) and ModifyBackupAttributes
- * (NeverExpires). Users cannot request a backup (lifecycle.ts makes them). Wrong states are
+ * RestoreBackup (a PENDING_DELETION backup back to READY), ModifyBackupAttributes
+ * (NeverExpires) and CopyBackupToRegion. Users cannot request a backup (lifecycle.ts makes them). Wrong states are
  * CloudHsmInvalidRequestException, unknown or DELETED backups CloudHsmResourceNotFoundException;
  * a refused request changes nothing.
  *
@@ -12,9 +12,12 @@ import { awsError } from '../errors.js';
 import { defineOperation, type ClusterInput } from '../engine.js';
 import { presentBackup, type BackupDescription, type BackupState } from '../cluster/shapes.js';
 import type { Transaction } from '../store/index.js';
-import { openBackup } from './encryption.js';
+import { REGIONS } from '../cluster/model.js';
+import { base32Id } from '../ids.js';
+import { checkTags, type Tag } from '../tags/model.js';
+import { openBackup, sealBackup } from './encryption.js';
 import { scheduleHousekeeping } from './lifecycle.js';
-import { PENDING_DELETION_MS, backupKeys, backupStateAt, findBackup, listBackups, type BackupRecord } from './model.js';
+import { PENDING_DELETION_MS, backupKeys, backupStateAt, findBackup, listBackups, partitionOf, type BackupRecord } from './model.js';
 
 const BACKUP_STATES: readonly BackupState[] = ['CREATE_IN_PROGRESS', 'READY', 'PENDING_DELETION', 'DELETED'];
 
@@ -30,6 +33,8 @@ function saveBackup(tx: Transaction, next: BackupRecord, now: number): BackupDes
 
 export interface DescribeBackupsInput extends ClusterInput {
   backupIds?: string[];
+  /** Copies of these backups. */
+  sourceBackupIds?: string[];
   states?: string[];
   neverExpires?: boolean;
   sortAscending?: boolean;
@@ -50,6 +55,7 @@ export const describeBackups = defineOperation({
     let backups = listBackups(tx)
       .filter((b) => !input.clusterId || b.clusterId === input.clusterId)
       .filter((b) => !ids || ids.includes(b.backupId))
+      .filter((b) => !input.sourceBackupIds || (b.copiedFrom !== undefined && input.sourceBackupIds.includes(b.copiedFrom.backupId)))
       .filter((b) => input.neverExpires === undefined || b.neverExpires === input.neverExpires)
       .map((b) => presentBackup(b, now))
       .filter((b) => !input.states?.length || input.states.includes(b.BackupState));
@@ -127,5 +133,59 @@ export const modifyBackupAttributes = defineOperation({
     const now = ctx.now();
     const backup = findBackup(tx, op, input.backupId, now);
     return saveBackup(tx, { ...backup, neverExpires: input.neverExpires }, now);
+  },
+});
+
+export interface CopyBackupInput extends BackupInput {
+  destinationRegion: string;
+  /** CopyBackupToRegion's TagList for the copy. */
+  tags?: Tag[];
+}
+
+/** The API's response: the copy itself is found with DescribeBackups' sourceBackupIds filter. */
+export interface CopyBackupResult {
+  DestinationBackup: { CreateTimestamp: number; SourceBackup: string; SourceCluster: string; SourceRegion: string };
+}
+
+/**
+ * CopyBackupToRegion (cluster.md §8.4): a READY backup into another region of the same partition.
+ * The copy completes at once: READY, no retention (it stays until deleted), its own tags, and
+ * SourceBackup, SourceCluster, SourceRegion and CopyTimestamp; ClusterId names the source
+ * cluster. Its file is opened and sealed again under the copy's ID (a changed source is refused).
+ */
+export const copyBackupToRegion = defineOperation({
+  name: 'CopyBackupToRegion',
+  cluster: 'none',
+  access: 'none',
+  write: true,
+  run: ({ tx, ctx }, input: CopyBackupInput): CopyBackupResult => {
+    const op = 'CopyBackupToRegion';
+    const now = ctx.now();
+    const source = findBackup(tx, op, input.backupId, now);
+    if (source.state !== 'READY') throw invalid(op, `Backup ${source.backupId} is ${source.state}: only a READY backup can be copied`);
+    const region = input.destinationRegion;
+    if (!REGIONS[region]) throw invalid(op, `DestinationRegion "${region}" is not a region the emulator models; choose one of ${Object.keys(REGIONS).join(', ')}`, 'INVALID_REQUEST');
+    if (region === source.region) throw invalid(op, `Backup ${source.backupId} is already in ${region}; choose another DestinationRegion`, 'INVALID_REQUEST');
+    if (partitionOf(region) !== partitionOf(source.region)) {
+      throw invalid(op, `cannot copy from ${source.region} (partition ${partitionOf(source.region)}) to ${region} (partition ${partitionOf(region)}): backups are copied only within a partition`, 'INVALID_REQUEST');
+    }
+    const tags = input.tags === undefined ? undefined : checkTags(op, input.tags);
+    const payload = openBackup(tx, op, source.backupId, ctx.store.readBackupFile(source.backupId));
+    const backupId = base32Id('backup', ctx.random);
+    ctx.store.writeBackupFile(backupId, sealBackup(tx, { backupId, clusterId: source.clusterId, createdAt: now }, payload));
+    const copy: BackupRecord = {
+      backupId,
+      clusterId: source.clusterId,
+      region,
+      hsmType: source.hsmType,
+      mode: source.mode,
+      state: 'READY',
+      createdAt: now,
+      neverExpires: false,
+      tags,
+      copiedFrom: { backupId: source.backupId, clusterId: source.clusterId, region: source.region, copiedAt: now },
+    };
+    tx.put(backupKeys.backup(backupId), copy);
+    return { DestinationBackup: { CreateTimestamp: presentBackup(copy, now).CreateTimestamp, SourceBackup: source.backupId, SourceCluster: source.clusterId, SourceRegion: source.region } };
   },
 });

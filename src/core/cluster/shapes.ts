@@ -104,6 +104,12 @@ export function presentBackup(backup: BackupRecord, nowMs: number): BackupDescri
     NeverExpires: backup.neverExpires,
     TagList: presentTags(backup.tags),
   };
+  if (backup.copiedFrom) {
+    out.CopyTimestamp = awsTimestamp(backup.copiedFrom.copiedAt);
+    out.SourceBackup = backup.copiedFrom.backupId;
+    out.SourceCluster = backup.copiedFrom.clusterId;
+    out.SourceRegion = backup.copiedFrom.region;
+  }
   if (state === 'PENDING_DELETION' && backup.deleteAt !== undefined) out.DeleteTimestamp = awsTimestamp(backup.deleteAt);
   return out;
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { EngineContext } from '../../../src/core/context.js';
 import { perform, type Caller } from '../../../src/core/engine.js';
 import { createHsm, deleteHsm, modifyCluster, readCluster } from '../../../src/core/cluster/operations.js';
-import { deleteBackup, describeBackup, describeBackups, modifyBackupAttributes, restoreBackup } from '../../../src/core/backups/operations.js';
+import { copyBackupToRegion, deleteBackup, describeBackup, describeBackups, modifyBackupAttributes, restoreBackup } from '../../../src/core/backups/operations.js';
 import { kdfCounterHmacSha256, openBackup } from '../../../src/core/backups/encryption.js';
 import { generateKeyPair, generateSymmetric } from '../../../src/core/keys/generate.js';
 import { advanceClock } from '../../../src/core/time/operations.js';
@@ -195,6 +195,36 @@ describe('core/backups: automatic backups, states, retention, encryption', funct
     assert.match(err.message, /another cloudhsm-local installation/);
     // Opening it directly under its own ID fails the same way.
     await refused(mine.store.transact((tx) => openBackup(tx, 'Test', theirs!.BackupId, fs.readFileSync(backupFile(other, theirs!.BackupId)))), 'BACKUP_FOREIGN');
+  });
+
+  it('copy-to-region: a READY backup into another region of its partition; the copy keeps no retention', async () => {
+    const ctx = await clusterContext();
+    await perform(ctx, modifyCluster, { backupRetentionDays: 7 });
+    const [source] = await backups(ctx);
+    const copied = await perform(ctx, copyBackupToRegion, { backupId: source!.BackupId, destinationRegion: 'eu-west-1', tags: [{ key: 'dr', value: 'yes' }] });
+    assert.deepEqual(copied, { DestinationBackup: { CreateTimestamp: copied.DestinationBackup.CreateTimestamp, SourceBackup: source!.BackupId, SourceCluster: source!.ClusterId, SourceRegion: 'us-east-1' } });
+    const [copy, ...others] = (await perform(ctx, describeBackups, { sourceBackupIds: [source!.BackupId] })).Backups;
+    assert.equal(others.length, 0);
+    assert.equal(copy!.BackupState, 'READY');
+    assert.equal(copy!.ClusterId, source!.ClusterId);
+    assert.match(copy!.BackupArn, /^arn:aws:cloudhsm:eu-west-1:/);
+    assert.equal(copy!.CopyTimestamp, copied.DestinationBackup.CreateTimestamp);
+    assert.deepEqual(copy!.TagList, [{ Key: 'dr', Value: 'yes' }]);
+    // A newer backup of the cluster, then past the retention: the source is purged, the copy stays.
+    await perform(ctx, createHsm, { availabilityZone: 'us-east-1c' });
+    const cluster = await perform(ctx, readCluster, {});
+    for (const h of cluster.hsms) await perform(ctx, deleteHsm, { hsmId: h.hsmId });
+    await perform(ctx, advanceClock, { days: 30 });
+    assert.equal((await perform(ctx, describeBackup, { backupId: copy!.BackupId })).BackupState, 'READY');
+    assert.equal((await perform(ctx, describeBackup, { backupId: source!.BackupId })).BackupState, 'PENDING_DELETION');
+    // Refusals: across partitions, to its own region, unknown region, a source not READY, a DELETED one.
+    await refusedUnchanged(ctx, () => perform(ctx, copyBackupToRegion, { backupId: copy!.BackupId, destinationRegion: 'us-gov-west-1' }), 'INVALID_REQUEST', INVALID);
+    await refusedUnchanged(ctx, () => perform(ctx, copyBackupToRegion, { backupId: copy!.BackupId, destinationRegion: 'eu-west-1' }), 'INVALID_REQUEST', INVALID);
+    await refusedUnchanged(ctx, () => perform(ctx, copyBackupToRegion, { backupId: copy!.BackupId, destinationRegion: 'mars-north-1' }), 'INVALID_REQUEST', INVALID);
+    await refusedUnchanged(ctx, () => perform(ctx, copyBackupToRegion, { backupId: source!.BackupId, destinationRegion: 'eu-west-2' }), 'INVALID_STATE', INVALID);
+    await perform(ctx, advanceClock, { days: 7 });
+    await refusedUnchanged(ctx, () => perform(ctx, copyBackupToRegion, { backupId: source!.BackupId, destinationRegion: 'eu-west-2' }), 'BACKUP_NOT_FOUND', NOT_FOUND);
+    assert.equal((await perform(ctx, describeBackup, { backupId: copy!.BackupId })).BackupState, 'READY', 'the copy outlives its source');
   });
 
   it('derives the PBK with the SP 800-108 counter-mode KDF (HMAC-SHA256): 32 bytes, label and key bound', () => {
