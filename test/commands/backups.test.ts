@@ -62,6 +62,12 @@ describe('commands: backup list | describe | delete | restore | modify', functio
     const gov = await runCommand('backup:copy-to-region', ['--backup-id', id, '--destination-region', 'us-gov-east-1', '--json'], { env });
     assert.equal(gov.exitCode, 1);
     assert.match(gov.json.data, /CloudHsmInvalidRequestException.*partition/);
+    const restored = await runCommand('cluster:create', ['--source-backup-id', id, '--json'], { env });
+    assert.equal(restored.exitCode, 0, restored.stdout + restored.stderr);
+    assert.equal(restored.json.data.SourceBackupId, id);
+    const wrongMode = await runCommand('cluster:create', ['--source-backup-id', id, '--mode', 'NON_FIPS', '--json'], { env });
+    assert.equal(wrongMode.exitCode, 1);
+    assert.match(wrongMode.json.data, /restores only into a FIPS cluster/);
   });
 
   it('backups appear every 24 hours of cluster time', async () => {

@@ -11,6 +11,7 @@ export default class ClusterCreate extends BaseCommand<typeof ClusterCreate> {
     '<%= config.bin %> cluster create',
     '<%= config.bin %> cluster create --hsm-type hsm2m.medium --mode NON_FIPS --region eu-west-1 --json',
     '<%= config.bin %> cluster create --tag-list Key=team,Value=payments Key=env,Value=staging',
+    '<%= config.bin %> cluster create --source-backup-id backup-ro3ywd2bg5f --json',
   ];
   static override flags = {
     'hsm-type': Flags.option({ description: 'HSM type.', options: HSM_TYPES, default: 'hsm2m.medium' })(),
@@ -19,6 +20,7 @@ export default class ClusterCreate extends BaseCommand<typeof ClusterCreate> {
     'backup-retention-days': Flags.integer({ description: 'Backup retention in days (7-379).', default: 90 }),
     'availability-zones': Flags.string({ description: 'Comma-separated availability zones to create subnets in (default: all of the region).', delimiter: ',', multiple: true }),
     'tag-list': optionalTagListFlag('Tags for the cluster (1-50); --tags works too.'),
+    'source-backup-id': Flags.string({ description: "Restore from this READY backup (ID or ARN): the first HSM receives its users, keys and cluster certificate, with no initialize or activate. Mode must match the backup's.", helpValue: '<BACKUP_ID>' }),
   };
 
   protected async execute({ flags }: ExecuteInput<typeof ClusterCreate>) {
@@ -29,10 +31,11 @@ export default class ClusterCreate extends BaseCommand<typeof ClusterCreate> {
       backupRetentionDays: flags['backup-retention-days'],
       availabilityZones: flags['availability-zones'],
       tags: parseTagList(flags['tag-list']),
+      sourceBackupId: flags['source-backup-id'],
     });
     return {
       data,
-      text: `Created cluster ${data.ClusterId} (CREATE_IN_PROGRESS, ready as UNINITIALIZED).\nNext: hsm create --availability-zone ${Object.keys(data.SubnetMapping)[0]}\n`,
+      text: `Created cluster ${data.ClusterId} (CREATE_IN_PROGRESS, ready as UNINITIALIZED)${data.SourceBackupId ? ` from backup ${data.SourceBackupId}` : ''}.\nNext: hsm create --availability-zone ${Object.keys(data.SubnetMapping)[0]}\n`,
     };
   }
 }

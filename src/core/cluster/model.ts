@@ -94,6 +94,8 @@ export interface ClusterRecord {
   tags?: Tag[];
   nextUserId: number;
   hsmsCreated: number;
+  /** cluster.md §8.5: the backup a restored cluster was created from; its first HSM receives it. */
+  sourceBackupId?: string;
   /** Deterministic (insecure test) mode: SHA-256 of the seed the cluster was created with. */
   deterministicSeedSha256?: string;
 }

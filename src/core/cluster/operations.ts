@@ -32,7 +32,11 @@ import {
   type HsmType,
 } from './model.js';
 import { presentCluster, presentHsm, type ClusterDescription } from './shapes.js';
-import { scheduleHousekeeping, takeBackup } from '../backups/lifecycle.js';
+import { scheduleHousekeeping, takeBackup, type BackupPayload } from '../backups/lifecycle.js';
+import { openBackup } from '../backups/encryption.js';
+import { findBackup } from '../backups/model.js';
+import type { EngineContext } from '../context.js';
+import type { Store, Transaction } from '../store/index.js';
 
 const invalid = (operation: string, message: string, code: ErrorCode = 'INVALID_REQUEST') =>
   awsError(code, 'CloudHsmInvalidRequestException', operation, message);
@@ -46,6 +50,8 @@ export interface CreateClusterInput extends ClusterInput {
   availabilityZones?: string[];
   /** CreateCluster's TagList: 1 to 50 tags (tags/model.ts). */
   tags?: Tag[];
+  /** cluster.md §8.5: restore from this READY backup (ID or ARN). */
+  sourceBackupId?: string;
 }
 
 /** cluster.md §8.3: BackupRetentionPolicy Value is 7 to 379 days. */
@@ -76,6 +82,7 @@ export const createCluster = defineOperation({
     if (!letters) throw invalid(op, `unknown region "${region}"; choose one of ${Object.keys(REGIONS).join(', ')}`);
     const retention = checkRetentionDays(op, input.backupRetentionDays ?? RETENTION_DAYS.default);
     const tags = input.tags === undefined ? undefined : checkTags(op, input.tags);
+    const sourceBackupId = input.sourceBackupId === undefined ? undefined : checkSourceBackup(tx, ctx.store, ctx.now(), input.sourceBackupId, { hsmType, mode, region });
     const allZones = letters.split('').map((l) => `${region}${l}`);
     const zones = input.availabilityZones?.length ? [...new Set(input.availabilityZones)] : allZones;
     for (const az of zones) {
@@ -111,11 +118,30 @@ export const createCluster = defineOperation({
       hsmsCreated: 0,
       deterministicSeedSha256: ctx.deterministicSeed === undefined ? undefined : createHash('sha256').update(ctx.deterministicSeed).digest('hex'),
       tags,
+      sourceBackupId,
     };
     tx.put(storeKeys.cluster(cluster.clusterId), cluster);
     return presentCluster(cluster, 'CREATE_IN_PROGRESS');
   },
 });
+
+/**
+ * cluster.md §8.5: the source backup of a restored cluster must be READY, in its region, of the same Mode, and of
+ * the same HSM type or hsm1.medium into hsm2m.medium; and its file must open here (not damaged,
+ * not another installation's). Returns its ID.
+ */
+function checkSourceBackup(tx: Transaction, store: Store, now: number, id: string, { hsmType, mode, region }: Pick<ClusterRecord, 'hsmType' | 'mode' | 'region'>): string {
+  const op = 'CreateCluster';
+  const backup = findBackup(tx, op, id, now);
+  if (backup.region !== region) throw invalid(op, `backup ${backup.backupId} is in ${backup.region}, the new cluster in ${region}: copy the backup there with \`backup copy-to-region\`, or create the cluster in ${backup.region}`);
+  if (backup.state !== 'READY') throw invalid(op, `SourceBackupId ${backup.backupId} is ${backup.state}: a cluster is restored only from a READY backup${backup.state === 'PENDING_DELETION' ? ' (`backup restore` brings it back first)' : ''}`, 'INVALID_STATE');
+  if (backup.mode !== mode) throw invalid(op, `backup ${backup.backupId} is of a ${backup.mode} cluster: it restores only into a ${backup.mode} cluster; use --mode ${backup.mode}`);
+  if (backup.hsmType !== hsmType && !(backup.hsmType === 'hsm1.medium' && hsmType === 'hsm2m.medium')) {
+    throw invalid(op, `backup ${backup.backupId} is of ${backup.hsmType} HSMs and cannot be restored onto ${hsmType}; use --hsm-type ${backup.hsmType}`);
+  }
+  openBackup(tx, op, backup.backupId, store.readBackupFile(backup.backupId));
+  return backup.backupId;
+}
 
 export const describeClusters = defineOperation({
   name: 'DescribeClusters',
@@ -219,7 +245,7 @@ export const createHsm = defineOperation({
   prepare: async (input: CreateHsmInput, ctx): Promise<CreateHsmPrepared> => {
     // The first HSM generates the partition key pair and the CSR: slow, so done before the lock.
     const cluster = await ctx.store.read((view) => listClusters(view).find((c) => c.clusterId === input.clusterId || (!input.clusterId && c.state !== 'DELETED')));
-    const needsIdentity = !cluster || (!cluster.csrPem && !cluster.clusterCertificatePem);
+    const needsIdentity = !cluster || (!cluster.csrPem && !cluster.clusterCertificatePem && !cluster.sourceBackupId);
     return {
       identity: needsIdentity ? await createPartitionIdentity(hsmSerial(ctx.random), (cluster?.mode ?? 'FIPS')) : undefined,
       preCoHash: await hashPassword(cluster?.preCoPassword ?? DEFAULT_PRECO_PASSWORD, ctx.random(16)),
@@ -275,7 +301,10 @@ export const createHsm = defineOperation({
       createdAt: ctx.now(),
     };
     let next: ClusterRecord = { ...cluster, hsms: [...cluster.hsms, hsm], hsmsCreated: cluster.hsmsCreated + 1 };
-    if (cluster.state === 'UNINITIALIZED' && !cluster.csrPem) {
+    if (cluster.state === 'UNINITIALIZED' && cluster.sourceBackupId) {
+      // cluster.md §4.3, §8.5: a restored cluster's first HSM receives its source backup.
+      next = restoreFromBackup(tx, ctx, next, cluster.sourceBackupId);
+    } else if (cluster.state === 'UNINITIALIZED' && !cluster.csrPem) {
       // cluster.md §4.3: the first HSM starts in factory state: it makes the cluster key pair
       // and CSR and holds the pre-crypto-officer `admin` and the appliance user `app_user`.
       const identity = prepared.identity ?? (await createPartitionIdentity(hsm.serialNumber, cluster.mode));
@@ -292,6 +321,26 @@ export const createHsm = defineOperation({
     return presentHsm(next, hsm, 'CREATE_IN_PROGRESS');
   },
 });
+
+/**
+ * Puts the backup's users, keys and key-reference counter under `cluster` and takes its cluster
+ * certificate, trust anchor and partition key: the cluster is ACTIVE, with no initialization or
+ * activation (cluster.md §8.5).
+ */
+function restoreFromBackup(tx: Transaction, ctx: EngineContext, cluster: ClusterRecord, backupId: string): ClusterRecord {
+  const payload = openBackup(tx, 'CreateHsm', backupId, ctx.store.readBackupFile(backupId)) as BackupPayload;
+  for (const [key, value] of payload.objects) tx.put(key.replace('/{cluster}/', `/${cluster.clusterId}/`), value);
+  const source = payload.cluster;
+  return {
+    ...cluster,
+    state: 'ACTIVE',
+    activatedAt: ctx.now(),
+    clusterCertificatePem: source.clusterCertificatePem,
+    trustAnchorPem: source.trustAnchorPem,
+    partitionKeyPkcs8: source.partitionKeyPkcs8,
+    nextUserId: source.nextUserId,
+  };
+}
 
 export interface DeleteHsmInput extends ClusterInput {
   hsmId?: string;

@@ -155,7 +155,8 @@ export function presentCluster(cluster: ClusterRecord, state: ClusterState = clu
     VpcId: cluster.vpcId,
     TagList: presentTags(cluster.tags),
   };
-  if (!cluster.activatedAt && cluster.state !== 'DELETED') out.PreCoPassword = cluster.preCoPassword;
+  if (cluster.sourceBackupId) out.SourceBackupId = cluster.sourceBackupId;
+  if (!cluster.activatedAt && cluster.state !== 'DELETED' && !cluster.sourceBackupId) out.PreCoPassword = cluster.preCoPassword;
   // Emulator-only field, present only in the insecure deterministic test mode.
   if (cluster.deterministicSeedSha256) out.DeterministicMode = 'ENABLED (INSECURE: keys and random output are reproducible from CLOUDHSM_DETERMINISTIC_SEED)';
   return out;

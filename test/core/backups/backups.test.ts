@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { EngineContext } from '../../../src/core/context.js';
 import { perform, type Caller } from '../../../src/core/engine.js';
-import { createHsm, deleteHsm, modifyCluster, readCluster } from '../../../src/core/cluster/operations.js';
+import { createCluster, createHsm, deleteHsm, describeCluster, modifyCluster, readCluster } from '../../../src/core/cluster/operations.js';
+import { listKeys } from '../../../src/core/keys/operations.js';
+import { listUsers } from '../../../src/core/users/operations.js';
 import { copyBackupToRegion, deleteBackup, describeBackup, describeBackups, modifyBackupAttributes, restoreBackup } from '../../../src/core/backups/operations.js';
 import { kdfCounterHmacSha256, openBackup } from '../../../src/core/backups/encryption.js';
 import { generateKeyPair, generateSymmetric } from '../../../src/core/keys/generate.js';
@@ -225,6 +227,37 @@ describe('core/backups: automatic backups, states, retention, encryption', funct
     await perform(ctx, advanceClock, { days: 7 });
     await refusedUnchanged(ctx, () => perform(ctx, copyBackupToRegion, { backupId: source!.BackupId, destinationRegion: 'eu-west-2' }), 'BACKUP_NOT_FOUND', NOT_FOUND);
     assert.equal((await perform(ctx, describeBackup, { backupId: copy!.BackupId })).BackupState, 'READY', 'the copy outlives its source');
+  });
+
+  it('cluster create --source-backup-id: the first HSM brings back users, keys and certificate, ACTIVE without activation', async () => {
+    const ctx = await clusterContext({ cryptoUsers: { alice: 'alice-Pass1' } });
+    const alice: Caller = { credentials: { username: 'alice', password: 'alice-Pass1', role: 'crypto-user' }, sessionKeys: new Map() };
+    await perform(ctx, generateSymmetric, { keyType: 'aes', label: 'kept', keyLengthBytes: 32 }, alice);
+    const source = await perform(ctx, readCluster, {});
+    await perform(ctx, createHsm, { availabilityZone: 'us-east-1c' });
+    const latest = (await backups(ctx)).at(-1)!;
+    // Refused, nothing created: wrong mode, wrong type, another region, unknown, not READY.
+    await refusedUnchanged(ctx, () => perform(ctx, createCluster, { sourceBackupId: latest.BackupId, mode: 'NON_FIPS' }), 'INVALID_REQUEST', INVALID);
+    await refusedUnchanged(ctx, () => perform(ctx, createCluster, { sourceBackupId: latest.BackupId, hsmType: 'hsm1.medium' }), 'INVALID_REQUEST', INVALID);
+    await refusedUnchanged(ctx, () => perform(ctx, createCluster, { sourceBackupId: latest.BackupId, region: 'eu-west-1' }), 'INVALID_REQUEST', INVALID);
+    await refusedUnchanged(ctx, () => perform(ctx, createCluster, { sourceBackupId: 'backup-aaaaaaaaaaa' }), 'BACKUP_NOT_FOUND', NOT_FOUND);
+    const first = (await backups(ctx))[0]!;
+    await perform(ctx, deleteBackup, { backupId: first.BackupId });
+    await refusedUnchanged(ctx, () => perform(ctx, createCluster, { sourceBackupId: first.BackupId }), 'INVALID_STATE', INVALID);
+
+    const made = await perform(ctx, createCluster, { sourceBackupId: latest.BackupArn });
+    assert.equal(made.SourceBackupId, latest.BackupId);
+    assert.equal(made.PreCoPassword, undefined);
+    const clusterId = made.ClusterId;
+    await perform(ctx, createHsm, { clusterId, availabilityZone: 'us-east-1a' });
+    const restored = await perform(ctx, describeCluster, { clusterId });
+    assert.equal(restored.State, 'ACTIVE');
+    assert.equal(restored.Certificates.ClusterCertificate, source.clusterCertificatePem, 'the same cluster certificate');
+    const users = (await perform(ctx, listUsers, { clusterId })).users.map((u) => u.username).sort();
+    assert.deepEqual(users, ['admin', 'alice', 'app_user']);
+    const aliceThere: Caller = { credentials: { username: 'alice', password: 'alice-Pass1', role: 'crypto-user' }, sessionKeys: new Map() };
+    const keys = await perform(ctx, listKeys, { clusterId }, aliceThere);
+    assert.deepEqual(JSON.stringify(keys).includes('kept'), true, 'alice logs in with her password and sees her key');
   });
 
   it('derives the PBK with the SP 800-108 counter-mode KDF (HMAC-SHA256): 32 bytes, label and key bound', () => {
