@@ -316,8 +316,10 @@ export const createHsm = defineOperation({
       tx.put(storeKeys.user(cluster.clusterId, appliance.username), appliance);
     }
     tx.put(storeKeys.cluster(cluster.clusterId), next);
-    // cluster.md §8.1: adding an HSM to an ACTIVE cluster makes a backup.
-    if (cluster.activatedAt && activeHsms(cluster).length > 0) takeBackup(tx, ctx, next);
+    // cluster.md §8.1: adding an HSM to an ACTIVE cluster makes a backup (and restarts the daily
+    // schedule of a cluster that had none); a restored cluster's schedule starts with its first HSM.
+    if (cluster.activatedAt) takeBackup(tx, ctx, next);
+    else if (next.activatedAt) scheduleHousekeeping(tx, ctx.now());
     return presentHsm(next, hsm, 'CREATE_IN_PROGRESS');
   },
 });

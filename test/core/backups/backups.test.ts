@@ -53,6 +53,15 @@ describe('core/backups: automatic backups, states, retention, encryption', funct
     assert.equal((await backups(ctx)).length, 2);
     await perform(ctx, deleteHsm, { hsmId: hsm.HsmId });
     assert.equal((await backups(ctx)).length, 3);
+    // With every HSM gone no backup is due; adding one back makes one and restarts the daily schedule.
+    for (const h of (await perform(ctx, readCluster, {})).hsms) await perform(ctx, deleteHsm, { hsmId: h.hsmId });
+    assert.equal((await backups(ctx)).length, 5);
+    await perform(ctx, advanceClock, { days: 3 });
+    assert.equal((await backups(ctx)).length, 5, 'no HSM, no daily backup');
+    await perform(ctx, createHsm, { availabilityZone: 'us-east-1a' });
+    assert.equal((await backups(ctx)).length, 6);
+    await perform(ctx, advanceClock, { days: 1 });
+    assert.equal((await backups(ctx)).length, 7);
     assert.deepEqual(await perform(ctx, describeBackup, { backupId: first!.BackupArn }), first, 'found by ARN too');
   });
 
@@ -258,6 +267,9 @@ describe('core/backups: automatic backups, states, retention, encryption', funct
     const aliceThere: Caller = { credentials: { username: 'alice', password: 'alice-Pass1', role: 'crypto-user' }, sessionKeys: new Map() };
     const keys = await perform(ctx, listKeys, { clusterId }, aliceThere);
     assert.deepEqual(JSON.stringify(keys).includes('kept'), true, 'alice logs in with her password and sees her key');
+    // Its own daily backups start with it.
+    await perform(ctx, advanceClock, { days: 1 });
+    assert.equal((await backups(ctx)).filter((b) => b.ClusterId === clusterId).length, 1);
   });
 
   it('derives the PBK with the SP 800-108 counter-mode KDF (HMAC-SHA256): 32 bytes, label and key bound', () => {
