@@ -10,6 +10,7 @@
  * padding) comes from `options.random`, by default the OS CSPRNG.
  */
 import { aesWrapNoble } from './families/aes-wrap.js';
+import { des3Noble } from './families/des3.js';
 import { aesNoble } from './families/aes.js';
 import { digestNoble } from './families/digest.js';
 import { ecNoble } from './families/ec.js';
@@ -38,6 +39,7 @@ export function createNobleProvider(options: NobleProviderOptions = {}): CryptoP
     ...macNoble,
     ...aesNoble,
     ...aesWrapNoble,
+    ...des3Noble,
     ...keyHandling('noble', {
       ec: ecNoble.keys,
       ed25519: eddsaNoble.keys,

@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { plain } from './checks.js';
 import { aesWrapNode } from './families/aes-wrap.js';
+import { des3Node } from './families/des3.js';
 import { aesNode } from './families/aes.js';
 import { digestNode } from './families/digest.js';
 import { ecNode } from './families/ec.js';
@@ -31,6 +32,7 @@ export function createNodeProvider(): CryptoProvider {
     ...macNode,
     ...aesNode,
     ...aesWrapNode,
+    ...des3Node,
     ...keyHandling('node', {
       ec: ecNode.keys,
       ed25519: eddsaNode.keys,

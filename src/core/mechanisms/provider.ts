@@ -4,13 +4,13 @@
  * cross-checked against each other and against Project Wycheproof. It holds no key objects,
  * attributes, users or store logic: bytes and prepared keys go in, bytes or booleans come out.
  *
- * Each algorithm family lives in its own module under families/ (digest, mac, aes, aes-wrap, ec,
- * eddsa, x25519, rsa, ml-dsa) with both backends; each module names the standards it follows. Key
+ * Each algorithm family lives in its own module under families/ (digest, mac, aes, aes-wrap, des3,
+ * ec, eddsa, x25519, rsa, dsa, ml-dsa) with both backends; each module names the standards it follows. Key
  * containers: RFC 5280 (SubjectPublicKeyInfo), RFC 5958 (PKCS#8), RFC 8017 A.1 (PKCS#1) and
  * RFC 8410 (Ed25519/X25519), in key-encoding.ts and key-import.ts.
  *
  * Canonical key material (what the key store keeps, and what crosses this interface):
- * - secret keys (AES, generic secret, HMAC): the raw key bytes;
+ * - secret keys (AES, DES3, generic secret, HMAC): the raw key bytes;
  * - EC (`secp224r1`, `secp256r1`, `secp384r1`, `secp521r1`, `secp256k1`; mapping the alias
  *   `prime256v1` is the caller's job): private = the big-endian scalar d, left-padded to the
  *   curve's byte length (28/32/48/66/32); public = the uncompressed SEC 1 point 04‖X‖Y;
@@ -50,6 +50,8 @@ export type { EcCurve, HashName, MlDsaVariant } from './table.js';
 export {
   AES_BLOCK_BYTES,
   AES_KEY_BYTES,
+  DES3_BLOCK_BYTES,
+  DES3_KEY_BYTES,
   GCM_TAG_BYTES,
   ML_DSA_MAX_CONTEXT_BYTES,
   ML_DSA_MU_BYTES,
@@ -186,6 +188,10 @@ export interface CryptoProvider {
   /** RFC 5649: key data of any length ≥ 1 byte. */
   aesKeyWrapPad(kek: Uint8Array, keyData: Uint8Array): Uint8Array;
   aesKeyUnwrapPad(kek: Uint8Array, wrapped: Uint8Array): Uint8Array;
+
+  // Triple DES (key: 24 bytes, three-key TDEA)
+  /** One-block DES3-ECB: the key check value of DES3 keys encrypts a zero block (keys.md §4). */
+  des3EcbEncryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array;
 
   // Asymmetric key material
   preparePrivate(spec: AsymmetricKeySpec, material: Uint8Array): PreparedKey;
