@@ -155,6 +155,22 @@ function policyRefusal(op: string, state: string, text: string): string[] {
   return blocks([`${I}${op} returned: 0xb3 : ${POLICY}`], nodes('Cluster Error Status', state, text));
 }
 
+/**
+ * §1 `getAttribute -o <h> -a 512 -out <file>` of a secret key: the 17 attributes of the dump, with
+ * the values that differ between keys (the type, WRAP and UNWRAP, the label and the length).
+ */
+function secretKeyDump(spec: string, handle: string, v: { type: string; wrap: string; label: string; length: string }): Example {
+  const file = `{{dir}}/attr_${handle}`;
+  const attributes = [['CLASS', '0x04'], ['KEY_TYPE', v.type], ['TOKEN', '0x01'], ['PRIVATE', '0x01'], ['ENCRYPT', '0x01'], ['DECRYPT', '0x01'], ['WRAP', v.wrap], ['UNWRAP', v.wrap]];
+  attributes.push(['SIGN', '0x00'], ['VERIFY', '0x00'], ['LOCAL', '0x01'], ['SENSITIVE', '0x01'], ['EXTRACTABLE', '0x01'], ['LABEL', v.label], ['ID', ''], ['VALUE_LEN', v.length], ['KCV', '0x[[hex]]']);
+  return {
+    spec,
+    line: `getAttribute -o {{${handle}}} -a 512 -out ${file}`,
+    out: ['', 'got all attributes of size [[n]] attr cnt 17', `Attributes dumped into ${file}`, '', `${I}Cfm3GetAttribute returned: 0x00 : ${OK}`, ''],
+    file: { path: file, lines: attributes.flatMap(([name, value]) => [`OBJ_ATTR_${name}`, value!]) },
+  };
+}
+
 /** §0: the CAUTION block CMU shows before a change, without its question (the answer ends that line). */
 const CAUTION = CMU_CAUTION.split('\n').slice(0, -1);
 
@@ -167,9 +183,9 @@ function attributeList(header: string, entries: string): string[] {
   return ['', header, '', ...entries.split(', ').map(line), ''];
 }
 
-/** A cluster (two ACTIVE HSMs) with its servers' IPs and HSM IDs known. */
-async function session(users: Record<string, string> = {}): Promise<{ t: TestHost; known: Map<string, string> }> {
-  const t = await testHost();
+/** A cluster (two ACTIVE HSMs) with its servers' IPs and HSM IDs known; KMU's is an hsm1.medium cluster, the HSM type the SDK 3 tools serve. */
+async function session(users: Record<string, string> = {}, hsmType?: 'hsm1.medium'): Promise<{ t: TestHost; known: Map<string, string> }> {
+  const t = await testHost(hsmType ? { hsmType } : {});
   const cluster = await perform(t.ctx, readCluster, {});
   const known = new Map<string, string>([['dir', tempDir('legacy-')], ['admin', ADMIN_PASSWORD]]);
   activeHsms(cluster).forEach((h, i) => {
@@ -257,6 +273,11 @@ describe('legacy-shells.md examples, line by line', function () {
           out: blocks([`${I}Cfm3GenerateSymmetricKey returned: 0x00 : ${OK}`], [`${I}Symmetric Key Created.  Key Handle: [[n:session]]`], ERROR_STATUS),
         },
         {
+          spec: '§3 genSymKey -t 21: a 3DES key',
+          line: 'genSymKey -t 21 -s 24 -l 3DES',
+          out: blocks([`${I}Cfm3GenerateSymmetricKey returned: 0x00 : ${OK}`], [`${I}Symmetric Key Created.  Key Handle: [[n:tdes]]`], ERROR_STATUS),
+        },
+        {
           spec: '§3 genSymKey: the key to wrap',
           line: 'genSymKey -t 31 -s 16 -l payload',
           out: blocks([`${I}Cfm3GenerateSymmetricKey returned: 0x00 : ${OK}`], [`${I}Symmetric Key Created.  Key Handle: [[n:payload]]`], ERROR_STATUS),
@@ -305,18 +326,8 @@ describe('legacy-shells.md examples, line by line', function () {
             [`${I}         4`, `${I} 2 Users need to approve to use/manage this key`],
           ),
         },
-        {
-          spec: '§3 getAttribute -a 512 (§1 dump)',
-          line: 'getAttribute -o {{aes}} -a 512 -out {{dir}}/attr_aes',
-          out: ['', 'got all attributes of size [[n]] attr cnt 17', 'Attributes dumped into {{dir}}/attr_aes', '', `${I}Cfm3GetAttribute returned: 0x00 : ${OK}`, ''],
-          file: {
-            path: '{{dir}}/attr_aes',
-            lines: [
-              ...['CLASS', '0x04', 'KEY_TYPE', '0x1f', 'TOKEN', '0x01', 'PRIVATE', '0x01', 'ENCRYPT', '0x01', 'DECRYPT', '0x01', 'WRAP', '0x01', 'UNWRAP', '0x01'],
-              ...['SIGN', '0x00', 'VERIFY', '0x00', 'LOCAL', '0x01', 'SENSITIVE', '0x01', 'EXTRACTABLE', '0x01', 'LABEL', 'aes256', 'ID', '', 'VALUE_LEN', '0x00000020', 'KCV', '0x[[hex]]'],
-            ].map((l, i) => (i % 2 === 0 ? `OBJ_ATTR_${l}` : l)),
-          },
-        },
+        secretKeyDump('§3 getAttribute -a 512 (§1 dump)', 'aes', { type: '0x1f', wrap: '0x01', label: 'aes256', length: '0x00000020' }),
+        secretKeyDump('§1 getAttribute -a 512 of a 3DES key (the documented dump: WRAP and UNWRAP 0)', 'tdes', { type: '0x15', wrap: '0x00', label: '3DES', length: '0x00000018' }),
         {
           spec: '§3 getAttribute, one attribute',
           line: 'getAttribute -o {{aes}} -a 256 -out {{dir}}/attr_type',
@@ -450,7 +461,7 @@ describe('legacy-shells.md examples, line by line', function () {
         },
         { spec: '§3 exit', line: 'exit', quits: true, out: [] },
       ],
-      () => session({ alice: 'Alice-Pass-1', bob: 'Bob-Pass-12' }),
+      () => session({ alice: 'Alice-Pass-1', bob: 'Bob-Pass-12' }, 'hsm1.medium'),
     );
 
     it('help starts with the lines the User Guide shows', () => {

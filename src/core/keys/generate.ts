@@ -1,6 +1,6 @@
 /**
- * Key generation (cli-commands.md §3.16-3.17, keys.md §1-4, §6): AES and generic secrets, and RSA,
- * EC (including Ed25519) and ML-DSA key pairs, with the CLI's defaults, `--attributes` overrides,
+ * Key generation (cli-commands.md §3.16-3.17, keys.md §1-4, §6): AES, DES3 and generic secrets,
+ * and RSA, EC (including Ed25519) and ML-DSA key pairs, with the CLI's defaults, `--attributes` overrides,
  * sharing at creation, key quorum values, the key check value, the per-HSM-type key capacity and
  * the curves and algorithms each cluster mode allows.
  */
@@ -14,7 +14,8 @@ import { normaliseUsername } from '../users/rules.js';
 import { cryptoOf } from './prepared.js';
 import { generateRsaFromStream } from '../mechanisms/rsa-deterministic.js';
 import { keyStoreKeys } from './filters.js';
-import { AES_KEY_BYTES, GENERIC_SECRET_BYTES, KMU_GENERIC_SECRET_BYTES, RSA_KEYS } from '../mechanisms/table.js';
+import { AES_KEY_BYTES, DES3_BLOCK_BYTES, DES3_KEY_BYTES, GENERIC_SECRET_BYTES, KMU_GENERIC_SECRET_BYTES, RSA_KEYS } from '../mechanisms/table.js';
+import { isDegenerateDes3Key, withOddParity } from '../mechanisms/families/des3.js';
 import { orList } from '../mechanisms/choices.js';
 import type { AsymmetricKeySpec, CryptoProvider, KeyPairMaterial, MlDsaVariant } from '../mechanisms/provider.js';
 import {
@@ -142,15 +143,49 @@ export function storeKey(env: OperationEnv<unknown>, key: KeyRecord): void {
 }
 
 /**
- * keys.md §4: the check value of an AES key is the first 3 bytes of AES-ECB over one zero block.
- * Generic secrets have none [uncertain], printed "0x".
+ * keys.md §4: the check value of an AES or DES3 key is the first 3 bytes of encrypting one zero
+ * block (AES-ECB, 16 bytes; DES3-ECB, 8 bytes). Generic secrets have none [uncertain], printed "0x".
  */
 export function secretCheckValue(crypto: CryptoProvider, keyType: string, material: Uint8Array): string {
-  return keyType === 'aes' ? hex(crypto.aesEcbEncryptBlock(material, new Uint8Array(16)).subarray(0, 3)) : '0x';
+  if (keyType === 'aes') return hex(crypto.aesEcbEncryptBlock(material, new Uint8Array(16)).subarray(0, 3));
+  if (keyType === 'des3') return hex(crypto.des3EcbEncryptBlock(material, new Uint8Array(DES3_BLOCK_BYTES)).subarray(0, 3));
+  return '0x';
 }
 
+/**
+ * Key types only the legacy hsm1.medium HSMs hold. DES3: keys.md §1 and §6 ("3DES: 192-bit
+ * (PKCS #11, hsm1 only)"). DSA [assumed, alike]: only the SDK 3 tools that serve hsm1.medium make
+ * DSA keys (genDSAKeyPair), and FIPS 186-5, which the FIPS 140-3 validation of hsm2m.medium
+ * follows, no longer approves DSA signatures.
+ */
+const HSM1_ONLY_KEY_TYPES: ReadonlySet<KeyType> = new Set<KeyType>(['des3']);
+
+/** Refuses a key type the cluster's HSM type does not hold (MECHANISM_NOT_ALLOWED). */
+export function checkKeyTypeAllowed(cluster: Pick<ClusterRecord, 'hsmType'>, keyType: KeyType): void {
+  if (HSM1_ONLY_KEY_TYPES.has(keyType) && cluster.hsmType !== 'hsm1.medium') {
+    throw new HsmError('MECHANISM_NOT_ALLOWED', `${keyType.toUpperCase()} keys exist only on hsm1.medium clusters; this cluster is ${cluster.hsmType}`);
+  }
+}
+
+/** A DES3 key that comes in from outside: 24 bytes that are three DES keys, not single DES (SP 800-67 §3.3). */
+export function checkDes3Key(bytes: Uint8Array, what: string): void {
+  if (bytes.length !== DES3_KEY_BYTES) throw new HsmError('INVALID_ARGUMENT', `${what} is ${bytes.length} bytes, not a DES3 key (${DES3_KEY_BYTES}); check the key type and the mechanism`);
+  if (isDegenerateDes3Key(bytes)) throw new HsmError('INVALID_ARGUMENT', `${what} is a DES3 key whose first and second, or second and third, DES keys are equal: that is single DES, which is refused`);
+}
+
+/** Fresh DES3 key material: odd parity in each byte, three distinct DES keys (SP 800-67 §3.1, §3.3). */
+function generateDes3(random: (n: number) => Uint8Array): Uint8Array {
+  for (;;) {
+    const key = withOddParity(random(DES3_KEY_BYTES));
+    if (!isDegenerateDes3Key(key)) return key;
+  }
+}
+
+/** The secret keys the HSM generates: the CLI's AES and generic secrets, and (key_mgmt_util's genSymKey -t 21) DES3. */
+export const SYMMETRIC_KEY_TYPES = ['aes', 'generic-secret', 'des3'] as const;
+
 export interface GenerateSymmetricInput extends CommonCreateInput {
-  keyType: 'aes' | 'generic-secret';
+  keyType: (typeof SYMMETRIC_KEY_TYPES)[number];
   label: string;
   keyLengthBytes: number;
   attributes?: string[];
@@ -166,6 +201,10 @@ export const generateSymmetric = defineOperation({
     const { tx, cluster, ctx, actor } = env;
     const label = checkLabel(input.label);
     const length = input.keyLengthBytes;
+    // Checked where it enters: the API takes untyped callers too.
+    if (!SYMMETRIC_KEY_TYPES.includes(input.keyType)) {
+      throw new HsmError('INVALID_ARGUMENT', `a symmetric key is ${orList(SYMMETRIC_KEY_TYPES)}, not "${input.keyType as string}"`);
+    }
     if (input.keyType === 'aes' && !AES_KEY_BYTES.includes(length)) {
       throw new HsmError('INVALID_ARGUMENT', `--key-length-bytes for an AES key must be ${orList(AES_KEY_BYTES)}, not ${length}`);
     }
@@ -173,10 +212,14 @@ export const generateSymmetric = defineOperation({
     if (input.keyType === 'generic-secret' && (!Number.isInteger(length) || length < secret.min || length > secret.max)) {
       throw new HsmError('INVALID_ARGUMENT', `--key-length-bytes for a generic secret must be ${secret.min} to ${secret.max}, not ${length}`);
     }
+    if (input.keyType === 'des3' && length !== DES3_KEY_BYTES) {
+      throw new HsmError('INVALID_ARGUMENT', `--key-length-bytes for a DES3 key must be ${DES3_KEY_BYTES}, not ${length}`);
+    }
+    checkKeyTypeAllowed(cluster, input.keyType);
     const overrides = parseAttributeOverrides(input.attributes, '--attributes', 'secret-key');
     const sharees = checkSharingAndQuorum(tx, cluster.clusterId, actor!, input);
     checkCapacity(tx, cluster, 1);
-    const material = ctx.random(length);
+    const material = input.keyType === 'des3' ? generateDes3((n) => new Uint8Array(ctx.random(n))) : ctx.random(length);
     const checkValue = secretCheckValue(cryptoOf(ctx), input.keyType, material);
     const [ref] = allocateReferences(tx, cluster.clusterId, 1);
     const { id, ...booleans } = overrides;

@@ -18,20 +18,40 @@ import { validateRsaImport } from '../mechanisms/rsa-keys.js';
 import { defineOperation, type Actor } from '../engine.js';
 import type { ClusterRecord } from '../cluster/model.js';
 import type { Transaction } from '../store/index.js';
-import { AES_KEY_BYTES, type HashName } from '../mechanisms/provider.js';
+import { AES_KEY_BYTES, type CryptoProvider, type HashName } from '../mechanisms/provider.js';
 import { GCM_IV_BYTES, WRAPS, type WrapMechanism } from '../mechanisms/table.js';
 import { GCM_TAG_BITS, mgf1Hash, mgf1Name, OAEP_HASHES, orList, WRAP_MECHANISMS } from '../mechanisms/choices.js';
 import { selectKey } from './filters.js';
 import type { KeySelector } from './selector.js';
 import { markTransport } from './transport.js';
-import { allocateReferences, checkLabel, checkSharingAndQuorum, describeAsymmetric, genericSecretBytes, parseAttributeOverrides, secretCheckValue, storeKey, type CommonCreateInput } from './generate.js';
+import { allocateReferences, checkDes3Key, checkKeyTypeAllowed, checkLabel, checkSharingAndQuorum, describeAsymmetric, genericSecretBytes, parseAttributeOverrides, secretCheckValue, storeKey, type CommonCreateInput, type ToolLimits } from './generate.js';
 import { requireOwner } from './operations.js';
-import { defaultAttributes, formatReference, viewOfKey, type KeyClass, type KeyRecord, type KeyType } from './model.js';
+import { defaultAttributes, formatReference, viewOfKey, type KeyClass, type KeyRecord } from './model.js';
 import { cryptoOf, preparedKey, secretMaterial } from './prepared.js';
 import type { EngineContext } from '../context.js';
 
 export { WRAP_MECHANISMS, type WrapMechanism };
-export const UNWRAP_KEY_TYPE_CLASSES = ['aes', 'generic-secret', 'rsa-private', 'ec-private'] as const;
+/** `key unwrap --key-type-class` (cli-commands.md §3.23; des3 only where the HSM type holds DES3 keys). */
+export const UNWRAP_KEY_TYPE_CLASSES = ['aes', 'des3', 'ec-private', 'generic-secret', 'rsa-private'] as const;
+const SECRET_KEY_TYPE_CLASSES = ['aes', 'des3', 'generic-secret'] as const;
+type SecretKeyType = (typeof SECRET_KEY_TYPE_CLASSES)[number];
+
+/**
+ * What a secret key that comes in from outside (unwrapped, or imported in plaintext by
+ * key_mgmt_util's imSymKey) holds, once its bytes are checked against its type: AES 16, 24 or
+ * 32 bytes, DES3 24 bytes of three distinct DES keys, a generic secret within the tool's limits.
+ */
+export function secretKeyFields(crypto: CryptoProvider, keyType: SecretKeyType, bytes: Uint8Array, limits: ToolLimits | undefined, what: string): Pick<KeyRecord, 'class' | 'keyType' | 'keyLengthBytes' | 'checkValue' | 'material'> {
+  if (keyType === 'aes' && !AES_KEY_BYTES.includes(bytes.length)) {
+    throw new HsmError('INVALID_ARGUMENT', `${what} is ${bytes.length} bytes, not an AES key (${orList(AES_KEY_BYTES)}); check the key type and the mechanism`);
+  }
+  if (keyType === 'des3') checkDes3Key(bytes, what);
+  const secretBytes = genericSecretBytes(limits);
+  if (keyType === 'generic-secret' && (bytes.length < secretBytes.min || bytes.length > secretBytes.max)) {
+    throw new HsmError('INVALID_ARGUMENT', `${what} is ${bytes.length} bytes; a generic secret has ${secretBytes.min} to ${secretBytes.max}`);
+  }
+  return { class: 'secret-key', keyType, keyLengthBytes: bytes.length, checkValue: secretCheckValue(crypto, keyType, bytes), material: Buffer.from(bytes).toString('base64') };
+}
 
 export interface WrapParameters {
   tagLengthBits?: number;
@@ -269,30 +289,17 @@ export const unwrapKey = defineOperation({
     if (!(UNWRAP_KEY_TYPE_CLASSES as readonly string[]).includes(input.keyTypeClass)) {
       throw new HsmError('INVALID_ARGUMENT', `--key-type-class must be one of ${UNWRAP_KEY_TYPE_CLASSES.join(', ')}, not "${input.keyTypeClass}"`);
     }
+    if (input.keyTypeClass === 'des3') checkKeyTypeAllowed(cluster, 'des3');
     const key = selectWrappingKey(tx, cluster, actor!, input.filter, input.mechanism, 'unwrap', sessionKeys);
     let bytes = unwrapBytes(ctx, cluster.clusterId, key, input);
     const crypto = cryptoOf(ctx);
-    const secret = input.keyTypeClass === 'aes' || input.keyTypeClass === 'generic-secret';
+    const secret = (SECRET_KEY_TYPE_CLASSES as readonly string[]).includes(input.keyTypeClass);
     const keyClass: KeyClass = secret ? 'secret-key' : 'private-key';
     const overrides = parseAttributeOverrides(input.attributes, '--attributes', keyClass);
     const { id, ...booleans } = overrides;
     let record: Omit<KeyRecord, 'ref' | 'attributes' | 'owner' | 'sharedUsers' | 'manageQuorum' | 'useQuorum' | 'createdAt' | 'label' | 'id' | 'emptyIdText'>;
     if (secret) {
-      const keyType = input.keyTypeClass as KeyType;
-      if (keyType === 'aes' && !AES_KEY_BYTES.includes(bytes.length)) {
-        throw new HsmError('INVALID_ARGUMENT', `the unwrapped data is ${bytes.length} bytes, not an AES key (${orList(AES_KEY_BYTES)}); check --key-type-class and the mechanism`);
-      }
-      const secretBytes = genericSecretBytes(input.limits);
-      if (keyType === 'generic-secret' && (bytes.length < secretBytes.min || bytes.length > secretBytes.max)) {
-        throw new HsmError('INVALID_ARGUMENT', `the unwrapped data is ${bytes.length} bytes; a generic secret has ${secretBytes.min} to ${secretBytes.max}`);
-      }
-      record = {
-        class: 'secret-key',
-        keyType,
-        keyLengthBytes: bytes.length,
-        checkValue: secretCheckValue(crypto, keyType, bytes),
-        material: Buffer.from(bytes).toString('base64'),
-      };
+      record = secretKeyFields(crypto, input.keyTypeClass as SecretKeyType, bytes, input.limits, 'the unwrapped data');
     } else {
       if (input.mechanism === 'aes-zero-pad') bytes = bytes.subarray(0, Math.min(bytes.length, derLength(bytes)));
       let imported;

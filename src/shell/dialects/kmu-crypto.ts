@@ -6,7 +6,7 @@
  */
 import { HsmError } from '../../core/errors.js';
 import { exportPublic, importPem, pemKeyTypeClass } from '../../core/keys/files.js';
-import { generateKeyPair, generateSymmetric } from '../../core/keys/generate.js';
+import { generateKeyPair, generateSymmetric, SYMMETRIC_KEY_TYPES } from '../../core/keys/generate.js';
 import { sign as signOp, verify as verifyOp } from '../../core/keys/sign.js';
 import { unwrapKey as unwrapOp, wrapKey as wrapOp, type WrapMechanism } from '../../core/keys/wrap.js';
 import { mgf1Name } from '../../core/mechanisms/choices.js';
@@ -122,16 +122,15 @@ function unsupported(what: string, instead: string, fips = false): KmuFailure {
   return new KmuFailure(POLICY_VIOLATION, `${what} not supported: the emulated HSM has no such keys; ${instead}`, true, fips ? SERVER_UNAVAILABLE : undefined);
 }
 
-/** §3 genSymKey -t: the symmetric key types KMU names; 3DES and RC4 are refused. */
+/** §3 genSymKey -t: the symmetric key types KMU names; RC4 is refused (FIPS mode). */
 const SYMMETRIC_TYPES = typeEntries(['generic-secret', 'rc4', 'des3', 'aes']);
+const GENERATED_TYPES = new Map(SYMMETRIC_KEY_TYPES.map((keyType) => [typeCode(keyType), keyType]));
 
 export async function genSymKey(call: KmuCall): Promise<Outcome> {
   const type = integer(call.flags, 't');
-  const aes = `generate an AES key (-t ${typeCode('aes')})`;
-  if (type === typeCode('des3')) throw unsupported(`3DES keys (-t ${type}) are`, aes);
-  if (type === typeCode('rc4')) throw unsupported(`RC4 keys (-t ${type}) are not allowed in FIPS mode and are`, aes, true);
-  if (type !== typeCode('aes') && type !== typeCode('generic-secret')) throw new UsageError(`-t takes ${parenthesised(SYMMETRIC_TYPES)}, not ${type}`);
-  const keyType = type === typeCode('aes') ? 'aes' : 'generic-secret';
+  if (type === typeCode('rc4')) throw unsupported(`RC4 keys (-t ${type}) are not allowed in FIPS mode and are`, `generate an AES key (-t ${typeCode('aes')})`, true);
+  const keyType = GENERATED_TYPES.get(type ?? -1);
+  if (!keyType) throw new UsageError(`-t takes ${parenthesised(SYMMETRIC_TYPES)}, not ${type}`);
   const c = await creation(call);
   const result = await run(call.host, generateSymmetric, {
     keyType,
@@ -335,9 +334,9 @@ function unwrapTypeClass(kc: number, kt: number): string {
   const type = typeName(kt);
   if (cls !== 'secret-key' && cls !== 'private-key') throw new UsageError(`-kc takes ${parenthesised(classEntries(['private-key', 'secret-key']))}, not ${kc}`);
   if (!type) throw new UsageError(`-kt takes ${spacedOr(typeEntries(['rsa', 'dsa', 'ec', 'generic-secret', 'des3', 'aes'], { des3: 'DES3' }))}, not ${kt}`);
-  const byPair: Record<string, string> = { 'secret-key/aes': 'aes', 'secret-key/generic-secret': 'generic-secret', 'private-key/rsa': 'rsa-private', 'private-key/ec': 'ec-private' };
+  const byPair: Record<string, string> = { 'secret-key/aes': 'aes', 'secret-key/des3': 'des3', 'secret-key/generic-secret': 'generic-secret', 'private-key/rsa': 'rsa-private', 'private-key/ec': 'ec-private' };
   const typeClass = byPair[`${cls}/${type}`];
-  if (!typeClass) throw unsupported(`${type.toUpperCase()} ${cls === 'secret-key' ? 'secret' : 'private'} keys are`, 'unwrap AES, generic secret, RSA or EC keys');
+  if (!typeClass) throw unsupported(`${type.toUpperCase()} ${cls === 'secret-key' ? 'secret' : 'private'} keys are`, 'unwrap AES, DES3, generic secret, RSA or EC keys');
   return typeClass;
 }
 

@@ -12,7 +12,7 @@ import { KMU_HELP_LINES } from './kmu-help.js';
 import * as crypto from './kmu-crypto.js';
 import { nodeCount, UsageError, visibleHandles, type Flags, type KmuCall, type Outcome } from './kmu-context.js';
 import { failureBlocks, INDENT, INVALID_HANDLE, KmuFailure, NOT_LOGGED_IN, render, toFailure, type StatusStyle } from './kmu-output.js';
-import { AES_KEY_BYTES, KMU_GENERIC_SECRET_BYTES, RSA_KEYS, type WrapMechanism } from '../../core/mechanisms/table.js';
+import { AES_KEY_BYTES, DES3_KEY_BYTES, KMU_GENERIC_SECRET_BYTES, RSA_KEYS, type WrapMechanism } from '../../core/mechanisms/table.js';
 import {
   classEntries,
   CURVE_ENTRIES,
@@ -25,7 +25,6 @@ import {
   SIGN_SCHEMES,
   signCodes,
   spaced,
-  typeCode,
   typeEntries,
   WRAP_HASH_ENTRIES,
 } from './kmu-codes.js';
@@ -60,8 +59,8 @@ const h = (help: string, required = true): FlagSpec => ({ value: true, required,
 
 // The help texts that spell out codes, made from the table of mechanisms (kmu-codes.ts).
 
-/** genSymKey -t: the types it makes, then the ones it refuses. */
-const SYM_TYPE_HELP = `${spaced(typeEntries(['generic-secret', 'aes']))} (${spaced(typeEntries(['rc4', 'des3']))} are refused)`;
+/** genSymKey -t: the types it makes, then the one FIPS mode refuses. */
+const SYM_TYPE_HELP = `${spaced(typeEntries(['generic-secret', 'des3', 'aes']))} (${spaced(typeEntries(['rc4']))} is refused in FIPS mode)`;
 const EMULATED_TYPE_HELP = spaced(typeEntries(EMULATED_TYPES));
 
 /** The words wrapKey's help gives the AES mechanisms; the RSA ones go by KMU's names. */
@@ -110,13 +109,13 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
   listUsers: { group: 'Session and users', summary: 'List the users of the cluster', op: 'Cfm3ListUsers', login: true, status: 'none', modern: 'user list', flags: {}, run: session.listUsers },
   genSymKey: {
     group: 'Key generation',
-    summary: `Generate an AES (${typeCode('aes')}) or generic secret (${typeCode('generic-secret')}) key`,
+    summary: 'Generate an AES, 3DES or generic secret key',
     op: 'Cfm3GenerateSymmetricKey',
     login: true,
-    modern: 'key generate-symmetric aes | generic-secret',
+    modern: 'key generate-symmetric aes | generic-secret (3DES: none)',
     flags: {
       t: v(`key type: ${SYM_TYPE_HELP}`, true),
-      s: v(`key size in bytes (AES ${AES_KEY_BYTES.join(', ')}; generic secret ${KMU_GENERIC_SECRET_BYTES.min} to ${KMU_GENERIC_SECRET_BYTES.max})`, true),
+      s: v(`key size in bytes (AES ${AES_KEY_BYTES.join(', ')}; 3DES ${DES3_KEY_BYTES}; generic secret ${KMU_GENERIC_SECRET_BYTES.min} to ${KMU_GENERIC_SECRET_BYTES.max})`, true),
       l: v('label', true),
       ...CREATION_FLAGS,
     },
