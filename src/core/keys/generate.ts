@@ -13,6 +13,7 @@ import type { UserRecord } from '../users/rules.js';
 import { normaliseUsername } from '../users/rules.js';
 import { cryptoOf } from './prepared.js';
 import { generateRsaFromStream } from '../mechanisms/rsa-deterministic.js';
+import { dsaPublicNumbers } from '../mechanisms/key-encoding.js';
 import { keyStoreKeys } from './filters.js';
 import { AES_KEY_BYTES, DES3_BLOCK_BYTES, DES3_KEY_BYTES, GENERIC_SECRET_BYTES, KMU_GENERIC_SECRET_BYTES, RSA_KEYS } from '../mechanisms/table.js';
 import { isDegenerateDes3Key, withOddParity } from '../mechanisms/families/des3.js';
@@ -391,7 +392,8 @@ function rsaPublicNumbers(spki: Buffer): { modulus: Buffer; exponent: Buffer } {
  * What the CLI prints about an asymmetric key that its material determines: the check value
  * (keys.md §4: first 3 bytes of SHA-1 over the SPKI DER, the same on both halves), the RSA and EC
  * public fields, and the key-length-bytes of each half (keys.md §2.3: RSA public = twice the
- * modulus length, 512 for 2048 bits; private = the PKCS#8 encoding; EC public = the point).
+ * modulus length, 512 for 2048 bits; private = the PKCS#8 encoding; EC public = the point; DSA
+ * public = the length of p).
  */
 export function describeAsymmetric(crypto: CryptoProvider, spec: AsymmetricKeySpec, publicKey: Uint8Array, privateKey?: Uint8Array): {
   checkValue: string;
@@ -414,6 +416,9 @@ export function describeAsymmetric(crypto: CryptoProvider, spec: AsymmetricKeySp
     typeFields.curve = spec.type === 'ec' ? spec.curve : spec.type;
     typeFields.ecPoint = hex(publicKey);
     if (privateKey) privateLength = crypto.exportPkcs8(crypto.preparePrivate(spec, privateKey)).length;
+  } else if (spec.type === 'dsa') {
+    // [assumed] a DSA public key is as long as its prime p, the room its value y takes (256 bytes for L = 2048).
+    publicLength = Math.ceil(dsaPublicNumbers(spki).p.toString(2).length / 8);
   } else {
     typeFields.mldsaAlgorithm = spec.variant;
   }

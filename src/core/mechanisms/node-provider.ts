@@ -14,6 +14,7 @@ import { aesWrapNode } from './families/aes-wrap.js';
 import { des3Node } from './families/des3.js';
 import { aesNode } from './families/aes.js';
 import { digestNode } from './families/digest.js';
+import { dsaNode } from './families/dsa.js';
 import { ecNode } from './families/ec.js';
 import { eddsaNode } from './families/eddsa.js';
 import { macNode } from './families/mac.js';
@@ -38,6 +39,7 @@ export function createNodeProvider(): CryptoProvider {
       ed25519: eddsaNode.keys,
       x25519: x25519Node.keys,
       rsa: rsaNode.keys,
+      dsa: dsaNode.keys,
       'ml-dsa': mlDsaNode.keys,
     }),
     ...nodeKeyImport,
@@ -45,6 +47,7 @@ export function createNodeProvider(): CryptoProvider {
     ...eddsaNode.operations,
     ...x25519Node.operations,
     ...rsaNode.operations,
+    ...dsaNode.operations,
     ...mlDsaNode.operations,
   };
   return Object.freeze(provider);

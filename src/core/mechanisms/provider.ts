@@ -19,6 +19,7 @@
  *   clamping is part of the function, and RFC 8410 PKCS#8 carries the same bytes); public = the
  *   32-byte little-endian u-coordinate;
  * - RSA: private = PKCS#8 DER (PrivateKeyInfo, rsaEncryption), public = SPKI DER;
+ * - DSA: the same, PKCS#8 and SPKI DER (each carries the domain parameters, RFC 3279 §2.3.2);
  * - ML-DSA-44/65/87: private = the FIPS 204 secret key sk (skEncode: 2560/4032/4896 bytes);
  *   `preparePrivate` also accepts the 32-byte key generation seed ξ and expands it, and generation
  *   returns ξ beside sk so that a PKCS#8 "both" encoding can be produced; public = the FIPS 204
@@ -81,6 +82,7 @@ export type AsymmetricKeySpec =
   | { readonly type: 'ed25519' }
   | { readonly type: 'x25519' }
   | { readonly type: 'rsa' }
+  | { readonly type: 'dsa' }
   | { readonly type: 'ml-dsa'; readonly variant: MlDsaVariant };
 
 export type KeyKind = 'private' | 'public';
@@ -287,6 +289,12 @@ export interface CryptoProvider {
   ): Uint8Array;
   rsaPkcs1Encrypt(key: PreparedKey, data: Uint8Array): Uint8Array;
   rsaPkcs1Decrypt(key: PreparedKey, data: Uint8Array): Uint8Array;
+
+  // DSA (FIPS 186-4; signatures as the DER Dss-Sig-Value of RFC 3279 §2.2.2)
+  /** OpenSSL's generator in both providers: domain parameters and key pair of (L, N) bits. */
+  generateDsa(modulusBits: number, subgroupBits: number): Promise<KeyPairMaterial>;
+  dsaSign(key: PreparedKey, hash: HashName, message: Uint8Array): Uint8Array;
+  dsaVerify(key: PreparedKey, hash: HashName, message: Uint8Array, signature: Uint8Array): boolean;
 
   // ML-DSA (FIPS 204, pure ML-DSA; hedged signing)
   mlDsaSign(key: PreparedKey, message: Uint8Array, options?: MlDsaOptions): Uint8Array;
