@@ -109,6 +109,15 @@ describe('shell kmu dialect', function () {
       assert.equal(out, blocks([`${I}Cfm3GenerateSymmetricKey returned: 0x00 : HSM Return: SUCCESS`], [`${I}Symmetric Key Created.  Key Handle: ${aes}`], ERROR_STATUS));
     });
 
+    it('refuses DSA key pairs on this hsm2m.medium cluster with a policy error', async () => {
+      t.explained.length = 0;
+      const r = await line('genDSAKeyPair -m 2048 -l dsa');
+      assert.equal(r.outcome, 'failed');
+      const state = '0x000000b3 : HSM Error: This operation violates the current configured/FIPS policies';
+      assert.equal(r.out, blocks([`${I}Cfm3GenerateKeyPair: returned: 0xb3 : HSM Error: This operation violates the current configured/FIPS policies`], [`${I}Cluster Error Status`, `${I}Node id 0 and err state ${state}`, `${I}Node id 1 and err state ${state}`]));
+      assert.match(t.explained.join('\n'), /DSA keys exist only on hsm1\.medium clusters/);
+    });
+
     it('refuses 3DES keys on this hsm2m.medium cluster and RC4 keys anywhere with a policy error, explaining why only on the side', async () => {
       for (const type of [21, 18]) {
         t.explained.length = 0;

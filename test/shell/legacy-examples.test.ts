@@ -301,6 +301,11 @@ describe('legacy-shells.md examples, line by line', function () {
           line: 'genECCKeyPair -i 2 -l ecc2',
           out: blocks([`${I}Cfm3GenerateKeyPair returned: 0x00 : ${OK}`], [`${I}Cfm3GenerateKeyPair:    public key handle: [[n:ecPub]]    private key handle: [[n:ecPriv]]`], ERROR_STATUS),
         },
+        {
+          spec: '§3 genDSAKeyPair (its return line with a colon)',
+          line: 'genDSAKeyPair -m 2048 -l DSA_key_pair',
+          out: blocks([`${I}Cfm3GenerateKeyPair: returned: 0x00 : ${OK}`], [`${I}Cfm3GenerateKeyPair:    public key handle: [[n:dsaPub]]    private key handle: [[n:dsaPriv]]`], ERROR_STATUS),
+        },
         // The genECCKeyPair example shows every node at 0x30000085 for the FIPS refusal.
         { spec: '§1 genECCKeyPair -i 1: refused in FIPS mode (0xb3)', line: 'genECCKeyPair -i 1 -l ecc1', fails: true, out: policyRefusal('Cfm3GenerateKeyPair', '0x30000085', 'HSM CLUSTER ERROR: Server in cluster is unavailable') },
         { spec: '§3 genPBEKey: always 0xb3', line: 'genPBEKey', fails: true, out: policyRefusal('Cfm3GeneratePBEKey', '0x000000b3', POLICY) },

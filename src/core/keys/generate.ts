@@ -1,6 +1,6 @@
 /**
  * Key generation (cli-commands.md §3.16-3.17, keys.md §1-4, §6): AES, DES3 and generic secrets,
- * and RSA, EC (including Ed25519) and ML-DSA key pairs, with the CLI's defaults, `--attributes` overrides,
+ * and RSA, EC (including Ed25519), ML-DSA and (key_mgmt_util's) DSA key pairs, with the CLI's defaults, `--attributes` overrides,
  * sharing at creation, key quorum values, the key check value, the per-HSM-type key capacity and
  * the curves and algorithms each cluster mode allows.
  */
@@ -15,8 +15,9 @@ import { cryptoOf } from './prepared.js';
 import { generateRsaFromStream } from '../mechanisms/rsa-deterministic.js';
 import { dsaPublicNumbers } from '../mechanisms/key-encoding.js';
 import { keyStoreKeys } from './filters.js';
-import { AES_KEY_BYTES, DES3_BLOCK_BYTES, DES3_KEY_BYTES, GENERIC_SECRET_BYTES, KMU_GENERIC_SECRET_BYTES, RSA_KEYS } from '../mechanisms/table.js';
+import { AES_KEY_BYTES, DES3_BLOCK_BYTES, DES3_KEY_BYTES, DSA_KEYS, GENERIC_SECRET_BYTES, KMU_GENERIC_SECRET_BYTES, RSA_KEYS } from '../mechanisms/table.js';
 import { isDegenerateDes3Key, withOddParity } from '../mechanisms/families/des3.js';
+import { validateDsaImport } from '../mechanisms/families/dsa.js';
 import { orList } from '../mechanisms/choices.js';
 import type { AsymmetricKeySpec, CryptoProvider, KeyPairMaterial, MlDsaVariant } from '../mechanisms/provider.js';
 import {
@@ -159,13 +160,19 @@ export function secretCheckValue(crypto: CryptoProvider, keyType: string, materi
  * DSA keys (genDSAKeyPair), and FIPS 186-5, which the FIPS 140-3 validation of hsm2m.medium
  * follows, no longer approves DSA signatures.
  */
-const HSM1_ONLY_KEY_TYPES: ReadonlySet<KeyType> = new Set<KeyType>(['des3']);
+const HSM1_ONLY_KEY_TYPES: ReadonlySet<KeyType> = new Set<KeyType>(['des3', 'dsa']);
 
 /** Refuses a key type the cluster's HSM type does not hold (MECHANISM_NOT_ALLOWED). */
 export function checkKeyTypeAllowed(cluster: Pick<ClusterRecord, 'hsmType'>, keyType: KeyType): void {
   if (HSM1_ONLY_KEY_TYPES.has(keyType) && cluster.hsmType !== 'hsm1.medium') {
     throw new HsmError('MECHANISM_NOT_ALLOWED', `${keyType.toUpperCase()} keys exist only on hsm1.medium clusters; this cluster is ${cluster.hsmType}`);
   }
+}
+
+/** A DSA key that comes in from outside (import or unwrap): on an hsm1.medium cluster, and sound (families/dsa.ts). */
+export function checkDsaImport(cluster: Pick<ClusterRecord, 'hsmType'>, spki: Uint8Array): void {
+  checkKeyTypeAllowed(cluster, 'dsa');
+  validateDsaImport(spki);
 }
 
 /** A DES3 key that comes in from outside: 24 bytes that are three DES keys, not single DES (SP 800-67 §3.3). */
@@ -247,7 +254,8 @@ export const generateSymmetric = defineOperation({
 });
 
 export interface GenerateKeyPairInput extends CommonCreateInput {
-  keyType: 'rsa' | 'ec' | 'ml-dsa';
+  /** dsa: key_mgmt_util's genDSAKeyPair (hsm1.medium only), with modulusSizeBits 2048. */
+  keyType: 'rsa' | 'ec' | 'ml-dsa' | 'dsa';
   publicLabel: string;
   privateLabel: string;
   modulusSizeBits?: number;
@@ -273,6 +281,10 @@ function checkAlgorithm(cluster: Pick<ClusterRecord, 'mode' | 'hsmType'>, input:
     if ((curve === 'ed25519' || curve === 'x25519') && (cluster.mode !== 'NON_FIPS' || cluster.hsmType !== 'hsm2m.medium')) {
       throw new HsmError('MECHANISM_NOT_ALLOWED', `${curve} keys exist only on hsm2m.medium clusters in NON_FIPS mode; this cluster is ${cluster.hsmType} ${cluster.mode}`);
     }
+  } else if (input.keyType === 'dsa') {
+    // key_mgmt_util's genDSAKeyPair: "-m 2048", the only valid value (legacy-shells.md §3).
+    if (input.modulusSizeBits !== DSA_KEYS.modulusBits) throw new HsmError('INVALID_ARGUMENT', `a DSA key pair has a ${DSA_KEYS.modulusBits}-bit modulus, not ${input.modulusSizeBits}`);
+    checkKeyTypeAllowed(cluster, 'dsa');
   } else {
     if (!MLDSA_ALGORITHMS.includes(input.mldsaAlgorithm as MlDsaVariant)) {
       throw new HsmError('INVALID_ARGUMENT', `--mldsa-algorithm must be one of ${MLDSA_ALGORITHMS.join(', ')}, not "${input.mldsaAlgorithm}"`);
@@ -313,6 +325,8 @@ export const generateKeyPair = defineOperation({
         : generateRsaFromStream(random, input.modulusSizeBits!, parseExponent(input.publicExponent));
     }
     if (input.keyType === 'ml-dsa') return crypto.generateMlDsa(input.mldsaAlgorithm as MlDsaVariant, random);
+    // OpenSSL makes the domain parameters and the key; the deterministic test mode does not replay them.
+    if (input.keyType === 'dsa') return crypto.generateDsa(DSA_KEYS.modulusBits, DSA_KEYS.subgroupBits);
     const curve = CURVES[input.curve ?? ''];
     if (curve === 'ed25519') return { ed25519: crypto.generateEd25519(random) };
     if (curve === 'x25519') return crypto.generateX25519(random);

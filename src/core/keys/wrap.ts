@@ -24,7 +24,7 @@ import { GCM_TAG_BITS, mgf1Hash, mgf1Name, OAEP_HASHES, orList, WRAP_MECHANISMS 
 import { selectKey } from './filters.js';
 import type { KeySelector } from './selector.js';
 import { markTransport } from './transport.js';
-import { allocateReferences, checkDes3Key, checkKeyTypeAllowed, checkLabel, checkSharingAndQuorum, describeAsymmetric, genericSecretBytes, parseAttributeOverrides, secretCheckValue, storeKey, type CommonCreateInput, type ToolLimits } from './generate.js';
+import { allocateReferences, checkDes3Key, checkDsaImport, checkKeyTypeAllowed, checkLabel, checkSharingAndQuorum, describeAsymmetric, genericSecretBytes, parseAttributeOverrides, secretCheckValue, storeKey, type CommonCreateInput, type ToolLimits } from './generate.js';
 import { requireOwner } from './operations.js';
 import { defaultAttributes, formatReference, viewOfKey, type KeyClass, type KeyRecord } from './model.js';
 import { cryptoOf, preparedKey, secretMaterial } from './prepared.js';
@@ -33,6 +33,8 @@ import type { EngineContext } from '../context.js';
 export { WRAP_MECHANISMS, type WrapMechanism };
 /** `key unwrap --key-type-class` (cli-commands.md §3.23; des3 only where the HSM type holds DES3 keys). */
 export const UNWRAP_KEY_TYPE_CLASSES = ['aes', 'des3', 'ec-private', 'generic-secret', 'rsa-private'] as const;
+/** What the operation also unwraps for key_mgmt_util's unWrapKey -kt 1: DSA private keys (hsm1.medium only). */
+const UNWRAPPABLE_KEY_TYPE_CLASSES: readonly string[] = [...UNWRAP_KEY_TYPE_CLASSES, 'dsa-private'];
 const SECRET_KEY_TYPE_CLASSES = ['aes', 'des3', 'generic-secret'] as const;
 type SecretKeyType = (typeof SECRET_KEY_TYPE_CLASSES)[number];
 
@@ -286,10 +288,10 @@ export const unwrapKey = defineOperation({
   run: (env, input: UnwrapInput) => {
     const { tx, ctx, cluster, actor, sessionKeys } = env;
     const label = checkLabel(input.label);
-    if (!(UNWRAP_KEY_TYPE_CLASSES as readonly string[]).includes(input.keyTypeClass)) {
+    if (!UNWRAPPABLE_KEY_TYPE_CLASSES.includes(input.keyTypeClass)) {
       throw new HsmError('INVALID_ARGUMENT', `--key-type-class must be one of ${UNWRAP_KEY_TYPE_CLASSES.join(', ')}, not "${input.keyTypeClass}"`);
     }
-    if (input.keyTypeClass === 'des3') checkKeyTypeAllowed(cluster, 'des3');
+    if (input.keyTypeClass === 'des3' || input.keyTypeClass === 'dsa-private') checkKeyTypeAllowed(cluster, input.keyTypeClass === 'des3' ? 'des3' : 'dsa');
     const key = selectWrappingKey(tx, cluster, actor!, input.filter, input.mechanism, 'unwrap', sessionKeys);
     let bytes = unwrapBytes(ctx, cluster.clusterId, key, input);
     const crypto = cryptoOf(ctx);
@@ -308,12 +310,13 @@ export const unwrapKey = defineOperation({
       } catch {
         throw new HsmError('INVALID_ARGUMENT', 'the unwrapped data is not a PKCS#8 private key; check --key-type-class and the mechanism');
       }
-      const wantType = input.keyTypeClass === 'rsa-private' ? 'rsa' : 'ec';
+      const wantType = input.keyTypeClass.replace(/-private$/, '');
       const actualType = imported.spec.type === 'rsa' ? 'rsa' : imported.spec.type === 'ec' || imported.spec.type === 'ed25519' || imported.spec.type === 'x25519' ? 'ec' : imported.spec.type;
       if (actualType !== wantType) throw new HsmError('INVALID_ARGUMENT', `the unwrapped key is ${actualType}, but --key-type-class is ${input.keyTypeClass}`);
       if ((imported.spec.type === 'ed25519' || imported.spec.type === 'x25519') && cluster.mode !== 'NON_FIPS') throw new HsmError('MECHANISM_NOT_ALLOWED', `${imported.spec.type} keys exist only in NON_FIPS clusters`);
       const publicKey = crypto.publicKeyOf(crypto.preparePrivate(imported.spec, imported.material));
       if (imported.spec.type === 'rsa') validateRsaImport(publicKey, imported.material);
+      if (imported.spec.type === 'dsa') checkDsaImport(cluster, publicKey);
       const described = describeAsymmetric(crypto, imported.spec, publicKey, imported.material);
       record = {
         class: 'private-key',

@@ -114,12 +114,11 @@ async function created(call: KmuCall, op: string, lines: string[], style: Status
 }
 
 /**
- * A type the spec names but the emulated HSM lacks: refused as a policy error (0xb3). `fips`: a
- * type FIPS mode forbids (RC4, P-192), whose refusal the docs show with every node answering
- * 0x30000085 (genECCKeyPair -i 1; RC4 [assumed] alike).
+ * A key type FIPS mode forbids (RC4, P-192): refused as a policy error (0xb3), with every node
+ * answering 0x30000085 as the docs show it (genECCKeyPair -i 1; RC4 [assumed] alike).
  */
-function unsupported(what: string, instead: string, fips = false): KmuFailure {
-  return new KmuFailure(POLICY_VIOLATION, `${what} not supported: the emulated HSM has no such keys; ${instead}`, true, fips ? SERVER_UNAVAILABLE : undefined);
+function fipsRefusal(what: string, instead: string): KmuFailure {
+  return new KmuFailure(POLICY_VIOLATION, `${what} not supported: the emulated HSM has no such keys; ${instead}`, true, SERVER_UNAVAILABLE);
 }
 
 /** §3 genSymKey -t: the symmetric key types KMU names; RC4 is refused (FIPS mode). */
@@ -128,7 +127,7 @@ const GENERATED_TYPES = new Map(SYMMETRIC_KEY_TYPES.map((keyType) => [typeCode(k
 
 export async function genSymKey(call: KmuCall): Promise<Outcome> {
   const type = integer(call.flags, 't');
-  if (type === typeCode('rc4')) throw unsupported(`RC4 keys (-t ${type}) are not allowed in FIPS mode and are`, `generate an AES key (-t ${typeCode('aes')})`, true);
+  if (type === typeCode('rc4')) throw fipsRefusal(`RC4 keys (-t ${type}) are not allowed in FIPS mode and are`, `generate an AES key (-t ${typeCode('aes')})`);
   const keyType = GENERATED_TYPES.get(type ?? -1);
   if (!keyType) throw new UsageError(`-t takes ${parenthesised(SYMMETRIC_TYPES)}, not ${type}`);
   const c = await creation(call);
@@ -142,8 +141,11 @@ export async function genSymKey(call: KmuCall): Promise<Outcome> {
   return created(call, 'Cfm3GenerateSymmetricKey', [`Symmetric Key Created.  Key Handle: ${result.key.ref}`]);
 }
 
-/** KMU gives one label (and ID) to both halves of a pair; -nex and -u touch the private key. */
-async function genPair(call: KmuCall, keyType: 'rsa' | 'ec', specific: { modulusSizeBits?: number; publicExponent?: string; curve?: string }): Promise<Outcome> {
+/**
+ * KMU gives one label (and ID) to both halves of a pair; -nex and -u touch the private key. The
+ * return line names Cfm3GenerateKeyPair, which genDSAKeyPair prints with a colon after it (§3).
+ */
+async function genPair(call: KmuCall, keyType: 'rsa' | 'ec' | 'dsa', specific: { modulusSizeBits?: number; publicExponent?: string; curve?: string }): Promise<Outcome> {
   const label = need(call.flags, 'l');
   const c = await creation(call);
   const result = await run(call.host, generateKeyPair, {
@@ -157,9 +159,13 @@ async function genPair(call: KmuCall, keyType: 'rsa' | 'ec', specific: { modulus
   });
   const pub = result.publicKey.ref;
   const priv = result.privateKey.ref;
-  // §0: genRSAKeyPair prints `Cluster Status:` / `Node id N status: …`; genECCKeyPair the usual block.
-  return created(call, 'Cfm3GenerateKeyPair', [`Cfm3GenerateKeyPair:    public key handle: ${pub}    private key handle: ${priv}`], keyType === 'rsa' ? 'colon' : 'error');
+  // §0: genRSAKeyPair prints `Cluster Status:` / `Node id N status: …`; genECCKeyPair and genDSAKeyPair the usual block.
+  const op = keyType === 'dsa' ? DSA_PAIR_OP : 'Cfm3GenerateKeyPair';
+  return created(call, op, [`Cfm3GenerateKeyPair:    public key handle: ${pub}    private key handle: ${priv}`], keyType === 'rsa' ? 'colon' : 'error');
 }
+
+/** §3 genDSAKeyPair prints `Cfm3GenerateKeyPair: returned: …` (with the colon), its failures too. */
+export const DSA_PAIR_OP = 'Cfm3GenerateKeyPair:';
 
 export async function genRSAKeyPair(call: KmuCall): Promise<Outcome> {
   return genPair(call, 'rsa', { modulusSizeBits: integer(call.flags, 'm'), publicExponent: need(call.flags, 'e') });
@@ -168,14 +174,15 @@ export async function genRSAKeyPair(call: KmuCall): Promise<Outcome> {
 /** §1 curve IDs (from the table of mechanisms); P-192's exists but FIPS mode refuses it with 0xb3. */
 export async function genECCKeyPair(call: KmuCall): Promise<Outcome> {
   const id = integer(call.flags, 'i');
-  if (id === P192_CURVE_ID) throw unsupported(`P-192 keys (-i ${id}) are not allowed in FIPS mode and are`, `use -i ${parenthesised(CURVE_ENTRIES)}`, true);
+  if (id === P192_CURVE_ID) throw fipsRefusal(`P-192 keys (-i ${id}) are not allowed in FIPS mode and are`, `use -i ${parenthesised(CURVE_ENTRIES)}`);
   const curve = CURVE_IDS.get(id ?? -1);
   if (!curve) throw new UsageError(`-i takes a curve ID: ${parenthesised(CURVE_ENTRIES)}, not ${id}`);
   return genPair(call, 'ec', { curve });
 }
 
-export async function genDSAKeyPair(): Promise<Outcome> {
-  throw unsupported('DSA key pairs are', 'generate RSA (genRSAKeyPair) or EC (genECCKeyPair) pairs');
+/** §3 genDSAKeyPair -m 2048 (the only size; the core refuses others), on hsm1.medium clusters. */
+export async function genDSAKeyPair(call: KmuCall): Promise<Outcome> {
+  return genPair(call, 'dsa', { modulusSizeBits: integer(call.flags, 'm') });
 }
 
 /** §3: genPBEKey is not supported on FIPS HSMs and always fails with 0xb3. */
@@ -334,9 +341,9 @@ function unwrapTypeClass(kc: number, kt: number): string {
   const type = typeName(kt);
   if (cls !== 'secret-key' && cls !== 'private-key') throw new UsageError(`-kc takes ${parenthesised(classEntries(['private-key', 'secret-key']))}, not ${kc}`);
   if (!type) throw new UsageError(`-kt takes ${spacedOr(typeEntries(['rsa', 'dsa', 'ec', 'generic-secret', 'des3', 'aes'], { des3: 'DES3' }))}, not ${kt}`);
-  const byPair: Record<string, string> = { 'secret-key/aes': 'aes', 'secret-key/des3': 'des3', 'secret-key/generic-secret': 'generic-secret', 'private-key/rsa': 'rsa-private', 'private-key/ec': 'ec-private' };
+  const byPair: Record<string, string> = { 'secret-key/aes': 'aes', 'secret-key/des3': 'des3', 'secret-key/generic-secret': 'generic-secret', 'private-key/rsa': 'rsa-private', 'private-key/ec': 'ec-private', 'private-key/dsa': 'dsa-private' };
   const typeClass = byPair[`${cls}/${type}`];
-  if (!typeClass) throw unsupported(`${type.toUpperCase()} ${cls === 'secret-key' ? 'secret' : 'private'} keys are`, 'unwrap AES, DES3, generic secret, RSA or EC keys');
+  if (!typeClass) throw new KmuFailure(INVALID_ARGUMENT, `there are no ${type.toUpperCase()} ${cls === 'secret-key' ? 'secret' : 'private'} keys; -kc 4 goes with an AES, 3DES or generic secret -kt, -kc 3 with an RSA, DSA or EC one`);
   return typeClass;
 }
 

@@ -12,7 +12,7 @@ import { KMU_HELP_LINES } from './kmu-help.js';
 import * as crypto from './kmu-crypto.js';
 import { nodeCount, UsageError, visibleHandles, type Flags, type KmuCall, type Outcome } from './kmu-context.js';
 import { failureBlocks, INDENT, INVALID_HANDLE, KmuFailure, NOT_LOGGED_IN, render, toFailure, type StatusStyle } from './kmu-output.js';
-import { AES_KEY_BYTES, DES3_KEY_BYTES, KMU_GENERIC_SECRET_BYTES, RSA_KEYS, type WrapMechanism } from '../../core/mechanisms/table.js';
+import { AES_KEY_BYTES, DES3_KEY_BYTES, DSA_KEYS, KMU_GENERIC_SECRET_BYTES, RSA_KEYS, type WrapMechanism } from '../../core/mechanisms/table.js';
 import {
   classEntries,
   CURVE_ENTRIES,
@@ -147,11 +147,11 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
   },
   genDSAKeyPair: {
     group: 'Key generation',
-    summary: 'Generate a DSA key pair (not supported)',
-    op: 'Cfm3GenerateKeyPair',
+    summary: 'Generate a DSA key pair',
+    op: crypto.DSA_PAIR_OP,
     login: true,
     modern: 'none',
-    flags: { m: v('modulus bits', true), l: v('label', true), ...CREATION_FLAGS },
+    flags: { m: v(`modulus bits: ${DSA_KEYS.modulusBits}, the only size`, true), l: v('label of both keys', true), ...CREATION_FLAGS },
     run: crypto.genDSAKeyPair,
   },
   genPBEKey: { group: 'Key generation', summary: 'Generate a PBE key (not on FIPS HSMs)', op: 'Cfm3GeneratePBEKey', login: true, modern: 'none', flags: {}, run: crypto.genPBEKey },

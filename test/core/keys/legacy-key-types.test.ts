@@ -1,13 +1,15 @@
 /**
  * The key types of the legacy hsm1.medium HSMs (keys.md §1, §6): DES3 secret keys, made by
  * generation (key_mgmt_util's genSymKey -t 21) and by unwrap, with their check value, key rules
- * and the HSM type rule (an hsm2m.medium cluster holds none).
+ * and the HSM type rule (an hsm2m.medium cluster holds none); and DSA key pairs
+ * (genDSAKeyPair), imported (importPubKey, importPrivateKey) and unwrapped (unWrapKey -kt 1).
  */
 import assert from 'node:assert/strict';
-import { createCipheriv } from 'node:crypto';
+import { createCipheriv, createHash, generateKeyPairSync } from 'node:crypto';
 import { perform, type Caller } from '../../../src/core/engine.js';
 import type { EngineContext } from '../../../src/core/context.js';
-import { generateSymmetric } from '../../../src/core/keys/generate.js';
+import { exportPublic, importPem, KEY_TYPE_CLASSES } from '../../../src/core/keys/files.js';
+import { generateKeyPair, generateSymmetric } from '../../../src/core/keys/generate.js';
 import type { KeyRecord } from '../../../src/core/keys/model.js';
 import { byLabel, byReference } from '../../../src/core/keys/selector.js';
 import { unwrapKey, wrapKey } from '../../../src/core/keys/wrap.js';
@@ -87,5 +89,54 @@ describe('core/keys: DES3 keys (hsm1.medium only)', function () {
     const { key } = await perform(hsm1, generateSymmetric, { keyType: 'aes', label: 'a128', keyLengthBytes: 16 }, alice);
     const { wrapped } = await perform(hsm1, wrapKey, { mechanism: 'aes-no-pad', payloadFilter: byReference(key.ref), wrappingFilter: byLabel('kek') }, alice);
     await refused(perform(hsm1, unwrapKey, { mechanism: 'aes-no-pad', filter: byLabel('kek'), data: wrapped, keyTypeClass: 'des3', label: 'not-tdes' }, alice), 'INVALID_ARGUMENT');
+  });
+});
+
+describe('core/keys: DSA key pairs (hsm1.medium only)', function () {
+  this.timeout(60_000);
+  let hsm1: EngineContext;
+  let hsm2m: EngineContext;
+  const pairInput = { keyType: 'dsa' as const, modulusSizeBits: 2048, publicLabel: 'dsa-pub', privateLabel: 'dsa-priv' };
+
+  before(async () => {
+    hsm1 = await clusterContext({ hsmType: 'hsm1.medium', cryptoUsers: USERS });
+    hsm2m = await clusterContext({ cryptoUsers: USERS });
+  });
+
+  it('generates a 2048-bit pair whose halves share the check value of the public key', async () => {
+    const { publicKey, privateKey } = await perform(hsm1, generateKeyPair, pairInput, alice);
+    assert.deepEqual([publicKey.keyType, privateKey.keyType, publicKey.class, privateKey.class], ['dsa', 'dsa', 'public-key', 'private-key']);
+    assert.equal(publicKey.keyLengthBytes, 256);
+    const { pem } = await perform(hsm1, exportPublic, { filter: byReference(publicKey.ref) }, alice);
+    const spki = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+    assert.equal(publicKey.checkValue, `0x${createHash('sha1').update(spki).digest('hex').slice(0, 6)}`);
+    assert.equal(privateKey.checkValue, publicKey.checkValue);
+  });
+
+  it('refuses any other modulus size, and DSA on an hsm2m.medium cluster', async () => {
+    await refused(perform(hsm1, generateKeyPair, { ...pairInput, modulusSizeBits: 3072 }, alice), 'INVALID_ARGUMENT');
+    await refused(perform(hsm2m, generateKeyPair, pairInput, alice), 'MECHANISM_NOT_ALLOWED');
+  });
+
+  it('imports DSA public and private PEM keys (not offered to the CLI), checking them, on hsm1.medium only', async () => {
+    assert.ok(!(KEY_TYPE_CLASSES as readonly string[]).some((c) => c.startsWith('dsa')), 'the CloudHSM CLI has no DSA keys');
+    const { publicKey, privateKey } = generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    const pub = await perform(hsm1, importPem, { pem: publicKey, label: 'dsa-in', keyTypeClass: 'dsa-public' }, alice);
+    const priv = await perform(hsm1, importPem, { pem: privateKey, label: 'dsa-in', keyTypeClass: 'dsa-private' }, alice);
+    assert.equal(pub.key.checkValue, priv.key.checkValue);
+    assert.equal(priv.key.attributes.local, false);
+    await refused(perform(hsm2m, importPem, { pem: publicKey, label: 'dsa-in', keyTypeClass: 'dsa-public' }, alice), 'MECHANISM_NOT_ALLOWED');
+    const small = generateKeyPairSync('dsa', { modulusLength: 1024, divisorLength: 160, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    await refused(perform(hsm1, importPem, { pem: small.publicKey, label: 'small', keyTypeClass: 'dsa-public' }, alice), 'INVALID_ARGUMENT');
+    await refused(perform(hsm1, importPem, { pem: publicKey, label: 'mislabelled', keyTypeClass: 'rsa-public' }, alice), 'INVALID_ARGUMENT');
+  });
+
+  it('wraps a DSA private key and unwraps it as dsa-private with the same check value', async () => {
+    await perform(hsm1, generateSymmetric, { keyType: 'aes', label: 'dsa-kek', keyLengthBytes: 32, attributes: ['wrap=true', 'unwrap=true'] }, alice);
+    const { privateKey } = await perform(hsm1, generateKeyPair, { ...pairInput, publicLabel: 'w-pub', privateLabel: 'w-priv' }, alice);
+    const { wrapped } = await perform(hsm1, wrapKey, { mechanism: 'aes-pkcs5-pad', payloadFilter: byReference(privateKey.ref), wrappingFilter: byLabel('dsa-kek') }, alice);
+    const { key } = await perform(hsm1, unwrapKey, { mechanism: 'aes-pkcs5-pad', filter: byLabel('dsa-kek'), data: wrapped, keyTypeClass: 'dsa-private', label: 'dsa-back' }, alice);
+    assert.deepEqual([key.keyType, key.class, key.checkValue, key.attributes.local], ['dsa', 'private-key', privateKey.checkValue, false]);
+    await refused(perform(hsm1, unwrapKey, { mechanism: 'aes-pkcs5-pad', filter: byLabel('dsa-kek'), data: wrapped, keyTypeClass: 'rsa-private', label: 'not-rsa' }, alice), 'INVALID_ARGUMENT');
   });
 });
