@@ -1,13 +1,16 @@
 /**
  * key_mgmt_util commands and key types of the Client SDK 3 tools beyond the modern CLI's, on an
- * hsm1.medium cluster (the HSM type those tools serve): 3DES keys and DSA key pairs, with the behaviour and the
+ * hsm1.medium cluster (the HSM type those tools serve): 3DES keys, DSA key pairs, and plaintext
+ * export and import (exSymKey, exportPrivateKey, imSymKey), with the behaviour and the
  * return codes of each refusal. The documented output of each command is compared line by line in
  * legacy-examples.test.ts; here the effects and the refusals are checked.
  */
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import { perform } from '../../src/core/engine.js';
+import { shareKey } from '../../src/core/keys/operations.js';
+import { byReference } from '../../src/core/keys/selector.js';
 import { createUser } from '../../src/core/users/operations.js';
 import { kmuDialect } from '../../src/shell/dialects/kmu.js';
 import { ADMIN_PASSWORD, dialectFixture, handleIn } from '../support/dialect-host.js';
@@ -109,6 +112,95 @@ describe('shell kmu dialect: the documented commands and key types of key_mgmt_u
       const kcv = (await attributes(priv)).KCV;
       for (const h of [back, raw]) assert.deepEqual([(await attributes(h)).KEY_TYPE, (await attributes(h)).KCV], ['0x01', kcv]);
       await fails(`unWrapKey -f ${file('dsa.raw')} -w ${kek} -noheader -l wrong -kc 4 -kt 1`, '0xd6');
+    });
+  });
+
+  describe('plaintext export and import (exSymKey, exportPrivateKey, imSymKey)', () => {
+    let kek: number;
+    let tdes: number;
+    const I = '        ';
+    const OK = 'HSM Return: SUCCESS';
+
+    /** The output holds none of the file's bytes, in hex or base64. */
+    function secretFree(out: string, path: string): void {
+      const bytes = fs.readFileSync(path);
+      for (const form of [bytes.toString('hex'), bytes.toString('hex').toUpperCase(), bytes.toString('base64')]) assert.ok(!out.includes(form), 'the key is not printed');
+    }
+
+    before(async () => {
+      kek = handleIn(await ok('genSymKey -t 31 -s 32 -l export-kek'), /Key Handle: (\d+)/);
+      tdes = handleIn(await ok('genSymKey -t 21 -s 24 -l export-3des'), /Key Handle: (\d+)/);
+    });
+
+    it('exSymKey writes the plain key to the file (mode 0600) and prints only the tool\'s lines', async () => {
+      const out = await ok(`exSymKey -k ${tdes} -w ${kek} -out ${file('3des.key')}`);
+      assert.equal(out, `\n${I}Cfm3WrapKey returned: 0x00 : ${OK}\n\n${I}Cfm3UnWrapHostKey returned: 0x00 : ${OK}\n\n\nWrapped Symmetric Key written to file "${file('3des.key')}"\n\n`);
+      assert.equal(fs.readFileSync(file('3des.key')).length, 24);
+      assert.equal(fs.statSync(file('3des.key')).mode & 0o777, 0o600);
+      secretFree(out, file('3des.key'));
+    });
+
+    it('imSymKey brings the exported key back as a new 3DES key with the same check value and LOCAL 0', async () => {
+      const out = await ok(`imSymKey -f ${file('3des.key')} -w ${kek} -t 21 -l 3des-back`);
+      secretFree(out, file('3des.key'));
+      const back = handleIn(out, /Symmetric Key Unwrapped\. {2}Key Handle: (\d+)/);
+      const [a, b] = [await attributes(tdes), await attributes(back)];
+      assert.deepEqual([b.KEY_TYPE, b.KCV, b.LOCAL, b.EXTRACTABLE], ['0x15', a.KCV, '0x00', '0x01']);
+    });
+
+    it('with -wk the host unwraps (exSymKey) or wraps (imSymKey) with the key file; a wrong file fails at that step and writes nothing', async () => {
+      await ok(`exSymKey -k ${kek} -w ${kek} -out ${file('kek.bin')}`);
+      await ok(`exSymKey -k ${tdes} -w ${kek} -wk ${file('kek.bin')} -out ${file('3des-wk.key')}`);
+      assert.deepEqual(fs.readFileSync(file('3des-wk.key')), fs.readFileSync(file('3des.key')));
+      fs.writeFileSync(file('wrong.bin'), Buffer.alloc(32, 9));
+      const r = await line(`exSymKey -k ${tdes} -w ${kek} -wk ${file('wrong.bin')} -out ${file('3des-wrong.key')}`);
+      assert.equal(r.outcome, 'failed');
+      assert.equal(r.out, `\n${I}Cfm3WrapKey returned: 0x00 : ${OK}\n\n${I}Cfm3UnWrapHostKey returned: 0xd8 : HSM Error: Unwrap failed: wrong key, mechanism or data\n\n`);
+      assert.ok(!fs.existsSync(file('3des-wrong.key')));
+      handleIn(await ok(`imSymKey -f ${file('3des.key')} -w ${kek} -wk ${file('kek.bin')} -t 21 -l 3des-wk`), /Key Handle: (\d+)/);
+      await fails(`imSymKey -f ${file('3des.key')} -w ${kek} -wk ${file('wrong.bin')} -t 21 -l 3des-bad`, '0xd8');
+    });
+
+    it('refuses a non-extractable key (0xd7), a key the user only shares (0xc6), another mechanism and another key class, writing nothing', async () => {
+      const nex = handleIn(await ok('genSymKey -t 31 -s 16 -l nex -nex'), /Key Handle: (\d+)/);
+      await fails(`exSymKey -k ${nex} -w ${kek} -out ${file('nex.key')}`, '0xd7', file('nex.key'));
+      const pair = await ok('genECCKeyPair -i 2 -l ec-export');
+      const [pub, priv] = [handleIn(pair, /public key handle: (\d+)/), handleIn(pair, /private key handle: (\d+)/)];
+      await fails(`exSymKey -k ${priv} -w ${kek} -out ${file('ec.key')}`, '0xd6', file('ec.key'));
+      await fails(`exportPrivateKey -k ${pub} -w ${kek} -out ${file('pub.pem')}`, '0xd6', file('pub.pem'));
+      const usage = await line(`exSymKey -k ${tdes} -w ${kek} -m 5 -out ${file('m5.key')}`);
+      assert.equal(usage.outcome, 'failed');
+      assert.match(usage.out, /Error: -m takes 4 \(NIST_AES_WRAP\)/);
+      assert.ok(!fs.existsSync(file('m5.key')));
+      const alice = { credentials: { username: 'alice', password: 'Secret123!', role: 'crypto-user' as const } };
+      for (const h of [tdes, kek]) await perform(fixture.t.ctx, shareKey, { filter: byReference(h), username: 'bob', role: 'crypto-user' }, alice);
+      await ok('logoutHSM');
+      await ok('loginHSM -u CU -s bob -p Secret123!');
+      await fails(`exSymKey -k ${tdes} -w ${kek} -out ${file('bob.key')}`, '0xc6', file('bob.key'));
+      await ok('logoutHSM');
+      await ok('loginHSM -u CU -s alice -p Secret123!');
+    });
+
+    it('exportPrivateKey writes a PKCS#8 PEM of the private key, for RSA, EC and DSA keys', async () => {
+      const pairs = [await ok('genRSAKeyPair -m 2048 -e 65537 -l rsa-export'), await ok('genECCKeyPair -i 14 -l ec384-export'), await ok('genDSAKeyPair -m 2048 -l dsa-export')];
+      for (const [i, pair] of pairs.entries()) {
+        const [pub, priv] = [handleIn(pair, /public key handle: (\d+)/), handleIn(pair, /private key handle: (\d+)/)];
+        const out = await ok(`exportPrivateKey -k ${priv} -w ${kek} -out ${file(`private-${i}.pem`)}`);
+        assert.equal(out, `\n${I}Cfm3WrapKey returned: 0x00 : ${OK}\n\n${I}Cfm3UnWrapHostKey returned: 0x00 : ${OK}\n\n${I}PEM formatted private key is written to ${file(`private-${i}.pem`)}\n\n`);
+        const pem = fs.readFileSync(file(`private-${i}.pem`), 'utf8');
+        assert.match(pem, /^-----BEGIN PRIVATE KEY-----\n/);
+        await ok(`exportPubKey -k ${pub} -out ${file(`public-${i}.pem`)}`);
+        assert.equal(createPublicKey(createPrivateKey(pem)).export({ type: 'spki', format: 'pem' }), fs.readFileSync(file(`public-${i}.pem`), 'utf8'));
+        secretFree(out, file(`private-${i}.pem`));
+      }
+    });
+
+    it('imSymKey refuses other key types (usage), and bytes that are no key of the type (0xd6)', async () => {
+      fs.writeFileSync(file('20.bin'), Buffer.alloc(20, 3));
+      const usage = await line(`imSymKey -f ${file('20.bin')} -w ${kek} -t 16 -l generic`);
+      assert.equal(usage.outcome, 'failed');
+      assert.match(usage.out, /Error: -t takes 21 \(3DES\) or 31 \(AES\)/);
+      await fails(`imSymKey -f ${file('20.bin')} -w ${kek} -t 31 -l short`, '0xd6');
     });
   });
 });

@@ -394,12 +394,13 @@ describe('shell kmu dialect', function () {
       assert.match(t.explained.join('\n'), /multiple of 8 bytes/);
     });
 
-    it('refuses plaintext key export and import, pointing to key wrap', async () => {
+    it('never exports a non-extractable key in plaintext: 0xd7, no file, the reason only on the side', async () => {
+      const nex = await genAes('never-out', '-nex');
       t.explained.length = 0;
-      const r = await line(`exSymKey -k ${aes} -w ${aes} -out ${file('plain.key')}`);
+      const r = await line(`exSymKey -k ${nex} -w ${aes} -out ${file('plain.key')}`);
       assert.equal(r.outcome, 'failed');
-      assert.equal(r.out, blocks([`${I}Cfm3WrapKey returned: 0xb3 : HSM Error: This operation violates the current configured/FIPS policies`]));
-      assert.match(t.explained.join('\n'), /`key wrap aes-pkcs5-pad`/);
+      assert.equal(r.out, blocks([`${I}Cfm3WrapKey returned: 0xd7 : HSM Error: Key attributes do not allow this operation`]));
+      assert.match(t.explained.join('\n'), /extractable=false/);
       assert.ok(!fs.existsSync(file('plain.key')));
     });
 

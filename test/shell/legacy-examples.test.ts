@@ -417,6 +417,28 @@ describe('legacy-shells.md examples, line by line', function () {
           out: blocks([`${I}Cfm3Verify returned: 0x1b`], [`${I}CSP Error: ERR_BAD_PKCS_DATA`]),
         },
         {
+          // The file holds the plain key although the line says "Wrapped" (the User Guide warns of it).
+          spec: '§3 exSymKey (its last line unindented, after two blank lines)',
+          line: 'exSymKey -k {{tdes}} -w {{aes}} -out {{dir}}/3DES.key',
+          out: ['', `${I}Cfm3WrapKey returned: 0x00 : ${OK}`, '', `${I}Cfm3UnWrapHostKey returned: 0x00 : ${OK}`, '', '', 'Wrapped Symmetric Key written to file "{{dir}}/3DES.key"', ''],
+        },
+        {
+          spec: '§3 imSymKey',
+          line: 'imSymKey -f {{dir}}/3DES.key -w {{aes}} -t 21 -l 3DES-imported',
+          out: blocks(
+            [`${I}Cfm3WrapHostKey returned: 0x00 : ${OK}`],
+            [`${I}Cfm3CreateUnwrapTemplate returned: 0x00 : ${OK}`],
+            [`${I}Cfm3UnWrapKey returned: 0x00 : ${OK}`],
+            [`${I}Symmetric Key Unwrapped.  Key Handle: [[n]]`],
+            ERROR_STATUS,
+          ),
+        },
+        {
+          spec: '§3 exportPrivateKey',
+          line: 'exportPrivateKey -k {{rsaPriv}} -w {{aes}} -out {{dir}}/private.key',
+          out: blocks([`${I}Cfm3WrapKey returned: 0x00 : ${OK}`], [`${I}Cfm3UnWrapHostKey returned: 0x00 : ${OK}`], [`${I}PEM formatted private key is written to {{dir}}/private.key`]),
+        },
+        {
           spec: '§3 aesWrapUnwrap -m 1',
           line: 'aesWrapUnwrap -m 1 -f {{dir}}/data -w {{data}} -out {{dir}}/data.wrapped',
           setup: async (_t, known) => fs.writeFileSync(path.join(known.get('dir')!, 'data'), Buffer.alloc(24, 7)),

@@ -15,7 +15,7 @@
  */
 import { HsmError } from '../errors.js';
 import { validateRsaImport } from '../mechanisms/rsa-keys.js';
-import { defineOperation, type Actor } from '../engine.js';
+import { defineOperation, type Actor, type OperationEnv } from '../engine.js';
 import type { ClusterRecord } from '../cluster/model.js';
 import type { Transaction } from '../store/index.js';
 import { AES_KEY_BYTES, type CryptoProvider, type HashName } from '../mechanisms/provider.js';
@@ -116,12 +116,13 @@ function oaepHashes(p: WrapParameters): { hash: HashName; mgfHash: HashName } {
   return { hash: p.hash as HashName, mgfHash: mgf as HashName };
 }
 
-function pkcs5Pad(data: Uint8Array): Uint8Array {
+/** PKCS#5 padding to a multiple of 8 bytes, before RFC 3394 (aes-pkcs5-pad, KMU's mechanism 4). */
+export function pkcs5Pad(data: Uint8Array): Uint8Array {
   const n = 8 - (data.length % 8);
   return Uint8Array.from([...data, ...new Array<number>(n).fill(n)]);
 }
 
-function pkcs5Unpad(data: Uint8Array): Uint8Array {
+export function pkcs5Unpad(data: Uint8Array): Uint8Array {
   const n = data[data.length - 1] ?? 0;
   if (n < 1 || n > 8 || n > data.length || data.subarray(data.length - n).some((b) => b !== n)) {
     throw new HsmError('DECRYPTION_FAILED', 'the unwrapped data has no valid PKCS#5 padding: wrong key, mechanism or data');
@@ -130,7 +131,7 @@ function pkcs5Unpad(data: Uint8Array): Uint8Array {
 }
 
 /** Selects a wrapping or unwrapping key and checks its type and usage attribute. */
-function selectWrappingKey(tx: Transaction, cluster: ClusterRecord, actor: Actor, selector: KeySelector, mechanism: WrapMechanism, purpose: 'wrap' | 'unwrap', sessionKeys: Map<number, KeyRecord>): KeyRecord {
+export function selectWrappingKey(tx: Transaction, cluster: ClusterRecord, actor: Actor, selector: KeySelector, mechanism: WrapMechanism, purpose: 'wrap' | 'unwrap', sessionKeys: Map<number, KeyRecord>): KeyRecord {
   const key = selectKey(tx, cluster.clusterId, actor, selector, sessionKeys);
   const ref = formatReference(key.ref);
   if (isAes(mechanism)) {
@@ -148,7 +149,7 @@ function selectWrappingKey(tx: Transaction, cluster: ClusterRecord, actor: Actor
 }
 
 /** The bytes a key travels as: raw secret bytes, or PKCS#8 DER for a private key. */
-function payloadBytes(ctx: EngineContext, clusterId: string, key: KeyRecord): Uint8Array {
+export function payloadBytes(ctx: EngineContext, clusterId: string, key: KeyRecord): Uint8Array {
   if (key.class === 'secret-key') return secretMaterial(key);
   if (key.class === 'private-key') return cryptoOf(ctx).exportPkcs8(preparedKey(ctx, clusterId, key));
   throw new HsmError('INVALID_ARGUMENT', `key ${formatReference(key.ref)} is a public key; public keys are not wrapped (export them with \`key generate-file --encoding pem\`)`);
@@ -296,10 +297,9 @@ export const unwrapKey = defineOperation({
     let bytes = unwrapBytes(ctx, cluster.clusterId, key, input);
     const crypto = cryptoOf(ctx);
     const secret = (SECRET_KEY_TYPE_CLASSES as readonly string[]).includes(input.keyTypeClass);
-    const keyClass: KeyClass = secret ? 'secret-key' : 'private-key';
-    const overrides = parseAttributeOverrides(input.attributes, '--attributes', keyClass);
-    const { id, ...booleans } = overrides;
-    let record: Omit<KeyRecord, 'ref' | 'attributes' | 'owner' | 'sharedUsers' | 'manageQuorum' | 'useQuorum' | 'createdAt' | 'label' | 'id' | 'emptyIdText'>;
+    // The overrides are checked before any key material is read.
+    parseAttributeOverrides(input.attributes, '--attributes', secret ? 'secret-key' : 'private-key');
+    let record: IncomingKeyFields;
     if (secret) {
       record = secretKeyFields(crypto, input.keyTypeClass as SecretKeyType, bytes, input.limits, 'the unwrapped data');
     } else {
@@ -327,28 +327,41 @@ export const unwrapKey = defineOperation({
         material: Buffer.from(imported.material).toString('base64'),
       };
     }
-    const sharees = checkSharingAndQuorum(tx, cluster.clusterId, actor!, input);
-    const attributes = { ...defaultAttributes(keyClass, record.keyType), ...booleans };
-    attributes.token = !input.session;
-    // cli-commands.md §3.23: unwrapped keys were not made here and have been outside.
-    attributes.local = false;
-    attributes['always-sensitive'] = false;
-    attributes['never-extractable'] = false;
-    const [ref] = allocateReferences(tx, cluster.clusterId, 1);
-    const created: KeyRecord = {
-      ...record,
-      ref: ref!,
-      label,
-      id: id ?? '',
-      emptyIdText: '0x',
-      attributes,
-      owner: actor!.username,
-      sharedUsers: sharees,
-      manageQuorum: input.manageQuorum ?? 0,
-      useQuorum: input.useQuorum ?? 0,
-      createdAt: ctx.now(),
-    };
-    storeKey(env, created);
-    return { key: viewOfKey(created) };
+    return { key: viewOfKey(storeIncomingKey(env, input, label, record)) };
   },
 });
+
+/** What a key from outside holds once its bytes are read: everything but its identity, owner and attributes. */
+export type IncomingKeyFields = Omit<KeyRecord, 'ref' | 'attributes' | 'owner' | 'sharedUsers' | 'manageQuorum' | 'useQuorum' | 'createdAt' | 'label' | 'id' | 'emptyIdText'>;
+
+/**
+ * Stores a key that came in from outside (unwrapped, or imported in plaintext by imSymKey) for
+ * the caller: its attribute overrides and sharing checked, local=false and, since it has been
+ * outside, always-sensitive and never-extractable false (cli-commands.md §3.23).
+ */
+export function storeIncomingKey(env: OperationEnv<unknown>, input: CommonCreateInput & { attributes?: string[] }, label: string, fields: IncomingKeyFields): KeyRecord {
+  const { tx, ctx, cluster, actor } = env;
+  const { id, ...booleans } = parseAttributeOverrides(input.attributes, '--attributes', fields.class);
+  const sharees = checkSharingAndQuorum(tx, cluster.clusterId, actor!, input);
+  const attributes = { ...defaultAttributes(fields.class, fields.keyType), ...booleans };
+  attributes.token = !input.session;
+  attributes.local = false;
+  attributes['always-sensitive'] = false;
+  attributes['never-extractable'] = false;
+  const [ref] = allocateReferences(tx, cluster.clusterId, 1);
+  const created: KeyRecord = {
+    ...fields,
+    ref: ref!,
+    label,
+    id: id ?? '',
+    emptyIdText: '0x',
+    attributes,
+    owner: actor!.username,
+    sharedUsers: sharees,
+    manageQuorum: input.manageQuorum ?? 0,
+    useQuorum: input.useQuorum ?? 0,
+    createdAt: ctx.now(),
+  };
+  storeKey(env, created);
+  return created;
+}

@@ -71,7 +71,7 @@ interface Creation {
 }
 
 /** -min_srv: every key is on every ACTIVE HSM at once here, so it can only fail for want of HSMs. */
-async function checkMinServers({ host, flags }: KmuCall): Promise<void> {
+export async function checkMinServers({ host, flags }: KmuCall): Promise<void> {
   const minServers = integer(flags, 'min_srv');
   if (flags.has('timeout') && minServers === undefined) throw new UsageError('-timeout is used only with -min_srv');
   if (minServers === undefined) return;
@@ -79,7 +79,7 @@ async function checkMinServers({ host, flags }: KmuCall): Promise<void> {
   if (minServers < 1 || minServers > nodes) throw new KmuFailure(SERVER_UNAVAILABLE, `-min_srv ${minServers}: the cluster has ${nodes} ACTIVE HSM(s)`, true);
 }
 
-async function creation(call: KmuCall): Promise<Creation> {
+export async function creation(call: KmuCall): Promise<Creation> {
   const { host, flags } = call;
   await checkMinServers(call);
   // -m_value is the key's quorum for both use and management (§3, getKeyInfo "use/manage").
@@ -97,12 +97,12 @@ function flagAttributes(call: KmuCall, keyClass: KeyClass): string[] {
 }
 
 /** Attribute terms for one new key: KMU's defaults, then the flags. */
-function attributesFor(call: KmuCall, keyClass: KeyClass, keyType: string): string[] {
+export function attributesFor(call: KmuCall, keyClass: KeyClass, keyType: string): string[] {
   return [...kmuDefaults(keyClass, keyType), ...flagAttributes(call, keyClass)];
 }
 
 /** -attest's line: every key here is made by the emulator itself, so the check always passes. */
-function attestation(call: KmuCall): string[][] {
+export function attestation(call: KmuCall): string[][] {
   return call.flags.has('attest') ? [['Attestation Check : [PASS]']] : [];
 }
 
@@ -191,7 +191,7 @@ export async function genPBEKey(): Promise<Outcome> {
 }
 
 /** Options the core's `key import pem` has no input for; refused rather than ignored. */
-function refuseImportOptions(call: KmuCall, names: string[]): void {
+export function refuseImportOptions(call: KmuCall, names: string[]): void {
   const given = names.filter((n) => call.flags.has(n));
   if (given.length > 0) throw new KmuFailure(INVALID_ARGUMENT, `${given.map((n) => `-${n}`).join(', ')}: the emulator imports keys only as token keys, unshared and without key quorum`);
 }
@@ -226,28 +226,25 @@ export async function importPrivateKey(call: KmuCall): Promise<Outcome> {
   const attributes = attributesFor(call, 'private-key', keyTypeClass.replace(/-private$/, ''));
   const result = await run(call.host, importPem, { pem, label: need(call.flags, 'l'), keyTypeClass, attributes });
   const derBytes = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64').length;
+  return unwrappedOnHost(call, [[`BER encoded key length is ${derBytes}`]], 'Private', result.key.ref);
+}
+
+/**
+ * What a key imported through a wrap on the host prints (importPrivateKey, imSymKey; §3): the
+ * host wrap, the template, the unwrap in the HSM, then the new handle and the node states.
+ */
+export async function unwrappedOnHost(call: KmuCall, first: string[][], kind: 'Private' | 'Symmetric', ref: number): Promise<Outcome> {
   return {
     blocks: [
-      [`BER encoded key length is ${derBytes}`],
+      ...first,
       [returnLine('Cfm3WrapHostKey')],
       [returnLine('Cfm3CreateUnwrapTemplate')],
       [returnLine('Cfm3UnWrapKey')],
-      [`Private Key Unwrapped.  Key Handle: ${result.key.ref}`],
+      [`${kind} Key Unwrapped.  Key Handle: ${ref}`],
       ...attestation(call),
       clusterBlock(await nodeCount(call.host)),
     ],
   };
-}
-
-/**
- * exSymKey, imSymKey and exportPrivateKey move key material in plaintext. The emulated HSM never
- * releases key material unwrapped (keys.md §5), so they are refused and point to wrapping.
- */
-export async function plaintextTransfer(): Promise<Outcome> {
-  throw new KmuFailure(
-    POLICY_VIOLATION,
-    'keys leave and enter the emulated HSM only wrapped: use wrapKey/unWrapKey (CloudHSM CLI: `key wrap aes-pkcs5-pad` / `key unwrap aes-pkcs5-pad`)',
-  );
 }
 
 export async function exportPubKey(call: KmuCall): Promise<Outcome> {

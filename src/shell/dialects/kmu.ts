@@ -10,6 +10,8 @@ import { redactOptions, redactUnknown } from '../tokenize.js';
 import * as session from './kmu-commands.js';
 import { KMU_HELP_LINES } from './kmu-help.js';
 import * as crypto from './kmu-crypto.js';
+import * as transfer from './kmu-transfer.js';
+import { PLAINTEXT_IMPORT_TYPES } from '../../core/keys/plaintext.js';
 import { nodeCount, UsageError, visibleHandles, type Flags, type KmuCall, type Outcome } from './kmu-context.js';
 import { failureBlocks, INDENT, INVALID_HANDLE, KmuFailure, NOT_LOGGED_IN, render, toFailure, type StatusStyle } from './kmu-output.js';
 import { AES_KEY_BYTES, DES3_KEY_BYTES, DSA_KEYS, KMU_GENERIC_SECRET_BYTES, RSA_KEYS, type WrapMechanism } from '../../core/mechanisms/table.js';
@@ -226,32 +228,44 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
   },
   exportPrivateKey: {
     group: 'Import and export',
-    summary: 'Export a private key in plaintext (refused)',
+    summary: 'Export a private key you own in plaintext (PEM)',
     op: 'Cfm3WrapKey',
     login: true,
     status: 'none',
-    modern: 'none (use key wrap)',
-    flags: { k: h('key handle'), w: h('AES wrapping key handle'), out: v('PEM file', true), m: v('4'), wk: v('wrapping key file') },
-    run: crypto.plaintextTransfer,
+    modern: 'none (key wrap exports it wrapped)',
+    flags: { k: h('private key handle'), w: h('AES wrapping key handle (wrap and decrypt allowed)'), out: v('PEM file', true), m: v(`${DEFAULT_WRAP_CODE} (NIST_AES_WRAP), the only mechanism`), wk: v('file holding the wrapping key in the clear: the host unwraps') },
+    run: transfer.exportPrivateKey,
   },
   exSymKey: {
     group: 'Import and export',
-    summary: 'Export a symmetric key in plaintext (refused)',
+    summary: 'Export a symmetric key you own in plaintext',
     op: 'Cfm3WrapKey',
     login: true,
     status: 'none',
-    modern: 'none (use key wrap)',
-    flags: { k: h('key handle'), w: h('AES wrapping key handle'), out: v('output file', true), m: v('4'), wk: v('wrapping key file') },
-    run: crypto.plaintextTransfer,
+    modern: 'none (key wrap exports it wrapped)',
+    flags: { k: h('symmetric key handle'), w: h('AES wrapping key handle (wrap and decrypt allowed)'), out: v('output file', true), m: v(`${DEFAULT_WRAP_CODE} (NIST_AES_WRAP), the only mechanism`), wk: v('file holding the wrapping key in the clear: the host unwraps') },
+    run: transfer.exSymKey,
   },
   imSymKey: {
     group: 'Import and export',
-    summary: 'Import a plaintext symmetric key (refused)',
+    summary: 'Import a plaintext symmetric key',
     op: 'Cfm3UnWrapKey',
     login: true,
-    modern: 'none (use key unwrap)',
-    flags: { f: v('key file', true), w: h('AES wrapping key handle'), t: v('key type', true), l: v('label', true), wk: v('wrapping key file'), ...CREATION_FLAGS },
-    run: crypto.plaintextTransfer,
+    modern: 'none (key unwrap imports it wrapped)',
+    flags: {
+      f: v('key file (the key bytes in the clear)', true),
+      w: h('AES wrapping key handle (unwrap allowed)'),
+      t: v(`key type: ${spaced(typeEntries([...PLAINTEXT_IMPORT_TYPES]))}`, true),
+      l: v('label', true),
+      id: CREATION_FLAGS.id!,
+      sess: CREATION_FLAGS.sess!,
+      wk: v('file holding the wrapping key in the clear: the host wraps'),
+      attest: CREATION_FLAGS.attest!,
+      min_srv: CREATION_FLAGS.min_srv!,
+      timeout: CREATION_FLAGS.timeout!,
+      u: CREATION_FLAGS.u!,
+    },
+    run: transfer.imSymKey,
   },
   wrapKey: {
     group: 'Import and export',
