@@ -1,7 +1,8 @@
 /**
  * key_mgmt_util commands and key types of the Client SDK 3 tools beyond the modern CLI's, on an
- * hsm1.medium cluster (the HSM type those tools serve): 3DES keys, DSA key pairs, and plaintext
- * export and import (exSymKey, exportPrivateKey, imSymKey), with the behaviour and the
+ * hsm1.medium cluster (the HSM type those tools serve): 3DES keys, DSA key pairs, plaintext
+ * export and import (exSymKey, exportPrivateKey, imSymKey) and masked objects
+ * (extractMaskedObject, insertMaskedObject), with the behaviour and the
  * return codes of each refusal. The documented output of each command is compared line by line in
  * legacy-examples.test.ts; here the effects and the refusals are checked.
  */
@@ -9,6 +10,7 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import { perform } from '../../src/core/engine.js';
+import type { KeyRecord } from '../../src/core/keys/model.js';
 import { shareKey } from '../../src/core/keys/operations.js';
 import { byReference } from '../../src/core/keys/selector.js';
 import { createUser } from '../../src/core/users/operations.js';
@@ -201,6 +203,50 @@ describe('shell kmu dialect: the documented commands and key types of key_mgmt_u
       assert.equal(usage.outcome, 'failed');
       assert.match(usage.out, /Error: -t takes 21 \(3DES\) or 31 \(AES\)/);
       await fails(`imSymKey -f ${file('20.bin')} -w ${kek} -t 31 -l short`, '0xd6');
+    });
+  });
+
+  describe('masked objects (extractMaskedObject, insertMaskedObject)', () => {
+    const I = '        ';
+    const OK = 'HSM Return: SUCCESS';
+    let nex: number;
+
+    before(async () => {
+      nex = handleIn(await ok('genSymKey -t 31 -s 32 -l masked-nex -nex'), /Key Handle: (\d+)/);
+    });
+
+    it('masks a non-extractable key into a file that does not hold its bytes, and inserts it as a new key that stays non-extractable', async () => {
+      const out = await ok(`extractMaskedObject -o ${nex} -out ${file('masked.obj')}`);
+      assert.equal(out, `\n${I}Object was masked and written to file "${file('masked.obj')}"\n\n${I}Cfm3ExtractMaskedObject returned: 0x00 : ${OK}\n\n`);
+      const keys = await fixture.t.ctx.store.read((view) => view.list<KeyRecord>('key/'));
+      const material = Buffer.from(keys.find(([, k]) => k.ref === nex)![1].material, 'base64');
+      assert.ok(!fs.readFileSync(file('masked.obj')).includes(material));
+      const inserted = await ok(`insertMaskedObject -f ${file('masked.obj')}`);
+      const copy = handleIn(inserted, /New Key Handle: (\d+)/);
+      assert.notEqual(copy, nex);
+      const [a, b] = [await attributes(nex), await attributes(copy)];
+      assert.deepEqual([b.EXTRACTABLE, b.KCV, b.LABEL, b.LOCAL], ['0x00', a.KCV, 'masked-nex', a.LOCAL]);
+      await fails(`exSymKey -k ${copy} -w ${nex} -out ${file('copy.key')}`, '0xd7', file('copy.key'));
+    });
+
+    it('refuses a changed masked object with its own code (0xde), adding no key', async () => {
+      const before = (await ok('findKey')).match(/Total number of keys present (\d+)/)![1];
+      const changed = fs.readFileSync(file('masked.obj'));
+      changed[changed.length - 1]! ^= 1;
+      fs.writeFileSync(file('changed.obj'), changed);
+      const out = await fails(`insertMaskedObject -f ${file('changed.obj')}`, '0xde');
+      assert.match(out, /Cfm3InsertMaskedObject returned: 0xde : HSM Error: Masked object is not valid in this cluster/);
+      assert.equal((await ok('findKey')).match(/Total number of keys present (\d+)/)![1], before);
+    });
+
+    it('lets only the owner extract a key (a sharee gets 0xc6)', async () => {
+      const alice = { credentials: { username: 'alice', password: 'Secret123!', role: 'crypto-user' as const } };
+      await perform(fixture.t.ctx, shareKey, { filter: byReference(nex), username: 'bob', role: 'crypto-user' }, alice);
+      await ok('logoutHSM');
+      await ok('loginHSM -u CU -s bob -p Secret123!');
+      await fails(`extractMaskedObject -o ${nex} -out ${file('bob.obj')}`, '0xc6', file('bob.obj'));
+      await ok('logoutHSM');
+      await ok('loginHSM -u CU -s alice -p Secret123!');
     });
   });
 });

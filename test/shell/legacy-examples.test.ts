@@ -439,6 +439,16 @@ describe('legacy-shells.md examples, line by line', function () {
           out: blocks([`${I}Cfm3WrapKey returned: 0x00 : ${OK}`], [`${I}Cfm3UnWrapHostKey returned: 0x00 : ${OK}`], [`${I}PEM formatted private key is written to {{dir}}/private.key`]),
         },
         {
+          spec: '§3 extractMaskedObject',
+          line: 'extractMaskedObject -o {{tdes}} -out {{dir}}/maskedObj',
+          out: blocks([`${I}Object was masked and written to file "{{dir}}/maskedObj"`], [`${I}Cfm3ExtractMaskedObject returned: 0x00 : ${OK}`]),
+        },
+        {
+          spec: '§3 insertMaskedObject',
+          line: 'insertMaskedObject -f {{dir}}/maskedObj',
+          out: blocks([`${I}Cfm3InsertMaskedObject returned: 0x00 : ${OK}`, `${I}New Key Handle: [[n]]`], ERROR_STATUS),
+        },
+        {
           spec: '§3 aesWrapUnwrap -m 1',
           line: 'aesWrapUnwrap -m 1 -f {{dir}}/data -w {{data}} -out {{dir}}/data.wrapped',
           setup: async (_t, known) => fs.writeFileSync(path.join(known.get('dir')!, 'data'), Buffer.alloc(24, 7)),

@@ -1,17 +1,20 @@
 /**
- * KMU commands that move key material in the clear (legacy-shells.md §3): exSymKey and
+ * KMU commands that move keys out of the HSM and in again (legacy-shells.md §3): exSymKey and
  * exportPrivateKey write a plaintext copy of a key the user owns and may extract, imSymKey reads
- * one. They call the core's ExportPlaintextKey and ImportPlaintextKey (keys/plaintext.ts), which
- * hold the rules; here the flags are read and the tool's lines printed. The plaintext goes only to
- * the file the user names (mode 0600), never to the output, an error or the explanation.
+ * one; extractMaskedObject and insertMaskedObject move a key, masked, within its cluster. They
+ * call the core's ExportPlaintextKey, ImportPlaintextKey (keys/plaintext.ts), ExtractMaskedObject
+ * and InsertMaskedObject (keys/masking.ts), which hold the rules; here the flags are read and the
+ * tool's lines printed. Key material goes only to the file the user names (mode 0600), never to
+ * the output, an error or the explanation.
  */
 import { HsmError } from '../../core/errors.js';
 import { toPem } from '../../core/keys/files.js';
+import { extractMaskedObject as extractOp, insertMaskedObject as insertOp } from '../../core/keys/masking.js';
 import { exportPlaintextKey, importPlaintextKey, PLAINTEXT_IMPORT_TYPES } from '../../core/keys/plaintext.js';
-import { attributesFor, creation, unwrappedOnHost } from './kmu-crypto.js';
+import { attributesFor, checkMinServers, creation, unwrappedOnHost } from './kmu-crypto.js';
 import { DEFAULT_WRAP_CODE, parenthesised, typeCode, typeEntries } from './kmu-codes.js';
-import { byHandle, handle, integer, need, readFile, run, text, UsageError, writeFile, type KmuCall, type Outcome } from './kmu-context.js';
-import { raw, returnLine, UNWRAP_FAILED } from './kmu-output.js';
+import { byHandle, handle, integer, need, nodeCount, readFile, run, text, UsageError, writeFile, type KmuCall, type Outcome } from './kmu-context.js';
+import { clusterBlock, raw, returnLine, UNWRAP_FAILED } from './kmu-output.js';
 
 /** §1: exSymKey and exportPrivateKey take only -m 4, which they call NIST_AES_WRAP. */
 const PLAINTEXT_MECHANISM = DEFAULT_WRAP_CODE;
@@ -86,3 +89,18 @@ export async function imSymKey(call: KmuCall): Promise<Outcome> {
   return unwrappedOnHost(call, [], 'Symmetric', result.key.ref);
 }
 
+
+/** §3 extractMaskedObject: the key, masked for its cluster, in the file. */
+export async function extractMaskedObject(call: KmuCall): Promise<Outcome> {
+  const out = need(call.flags, 'out');
+  const { masked } = await run(call.host, extractOp, { filter: byHandle(handle(call.flags, 'o')) });
+  writeFile(out, masked);
+  return { blocks: [[`Object was masked and written to file "${out}"`], [returnLine('Cfm3ExtractMaskedObject')]] };
+}
+
+/** §3 insertMaskedObject: a new key (a handle of its own) from a masked object of this cluster. */
+export async function insertMaskedObject(call: KmuCall): Promise<Outcome> {
+  await checkMinServers(call);
+  const { key } = await run(call.host, insertOp, { masked: new Uint8Array(readFile(need(call.flags, 'f'))) });
+  return { blocks: [[returnLine('Cfm3InsertMaskedObject'), `New Key Handle: ${key.ref}`], clusterBlock(await nodeCount(call.host))] };
+}
