@@ -1,14 +1,16 @@
 /**
  * key_mgmt_util commands and key types of the Client SDK 3 tools beyond the modern CLI's, on an
  * hsm1.medium cluster (the HSM type those tools serve): 3DES keys, DSA key pairs, plaintext
- * export and import (exSymKey, exportPrivateKey, imSymKey) and masked objects
- * (extractMaskedObject, insertMaskedObject), with the behaviour and the
+ * export and import (exSymKey, exportPrivateKey, imSymKey), masked objects
+ * (extractMaskedObject, insertMaskedObject), the fake PEM (getCaviumPrivKey,
+ * IsValidKeyHandlefile) and getCert, with the behaviour and the
  * return codes of each refusal. The documented output of each command is compared line by line in
  * legacy-examples.test.ts; here the effects and the refusals are checked.
  */
 import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
+import { readCluster } from '../../src/core/cluster/operations.js';
 import { perform } from '../../src/core/engine.js';
 import type { KeyRecord } from '../../src/core/keys/model.js';
 import { shareKey } from '../../src/core/keys/operations.js';
@@ -246,6 +248,54 @@ describe('shell kmu dialect: the documented commands and key types of key_mgmt_u
       await ok('loginHSM -u CU -s bob -p Secret123!');
       await fails(`extractMaskedObject -o ${nex} -out ${file('bob.obj')}`, '0xc6', file('bob.obj'));
       await ok('logoutHSM');
+      await ok('loginHSM -u CU -s alice -p Secret123!');
+    });
+  });
+
+  describe('fake PEM files (getCaviumPrivKey, IsValidKeyHandlefile) and getCert', () => {
+    const I = '        ';
+    let rsaPriv: number;
+
+    before(async () => {
+      rsaPriv = handleIn(await ok('genRSAKeyPair -m 2048 -e 65537 -l web'), /private key handle: (\d+)/);
+    });
+
+    it('getCaviumPrivKey writes a fake PEM of an RSA private key, which IsValidKeyHandlefile finds a valid handle in', async () => {
+      const out = await ok(`getCaviumPrivKey -k ${rsaPriv} -out ${file('fake.pem')}`);
+      assert.equal(out, `\n\nPrivate Key Handle is written to ${file('fake.pem')} in fake PEM format\n\n${I}getCaviumPrivKey returned: 0x00 : HSM Return: SUCCESS\n\n`);
+      assert.match(fs.readFileSync(file('fake.pem'), 'utf8'), /^-----BEGIN RSA PRIVATE KEY-----\n/);
+      assert.equal(await ok(`IsValidKeyHandlefile -f ${file('fake.pem')}`), `\n${I}Input file has key handle: ${rsaPriv}\n\n`);
+    });
+
+    it('IsValidKeyHandlefile knows a real private key without a login, and a handle that names no key', async () => {
+      await ok(`exportPrivateKey -k ${rsaPriv} -w ${handleIn(await ok('genSymKey -t 31 -s 32 -l pem-kek'), /Key Handle: (\d+)/)} -out ${file('real.pem')}`);
+      await ok(`deleteKey -k ${rsaPriv}`);
+      const invalid = await line(`IsValidKeyHandlefile -f ${file('fake.pem')}`);
+      assert.deepEqual(invalid, { outcome: 'failed', out: `\n${I}Input file has invalid key handle: ${rsaPriv}\n\n` });
+      await ok('logoutHSM');
+      assert.equal(await ok(`IsValidKeyHandlefile -f ${file('real.pem')}`), `\n${I}Input key file has real private key\n\n`);
+      await fails(`IsValidKeyHandlefile -f ${file('fake.pem')}`, '0xd3');
+      await ok('loginHSM -u CU -s alice -p Secret123!');
+    });
+
+    it('getCaviumPrivKey refuses what is not an RSA private key', async () => {
+      const ec = handleIn(await ok('genECCKeyPair -i 2 -l not-rsa'), /private key handle: (\d+)/);
+      await fails(`getCaviumPrivKey -k ${ec} -out ${file('ec-fake.pem')}`, '0xd6', file('ec-fake.pem'));
+    });
+
+    it('getCert writes the customer root (4) and the cluster certificate (8); the manufacturer types are refused in its own words', async () => {
+      const cluster = await perform(fixture.t.ctx, readCluster, {});
+      assert.equal(await ok(`getCert -f ${file('root.crt')} -s 4`), `\n${I}Cfm3GetCert() returned 0 :HSM Return: SUCCESS\n\n`);
+      assert.equal(fs.readFileSync(file('root.crt'), 'utf8').trim(), cluster.trustAnchorPem!.trim());
+      await ok(`getCert -f ${file('cluster.crt')} -t 8`);
+      assert.equal(fs.readFileSync(file('cluster.crt'), 'utf8').trim(), cluster.clusterCertificatePem!.trim());
+      const manufacturer = await line(`getCert -f ${file('manufacturer.crt')} -s 1`);
+      assert.deepEqual(manufacturer, { outcome: 'failed', out: `\n${I}Cfm3GetCert() returned 0xd6 :HSM Error: Invalid argument\n\n` });
+      assert.ok(!fs.existsSync(file('manufacturer.crt')));
+      assert.equal((await line(`getCert -f ${file('x.crt')} -s 4 -t 4`)).outcome, 'failed');
+      assert.equal((await line(`getCert -f ${file('x.crt')} -s 3`)).outcome, 'failed');
+      await ok('logoutHSM');
+      assert.equal((await line(`getCert -f ${file('x.crt')} -s 4`)).out, `\n${I}Cfm3GetCert() returned 0xd3 :HSM Error: User is not logged in\n\n`);
       await ok('loginHSM -u CU -s alice -p Secret123!');
     });
   });

@@ -449,6 +449,27 @@ describe('legacy-shells.md examples, line by line', function () {
           out: blocks([`${I}Cfm3InsertMaskedObject returned: 0x00 : ${OK}`, `${I}New Key Handle: [[n]]`], ERROR_STATUS),
         },
         {
+          spec: '§3 getCaviumPrivKey (its first line unindented, after two blank lines)',
+          line: 'getCaviumPrivKey -k {{rsaPriv}} -out {{dir}}/fakeKey.pem',
+          out: ['', '', 'Private Key Handle is written to {{dir}}/fakeKey.pem in fake PEM format', '', `${I}getCaviumPrivKey returned: 0x00 : ${OK}`, ''],
+        },
+        { spec: '§3 IsValidKeyHandlefile: a real private key', line: 'IsValidKeyHandlefile -f {{dir}}/private.key', out: blocks([`${I}Input key file has real private key`]) },
+        // [assumed] the line for a handle the HSM has, as a vendor manual of the same tool prints it.
+        { spec: '§3 IsValidKeyHandlefile: a fake PEM', line: 'IsValidKeyHandlefile -f {{dir}}/fakeKey.pem', out: blocks([`${I}Input file has key handle: {{rsaPriv}}`]) },
+        { spec: '§3 getCert', line: 'getCert -f {{dir}}/customerCA.crt -s 4', out: blocks([`${I}Cfm3GetCert() returned 0 :${OK}`]) },
+        {
+          spec: '§3 genRSAKeyPair: a key to delete under its fake PEM',
+          line: 'genRSAKeyPair -m 2048 -e 65537 -l gone',
+          out: blocks([`${I}Cfm3GenerateKeyPair returned: 0x00 : ${OK}`], [`${I}Cfm3GenerateKeyPair:    public key handle: [[n]]    private key handle: [[n:gone]]`], nodes('Cluster Status:')),
+        },
+        {
+          spec: '§3 getCaviumPrivKey',
+          line: 'getCaviumPrivKey -k {{gone}} -out {{dir}}/gone.pem',
+          out: ['', '', 'Private Key Handle is written to {{dir}}/gone.pem in fake PEM format', '', `${I}getCaviumPrivKey returned: 0x00 : ${OK}`, ''],
+        },
+        { spec: '§3 deleteKey', line: 'deleteKey -k {{gone}}', out: blocks([`${I}Cfm3DeleteKey returned: 0x00 : ${OK}`], ERROR_STATUS) },
+        { spec: '§3 IsValidKeyHandlefile: a handle that names no key', line: 'IsValidKeyHandlefile -f {{dir}}/gone.pem', fails: true, explains: true, out: blocks([`${I}Input file has invalid key handle: {{gone}}`]) },
+        {
           spec: '§3 aesWrapUnwrap -m 1',
           line: 'aesWrapUnwrap -m 1 -f {{dir}}/data -w {{data}} -out {{dir}}/data.wrapped',
           setup: async (_t, known) => fs.writeFileSync(path.join(known.get('dir')!, 'data'), Buffer.alloc(24, 7)),

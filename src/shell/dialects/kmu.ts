@@ -11,6 +11,7 @@ import * as session from './kmu-commands.js';
 import { KMU_HELP_LINES } from './kmu-help.js';
 import * as crypto from './kmu-crypto.js';
 import * as transfer from './kmu-transfer.js';
+import * as files from './kmu-files.js';
 import { PLAINTEXT_IMPORT_TYPES } from '../../core/keys/plaintext.js';
 import { nodeCount, UsageError, visibleHandles, type Flags, type KmuCall, type Outcome } from './kmu-context.js';
 import { failureBlocks, INDENT, INVALID_HANDLE, KmuFailure, NOT_LOGGED_IN, render, toFailure, type StatusStyle } from './kmu-output.js';
@@ -45,7 +46,7 @@ interface KmuCommand {
   summary: string;
   /** The `Cfm…` operation named in its failure line (aesWrapUnwrap's depends on -m). */
   op: string | ((flags: Flags) => string);
-  /** Whether it needs a CU login (§3: all but help, exit, loginHSM, Error2String, listAttributes). */
+  /** Whether it needs a CU login (§3: all but help, exit, loginHSM, Error2String, listAttributes; IsValidKeyHandlefile and getCert ask for one themselves). */
   login: boolean;
   /** The node block it prints after its result, also after a failure (kmu-output.ts); default `error`. */
   status?: StatusStyle;
@@ -361,6 +362,36 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
       out: v('output file (default wrapped_key; required to unwrap)'),
     },
     run: crypto.aesWrapUnwrap,
+  },
+  getCert: {
+    group: 'Certificates',
+    summary: 'Write a certificate of the HSM to a file, by type',
+    op: 'Cfm3GetCert()',
+    login: false,
+    status: 'none',
+    modern: 'none (cluster describe shows the cluster certificate)',
+    flags: { f: v('certificate file', true), s: v('type: 1 manufacturer root, 2 manufacturer hardware, 4 customer root, 8 cluster, 16 cluster chained to the manufacturer root (not emulated: 1, 2, 16)'), t: v('the type, as the syntax block names it') },
+    run: files.getCert,
+  },
+  getCaviumPrivKey: {
+    group: 'Other',
+    summary: 'Write an RSA private key handle in fake PEM format',
+    op: 'getCaviumPrivKey',
+    login: true,
+    status: 'none',
+    modern: 'key generate-file --encoding reference-pem',
+    flags: { k: h('RSA private key handle'), out: v('fake PEM file', true) },
+    run: files.getCaviumPrivKey,
+  },
+  IsValidKeyHandlefile: {
+    group: 'Other',
+    summary: 'Tell a real private key file from a fake PEM',
+    op: 'IsValidKeyHandlefile',
+    login: false,
+    status: 'none',
+    modern: 'none',
+    flags: { f: v('private key file (PEM)', true) },
+    run: files.isValidKeyHandlefile,
   },
   Error2String: { group: 'Other', summary: 'Explain a return code', op: 'Error2String', login: false, status: 'none', modern: 'none', flags: { r: v('code, e.g. 0xdb', true) }, run: session.error2String },
 };
