@@ -461,17 +461,14 @@ function helpText(): string {
   return `\n${[...KMU_HELP_LINES, ...EMULATOR_HELP].join('\n')}\n\n`;
 }
 
-/** `cliEquivalents`: the commands by group, each with its CloudHSM CLI equivalent (§4). */
+/** `cliEquivalents`: the commands by group, each with its CloudHSM CLI equivalent (§4), in columns as wide as their longest entry. */
 function mappingText(): string {
+  const rows: Array<[group: string, name: string, summary: string, modern: string]> = Object.entries(COMMANDS).map(([name, c]) => [c.group, name, c.summary, c.modern]);
+  rows.push(['Other', 'help', "The tool's command list; <command> -h for usage", 'help'], ['Other', MAPPING_COMMAND, 'This list', 'none'], ['Other', 'exit', 'Leave key_mgmt_util', 'quit']);
+  const nameWidth = Math.max(...rows.map(([, name]) => name.length)) + 2;
+  const summaryWidth = Math.max(...rows.map(([, , summary]) => summary.length)) + 2;
   const groups = new Map<string, string[]>();
-  for (const [name, c] of Object.entries(COMMANDS)) {
-    groups.set(c.group, [...(groups.get(c.group) ?? []), `    ${name.padEnd(18)}${c.summary.padEnd(50)}${c.modern}`]);
-  }
-  groups.get('Other')!.push(
-    `    ${'help'.padEnd(18)}${"The tool's command list; <command> -h for usage".padEnd(50)}help`,
-    `    ${MAPPING_COMMAND.padEnd(18)}${'This list'.padEnd(50)}none`,
-    `    ${'exit'.padEnd(18)}${'Leave key_mgmt_util'.padEnd(50)}quit`,
-  );
+  for (const [group, name, summary, modern] of rows) groups.set(group, [...(groups.get(group) ?? []), `    ${name.padEnd(nameWidth)}${summary.padEnd(summaryWidth)}${modern}`]);
   const sections = [...groups].map(([group, lines]) => `${group}:\n${lines.join('\n')}`);
   return `\nkey_mgmt_util commands (right: the CloudHSM CLI equivalent)\n\n${sections.join('\n\n')}\n\n${EXPLAIN_NOTE}\n\n`;
 }
