@@ -8,7 +8,7 @@ import { byReference } from '../../src/core/keys/selector.js';
 import { createUser, login as loginOp } from '../../src/core/users/operations.js';
 import { callerOf } from '../../src/shell/dialect.js';
 import { kmuDialect } from '../../src/shell/dialects/kmu.js';
-import { ADMIN_PASSWORD, runLines, testHost, type TestHost } from '../support/dialect-host.js';
+import { ADMIN_PASSWORD, handleIn, lineRunner, runLines, testHost, type TestHost } from '../support/dialect-host.js';
 import { tempDir } from '../support/helpers.js';
 
 const I = '        ';
@@ -30,24 +30,8 @@ describe('shell kmu dialect', function () {
   let dir: string;
   const file = (name: string) => path.join(dir, name);
 
-  /** Runs one line, returning its outcome and what it printed. */
-  async function line(text: string): Promise<{ outcome: string; out: string }> {
-    t.clear();
-    const [outcome] = await runLines(kmuDialect, t.host, [text]);
-    return { outcome: outcome!, out: t.output() };
-  }
-
-  async function ok(text: string): Promise<string> {
-    const r = await line(text);
-    assert.equal(r.outcome, 'ok', `"${text}" failed:\n${r.out}`);
-    return r.out;
-  }
-
-  function handleIn(out: string, pattern: RegExp): number {
-    const m = pattern.exec(out);
-    assert.ok(m, `no handle matching ${pattern} in:\n${out}`);
-    return Number(m[1]);
-  }
+  const line = (text: string) => lineRunner(kmuDialect, t).line(text);
+  const ok = (text: string) => lineRunner(kmuDialect, t).ok(text);
 
   async function genAes(label: string, extra = ''): Promise<number> {
     return handleIn(await ok(`genSymKey -t 31 -s 16 -l ${label} ${extra}`), /Key Handle: (\d+)/);
@@ -125,7 +109,16 @@ describe('shell kmu dialect', function () {
       assert.equal(out, blocks([`${I}Cfm3GenerateSymmetricKey returned: 0x00 : HSM Return: SUCCESS`], [`${I}Symmetric Key Created.  Key Handle: ${aes}`], ERROR_STATUS));
     });
 
-    it('refuses 3DES and RC4 keys with a policy error, explaining why only on the side', async () => {
+    it('refuses DSA key pairs on this hsm2m.medium cluster with a policy error', async () => {
+      t.explained.length = 0;
+      const r = await line('genDSAKeyPair -m 2048 -l dsa');
+      assert.equal(r.outcome, 'failed');
+      const state = '0x000000b3 : HSM Error: This operation violates the current configured/FIPS policies';
+      assert.equal(r.out, blocks([`${I}Cfm3GenerateKeyPair: returned: 0xb3 : HSM Error: This operation violates the current configured/FIPS policies`], [`${I}Cluster Error Status`, `${I}Node id 0 and err state ${state}`, `${I}Node id 1 and err state ${state}`]));
+      assert.match(t.explained.join('\n'), /DSA keys exist only on hsm1\.medium clusters/);
+    });
+
+    it('refuses 3DES keys on this hsm2m.medium cluster and RC4 keys anywhere with a policy error, explaining why only on the side', async () => {
       for (const type of [21, 18]) {
         t.explained.length = 0;
         const r = await line(`genSymKey -t ${type} -s 24 -l old`);
@@ -135,7 +128,7 @@ describe('shell kmu dialect', function () {
           r.out,
           blocks([`${I}Cfm3GenerateSymmetricKey returned: 0xb3 : HSM Error: This operation violates the current configured/FIPS policies`], [`${I}Cluster Error Status`, `${I}Node id 0 and err state ${state}`, `${I}Node id 1 and err state ${state}`]),
         );
-        assert.match(t.explained.join('\n'), type === 21 ? /3DES keys \(-t 21\) are not supported/ : /RC4 keys \(-t 18\)/);
+        assert.match(t.explained.join('\n'), type === 21 ? /DES3 keys exist only on hsm1\.medium clusters/ : /RC4 keys \(-t 18\)/);
       }
     });
 
@@ -401,12 +394,13 @@ describe('shell kmu dialect', function () {
       assert.match(t.explained.join('\n'), /multiple of 8 bytes/);
     });
 
-    it('refuses plaintext key export and import, pointing to key wrap', async () => {
+    it('never exports a non-extractable key in plaintext: 0xd7, no file, the reason only on the side', async () => {
+      const nex = await genAes('never-out', '-nex');
       t.explained.length = 0;
-      const r = await line(`exSymKey -k ${aes} -w ${aes} -out ${file('plain.key')}`);
+      const r = await line(`exSymKey -k ${nex} -w ${aes} -out ${file('plain.key')}`);
       assert.equal(r.outcome, 'failed');
-      assert.equal(r.out, blocks([`${I}Cfm3WrapKey returned: 0xb3 : HSM Error: This operation violates the current configured/FIPS policies`]));
-      assert.match(t.explained.join('\n'), /`key wrap aes-pkcs5-pad`/);
+      assert.equal(r.out, blocks([`${I}Cfm3WrapKey returned: 0xd7 : HSM Error: Key attributes do not allow this operation`]));
+      assert.match(t.explained.join('\n'), /extractable=false/);
       assert.ok(!fs.existsSync(file('plain.key')));
     });
 
@@ -459,7 +453,7 @@ describe('shell kmu dialect', function () {
       assert.match(help, /\n {8}Emulator Commands\n {3}cliEquivalents {9}Lists the CloudHSM CLI equivalent of each\n/);
       assert.doesNotMatch(help, /key generate-symmetric/);
       const mapping = await ok('cliEquivalents');
-      assert.match(mapping, /Key generation:\n {4}genSymKey +Generate an AES .* key generate-symmetric aes \| generic-secret\n/);
+      assert.match(mapping, /Key generation:\n {4}genSymKey +Generate an AES, 3DES .* key generate-symmetric aes \| generic-secret \(3DES: none\)\n/);
       assert.match(mapping, /wrapKey .* key wrap aes-pkcs5-pad/);
       assert.match(mapping, /exit .* quit/);
       assert.match(mapping, /--explain/);

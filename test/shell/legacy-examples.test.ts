@@ -155,6 +155,22 @@ function policyRefusal(op: string, state: string, text: string): string[] {
   return blocks([`${I}${op} returned: 0xb3 : ${POLICY}`], nodes('Cluster Error Status', state, text));
 }
 
+/**
+ * §1 `getAttribute -o <h> -a 512 -out <file>` of a secret key: the 17 attributes of the dump, with
+ * the values that differ between keys (the type, WRAP and UNWRAP, the label and the length).
+ */
+function secretKeyDump(spec: string, handle: string, v: { type: string; wrap: string; label: string; length: string }): Example {
+  const file = `{{dir}}/attr_${handle}`;
+  const attributes = [['CLASS', '0x04'], ['KEY_TYPE', v.type], ['TOKEN', '0x01'], ['PRIVATE', '0x01'], ['ENCRYPT', '0x01'], ['DECRYPT', '0x01'], ['WRAP', v.wrap], ['UNWRAP', v.wrap]];
+  attributes.push(['SIGN', '0x00'], ['VERIFY', '0x00'], ['LOCAL', '0x01'], ['SENSITIVE', '0x01'], ['EXTRACTABLE', '0x01'], ['LABEL', v.label], ['ID', ''], ['VALUE_LEN', v.length], ['KCV', '0x[[hex]]']);
+  return {
+    spec,
+    line: `getAttribute -o {{${handle}}} -a 512 -out ${file}`,
+    out: ['', 'got all attributes of size [[n]] attr cnt 17', `Attributes dumped into ${file}`, '', `${I}Cfm3GetAttribute returned: 0x00 : ${OK}`, ''],
+    file: { path: file, lines: attributes.flatMap(([name, value]) => [`OBJ_ATTR_${name}`, value!]) },
+  };
+}
+
 /** §0: the CAUTION block CMU shows before a change, without its question (the answer ends that line). */
 const CAUTION = CMU_CAUTION.split('\n').slice(0, -1);
 
@@ -167,9 +183,9 @@ function attributeList(header: string, entries: string): string[] {
   return ['', header, '', ...entries.split(', ').map(line), ''];
 }
 
-/** A cluster (two ACTIVE HSMs) with its servers' IPs and HSM IDs known. */
-async function session(users: Record<string, string> = {}): Promise<{ t: TestHost; known: Map<string, string> }> {
-  const t = await testHost();
+/** A cluster (two ACTIVE HSMs) with its servers' IPs and HSM IDs known; KMU's is an hsm1.medium cluster, the HSM type the SDK 3 tools serve. */
+async function session(users: Record<string, string> = {}, hsmType?: 'hsm1.medium'): Promise<{ t: TestHost; known: Map<string, string> }> {
+  const t = await testHost(hsmType ? { hsmType } : {});
   const cluster = await perform(t.ctx, readCluster, {});
   const known = new Map<string, string>([['dir', tempDir('legacy-')], ['admin', ADMIN_PASSWORD]]);
   activeHsms(cluster).forEach((h, i) => {
@@ -257,6 +273,11 @@ describe('legacy-shells.md examples, line by line', function () {
           out: blocks([`${I}Cfm3GenerateSymmetricKey returned: 0x00 : ${OK}`], [`${I}Symmetric Key Created.  Key Handle: [[n:session]]`], ERROR_STATUS),
         },
         {
+          spec: '§3 genSymKey -t 21: a 3DES key',
+          line: 'genSymKey -t 21 -s 24 -l 3DES',
+          out: blocks([`${I}Cfm3GenerateSymmetricKey returned: 0x00 : ${OK}`], [`${I}Symmetric Key Created.  Key Handle: [[n:tdes]]`], ERROR_STATUS),
+        },
+        {
           spec: '§3 genSymKey: the key to wrap',
           line: 'genSymKey -t 31 -s 16 -l payload',
           out: blocks([`${I}Cfm3GenerateSymmetricKey returned: 0x00 : ${OK}`], [`${I}Symmetric Key Created.  Key Handle: [[n:payload]]`], ERROR_STATUS),
@@ -279,6 +300,11 @@ describe('legacy-shells.md examples, line by line', function () {
           spec: '§3 genECCKeyPair',
           line: 'genECCKeyPair -i 2 -l ecc2',
           out: blocks([`${I}Cfm3GenerateKeyPair returned: 0x00 : ${OK}`], [`${I}Cfm3GenerateKeyPair:    public key handle: [[n:ecPub]]    private key handle: [[n:ecPriv]]`], ERROR_STATUS),
+        },
+        {
+          spec: '§3 genDSAKeyPair (its return line with a colon)',
+          line: 'genDSAKeyPair -m 2048 -l DSA_key_pair',
+          out: blocks([`${I}Cfm3GenerateKeyPair: returned: 0x00 : ${OK}`], [`${I}Cfm3GenerateKeyPair:    public key handle: [[n:dsaPub]]    private key handle: [[n:dsaPriv]]`], ERROR_STATUS),
         },
         // The genECCKeyPair example shows every node at 0x30000085 for the FIPS refusal.
         { spec: '§1 genECCKeyPair -i 1: refused in FIPS mode (0xb3)', line: 'genECCKeyPair -i 1 -l ecc1', fails: true, out: policyRefusal('Cfm3GenerateKeyPair', '0x30000085', 'HSM CLUSTER ERROR: Server in cluster is unavailable') },
@@ -305,18 +331,8 @@ describe('legacy-shells.md examples, line by line', function () {
             [`${I}         4`, `${I} 2 Users need to approve to use/manage this key`],
           ),
         },
-        {
-          spec: '§3 getAttribute -a 512 (§1 dump)',
-          line: 'getAttribute -o {{aes}} -a 512 -out {{dir}}/attr_aes',
-          out: ['', 'got all attributes of size [[n]] attr cnt 17', 'Attributes dumped into {{dir}}/attr_aes', '', `${I}Cfm3GetAttribute returned: 0x00 : ${OK}`, ''],
-          file: {
-            path: '{{dir}}/attr_aes',
-            lines: [
-              ...['CLASS', '0x04', 'KEY_TYPE', '0x1f', 'TOKEN', '0x01', 'PRIVATE', '0x01', 'ENCRYPT', '0x01', 'DECRYPT', '0x01', 'WRAP', '0x01', 'UNWRAP', '0x01'],
-              ...['SIGN', '0x00', 'VERIFY', '0x00', 'LOCAL', '0x01', 'SENSITIVE', '0x01', 'EXTRACTABLE', '0x01', 'LABEL', 'aes256', 'ID', '', 'VALUE_LEN', '0x00000020', 'KCV', '0x[[hex]]'],
-            ].map((l, i) => (i % 2 === 0 ? `OBJ_ATTR_${l}` : l)),
-          },
-        },
+        secretKeyDump('§3 getAttribute -a 512 (§1 dump)', 'aes', { type: '0x1f', wrap: '0x01', label: 'aes256', length: '0x00000020' }),
+        secretKeyDump('§1 getAttribute -a 512 of a 3DES key (the documented dump: WRAP and UNWRAP 0)', 'tdes', { type: '0x15', wrap: '0x00', label: '3DES', length: '0x00000018' }),
         {
           spec: '§3 getAttribute, one attribute',
           line: 'getAttribute -o {{aes}} -a 256 -out {{dir}}/attr_type',
@@ -401,6 +417,59 @@ describe('legacy-shells.md examples, line by line', function () {
           out: blocks([`${I}Cfm3Verify returned: 0x1b`], [`${I}CSP Error: ERR_BAD_PKCS_DATA`]),
         },
         {
+          // The file holds the plain key although the line says "Wrapped" (the User Guide warns of it).
+          spec: '§3 exSymKey (its last line unindented, after two blank lines)',
+          line: 'exSymKey -k {{tdes}} -w {{aes}} -out {{dir}}/3DES.key',
+          out: ['', `${I}Cfm3WrapKey returned: 0x00 : ${OK}`, '', `${I}Cfm3UnWrapHostKey returned: 0x00 : ${OK}`, '', '', 'Wrapped Symmetric Key written to file "{{dir}}/3DES.key"', ''],
+        },
+        {
+          spec: '§3 imSymKey',
+          line: 'imSymKey -f {{dir}}/3DES.key -w {{aes}} -t 21 -l 3DES-imported',
+          out: blocks(
+            [`${I}Cfm3WrapHostKey returned: 0x00 : ${OK}`],
+            [`${I}Cfm3CreateUnwrapTemplate returned: 0x00 : ${OK}`],
+            [`${I}Cfm3UnWrapKey returned: 0x00 : ${OK}`],
+            [`${I}Symmetric Key Unwrapped.  Key Handle: [[n]]`],
+            ERROR_STATUS,
+          ),
+        },
+        {
+          spec: '§3 exportPrivateKey',
+          line: 'exportPrivateKey -k {{rsaPriv}} -w {{aes}} -out {{dir}}/private.key',
+          out: blocks([`${I}Cfm3WrapKey returned: 0x00 : ${OK}`], [`${I}Cfm3UnWrapHostKey returned: 0x00 : ${OK}`], [`${I}PEM formatted private key is written to {{dir}}/private.key`]),
+        },
+        {
+          spec: '§3 extractMaskedObject',
+          line: 'extractMaskedObject -o {{tdes}} -out {{dir}}/maskedObj',
+          out: blocks([`${I}Object was masked and written to file "{{dir}}/maskedObj"`], [`${I}Cfm3ExtractMaskedObject returned: 0x00 : ${OK}`]),
+        },
+        {
+          spec: '§3 insertMaskedObject',
+          line: 'insertMaskedObject -f {{dir}}/maskedObj',
+          out: blocks([`${I}Cfm3InsertMaskedObject returned: 0x00 : ${OK}`, `${I}New Key Handle: [[n]]`], ERROR_STATUS),
+        },
+        {
+          spec: '§3 getCaviumPrivKey (its first line unindented, after two blank lines)',
+          line: 'getCaviumPrivKey -k {{rsaPriv}} -out {{dir}}/fakeKey.pem',
+          out: ['', '', 'Private Key Handle is written to {{dir}}/fakeKey.pem in fake PEM format', '', `${I}getCaviumPrivKey returned: 0x00 : ${OK}`, ''],
+        },
+        { spec: '§3 IsValidKeyHandlefile: a real private key', line: 'IsValidKeyHandlefile -f {{dir}}/private.key', out: blocks([`${I}Input key file has real private key`]) },
+        // [assumed] the line for a handle the HSM has, as a vendor manual of the same tool prints it.
+        { spec: '§3 IsValidKeyHandlefile: a fake PEM', line: 'IsValidKeyHandlefile -f {{dir}}/fakeKey.pem', out: blocks([`${I}Input file has key handle: {{rsaPriv}}`]) },
+        { spec: '§3 getCert', line: 'getCert -f {{dir}}/customerCA.crt -s 4', out: blocks([`${I}Cfm3GetCert() returned 0 :${OK}`]) },
+        {
+          spec: '§3 genRSAKeyPair: a key to delete under its fake PEM',
+          line: 'genRSAKeyPair -m 2048 -e 65537 -l gone',
+          out: blocks([`${I}Cfm3GenerateKeyPair returned: 0x00 : ${OK}`], [`${I}Cfm3GenerateKeyPair:    public key handle: [[n]]    private key handle: [[n:gone]]`], nodes('Cluster Status:')),
+        },
+        {
+          spec: '§3 getCaviumPrivKey',
+          line: 'getCaviumPrivKey -k {{gone}} -out {{dir}}/gone.pem',
+          out: ['', '', 'Private Key Handle is written to {{dir}}/gone.pem in fake PEM format', '', `${I}getCaviumPrivKey returned: 0x00 : ${OK}`, ''],
+        },
+        { spec: '§3 deleteKey', line: 'deleteKey -k {{gone}}', out: blocks([`${I}Cfm3DeleteKey returned: 0x00 : ${OK}`], ERROR_STATUS) },
+        { spec: '§3 IsValidKeyHandlefile: a handle that names no key', line: 'IsValidKeyHandlefile -f {{dir}}/gone.pem', fails: true, explains: true, out: blocks([`${I}Input file has invalid key handle: {{gone}}`]) },
+        {
           spec: '§3 aesWrapUnwrap -m 1',
           line: 'aesWrapUnwrap -m 1 -f {{dir}}/data -w {{data}} -out {{dir}}/data.wrapped',
           setup: async (_t, known) => fs.writeFileSync(path.join(known.get('dir')!, 'data'), Buffer.alloc(24, 7)),
@@ -450,7 +519,7 @@ describe('legacy-shells.md examples, line by line', function () {
         },
         { spec: '§3 exit', line: 'exit', quits: true, out: [] },
       ],
-      () => session({ alice: 'Alice-Pass-1', bob: 'Bob-Pass-12' }),
+      () => session({ alice: 'Alice-Pass-1', bob: 'Bob-Pass-12' }, 'hsm1.medium'),
     );
 
     it('help starts with the lines the User Guide shows', () => {

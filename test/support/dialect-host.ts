@@ -4,9 +4,12 @@
  * the dialect's visible questions and hidden prompts. Lines run through the shell's own tokenizer,
  * one at a time, as the shell would run them.
  */
+import assert from 'node:assert/strict';
+import path from 'node:path';
 import type { EngineContext } from '../../src/core/context.js';
 import type { Dialect, DialectHost, LineOutcome } from '../../src/shell/dialect.js';
 import { tokenize } from '../../src/shell/tokenize.js';
+import { tempDir } from './helpers.js';
 import { clusterContext } from './templates.js';
 
 export const ADMIN_PASSWORD = 'Admin123!';
@@ -38,8 +41,8 @@ export interface TestHost {
   explained: string[];
 }
 
-export async function testHost(options: { mode?: 'FIPS' | 'NON_FIPS'; env?: Record<string, string> } = {}): Promise<TestHost> {
-  const ctx = await clusterContext({ seed: 'dialect', password: ADMIN_PASSWORD, mode: options.mode ?? 'FIPS' });
+export async function testHost(options: { mode?: 'FIPS' | 'NON_FIPS'; hsmType?: 'hsm1.medium' | 'hsm2m.medium'; env?: Record<string, string> } = {}): Promise<TestHost> {
+  const ctx = await clusterContext({ seed: 'dialect', password: ADMIN_PASSWORD, mode: options.mode ?? 'FIPS', ...(options.hsmType ? { hsmType: options.hsmType } : {}) });
   let out = '';
   const answers: string[] = [];
   const passwords: string[] = [];
@@ -70,6 +73,55 @@ export async function testHost(options: { mode?: 'FIPS' | 'NON_FIPS'; env?: Reco
     sessionKeys: new Map(),
   };
   return { host, ctx, output: () => out, clear: () => void (out = ''), answers, passwords, asked, explained };
+}
+
+/** One line at a time through `dialect`: `line` gives its outcome and what it printed, `ok` also asserts that it succeeded. */
+export function lineRunner(dialect: Dialect, t: TestHost): { line: (text: string) => Promise<{ outcome: string; out: string }>; ok: (text: string) => Promise<string> } {
+  const line = async (text: string) => {
+    t.clear();
+    const [outcome] = await runLines(dialect, t.host, [text]);
+    return { outcome: outcome!, out: t.output() };
+  };
+  const ok = async (text: string) => {
+    const r = await line(text);
+    assert.equal(r.outcome, 'ok', `"${text}" failed:\n${r.out}\n${t.explained.join('\n')}`);
+    return r.out;
+  };
+  return { line, ok };
+}
+
+/** The number `pattern`'s first group finds in `out` (a key handle in a dialect's output). */
+export function handleIn(out: string, pattern: RegExp): number {
+  const m = pattern.exec(out);
+  assert.ok(m, `no handle matching ${pattern} in:\n${out}`);
+  return Number(m[1]);
+}
+
+/**
+ * A test host for a describe block (made in its `before`), a folder for the files its lines
+ * name, and the line runner: `fixture.t` is set once the block's `before` hooks run.
+ */
+export function dialectFixture(dialect: Dialect, options: Parameters<typeof testHost>[0] = {}): {
+  readonly t: TestHost;
+  readonly file: (name: string) => string;
+  readonly line: (text: string) => Promise<{ outcome: string; out: string }>;
+  readonly ok: (text: string) => Promise<string>;
+} {
+  let host: TestHost | undefined;
+  let dir = '';
+  before(async () => {
+    host = await testHost(options);
+    dir = tempDir('dialect-files-');
+  });
+  const t = (): TestHost => host ?? assert.fail('the fixture is used before its before hook ran');
+  return {
+    get t() {
+      return t();
+    },
+    file: (name) => path.join(dir, name),
+    line: (text) => lineRunner(dialect, t()).line(text),
+    ok: (text) => lineRunner(dialect, t()).ok(text),
+  };
 }
 
 /** Runs each line through `dialect` and returns the outcomes. */

@@ -136,3 +136,4 @@ export async function refused(promise: Promise<unknown>, code: string, awsType?:
   }
   assert.fail(`expected refusal ${code}`);
 }
+

@@ -1,6 +1,7 @@
 /**
  * Keys in PEM files (cli-commands.md §3.18-3.19): `key import pem` (public keys as the real CLI;
- * as an extension also private keys, from SPKI, PKCS#1, PKCS#8 and SEC1 PEM), `key generate-file`
+ * as an extension also private keys, from SPKI, PKCS#1, PKCS#8 and SEC1 PEM; and for
+ * key_mgmt_util DSA keys), `key generate-file`
  * (a public key as PEM, or a reference PEM that names a private key without its material) and
  * the `key export-public` extension. Imported keys have local=false and print id "0x".
  */
@@ -8,7 +9,7 @@ import { HsmError } from '../errors.js';
 import { validateRsaImport } from '../mechanisms/rsa-keys.js';
 import { defineOperation } from '../engine.js';
 import type { ImportedKey, PrivateDerFormat, PublicDerFormat } from '../mechanisms/provider.js';
-import { allocateReferences, checkLabel, describeAsymmetric, parseAttributeOverrides, storeKey } from './generate.js';
+import { allocateReferences, checkDsaImport, checkLabel, describeAsymmetric, parseAttributeOverrides, storeKey } from './generate.js';
 import { selectKey } from './filters.js';
 import type { FilterInput } from './operations.js';
 import { defaultAttributes, formatReference, viewOfKey, type KeyClass, type KeyRecord, type KeyView } from './model.js';
@@ -16,7 +17,9 @@ import { cryptoOf, preparedKey } from './prepared.js';
 
 /** The CLI's rsa-public and ec-public, and as extensions the private classes and ML-DSA keys. */
 export const KEY_TYPE_CLASSES = ['rsa-public', 'ec-public', 'rsa-private', 'ec-private', 'ml-dsa-public', 'ml-dsa-private'] as const;
-export type KeyTypeClass = (typeof KEY_TYPE_CLASSES)[number];
+/** What the operation also imports for key_mgmt_util's importPubKey and importPrivateKey: DSA keys (hsm1.medium only). */
+const IMPORTABLE_KEY_TYPE_CLASSES = [...KEY_TYPE_CLASSES, 'dsa-public', 'dsa-private'] as const;
+export type KeyTypeClass = (typeof IMPORTABLE_KEY_TYPE_CLASSES)[number];
 
 /** A PEM file may hold at most this many characters (a 4096-bit RSA private key is ~3,300). */
 export const MAX_PEM_CHARS = 64 * 1024;
@@ -65,11 +68,11 @@ export const importPem = defineOperation({
   run: (env, input: ImportPemInput) => {
     const { tx, cluster, ctx, actor } = env;
     const label = checkLabel(input.label);
-    if (!(KEY_TYPE_CLASSES as readonly string[]).includes(input.keyTypeClass)) {
+    if (!(IMPORTABLE_KEY_TYPE_CLASSES as readonly string[]).includes(input.keyTypeClass)) {
       throw new HsmError('INVALID_ARGUMENT', `--key-type-class must be one of ${KEY_TYPE_CLASSES.join(', ')}, not "${input.keyTypeClass}"`);
     }
     const cut = input.keyTypeClass.lastIndexOf('-');
-    const wantType = input.keyTypeClass.slice(0, cut) as 'rsa' | 'ec' | 'ml-dsa';
+    const wantType = input.keyTypeClass.slice(0, cut) as 'rsa' | 'ec' | 'ml-dsa' | 'dsa';
     const wantKind = input.keyTypeClass.slice(cut + 1) as 'public' | 'private';
     const { label: pemLabel, der } = parsePem(input.pem);
     const format = PEM_FORMATS[pemLabel]!;
@@ -87,13 +90,14 @@ export const importPem = defineOperation({
     const spec = imported.spec;
     const actualType = spec.type === 'rsa' ? 'rsa' : spec.type === 'ec' || spec.type === 'ed25519' || spec.type === 'x25519' ? 'ec' : spec.type;
     if (actualType !== wantType) {
-      throw new HsmError('INVALID_ARGUMENT', `the PEM holds ${actualType === 'rsa' ? 'an RSA' : actualType === 'ec' ? 'an EC' : `an ${actualType.toUpperCase()}`} key but --key-type-class is ${input.keyTypeClass}`);
+      throw new HsmError('INVALID_ARGUMENT', `the PEM holds ${actualType === 'rsa' ? 'an RSA' : actualType === 'ec' ? 'an EC' : `a ${actualType.toUpperCase()}`} key but --key-type-class is ${input.keyTypeClass}`);
     }
     if (spec.type === 'ml-dsa' && cluster.hsmType !== 'hsm2m.medium') throw new HsmError('MECHANISM_NOT_ALLOWED', 'ML-DSA keys exist only on hsm2m.medium clusters');
     if ((spec.type === 'ed25519' || spec.type === 'x25519') && (cluster.mode !== 'NON_FIPS' || cluster.hsmType !== 'hsm2m.medium')) {
       throw new HsmError('MECHANISM_NOT_ALLOWED', `${spec.type} keys exist only on hsm2m.medium clusters in NON_FIPS mode; this cluster is ${cluster.hsmType} ${cluster.mode}`);
     }
     if (spec.type === 'rsa') validateRsaImport(publicOf(crypto, imported), imported.kind === 'private' ? imported.material : undefined);
+    if (spec.type === 'dsa') checkDsaImport(cluster, publicOf(crypto, imported));
     const keyClass: KeyClass = imported.kind === 'public' ? 'public-key' : 'private-key';
     const overrides = parseAttributeOverrides(input.attributes, '--attributes', keyClass);
     const { id, ...booleans } = overrides;
@@ -138,7 +142,7 @@ export function pemKeyTypeClass(ctx: Parameters<typeof cryptoOf>[0], pem: string
     const format = PEM_FORMATS[label]!;
     const crypto = cryptoOf(ctx);
     const { spec, kind } = format.kind === 'public' ? crypto.importPublicDer(der, format.format as PublicDerFormat) : crypto.importPrivateDer(der, format.format as PrivateDerFormat);
-    const type = spec.type === 'rsa' || spec.type === 'ml-dsa' ? spec.type : 'ec';
+    const type = spec.type === 'rsa' || spec.type === 'ml-dsa' || spec.type === 'dsa' ? spec.type : 'ec';
     return `${type}-${kind}`;
   } catch {
     return undefined;

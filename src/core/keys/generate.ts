@@ -1,6 +1,6 @@
 /**
- * Key generation (cli-commands.md §3.16-3.17, keys.md §1-4, §6): AES and generic secrets, and RSA,
- * EC (including Ed25519) and ML-DSA key pairs, with the CLI's defaults, `--attributes` overrides,
+ * Key generation (cli-commands.md §3.16-3.17, keys.md §1-4, §6): AES, DES3 and generic secrets,
+ * and RSA, EC (including Ed25519), ML-DSA and (key_mgmt_util's) DSA key pairs, with the CLI's defaults, `--attributes` overrides,
  * sharing at creation, key quorum values, the key check value, the per-HSM-type key capacity and
  * the curves and algorithms each cluster mode allows.
  */
@@ -13,8 +13,11 @@ import type { UserRecord } from '../users/rules.js';
 import { normaliseUsername } from '../users/rules.js';
 import { cryptoOf } from './prepared.js';
 import { generateRsaFromStream } from '../mechanisms/rsa-deterministic.js';
+import { dsaPublicNumbers } from '../mechanisms/key-encoding.js';
 import { keyStoreKeys } from './filters.js';
-import { AES_KEY_BYTES, GENERIC_SECRET_BYTES, KMU_GENERIC_SECRET_BYTES, RSA_KEYS } from '../mechanisms/table.js';
+import { AES_KEY_BYTES, DES3_BLOCK_BYTES, DES3_KEY_BYTES, DSA_KEYS, GENERIC_SECRET_BYTES, KMU_GENERIC_SECRET_BYTES, RSA_KEYS } from '../mechanisms/table.js';
+import { isDegenerateDes3Key, withOddParity } from '../mechanisms/families/des3.js';
+import { validateDsaImport } from '../mechanisms/families/dsa.js';
 import { orList } from '../mechanisms/choices.js';
 import type { AsymmetricKeySpec, CryptoProvider, KeyPairMaterial, MlDsaVariant } from '../mechanisms/provider.js';
 import {
@@ -142,15 +145,55 @@ export function storeKey(env: OperationEnv<unknown>, key: KeyRecord): void {
 }
 
 /**
- * keys.md §4: the check value of an AES key is the first 3 bytes of AES-ECB over one zero block.
- * Generic secrets have none [uncertain], printed "0x".
+ * keys.md §4: the check value of an AES or DES3 key is the first 3 bytes of encrypting one zero
+ * block (AES-ECB, 16 bytes; DES3-ECB, 8 bytes). Generic secrets have none [uncertain], printed "0x".
  */
 export function secretCheckValue(crypto: CryptoProvider, keyType: string, material: Uint8Array): string {
-  return keyType === 'aes' ? hex(crypto.aesEcbEncryptBlock(material, new Uint8Array(16)).subarray(0, 3)) : '0x';
+  if (keyType === 'aes') return hex(crypto.aesEcbEncryptBlock(material, new Uint8Array(16)).subarray(0, 3));
+  if (keyType === 'des3') return hex(crypto.des3EcbEncryptBlock(material, new Uint8Array(DES3_BLOCK_BYTES)).subarray(0, 3));
+  return '0x';
 }
 
+/**
+ * Key types only the legacy hsm1.medium HSMs hold. DES3: keys.md §1 and §6 ("3DES: 192-bit
+ * (PKCS #11, hsm1 only)"). DSA [assumed, alike]: only the SDK 3 tools that serve hsm1.medium make
+ * DSA keys (genDSAKeyPair), and FIPS 186-5, which the FIPS 140-3 validation of hsm2m.medium
+ * follows, no longer approves DSA signatures.
+ */
+const HSM1_ONLY_KEY_TYPES: ReadonlySet<KeyType> = new Set<KeyType>(['des3', 'dsa']);
+
+/** Refuses a key type the cluster's HSM type does not hold (MECHANISM_NOT_ALLOWED). */
+export function checkKeyTypeAllowed(cluster: Pick<ClusterRecord, 'hsmType'>, keyType: KeyType): void {
+  if (HSM1_ONLY_KEY_TYPES.has(keyType) && cluster.hsmType !== 'hsm1.medium') {
+    throw new HsmError('MECHANISM_NOT_ALLOWED', `${keyType.toUpperCase()} keys exist only on hsm1.medium clusters; this cluster is ${cluster.hsmType}`);
+  }
+}
+
+/** A DSA key that comes in from outside (import or unwrap): on an hsm1.medium cluster, and sound (families/dsa.ts). */
+export function checkDsaImport(cluster: Pick<ClusterRecord, 'hsmType'>, spki: Uint8Array): void {
+  checkKeyTypeAllowed(cluster, 'dsa');
+  validateDsaImport(spki);
+}
+
+/** A DES3 key that comes in from outside: 24 bytes that are three DES keys, not single DES (SP 800-67 §3.3). */
+export function checkDes3Key(bytes: Uint8Array, what: string): void {
+  if (bytes.length !== DES3_KEY_BYTES) throw new HsmError('INVALID_ARGUMENT', `${what} is ${bytes.length} bytes, not a DES3 key (${DES3_KEY_BYTES}); check the key type and the mechanism`);
+  if (isDegenerateDes3Key(bytes)) throw new HsmError('INVALID_ARGUMENT', `${what} is a DES3 key whose first and second, or second and third, DES keys are equal: that is single DES, which is refused`);
+}
+
+/** Fresh DES3 key material: odd parity in each byte, three distinct DES keys (SP 800-67 §3.1, §3.3). */
+function generateDes3(random: (n: number) => Uint8Array): Uint8Array {
+  for (;;) {
+    const key = withOddParity(random(DES3_KEY_BYTES));
+    if (!isDegenerateDes3Key(key)) return key;
+  }
+}
+
+/** The secret keys the HSM generates: the CLI's AES and generic secrets, and (key_mgmt_util's genSymKey -t 21) DES3. */
+export const SYMMETRIC_KEY_TYPES = ['aes', 'generic-secret', 'des3'] as const;
+
 export interface GenerateSymmetricInput extends CommonCreateInput {
-  keyType: 'aes' | 'generic-secret';
+  keyType: (typeof SYMMETRIC_KEY_TYPES)[number];
   label: string;
   keyLengthBytes: number;
   attributes?: string[];
@@ -166,6 +209,10 @@ export const generateSymmetric = defineOperation({
     const { tx, cluster, ctx, actor } = env;
     const label = checkLabel(input.label);
     const length = input.keyLengthBytes;
+    // Checked where it enters: the API takes untyped callers too.
+    if (!SYMMETRIC_KEY_TYPES.includes(input.keyType)) {
+      throw new HsmError('INVALID_ARGUMENT', `a symmetric key is ${orList(SYMMETRIC_KEY_TYPES)}, not "${input.keyType as string}"`);
+    }
     if (input.keyType === 'aes' && !AES_KEY_BYTES.includes(length)) {
       throw new HsmError('INVALID_ARGUMENT', `--key-length-bytes for an AES key must be ${orList(AES_KEY_BYTES)}, not ${length}`);
     }
@@ -173,10 +220,14 @@ export const generateSymmetric = defineOperation({
     if (input.keyType === 'generic-secret' && (!Number.isInteger(length) || length < secret.min || length > secret.max)) {
       throw new HsmError('INVALID_ARGUMENT', `--key-length-bytes for a generic secret must be ${secret.min} to ${secret.max}, not ${length}`);
     }
+    if (input.keyType === 'des3' && length !== DES3_KEY_BYTES) {
+      throw new HsmError('INVALID_ARGUMENT', `--key-length-bytes for a DES3 key must be ${DES3_KEY_BYTES}, not ${length}`);
+    }
+    checkKeyTypeAllowed(cluster, input.keyType);
     const overrides = parseAttributeOverrides(input.attributes, '--attributes', 'secret-key');
     const sharees = checkSharingAndQuorum(tx, cluster.clusterId, actor!, input);
     checkCapacity(tx, cluster, 1);
-    const material = ctx.random(length);
+    const material = input.keyType === 'des3' ? generateDes3((n) => new Uint8Array(ctx.random(n))) : ctx.random(length);
     const checkValue = secretCheckValue(cryptoOf(ctx), input.keyType, material);
     const [ref] = allocateReferences(tx, cluster.clusterId, 1);
     const { id, ...booleans } = overrides;
@@ -203,7 +254,8 @@ export const generateSymmetric = defineOperation({
 });
 
 export interface GenerateKeyPairInput extends CommonCreateInput {
-  keyType: 'rsa' | 'ec' | 'ml-dsa';
+  /** dsa: key_mgmt_util's genDSAKeyPair (hsm1.medium only), with modulusSizeBits 2048. */
+  keyType: 'rsa' | 'ec' | 'ml-dsa' | 'dsa';
   publicLabel: string;
   privateLabel: string;
   modulusSizeBits?: number;
@@ -229,6 +281,10 @@ function checkAlgorithm(cluster: Pick<ClusterRecord, 'mode' | 'hsmType'>, input:
     if ((curve === 'ed25519' || curve === 'x25519') && (cluster.mode !== 'NON_FIPS' || cluster.hsmType !== 'hsm2m.medium')) {
       throw new HsmError('MECHANISM_NOT_ALLOWED', `${curve} keys exist only on hsm2m.medium clusters in NON_FIPS mode; this cluster is ${cluster.hsmType} ${cluster.mode}`);
     }
+  } else if (input.keyType === 'dsa') {
+    // key_mgmt_util's genDSAKeyPair: "-m 2048", the only valid value (legacy-shells.md §3).
+    if (input.modulusSizeBits !== DSA_KEYS.modulusBits) throw new HsmError('INVALID_ARGUMENT', `a DSA key pair has a ${DSA_KEYS.modulusBits}-bit modulus, not ${input.modulusSizeBits}`);
+    checkKeyTypeAllowed(cluster, 'dsa');
   } else {
     if (!MLDSA_ALGORITHMS.includes(input.mldsaAlgorithm as MlDsaVariant)) {
       throw new HsmError('INVALID_ARGUMENT', `--mldsa-algorithm must be one of ${MLDSA_ALGORITHMS.join(', ')}, not "${input.mldsaAlgorithm}"`);
@@ -269,6 +325,8 @@ export const generateKeyPair = defineOperation({
         : generateRsaFromStream(random, input.modulusSizeBits!, parseExponent(input.publicExponent));
     }
     if (input.keyType === 'ml-dsa') return crypto.generateMlDsa(input.mldsaAlgorithm as MlDsaVariant, random);
+    // OpenSSL makes the domain parameters and the key; the deterministic test mode does not replay them.
+    if (input.keyType === 'dsa') return crypto.generateDsa(DSA_KEYS.modulusBits, DSA_KEYS.subgroupBits);
     const curve = CURVES[input.curve ?? ''];
     if (curve === 'ed25519') return { ed25519: crypto.generateEd25519(random) };
     if (curve === 'x25519') return crypto.generateX25519(random);
@@ -348,7 +406,8 @@ function rsaPublicNumbers(spki: Buffer): { modulus: Buffer; exponent: Buffer } {
  * What the CLI prints about an asymmetric key that its material determines: the check value
  * (keys.md §4: first 3 bytes of SHA-1 over the SPKI DER, the same on both halves), the RSA and EC
  * public fields, and the key-length-bytes of each half (keys.md §2.3: RSA public = twice the
- * modulus length, 512 for 2048 bits; private = the PKCS#8 encoding; EC public = the point).
+ * modulus length, 512 for 2048 bits; private = the PKCS#8 encoding; EC public = the point; DSA
+ * public = the length of p).
  */
 export function describeAsymmetric(crypto: CryptoProvider, spec: AsymmetricKeySpec, publicKey: Uint8Array, privateKey?: Uint8Array): {
   checkValue: string;
@@ -371,6 +430,9 @@ export function describeAsymmetric(crypto: CryptoProvider, spec: AsymmetricKeySp
     typeFields.curve = spec.type === 'ec' ? spec.curve : spec.type;
     typeFields.ecPoint = hex(publicKey);
     if (privateKey) privateLength = crypto.exportPkcs8(crypto.preparePrivate(spec, privateKey)).length;
+  } else if (spec.type === 'dsa') {
+    // [assumed] a DSA public key is as long as its prime p, the room its value y takes (256 bytes for L = 2048).
+    publicLength = Math.ceil(dsaPublicNumbers(spki).p.toString(2).length / 8);
   } else {
     typeFields.mldsaAlgorithm = spec.variant;
   }

@@ -23,7 +23,7 @@ export const CURVES: Readonly<Record<string, EcCurve | 'ed25519' | 'x25519'>> = 
 export const MLDSA_ALGORITHMS: readonly MlDsaVariant[] = ML_DSA_VARIANTS;
 
 export type KeyClass = 'secret-key' | 'public-key' | 'private-key';
-export type KeyType = 'aes' | 'generic-secret' | 'rsa' | 'ec' | 'ml-dsa';
+export type KeyType = 'aes' | 'generic-secret' | 'des3' | 'rsa' | 'ec' | 'dsa' | 'ml-dsa';
 
 /** Boolean attributes in the CLI's print order (keys.md §2.2). */
 export const BOOLEAN_ATTRIBUTES = [

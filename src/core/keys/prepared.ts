@@ -15,6 +15,7 @@ export function cryptoOf(ctx: EngineContext): CryptoProvider {
 
 export function specOf(key: KeyRecord): AsymmetricKeySpec {
   if (key.keyType === 'rsa') return { type: 'rsa' };
+  if (key.keyType === 'dsa') return { type: 'dsa' };
   if (key.keyType === 'ml-dsa') return { type: 'ml-dsa', variant: key.mldsaAlgorithm as MlDsaVariant };
   const curve = CURVES[key.curve ?? ''];
   if (curve === 'ed25519' || curve === 'x25519') return { type: curve };

@@ -15,23 +15,45 @@
  */
 import { HsmError } from '../errors.js';
 import { validateRsaImport } from '../mechanisms/rsa-keys.js';
-import { defineOperation, type Actor } from '../engine.js';
+import { defineOperation, type Actor, type OperationEnv } from '../engine.js';
 import type { ClusterRecord } from '../cluster/model.js';
 import type { Transaction } from '../store/index.js';
-import { AES_KEY_BYTES, type HashName } from '../mechanisms/provider.js';
+import { AES_KEY_BYTES, type CryptoProvider, type HashName } from '../mechanisms/provider.js';
 import { GCM_IV_BYTES, WRAPS, type WrapMechanism } from '../mechanisms/table.js';
 import { GCM_TAG_BITS, mgf1Hash, mgf1Name, OAEP_HASHES, orList, WRAP_MECHANISMS } from '../mechanisms/choices.js';
 import { selectKey } from './filters.js';
 import type { KeySelector } from './selector.js';
 import { markTransport } from './transport.js';
-import { allocateReferences, checkLabel, checkSharingAndQuorum, describeAsymmetric, genericSecretBytes, parseAttributeOverrides, secretCheckValue, storeKey, type CommonCreateInput } from './generate.js';
+import { allocateReferences, checkDes3Key, checkDsaImport, checkKeyTypeAllowed, checkLabel, checkSharingAndQuorum, describeAsymmetric, genericSecretBytes, parseAttributeOverrides, secretCheckValue, storeKey, type CommonCreateInput, type ToolLimits } from './generate.js';
 import { requireOwner } from './operations.js';
-import { defaultAttributes, formatReference, viewOfKey, type KeyClass, type KeyRecord, type KeyType } from './model.js';
+import { defaultAttributes, formatReference, viewOfKey, type KeyClass, type KeyRecord } from './model.js';
 import { cryptoOf, preparedKey, secretMaterial } from './prepared.js';
 import type { EngineContext } from '../context.js';
 
 export { WRAP_MECHANISMS, type WrapMechanism };
-export const UNWRAP_KEY_TYPE_CLASSES = ['aes', 'generic-secret', 'rsa-private', 'ec-private'] as const;
+/** `key unwrap --key-type-class` (cli-commands.md §3.23; des3 only where the HSM type holds DES3 keys). */
+export const UNWRAP_KEY_TYPE_CLASSES = ['aes', 'des3', 'ec-private', 'generic-secret', 'rsa-private'] as const;
+/** What the operation also unwraps for key_mgmt_util's unWrapKey -kt 1: DSA private keys (hsm1.medium only). */
+const UNWRAPPABLE_KEY_TYPE_CLASSES: readonly string[] = [...UNWRAP_KEY_TYPE_CLASSES, 'dsa-private'];
+const SECRET_KEY_TYPE_CLASSES = ['aes', 'des3', 'generic-secret'] as const;
+type SecretKeyType = (typeof SECRET_KEY_TYPE_CLASSES)[number];
+
+/**
+ * What a secret key that comes in from outside (unwrapped, or imported in plaintext by
+ * key_mgmt_util's imSymKey) holds, once its bytes are checked against its type: AES 16, 24 or
+ * 32 bytes, DES3 24 bytes of three distinct DES keys, a generic secret within the tool's limits.
+ */
+export function secretKeyFields(crypto: CryptoProvider, keyType: SecretKeyType, bytes: Uint8Array, limits: ToolLimits | undefined, what: string): Pick<KeyRecord, 'class' | 'keyType' | 'keyLengthBytes' | 'checkValue' | 'material'> {
+  if (keyType === 'aes' && !AES_KEY_BYTES.includes(bytes.length)) {
+    throw new HsmError('INVALID_ARGUMENT', `${what} is ${bytes.length} bytes, not an AES key (${orList(AES_KEY_BYTES)}); check the key type and the mechanism`);
+  }
+  if (keyType === 'des3') checkDes3Key(bytes, what);
+  const secretBytes = genericSecretBytes(limits);
+  if (keyType === 'generic-secret' && (bytes.length < secretBytes.min || bytes.length > secretBytes.max)) {
+    throw new HsmError('INVALID_ARGUMENT', `${what} is ${bytes.length} bytes; a generic secret has ${secretBytes.min} to ${secretBytes.max}`);
+  }
+  return { class: 'secret-key', keyType, keyLengthBytes: bytes.length, checkValue: secretCheckValue(crypto, keyType, bytes), material: Buffer.from(bytes).toString('base64') };
+}
 
 export interface WrapParameters {
   tagLengthBits?: number;
@@ -94,12 +116,13 @@ function oaepHashes(p: WrapParameters): { hash: HashName; mgfHash: HashName } {
   return { hash: p.hash as HashName, mgfHash: mgf as HashName };
 }
 
-function pkcs5Pad(data: Uint8Array): Uint8Array {
+/** PKCS#5 padding to a multiple of 8 bytes, before RFC 3394 (aes-pkcs5-pad, KMU's mechanism 4). */
+export function pkcs5Pad(data: Uint8Array): Uint8Array {
   const n = 8 - (data.length % 8);
   return Uint8Array.from([...data, ...new Array<number>(n).fill(n)]);
 }
 
-function pkcs5Unpad(data: Uint8Array): Uint8Array {
+export function pkcs5Unpad(data: Uint8Array): Uint8Array {
   const n = data[data.length - 1] ?? 0;
   if (n < 1 || n > 8 || n > data.length || data.subarray(data.length - n).some((b) => b !== n)) {
     throw new HsmError('DECRYPTION_FAILED', 'the unwrapped data has no valid PKCS#5 padding: wrong key, mechanism or data');
@@ -108,7 +131,7 @@ function pkcs5Unpad(data: Uint8Array): Uint8Array {
 }
 
 /** Selects a wrapping or unwrapping key and checks its type and usage attribute. */
-function selectWrappingKey(tx: Transaction, cluster: ClusterRecord, actor: Actor, selector: KeySelector, mechanism: WrapMechanism, purpose: 'wrap' | 'unwrap', sessionKeys: Map<number, KeyRecord>): KeyRecord {
+export function selectWrappingKey(tx: Transaction, cluster: ClusterRecord, actor: Actor, selector: KeySelector, mechanism: WrapMechanism, purpose: 'wrap' | 'unwrap', sessionKeys: Map<number, KeyRecord>): KeyRecord {
   const key = selectKey(tx, cluster.clusterId, actor, selector, sessionKeys);
   const ref = formatReference(key.ref);
   if (isAes(mechanism)) {
@@ -126,7 +149,7 @@ function selectWrappingKey(tx: Transaction, cluster: ClusterRecord, actor: Actor
 }
 
 /** The bytes a key travels as: raw secret bytes, or PKCS#8 DER for a private key. */
-function payloadBytes(ctx: EngineContext, clusterId: string, key: KeyRecord): Uint8Array {
+export function payloadBytes(ctx: EngineContext, clusterId: string, key: KeyRecord): Uint8Array {
   if (key.class === 'secret-key') return secretMaterial(key);
   if (key.class === 'private-key') return cryptoOf(ctx).exportPkcs8(preparedKey(ctx, clusterId, key));
   throw new HsmError('INVALID_ARGUMENT', `key ${formatReference(key.ref)} is a public key; public keys are not wrapped (export them with \`key generate-file --encoding pem\`)`);
@@ -266,33 +289,19 @@ export const unwrapKey = defineOperation({
   run: (env, input: UnwrapInput) => {
     const { tx, ctx, cluster, actor, sessionKeys } = env;
     const label = checkLabel(input.label);
-    if (!(UNWRAP_KEY_TYPE_CLASSES as readonly string[]).includes(input.keyTypeClass)) {
+    if (!UNWRAPPABLE_KEY_TYPE_CLASSES.includes(input.keyTypeClass)) {
       throw new HsmError('INVALID_ARGUMENT', `--key-type-class must be one of ${UNWRAP_KEY_TYPE_CLASSES.join(', ')}, not "${input.keyTypeClass}"`);
     }
+    if (input.keyTypeClass === 'des3' || input.keyTypeClass === 'dsa-private') checkKeyTypeAllowed(cluster, input.keyTypeClass === 'des3' ? 'des3' : 'dsa');
     const key = selectWrappingKey(tx, cluster, actor!, input.filter, input.mechanism, 'unwrap', sessionKeys);
     let bytes = unwrapBytes(ctx, cluster.clusterId, key, input);
     const crypto = cryptoOf(ctx);
-    const secret = input.keyTypeClass === 'aes' || input.keyTypeClass === 'generic-secret';
-    const keyClass: KeyClass = secret ? 'secret-key' : 'private-key';
-    const overrides = parseAttributeOverrides(input.attributes, '--attributes', keyClass);
-    const { id, ...booleans } = overrides;
-    let record: Omit<KeyRecord, 'ref' | 'attributes' | 'owner' | 'sharedUsers' | 'manageQuorum' | 'useQuorum' | 'createdAt' | 'label' | 'id' | 'emptyIdText'>;
+    const secret = (SECRET_KEY_TYPE_CLASSES as readonly string[]).includes(input.keyTypeClass);
+    // The overrides are checked before any key material is read.
+    parseAttributeOverrides(input.attributes, '--attributes', secret ? 'secret-key' : 'private-key');
+    let record: IncomingKeyFields;
     if (secret) {
-      const keyType = input.keyTypeClass as KeyType;
-      if (keyType === 'aes' && !AES_KEY_BYTES.includes(bytes.length)) {
-        throw new HsmError('INVALID_ARGUMENT', `the unwrapped data is ${bytes.length} bytes, not an AES key (${orList(AES_KEY_BYTES)}); check --key-type-class and the mechanism`);
-      }
-      const secretBytes = genericSecretBytes(input.limits);
-      if (keyType === 'generic-secret' && (bytes.length < secretBytes.min || bytes.length > secretBytes.max)) {
-        throw new HsmError('INVALID_ARGUMENT', `the unwrapped data is ${bytes.length} bytes; a generic secret has ${secretBytes.min} to ${secretBytes.max}`);
-      }
-      record = {
-        class: 'secret-key',
-        keyType,
-        keyLengthBytes: bytes.length,
-        checkValue: secretCheckValue(crypto, keyType, bytes),
-        material: Buffer.from(bytes).toString('base64'),
-      };
+      record = secretKeyFields(crypto, input.keyTypeClass as SecretKeyType, bytes, input.limits, 'the unwrapped data');
     } else {
       if (input.mechanism === 'aes-zero-pad') bytes = bytes.subarray(0, Math.min(bytes.length, derLength(bytes)));
       let imported;
@@ -301,12 +310,13 @@ export const unwrapKey = defineOperation({
       } catch {
         throw new HsmError('INVALID_ARGUMENT', 'the unwrapped data is not a PKCS#8 private key; check --key-type-class and the mechanism');
       }
-      const wantType = input.keyTypeClass === 'rsa-private' ? 'rsa' : 'ec';
+      const wantType = input.keyTypeClass.replace(/-private$/, '');
       const actualType = imported.spec.type === 'rsa' ? 'rsa' : imported.spec.type === 'ec' || imported.spec.type === 'ed25519' || imported.spec.type === 'x25519' ? 'ec' : imported.spec.type;
       if (actualType !== wantType) throw new HsmError('INVALID_ARGUMENT', `the unwrapped key is ${actualType}, but --key-type-class is ${input.keyTypeClass}`);
       if ((imported.spec.type === 'ed25519' || imported.spec.type === 'x25519') && cluster.mode !== 'NON_FIPS') throw new HsmError('MECHANISM_NOT_ALLOWED', `${imported.spec.type} keys exist only in NON_FIPS clusters`);
       const publicKey = crypto.publicKeyOf(crypto.preparePrivate(imported.spec, imported.material));
       if (imported.spec.type === 'rsa') validateRsaImport(publicKey, imported.material);
+      if (imported.spec.type === 'dsa') checkDsaImport(cluster, publicKey);
       const described = describeAsymmetric(crypto, imported.spec, publicKey, imported.material);
       record = {
         class: 'private-key',
@@ -317,28 +327,41 @@ export const unwrapKey = defineOperation({
         material: Buffer.from(imported.material).toString('base64'),
       };
     }
-    const sharees = checkSharingAndQuorum(tx, cluster.clusterId, actor!, input);
-    const attributes = { ...defaultAttributes(keyClass, record.keyType), ...booleans };
-    attributes.token = !input.session;
-    // cli-commands.md §3.23: unwrapped keys were not made here and have been outside.
-    attributes.local = false;
-    attributes['always-sensitive'] = false;
-    attributes['never-extractable'] = false;
-    const [ref] = allocateReferences(tx, cluster.clusterId, 1);
-    const created: KeyRecord = {
-      ...record,
-      ref: ref!,
-      label,
-      id: id ?? '',
-      emptyIdText: '0x',
-      attributes,
-      owner: actor!.username,
-      sharedUsers: sharees,
-      manageQuorum: input.manageQuorum ?? 0,
-      useQuorum: input.useQuorum ?? 0,
-      createdAt: ctx.now(),
-    };
-    storeKey(env, created);
-    return { key: viewOfKey(created) };
+    return { key: viewOfKey(storeIncomingKey(env, input, label, record)) };
   },
 });
+
+/** What a key from outside holds once its bytes are read: everything but its identity, owner and attributes. */
+export type IncomingKeyFields = Omit<KeyRecord, 'ref' | 'attributes' | 'owner' | 'sharedUsers' | 'manageQuorum' | 'useQuorum' | 'createdAt' | 'label' | 'id' | 'emptyIdText'>;
+
+/**
+ * Stores a key that came in from outside (unwrapped, or imported in plaintext by imSymKey) for
+ * the caller: its attribute overrides and sharing checked, local=false and, since it has been
+ * outside, always-sensitive and never-extractable false (cli-commands.md §3.23).
+ */
+export function storeIncomingKey(env: OperationEnv<unknown>, input: CommonCreateInput & { attributes?: string[] }, label: string, fields: IncomingKeyFields): KeyRecord {
+  const { tx, ctx, cluster, actor } = env;
+  const { id, ...booleans } = parseAttributeOverrides(input.attributes, '--attributes', fields.class);
+  const sharees = checkSharingAndQuorum(tx, cluster.clusterId, actor!, input);
+  const attributes = { ...defaultAttributes(fields.class, fields.keyType), ...booleans };
+  attributes.token = !input.session;
+  attributes.local = false;
+  attributes['always-sensitive'] = false;
+  attributes['never-extractable'] = false;
+  const [ref] = allocateReferences(tx, cluster.clusterId, 1);
+  const created: KeyRecord = {
+    ...fields,
+    ref: ref!,
+    label,
+    id: id ?? '',
+    emptyIdText: '0x',
+    attributes,
+    owner: actor!.username,
+    sharedUsers: sharees,
+    manageQuorum: input.manageQuorum ?? 0,
+    useQuorum: input.useQuorum ?? 0,
+    createdAt: ctx.now(),
+  };
+  storeKey(env, created);
+  return created;
+}

@@ -149,9 +149,10 @@ export function checkSpec(spec: AsymmetricKeySpec): void {
     case 'ed25519':
     case 'x25519':
     case 'rsa':
+    case 'dsa':
       return;
     default:
-      throw invalidArgument(`key type must be ec, ed25519, x25519, rsa or ml-dsa, got ${String(s?.type)}`);
+      throw invalidArgument(`key type must be ec, ed25519, x25519, rsa, dsa or ml-dsa, got ${String(s?.type)}`);
   }
 }
 
@@ -167,6 +168,8 @@ export function describeSpec(spec: AsymmetricKeySpec): string {
       return 'X25519';
     case 'rsa':
       return 'RSA';
+    case 'dsa':
+      return 'DSA';
   }
 }
 

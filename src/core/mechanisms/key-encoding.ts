@@ -1,6 +1,6 @@
 /**
  * Key containers, provider-neutral: SubjectPublicKeyInfo (RFC 5280 §4.1, RFC 5480 for EC,
- * RFC 8410 for Ed25519/X25519, RFC 9881 for ML-DSA), PKCS#8 PrivateKeyInfo / OneAsymmetricKey
+ * RFC 8410 for Ed25519/X25519, RFC 9881 for ML-DSA, RFC 3279 §2.3.2 for DSA), PKCS#8 PrivateKeyInfo / OneAsymmetricKey
  * (RFC 5958) and SEC 1 ECPrivateKey (RFC 5915). The noble provider parses and builds keys with
  * these; the node provider lets OpenSSL do it where OpenSSL knows the algorithm. EC keys must use
  * a named curve (explicit parameters are refused, as RFC 5480 §2.1.1 requires of CAs).
@@ -25,7 +25,7 @@ import {
 } from './der.js';
 import { CURVE_OIDS, curveFromOid } from './curves.js';
 import { invalidArgument } from './checks.js';
-import { ML_DSA, columnOf } from './table.js';
+import { DSA_KEYS, ML_DSA, columnOf } from './table.js';
 import {
   EC_CURVE_BYTES,
   ML_DSA_BYTES,
@@ -42,10 +42,11 @@ export const ALGORITHM_OIDS = Object.freeze({
   ed25519: '2b6570',
   x25519: '2b656e',
   rsaEncryption: '2a864886f70d010101',
+  dsa: DSA_KEYS.oid,
   ...columnOf(ML_DSA, (row) => row.oid),
 });
 
-export type KeyAlgorithm = 'ec' | 'ed25519' | 'x25519' | 'rsa' | 'ml-dsa';
+export type KeyAlgorithm = 'ec' | 'ed25519' | 'x25519' | 'rsa' | 'dsa' | 'ml-dsa';
 
 export interface AlgorithmIdentifier {
   readonly algorithm: KeyAlgorithm;
@@ -65,6 +66,9 @@ function algorithmIdentifier(spec: AsymmetricKeySpec): Uint8Array {
       return sequence(oid(ALGORITHM_OIDS.rsaEncryption), derNull());
     case 'ml-dsa':
       return sequence(oid(ALGORITHM_OIDS[spec.variant]));
+    case 'dsa':
+      // Its domain parameters live in the key's own SPKI and PKCS#8, the canonical forms.
+      throw invalidArgument('a DSA key carries its domain parameters: use its SPKI or PKCS#8');
   }
 }
 
@@ -80,6 +84,11 @@ function parseAlgorithmIdentifier(element: Parameters<typeof children>[0] | unde
     const curve = curveFromOid(readOid(params, what));
     if (curve === undefined) throw invalidArgument(`${what}: unsupported EC curve`);
     return { algorithm: 'ec', curve };
+  }
+  if (oidHex === ALGORITHM_OIDS.dsa) {
+    // RFC 3279 §2.3.2: Dss-Parms; a key that inherits them from a CA certificate is not a key alone.
+    if (params === undefined || params.tag !== TAG.SEQUENCE) throw invalidArgument(`${what}: DSA keys must carry their domain parameters`);
+    return { algorithm: 'dsa' };
   }
   if (oidHex === ALGORITHM_OIDS.rsaEncryption) {
     if (params === undefined || params.tag !== TAG.NULL || params.content.length !== 0) {
@@ -109,14 +118,16 @@ export function specOf(alg: AlgorithmIdentifier): AsymmetricKeySpec {
       return { type: 'x25519' };
     case 'rsa':
       return { type: 'rsa' };
+    case 'dsa':
+      return { type: 'dsa' };
   }
 }
 
 // SubjectPublicKeyInfo
 
-/** SPKI DER from canonical public material (RSA's canonical form already is SPKI). */
+/** SPKI DER from canonical public material (RSA's and DSA's canonical forms already are SPKI). */
 export function spkiFromCanonical(spec: AsymmetricKeySpec, publicMaterial: Uint8Array): Uint8Array {
-  if (spec.type === 'rsa') return publicMaterial;
+  if (spec.type === 'rsa' || spec.type === 'dsa') return publicMaterial;
   return sequence(algorithmIdentifier(spec), bitString(publicMaterial));
 }
 
@@ -299,4 +310,32 @@ export function rsaPublicNumbers(spki: Uint8Array): RsaPublicNumbers {
   const parsed = parseSpki(spki);
   if (parsed.algorithm !== 'rsa') throw invalidArgument('expected an RSA public key');
   return rsaPublicNumbersFromPkcs1(parsed.publicKey);
+}
+
+// DSA
+
+/** The domain parameters (p, q, g) and the public value y of a DSA key. */
+export interface DsaNumbers {
+  readonly p: bigint;
+  readonly q: bigint;
+  readonly g: bigint;
+  readonly y: bigint;
+}
+
+function bigOf(magnitude: Uint8Array): bigint {
+  return magnitude.length === 0 ? 0n : BigInt(`0x${Buffer.from(magnitude).toString('hex')}`);
+}
+
+/** RFC 3279 §2.3.2: Dss-Parms in the AlgorithmIdentifier, y as a DER INTEGER inside the BIT STRING. */
+export function dsaPublicNumbers(spki: Uint8Array): DsaNumbers {
+  const what = 'DSA SubjectPublicKeyInfo';
+  const items = children(parseDer(spki, TAG.SEQUENCE, what), what);
+  if (items.length !== 2) throw invalidArgument(`${what}: expected algorithm and subjectPublicKey`);
+  const algorithm = children(expectTag(items[0], TAG.SEQUENCE, what), what);
+  if (algorithm.length !== 2 || readOid(algorithm[0], what) !== ALGORITHM_OIDS.dsa) throw invalidArgument(`${what}: not a DSA key with its domain parameters`);
+  const params = children(expectTag(algorithm[1], TAG.SEQUENCE, what), what);
+  if (params.length !== 3) throw invalidArgument(`${what}: Dss-Parms must hold p, q and g`);
+  const [p, q, g] = params.map((element) => bigOf(readUnsignedInteger(element, what))) as [bigint, bigint, bigint];
+  const y = bigOf(readUnsignedInteger(parseDer(readBitString(items[1], what), TAG.INTEGER, what), what));
+  return { p, q, g, y };
 }

@@ -4,7 +4,8 @@
  *
  * The noble provider reads SPKI, PKCS#8 and SEC 1 with key-encoding.ts. The node provider lets
  * OpenSSL read them (it also takes forms key-encoding.ts does not, and reports its own errors),
- * and hands to the noble reading what OpenSSL 3.0 does not know: ML-DSA.
+ * and hands to the noble reading what OpenSSL 3.0 does not know: ML-DSA. DSA keys are OpenSSL's
+ * in both (families/dsa.ts).
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { bufferOf, checkBytes, invalidArgument, plain } from './checks.js';
@@ -12,6 +13,7 @@ import { curveFromOpenSslName } from './curves.js';
 import { parseEcPrivateKey, parsePkcs8, parseSpki } from './key-encoding.js';
 import { EC_CURVES, type CryptoProvider, type EcCurve, type ImportedKey, type PublicDerFormat } from './provider.js';
 import { importRsaPrivateDer, importRsaPublicDer } from './rsa-keys.js';
+import { importDsaDer } from './families/dsa.js';
 import { ecNode, ecNoble } from './families/ec.js';
 import { importEd25519Private, importEd25519Public } from './families/eddsa.js';
 import { importMlDsaPrivate, importMlDsaPublic } from './families/ml-dsa.js';
@@ -45,6 +47,8 @@ export const nobleKeyImport: KeyImport = Object.freeze({
         return importMlDsaPublic(parsed.variant!, parsed.publicKey);
       case 'x25519':
         return importX25519Public(parsed.publicKey);
+      case 'dsa':
+        return importDsaDer(der, 'public');
     }
   },
 
@@ -76,6 +80,8 @@ export const nobleKeyImport: KeyImport = Object.freeze({
         return importMlDsaPrivate(parsed.variant!, parsed.privateKey);
       case 'x25519':
         return importX25519Private(parsed.privateKey);
+      case 'dsa':
+        return importDsaDer(der, 'private');
     }
   },
 } satisfies KeyImport);
@@ -119,6 +125,8 @@ export const nodeKeyImport: KeyImport = Object.freeze({
         return importEd25519Public(exportDer(key, 'spki').slice(-32));
       case 'x25519':
         return { spec: { type: 'x25519' }, kind: 'public', material: parseSpki(exportDer(key, 'spki')).publicKey };
+      case 'dsa':
+        return importDsaDer(der, 'public');
       default:
         throw invalidArgument(`unsupported public key type ${key.asymmetricKeyType ?? 'unknown'}`);
     }
@@ -150,6 +158,8 @@ export const nodeKeyImport: KeyImport = Object.freeze({
         return importEd25519Private(parsePkcs8(exportDer(key, 'pkcs8')).privateKey);
       case 'x25519':
         return importX25519Private(parsePkcs8(exportDer(key, 'pkcs8')).privateKey);
+      case 'dsa':
+        return importDsaDer(exportDer(key, 'pkcs8'), 'private');
       default:
         throw invalidArgument(`unsupported private key type ${key.asymmetricKeyType ?? 'unknown'}`);
     }

@@ -5,13 +5,16 @@
  *
  * Neither library implements RSA, so RSA keys, key generation and the raw RSA operation are
  * node:crypto's (rsa-keys.ts) while the RFC 8017 paddings are done with @noble/hashes, which makes
- * the RSA cross-check against the node provider meaningful. ECDSA nonces are RFC 6979
+ * the RSA cross-check against the node provider meaningful. Neither implements DES or DSA either:
+ * those two families are node:crypto's in this provider too (families/des3.ts, families/dsa.ts). ECDSA nonces are RFC 6979
  * deterministic; other in-operation randomness (ML-DSA hedging, PSS salts, OAEP seeds, PKCS#1 v1.5
  * padding) comes from `options.random`, by default the OS CSPRNG.
  */
 import { aesWrapNoble } from './families/aes-wrap.js';
+import { des3Noble } from './families/des3.js';
 import { aesNoble } from './families/aes.js';
 import { digestNoble } from './families/digest.js';
+import { dsaNoble } from './families/dsa.js';
 import { ecNoble } from './families/ec.js';
 import { eddsaNoble } from './families/eddsa.js';
 import { macNoble } from './families/mac.js';
@@ -38,11 +41,13 @@ export function createNobleProvider(options: NobleProviderOptions = {}): CryptoP
     ...macNoble,
     ...aesNoble,
     ...aesWrapNoble,
+    ...des3Noble,
     ...keyHandling('noble', {
       ec: ecNoble.keys,
       ed25519: eddsaNoble.keys,
       x25519: x25519Noble.keys,
       rsa: rsa.keys,
+      dsa: dsaNoble.keys,
       'ml-dsa': mlDsaNoble.keys,
     }),
     ...nobleKeyImport,
@@ -50,6 +55,7 @@ export function createNobleProvider(options: NobleProviderOptions = {}): CryptoP
     ...eddsaNoble.operations,
     ...x25519Noble.operations,
     ...rsa.operations,
+    ...dsaNoble.operations,
     ...mlDsaNoble.operations,
   };
   return Object.freeze(provider);

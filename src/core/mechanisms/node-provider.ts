@@ -11,8 +11,10 @@
 import { randomBytes } from 'node:crypto';
 import { plain } from './checks.js';
 import { aesWrapNode } from './families/aes-wrap.js';
+import { des3Node } from './families/des3.js';
 import { aesNode } from './families/aes.js';
 import { digestNode } from './families/digest.js';
+import { dsaNode } from './families/dsa.js';
 import { ecNode } from './families/ec.js';
 import { eddsaNode } from './families/eddsa.js';
 import { macNode } from './families/mac.js';
@@ -31,11 +33,13 @@ export function createNodeProvider(): CryptoProvider {
     ...macNode,
     ...aesNode,
     ...aesWrapNode,
+    ...des3Node,
     ...keyHandling('node', {
       ec: ecNode.keys,
       ed25519: eddsaNode.keys,
       x25519: x25519Node.keys,
       rsa: rsaNode.keys,
+      dsa: dsaNode.keys,
       'ml-dsa': mlDsaNode.keys,
     }),
     ...nodeKeyImport,
@@ -43,6 +47,7 @@ export function createNodeProvider(): CryptoProvider {
     ...eddsaNode.operations,
     ...x25519Node.operations,
     ...rsaNode.operations,
+    ...dsaNode.operations,
     ...mlDsaNode.operations,
   };
   return Object.freeze(provider);

@@ -58,6 +58,7 @@ export interface KeyFamilies {
   readonly ed25519: KeyFamily<SpecOf<'ed25519'>>;
   readonly x25519: KeyFamily<SpecOf<'x25519'>>;
   readonly rsa: KeyFamily<SpecOf<'rsa'>>;
+  readonly dsa: KeyFamily<SpecOf<'dsa'>>;
   readonly 'ml-dsa': KeyFamily<SpecOf<'ml-dsa'>>;
 }
 
@@ -86,6 +87,8 @@ export function keyHandling(provider: ProviderName, families: KeyFamilies): KeyH
         return families.x25519[method](spec, material);
       case 'rsa':
         return families.rsa[method](spec, material);
+      case 'dsa':
+        return families.dsa[method](spec, material);
       case 'ml-dsa':
         return families['ml-dsa'][method](spec, material);
     }

@@ -4,13 +4,13 @@
  * cross-checked against each other and against Project Wycheproof. It holds no key objects,
  * attributes, users or store logic: bytes and prepared keys go in, bytes or booleans come out.
  *
- * Each algorithm family lives in its own module under families/ (digest, mac, aes, aes-wrap, ec,
- * eddsa, x25519, rsa, ml-dsa) with both backends; each module names the standards it follows. Key
+ * Each algorithm family lives in its own module under families/ (digest, mac, aes, aes-wrap, des3,
+ * ec, eddsa, x25519, rsa, dsa, ml-dsa) with both backends; each module names the standards it follows. Key
  * containers: RFC 5280 (SubjectPublicKeyInfo), RFC 5958 (PKCS#8), RFC 8017 A.1 (PKCS#1) and
  * RFC 8410 (Ed25519/X25519), in key-encoding.ts and key-import.ts.
  *
  * Canonical key material (what the key store keeps, and what crosses this interface):
- * - secret keys (AES, generic secret, HMAC): the raw key bytes;
+ * - secret keys (AES, DES3, generic secret, HMAC): the raw key bytes;
  * - EC (`secp224r1`, `secp256r1`, `secp384r1`, `secp521r1`, `secp256k1`; mapping the alias
  *   `prime256v1` is the caller's job): private = the big-endian scalar d, left-padded to the
  *   curve's byte length (28/32/48/66/32); public = the uncompressed SEC 1 point 04‖X‖Y;
@@ -19,6 +19,7 @@
  *   clamping is part of the function, and RFC 8410 PKCS#8 carries the same bytes); public = the
  *   32-byte little-endian u-coordinate;
  * - RSA: private = PKCS#8 DER (PrivateKeyInfo, rsaEncryption), public = SPKI DER;
+ * - DSA: the same, PKCS#8 and SPKI DER (each carries the domain parameters, RFC 3279 §2.3.2);
  * - ML-DSA-44/65/87: private = the FIPS 204 secret key sk (skEncode: 2560/4032/4896 bytes);
  *   `preparePrivate` also accepts the 32-byte key generation seed ξ and expands it, and generation
  *   returns ξ beside sk so that a PKCS#8 "both" encoding can be produced; public = the FIPS 204
@@ -50,6 +51,8 @@ export type { EcCurve, HashName, MlDsaVariant } from './table.js';
 export {
   AES_BLOCK_BYTES,
   AES_KEY_BYTES,
+  DES3_BLOCK_BYTES,
+  DES3_KEY_BYTES,
   GCM_TAG_BYTES,
   ML_DSA_MAX_CONTEXT_BYTES,
   ML_DSA_MU_BYTES,
@@ -79,6 +82,7 @@ export type AsymmetricKeySpec =
   | { readonly type: 'ed25519' }
   | { readonly type: 'x25519' }
   | { readonly type: 'rsa' }
+  | { readonly type: 'dsa' }
   | { readonly type: 'ml-dsa'; readonly variant: MlDsaVariant };
 
 export type KeyKind = 'private' | 'public';
@@ -187,6 +191,10 @@ export interface CryptoProvider {
   aesKeyWrapPad(kek: Uint8Array, keyData: Uint8Array): Uint8Array;
   aesKeyUnwrapPad(kek: Uint8Array, wrapped: Uint8Array): Uint8Array;
 
+  // Triple DES (key: 24 bytes, three-key TDEA)
+  /** One-block DES3-ECB: the key check value of DES3 keys encrypts a zero block (keys.md §4). */
+  des3EcbEncryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array;
+
   // Asymmetric key material
   preparePrivate(spec: AsymmetricKeySpec, material: Uint8Array): PreparedKey;
   preparePublic(spec: AsymmetricKeySpec, material: Uint8Array): PreparedKey;
@@ -281,6 +289,12 @@ export interface CryptoProvider {
   ): Uint8Array;
   rsaPkcs1Encrypt(key: PreparedKey, data: Uint8Array): Uint8Array;
   rsaPkcs1Decrypt(key: PreparedKey, data: Uint8Array): Uint8Array;
+
+  // DSA (FIPS 186-4; signatures as the DER Dss-Sig-Value of RFC 3279 §2.2.2)
+  /** OpenSSL's generator in both providers: domain parameters and key pair of (L, N) bits. */
+  generateDsa(modulusBits: number, subgroupBits: number): Promise<KeyPairMaterial>;
+  dsaSign(key: PreparedKey, hash: HashName, message: Uint8Array): Uint8Array;
+  dsaVerify(key: PreparedKey, hash: HashName, message: Uint8Array, signature: Uint8Array): boolean;
 
   // ML-DSA (FIPS 204, pure ML-DSA; hedged signing)
   mlDsaSign(key: PreparedKey, message: Uint8Array, options?: MlDsaOptions): Uint8Array;

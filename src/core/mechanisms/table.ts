@@ -136,6 +136,20 @@ export const ML_DSA_MU_BYTES = 64;
 /** FIPS 204 §5.2: the context string is at most 255 bytes. */
 export const ML_DSA_MAX_CONTEXT_BYTES = 255;
 
+/**
+ * Triple DES (TDEA, SP 800-67 Rev. 2) in its three-key form (keying option 1, PKCS #11 CKK_DES3):
+ * three 8-byte DES keys, each byte with odd parity in its low bit, and an 8-byte block.
+ */
+export const DES3_KEY_BYTES = 24;
+export const DES3_BLOCK_BYTES = 8;
+
+/**
+ * DSA (FIPS 186-4 §4): the one size key_mgmt_util's genDSAKeyPair makes (`-m 2048`,
+ * legacy-shells.md §3), with the 256-bit subgroup of FIPS 186-4's (L, N) = (2048, 256), and the
+ * id-dsa OID of RFC 3279 §2.3.2 (content bytes in hex).
+ */
+export const DSA_KEYS = Object.freeze({ modulusBits: 2048, subgroupBits: 256, oid: '2a8648ce380401' } as const);
+
 /** AES (FIPS 197) key lengths and block size. */
 export const AES_KEY_BYTES: readonly number[] = Object.freeze([16, 24, 32]);
 export const AES_BLOCK_BYTES = 16;
@@ -254,18 +268,18 @@ export const KEY_CLASSES = Object.freeze({
 export interface KeyTypeRow {
   /** The CKK_* value (PKCS #11 3.0 §6; CKK_ML_DSA from PKCS #11 3.2, [assumed] for CloudHSM). */
   readonly pkcs11: number;
-  /** Whether the emulated HSM has keys of this type; the legacy tools also name DSA, RC4 and DES3. */
+  /** Whether the emulated HSM has keys of this type; the legacy tools also name RC4. */
   readonly emulated: boolean;
 }
 
 /** Key types with their PKCS #11 numbers: OBJ_ATTR_KEY_TYPE and KMU's -t / -kt (legacy-shells.md §1). */
 export const KEY_TYPES = Object.freeze({
   rsa: { pkcs11: 0, emulated: true },
-  dsa: { pkcs11: 1, emulated: false },
+  dsa: { pkcs11: 1, emulated: true },
   ec: { pkcs11: 3, emulated: true },
   'generic-secret': { pkcs11: 16, emulated: true },
   rc4: { pkcs11: 18, emulated: false },
-  des3: { pkcs11: 21, emulated: false },
+  des3: { pkcs11: 21, emulated: true },
   aes: { pkcs11: 31, emulated: true },
   'ml-dsa': { pkcs11: 0x4a, emulated: true },
 } as const satisfies Record<string, KeyTypeRow>);

@@ -22,14 +22,18 @@ export function dumpSize(attrs: readonly RenderedAttribute[]): number {
 
 /**
  * §1 creation defaults of KMU keys, as overrides of the core's defaults (which follow the
- * CloudHSM CLI): AES keys encrypt/decrypt/wrap/unwrap and do not sign; RSA public keys encrypt,
+ * CloudHSM CLI): AES keys encrypt/decrypt/wrap/unwrap and do not sign; DES3 keys encrypt and
+ * decrypt only (the documented dump of a 3DES key shows WRAP and UNWRAP 0); RSA public keys encrypt,
  * wrap and verify, RSA private keys decrypt, unwrap and sign; EC private keys sign and EC public
  * keys verify. Generic secrets get sign/verify 0 ("HMAC use requires setting SIGN/VERIFY").
  */
 export function kmuDefaults(keyClass: 'secret-key' | 'public-key' | 'private-key', keyType: string): string[] {
   const on = (...names: string[]) => names.map((n) => `${n}=true`);
   const off = (...names: string[]) => names.map((n) => `${n}=false`);
-  if (keyClass === 'secret-key') return keyType === 'aes' ? [...on('encrypt', 'decrypt', 'wrap', 'unwrap'), ...off('sign', 'verify')] : off('sign', 'verify');
+  if (keyClass === 'secret-key') {
+    if (keyType === 'aes') return [...on('encrypt', 'decrypt', 'wrap', 'unwrap'), ...off('sign', 'verify')];
+    return keyType === 'des3' ? [...on('encrypt', 'decrypt'), ...off('sign', 'verify')] : off('sign', 'verify');
+  }
   if (keyType === 'rsa') return keyClass === 'public-key' ? on('encrypt', 'wrap', 'verify') : on('decrypt', 'unwrap', 'sign');
   return keyClass === 'public-key' ? on('verify') : on('sign');
 }

@@ -6,7 +6,7 @@
  */
 import { HsmError } from '../../core/errors.js';
 import { exportPublic, importPem, pemKeyTypeClass } from '../../core/keys/files.js';
-import { generateKeyPair, generateSymmetric } from '../../core/keys/generate.js';
+import { generateKeyPair, generateSymmetric, SYMMETRIC_KEY_TYPES } from '../../core/keys/generate.js';
 import { sign as signOp, verify as verifyOp } from '../../core/keys/sign.js';
 import { unwrapKey as unwrapOp, wrapKey as wrapOp, type WrapMechanism } from '../../core/keys/wrap.js';
 import { mgf1Name } from '../../core/mechanisms/choices.js';
@@ -71,7 +71,7 @@ interface Creation {
 }
 
 /** -min_srv: every key is on every ACTIVE HSM at once here, so it can only fail for want of HSMs. */
-async function checkMinServers({ host, flags }: KmuCall): Promise<void> {
+export async function checkMinServers({ host, flags }: KmuCall): Promise<void> {
   const minServers = integer(flags, 'min_srv');
   if (flags.has('timeout') && minServers === undefined) throw new UsageError('-timeout is used only with -min_srv');
   if (minServers === undefined) return;
@@ -79,7 +79,7 @@ async function checkMinServers({ host, flags }: KmuCall): Promise<void> {
   if (minServers < 1 || minServers > nodes) throw new KmuFailure(SERVER_UNAVAILABLE, `-min_srv ${minServers}: the cluster has ${nodes} ACTIVE HSM(s)`, true);
 }
 
-async function creation(call: KmuCall): Promise<Creation> {
+export async function creation(call: KmuCall): Promise<Creation> {
   const { host, flags } = call;
   await checkMinServers(call);
   // -m_value is the key's quorum for both use and management (§3, getKeyInfo "use/manage").
@@ -97,12 +97,12 @@ function flagAttributes(call: KmuCall, keyClass: KeyClass): string[] {
 }
 
 /** Attribute terms for one new key: KMU's defaults, then the flags. */
-function attributesFor(call: KmuCall, keyClass: KeyClass, keyType: string): string[] {
+export function attributesFor(call: KmuCall, keyClass: KeyClass, keyType: string): string[] {
   return [...kmuDefaults(keyClass, keyType), ...flagAttributes(call, keyClass)];
 }
 
 /** -attest's line: every key here is made by the emulator itself, so the check always passes. */
-function attestation(call: KmuCall): string[][] {
+export function attestation(call: KmuCall): string[][] {
   return call.flags.has('attest') ? [['Attestation Check : [PASS]']] : [];
 }
 
@@ -114,24 +114,22 @@ async function created(call: KmuCall, op: string, lines: string[], style: Status
 }
 
 /**
- * A type the spec names but the emulated HSM lacks: refused as a policy error (0xb3). `fips`: a
- * type FIPS mode forbids (RC4, P-192), whose refusal the docs show with every node answering
- * 0x30000085 (genECCKeyPair -i 1; RC4 [assumed] alike).
+ * A key type FIPS mode forbids (RC4, P-192): refused as a policy error (0xb3), with every node
+ * answering 0x30000085 as the docs show it (genECCKeyPair -i 1; RC4 [assumed] alike).
  */
-function unsupported(what: string, instead: string, fips = false): KmuFailure {
-  return new KmuFailure(POLICY_VIOLATION, `${what} not supported: the emulated HSM has no such keys; ${instead}`, true, fips ? SERVER_UNAVAILABLE : undefined);
+function fipsRefusal(what: string, instead: string): KmuFailure {
+  return new KmuFailure(POLICY_VIOLATION, `${what} not supported: the emulated HSM has no such keys; ${instead}`, true, SERVER_UNAVAILABLE);
 }
 
-/** §3 genSymKey -t: the symmetric key types KMU names; 3DES and RC4 are refused. */
+/** §3 genSymKey -t: the symmetric key types KMU names; RC4 is refused (FIPS mode). */
 const SYMMETRIC_TYPES = typeEntries(['generic-secret', 'rc4', 'des3', 'aes']);
+const GENERATED_TYPES = new Map(SYMMETRIC_KEY_TYPES.map((keyType) => [typeCode(keyType), keyType]));
 
 export async function genSymKey(call: KmuCall): Promise<Outcome> {
   const type = integer(call.flags, 't');
-  const aes = `generate an AES key (-t ${typeCode('aes')})`;
-  if (type === typeCode('des3')) throw unsupported(`3DES keys (-t ${type}) are`, aes);
-  if (type === typeCode('rc4')) throw unsupported(`RC4 keys (-t ${type}) are not allowed in FIPS mode and are`, aes, true);
-  if (type !== typeCode('aes') && type !== typeCode('generic-secret')) throw new UsageError(`-t takes ${parenthesised(SYMMETRIC_TYPES)}, not ${type}`);
-  const keyType = type === typeCode('aes') ? 'aes' : 'generic-secret';
+  if (type === typeCode('rc4')) throw fipsRefusal(`RC4 keys (-t ${type}) are not allowed in FIPS mode and are`, `generate an AES key (-t ${typeCode('aes')})`);
+  const keyType = GENERATED_TYPES.get(type ?? -1);
+  if (!keyType) throw new UsageError(`-t takes ${parenthesised(SYMMETRIC_TYPES)}, not ${type}`);
   const c = await creation(call);
   const result = await run(call.host, generateSymmetric, {
     keyType,
@@ -143,8 +141,11 @@ export async function genSymKey(call: KmuCall): Promise<Outcome> {
   return created(call, 'Cfm3GenerateSymmetricKey', [`Symmetric Key Created.  Key Handle: ${result.key.ref}`]);
 }
 
-/** KMU gives one label (and ID) to both halves of a pair; -nex and -u touch the private key. */
-async function genPair(call: KmuCall, keyType: 'rsa' | 'ec', specific: { modulusSizeBits?: number; publicExponent?: string; curve?: string }): Promise<Outcome> {
+/**
+ * KMU gives one label (and ID) to both halves of a pair; -nex and -u touch the private key. The
+ * return line names Cfm3GenerateKeyPair, which genDSAKeyPair prints with a colon after it (§3).
+ */
+async function genPair(call: KmuCall, keyType: 'rsa' | 'ec' | 'dsa', specific: { modulusSizeBits?: number; publicExponent?: string; curve?: string }): Promise<Outcome> {
   const label = need(call.flags, 'l');
   const c = await creation(call);
   const result = await run(call.host, generateKeyPair, {
@@ -158,9 +159,13 @@ async function genPair(call: KmuCall, keyType: 'rsa' | 'ec', specific: { modulus
   });
   const pub = result.publicKey.ref;
   const priv = result.privateKey.ref;
-  // §0: genRSAKeyPair prints `Cluster Status:` / `Node id N status: …`; genECCKeyPair the usual block.
-  return created(call, 'Cfm3GenerateKeyPair', [`Cfm3GenerateKeyPair:    public key handle: ${pub}    private key handle: ${priv}`], keyType === 'rsa' ? 'colon' : 'error');
+  // §0: genRSAKeyPair prints `Cluster Status:` / `Node id N status: …`; genECCKeyPair and genDSAKeyPair the usual block.
+  const op = keyType === 'dsa' ? DSA_PAIR_OP : 'Cfm3GenerateKeyPair';
+  return created(call, op, [`Cfm3GenerateKeyPair:    public key handle: ${pub}    private key handle: ${priv}`], keyType === 'rsa' ? 'colon' : 'error');
 }
+
+/** §3 genDSAKeyPair prints `Cfm3GenerateKeyPair: returned: …` (with the colon), its failures too. */
+export const DSA_PAIR_OP = 'Cfm3GenerateKeyPair:';
 
 export async function genRSAKeyPair(call: KmuCall): Promise<Outcome> {
   return genPair(call, 'rsa', { modulusSizeBits: integer(call.flags, 'm'), publicExponent: need(call.flags, 'e') });
@@ -169,14 +174,15 @@ export async function genRSAKeyPair(call: KmuCall): Promise<Outcome> {
 /** §1 curve IDs (from the table of mechanisms); P-192's exists but FIPS mode refuses it with 0xb3. */
 export async function genECCKeyPair(call: KmuCall): Promise<Outcome> {
   const id = integer(call.flags, 'i');
-  if (id === P192_CURVE_ID) throw unsupported(`P-192 keys (-i ${id}) are not allowed in FIPS mode and are`, `use -i ${parenthesised(CURVE_ENTRIES)}`, true);
+  if (id === P192_CURVE_ID) throw fipsRefusal(`P-192 keys (-i ${id}) are not allowed in FIPS mode and are`, `use -i ${parenthesised(CURVE_ENTRIES)}`);
   const curve = CURVE_IDS.get(id ?? -1);
   if (!curve) throw new UsageError(`-i takes a curve ID: ${parenthesised(CURVE_ENTRIES)}, not ${id}`);
   return genPair(call, 'ec', { curve });
 }
 
-export async function genDSAKeyPair(): Promise<Outcome> {
-  throw unsupported('DSA key pairs are', 'generate RSA (genRSAKeyPair) or EC (genECCKeyPair) pairs');
+/** §3 genDSAKeyPair -m 2048 (the only size; the core refuses others), on hsm1.medium clusters. */
+export async function genDSAKeyPair(call: KmuCall): Promise<Outcome> {
+  return genPair(call, 'dsa', { modulusSizeBits: integer(call.flags, 'm') });
 }
 
 /** §3: genPBEKey is not supported on FIPS HSMs and always fails with 0xb3. */
@@ -185,7 +191,7 @@ export async function genPBEKey(): Promise<Outcome> {
 }
 
 /** Options the core's `key import pem` has no input for; refused rather than ignored. */
-function refuseImportOptions(call: KmuCall, names: string[]): void {
+export function refuseImportOptions(call: KmuCall, names: string[]): void {
   const given = names.filter((n) => call.flags.has(n));
   if (given.length > 0) throw new KmuFailure(INVALID_ARGUMENT, `${given.map((n) => `-${n}`).join(', ')}: the emulator imports keys only as token keys, unshared and without key quorum`);
 }
@@ -220,28 +226,25 @@ export async function importPrivateKey(call: KmuCall): Promise<Outcome> {
   const attributes = attributesFor(call, 'private-key', keyTypeClass.replace(/-private$/, ''));
   const result = await run(call.host, importPem, { pem, label: need(call.flags, 'l'), keyTypeClass, attributes });
   const derBytes = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64').length;
+  return unwrappedOnHost(call, [[`BER encoded key length is ${derBytes}`]], 'Private', result.key.ref);
+}
+
+/**
+ * What a key imported through a wrap on the host prints (importPrivateKey, imSymKey; §3): the
+ * host wrap, the template, the unwrap in the HSM, then the new handle and the node states.
+ */
+export async function unwrappedOnHost(call: KmuCall, first: string[][], kind: 'Private' | 'Symmetric', ref: number): Promise<Outcome> {
   return {
     blocks: [
-      [`BER encoded key length is ${derBytes}`],
+      ...first,
       [returnLine('Cfm3WrapHostKey')],
       [returnLine('Cfm3CreateUnwrapTemplate')],
       [returnLine('Cfm3UnWrapKey')],
-      [`Private Key Unwrapped.  Key Handle: ${result.key.ref}`],
+      [`${kind} Key Unwrapped.  Key Handle: ${ref}`],
       ...attestation(call),
       clusterBlock(await nodeCount(call.host)),
     ],
   };
-}
-
-/**
- * exSymKey, imSymKey and exportPrivateKey move key material in plaintext. The emulated HSM never
- * releases key material unwrapped (keys.md §5), so they are refused and point to wrapping.
- */
-export async function plaintextTransfer(): Promise<Outcome> {
-  throw new KmuFailure(
-    POLICY_VIOLATION,
-    'keys leave and enter the emulated HSM only wrapped: use wrapKey/unWrapKey (CloudHSM CLI: `key wrap aes-pkcs5-pad` / `key unwrap aes-pkcs5-pad`)',
-  );
 }
 
 export async function exportPubKey(call: KmuCall): Promise<Outcome> {
@@ -335,9 +338,9 @@ function unwrapTypeClass(kc: number, kt: number): string {
   const type = typeName(kt);
   if (cls !== 'secret-key' && cls !== 'private-key') throw new UsageError(`-kc takes ${parenthesised(classEntries(['private-key', 'secret-key']))}, not ${kc}`);
   if (!type) throw new UsageError(`-kt takes ${spacedOr(typeEntries(['rsa', 'dsa', 'ec', 'generic-secret', 'des3', 'aes'], { des3: 'DES3' }))}, not ${kt}`);
-  const byPair: Record<string, string> = { 'secret-key/aes': 'aes', 'secret-key/generic-secret': 'generic-secret', 'private-key/rsa': 'rsa-private', 'private-key/ec': 'ec-private' };
+  const byPair: Record<string, string> = { 'secret-key/aes': 'aes', 'secret-key/des3': 'des3', 'secret-key/generic-secret': 'generic-secret', 'private-key/rsa': 'rsa-private', 'private-key/ec': 'ec-private', 'private-key/dsa': 'dsa-private' };
   const typeClass = byPair[`${cls}/${type}`];
-  if (!typeClass) throw unsupported(`${type.toUpperCase()} ${cls === 'secret-key' ? 'secret' : 'private'} keys are`, 'unwrap AES, generic secret, RSA or EC keys');
+  if (!typeClass) throw new KmuFailure(INVALID_ARGUMENT, `there are no ${type.toUpperCase()} ${cls === 'secret-key' ? 'secret' : 'private'} keys; -kc 4 goes with an AES, 3DES or generic secret -kt, -kc 3 with an RSA, DSA or EC one`);
   return typeClass;
 }
 

@@ -35,6 +35,7 @@ export const OBJECT_LIMIT = 0xd9;
 export const NOT_ACTIVATED = 0xda;
 export const ATTRIBUTE_NOT_APPLICABLE = 0xdc;
 export const FILE_ERROR = 0xdd;
+export const MASKED_OBJECT_INVALID = 0xde;
 export const OPERATION_FAILED = 0xdf;
 
 /** Every code the dialect prints, with its text (`Error2String` reads this table). */
@@ -59,6 +60,7 @@ export const RETURN_TEXTS: ReadonlyMap<number, string> = new Map([
   [NOT_ACTIVATED, 'HSM Error: Cluster is not activated'],
   [ATTRIBUTE_NOT_APPLICABLE, 'HSM Error: Attribute is not applicable to this object'],
   [FILE_ERROR, 'HSM Error: File could not be read or written'],
+  [MASKED_OBJECT_INVALID, 'HSM Error: Masked object is not valid in this cluster'],
   [OPERATION_FAILED, 'HSM Error: Operation failed'],
 ]);
 
@@ -83,6 +85,7 @@ const FROM_CORE: Partial<Record<ErrorCode, number>> = {
   DECRYPTION_FAILED: UNWRAP_FAILED,
   KEY_LIMIT_EXCEEDED: OBJECT_LIMIT,
   CLUSTER_NOT_ACTIVATED: NOT_ACTIVATED,
+  MASKED_OBJECT_REFUSED: MASKED_OBJECT_INVALID,
 };
 
 /** Codes whose documented text says enough: the core's message is not printed after them. */

@@ -10,9 +10,12 @@ import { redactOptions, redactUnknown } from '../tokenize.js';
 import * as session from './kmu-commands.js';
 import { KMU_HELP_LINES } from './kmu-help.js';
 import * as crypto from './kmu-crypto.js';
+import * as transfer from './kmu-transfer.js';
+import * as files from './kmu-files.js';
+import { PLAINTEXT_IMPORT_TYPES } from '../../core/keys/plaintext.js';
 import { nodeCount, UsageError, visibleHandles, type Flags, type KmuCall, type Outcome } from './kmu-context.js';
 import { failureBlocks, INDENT, INVALID_HANDLE, KmuFailure, NOT_LOGGED_IN, render, toFailure, type StatusStyle } from './kmu-output.js';
-import { AES_KEY_BYTES, KMU_GENERIC_SECRET_BYTES, RSA_KEYS, type WrapMechanism } from '../../core/mechanisms/table.js';
+import { AES_KEY_BYTES, DES3_KEY_BYTES, DSA_KEYS, KMU_GENERIC_SECRET_BYTES, RSA_KEYS, type WrapMechanism } from '../../core/mechanisms/table.js';
 import {
   classEntries,
   CURVE_ENTRIES,
@@ -25,7 +28,6 @@ import {
   SIGN_SCHEMES,
   signCodes,
   spaced,
-  typeCode,
   typeEntries,
   WRAP_HASH_ENTRIES,
 } from './kmu-codes.js';
@@ -44,7 +46,7 @@ interface KmuCommand {
   summary: string;
   /** The `Cfm…` operation named in its failure line (aesWrapUnwrap's depends on -m). */
   op: string | ((flags: Flags) => string);
-  /** Whether it needs a CU login (§3: all but help, exit, loginHSM, Error2String, listAttributes). */
+  /** Whether it needs a CU login (§3: all but help, exit, loginHSM, Error2String, listAttributes; IsValidKeyHandlefile and getCert ask for one themselves). */
   login: boolean;
   /** The node block it prints after its result, also after a failure (kmu-output.ts); default `error`. */
   status?: StatusStyle;
@@ -60,8 +62,8 @@ const h = (help: string, required = true): FlagSpec => ({ value: true, required,
 
 // The help texts that spell out codes, made from the table of mechanisms (kmu-codes.ts).
 
-/** genSymKey -t: the types it makes, then the ones it refuses. */
-const SYM_TYPE_HELP = `${spaced(typeEntries(['generic-secret', 'aes']))} (${spaced(typeEntries(['rc4', 'des3']))} are refused)`;
+/** genSymKey -t: the types it makes, then the one FIPS mode refuses. */
+const SYM_TYPE_HELP = `${spaced(typeEntries(['generic-secret', 'des3', 'aes']))} (${spaced(typeEntries(['rc4']))} is refused in FIPS mode)`;
 const EMULATED_TYPE_HELP = spaced(typeEntries(EMULATED_TYPES));
 
 /** The words wrapKey's help gives the AES mechanisms; the RSA ones go by KMU's names. */
@@ -110,13 +112,13 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
   listUsers: { group: 'Session and users', summary: 'List the users of the cluster', op: 'Cfm3ListUsers', login: true, status: 'none', modern: 'user list', flags: {}, run: session.listUsers },
   genSymKey: {
     group: 'Key generation',
-    summary: `Generate an AES (${typeCode('aes')}) or generic secret (${typeCode('generic-secret')}) key`,
+    summary: 'Generate an AES, 3DES or generic secret key',
     op: 'Cfm3GenerateSymmetricKey',
     login: true,
-    modern: 'key generate-symmetric aes | generic-secret',
+    modern: 'key generate-symmetric aes | generic-secret (3DES: none)',
     flags: {
       t: v(`key type: ${SYM_TYPE_HELP}`, true),
-      s: v(`key size in bytes (AES ${AES_KEY_BYTES.join(', ')}; generic secret ${KMU_GENERIC_SECRET_BYTES.min} to ${KMU_GENERIC_SECRET_BYTES.max})`, true),
+      s: v(`key size in bytes (AES ${AES_KEY_BYTES.join(', ')}; 3DES ${DES3_KEY_BYTES}; generic secret ${KMU_GENERIC_SECRET_BYTES.min} to ${KMU_GENERIC_SECRET_BYTES.max})`, true),
       l: v('label', true),
       ...CREATION_FLAGS,
     },
@@ -148,11 +150,11 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
   },
   genDSAKeyPair: {
     group: 'Key generation',
-    summary: 'Generate a DSA key pair (not supported)',
-    op: 'Cfm3GenerateKeyPair',
+    summary: 'Generate a DSA key pair',
+    op: crypto.DSA_PAIR_OP,
     login: true,
     modern: 'none',
-    flags: { m: v('modulus bits', true), l: v('label', true), ...CREATION_FLAGS },
+    flags: { m: v(`modulus bits: ${DSA_KEYS.modulusBits}, the only size`, true), l: v('label of both keys', true), ...CREATION_FLAGS },
     run: crypto.genDSAKeyPair,
   },
   genPBEKey: { group: 'Key generation', summary: 'Generate a PBE key (not on FIPS HSMs)', op: 'Cfm3GeneratePBEKey', login: true, modern: 'none', flags: {}, run: crypto.genPBEKey },
@@ -227,32 +229,44 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
   },
   exportPrivateKey: {
     group: 'Import and export',
-    summary: 'Export a private key in plaintext (refused)',
+    summary: 'Export a private key you own in plaintext (PEM)',
     op: 'Cfm3WrapKey',
     login: true,
     status: 'none',
-    modern: 'none (use key wrap)',
-    flags: { k: h('key handle'), w: h('AES wrapping key handle'), out: v('PEM file', true), m: v('4'), wk: v('wrapping key file') },
-    run: crypto.plaintextTransfer,
+    modern: 'none (key wrap exports it wrapped)',
+    flags: { k: h('private key handle'), w: h('AES wrapping key handle (wrap and decrypt allowed)'), out: v('PEM file', true), m: v(`${DEFAULT_WRAP_CODE} (NIST_AES_WRAP), the only mechanism`), wk: v('file holding the wrapping key in the clear: the host unwraps') },
+    run: transfer.exportPrivateKey,
   },
   exSymKey: {
     group: 'Import and export',
-    summary: 'Export a symmetric key in plaintext (refused)',
+    summary: 'Export a symmetric key you own in plaintext',
     op: 'Cfm3WrapKey',
     login: true,
     status: 'none',
-    modern: 'none (use key wrap)',
-    flags: { k: h('key handle'), w: h('AES wrapping key handle'), out: v('output file', true), m: v('4'), wk: v('wrapping key file') },
-    run: crypto.plaintextTransfer,
+    modern: 'none (key wrap exports it wrapped)',
+    flags: { k: h('symmetric key handle'), w: h('AES wrapping key handle (wrap and decrypt allowed)'), out: v('output file', true), m: v(`${DEFAULT_WRAP_CODE} (NIST_AES_WRAP), the only mechanism`), wk: v('file holding the wrapping key in the clear: the host unwraps') },
+    run: transfer.exSymKey,
   },
   imSymKey: {
     group: 'Import and export',
-    summary: 'Import a plaintext symmetric key (refused)',
+    summary: 'Import a plaintext symmetric key',
     op: 'Cfm3UnWrapKey',
     login: true,
-    modern: 'none (use key unwrap)',
-    flags: { f: v('key file', true), w: h('AES wrapping key handle'), t: v('key type', true), l: v('label', true), wk: v('wrapping key file'), ...CREATION_FLAGS },
-    run: crypto.plaintextTransfer,
+    modern: 'none (key unwrap imports it wrapped)',
+    flags: {
+      f: v('key file (the key bytes in the clear)', true),
+      w: h('AES wrapping key handle (unwrap allowed)'),
+      t: v(`key type: ${spaced(typeEntries([...PLAINTEXT_IMPORT_TYPES]))}`, true),
+      l: v('label', true),
+      id: CREATION_FLAGS.id!,
+      sess: CREATION_FLAGS.sess!,
+      wk: v('file holding the wrapping key in the clear: the host wraps'),
+      attest: CREATION_FLAGS.attest!,
+      min_srv: CREATION_FLAGS.min_srv!,
+      timeout: CREATION_FLAGS.timeout!,
+      u: CREATION_FLAGS.u!,
+    },
+    run: transfer.imSymKey,
   },
   wrapKey: {
     group: 'Import and export',
@@ -289,6 +303,25 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
       ...CREATION_FLAGS,
     },
     run: crypto.unWrapKey,
+  },
+  extractMaskedObject: {
+    group: 'Key transfer',
+    summary: 'Write a key you own, masked for this cluster, to a file',
+    op: 'Cfm3ExtractMaskedObject',
+    login: true,
+    status: 'none',
+    modern: 'none (key replicate copies a key to a clone)',
+    flags: { o: h('key handle'), out: v('masked object file', true) },
+    run: transfer.extractMaskedObject,
+  },
+  insertMaskedObject: {
+    group: 'Key transfer',
+    summary: 'Insert a masked object of this cluster as a new key',
+    op: 'Cfm3InsertMaskedObject',
+    login: true,
+    modern: 'none (key replicate copies a key to a clone)',
+    flags: { f: v('masked object file', true), min_srv: CREATION_FLAGS.min_srv!, timeout: CREATION_FLAGS.timeout! },
+    run: transfer.insertMaskedObject,
   },
   sign: {
     group: 'Cryptography',
@@ -329,6 +362,36 @@ const COMMANDS: Readonly<Record<string, KmuCommand>> = {
       out: v('output file (default wrapped_key; required to unwrap)'),
     },
     run: crypto.aesWrapUnwrap,
+  },
+  getCert: {
+    group: 'Certificates',
+    summary: 'Write a certificate of the HSM to a file, by type',
+    op: 'Cfm3GetCert()',
+    login: false,
+    status: 'none',
+    modern: 'none (cluster describe shows the cluster certificate)',
+    flags: { f: v('certificate file', true), s: v('type: 1 manufacturer root, 2 manufacturer hardware, 4 customer root, 8 cluster, 16 cluster chained to the manufacturer root (not emulated: 1, 2, 16)'), t: v('the type, as the syntax block names it') },
+    run: files.getCert,
+  },
+  getCaviumPrivKey: {
+    group: 'Other',
+    summary: 'Write an RSA private key handle in fake PEM format',
+    op: 'getCaviumPrivKey',
+    login: true,
+    status: 'none',
+    modern: 'key generate-file --encoding reference-pem',
+    flags: { k: h('RSA private key handle'), out: v('fake PEM file', true) },
+    run: files.getCaviumPrivKey,
+  },
+  IsValidKeyHandlefile: {
+    group: 'Other',
+    summary: 'Tell a real private key file from a fake PEM',
+    op: 'IsValidKeyHandlefile',
+    login: false,
+    status: 'none',
+    modern: 'none',
+    flags: { f: v('private key file (PEM)', true) },
+    run: files.isValidKeyHandlefile,
   },
   Error2String: { group: 'Other', summary: 'Explain a return code', op: 'Error2String', login: false, status: 'none', modern: 'none', flags: { r: v('code, e.g. 0xdb', true) }, run: session.error2String },
 };
@@ -398,17 +461,14 @@ function helpText(): string {
   return `\n${[...KMU_HELP_LINES, ...EMULATOR_HELP].join('\n')}\n\n`;
 }
 
-/** `cliEquivalents`: the commands by group, each with its CloudHSM CLI equivalent (§4). */
+/** `cliEquivalents`: the commands by group, each with its CloudHSM CLI equivalent (§4), in columns as wide as their longest entry. */
 function mappingText(): string {
+  const rows: Array<[group: string, name: string, summary: string, modern: string]> = Object.entries(COMMANDS).map(([name, c]) => [c.group, name, c.summary, c.modern]);
+  rows.push(['Other', 'help', "The tool's command list; <command> -h for usage", 'help'], ['Other', MAPPING_COMMAND, 'This list', 'none'], ['Other', 'exit', 'Leave key_mgmt_util', 'quit']);
+  const nameWidth = Math.max(...rows.map(([, name]) => name.length)) + 2;
+  const summaryWidth = Math.max(...rows.map(([, , summary]) => summary.length)) + 2;
   const groups = new Map<string, string[]>();
-  for (const [name, c] of Object.entries(COMMANDS)) {
-    groups.set(c.group, [...(groups.get(c.group) ?? []), `    ${name.padEnd(18)}${c.summary.padEnd(50)}${c.modern}`]);
-  }
-  groups.get('Other')!.push(
-    `    ${'help'.padEnd(18)}${"The tool's command list; <command> -h for usage".padEnd(50)}help`,
-    `    ${MAPPING_COMMAND.padEnd(18)}${'This list'.padEnd(50)}none`,
-    `    ${'exit'.padEnd(18)}${'Leave key_mgmt_util'.padEnd(50)}quit`,
-  );
+  for (const [group, name, summary, modern] of rows) groups.set(group, [...(groups.get(group) ?? []), `    ${name.padEnd(nameWidth)}${summary.padEnd(summaryWidth)}${modern}`]);
   const sections = [...groups].map(([group, lines]) => `${group}:\n${lines.join('\n')}`);
   return `\nkey_mgmt_util commands (right: the CloudHSM CLI equivalent)\n\n${sections.join('\n\n')}\n\n${EXPLAIN_NOTE}\n\n`;
 }

@@ -6,23 +6,16 @@
  * (wrap, then wrap=false decrypt=true, then decrypt; or clone the wrapping key and decrypt with
  * the clone) are among what it tries, and one test spells each out.
  */
-import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import fc from 'fast-check';
 import { perform, type Caller } from '../../../src/core/engine.js';
-import { HsmError } from '../../../src/core/errors.js';
 import { quickstart } from '../../../src/core/cluster/quickstart.js';
 import { decrypt } from '../../../src/core/keys/data-operations.js';
 import { generateKeyPair, generateSymmetric } from '../../../src/core/keys/generate.js';
-import type { KeyRecord } from '../../../src/core/keys/model.js';
-import { setAttribute, shareKey } from '../../../src/core/keys/operations.js';
 import { unwrapKey, wrapKey, type WrappedKey } from '../../../src/core/keys/wrap.js';
 import { byLabel } from '../../../src/core/keys/selector.js';
-import { Store } from '../../../src/core/store/index.js';
 import { createUser, login } from '../../../src/core/users/operations.js';
-import { seededRandom, type EngineContext } from '../../../src/core/context.js';
-import { tempDir, testContext } from '../../support/helpers.js';
+import { testContext } from '../../support/helpers.js';
+import { attempter, freshCopy, runSequence } from '../../support/sequences.js';
 
 type Who = 'alice' | 'bob';
 const WRAPPERS = ['kek', 'kek2', 'rsa-pub'] as const;
@@ -42,14 +35,6 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('unwrap' as const), blob: fc.nat(5), as: fc.constantFrom('aes' as const, 'generic-secret' as const) }),
   fc.record({ kind: fc.constant('decrypt' as const), who: fc.constantFrom('alice' as const, 'bob' as const), blob: fc.nat(5), with: fc.constantFrom('kek' as const, 'kek2' as const, 'rsa-priv' as const, 'clone' as const) }),
 );
-
-/** Every byte string a result holds: Uint8Arrays, and strings read as hex and as base64. */
-function byteViews(value: unknown, out: string[] = []): string[] {
-  if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('hex'));
-  else if (typeof value === 'string') out.push(value.toLowerCase(), Buffer.from(value, 'base64').toString('hex'), value.toLowerCase().replace(/^0x/, ''));
-  else if (value && typeof value === 'object') for (const v of Object.values(value)) byteViews(v, out);
-  return out;
-}
 
 describe('core/keys: sequences of permitted commands never bring a key out in the clear (property-based)', function () {
   this.timeout(300_000);
@@ -75,44 +60,17 @@ describe('core/keys: sequences of permitted commands never bring a key out in th
     await perform(ctx, generateKeyPair, { keyType: 'rsa', modulusSizeBits: 2048, publicExponent: '65537', publicLabel: 'rsa-pub', privateLabel: 'rsa-priv', publicAttributes: ['wrap=true', 'encrypt=true'], privateAttributes: ['unwrap=true', 'decrypt=true'] }, alice);
   });
 
-  async function fresh(): Promise<{ ctx: EngineContext; secrets: string[] }> {
-    const dir = path.join(tempDir('chsm-seq-'), 'state');
-    fs.cpSync(template, dir, { recursive: true });
-    const store = await Store.open({ dir, lockTimeoutMs: 5000 });
-    const ctx: EngineContext = { store, now: () => Date.now(), random: seededRandom('seq') };
-    // What must never come out: the target's bytes, and the wrapping keys' own bytes.
-    const keys = await store.read((v) => v.list<KeyRecord>('key/'));
-    const secrets = keys.filter(([, k]) => k.class === 'secret-key').map(([, k]) => Buffer.from(k.material, 'base64').toString('hex'));
-    return { ctx, secrets };
-  }
-
   async function runSteps(steps: Step[]): Promise<void> {
-    const { ctx, secrets } = await fresh();
+    const { ctx, keys } = await freshCopy(template, 'seq');
+    // What must never come out: the target's bytes, and the wrapping keys' own bytes.
+    const secrets = keys.filter((k) => k.class === 'secret-key').map((k) => Buffer.from(k.material, 'base64').toString('hex'));
     const callers: Record<Who, Caller> = { alice: { session: sessions.alice, sessionKeys: new Map() }, bob: { session: sessions.bob, sessionKeys: new Map() } };
     const blobs: Blob[] = [];
     let clone: string | undefined;
     let clones = 0;
-    const attempt = async (what: string, run: () => Promise<unknown>) => {
-      let result: unknown;
-      try {
-        result = await run();
-      } catch (err) {
-        if (!(err instanceof HsmError) || err.code === 'INTERNAL') throw err;
-        return undefined;
-      }
-      for (const view of byteViews(result)) {
-        for (const secret of secrets) assert.ok(!view.includes(secret), `${what} printed a key in the clear after ${JSON.stringify(steps)}`);
-      }
-      return result;
-    };
-    for (const s of steps) {
+    const attempt = attempter(() => secrets, steps);
+    await runSequence(steps, { ctx, alice: callers.alice, attempt }, async (s) => {
       switch (s.kind) {
-        case 'set':
-          await attempt('set-attribute', () => perform(ctx, setAttribute, { filter: byLabel(s.label), name: s.name, value: String(s.value) }, callers.alice));
-          break;
-        case 'share':
-          await attempt('share', () => perform(ctx, shareKey, { filter: byLabel(s.label), username: 'bob', role: 'crypto-user' }, callers.alice));
-          break;
         case 'wrap': {
           const parameters = s.mechanism === 'aes-gcm' ? { tagLengthBits: 128 } : s.mechanism === 'rsa-oaep' ? { hash: 'sha256', mgf: 'mgf1-sha256' } : {};
           const r = (await attempt('wrap', () => perform(ctx, wrapKey, { mechanism: s.mechanism, payloadFilter: byLabel(s.payload), wrappingFilter: byLabel(s.under), ...parameters }, callers.alice))) as WrappedKey | undefined;
@@ -143,7 +101,7 @@ describe('core/keys: sequences of permitted commands never bring a key out in th
           break;
         }
       }
-    }
+    })
   }
 
   it('the sequences that broke the rule before are refused: toggle attributes after a wrap, or decrypt with a clone of the wrapping key', async () => {
