@@ -8,6 +8,7 @@
  * the bytes of a wrap-with-trusted key may come out only once some wrapping key has been trusted.
  */
 import assert from 'node:assert/strict';
+import { propertyRuns } from '../../support/property.js';
 import fc from 'fast-check';
 import { perform, type Caller } from '../../../src/core/engine.js';
 import { decrypt } from '../../../src/core/keys/data-operations.js';
@@ -197,6 +198,6 @@ describe('core/keys: sequences of permitted commands never export a key the rule
   });
 
   it('no random sequence of permitted commands exports what the rules keep in', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 16 }), (steps) => runSteps(steps)), { numRuns: 400 });
+    await fc.assert(fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 16 }), (steps) => runSteps(steps)), { numRuns: propertyRuns(8) });
   });
 });

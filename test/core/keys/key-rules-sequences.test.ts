@@ -7,6 +7,7 @@
  * the clone) are among what it tries, and one test spells each out.
  */
 import fc from 'fast-check';
+import { propertyRuns } from '../../support/property.js';
 import { perform, type Caller } from '../../../src/core/engine.js';
 import { quickstart } from '../../../src/core/cluster/quickstart.js';
 import { decrypt } from '../../../src/core/keys/data-operations.js';
@@ -122,6 +123,6 @@ describe('core/keys: sequences of permitted commands never bring a key out in th
   });
 
   it('no random sequence of permitted commands prints a secret key in the clear', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 14 }), (steps) => runSteps(steps)), { numRuns: 60 });
+    await fc.assert(fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 14 }), (steps) => runSteps(steps)), { numRuns: propertyRuns(6) });
   });
 });
