@@ -11,10 +11,13 @@
 import { createHash } from 'node:crypto';
 import type { EngineContext } from './context.js';
 import { HsmError, asError } from './errors.js';
-import { requireActivated, requireHsm, resolveCluster, type ClusterRecord } from './cluster/model.js';
+import { activeHsms, requireActivated, requireHsm, resolveCluster, type ClusterRecord, type HsmRecord } from './cluster/model.js';
+import { replaceDueHsms, requireStillActive } from './cluster/replacement.js';
 import type { KeyRecord } from './keys/model.js';
 import type { ReadView, Transaction } from './store/index.js';
+import { reach } from './store/faults.js';
 import { housekeeping } from './backups/lifecycle.js';
+import { backupKeys, type BackupSchedule } from './backups/model.js';
 import { onClusterTime } from './time/clock.js';
 import { revalidateSession, verifyCredentials, type Actor, type Credentials, type Session } from './users/authentication.js';
 import { roleName } from './users/rules.js';
@@ -49,6 +52,8 @@ export interface OperationEnv<P> {
   prepared: P;
   /** The caller's session keys (empty when it has none). */
   sessionKeys: Map<number, KeyRecord>;
+  /** For an operation that talks to an HSM: the ACTIVE one the client sent it to. */
+  hsm?: HsmRecord;
 }
 
 export interface ClusterInput {
@@ -143,9 +148,50 @@ function notLoggedIn(op: { name: string; access: Access }): never {
   );
 }
 
-function prepareAndRun<I extends ClusterInput, O, P>(ctx: EngineContext, op: Operation<I, O, P>, input: I, caller: Caller, actor: Actor | undefined): Promise<O> {
-  if (op.prepare) return op.prepare(input, ctx).then((prepared) => runInStore(ctx, op, input, caller, actor, prepared));
-  return runInStore(ctx, op, input, caller, actor, undefined as P);
+/**
+ * cluster.md §7 [emulator rule]: the client spreads operations over the ACTIVE HSMs; with one
+ * operation at a time per client, least-outstanding-requests is round-robin.
+ */
+let nextHsm = 0;
+
+function route(cluster: ClusterRecord): HsmRecord | undefined {
+  const active = activeHsms(cluster);
+  return active.length === 0 ? undefined : active[nextHsm++ % active.length];
+}
+
+/**
+ * An operation with slow work before the lock (key generation) is sent to its HSM first: if that
+ * HSM fails meanwhile, the operation fails as in-flight work on a failed HSM does (cluster.md §7).
+ */
+async function prepareAndRun<I extends ClusterInput, O, P>(ctx: EngineContext, op: Operation<I, O, P>, input: I, caller: Caller, actor: Actor | undefined): Promise<O> {
+  if (!op.prepare) return runInStore(ctx, op, input, caller, actor, undefined as P);
+  const routed = op.cluster === 'hsm' ? await ctx.store.read((view) => routeIfAny(view, input.clusterId)) : undefined;
+  const prepared = await op.prepare(input, ctx);
+  reach('operation.prepared', ctx.store.dir);
+  return runInStore(ctx, op, input, caller, actor, prepared, routed);
+}
+
+/** The HSM an operation goes to, or none when its cluster cannot be resolved yet (the run reports why). */
+function routeIfAny(view: ReadView, clusterId: string | undefined): HsmRecord | undefined {
+  try {
+    return route(resolveCluster(view, clusterId));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether housekeeping (daily backups, retention, HSM replacement) has work due at `now`. */
+function housekeepingDue(view: ReadView, now: number): boolean {
+  const schedule = view.get<BackupSchedule>(backupKeys.schedule);
+  return schedule !== undefined && schedule.dueAt <= now;
+}
+
+/** Session keys live on one HSM: when it fails, they are gone (cluster.md §6-7). */
+function dropLostSessionKeys(cluster: ClusterRecord, sessionKeys: Map<number, KeyRecord> | undefined): void {
+  if (!sessionKeys?.size) return;
+  for (const [ref, key] of sessionKeys) {
+    if (key.hsmId && !cluster.hsms.some((h) => h.hsmId === key.hsmId && h.state === 'ACTIVE')) sessionKeys.delete(ref);
+  }
 }
 
 /**
@@ -153,21 +199,37 @@ function prepareAndRun<I extends ClusterInput, O, P>(ctx: EngineContext, op: Ope
  * context's `now()` is the cluster time of that state (time/clock.ts). A write first lets the
  * backup schedule catch up with that time (there is no daemon to run it).
  */
-function runInStore<I extends ClusterInput, O, P>(base: EngineContext, op: Operation<I, O, P>, input: I, caller: Caller, actor: Actor | undefined, prepared: P): Promise<O> {
-  const body = (tx: Transaction): O | Promise<O> => {
+function runInStore<I extends ClusterInput, O, P>(base: EngineContext, op: Operation<I, O, P>, input: I, caller: Caller, actor: Actor | undefined, prepared: P, routed?: HsmRecord): Promise<O> {
+  const body = (tx: Transaction, catchUp: boolean): O | Promise<O> => {
     const ctx = onClusterTime(base, tx);
-    // Daily backups, retention and deletion windows catch up with cluster time (backups/lifecycle.ts).
-    if (op.write) housekeeping(tx, ctx);
+    if (catchUp) {
+      // HSM replacements, daily backups, retention and deletion windows catch up with cluster time.
+      replaceDueHsms(tx, ctx);
+      housekeeping(tx, ctx);
+    }
     const found = op.cluster === 'none' ? undefined : resolveCluster(tx, input.clusterId, op.name, op.cluster === 'listed' ? ctx.now() : undefined);
-    if (found) checkDeterministicMode(ctx, found);
+    if (found) {
+      checkDeterministicMode(ctx, found);
+      dropLostSessionKeys(found, caller.sessionKeys);
+    }
     // An operation that needs no cluster never reads `cluster`.
     const cluster = found as ClusterRecord;
-    if (op.cluster === 'hsm') requireHsm(cluster);
+    let hsm: HsmRecord | undefined;
+    if (op.cluster === 'hsm') {
+      requireHsm(cluster);
+      if (routed) requireStillActive(cluster, routed.hsmId);
+      hsm = routed ?? route(cluster);
+    }
     if (op.activated) requireActivated(cluster);
     if (actor) revalidateSession(tx, cluster, actor);
-    return op.run({ tx, ctx, cluster, actor, prepared, sessionKeys: caller.sessionKeys ?? new Map<number, KeyRecord>() }, input);
+    return op.run({ tx, ctx, cluster, actor, prepared, sessionKeys: caller.sessionKeys ?? new Map<number, KeyRecord>(), hsm }, input);
   };
-  return op.write ? base.store.transact(body) : base.store.read((view) => body(readOnly(view)));
+  if (op.write) return base.store.transact((tx) => body(tx, true));
+  // A read that finds housekeeping due runs as a write, so that what it shows has caught up.
+  const CATCH_UP = Symbol('catch-up');
+  return base.store
+    .read((view) => (housekeepingDue(view, onClusterTime(base, view).now()) ? CATCH_UP : body(readOnly(view), false)))
+    .then((result) => (result === CATCH_UP ? base.store.transact((tx) => body(tx, true)) : result));
 }
 
 /**

@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   TAG_INVALID: 'a tag breaks the Tag rules: key 1-128 and value 0-256 of the allowed characters, no aws: prefix, no key twice (CloudHsmTagException)',
   TAG_LIMIT_EXCEEDED: 'a resource would carry more than 50 tags, or one request names more than 50 (CloudHsmTagException)',
   NO_ACTIVE_HSM: 'the cluster has no ACTIVE HSM to talk to',
+  HSM_FAILED: 'the HSM an operation was sent to failed while it was in flight; retry it (the client sends it to another HSM)',
+  KEY_NOT_AVAILABLE: 'the key availability check is on and the key is on fewer than 2 ACTIVE HSMs',
   CLUSTER_NOT_ACTIVATED: 'the cluster must be activated before this operation',
   CLUSTER_ALREADY_ACTIVATED: 'the cluster was already activated',
   NOT_LOGGED_IN: 'the operation needs a logged-in user',

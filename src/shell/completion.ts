@@ -1,8 +1,9 @@
 /**
  * Tab completion for the CloudHSM CLI dialect: command words and subcommands from the registry,
  * flags and their enumerated values from the same flag definitions the parser uses (oclif's
- * manifest), file names for path flags, and live values from the cluster: user names, and the
- * labels and references of the keys the logged-in user can see (the same `key list` rules).
+ * manifest), file names for path flags, and live values from the state: cluster, HSM and backup
+ * IDs, regions and availability zones, user names, and the labels and references of the keys the
+ * logged-in user can see (the same `key list` rules).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,6 +11,9 @@ import type { Config } from '@oclif/core/config';
 import { perform } from '../core/engine.js';
 import { listKeys } from '../core/keys/operations.js';
 import { listUsers } from '../core/users/operations.js';
+import { describeClusters, listHsms, readCluster } from '../core/cluster/operations.js';
+import { describeBackups } from '../core/backups/operations.js';
+import { REGIONS } from '../core/cluster/model.js';
 import { callerOf, type DialectHost } from './dialect.js';
 import { formatReference } from '../core/keys/model.js';
 
@@ -70,8 +74,33 @@ function fileNames(partial: string): string[] {
   }
 }
 
+/** Live values of the cluster plane, by flag name. */
+const CLUSTER_PLANE_VALUES: Record<string, (host: DialectHost) => Promise<string[]>> = {
+  'cluster-id': clusterIds,
+  'source-cluster-id': clusterIds,
+  'destination-cluster-id': clusterIds,
+  'hsm-id': async (host) => (await perform(await host.engine(), listHsms, { clusterId: host.clusterId })).Hsms.map((h) => h.HsmId),
+  'eni-ip': async (host) => (await perform(await host.engine(), listHsms, { clusterId: host.clusterId })).Hsms.map((h) => h.EniIp),
+  'backup-id': backupIds,
+  'source-backup-id': backupIds,
+  region: () => Promise.resolve(Object.keys(REGIONS)),
+  'destination-region': () => Promise.resolve(Object.keys(REGIONS)),
+  'availability-zone': async (host) => Object.keys((await perform(await host.engine(), readCluster, { clusterId: host.clusterId })).subnetMapping),
+};
+
+async function clusterIds(host: DialectHost): Promise<string[]> {
+  return (await perform(await host.engine(), describeClusters, {})).Clusters.map((c) => c.ClusterId);
+}
+
+async function backupIds(host: DialectHost): Promise<string[]> {
+  const { Backups } = await perform(await host.engine(), describeBackups, {});
+  return Backups.filter((b) => b.BackupState !== 'DELETED').map((b) => b.BackupId);
+}
+
 async function flagValues(host: DialectHost, flag: FlagInfo, partial: string): Promise<string[]> {
   if (flag.options) return [...flag.options];
+  const live = CLUSTER_PLANE_VALUES[flag.name];
+  if (live) return live(host);
   if (flag.name === 'username') return usernames(host);
   if (flag.name.endsWith('filter')) return keyTerms(host);
   if (/path|^out$|^file$|dir$/.test(flag.name)) return fileNames(partial);

@@ -8,7 +8,7 @@
  *   CLOUDHSM_TEST_FAULT_FILE=<file>        the base name of the signal files
  */
 import fs from 'node:fs';
-import { STORE_STEPS, setStoreFaultHook, type StoreStep } from '../../src/core/store/faults.js';
+import { ENGINE_STEPS, STORE_STEPS, setStoreFaultHook } from '../../src/core/store/faults.js';
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
@@ -16,7 +16,8 @@ export function installFaultHookFromEnv(env: NodeJS.ProcessEnv = process.env): v
   const spec = env.CLOUDHSM_TEST_FAULT;
   if (!spec) return;
   const m = /^(pause|fail):([a-z.-]+)(?:@(\d+))?$/.exec(spec);
-  if (!m || !STORE_STEPS.includes(m[2] as StoreStep)) throw new Error(`CLOUDHSM_TEST_FAULT: cannot read "${spec}"; steps are ${STORE_STEPS.join(', ')}`);
+  const steps: readonly string[] = [...STORE_STEPS, ...ENGINE_STEPS];
+  if (!m || !steps.includes(m[2]!)) throw new Error(`CLOUDHSM_TEST_FAULT: cannot read "${spec}"; steps are ${steps.join(', ')}`);
   const [, action, step, nth = '1'] = m;
   const file = env.CLOUDHSM_TEST_FAULT_FILE;
   if (action === 'pause' && !file) throw new Error('CLOUDHSM_TEST_FAULT=pause needs CLOUDHSM_TEST_FAULT_FILE');

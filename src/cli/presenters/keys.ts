@@ -7,11 +7,13 @@ import type { KeyListing } from '../../core/keys/operations.js';
 import type { WrappedKey } from '../../core/keys/wrap.js';
 
 export function presentKeyInfo(key: KeyView): Record<string, unknown> {
+  // keys.md §3: "full" when the key is on every HSM; "partial" while one lacks it [value uncertain].
+  const coverage = key.coverage ?? 'full';
   return {
-    'key-owners': [{ username: key.owner, 'key-coverage': 'full' }],
-    'shared-users': key.sharedUsers.map((username) => ({ username, 'key-coverage': 'full' })),
+    'key-owners': [{ username: key.owner, 'key-coverage': coverage }],
+    'shared-users': key.sharedUsers.map((username) => ({ username, 'key-coverage': coverage })),
     'key-quorum-values': { 'manage-key-quorum-value': key.manageQuorum, 'use-key-quorum-value': key.useQuorum },
-    'cluster-coverage': 'full',
+    'cluster-coverage': coverage,
   };
 }
 

@@ -11,7 +11,7 @@ export function presentUser(user: UserView): Record<string, unknown> {
     locked: isLocked(user) ? 'true' : 'false',
     mfa: [],
     quorum: [],
-    'cluster-coverage': 'full',
+    'cluster-coverage': user.coverage ?? 'full',
   };
 }
 

@@ -94,6 +94,8 @@ export function housekeeping(tx: Transaction, ctx: EngineContext): void {
   let dueAt = Number.MAX_SAFE_INTEGER;
   const clusters = listClusters(tx);
   for (const cluster of clusters) {
+    // A failed HSM's replacement is due work too (cluster/failure.ts runs it before this).
+    for (const hsm of cluster.hsms) if (hsm.failure) dueAt = Math.min(dueAt, hsm.failure.replaceAt);
     if (!backsUp(cluster)) continue;
     let last = tx.get<ClusterBackupInfo>(backupKeys.clusterInfo(cluster.clusterId))?.lastBackupAt ?? cluster.activatedAt ?? now;
     last = Math.max(last, now - MAX_CATCH_UP_DAYS * DAY_MS);

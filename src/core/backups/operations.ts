@@ -5,8 +5,8 @@
  * CloudHsmInvalidRequestException, unknown or DELETED backups CloudHsmResourceNotFoundException;
  * a refused request changes nothing.
  *
- * DescribeBackups is declared as a write so that the engine's housekeeping runs first: the list
- * then shows the backups and states due at the current cluster time.
+ * DescribeBackups reads: when housekeeping is due, the engine runs it first (engine.ts), so the
+ * list shows the backups and states due at the current cluster time.
  */
 import { awsError } from '../errors.js';
 import { defineOperation, type ClusterInput } from '../engine.js';
@@ -44,7 +44,7 @@ export const describeBackups = defineOperation({
   name: 'DescribeBackups',
   cluster: 'none',
   access: 'none',
-  write: true,
+  write: false,
   run: ({ tx, ctx }, input: DescribeBackupsInput): { Backups: BackupDescription[] } => {
     const op = 'DescribeBackups';
     for (const s of input.states ?? []) {
@@ -72,7 +72,7 @@ export const describeBackup = defineOperation({
   name: 'DescribeBackups',
   cluster: 'none',
   access: 'none',
-  write: true,
+  write: false,
   run: ({ tx, ctx }, input: BackupInput): BackupDescription => presentBackup(findBackup(tx, 'DescribeBackups', input.backupId, ctx.now(), true), ctx.now()),
 });
 

@@ -62,6 +62,21 @@ export interface HsmRecord {
   stateMessage: string;
   serialNumber: string;
   createdAt: number;
+  /** While DEGRADED: how it failed and when the service replaces it (cluster/failure.ts). */
+  failure?: HsmFailure;
+}
+
+/**
+ * An HSM failed by `hsm fail` (cluster.md §7): what it still holds, for coverage, and when the
+ * service replaces it (cluster time).
+ */
+export interface HsmFailure {
+  mode: 'unhealthy' | 'zeroize';
+  failedAt: number;
+  replaceAt: number;
+  /** An unhealthy HSM keeps what it had: the token keys up to this reference and the users up to this ID. */
+  lastKeyRef: number;
+  lastUserId: number;
 }
 
 export interface ClusterRecord {
@@ -155,18 +170,42 @@ export function resolveCluster(view: ReadView, clusterId: string | undefined, op
   );
 }
 
+/** An HSM serial number in the shape the real ones have. */
+export function hsmSerial(random: (n: number) => Buffer): string {
+  const digits = random(6).reduce((s, b) => s + String(b % 10), '');
+  return `5.3G${digits.slice(0, 4)}-ICM${digits}`.slice(0, 20);
+}
+
 export function activeHsms(cluster: ClusterRecord): HsmRecord[] {
   return cluster.hsms.filter((h) => h.state === 'ACTIVE');
 }
 
+/**
+ * Whether the HSMs of `cluster` hold a token key or user (cluster.md §6): every ACTIVE HSM holds
+ * every token key and user (writes reach all ACTIVE HSMs at once, and an added or replacing HSM is
+ * restored from a copy of an ACTIVE one), so only a failed HSM can miss one: an unhealthy HSM
+ * keeps what existed when it failed, a zeroized one holds nothing. "full" when every HSM of the
+ * cluster holds it.
+ */
+export function tokenCoverage(cluster: ClusterRecord, held: (failure: HsmFailure) => boolean): 'full' | 'partial' {
+  return cluster.hsms.every((h) => !h.failure || (h.failure.mode === 'unhealthy' && held(h.failure))) ? 'full' : 'partial';
+}
+
 /** An operation that talks to an HSM needs one ACTIVE in the cluster. */
 export function requireHsm(cluster: ClusterRecord): void {
-  if (!cluster.hsms.some((h) => h.state === 'ACTIVE')) {
+  if (cluster.hsms.some((h) => h.state === 'ACTIVE')) return;
+  const failed = cluster.hsms.filter((h) => h.failure);
+  if (failed.length > 0) {
+    const next = Math.min(...failed.map((h) => h.failure!.replaceAt));
     throw new HsmError(
       'NO_ACTIVE_HSM',
-      `cluster ${cluster.clusterId} has no ACTIVE HSM to connect to; add one with \`hsm create --availability-zone ${Object.keys(cluster.subnetMapping)[0]}\``,
+      `cluster ${cluster.clusterId} has no ACTIVE HSM: ${failed.map((h) => h.hsmId).join(', ')} failed, and the service replaces the first at ${isoTime(next)} (cluster time); wait, or move the clock with \`clock advance\``,
     );
   }
+  throw new HsmError(
+    'NO_ACTIVE_HSM',
+    `cluster ${cluster.clusterId} has no ACTIVE HSM to connect to; add one with \`hsm create --availability-zone ${Object.keys(cluster.subnetMapping)[0]}\``,
+  );
 }
 
 export function requireActivated(cluster: ClusterRecord): void {

@@ -23,6 +23,7 @@ import {
   REGIONS,
   RETENTION_DAYS,
   activeHsms,
+  hsmSerial,
   isListed,
   listClusters,
   storeKeys,
@@ -32,6 +33,7 @@ import {
   type HsmType,
 } from './model.js';
 import { presentCluster, presentHsm, type ClusterDescription } from './shapes.js';
+import { settledState } from './replacement.js';
 import { scheduleHousekeeping, takeBackup, type BackupPayload } from '../backups/lifecycle.js';
 import { openBackup } from '../backups/encryption.js';
 import { findBackup } from '../backups/model.js';
@@ -232,11 +234,6 @@ interface CreateHsmPrepared {
   applianceHash: string;
 }
 
-function hsmSerial(random: (n: number) => Buffer): string {
-  const digits = random(6).reduce((s, b) => s + String(b % 10), '');
-  return `5.3G${digits.slice(0, 4)}-ICM${digits}`.slice(0, 20);
-}
-
 export const createHsm = defineOperation({
   name: 'CreateHsm',
   cluster: 'any',
@@ -364,7 +361,8 @@ export const deleteHsm = defineOperation({
     }
     // cluster.md §4.4, §8.1: removing an HSM from an ACTIVE cluster takes a backup first.
     if (cluster.activatedAt && activeHsms(cluster).length > 0) takeBackup(tx, ctx, cluster);
-    tx.put(storeKeys.cluster(cluster.clusterId), { ...cluster, hsms: cluster.hsms.filter((h) => h !== hsm) });
+    // Deleting a failed HSM also ends its pending replacement, and maybe the cluster's DEGRADED state.
+    tx.put(storeKeys.cluster(cluster.clusterId), settledState({ ...cluster, hsms: cluster.hsms.filter((h) => h !== hsm) }));
     return { HsmId: hsm.hsmId };
   },
 });

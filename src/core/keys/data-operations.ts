@@ -21,6 +21,7 @@ import { formatReference, type KeyRecord } from './model.js';
 import { cryptoOf, preparedKey, secretMaterial } from './prepared.js';
 import { hasTransported } from './transport.js';
 import { bytesArg, parseHex } from './wrap.js';
+import { requireAvailable } from '../client/config.js';
 
 /** crypto random: at most this many bytes per call. */
 export const RANDOM_MAX_BYTES = 1024 * 1024;
@@ -40,6 +41,7 @@ function useKey(tx: Transaction, cluster: ClusterRecord, actor: Actor, selector:
   if (!key.attributes[usage]) {
     throw new HsmError('KEY_ATTRIBUTE_REFUSED', `key ${formatReference(key.ref)} has ${usage}=false; its owner can allow it with \`key set-attribute --filter key-reference=${formatReference(key.ref)} --name ${usage} --value true\``);
   }
+  requireAvailable(tx, cluster, key);
   return key;
 }
 

@@ -18,6 +18,7 @@ import type { KeySelector } from './selector.js';
 import { parsePem } from './files.js';
 import { CURVES, defaultAttributes, formatReference, viewOfKey, type KeyRecord } from './model.js';
 import { cryptoOf, preparedKey } from './prepared.js';
+import { requireAvailable } from '../client/config.js';
 
 export const DERIVED_KEY_TYPES = ['aes', 'generic-secret'] as const;
 export type DerivedKeyType = (typeof DERIVED_KEY_TYPES)[number];
@@ -81,6 +82,7 @@ export const deriveEcdh = defineOperation({
     const sharees = checkSharingAndQuorum(tx, cluster.clusterId, actor!, input);
     const base = selectKey(tx, cluster.clusterId, actor!, input.baseKeyFilter, sessionKeys);
     baseKey(base, cluster.mode !== 'NON_FIPS');
+    requireAvailable(tx, cluster, base);
     checkCapacity(tx, cluster, 1);
 
     const crypto = cryptoOf(ctx);
@@ -119,6 +121,6 @@ export const deriveEcdh = defineOperation({
       createdAt: ctx.now(),
     };
     storeKey(env, key);
-    return { key: viewOfKey(key), baseKeyRef: base.ref };
+    return { key: viewOfKey(key, cluster), baseKeyRef: base.ref };
   },
 });

@@ -49,7 +49,7 @@ export const generateFakePem = defineOperation({
     const hex = (value: string) => Buffer.from(value.replace(/^0x/i, ''), 'hex');
     const zero = smallInteger(0);
     const der = sequence(zero, unsignedInteger(hex(key.modulus)), unsignedInteger(hex(key.publicExponent)), unsignedInteger(handleBytes(key.ref)), unsignedInteger(MARKER), unsignedInteger(Buffer.from(cluster.clusterId)), zero, zero, zero);
-    return { key: viewOfKey(key), pem: toPem(PEM_LABEL, der) };
+    return { key: viewOfKey(key, cluster), pem: toPem(PEM_LABEL, der) };
   },
 });
 

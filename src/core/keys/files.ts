@@ -127,7 +127,7 @@ export const importPem = defineOperation({
       createdAt: ctx.now(),
     };
     storeKey(env, key);
-    return { key: viewOfKey(key) };
+    return { key: viewOfKey(key, cluster) };
   },
 });
 
@@ -178,7 +178,7 @@ export const exportPublic = defineOperation({
   write: false,
   run: ({ tx, ctx, cluster, actor, sessionKeys }, input: FilterInput): KeyFile => {
     const key = selectKey(tx, cluster.clusterId, actor!, input.filter, sessionKeys);
-    return { key: viewOfKey(key), pem: publicPem(ctx, cluster.clusterId, key) };
+    return { key: viewOfKey(key, cluster), pem: publicPem(ctx, cluster.clusterId, key) };
   },
 });
 
@@ -198,7 +198,7 @@ export const generateFile = defineOperation({
       if (key.class !== 'public-key') {
         throw new HsmError('INVALID_ARGUMENT', `--encoding pem writes public keys; key ${formatReference(key.ref)} is a ${key.class}. Select its public half, or use --encoding reference-pem for a private key`);
       }
-      return { key: viewOfKey(key), pem: publicPem(ctx, cluster.clusterId, key) };
+      return { key: viewOfKey(key, cluster), pem: publicPem(ctx, cluster.clusterId, key) };
     }
     if (input.encoding !== 'reference-pem') throw new HsmError('INVALID_ARGUMENT', `--encoding must be pem or reference-pem, not "${input.encoding}"`);
     if (key.class !== 'private-key') {
@@ -207,6 +207,6 @@ export const generateFile = defineOperation({
     // A reference PEM carries no key material: only what identifies the key in the cluster
     // [uncertain: the real file's inner layout is not documented; this one is our own].
     const body = Buffer.from(JSON.stringify({ 'cluster-id': cluster.clusterId, 'key-reference': formatReference(key.ref), 'key-type': key.keyType, 'check-value': key.checkValue }));
-    return { key: viewOfKey(key), pem: toPem('CLOUDHSM KEY REFERENCE', body) };
+    return { key: viewOfKey(key, cluster), pem: toPem('CLOUDHSM KEY REFERENCE', body) };
   },
 });

@@ -141,7 +141,11 @@ export function storeKey(env: OperationEnv<unknown>, key: KeyRecord): void {
   if (key.attributes.token) {
     checkCapacity(env.tx, env.cluster, 1);
     env.tx.put(keyStoreKeys.key(env.cluster.clusterId, key.ref), key);
-  } else env.sessionKeys.set(key.ref, key);
+  } else {
+    // A session key lives on the HSM the client sent the operation to (cluster.md §6).
+    if (env.hsm) key.hsmId = env.hsm.hsmId;
+    env.sessionKeys.set(key.ref, key);
+  }
 }
 
 /**
@@ -249,7 +253,7 @@ export const generateSymmetric = defineOperation({
       createdAt: ctx.now(),
     };
     storeKey(env, key);
-    return { key: viewOfKey(key) };
+    return { key: viewOfKey(key, cluster) };
   },
 });
 
@@ -392,7 +396,7 @@ export const generateKeyPair = defineOperation({
     };
     storeKey(env, pub);
     storeKey(env, priv);
-    return { publicKey: viewOfKey(pub), privateKey: viewOfKey(priv) };
+    return { publicKey: viewOfKey(pub, cluster), privateKey: viewOfKey(priv, cluster) };
   },
 });
 

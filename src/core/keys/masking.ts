@@ -75,7 +75,7 @@ export const extractMaskedObject = defineOperation({
     const nonce = new Uint8Array(ctx.random(GCM_IV_BYTES));
     const body = new TextEncoder().encode(JSON.stringify(carried satisfies MaskedKey));
     const sealed = cryptoOf(ctx).aesGcmEncrypt(maskingKey(cluster), nonce, body, MAGIC, TAG_BYTES);
-    return { key: viewOfKey(key), masked: new Uint8Array(Buffer.concat([MAGIC, nonce, sealed.ciphertext, sealed.tag])) };
+    return { key: viewOfKey(key, cluster), masked: new Uint8Array(Buffer.concat([MAGIC, nonce, sealed.ciphertext, sealed.tag])) };
   },
 });
 
@@ -127,6 +127,6 @@ export const insertMaskedObject = defineOperation({
     // trust is withdrawn from a key must not find it alive in a copy made earlier).
     const key: KeyRecord = { ...carried, ref: ref!, attributes: { ...carried.attributes, token: true, trusted: false }, createdAt: ctx.now() };
     storeKey(env, key);
-    return { key: viewOfKey(key) };
+    return { key: viewOfKey(key, cluster) };
   },
 });

@@ -6,7 +6,7 @@
  * Key material lives inside the record in canonical raw form (see mechanisms/provider.ts); the
  * whole store is sealed, and no presenter ever prints it.
  */
-import type { HsmType } from '../cluster/model.js';
+import { tokenCoverage, type ClusterRecord, type HsmType } from '../cluster/model.js';
 import { EC_CURVES, ML_DSA_VARIANTS, type EcCurve, type MlDsaVariant } from '../mechanisms/provider.js';
 import { CURVES as TABLE_CURVES, EDWARDS_MONTGOMERY_CURVES } from '../mechanisms/table.js';
 
@@ -117,13 +117,27 @@ export interface KeyRecord {
   /** The other half of a key pair, while it exists. */
   pairRef?: number;
   createdAt: number;
+  /** A session key's HSM: session keys live on the HSM that made them, never replicated (cluster.md §6). */
+  hsmId?: string;
 }
 
-/** A key as operations return it: everything but its material. */
-export type KeyView = Omit<KeyRecord, 'material'>;
+/** Whether a key is on every HSM of its cluster (keys.md §3 `key-coverage`, `cluster-coverage`). */
+export type Coverage = 'full' | 'partial';
 
-export function viewOfKey({ material: _material, ...view }: KeyRecord): KeyView {
-  return view;
+/** A key as operations return it: everything but its material, and its coverage when known. */
+export type KeyView = Omit<KeyRecord, 'material'> & { coverage?: Coverage };
+
+export function viewOfKey({ material: _material, ...view }: KeyRecord, cluster?: ClusterRecord): KeyView {
+  return cluster ? { ...view, coverage: keyCoverage(cluster, view) } : view;
+}
+
+/**
+ * cluster.md §6: a session key is on the one HSM that made it; a token key on every ACTIVE HSM,
+ * and on a failed one if it is unhealthy (not zeroized) and the key existed when it failed.
+ */
+export function keyCoverage(cluster: ClusterRecord, key: Pick<KeyRecord, 'ref' | 'createdAt' | 'attributes'>): Coverage {
+  if (!key.attributes.token) return cluster.hsms.length > 1 ? 'partial' : 'full';
+  return tokenCoverage(cluster, (f) => key.ref <= f.lastKeyRef && key.createdAt <= f.failedAt);
 }
 
 export function formatReference(ref: number): string {

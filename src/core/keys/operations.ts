@@ -76,7 +76,7 @@ export const listKeys = defineOperation({
     const page = keys.slice(start, start + maxItems);
     // cli-commands.md §3.14: --verbose has no effect for admins.
     const verbose = input.verbose && actor!.role === 'crypto-user';
-    const listing: KeyListing = { keys: page.map(viewOfKey), totalKeyCount: keys.length, verbose: Boolean(verbose) };
+    const listing: KeyListing = { keys: page.map((k) => viewOfKey(k, cluster)), totalKeyCount: keys.length, verbose: Boolean(verbose) };
     if (start + page.length < keys.length) listing.nextToken = String(start + page.length);
     return listing;
   },

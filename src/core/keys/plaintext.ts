@@ -106,7 +106,7 @@ export const exportPlaintextKey = defineOperation({
     const crypto = cryptoOf(ctx);
     const wrapKey = secretMaterial(wrapping);
     const plaintext = wrapAndUnwrap(crypto, wrapKey, input.hostUnwrapKey ?? wrapKey, payloadBytes(ctx, cluster.clusterId, payload));
-    return { key: viewOfKey(payload), plaintext };
+    return { key: viewOfKey(payload, cluster), plaintext };
   },
 });
 
@@ -142,7 +142,7 @@ export const importPlaintextKey = defineOperation({
     const unwrapKey = secretMaterial(wrapping);
     const bytes = wrapAndUnwrap(cryptoOf(ctx), input.hostWrapKey ?? unwrapKey, unwrapKey, input.data);
     const fields = secretKeyFields(cryptoOf(ctx), input.keyType, bytes, input.limits, 'the key file');
-    return { key: viewOfKey(storeIncomingKey(env, input, label, fields)) };
+    return { key: viewOfKey(storeIncomingKey(env, input, label, fields), cluster) };
   },
 });
 

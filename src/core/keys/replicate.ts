@@ -80,6 +80,6 @@ export const replicateKey = defineOperation({
     // Keep the destination's reference counter ahead of the copied reference.
     const counterKey = keyStoreKeys.counter(destination.clusterId);
     if ((tx.get<number>(counterKey) ?? 0) <= key.ref) tx.put(counterKey, key.ref + 1);
-    return { key: viewOfKey(copy) };
+    return { key: viewOfKey(copy, destination) };
   },
 });

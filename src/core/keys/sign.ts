@@ -18,6 +18,7 @@ import { CURVES as KEY_CURVES, formatReference, type KeyRecord } from './model.j
 import { cryptoOf, preparedKey } from './prepared.js';
 import type { EngineContext } from '../context.js';
 import { bytesArg } from './wrap.js';
+import { requireAvailable } from '../client/config.js';
 
 export { SIGN_HASHES, SIGN_MECHANISMS, type SignMechanism };
 /** keys.md §8: PureEdDSA messages are limited to 16,000 bytes. */
@@ -77,6 +78,7 @@ function checkMgf(mgf: string | undefined, hash: HashName): HashName {
 /** Selects the one key and checks its type, mode and usage attribute. */
 function selectSigningKey(tx: Transaction, cluster: ClusterRecord, actor: Actor, input: SignInput, purpose: 'sign' | 'verify', sessionKeys: Map<number, KeyRecord>): KeyRecord {
   const key = selectKey(tx, cluster.clusterId, actor, input.keyFilter, sessionKeys);
+  requireAvailable(tx, cluster, key);
   const wanted = keyKindFor(input.mechanism);
   const isEd = key.curve === 'ed25519';
   if (key.curve === 'x25519') throw new HsmError('INVALID_ARGUMENT', `mechanism ${input.mechanism} cannot use key ${formatReference(key.ref)}: it is an x25519 key-agreement key (use it with \`key derive ecdh\`)`);

@@ -29,6 +29,7 @@ import { requireOwner } from './operations.js';
 import { defaultAttributes, formatReference, viewOfKey, type KeyClass, type KeyRecord } from './model.js';
 import { cryptoOf, preparedKey, secretMaterial } from './prepared.js';
 import type { EngineContext } from '../context.js';
+import { requireAvailable } from '../client/config.js';
 
 export { WRAP_MECHANISMS, type WrapMechanism };
 /** `key unwrap --key-type-class` (cli-commands.md §3.23; des3 only where the HSM type holds DES3 keys). */
@@ -133,6 +134,7 @@ export function pkcs5Unpad(data: Uint8Array): Uint8Array {
 /** Selects a wrapping or unwrapping key and checks its type and usage attribute. */
 export function selectWrappingKey(tx: Transaction, cluster: ClusterRecord, actor: Actor, selector: KeySelector, mechanism: WrapMechanism, purpose: 'wrap' | 'unwrap', sessionKeys: Map<number, KeyRecord>): KeyRecord {
   const key = selectKey(tx, cluster.clusterId, actor, selector, sessionKeys);
+  requireAvailable(tx, cluster, key);
   const ref = formatReference(key.ref);
   if (isAes(mechanism)) {
     if (key.keyType !== 'aes') throw new HsmError('INVALID_ARGUMENT', `${mechanism} needs an AES ${purpose}ping key; key ${ref} is ${key.keyType}`);
@@ -327,7 +329,7 @@ export const unwrapKey = defineOperation({
         material: Buffer.from(imported.material).toString('base64'),
       };
     }
-    return { key: viewOfKey(storeIncomingKey(env, input, label, record)) };
+    return { key: viewOfKey(storeIncomingKey(env, input, label, record), cluster) };
   },
 });
 

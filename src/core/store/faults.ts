@@ -1,5 +1,6 @@
 /**
- * Named steps of the store's refresh, commit, compaction and initialisation, and the one seam
+ * Named steps of the store's refresh, commit, compaction and initialisation (and the engine's
+ * one step between an operation's preparation and its transaction), and the one seam
  * through which a test reaches them.
  *
  * Nothing in the product sets a hook: `reach` is a no-op unless a test-only entry
@@ -35,7 +36,15 @@ export const STORE_STEPS = [
 
 export type StoreStep = (typeof STORE_STEPS)[number];
 
-export type StoreFaultHook = (step: StoreStep, dir: string) => void;
+/** Steps of the engine that a test may pause at too. */
+export const ENGINE_STEPS = [
+  /** An operation's slow work before the lock is done (engine.ts), before its transaction starts. */
+  'operation.prepared',
+] as const;
+
+export type EngineStep = (typeof ENGINE_STEPS)[number];
+
+export type StoreFaultHook = (step: StoreStep | EngineStep, dir: string) => void;
 
 /**
  * The hook lives on a process-wide symbol, not in this module, so that it reaches the store of
@@ -50,6 +59,6 @@ export function setStoreFaultHook(next: StoreFaultHook | undefined): void {
 }
 
 /** Marks that the store in `dir` reached `step`. */
-export function reach(step: StoreStep, dir: string): void {
+export function reach(step: StoreStep | EngineStep, dir: string): void {
   holder[HOOK]?.(step, dir);
 }

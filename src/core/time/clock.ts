@@ -17,7 +17,8 @@
 import type { EngineContext } from '../context.js';
 import type { ReadView } from '../store/index.js';
 
-export const HOUR_MS = 3_600_000;
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 60 * MINUTE_MS;
 export const DAY_MS = 24 * HOUR_MS;
 
 /** The latest cluster time the clock may reach: beyond it ISO 8601 needs more than four year digits. */

@@ -7,7 +7,7 @@
 import { HsmError } from '../errors.js';
 import { defineOperation, type ClusterInput } from '../engine.js';
 import type { Transaction } from '../store/index.js';
-import { CLOCK_KEY, DAY_MS, HOUR_MS, MAX_CLUSTER_TIME_MS, clockOffsetMs, isoTime, type ClockReading, type ClockRecord } from './clock.js';
+import { CLOCK_KEY, DAY_MS, HOUR_MS, MINUTE_MS, MAX_CLUSTER_TIME_MS, clockOffsetMs, isoTime, type ClockReading, type ClockRecord } from './clock.js';
 
 /** The clock as `now` (cluster time, read once) and the offset the state holds show it. */
 function reading(clusterTimeMs: number, offsetMs: number): ClockReading {
@@ -25,6 +25,7 @@ export const showClock = defineOperation({
 export interface AdvanceClockInput extends ClusterInput {
   days?: number;
   hours?: number;
+  minutes?: number;
 }
 
 function wholeAmount(value: number | undefined, flag: string): number {
@@ -53,11 +54,12 @@ export const advanceClock = defineOperation({
   run: ({ tx, ctx }, input: AdvanceClockInput): ClockReading => {
     const days = wholeAmount(input.days, 'days');
     const hours = wholeAmount(input.hours, 'hours');
-    if (days === 0 && hours === 0) {
-      throw new HsmError('INVALID_ARGUMENT', 'say how far to move the clock: --days N and/or --hours N, at least one above 0');
+    const minutes = wholeAmount(input.minutes, 'minutes');
+    if (days === 0 && hours === 0 && minutes === 0) {
+      throw new HsmError('INVALID_ARGUMENT', 'say how far to move the clock: --days N, --hours N and/or --minutes N, at least one above 0');
     }
     const now = ctx.now();
-    return moveTo(tx, now, now + days * DAY_MS + hours * HOUR_MS);
+    return moveTo(tx, now, now + days * DAY_MS + hours * HOUR_MS + minutes * MINUTE_MS);
   },
 });
 

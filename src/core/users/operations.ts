@@ -1,14 +1,15 @@
 /**
  * HSM users (users-and-auth.md §1-6, cli-commands.md §3.4-3.9): list, create, delete, change
  * password, login and logout. Users are kept at cluster level and apply to every HSM at once
- * (cluster.md §6 [emulator rule]), so `cluster-coverage` is always "full" and the lockout
- * counter is one per user rather than one per HSM.
+ * (cluster.md §6 [emulator rule]), so the lockout counter is one per user rather than one per
+ * HSM. Only a failed HSM can miss a user (one made after it failed, or any on a zeroized one):
+ * `cluster-coverage` is then "inconsistent" until it is replaced.
  */
 import { randomUUID } from 'node:crypto';
 import { HsmError } from '../errors.js';
 import { defineOperation, type ClusterInput } from '../engine.js';
 import { isLoggedInElsewhere, verifyCredentials, type Credentials, type Session, type SessionRecord } from './authentication.js';
-import { storeKeys } from '../cluster/model.js';
+import { storeKeys, tokenCoverage } from '../cluster/model.js';
 import { keyStoreKeys } from '../keys/filters.js';
 import type { ReadView } from '../store/index.js';
 import type { KeyRecord } from '../keys/model.js';
@@ -19,6 +20,7 @@ import {
   checkLoginRole,
   checkPassword,
   viewOfUser,
+  type UserView,
   normaliseUsername,
   type LoginRole,
   type UserRecord,
@@ -35,7 +37,7 @@ export const listUsers = defineOperation({
       .map(([, u]) => u)
       // Creation order, with the appliance user last as in the CLI's examples.
       .sort((a, b) => (a.username === APPLIANCE_USER ? 1 : b.username === APPLIANCE_USER ? -1 : a.id - b.id));
-    return { users: users.map(viewOfUser) };
+    return { users: users.map((u): UserView => ({ ...viewOfUser(u), coverage: tokenCoverage(cluster, (f) => u.id <= f.lastUserId) === 'full' ? 'full' : 'inconsistent' })) };
   },
 });
 

@@ -32,7 +32,8 @@ export interface UserRecord {
 }
 
 /** A user as operations return it: everything but the password hash. */
-export type UserView = Omit<UserRecord, 'passwordHash'>;
+/** A user as operations return it: no password hash; with `coverage` when listed (users-and-auth.md §6). */
+export type UserView = Omit<UserRecord, 'passwordHash'> & { coverage?: 'full' | 'inconsistent' };
 
 export function viewOfUser({ passwordHash: _hash, ...view }: UserRecord): UserView {
   return view;

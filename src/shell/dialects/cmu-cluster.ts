@@ -6,17 +6,17 @@
 import { perform } from '../../core/engine.js';
 import { hsmInfo } from '../../core/cluster/operations.js';
 import type { LineOutcome } from '../dialect.js';
-import { CmuRefusal } from './cmu-output.js';
+import { CmuRefusal, type Server } from './cmu-output.js';
 import { cmuError, parseNumber, serverMode, setServerMode, userRecords, writeOutputFile, type Cmu, type CmuCall } from './cmu-context.js';
 import { userType } from './legacy-users.js';
 
 /** CMU talks to every HSM on port 2225 (§0). */
 export const CMU_PORT = 2225;
 
-/** §0: one Connecting/Connected pair per server. */
-export function bannerText(ips: readonly string[]): string {
-  const pairs = ips.map(
-    (ip) => `Connecting to server '${ip}': hostname '${ip}', port ${CMU_PORT}...\nConnected to server '${ip}': hostname '${ip}', port ${CMU_PORT}.\n`,
+/** §0: one Connecting/Connected pair per server ([assumed] "Unable to connect" for a failed one). */
+export function bannerText(servers: ReadonlyArray<Pick<Server, 'ip' | 'connected'>>): string {
+  const pairs = servers.map(
+    ({ ip, connected }) => `Connecting to server '${ip}': hostname '${ip}', port ${CMU_PORT}...\n${connected ? 'Connected to' : 'Unable to connect to'} server '${ip}': hostname '${ip}', port ${CMU_PORT}.\n`,
   );
   return `Connecting to the server(s), it may take time\ndepending on the server(s) load, please wait...\n\n${pairs.join('')}`;
 }
@@ -43,7 +43,8 @@ export async function info(call: CmuCall): Promise<LineOutcome> {
   const row = (cells: string[]) => `${cells[0]!.padEnd(8)}${cells[1]!.padEnd(24)}${cells[2]!.padEnd(16)}${cells[3]!.padEnd(8)}${cells[4]!.padEnd(16)}${cells[5]!.padEnd(24)}${cells[6]}\n`;
   // The header as the example prints it (its Port heading sits one column right of the port).
   cmu.write('Id      Name                    Hostname         Port   State           Partition               LoginState\n');
-  cmu.write(row([String(server.index), server.ip, server.ip, String(CMU_PORT), 'Connected', server.hsmId, await loginState(cmu)]));
+  const state = server.connected ? 'Connected' : 'Disconnected';
+  cmu.write(row([String(server.index), server.ip, server.ip, String(CMU_PORT), state, server.hsmId, server.connected ? await loginState(cmu) : 'Not logged in']));
   return 'ok';
 }
 
@@ -55,8 +56,10 @@ export async function getHsmInfo(call: CmuCall): Promise<LineOutcome> {
   const cmu = await call.open();
   const { hsms } = await perform(cmu.engine, hsmInfo, { clusterId: cmu.clusterId });
   cmu.write(`Getting HSM Info on ${cmu.servers.length} nodes\n`);
+  const connected = cmu.all.filter((s) => s.connected);
   for (const server of cmu.servers) {
-    const h = hsms[server.index] as Record<string, string>;
+    // hsm-info lists the ACTIVE HSMs in cluster order, as `connected` does.
+    const h = hsms[connected.indexOf(server)] as Record<string, string>;
     const field = (name: string, value: string) => `        ${name.padEnd(21)}:${value}\n`;
     cmu.write(
       [

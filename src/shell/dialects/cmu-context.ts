@@ -1,6 +1,6 @@
 /**
- * What a CMU command works with: the host, the engine, the servers it reaches (every ACTIVE HSM
- * in global mode, one in server mode, legacy-shells.md §0), the CAUTION confirmation, and the
+ * What a CMU command works with: the host, the engine, the servers it reaches (every connected
+ * server in global mode, one in server mode, legacy-shells.md §0), the CAUTION confirmation, and the
  * read-only views CMU needs beyond what the core operations return: user IDs and types, and key
  * owners and sharees by user ID. Every change still goes through `perform`.
  */
@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import type { EngineContext } from '../../core/context.js';
 import { HsmError, type ErrorCode } from '../../core/errors.js';
 import { perform } from '../../core/engine.js';
-import { activeHsms, type ClusterRecord } from '../../core/cluster/model.js';
+import { requireHsm, type ClusterRecord } from '../../core/cluster/model.js';
 import { readCluster } from '../../core/cluster/operations.js';
 import { describeKeyOwnership, type KeyOwnership } from '../../core/keys/operations.js';
 import { listUsers } from '../../core/users/operations.js';
@@ -34,7 +34,11 @@ export interface Cmu {
   cluster: ClusterRecord;
   /** The cluster the operations target: the login's, else the shell's --cluster-id. */
   clusterId: string | undefined;
-  /** Every ACTIVE HSM, numbered as CMU numbers its servers. */
+  /**
+   * Every HSM of the cluster, numbered as CMU numbers its servers: [assumed] its configuration
+   * lists them all by ENI IP, so a failed HSM stays in the list, disconnected, and its
+   * replacement (same IP) takes its place and number.
+   */
   all: Server[];
   /** The servers this command reaches. */
   servers: Server[];
@@ -46,7 +50,7 @@ export function clusterIdOf(host: DialectHost): string | undefined {
 }
 
 export function serversOf(cluster: ClusterRecord): Server[] {
-  return activeHsms(cluster).map((h, index) => ({ index, ip: h.eniIp, hsmId: h.hsmId }));
+  return cluster.hsms.map((h, index) => ({ index, ip: h.eniIp, hsmId: h.hsmId, connected: h.state === 'ACTIVE' }));
 }
 
 export async function openCmu(host: DialectHost): Promise<Cmu> {
@@ -54,17 +58,16 @@ export async function openCmu(host: DialectHost): Promise<Cmu> {
   const clusterId = clusterIdOf(host);
   const cluster = await perform(engine, readCluster, { clusterId });
   const all = serversOf(cluster);
-  if (all.length === 0) {
-    throw new HsmError('NO_ACTIVE_HSM', `cluster ${cluster.clusterId} has no ACTIVE HSM to connect to; add one with \`hsm create\``);
-  }
+  let servers = all.filter((s) => s.connected);
+  if (servers.length === 0) requireHsm(cluster);
   const mode = serverMode(host);
-  let servers = all;
   if (mode !== undefined) {
     const one = all[mode];
     if (!one) {
       setServerMode(host, undefined);
-      throw new CmuRefusal(`server ${mode} is no longer in the cluster (it has ${all.length} ACTIVE HSMs); back in global mode`);
+      throw new CmuRefusal(`server ${mode} is no longer in the cluster (it has ${all.length} HSMs); back in global mode`);
     }
+    if (!one.connected) throw new CmuRefusal(`server ${mode} (${one.ip}) is not connected: its HSM ${one.hsmId} failed and is being replaced; \`exit\` to global mode, or wait for the replacement`);
     servers = [one];
   }
   return { host, engine, cluster, clusterId, all, servers, write: (text) => host.io.write(text) };

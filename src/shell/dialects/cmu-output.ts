@@ -16,6 +16,8 @@ export interface Server {
   index: number;
   ip: string;
   hsmId: string;
+  /** A failed (DEGRADED) HSM is in the configuration but does not answer. */
+  connected: boolean;
 }
 
 export function serverName(server: Server): string {

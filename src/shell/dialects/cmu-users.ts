@@ -239,6 +239,7 @@ export async function requireLogin(cmu: Cmu): Promise<NonNullable<Cmu['host']['s
 export function destinationServer(cmu: Cmu, word: string): void {
   const dest = parseNumber(word, 'the destination server');
   if (!cmu.all[dest]) throw new CmuRefusal(`there is no server ${dest}; the servers are 0 to ${cmu.all.length - 1} (info server <n>)`);
+  if (!cmu.all[dest].connected) throw new CmuRefusal(`server ${dest} (${cmu.all[dest].ip}) is not connected: its HSM failed and is being replaced`);
   if (dest === cmu.servers[0]!.index) throw new CmuRefusal(`server ${dest} is the source server (the one in server mode); give another server`);
 }
 

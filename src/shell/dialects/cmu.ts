@@ -202,7 +202,7 @@ export const cmuDialect: Dialect = {
     try {
       const engine = await host.engine();
       const cluster = await perform(engine, readCluster, { clusterId: clusterIdOf(host) });
-      return bannerText(serversOf(cluster).map((s) => s.ip));
+      return bannerText(serversOf(cluster));
     } catch (err) {
       return `${bannerText([])}Could not connect: ${asHsmError(err).message}\n`;
     }
