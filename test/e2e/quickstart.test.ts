@@ -4,15 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Store } from '../../src/core/store/index.js';
 import type { UserRecord } from '../../src/core/users/rules.js';
-import { BIN, CLI_BIN, ROOT, cleanEnv, runBin, tempDir } from '../support/helpers.js';
-
-/** The script between the scripted-quickstart markers of the README. */
-function readmeScript(): string {
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const m = /<!-- scripted-quickstart:start -->\s*```sh\n([\s\S]*?)```\s*<!-- scripted-quickstart:end -->/.exec(readme);
-  assert.ok(m, 'README has no scripted quick start block');
-  return m[1]!;
-}
+import { BIN, CLI_BIN, cleanEnv, readmeScript, runBin, tempDir } from '../support/helpers.js';
 
 /** A folder with `cloudhsm-local` and `cloudhsm-cli` shims on the PATH, as `npm link` gives. */
 function shimPath(): string {
@@ -30,7 +22,7 @@ describe('e2e: the README scripted quick start', function () {
 
   before(() => {
     work = tempDir('chsm-readme-');
-    result = spawnSync('bash', ['-c', readmeScript()], { cwd: work, env: { ...cleanEnv(), PATH: shimPath() }, encoding: 'utf8', input: '' });
+    result = spawnSync('bash', ['-c', readmeScript('scripted-quickstart')], { cwd: work, env: { ...cleanEnv(), PATH: shimPath() }, encoding: 'utf8', input: '' });
   });
 
   it('runs with no prompt and exits 0', () => {

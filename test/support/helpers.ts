@@ -20,6 +20,17 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const BIN = path.join(ROOT, 'bin', 'run.js');
 export const CLI_BIN = path.join(ROOT, 'bin', 'cloudhsm-cli.js');
 
+/**
+ * The sh script of the README between `<!-- NAME:start -->` and `<!-- NAME:end -->`, as written
+ * there: the end-to-end tests run the README's scripts verbatim.
+ */
+export function readmeScript(name: string): string {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const m = new RegExp(`<!-- ${name}:start -->\\s*\`\`\`sh\\n([\\s\\S]*?)\`\`\`\\s*<!-- ${name}:end -->`).exec(readme);
+  assert.ok(m, `README has no ${name} block`);
+  return m[1]!;
+}
+
 const made: string[] = [];
 export function tempDir(prefix = 'chsm-test-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
