@@ -3,6 +3,8 @@
  * results are typed by the operations themselves. Part of the public surface (see index.ts).
  */
 export { activateCluster, createCluster, createHsm, deleteCluster, deleteHsm, describeCluster, describeClusters, getCsr, hsmInfo, initializeCluster, listHsms, modifyCluster } from '../core/cluster/operations.js';
+export { failHsm } from '../core/cluster/failure.js';
+export { configureClient } from '../core/client/config.js';
 export { copyBackupToRegion, deleteBackup, describeBackup, describeBackups, modifyBackupAttributes, restoreBackup } from '../core/backups/operations.js';
 export { listTags, tagResource, untagResource } from '../core/tags/operations.js';
 export { advanceClock, setClock, showClock } from '../core/time/operations.js';

@@ -10,6 +10,8 @@ import { History, HISTORY_LINES, historyFile } from '../../src/shell/history.js'
 import { ADMIN_PASSWORD, testHost, type TestHost } from '../support/dialect-host.js';
 import { oclifConfig, tempDir } from '../support/helpers.js';
 import { formatReference } from '../../src/core/keys/model.js';
+import { readCluster } from '../../src/core/cluster/operations.js';
+import { describeBackups } from '../../src/core/backups/operations.js';
 
 describe('shell: completion and history', function () {
   this.timeout(60_000);
@@ -51,6 +53,19 @@ describe('shell: completion and history', function () {
     const made = await perform(t.ctx, generateSymmetric, { keyType: 'aes', label: 'my payments key', keyLengthBytes: 16 }, alice);
     assert.deepEqual(await complete('key list --filter attr.label=my'), ['attr.label=my\\ payments\\ key']);
     assert.deepEqual(await complete('crypto sign ecdsa --key-filter key-reference=0x'), [`key-reference=${formatReference(made.key.ref)}`]);
+  });
+
+  it('completes cluster, HSM and backup IDs, ENI addresses, regions and availability zones from the state', async () => {
+    const cluster = await perform(t.ctx, readCluster, {});
+    assert.deepEqual(await complete('cluster describe --cluster-id '), [cluster.clusterId]);
+    assert.deepEqual((await complete('hsm fail --hsm-id ')).sort(), cluster.hsms.map((h) => h.hsmId).sort());
+    assert.deepEqual((await complete('hsm delete --eni-ip 10.')).sort(), cluster.hsms.map((h) => h.eniIp).sort());
+    const { Backups } = await perform(t.ctx, describeBackups, {});
+    assert.ok(Backups.length > 0);
+    assert.deepEqual((await complete('backup describe --backup-id backup-')).sort(), Backups.map((b) => b.BackupId).sort());
+    assert.deepEqual(await complete('backup copy-to-region --destination-region eu-w'), ['eu-west-1', 'eu-west-2']);
+    assert.deepEqual(await complete('hsm create --availability-zone us-east-1'), Object.keys(cluster.subnetMapping).sort());
+    assert.deepEqual(await complete('hsm fail --mode '), ['unhealthy', 'zeroize']);
   });
 
   it('keeps history per state folder, trims it, and writes nothing when told not to', () => {

@@ -105,7 +105,10 @@ export async function server(call: CmuCall): Promise<LineOutcome> {
   const current = serverMode(call.host);
   if (current !== undefined) throw new CmuRefusal(`already in server mode on server ${current}; type exit first`);
   const cmu = await call.open();
-  setServerMode(call.host, serverIndex(cmu, call.args[0]!));
+  const index = serverIndex(cmu, call.args[0]!);
+  const target = cmu.all[index]!;
+  if (!target.connected) throw new CmuRefusal(`server ${index} (${target.ip}) is not connected: its HSM ${target.hsmId} failed and is being replaced`);
+  setServerMode(call.host, index);
   cmu.write("Server is in 'E2' mode...\n");
   return 'ok';
 }
