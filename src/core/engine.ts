@@ -225,11 +225,17 @@ function runInStore<I extends ClusterInput, O, P>(base: EngineContext, op: Opera
     return op.run({ tx, ctx, cluster, actor, prepared, sessionKeys: caller.sessionKeys ?? new Map<number, KeyRecord>(), hsm }, input);
   };
   if (op.write) return base.store.transact((tx) => body(tx, true));
-  // A read that finds housekeeping due runs as a write, so that what it shows has caught up.
+  // A read that finds housekeeping due runs as a write, so that what it shows has caught up. If
+  // the state cannot be written now (a read-only folder, a lock held too long), it still reads.
   const CATCH_UP = Symbol('catch-up');
+  const plainRead = () => base.store.read((view) => body(readOnly(view), false));
   return base.store
     .read((view) => (housekeepingDue(view, onClusterTime(base, view).now()) ? CATCH_UP : body(readOnly(view), false)))
-    .then((result) => (result === CATCH_UP ? base.store.transact((tx) => body(tx, true)) : result));
+    .then((result) =>
+      result === CATCH_UP
+        ? base.store.transact((tx) => body(tx, true)).catch((err: unknown) => (err instanceof HsmError && (err.code === 'STATE_IO' || err.code === 'STATE_LOCKED') ? plainRead() : Promise.reject(asError(err))))
+        : result,
+    );
 }
 
 /**

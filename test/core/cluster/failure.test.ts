@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Store } from '../../../src/core/store/index.js';
 import type { EngineContext } from '../../../src/core/context.js';
 import { perform, type Caller } from '../../../src/core/engine.js';
 import { createHsm, deleteHsm, describeCluster, listHsms, readCluster } from '../../../src/core/cluster/operations.js';
@@ -122,6 +125,22 @@ describe('core/cluster: HSM failure and replacement, coverage, the key availabil
     assert.notEqual(after.Hsms[0]!.HsmId, first!.HsmId);
     assert.equal(after.Hsms[0]!.EniIp, first!.EniIp);
     assert.ok((await perform(ctx, listKeys, { verbose: true }, alice)).keys.every((k) => k.coverage === 'full'));
+  });
+
+  it('a read that finds a replacement due but cannot take the lock still answers, from the state as it is', async () => {
+    const ctx = await clusterContext();
+    const [first] = await hsms(ctx);
+    await perform(ctx, failHsm, { hsmId: first!.HsmId, replaceAfterMinutes: 5 });
+    await perform(ctx, advanceClock, { minutes: 5 });
+    const lock = path.join(ctx.dir, 'lock');
+    fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, command: 'key generate-symmetric aes', since: new Date().toISOString() }));
+    const impatient = { ...ctx, store: await Store.open({ dir: ctx.dir, lockTimeoutMs: 100 }) };
+    try {
+      assert.equal((await perform(impatient, describeCluster, {})).State, 'DEGRADED');
+    } finally {
+      fs.rmSync(lock);
+    }
+    assert.equal((await perform(impatient, describeCluster, {})).State, 'ACTIVE');
   });
 
   it('a zeroized HSM holds nothing while it waits: every key shows partial coverage', async () => {
