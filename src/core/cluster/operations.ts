@@ -33,7 +33,7 @@ import {
   type HsmType,
 } from './model.js';
 import { presentCluster, presentHsm, type ClusterDescription } from './shapes.js';
-import { settledState } from './replacement.js';
+import { contentForNewHsm, settledState } from './replacement.js';
 import { scheduleHousekeeping, takeBackup, type BackupPayload } from '../backups/lifecycle.js';
 import { openBackup } from '../backups/encryption.js';
 import { findBackup } from '../backups/model.js';
@@ -312,6 +312,8 @@ export const createHsm = defineOperation({
       tx.put(storeKeys.user(cluster.clusterId, admin.username), admin);
       tx.put(storeKeys.user(cluster.clusterId, appliance.username), appliance);
     }
+    // cluster.md §4.3: with no ACTIVE HSM to copy, an activated cluster's new HSM gets its newest backup.
+    if (cluster.activatedAt) contentForNewHsm(tx, ctx, cluster);
     tx.put(storeKeys.cluster(cluster.clusterId), next);
     // cluster.md §8.1: adding an HSM to an ACTIVE cluster makes a backup (and restarts the daily
     // schedule of a cluster that had none); a restored cluster's schedule starts with its first HSM.

@@ -54,18 +54,24 @@ export function replaceDueHsms(tx: Transaction, ctx: EngineContext): void {
   }
 }
 
+/**
+ * cluster.md §4.3: what an HSM added to an activated cluster starts with. A copy of an ACTIVE HSM
+ * when there is one (nothing changes); with none, the cluster's newest backup, which puts back the
+ * users and token keys as they were then. Returns where it came from and what was lost.
+ */
+export function contentForNewHsm(tx: Transaction, ctx: EngineContext, cluster: ClusterRecord): { restoredFrom: string; lost: { keys: string[]; users: string[] } } {
+  const source = activeHsms(cluster)[0];
+  if (source) return { restoredFrom: `synchronised from ${source.hsmId}`, lost: { keys: [], users: [] } };
+  const found = newestUsableBackup(tx, ctx, cluster.clusterId);
+  return {
+    lost: restoreContent(tx, cluster, found?.payload),
+    restoredFrom: found ? `restored from ${found.backup.backupId} (made ${isoTime(found.backup.createdAt)})` : 'no READY backup of this cluster could be opened: the new HSM starts empty',
+  };
+}
+
 /** The service's replacement of `failed` (see the module comment). */
 export function replaceHsm(tx: Transaction, ctx: EngineContext, cluster: ClusterRecord, failed: HsmRecord): Replacement {
-  const source = activeHsms(cluster)[0];
-  let restoredFrom: string;
-  let lost = { keys: [] as string[], users: [] as string[] };
-  if (source) {
-    restoredFrom = `synchronised from ${source.hsmId}`;
-  } else {
-    const found = newestUsableBackup(tx, ctx, cluster.clusterId);
-    lost = restoreContent(tx, cluster, found?.payload);
-    restoredFrom = found ? `restored from ${found.backup.backupId} (made ${isoTime(found.backup.createdAt)})` : 'no READY backup of this cluster could be opened: the new HSM starts empty';
-  }
+  const { restoredFrom, lost } = contentForNewHsm(tx, ctx, cluster);
   const replacement: HsmRecord = {
     hsmId: base32Id('hsm', ctx.random),
     availabilityZone: failed.availabilityZone,
@@ -115,8 +121,10 @@ function restoreContent(tx: Transaction, cluster: ClusterRecord, payload: Backup
   const usersBefore = tx.list<UserRecord>(storeKeys.userPrefix(id));
   const counterKey = keyStoreKeys.counter(id);
   const counter = tx.get<number>(counterKey);
-  for (const [key] of [...keysBefore, ...usersBefore, ...tx.list(storeKeys.sessionPrefix(id))]) tx.delete(key);
-  for (const [key, value] of restored) if (key !== counterKey) tx.put(key, value);
+  const current = new Map<string, unknown>([...keysBefore, ...usersBefore]);
+  for (const [key] of [...current, ...tx.list(storeKeys.sessionPrefix(id))]) if (!restored.has(key)) tx.delete(key);
+  // Only what differs is written: a cluster whose newest backup is current changes nothing.
+  for (const [key, value] of restored) if (key !== counterKey && JSON.stringify(current.get(key)) !== JSON.stringify(value)) tx.put(key, value);
   if (counter !== undefined) tx.put(counterKey, counter);
   return {
     keys: keysBefore.filter(([key]) => !restored.has(key)).map(([, k]) => formatReference(k.ref)),
