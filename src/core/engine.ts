@@ -196,17 +196,12 @@ function dropLostSessionKeys(cluster: ClusterRecord, sessionKeys: Map<number, Ke
 
 /**
  * Runs the operation in one transaction, or for a read-only one on one consistent view. Its
- * context's `now()` is the cluster time of that state (time/clock.ts). A write first lets the
- * backup schedule catch up with that time (there is no daemon to run it).
+ * context's `now()` is the cluster time of that state (time/clock.ts). When housekeeping is due
+ * at that time (there is no daemon to run it), it runs first (see below).
  */
 function runInStore<I extends ClusterInput, O, P>(base: EngineContext, op: Operation<I, O, P>, input: I, caller: Caller, actor: Actor | undefined, prepared: P, routed?: HsmRecord): Promise<O> {
-  const body = (tx: Transaction, catchUp: boolean): O | Promise<O> => {
+  const body = (tx: Transaction): O | Promise<O> => {
     const ctx = onClusterTime(base, tx);
-    if (catchUp) {
-      // HSM replacements, daily backups, retention and deletion windows catch up with cluster time.
-      replaceDueHsms(tx, ctx);
-      housekeeping(tx, ctx);
-    }
     const found = op.cluster === 'none' ? undefined : resolveCluster(tx, input.clusterId, op.name, op.cluster === 'listed' ? ctx.now() : undefined);
     if (found) {
       checkDeterministicMode(ctx, found);
@@ -224,18 +219,24 @@ function runInStore<I extends ClusterInput, O, P>(base: EngineContext, op: Opera
     if (actor) revalidateSession(tx, cluster, actor);
     return op.run({ tx, ctx, cluster, actor, prepared, sessionKeys: caller.sessionKeys ?? new Map<number, KeyRecord>(), hsm }, input);
   };
-  if (op.write) return base.store.transact((tx) => body(tx, true));
-  // A read that finds housekeeping due runs as a write, so that what it shows has caught up. If
-  // the state cannot be written now (a read-only folder, a lock held too long), it still reads.
-  const CATCH_UP = Symbol('catch-up');
-  const plainRead = () => base.store.read((view) => body(readOnly(view), false));
-  return base.store
-    .read((view) => (housekeepingDue(view, onClusterTime(base, view).now()) ? CATCH_UP : body(readOnly(view), false)))
-    .then((result) =>
-      result === CATCH_UP
-        ? base.store.transact((tx) => body(tx, true)).catch((err: unknown) => (err instanceof HsmError && (err.code === 'STATE_IO' || err.code === 'STATE_LOCKED') ? plainRead() : Promise.reject(asError(err))))
-        : result,
-    );
+  const run = (): Promise<O> => (op.write ? base.store.transact(body) : base.store.read((view) => body(readOnly(view))));
+  const DUE = Symbol('housekeeping due');
+  const due = (view: ReadView) => housekeepingDue(view, onClusterTime(base, view).now());
+  const first: Promise<O | typeof DUE> = op.write ? base.store.transact((tx) => (due(tx) ? DUE : body(tx))) : base.store.read((view) => (due(view) ? DUE : body(readOnly(view))));
+  return first.then((result) => {
+    if (result !== DUE) return result;
+    // HSM replacements, daily backups, retention and deletion windows catch up with cluster time
+    // first, in a transaction of their own, so that an operation that then fails undoes none of
+    // it. If the state cannot be written now (a read-only folder, a lock held too long), a read
+    // still answers from the state as it is.
+    const caughtUp = base.store.transact((tx) => {
+      const ctx = onClusterTime(base, tx);
+      replaceDueHsms(tx, ctx);
+      housekeeping(tx, ctx);
+    });
+    const unwritable = (err: unknown) => !op.write && err instanceof HsmError && (err.code === 'STATE_IO' || err.code === 'STATE_LOCKED');
+    return caughtUp.then(run, (err: unknown) => (unwritable(err) ? run() : Promise.reject(asError(err))));
+  });
 }
 
 /**

@@ -2,8 +2,9 @@
  * When backups are made and how they age (cluster.md §8.1-8.3).
  *
  * Made on activation, on adding an HSM to and removing one from an ACTIVE cluster, and every
- * 24 hours of cluster time. There is no daemon: [emulator rule] the engine runs `housekeeping`
- * at the start of every operation that writes, and it catches up with cluster time then: a
+ * 24 hours of cluster time. There is no daemon: [emulator rule] when an operation finds
+ * housekeeping due, the engine runs it first in a transaction of its own, catching up with
+ * cluster time: a
  * backup for each 24-hour mark passed since a cluster's last one (dated at that mark; no
  * command ran in between, so the contents are the same), retention purges (READY → PENDING_DELETION,
  * DeleteTimestamp now + 7 days, as cluster.md §8.2 says, so a purge never skips the window) and the end of

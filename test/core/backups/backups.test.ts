@@ -38,6 +38,17 @@ function backupFile(ctx: EngineContext & { dir: string }, backupId: string): str
 describe('core/backups: automatic backups, states, retention, encryption', function () {
   this.timeout(60_000);
 
+  it('due housekeeping runs in a transaction of its own: a command that then fails undoes none of it, and no backup file is left without a record', async () => {
+    const ctx = await clusterContext();
+    const before = (await backups(ctx)).length;
+    await perform(ctx, advanceClock, { days: 1 });
+    await refused(perform(ctx, deleteHsm, { hsmId: 'hsm-aaaaaaaaaaa' }), 'HSM_NOT_FOUND', NOT_FOUND);
+    await refused(perform(ctx, describeBackup, { backupId: 'backup-aaaaaaaaaaa' }), 'BACKUP_NOT_FOUND', NOT_FOUND);
+    const after = await backups(ctx);
+    assert.equal(after.length, before + 1, 'the daily backup made before the refused command stays');
+    assert.deepEqual(fs.readdirSync(path.join(ctx.dir, 'backups')).sort(), after.map((b) => b.BackupId).sort());
+  });
+
   it('activation makes a READY backup in the API shape, and adding or removing an HSM makes another', async () => {
     const ctx = await clusterContext();
     const [first, ...rest] = await backups(ctx);
