@@ -8,7 +8,7 @@
  * backup for each 24-hour mark passed since a cluster's last one (dated at that mark; no
  * command ran in between, so the contents are the same), retention purges (READY → PENDING_DELETION,
  * DeleteTimestamp now + 7 days, as cluster.md §8.2 says, so a purge never skips the window) and the end of
- * deletion windows (→ DELETED, file removed). A cluster's newest backup is never purged, nor a
+ * deletion windows (→ DELETED, file removed), and the removal of backup files that have no record. A cluster's newest backup is never purged, nor a
  * backup marked NeverExpires.
  *
  * Cost: one record (`schedule/backups`) says when housekeeping next has work; until then it is
@@ -135,5 +135,8 @@ export function housekeeping(tx: Transaction, ctx: EngineContext): void {
       ctx.store.removeBackupFile(b.backupId);
     }
   }
+  // A backup file is written before its record commits: one whose transaction then failed or
+  // was killed has no record, and goes now (under the writer's lock, no transaction is mid-way).
+  for (const id of ctx.store.listBackupFiles()) if (!tx.has(backupKeys.backup(id))) ctx.store.removeBackupFile(id);
   tx.put(backupKeys.schedule, { dueAt } satisfies BackupSchedule);
 }

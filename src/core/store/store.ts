@@ -661,6 +661,16 @@ export class Store {
     return readStateFile(this.file(BACKUP_FOLDER), backupFileName(backupId), MAX_BYTES.large);
   }
 
+  /** The IDs of the backup files present (for the sweep of files a failed transaction left). */
+  listBackupFiles(): string[] {
+    try {
+      return fs.readdirSync(this.file(BACKUP_FOLDER)).filter((name) => /^backup-[2-7a-zA-Z]{11,16}$/.test(name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw ioError(err, 'list the backup files');
+    }
+  }
+
   removeBackupFile(backupId: string): void {
     fs.rmSync(path.join(this.file(BACKUP_FOLDER), backupFileName(backupId)), { force: true });
   }

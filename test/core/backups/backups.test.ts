@@ -47,6 +47,11 @@ describe('core/backups: automatic backups, states, retention, encryption', funct
     const after = await backups(ctx);
     assert.equal(after.length, before + 1, 'the daily backup made before the refused command stays');
     assert.deepEqual(fs.readdirSync(path.join(ctx.dir, 'backups')).sort(), after.map((b) => b.BackupId).sort());
+    // A file whose transaction was killed before it committed (here: planted) goes at the next housekeeping.
+    fs.copyFileSync(backupFile(ctx, after[0]!.BackupId), path.join(ctx.dir, 'backups', 'backup-orphan22222'));
+    await perform(ctx, advanceClock, { days: 1 });
+    const settled = await backups(ctx);
+    assert.deepEqual(fs.readdirSync(path.join(ctx.dir, 'backups')).sort(), settled.map((b) => b.BackupId).sort());
   });
 
   it('activation makes a READY backup in the API shape, and adding or removing an HSM makes another', async () => {
