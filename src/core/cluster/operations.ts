@@ -37,6 +37,7 @@ import { contentForNewHsm, settledState } from './replacement.js';
 import { scheduleHousekeeping, takeBackup, type BackupPayload } from '../backups/lifecycle.js';
 import { openBackup } from '../backups/encryption.js';
 import { findBackup } from '../backups/model.js';
+import { keyStoreKeys } from '../keys/filters.js';
 import type { EngineContext } from '../context.js';
 import type { Store, Transaction } from '../store/index.js';
 
@@ -215,8 +216,11 @@ export const deleteCluster = defineOperation({
         'CLUSTER_HAS_HSMS',
       );
     }
-    for (const [key] of tx.list(storeKeys.userPrefix(cluster.clusterId))) tx.delete(key);
-    for (const [key] of tx.list(storeKeys.sessionPrefix(cluster.clusterId))) tx.delete(key);
+    // Its users and keys live on only in its backups (cluster.md §3.2).
+    for (const prefix of [storeKeys.userPrefix(cluster.clusterId), storeKeys.sessionPrefix(cluster.clusterId), keyStoreKeys.prefix(cluster.clusterId)]) {
+      for (const [key] of tx.list(prefix)) tx.delete(key);
+    }
+    tx.delete(keyStoreKeys.counter(cluster.clusterId));
     const deleted: ClusterRecord = { ...cluster, state: 'DELETED', deletedAt: ctx.now(), partitionKeyPkcs8: undefined };
     tx.put(storeKeys.cluster(cluster.clusterId), deleted);
     return presentCluster(deleted, 'DELETE_IN_PROGRESS');

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { EngineContext } from '../../../src/core/context.js';
 import { perform, type Caller } from '../../../src/core/engine.js';
-import { createCluster, createHsm, deleteHsm, describeCluster, modifyCluster, readCluster } from '../../../src/core/cluster/operations.js';
+import { createCluster, createHsm, deleteCluster, deleteHsm, describeCluster, modifyCluster, readCluster } from '../../../src/core/cluster/operations.js';
 import { listKeys } from '../../../src/core/keys/operations.js';
 import { listUsers } from '../../../src/core/users/operations.js';
 import { copyBackupToRegion, deleteBackup, describeBackup, describeBackups, modifyBackupAttributes, restoreBackup } from '../../../src/core/backups/operations.js';
@@ -52,6 +52,20 @@ describe('core/backups: automatic backups, states, retention, encryption', funct
     await perform(ctx, advanceClock, { days: 1 });
     const settled = await backups(ctx);
     assert.deepEqual(fs.readdirSync(path.join(ctx.dir, 'backups')).sort(), settled.map((b) => b.BackupId).sort());
+  });
+
+  it('deleting a cluster removes its users and keys from the state: they live on only in its backups', async () => {
+    const ctx = await clusterContext({ cryptoUsers: { alice: 'alice-Pass1' } });
+    const alice: Caller = { credentials: { username: 'alice', password: 'alice-Pass1', role: 'crypto-user' } };
+    await perform(ctx, generateSymmetric, { keyType: 'aes', label: 'kept-in-backup', keyLengthBytes: 32 }, alice);
+    const cluster = await perform(ctx, readCluster, {});
+    for (const h of cluster.hsms) await perform(ctx, deleteHsm, { hsmId: h.hsmId });
+    await perform(ctx, deleteCluster, {});
+    const left = await ctx.store.read((view) => [...view.list(`key/${cluster.clusterId}/`), ...view.list(`user/${cluster.clusterId}/`), ...view.list(`counter/${cluster.clusterId}/`)]);
+    assert.deepEqual(left, []);
+    const newest = (await backups(ctx)).at(-1)!;
+    const payload = (await ctx.store.transact((tx) => openBackup(tx, 'Test', newest.BackupId, ctx.store.readBackupFile(newest.BackupId)))) as { objects: Array<[string, KeyRecord]> };
+    assert.ok(payload.objects.some(([, v]) => v.label === 'kept-in-backup'));
   });
 
   it('activation makes a READY backup in the API shape, and adding or removing an HSM makes another', async () => {
