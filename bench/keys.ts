@@ -55,7 +55,7 @@ export function largeKeyCluster(): Promise<SessionCluster> {
 }
 
 /** Times one AES-256 generation, then deletes the key again (untimed) so the size stays put. */
-async function timeGeneration(cluster: SessionCluster, i: number): Promise<number> {
+export async function timeGeneration(cluster: SessionCluster, i: number): Promise<number> {
   let reference = 0;
   const elapsed = await timeMs(async () => {
     const { key } = await perform(cluster.ctx, generateSymmetric, { keyType: 'aes', label: `timed-${i}`, keyLengthBytes: 32 }, cluster.user);

@@ -13,11 +13,13 @@
  * 4. key generation vs keys stored, and 5. `key list` through the CLI with 10,000 keys
  *    (bench/keys.ts)
  * 6. the SoftHSM comparison, informational (bench/softhsm.ts, bench/softhsm.py)
+ * 7. backup and restore with 10,000 keys, and commands with 500 backups kept (bench/backups.ts)
  *
  * `node dist/bench/run.js engine list` runs only the named sections (startup, shell, commit,
- * engine, generate, list, softhsm); with none named it runs them all.
+ * engine, generate, list, softhsm, backups); with none named it runs them all.
  */
 import os from 'node:os';
+import { benchBackups } from './backups.js';
 import { benchEngineThroughput } from './engine.js';
 import { benchKeyGeneration, benchKeyListCli, largeKeyCluster } from './keys.js';
 import { benchSoftHsm } from './softhsm.js';
@@ -26,7 +28,7 @@ import { benchCommitCost } from './store.js';
 import { removeTempDirs } from './support.js';
 
 /** The sections `node dist/bench/run.js [section ...]` may name; none named runs them all. */
-const SECTIONS = ['startup', 'shell', 'commit', 'engine', 'generate', 'list', 'softhsm'] as const;
+const SECTIONS = ['startup', 'shell', 'commit', 'engine', 'generate', 'list', 'softhsm', 'backups'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function chosenSections(args: string[]): Set<Section> {
@@ -45,10 +47,11 @@ async function main(): Promise<void> {
     if (run.has('commit')) await benchCommitCost();
     // SoftHSM is compared with the engine's rates, so it needs the engine section.
     const engineRates = run.has('engine') || run.has('softhsm') ? await benchEngineThroughput() : undefined;
-    if (run.has('generate') || run.has('list')) {
-      // key list needs the 10,000-key cluster; without the generate section it is filled untimed.
+    if (run.has('generate') || run.has('list') || run.has('backups')) {
+      // key list and backups need the 10,000-key cluster; without the generate section it is filled untimed.
       const large = run.has('generate') ? await benchKeyGeneration() : await largeKeyCluster();
       if (run.has('list')) await benchKeyListCli(large);
+      if (run.has('backups')) await benchBackups(large);
     }
     if (run.has('softhsm')) await benchSoftHsm(engineRates!);
   } finally {

@@ -103,7 +103,7 @@ interface Interleaved {
  * Times `baseline` and `measured` by turns (baseline first), after `warmup` untimed pairs, and
  * reports the median of `runs` each: taking turns lets a drift in background load hit both alike.
  */
-async function compareInterleaved(c: Interleaved): Promise<void> {
+export async function compareInterleaved(c: Interleaved): Promise<void> {
   for (let i = 0; i < c.warmup; i++) {
     await c.baseline(-1 - i);
     await c.measured(-1 - i);

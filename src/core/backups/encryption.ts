@@ -3,7 +3,8 @@
  *
  *   1. a fresh ephemeral backup key (EBK, AES-256) per backup;
  *   2. the payload (the cluster's users, keys, policies and certificate, deflated JSON) wrapped
- *      under the EBK with AES-KWP (RFC 5649, NIST SP 800-38F);
+ *      under the EBK with AES-KWP (RFC 5649, NIST SP 800-38F), in chunks of 1 KiB wrapped side by
+ *      side (kwp.ts; format 2: one KWP over the whole payload, format 1, is still read);
  *   3. the EBK wrapped with AES-KW (RFC 3394) under the persistent backup key PBK, derived with
  *      the SP 800-108 counter-mode KDF (HMAC-SHA256) from MKBK ‖ AKBK, label "cloudhsm-pbk";
  *   4. all of it sealed again with AES-256-GCM under a "service storage key", standing in for the
@@ -15,15 +16,21 @@
  * (models "restores only onto HSMs of the same manufacturer"); any other change fails the GCM tag.
  *
  * File layout: "CHSMBKP1" | u32 BE header length | header JSON | 12-byte nonce | ciphertext | 16-byte tag,
- * where the GCM plaintext is u16 BE length | AES-KW(PBK, EBK) | AES-KWP(EBK, deflate(payload JSON)).
+ * where the GCM plaintext is u16 BE length | AES-KW(PBK, EBK) | AES-KWP(EBK, chunk) for each
+ * 1 KiB chunk of deflate(payload JSON), in order (each chunk's wrap is 1,032 bytes but the last).
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { HsmError, awsError } from '../errors.js';
 import type { Transaction } from '../store/index.js';
+import { kwpUnwrapMany, kwpWrapMany } from './kwp.js';
 
 const MAGIC = Buffer.from('CHSMBKP1', 'latin1');
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION: 1 | 2 = 2;
+/** Format 1 wrapped the whole payload with one KWP; it is still opened. */
+const READABLE_FORMATS = [1, 2];
+const CHUNK_BYTES = 1024;
+const WRAPPED_CHUNK_BYTES = CHUNK_BYTES + 8;
 const KW_IV = Buffer.from('A6A6A6A6A6A6A6A6', 'hex');
 const KWP_IV = Buffer.from('A65959A6', 'hex');
 /** Where the installation's backup secrets live in the sealed store. */
@@ -99,14 +106,18 @@ function decipher(name: string, key: Buffer, iv: Buffer, data: Buffer): Buffer {
 }
 
 /** Seals `payload` as the backup file of `header` (without its installation, which this adds). */
-export function sealBackup(tx: Transaction, header: Omit<BackupHeader, 'format' | 'installationId'>, payload: unknown): Buffer {
+/** `format` 1 is for tests of reading old backups: new backups are always format 2. */
+export function sealBackup(tx: Transaction, header: Omit<BackupHeader, 'format' | 'installationId'>, payload: unknown, format: 1 | 2 = FORMAT_VERSION): Buffer {
   const keys = installationKeys(tx, true)!;
   const ebk = randomBytes(32);
-  const wrappedPayload = cipher('id-aes256-wrap-pad', ebk, KWP_IV, deflateRawSync(Buffer.from(JSON.stringify(payload), 'utf8')));
+  const deflated = deflateRawSync(Buffer.from(JSON.stringify(payload), 'utf8'), { level: 1 });
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < deflated.length; at += CHUNK_BYTES) chunks.push(deflated.subarray(at, at + CHUNK_BYTES));
+  const wrappedPayload = format === 1 ? cipher('id-aes256-wrap-pad', ebk, KWP_IV, deflated) : Buffer.concat(kwpWrapMany(ebk, chunks));
   const wrappedEbk = cipher('id-aes256-wrap', keys.pbk, KW_IV, ebk);
   ebk.fill(0);
   const inner = Buffer.concat([Buffer.of(wrappedEbk.length >> 8, wrappedEbk.length & 0xff), wrappedEbk, wrappedPayload]);
-  const headerBytes = Buffer.from(JSON.stringify({ format: FORMAT_VERSION, ...header, installationId: keys.installationId } satisfies BackupHeader), 'utf8');
+  const headerBytes = Buffer.from(JSON.stringify({ format, ...header, installationId: keys.installationId } satisfies BackupHeader), 'utf8');
   const preamble = Buffer.alloc(MAGIC.length + 4);
   MAGIC.copy(preamble);
   preamble.writeUInt32BE(headerBytes.length, MAGIC.length);
@@ -132,6 +143,35 @@ function damaged(operation: string, backupId: string, why: string): HsmError {
  * installation (BACKUP_FOREIGN) and any change to a byte (BACKUP_INTEGRITY).
  */
 export function openBackup(tx: Transaction, operation: string, backupId: string, bytes: Buffer | undefined): unknown {
+  const { inner, keys, format } = openOuterLayer(tx, operation, backupId, bytes);
+  try {
+    const wrappedLength = inner.readUInt16BE(0);
+    const ebk = decipher('id-aes256-wrap', keys.pbk, KW_IV, inner.subarray(2, 2 + wrappedLength));
+    const wrapped = inner.subarray(2 + wrappedLength);
+    let deflated: Buffer;
+    if (format === 1) deflated = decipher('id-aes256-wrap-pad', ebk, KWP_IV, wrapped);
+    else {
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < wrapped.length; at += WRAPPED_CHUNK_BYTES) chunks.push(wrapped.subarray(at, at + WRAPPED_CHUNK_BYTES));
+      deflated = Buffer.concat(kwpUnwrapMany(ebk, chunks));
+    }
+    const payload = inflateRawSync(deflated);
+    ebk.fill(0);
+    return JSON.parse(payload.toString('utf8')) as unknown;
+  } catch {
+    throw damaged(operation, backupId, 'its wrapped contents failed to unwrap');
+  }
+}
+
+/**
+ * Checks what can be checked without unwrapping: the file is this installation's and no byte of
+ * it changed (the outer layer authenticates all of it). For a request that only names a backup.
+ */
+export function checkBackup(tx: Transaction, operation: string, backupId: string, bytes: Buffer | undefined): void {
+  openOuterLayer(tx, operation, backupId, bytes);
+}
+
+function openOuterLayer(tx: Transaction, operation: string, backupId: string, bytes: Buffer | undefined): { inner: Buffer; keys: InstallationKeys; format: number } {
   if (!bytes) return missing(operation, backupId);
   if (bytes.length < MAGIC.length + 4 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) throw damaged(operation, backupId, 'it is not a cloudhsm-local backup file');
   const headerLength = bytes.readUInt32BE(MAGIC.length);
@@ -143,7 +183,7 @@ export function openBackup(tx: Transaction, operation: string, backupId: string,
   } catch {
     throw damaged(operation, backupId, 'its header is unreadable');
   }
-  if (header.format !== FORMAT_VERSION) throw damaged(operation, backupId, `its format version ${String(header.format)} is not one this version reads`);
+  if (!READABLE_FORMATS.includes(header.format)) throw damaged(operation, backupId, `its format version ${String(header.format)} is not one this version reads`);
   const keys = installationKeys(tx, false);
   if (!keys || header.installationId !== keys.installationId) {
     throw awsError(
@@ -163,15 +203,7 @@ export function openBackup(tx: Transaction, operation: string, backupId: string,
     throw damaged(operation, backupId, 'it failed its integrity check');
   }
   if (header.backupId !== backupId) throw damaged(operation, backupId, `it holds backup ${header.backupId}`);
-  try {
-    const wrappedLength = inner.readUInt16BE(0);
-    const ebk = decipher('id-aes256-wrap', keys.pbk, KW_IV, inner.subarray(2, 2 + wrappedLength));
-    const payload = inflateRawSync(decipher('id-aes256-wrap-pad', ebk, KWP_IV, inner.subarray(2 + wrappedLength)));
-    ebk.fill(0);
-    return JSON.parse(payload.toString('utf8')) as unknown;
-  } catch {
-    throw damaged(operation, backupId, 'its wrapped contents failed to unwrap');
-  }
+  return { inner, keys, format: header.format };
 }
 
 function missing(operation: string, backupId: string): never {

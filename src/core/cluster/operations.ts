@@ -35,7 +35,7 @@ import {
 import { presentCluster, presentHsm, type ClusterDescription } from './shapes.js';
 import { contentForNewHsm, settledState } from './replacement.js';
 import { scheduleHousekeeping, takeBackup, type BackupPayload } from '../backups/lifecycle.js';
-import { openBackup } from '../backups/encryption.js';
+import { checkBackup, openBackup } from '../backups/encryption.js';
 import { findBackup } from '../backups/model.js';
 import { keyStoreKeys } from '../keys/filters.js';
 import type { EngineContext } from '../context.js';
@@ -142,7 +142,7 @@ function checkSourceBackup(tx: Transaction, store: Store, now: number, id: strin
   if (backup.hsmType !== hsmType && !(backup.hsmType === 'hsm1.medium' && hsmType === 'hsm2m.medium')) {
     throw invalid(op, `backup ${backup.backupId} is of ${backup.hsmType} HSMs and cannot be restored onto ${hsmType}; use --hsm-type ${backup.hsmType}`);
   }
-  openBackup(tx, op, backup.backupId, store.readBackupFile(backup.backupId));
+  checkBackup(tx, op, backup.backupId, store.readBackupFile(backup.backupId));
   return backup.backupId;
 }
 
@@ -234,8 +234,18 @@ export interface CreateHsmInput extends ClusterInput {
 
 interface CreateHsmPrepared {
   identity?: PartitionIdentity;
-  preCoHash: string;
-  applianceHash: string;
+  preCoHash?: string;
+  applianceHash?: string;
+}
+
+/** cluster.md §4.3: a factory-state HSM's partition identity (key pair, CSR) and its two users' password hashes. */
+async function factoryContent(ctx: EngineContext, mode: ClusterMode, preCoPassword: string | undefined): Promise<Required<CreateHsmPrepared>> {
+  return {
+    identity: await createPartitionIdentity(hsmSerial(ctx.random), mode),
+    preCoHash: await hashPassword(preCoPassword ?? DEFAULT_PRECO_PASSWORD, ctx.random(16)),
+    // The appliance user cannot log in: its password is random and forgotten at once.
+    applianceHash: await hashPassword(ctx.random(24).toString('base64'), ctx.random(16)),
+  };
 }
 
 export const createHsm = defineOperation({
@@ -246,13 +256,9 @@ export const createHsm = defineOperation({
   prepare: async (input: CreateHsmInput, ctx): Promise<CreateHsmPrepared> => {
     // The first HSM generates the partition key pair and the CSR: slow, so done before the lock.
     const cluster = await ctx.store.read((view) => listClusters(view).find((c) => c.clusterId === input.clusterId || (!input.clusterId && c.state !== 'DELETED')));
-    const needsIdentity = !cluster || (!cluster.csrPem && !cluster.clusterCertificatePem && !cluster.sourceBackupId);
-    return {
-      identity: needsIdentity ? await createPartitionIdentity(hsmSerial(ctx.random), (cluster?.mode ?? 'FIPS')) : undefined,
-      preCoHash: await hashPassword(cluster?.preCoPassword ?? DEFAULT_PRECO_PASSWORD, ctx.random(16)),
-      // The appliance user cannot log in: its password is random and forgotten at once.
-      applianceHash: await hashPassword(ctx.random(24).toString('base64'), ctx.random(16)),
-    };
+    // Only a factory-state HSM (the first of a new cluster) needs the identity and the two users.
+    const factory = !cluster || (!cluster.csrPem && !cluster.clusterCertificatePem && !cluster.sourceBackupId);
+    return factory ? factoryContent(ctx, cluster?.mode ?? 'FIPS', cluster?.preCoPassword) : {};
   },
   run: async ({ tx, ctx, cluster, prepared }, input) => {
     const op = 'CreateHsm';
@@ -308,11 +314,13 @@ export const createHsm = defineOperation({
     } else if (cluster.state === 'UNINITIALIZED' && !cluster.csrPem) {
       // cluster.md §4.3: the first HSM starts in factory state: it makes the cluster key pair
       // and CSR and holds the pre-crypto-officer `admin` and the appliance user `app_user`.
-      const identity = prepared.identity ?? (await createPartitionIdentity(hsm.serialNumber, cluster.mode));
+      // (Prepared before the lock, unless another process changed the cluster in between.)
+      const content = prepared.identity ? (prepared as Required<CreateHsmPrepared>) : await factoryContent(ctx, cluster.mode, cluster.preCoPassword);
+      const identity = content.identity;
       next = { ...next, csrPem: identity.csrPem, partitionKeyPkcs8: identity.privateKeyPkcs8, nextUserId: 3 };
       const now = ctx.now();
-      const admin: UserRecord = { id: 1, username: BUILTIN_ADMIN, role: 'unactivated-admin', passwordHash: prepared.preCoHash, failedLogins: 0, createdAt: now };
-      const appliance: UserRecord = { id: 2, username: APPLIANCE_USER, role: 'internal(APPLIANCE_USER)', passwordHash: prepared.applianceHash, failedLogins: 0, createdAt: now };
+      const admin: UserRecord = { id: 1, username: BUILTIN_ADMIN, role: 'unactivated-admin', passwordHash: content.preCoHash, failedLogins: 0, createdAt: now };
+      const appliance: UserRecord = { id: 2, username: APPLIANCE_USER, role: 'internal(APPLIANCE_USER)', passwordHash: content.applianceHash, failedLogins: 0, createdAt: now };
       tx.put(storeKeys.user(cluster.clusterId, admin.username), admin);
       tx.put(storeKeys.user(cluster.clusterId, appliance.username), appliance);
     }
@@ -334,7 +342,8 @@ export const createHsm = defineOperation({
  */
 function restoreFromBackup(tx: Transaction, ctx: EngineContext, cluster: ClusterRecord, backupId: string): ClusterRecord {
   const payload = openBackup(tx, 'CreateHsm', backupId, ctx.store.readBackupFile(backupId)) as BackupPayload;
-  for (const [key, value] of payload.objects) tx.put(key.replace('/{cluster}/', `/${cluster.clusterId}/`), value);
+  // The values were just parsed from the backup and nothing else holds them: stored as they are.
+  for (const [key, value] of payload.objects) tx.adopt(key.replace('/{cluster}/', `/${cluster.clusterId}/`), value);
   const source = payload.cluster;
   return {
     ...cluster,

@@ -124,7 +124,7 @@ function restoreContent(tx: Transaction, cluster: ClusterRecord, payload: Backup
   const current = new Map<string, unknown>([...keysBefore, ...usersBefore]);
   for (const [key] of [...current, ...tx.list(storeKeys.sessionPrefix(id))]) if (!restored.has(key)) tx.delete(key);
   // Only what differs is written: a cluster whose newest backup is current changes nothing.
-  for (const [key, value] of restored) if (key !== counterKey && JSON.stringify(current.get(key)) !== JSON.stringify(value)) tx.put(key, value);
+  for (const [key, value] of restored) if (key !== counterKey && JSON.stringify(current.get(key)) !== JSON.stringify(value)) tx.adopt(key, value);
   if (counter !== undefined) tx.put(counterKey, counter);
   return {
     keys: keysBefore.filter(([key]) => !restored.has(key)).map(([, k]) => formatReference(k.ref)),

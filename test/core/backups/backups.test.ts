@@ -7,7 +7,7 @@ import { createCluster, createHsm, deleteCluster, deleteHsm, describeCluster, mo
 import { listKeys } from '../../../src/core/keys/operations.js';
 import { listUsers } from '../../../src/core/users/operations.js';
 import { copyBackupToRegion, deleteBackup, describeBackup, describeBackups, modifyBackupAttributes, restoreBackup } from '../../../src/core/backups/operations.js';
-import { kdfCounterHmacSha256, openBackup } from '../../../src/core/backups/encryption.js';
+import { kdfCounterHmacSha256, openBackup, sealBackup } from '../../../src/core/backups/encryption.js';
 import { generateKeyPair, generateSymmetric } from '../../../src/core/keys/generate.js';
 import { advanceClock } from '../../../src/core/time/operations.js';
 import { listTags, tagResource } from '../../../src/core/tags/operations.js';
@@ -66,6 +66,21 @@ describe('core/backups: automatic backups, states, retention, encryption', funct
     const newest = (await backups(ctx)).at(-1)!;
     const payload = (await ctx.store.transact((tx) => openBackup(tx, 'Test', newest.BackupId, ctx.store.readBackupFile(newest.BackupId)))) as { objects: Array<[string, KeyRecord]> };
     assert.ok(payload.objects.some(([, v]) => v.label === 'kept-in-backup'));
+  });
+
+  it('opens backups of both formats: one KWP over the whole payload (1) and 1 KiB chunks wrapped side by side (2), whatever the payload size', async () => {
+    const ctx = await clusterContext();
+    for (const size of [1, 1023, 1024, 1025, 5000, 70_000]) {
+      const payload = { objects: [['x', 'y'.repeat(size)]], random: Buffer.from(ctx.random(size)).toString('base64') };
+      for (const format of [1, 2] as const) {
+        const opened = await ctx.store.transact((tx) => {
+          const file = sealBackup(tx, { backupId: 'backup-aaaaaaaaaaa', clusterId: 'cluster-aaaaaaaaaaa', createdAt: 0 }, payload, format);
+          assert.equal(JSON.parse(file.subarray(12, 12 + file.readUInt32BE(8)).toString()).format, format);
+          return openBackup(tx, 'Test', 'backup-aaaaaaaaaaa', file);
+        });
+        assert.deepEqual(opened, payload, `format ${format}, ${size} bytes`);
+      }
+    }
   });
 
   it('activation makes a READY backup in the API shape, and adding or removing an HSM makes another', async () => {
