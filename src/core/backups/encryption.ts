@@ -4,7 +4,8 @@
  *   1. a fresh ephemeral backup key (EBK, AES-256) per backup;
  *   2. the payload (the cluster's users, keys, policies and certificate, deflated JSON) wrapped
  *      under the EBK with AES-KWP (RFC 5649, NIST SP 800-38F), in chunks of 1 KiB wrapped side by
- *      side (kwp.ts; format 2: one KWP over the whole payload, format 1, is still read);
+ *      side (kwp.ts; format 1, one KWP over the whole payload, is still read); from format 3 the
+ *      payload JSON is followed by a newline and an attachment (the keys' JSON text);
  *   3. the EBK wrapped with AES-KW (RFC 3394) under the persistent backup key PBK, derived with
  *      the SP 800-108 counter-mode KDF (HMAC-SHA256) from MKBK ‖ AKBK, label "cloudhsm-pbk";
  *   4. all of it sealed again with AES-256-GCM under a "service storage key", standing in for the
@@ -26,9 +27,22 @@ import type { Transaction } from '../store/index.js';
 import { kwpUnwrapMany, kwpWrapMany } from './kwp.js';
 
 const MAGIC = Buffer.from('CHSMBKP1', 'latin1');
-const FORMAT_VERSION: 1 | 2 = 2;
-/** Format 1 wrapped the whole payload with one KWP; it is still opened. */
-const READABLE_FORMATS = [1, 2];
+export type BackupFormat = 1 | 2 | 3;
+const FORMAT_VERSION: BackupFormat = 3;
+/**
+ * Format 1 wrapped the whole payload with one KWP; format 2 wraps it in chunks; format 3 adds an
+ * attachment after the payload JSON (a newline, then bytes the caller gives: the key collection's
+ * JSON text, restored without parsing). All three are opened.
+ */
+const READABLE_FORMATS: readonly number[] = [1, 2, 3];
+
+/** What a backup holds: a JSON-able payload, and (format 3) an attachment of bytes. */
+export interface BackupParts {
+  payload: unknown;
+  attachment?: Buffer;
+}
+
+const NEWLINE = Buffer.from('\n');
 const CHUNK_BYTES = 1024;
 const WRAPPED_CHUNK_BYTES = CHUNK_BYTES + 8;
 const KW_IV = Buffer.from('A6A6A6A6A6A6A6A6', 'hex');
@@ -106,11 +120,15 @@ function decipher(name: string, key: Buffer, iv: Buffer, data: Buffer): Buffer {
 }
 
 /** Seals `payload` as the backup file of `header` (without its installation, which this adds). */
-/** `format` 1 is for tests of reading old backups: new backups are always format 2. */
-export function sealBackup(tx: Transaction, header: Omit<BackupHeader, 'format' | 'installationId'>, payload: unknown, format: 1 | 2 = FORMAT_VERSION): Buffer {
+/** Formats 1 and 2 are for tests of reading old backups (they take no attachment): new backups are format 3. */
+export function sealBackup(tx: Transaction, header: Omit<BackupHeader, 'format' | 'installationId'>, parts: BackupParts, format: BackupFormat = FORMAT_VERSION): Buffer {
+  if (format !== 3 && parts.attachment) throw new HsmError('INTERNAL', `backup format ${format} has no attachment`);
   const keys = installationKeys(tx, true)!;
   const ebk = randomBytes(32);
-  const deflated = deflateRawSync(Buffer.from(JSON.stringify(payload), 'utf8'), { level: 1 });
+  const json = Buffer.from(JSON.stringify(parts.payload), 'utf8');
+  // JSON.stringify writes no raw newline: the first one ends the payload.
+  const plain = format === 3 ? Buffer.concat([json, NEWLINE, parts.attachment ?? Buffer.alloc(0)]) : json;
+  const deflated = deflateRawSync(plain, { level: 1 });
   const chunks: Buffer[] = [];
   for (let at = 0; at < deflated.length; at += CHUNK_BYTES) chunks.push(deflated.subarray(at, at + CHUNK_BYTES));
   const wrappedPayload = format === 1 ? cipher('id-aes256-wrap-pad', ebk, KWP_IV, deflated) : Buffer.concat(kwpWrapMany(ebk, chunks));
@@ -142,7 +160,7 @@ function damaged(operation: string, backupId: string, why: string): HsmError {
  * Opens the backup file `bytes` of backup `backupId`: its payload. Refuses a file of another
  * installation (BACKUP_FOREIGN) and any change to a byte (BACKUP_INTEGRITY).
  */
-export function openBackup(tx: Transaction, operation: string, backupId: string, bytes: Buffer | undefined): unknown {
+export function openBackup(tx: Transaction, operation: string, backupId: string, bytes: Buffer | undefined): BackupParts {
   const { inner, keys, format } = openOuterLayer(tx, operation, backupId, bytes);
   try {
     const wrappedLength = inner.readUInt16BE(0);
@@ -155,9 +173,12 @@ export function openBackup(tx: Transaction, operation: string, backupId: string,
       for (let at = 0; at < wrapped.length; at += WRAPPED_CHUNK_BYTES) chunks.push(wrapped.subarray(at, at + WRAPPED_CHUNK_BYTES));
       deflated = Buffer.concat(kwpUnwrapMany(ebk, chunks));
     }
-    const payload = inflateRawSync(deflated);
+    const plain = inflateRawSync(deflated);
     ebk.fill(0);
-    return JSON.parse(payload.toString('utf8')) as unknown;
+    if (format !== 3) return { payload: JSON.parse(plain.toString('utf8')) as unknown };
+    const end = plain.indexOf(NEWLINE);
+    if (end < 0) throw new Error('no end to the payload');
+    return { payload: JSON.parse(plain.subarray(0, end).toString('utf8')) as unknown, attachment: plain.subarray(end + 1) };
   } catch {
     throw damaged(operation, backupId, 'its wrapped contents failed to unwrap');
   }

@@ -21,7 +21,7 @@ import { keyStoreKeys } from '../keys/filters.js';
 import type { StoredValue, Transaction } from '../store/index.js';
 import { DAY_MS } from '../time/clock.js';
 import { storeKeys } from '../cluster/model.js';
-import { sealBackup } from './encryption.js';
+import { sealBackup, type BackupParts } from './encryption.js';
 import {
   BACKUP_INTERVAL_MS,
   PENDING_DELETION_MS,
@@ -37,24 +37,42 @@ export interface BackupPayload {
   cluster: Pick<ClusterRecord, 'clusterId' | 'hsmType' | 'mode' | 'clusterCertificatePem' | 'trustAnchorPem' | 'partitionKeyPkcs8' | 'nextUserId'>;
   /** Store objects of the cluster, their key with the cluster ID replaced by `{cluster}`. */
   objects: Array<[string, StoredValue]>;
+  /**
+   * From format 3: how many token keys the attachment holds. The keys are not in `objects` but in
+   * the attachment, the JSON text of their [key, value] array (keys relative as above), which a
+   * restore hands to the store as it is (Transaction.loadCollection).
+   */
+  keyCount?: number;
 }
 
-function payloadOf(tx: Transaction, cluster: ClusterRecord): BackupPayload {
+/** The prefix relative keys of a backup's objects start with, for a collection. */
+export const RELATIVE_KEY_PREFIX = 'key/{cluster}/';
+
+function partsOf(tx: Transaction, cluster: ClusterRecord): BackupParts {
   const id = cluster.clusterId;
   const objects: Array<[string, StoredValue]> = [];
   const relative = (key: string) => key.replace(`/${id}/`, '/{cluster}/');
   for (const [key, value] of tx.list(storeKeys.userPrefix(id))) objects.push([relative(key), value]);
-  for (const [key, value] of tx.list(keyStoreKeys.prefix(id))) objects.push([relative(key), value]);
+  const keys = tx.list(keyStoreKeys.prefix(id)).map(([key, value]): [string, StoredValue] => [relative(key), value]);
   const counter = tx.get(keyStoreKeys.counter(id));
   if (counter !== undefined) objects.push([relative(keyStoreKeys.counter(id)), counter]);
   const { clusterId, hsmType, mode, clusterCertificatePem, trustAnchorPem, partitionKeyPkcs8, nextUserId } = cluster;
-  return { cluster: { clusterId, hsmType, mode, clusterCertificatePem, trustAnchorPem, partitionKeyPkcs8, nextUserId }, objects };
+  const payload: BackupPayload = { cluster: { clusterId, hsmType, mode, clusterCertificatePem, trustAnchorPem, partitionKeyPkcs8, nextUserId }, objects, keyCount: keys.length };
+  return { payload, attachment: Buffer.from(JSON.stringify(keys), 'utf8') };
+}
+
+/** A backup's whole payload, its keys (from the attachment of format 3) among its objects. */
+export function payloadOf(parts: BackupParts): BackupPayload {
+  const payload = parts.payload as BackupPayload;
+  if (payload.keyCount === undefined) return payload;
+  const keys = JSON.parse((parts.attachment ?? Buffer.from('[]')).toString('utf8')) as Array<[string, StoredValue]>;
+  return { ...payload, objects: [...payload.objects, ...keys], keyCount: undefined };
 }
 
 /** Makes a backup of `cluster` as it is in `tx`, dated `atMs` (cluster time). */
 export function takeBackup(tx: Transaction, ctx: EngineContext, cluster: ClusterRecord, atMs: number = ctx.now()): BackupRecord {
   const backupId = base32Id('backup', ctx.random);
-  const file = sealBackup(tx, { backupId, clusterId: cluster.clusterId, createdAt: atMs }, payloadOf(tx, cluster));
+  const file = sealBackup(tx, { backupId, clusterId: cluster.clusterId, createdAt: atMs }, partsOf(tx, cluster));
   ctx.store.writeBackupFile(backupId, file);
   const backup: BackupRecord = {
     backupId,

@@ -170,9 +170,9 @@ export const copyBackupToRegion = defineOperation({
       throw invalid(op, `cannot copy from ${source.region} (partition ${partitionOf(source.region)}) to ${region} (partition ${partitionOf(region)}): backups are copied only within a partition`, 'INVALID_REQUEST');
     }
     const tags = input.tags === undefined ? undefined : checkTags(op, input.tags);
-    const payload = openBackup(tx, op, source.backupId, ctx.store.readBackupFile(source.backupId));
+    const parts = openBackup(tx, op, source.backupId, ctx.store.readBackupFile(source.backupId));
     const backupId = base32Id('backup', ctx.random);
-    ctx.store.writeBackupFile(backupId, sealBackup(tx, { backupId, clusterId: source.clusterId, createdAt: now }, payload));
+    ctx.store.writeBackupFile(backupId, sealBackup(tx, { backupId, clusterId: source.clusterId, createdAt: now }, parts));
     const copy: BackupRecord = {
       backupId,
       clusterId: source.clusterId,

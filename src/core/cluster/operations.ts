@@ -34,12 +34,12 @@ import {
 } from './model.js';
 import { presentCluster, presentHsm, type ClusterDescription } from './shapes.js';
 import { contentForNewHsm, settledState } from './replacement.js';
-import { scheduleHousekeeping, takeBackup, type BackupPayload } from '../backups/lifecycle.js';
+import { RELATIVE_KEY_PREFIX, scheduleHousekeeping, takeBackup, type BackupPayload } from '../backups/lifecycle.js';
 import { checkBackup, openBackup } from '../backups/encryption.js';
 import { findBackup } from '../backups/model.js';
 import { keyStoreKeys } from '../keys/filters.js';
 import type { EngineContext } from '../context.js';
-import type { Store, Transaction } from '../store/index.js';
+import type { Store, StoredValue, Transaction } from '../store/index.js';
 
 const invalid = (operation: string, message: string, code: ErrorCode = 'INVALID_REQUEST') =>
   awsError(code, 'CloudHsmInvalidRequestException', operation, message);
@@ -341,9 +341,11 @@ export const createHsm = defineOperation({
  * activation (cluster.md §8.5).
  */
 function restoreFromBackup(tx: Transaction, ctx: EngineContext, cluster: ClusterRecord, backupId: string): ClusterRecord {
-  const payload = openBackup(tx, 'CreateHsm', backupId, ctx.store.readBackupFile(backupId)) as BackupPayload;
+  const parts = openBackup(tx, 'CreateHsm', backupId, ctx.store.readBackupFile(backupId));
+  const payload = parts.payload as BackupPayload;
   // The values were just parsed from the backup and nothing else holds them: stored as they are.
   for (const [key, value] of payload.objects) tx.adopt(key.replace('/{cluster}/', `/${cluster.clusterId}/`), value);
+  if (payload.keyCount !== undefined) restoreKeys(tx, cluster.clusterId, parts.attachment ?? Buffer.from('[]'), payload.keyCount);
   const source = payload.cluster;
   return {
     ...cluster,
@@ -354,6 +356,23 @@ function restoreFromBackup(tx: Transaction, ctx: EngineContext, cluster: Cluster
     partitionKeyPkcs8: source.partitionKeyPkcs8,
     nextUserId: source.nextUserId,
   };
+}
+
+/**
+ * The keys of a format-3 backup (its attachment: the JSON text of their [key, value] array, keys
+ * relative) go into the new cluster's key collection as text, unparsed. Each key begins an entry,
+ * so it follows `[` and a quote; a quote inside a JSON string is always escaped, so no value can
+ * hold that sequence. The count of replacements must equal the backup's count of keys, or the
+ * text is parsed and the keys put one by one.
+ */
+function restoreKeys(tx: Transaction, clusterId: string, json: Buffer, keyCount: number): void {
+  const pieces = json.toString('utf8').split(`["${RELATIVE_KEY_PREFIX}`);
+  const prefix = keyStoreKeys.prefix(clusterId);
+  if (pieces.length - 1 === keyCount) {
+    tx.loadCollection(prefix, Buffer.from(pieces.join(`["${prefix}`), 'utf8'));
+    return;
+  }
+  for (const [key, value] of JSON.parse(json.toString('utf8')) as Array<[string, StoredValue]>) tx.adopt(key.replace(RELATIVE_KEY_PREFIX, prefix), value);
 }
 
 export interface DeleteHsmInput extends ClusterInput {

@@ -13,7 +13,7 @@ import type { Transaction } from '../store/index.js';
 import { isoTime } from '../time/clock.js';
 import { openBackup } from '../backups/encryption.js';
 import { backupKeys, listBackups, type BackupRecord, type BackupSchedule } from '../backups/model.js';
-import { takeBackup, type BackupPayload } from '../backups/lifecycle.js';
+import { payloadOf, takeBackup, type BackupPayload } from '../backups/lifecycle.js';
 import { activeHsms, hsmSerial, listClusters, storeKeys, type ClusterRecord, type HsmRecord } from './model.js';
 import { presentHsm, type HsmDescription } from './shapes.js';
 
@@ -101,7 +101,7 @@ function newestUsableBackup(tx: Transaction, ctx: EngineContext, clusterId: stri
     .sort((a, b) => b.createdAt - a.createdAt);
   for (const backup of candidates) {
     try {
-      return { backup, payload: openBackup(tx, 'CreateHsm', backup.backupId, ctx.store.readBackupFile(backup.backupId)) as BackupPayload };
+      return { backup, payload: payloadOf(openBackup(tx, 'CreateHsm', backup.backupId, ctx.store.readBackupFile(backup.backupId))) };
     } catch (err) {
       if (!(err instanceof HsmError)) throw err;
     }

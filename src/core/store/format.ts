@@ -24,13 +24,13 @@ export type FileKind = (typeof FileKind)[keyof typeof FileKind];
 
 /**
  * The format version written today, per kind of file; older versions are read by explicit code
- * (snapshot.ts reads snapshots of version 1). Kinds have their own versions so that a new
+ * (snapshot.ts reads snapshots of versions 1 and 2). Kinds have their own versions so that a new
  * snapshot layout leaves the other files, and the byte-exact log preamble, as they were.
  */
 export const FORMAT_VERSIONS: Readonly<Record<FileKind, number>> = {
   [FileKind.keyring]: 1,
   [FileKind.head]: 2,
-  [FileKind.snapshot]: 2,
+  [FileKind.snapshot]: 3,
   [FileKind.log]: 1,
   [FileKind.sealKey]: 1,
   [FileKind.counter]: 2,

@@ -14,6 +14,7 @@
  * applied right after it is parsed. A command then parses only what it reads, and `warm()`
  * parses the rest at a moment of its choosing (while scrypt runs in the threadpool).
  */
+import { constants, inflateRawSync } from 'node:zlib';
 import { integrityError } from './format.js';
 
 /** A value the store keeps: anything JSON holds but null (a deletion is recorded as null). */
@@ -71,9 +72,32 @@ interface Collection {
   indexes: Map<string, Map<unknown, Set<string>>>;
   /** Fields looked up once by a scan: the next lookup on one builds its index. */
   scanned?: Set<string>;
-  /** Not parsed yet: its JSON text from the snapshot, and the changes to apply once it is. */
-  pending?: { json: Buffer; changes: Change[] };
+  /**
+   * Not parsed yet: its JSON text (or, from a snapshot of format 3, that text deflated, inflated
+   * only when it is read), and the changes to apply once it is.
+   */
+  pending?: Chunk & { changes: Change[] };
 }
+
+/**
+ * A collection as a snapshot holds it: the JSON text of its [key, value] array, its deflated
+ * form, or both. A compaction writes an untouched collection's deflated form again as it was.
+ */
+export interface Chunk {
+  json?: Buffer;
+  deflated?: Buffer;
+  /** The length of the JSON text of a chunk given deflated only. */
+  jsonLength?: number;
+  /**
+   * Changes to apply on top (the JSON array of [key, value or null]): a compaction that finds a
+   * few changes to a large collection writes them beside its deflated text, instead of parsing,
+   * changing and deflating all of it again.
+   */
+  delta?: Buffer;
+}
+
+/** A delta is kept while it is at most this fraction of its collection's JSON. */
+const DELTA_FRACTION = 0.25;
 
 function emptyCollection(): Collection {
   return { objects: new Map(), indexes: new Map() };
@@ -99,10 +123,14 @@ export class ObjectTable {
     return table;
   }
 
-  /** A table of collections given as chunks (the JSON array of their [key, value]), parsed on first use. */
-  static fromChunks(chunks: Iterable<[collection: string, json: Buffer]>, source: string): ObjectTable {
+  /** A table of collections given as chunks, parsed (and inflated) on first use. */
+  static fromChunks(chunks: Iterable<[collection: string, chunk: Chunk | Buffer]>, source: string): ObjectTable {
     const table = new ObjectTable(source);
-    for (const [name, json] of chunks) table.collections.set(name, { ...emptyCollection(), pending: { json, changes: [] } });
+    for (const [name, chunk] of chunks) {
+      const { delta, ...given }: Chunk = Buffer.isBuffer(chunk) ? { json: chunk } : chunk;
+      const changes = delta ? (JSON.parse(delta.toString('utf8')) as Change[]) : [];
+      table.collections.set(name, { ...emptyCollection(), pending: { ...given, changes } });
+    }
     return table;
   }
 
@@ -113,19 +141,42 @@ export class ObjectTable {
 
   /**
    * Each collection that holds objects, as a chunk for `fromChunks`. A pending collection that
-   * nothing changed is handed back as it was read, unparsed.
+   * nothing changed is handed back as it was read, unparsed; one that was read deflated and has
+   * few changes, as its deflated text and those changes (its delta).
    */
-  chunks(): Array<[string, Buffer]> {
-    const out: Array<[string, Buffer]> = [];
+  chunks(): Array<[string, Chunk]> {
+    const out: Array<[string, Chunk]> = [];
     for (const [name, collection] of this.collections) {
-      if (collection.pending?.changes.length === 0) {
-        out.push([name, collection.pending.json]);
-        continue;
+      const pending = collection.pending;
+      if (pending) {
+        const { json, deflated, jsonLength, changes } = pending;
+        if (changes.length === 0) {
+          out.push([name, { json, deflated, jsonLength }]);
+          continue;
+        }
+        if (deflated && !json) {
+          const delta = Buffer.from(JSON.stringify(changes), 'utf8');
+          if (delta.length <= (jsonLength ?? 0) * DELTA_FRACTION) {
+            out.push([name, { deflated, jsonLength, delta }]);
+            continue;
+          }
+        }
       }
       const { objects } = this.load(name, collection);
-      if (objects.size > 0) out.push([name, Buffer.from(JSON.stringify([...objects]), 'utf8')]);
+      if (objects.size > 0) out.push([name, { json: Buffer.from(JSON.stringify([...objects]), 'utf8') }]);
     }
     return out;
+  }
+
+  /**
+   * Makes the empty collection `name` hold the objects of `json` (the JSON array of their [key,
+   * value]), parsed on first use like a snapshot's (Transaction.loadCollection).
+   */
+  loadCollection(name: string, json: Buffer): void {
+    const existing = this.collections.get(name);
+    if (existing && (existing.pending || existing.objects.size > 0)) throw new Error(`collection ${name} is not empty`);
+    this.collections.set(name, { ...emptyCollection(), pending: { json, changes: [] } });
+    this.exact.clear();
   }
 
   /** Sets or (with null) deletes one object, keeping collections and indexes. */
@@ -171,7 +222,9 @@ export class ObjectTable {
     if (!pending) return collection;
     let entries: Array<[string, StoredValue]>;
     try {
-      entries = JSON.parse(pending.json.toString('utf8')) as Array<[string, StoredValue]>;
+      // Inflated into one buffer of the known size (snapshot.ts).
+      const json = pending.json ?? inflateRawSync(pending.deflated ?? Buffer.alloc(0), { chunkSize: Math.max(constants.Z_MIN_CHUNK, pending.jsonLength ?? 0) });
+      entries = JSON.parse(json.toString('utf8')) as Array<[string, StoredValue]>;
     } catch {
       throw integrityError(this.source, `its collection ${name} is not valid`);
     }

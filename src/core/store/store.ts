@@ -49,7 +49,7 @@ import {
 } from './format.js';
 import { HEAD_BYTES, decodeHead, encodeHead, headSector, sealSlot, slotOffset, type HeadState } from './head.js';
 import { StateLock } from './lock.js';
-import { ObjectTable, deepFreeze, type Overlay, type ReadView, type StoredValue } from './objects.js';
+import { ObjectTable, collectionOf, deepFreeze, type Overlay, type ReadView, type StoredValue } from './objects.js';
 import { decodeSnapshot, snapshotImage } from './snapshot.js';
 
 export type { ReadView, StoredValue } from './objects.js';
@@ -63,9 +63,31 @@ export interface Transaction extends ReadView {
    */
   adopt(key: string, value: StoredValue): void;
   delete(key: string): void;
+  /**
+   * Fills the collection `prefix` (a collection name, ending in '/') from `json`, the JSON text
+   * of an array of [key, value] whose keys all lie directly in it, without parsing it: the text
+   * is written as it is and parsed only when the collection is first read. For restores, whose
+   * text comes straight from a backup. When the collection already holds objects, or once the
+   * transaction reads or writes inside it, the text is parsed and its objects put one by one.
+   */
+  loadCollection(prefix: string, json: Buffer): void;
 }
 
 const BACKUP_FOLDER = 'backups';
+
+/** Collections a transaction filled from JSON text (Transaction.loadCollection), not yet parsed. */
+type Bulk = Map<string, Buffer>;
+
+const COMMA = Buffer.from(',');
+
+/** A loaded collection's objects, checked to lie directly in it. */
+function parseCollection(prefix: string, json: Buffer): Array<[string, StoredValue]> {
+  const entries = JSON.parse(json.toString('utf8')) as Array<[string, StoredValue]>;
+  for (const [key] of entries) {
+    if (typeof key !== 'string' || collectionOf(key) !== prefix) throw new HsmError('INTERNAL', `a loaded collection ${prefix} holds a key outside it`);
+  }
+  return entries;
+}
 
 function backupFileName(backupId: string): string {
   if (!/^backup-[2-7a-zA-Z]{11,16}$/.test(backupId)) throw new HsmError('INTERNAL', 'a backup file name must be a backup ID');
@@ -420,8 +442,9 @@ export class Store {
         this.refresh(true);
         reach('commit.locked', this.dir);
         const overlay: Overlay = new Map();
-        const result = await fn(this.transaction(this.objects.view(overlay), overlay));
-        if (overlay.size > 0) this.commit(overlay);
+        const bulk: Bulk = new Map();
+        const result = await fn(this.transaction(this.objects.view(overlay), overlay, bulk));
+        if (overlay.size > 0 || bulk.size > 0) this.commit(overlay, bulk);
         return result;
       } finally {
         this.lock.release();
@@ -429,26 +452,65 @@ export class Store {
     });
   }
 
-  private transaction(base: ReadView, overlay: Overlay): Transaction {
+  private transaction(base: ReadView, overlay: Overlay, bulk: Bulk): Transaction {
+    /** Puts the objects of every loaded collection that `touches` names, parsed, into the overlay. */
+    const settle = (touches: (prefix: string) => boolean): void => {
+      for (const [prefix, json] of bulk) {
+        if (!touches(prefix)) continue;
+        bulk.delete(prefix);
+        for (const [key, value] of parseCollection(prefix, json)) overlay.set(key, deepFreeze(value));
+      }
+    };
+    const atKey = (key: string) => bulk.size > 0 && settle((prefix) => key.startsWith(prefix));
+    const atPrefix = (wanted: string) => bulk.size > 0 && settle((prefix) => prefix.startsWith(wanted) || wanted.startsWith(prefix));
     return {
-      ...base,
+      get: (key) => (atKey(key), base.get(key)),
+      has: (key) => (atKey(key), base.has(key)),
+      list: (prefix) => (atPrefix(prefix), base.list(prefix)),
+      count: (prefix) => (atPrefix(prefix), base.count(prefix)),
+      lookup: (prefix, field, value) => (atPrefix(prefix), base.lookup(prefix, field, value)),
       put: (key, value) => {
+        atKey(key);
         overlay.set(key, deepFreeze(structuredClone(value)));
       },
       adopt: (key, value) => {
+        atKey(key);
         overlay.set(key, deepFreeze(value));
       },
       delete: (key) => {
+        atKey(key);
         overlay.set(key, null);
       },
+      loadCollection: (prefix, json) => {
+        if (!prefix.endsWith('/')) throw new HsmError('INTERNAL', `loadCollection takes a collection name ending in '/', not "${prefix}"`);
+        atPrefix(prefix);
+        if (base.count(prefix) > 0) {
+          for (const [key, value] of parseCollection(prefix, json)) overlay.set(key, deepFreeze(value));
+        } else bulk.set(prefix, json);
+      },
     };
+  }
+
+  /** Folds the log into a new snapshot now, as a write that grows the log far enough does. */
+  async compactNow(): Promise<void> {
+    if (this.absent) return;
+    return this.serialise(async () => {
+      await this.lock.acquire({ timeoutMs: this.options.lockTimeoutMs ?? 10_000, command: this.owner });
+      try {
+        this.refresh(true);
+        this.compact();
+      } finally {
+        this.lock.release();
+      }
+    });
   }
 
   /** A folder with no state: a transaction that would write anything is refused. */
   private async transactAbsent<T>(fn: (tx: Transaction) => T | Promise<T>): Promise<T> {
     const overlay: Overlay = new Map();
-    const result = await fn(this.transaction(this.objects.view(overlay), overlay));
-    if (overlay.size > 0) {
+    const bulk: Bulk = new Map();
+    const result = await fn(this.transaction(this.objects.view(overlay), overlay, bulk));
+    if (overlay.size > 0 || bulk.size > 0) {
       throw new HsmError('STATE_NOT_FOUND', `there is no state in ${this.dir} yet; create a cluster first with \`cluster create\` or \`cluster quickstart\``);
     }
     return result;
@@ -487,9 +549,11 @@ export class Store {
     this.queue = run.then(done, done);
   }
 
-  private commit(overlay: Overlay): void {
+  private commit(overlay: Overlay, bulk: Bulk): void {
     const seq = this.seq + 1;
-    const plain = Buffer.from(JSON.stringify([...overlay]), 'utf8');
+    // One JSON array of [key, value]: the overlay's, then each loaded collection's, as it came.
+    const parts = [Buffer.from(JSON.stringify([...overlay]), 'utf8'), ...bulk.values()].map((json) => json.subarray(1, -1)).filter((inner) => inner.length > 0);
+    const plain = Buffer.concat([Buffer.from('['), ...parts.flatMap((inner, i) => (i === 0 ? [inner] : [COMMA, inner])), Buffer.from(']')]);
     const sealed = seal(this.dataKey, this.recordAad(seq), plain);
     const record = Buffer.alloc(4 + sealed.length);
     record.writeUInt32BE(sealed.length, 0);
@@ -533,6 +597,7 @@ export class Store {
       );
     }
     for (const [key, value] of overlay) this.objects.set(key, value);
+    for (const [prefix, json] of bulk) this.objects.loadCollection(prefix, json);
     this.seq = seq;
     this.seenSeq = Math.max(this.seenSeq, seq);
     this.logOffset += record.length;

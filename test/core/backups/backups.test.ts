@@ -8,6 +8,8 @@ import { listKeys } from '../../../src/core/keys/operations.js';
 import { listUsers } from '../../../src/core/users/operations.js';
 import { copyBackupToRegion, deleteBackup, describeBackup, describeBackups, modifyBackupAttributes, restoreBackup } from '../../../src/core/backups/operations.js';
 import { kdfCounterHmacSha256, openBackup, sealBackup } from '../../../src/core/backups/encryption.js';
+import { payloadOf } from '../../../src/core/backups/lifecycle.js';
+import { Store } from '../../../src/core/store/index.js';
 import { generateKeyPair, generateSymmetric } from '../../../src/core/keys/generate.js';
 import { advanceClock } from '../../../src/core/time/operations.js';
 import { listTags, tagResource } from '../../../src/core/tags/operations.js';
@@ -64,22 +66,42 @@ describe('core/backups: automatic backups, states, retention, encryption', funct
     const left = await ctx.store.read((view) => [...view.list(`key/${cluster.clusterId}/`), ...view.list(`user/${cluster.clusterId}/`), ...view.list(`counter/${cluster.clusterId}/`)]);
     assert.deepEqual(left, []);
     const newest = (await backups(ctx)).at(-1)!;
-    const payload = (await ctx.store.transact((tx) => openBackup(tx, 'Test', newest.BackupId, ctx.store.readBackupFile(newest.BackupId)))) as { objects: Array<[string, KeyRecord]> };
-    assert.ok(payload.objects.some(([, v]) => v.label === 'kept-in-backup'));
+    const payload = payloadOf(await ctx.store.transact((tx) => openBackup(tx, 'Test', newest.BackupId, ctx.store.readBackupFile(newest.BackupId))));
+    assert.ok(payload.objects.some(([, v]) => (v as KeyRecord).label === 'kept-in-backup'));
   });
 
-  it('opens backups of both formats: one KWP over the whole payload (1) and 1 KiB chunks wrapped side by side (2), whatever the payload size', async () => {
+  it('opens backups of every format: one KWP over the whole payload (1), 1 KiB chunks wrapped side by side (2), and with an attachment (3), whatever the size', async () => {
     const ctx = await clusterContext();
     for (const size of [1, 1023, 1024, 1025, 5000, 70_000]) {
       const payload = { objects: [['x', 'y'.repeat(size)]], random: Buffer.from(ctx.random(size)).toString('base64') };
-      for (const format of [1, 2] as const) {
+      const attachment = Buffer.from(`line one\n${'z'.repeat(size)}\n`);
+      for (const [format, parts] of [[1, { payload }], [2, { payload }], [3, { payload, attachment }], [3, { payload }]] as const) {
         const opened = await ctx.store.transact((tx) => {
-          const file = sealBackup(tx, { backupId: 'backup-aaaaaaaaaaa', clusterId: 'cluster-aaaaaaaaaaa', createdAt: 0 }, payload, format);
+          const file = sealBackup(tx, { backupId: 'backup-aaaaaaaaaaa', clusterId: 'cluster-aaaaaaaaaaa', createdAt: 0 }, parts, format);
           assert.equal(JSON.parse(file.subarray(12, 12 + file.readUInt32BE(8)).toString()).format, format);
           return openBackup(tx, 'Test', 'backup-aaaaaaaaaaa', file);
         });
-        assert.deepEqual(opened, payload, `format ${format}, ${size} bytes`);
+        assert.deepEqual(opened.payload, payload, `format ${format}, ${size} bytes`);
+        assert.deepEqual(opened.attachment, format === 3 ? (parts.attachment ?? Buffer.alloc(0)) : undefined);
       }
+    }
+  });
+
+  it('a restored cluster holds exactly the keys of its source, labels that look like store keys included, for this process and a fresh one', async () => {
+    const ctx = await clusterContext({ cryptoUsers: { alice: 'alice-Pass1' } });
+    const alice: Caller = { credentials: { username: 'alice', password: 'alice-Pass1', role: 'crypto-user' } };
+    const cluster = await perform(ctx, readCluster, {});
+    for (const label of ['["key/{cluster}/x', `["key/${cluster.clusterId}/y`, '\\"["key/{cluster}/"]', 'plain']) {
+      await perform(ctx, generateSymmetric, { keyType: 'aes', label, keyLengthBytes: 32 }, alice);
+    }
+    await perform(ctx, deleteHsm, { hsmId: cluster.hsms[1]!.hsmId });
+    const source = (await backups(ctx)).at(-1)!;
+    const restored = (await perform(ctx, createCluster, { sourceBackupId: source.BackupId })).ClusterId;
+    await perform(ctx, createHsm, { clusterId: restored, availabilityZone: 'us-east-1a' });
+    const original = await ctx.store.read((view) => view.list(`key/${cluster.clusterId}/`));
+    for (const store of [ctx.store, await Store.open({ dir: ctx.dir })]) {
+      const copy = await store.read((view) => view.list(`key/${restored}/`));
+      assert.deepEqual(copy.map(([key, value]) => [key.replace(`/${restored}/`, `/${cluster.clusterId}/`), value]), original);
     }
   });
 
@@ -214,7 +236,7 @@ describe('core/backups: automatic backups, states, retention, encryption', funct
     }
     // The last backup does hold them, under encryption: it opens to the cluster's users and keys.
     const last = (await backups(ctx)).at(-1)!;
-    const payload = (await ctx.store.transact((tx) => openBackup(tx, 'Test', last.BackupId, ctx.store.readBackupFile(last.BackupId)))) as { objects: Array<[string, unknown]> };
+    const payload = payloadOf(await ctx.store.transact((tx) => openBackup(tx, 'Test', last.BackupId, ctx.store.readBackupFile(last.BackupId))));
     assert.ok(payload.objects.some(([key]) => key === 'user/{cluster}/alice'));
     assert.equal(payload.objects.filter(([key]) => key.startsWith('key/{cluster}/')).length, keys.length);
   });

@@ -7,6 +7,7 @@ import { Store } from '../../../src/core/store/index.js';
 import { FileKind, decodePreamble, encodePreamble, open, seal } from '../../../src/core/store/format.js';
 import { ObjectTable } from '../../../src/core/store/objects.js';
 import { tempDir } from '../../support/helpers.js';
+import { deflateRawSync } from 'node:zlib';
 
 async function openStore(dir: string, extra: Partial<Parameters<typeof Store.open>[0]> = {}) {
   return Store.open({ dir, lockTimeoutMs: 2000, create: true, ...extra });
@@ -108,6 +109,50 @@ describe('core/store', () => {
     const again = await openStore(dir);
     assert.equal(await again.read((v) => v.count('obj/')), 60);
     assert.deepEqual(await again.read((v) => v.get('obj/59')), { i: 59, pad: 'x'.repeat(100) });
+  });
+
+  it('loadCollection: the objects of JSON text, unparsed until read, seen by this store, another instance, a reopen and a compaction', async () => {
+    const dir = path.join(tempDir(), 'state');
+    const a = await openStore(dir, { compactAfterBytes: 4096 });
+    const b = await openStore(dir);
+    const entries = Array.from({ length: 50 }, (_, i): [string, unknown] => [`key/c1/${String(i).padStart(4, '0')}`, { i, label: `["key/c1/ in a value ${i}` }]);
+    await a.transact((tx) => {
+      tx.put('cluster/c1', { id: 'c1' });
+      tx.loadCollection('key/c1/', Buffer.from(JSON.stringify(entries)));
+    });
+    assert.deepEqual(await a.read((v) => v.list('key/c1/')), entries);
+    assert.deepEqual(await b.read((v) => v.list('key/c1/')), entries, 'another instance replays the log record');
+    assert.deepEqual(await (await openStore(dir)).read((v) => [v.count('key/'), v.get('cluster/c1')]), [50, { id: 'c1' }]);
+    // Changes after the load apply on top of it, through a compaction.
+    for (let i = 0; i < 40; i++) await a.transact((tx) => tx.put(`pad/${i}`, 'x'.repeat(200)));
+    await a.transact((tx) => tx.delete('key/c1/0003'));
+    assert.ok(fs.readdirSync(dir).some((f) => /^snapshot-[1-9]/.test(f)), 'compacted');
+    const reopened = await openStore(dir);
+    assert.deepEqual(await reopened.read((v) => v.list('key/c1/')), entries.filter(([k]) => k !== 'key/c1/0003'));
+  });
+
+  it('loadCollection: reads and writes inside the collection in the same transaction see its objects; into a non-empty collection it merges', async () => {
+    const dir = path.join(tempDir(), 'state');
+    const s = await openStore(dir);
+    const entries: Array<[string, unknown]> = [['k/1', 1], ['k/2', 2], ['k/3', 3]];
+    const inside = await s.transact((tx) => {
+      tx.loadCollection('k/', Buffer.from(JSON.stringify(entries)));
+      const seen = [tx.count('k/'), tx.get('k/2')];
+      tx.delete('k/1');
+      tx.put('k/4', 4);
+      return seen;
+    });
+    assert.deepEqual(inside, [3, 2]);
+    assert.deepEqual(await s.read((v) => v.list('k/')), [['k/2', 2], ['k/3', 3], ['k/4', 4]]);
+    await s.transact((tx) => tx.loadCollection('k/', Buffer.from(JSON.stringify([['k/3', 30], ['k/5', 5]]))));
+    assert.deepEqual(await (await openStore(dir)).read((v) => v.list('k/')), [['k/2', 2], ['k/3', 30], ['k/4', 4], ['k/5', 5]]);
+    // A throwing transaction leaves nothing of a load.
+    await assert.rejects(s.transact((tx) => {
+      tx.loadCollection('m/', Buffer.from(JSON.stringify([['m/1', 1]])));
+      throw new Error('no');
+    }));
+    assert.equal(await s.read((v) => v.count('m/')), 0);
+    await assert.rejects(s.transact((tx) => tx.loadCollection('m', Buffer.from('[]'))), /ending in '\/'/);
   });
 
   it('drops a torn append left by a killed writer and keeps working', async () => {
@@ -306,7 +351,7 @@ describe('core/store', () => {
     assert.equal(await s.read((v) => v.get('n')), 20);
   });
 
-  it('still opens a snapshot of format 1 (one array of every object), and compacts it to format 2', async () => {
+  it('still opens a snapshot of format 1 (one array of every object), and compacts it to format 3', async () => {
     const dir = path.join(tempDir(), 'state');
     const s = await openStore(dir);
     await s.transact((tx) => tx.put('key/c1/2', { label: 'from the log' }));
@@ -320,9 +365,87 @@ describe('core/store', () => {
     await old.transact((tx) => tx.put('loose', 2));
     const [file] = snapshotFiles(dir);
     assert.equal(file, 'snapshot-1');
-    assert.equal(decodePreamble(fs.readFileSync(path.join(dir, file)), FileKind.snapshot, file).version, 2);
+    assert.equal(decodePreamble(fs.readFileSync(path.join(dir, file)), FileKind.snapshot, file).version, 3);
     const again = await openStore(dir);
     assert.deepEqual(await again.read((v) => v.list('')), expected.map(([k, v]) => [k, k === 'loose' ? 2 : v]));
+  });
+
+  it('still opens a snapshot of format 2 (one deflate stream of every collection), and compacts it to format 3', async () => {
+    const dir = path.join(tempDir(), 'state');
+    const s = await openStore(dir);
+    await s.transact((tx) => tx.put('key/c1/2', { label: 'from the log' }));
+    const preamble0 = decodePreamble(fs.readFileSync(path.join(dir, 'snapshot-0')), FileKind.snapshot, 'snapshot-0');
+    const chunks: Array<[string, Buffer]> = [
+      ['key/c1/', Buffer.from(JSON.stringify([['key/c1/1', { label: 'old' }]]))],
+      ['user/c1/', Buffer.from(JSON.stringify([['user/c1/bob', { name: 'bob' }]]))],
+    ];
+    let offset = 0;
+    const directory = chunks.map(([name, json]) => [name, (offset += json.length) - json.length, json.length]);
+    const plain = Buffer.concat([Buffer.from(`${JSON.stringify(directory)}\n`), ...chunks.map(([, json]) => json)]);
+    const preamble = encodePreamble(FileKind.snapshot, { ...preamble0.header, bytes: plain.length }, 2);
+    fs.writeFileSync(path.join(dir, 'snapshot-0'), Buffer.concat([preamble, seal(dataKeyOf(dir), preamble, deflateRawSync(plain))]));
+    const old = await openStore(dir, { compactAfterBytes: 1 });
+    const expected: Array<[string, unknown]> = [['key/c1/1', { label: 'old' }], ['key/c1/2', { label: 'from the log' }], ['user/c1/bob', { name: 'bob' }]];
+    assert.deepEqual(await old.read((v) => v.list('')), expected);
+    await old.transact((tx) => tx.put('loose', 2));
+    const [file] = snapshotFiles(dir);
+    assert.equal(decodePreamble(fs.readFileSync(path.join(dir, file!)), FileKind.snapshot, file!).version, 3);
+    assert.deepEqual(await (await openStore(dir)).read((v) => v.list('')), [...expected, ['loose', 2] as [string, unknown]].sort(([a], [b]) => a.localeCompare(b)));
+  });
+
+  it('format 3: a compaction writes the deflated bytes of a collection nothing changed as they were, and inflates only what is read', async () => {
+    const dir = path.join(tempDir(), 'state');
+    const s = await openStore(dir, { compactAfterBytes: 1 });
+    await s.transact((tx) => {
+      for (let i = 0; i < 20; i++) tx.put(`key/c1/${i}`, { i });
+      tx.put('user/c1/bob', { name: 'bob' });
+    });
+    const reader = await openStore(dir, { compactAfterBytes: 1 });
+    assert.deepEqual(await reader.read((v) => v.get('user/c1/bob')), { name: 'bob' });
+    const before = new Map(reader['objects'].chunks() as Array<[string, { deflated?: Buffer; json?: Buffer }]>);
+    assert.ok(before.get('key/c1/')!.deflated && !before.get('key/c1/')!.json, 'the key collection was not inflated');
+    await reader.transact((tx) => tx.put('user/c1/carol', { name: 'carol' }));
+    const after = new Map(reader['objects'].chunks() as Array<[string, { deflated?: Buffer }]>);
+    assert.equal(after.get('key/c1/')!.deflated, before.get('key/c1/')!.deflated, 'the same bytes, not deflated again');
+    assert.deepEqual(await (await openStore(dir)).read((v) => [v.count('key/c1/'), v.count('user/c1/')]), [20, 2]);
+  });
+
+  it('format 3: a large collection with a few changes keeps its deflated text through a compaction, with the changes beside it, until they grow past a quarter of it', async () => {
+    const dir = path.join(tempDir(), 'state');
+    const s = await openStore(dir, { compactAfterBytes: 1 });
+    await s.transact((tx) => {
+      for (let i = 0; i < 200; i++) tx.put(`key/c1/${String(i).padStart(3, '0')}`, { i, pad: 'x'.repeat(40) });
+    });
+    const expected = new Map<string, unknown>((await s.read((v) => v.list('key/c1/'))));
+    // Another process changes a few keys; this one (collection unread) compacts.
+    const writer = await openStore(dir);
+    const compactor = await openStore(dir);
+    await compactor.read((v) => v.get('nothing'));
+    const deflatedBefore = (new Map(compactor['objects'].chunks() as Array<[string, { deflated?: Buffer }]>)).get('key/c1/')!.deflated;
+    await writer.transact((tx) => {
+      tx.put('key/c1/007', { i: 7, changed: true });
+      tx.delete('key/c1/008');
+      tx.put('key/c1/new', { added: true });
+    });
+    expected.set('key/c1/007', { i: 7, changed: true });
+    expected.delete('key/c1/008');
+    expected.set('key/c1/new', { added: true });
+    await compactor.compactNow();
+    const chunk = new Map(compactor['objects'].chunks() as Array<[string, { deflated?: Buffer; delta?: Buffer }]>).get('key/c1/')!;
+    assert.equal(chunk.deflated, deflatedBefore, 'the deflated text is written again as it was');
+    assert.ok(chunk.delta && JSON.parse(chunk.delta.toString()).length === 3);
+    const sorted = (m: Map<string, unknown>) => [...m].sort(([a], [b]) => (a < b ? -1 : 1));
+    for (const reader of [await openStore(dir), compactor]) assert.deepEqual(await reader.read((v) => v.list('key/c1/')), sorted(expected));
+    // Many more changes: the next compaction merges them into one text again.
+    await writer.transact((tx) => {
+      for (let i = 0; i < 120; i++) tx.put(`key/c1/${String(i).padStart(3, '0')}`, { i, again: true });
+    });
+    for (let i = 0; i < 120; i++) expected.set(`key/c1/${String(i).padStart(3, '0')}`, { i, again: true });
+    const third = await openStore(dir);
+    await third.compactNow();
+    const merged = new Map(third['objects'].chunks() as Array<[string, { json?: Buffer; delta?: Buffer }]>).get('key/c1/')!;
+    assert.ok(merged.json && !merged.delta, 'merged');
+    assert.deepEqual(await (await openStore(dir)).read((v) => v.list('key/c1/')), sorted(expected));
   });
 
   it('applies log records to a collection that is not parsed yet only after parsing it', async () => {
@@ -360,8 +483,8 @@ describe('core/store', () => {
     table.set('key/c/b', null);
     table.set('key/c/c', { label: 'x' });
     const chunks = new Map(table.chunks());
-    assert.equal(chunks.get('user/c/'), users, 'the untouched chunk is the same bytes');
-    assert.deepEqual(JSON.parse(chunks.get('key/c/')!.toString()), [['key/c/a', { label: 'z' }], ['key/c/c', { label: 'x' }]]);
+    assert.equal(chunks.get('user/c/')!.json, users, 'the untouched chunk is the same bytes');
+    assert.deepEqual(JSON.parse(chunks.get('key/c/')!.json!.toString()), [['key/c/a', { label: 'z' }], ['key/c/c', { label: 'x' }]]);
     assert.deepEqual(table.view().lookup('key/c/', 'label', 'x'), [['key/c/c', { label: 'x' }]]);
     assert.equal(table.view().get('user/c/alice') !== undefined, true);
   });
