@@ -8,6 +8,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { Store } from '../../../src/core/store/index.js';
 import { tempDir } from '../../support/helpers.js';
+import { propertyRuns } from '../../support/property.js';
 
 type Command =
   | { kind: 'put'; handle: 0 | 1; key: string; value: number }
@@ -77,6 +78,72 @@ describe('core/store against a model (property-based)', function () {
         }
       }),
       { numRuns: 40 },
+    );
+  });
+
+  it('with a large collection, compactions that keep its deflated text and write deltas, and collections loaded as text, three handles read what the model holds', async () => {
+    type Step =
+      | { kind: 'put' | 'delete'; handle: number; index: number; value: number }
+      | { kind: 'compact' | 'reopen' | 'readSmall' | 'readAll'; handle: number }
+      | { kind: 'load'; handle: number; size: number; value: number };
+    const h = fc.nat(2);
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      { weight: 4, arbitrary: fc.record({ kind: fc.constantFrom('put' as const, 'delete' as const), handle: h, index: fc.nat(79), value: fc.integer() }) },
+      { weight: 3, arbitrary: fc.record({ kind: fc.constantFrom('compact' as const, 'reopen' as const, 'readSmall' as const, 'readAll' as const), handle: h }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('load' as const), handle: h, size: fc.nat(30), value: fc.integer() }) },
+    );
+    const bigKey = (i: number) => `key/big/${String(i).padStart(3, '0')}`;
+    const sorted = (m: Map<string, unknown>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 30 }), async (steps) => {
+        const dir = path.join(tempDir('chsm-delta-'), 'state');
+        const opener = (i: number) => Store.open({ dir, create: true, lockTimeoutMs: 5000, compactAfterBytes: i === 0 ? 1 : 1 << 20 });
+        const first = await opener(0);
+        const model = new Map<string, unknown>();
+        await first.transact((tx) => {
+          for (let i = 0; i < 60; i++) tx.put(bigKey(i), { i, pad: 'p'.repeat(30) });
+          tx.put('user/c/alice', { name: 'alice' });
+        });
+        for (let i = 0; i < 60; i++) model.set(bigKey(i), { i, pad: 'p'.repeat(30) });
+        model.set('user/c/alice', { name: 'alice' });
+        await first.compactNow();
+        const handles = [first, await opener(1), await opener(2)];
+        let loads = 0;
+        for (const s of steps) {
+          const store = handles[s.handle]!;
+          switch (s.kind) {
+            case 'put':
+              await store.transact((tx) => tx.put(bigKey(s.index), { v: s.value }));
+              model.set(bigKey(s.index), { v: s.value });
+              break;
+            case 'delete':
+              await store.transact((tx) => tx.delete(bigKey(s.index)));
+              model.delete(bigKey(s.index));
+              break;
+            case 'compact':
+              await store.compactNow();
+              break;
+            case 'reopen':
+              handles[s.handle] = await opener(s.handle);
+              break;
+            case 'readSmall':
+              assert.deepEqual(await store.read((v) => v.get('user/c/alice')), { name: 'alice' });
+              break;
+            case 'readAll':
+              assert.deepEqual(await store.read((v) => v.list('')), sorted(model));
+              break;
+            case 'load': {
+              const prefix = `key/load${loads++}/`;
+              const entries = Array.from({ length: s.size }, (_, i): [string, unknown] => [`${prefix}${i}`, { v: s.value, i }]);
+              await store.transact((tx) => tx.loadCollection(prefix, Buffer.from(JSON.stringify(entries))));
+              for (const [k, v] of entries) model.set(k, v);
+              break;
+            }
+          }
+        }
+        for (const store of [...handles, await opener(0)]) assert.deepEqual(await store.read((v) => v.list('')), sorted(model));
+      }),
+      { numRuns: propertyRuns(25) },
     );
   });
 });
