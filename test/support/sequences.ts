@@ -24,12 +24,17 @@ function byteViews(value: unknown, out: string[] = []): string[] {
   return out;
 }
 
-/** A copy of the template's state folder, opened, and the keys it holds. */
-export async function freshCopy(template: string, seed: string): Promise<{ ctx: EngineContext; keys: KeyRecord[] }> {
+/**
+ * A copy of the template's state folder, opened, and the keys it holds. Its clock goes on from
+ * `clockMs`, the template's time: on the real clock, months past the template's, every sequence
+ * would first make a daily backup for each day in between.
+ */
+export async function freshCopy(template: string, seed: string, clockMs: number): Promise<{ ctx: EngineContext; keys: KeyRecord[] }> {
   const dir = path.join(tempDir('chsm-seq-'), 'state');
   fs.cpSync(template, dir, { recursive: true });
   const store = await Store.open({ dir, lockTimeoutMs: 5000 });
-  const ctx: EngineContext = { store, now: () => Date.now(), random: seededRandom(seed) };
+  let clock = clockMs;
+  const ctx: EngineContext = { store, now: () => (clock += 1000), random: seededRandom(seed) };
   return { ctx, keys: (await store.read((v) => v.list<KeyRecord>('key/'))).map(([, k]) => k) };
 }
 
