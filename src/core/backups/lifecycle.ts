@@ -102,8 +102,14 @@ function backsUp(cluster: ClusterRecord): boolean {
   return (cluster.state === 'ACTIVE' || cluster.state === 'DEGRADED') && activeHsms(cluster).length > 0;
 }
 
-/** A bound on the backups one housekeeping makes per cluster: past it, older ones would be DELETED at once anyway. */
-const MAX_CATCH_UP_DAYS = 379 + 8;
+/**
+ * How far back a catch-up makes daily backups: a backup older than the retention period and the
+ * 7-day deletion window after it would already be DELETED had the service run all along, so it
+ * is not made at all (after a year without a command, a 90-day cluster gets 97 backups, not 365).
+ */
+function catchUpWindowMs(cluster: ClusterRecord): number {
+  return cluster.backupRetentionDays * DAY_MS + PENDING_DELETION_MS;
+}
 
 /** Catches up with cluster time (see the module comment). Runs inside the caller's transaction. */
 export function housekeeping(tx: Transaction, ctx: EngineContext): void {
@@ -117,7 +123,9 @@ export function housekeeping(tx: Transaction, ctx: EngineContext): void {
     for (const hsm of cluster.hsms) if (hsm.failure) dueAt = Math.min(dueAt, hsm.failure.replaceAt);
     if (!backsUp(cluster)) continue;
     let last = tx.get<ClusterBackupInfo>(backupKeys.clusterInfo(cluster.clusterId))?.lastBackupAt ?? cluster.activatedAt ?? now;
-    last = Math.max(last, now - MAX_CATCH_UP_DAYS * DAY_MS);
+    const windowStart = now - catchUpWindowMs(cluster);
+    // Skip whole days, so that the backups made stay on the cluster's daily marks.
+    if (last + BACKUP_INTERVAL_MS < windowStart) last += Math.floor((windowStart - last) / BACKUP_INTERVAL_MS) * BACKUP_INTERVAL_MS;
     while (last + BACKUP_INTERVAL_MS <= now) {
       last += BACKUP_INTERVAL_MS;
       takeBackup(tx, ctx, cluster, last);

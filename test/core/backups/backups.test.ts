@@ -143,6 +143,18 @@ describe('core/backups: automatic backups, states, retention, encryption', funct
     for (let i = 1; i < all.length; i++) assert.equal(Math.round(all[i]!.CreateTimestamp - first!.CreateTimestamp), i * DAY_S);
   });
 
+  it('after a long idle time it makes only the daily backups the service would still hold: retention plus the 7-day window, on the daily marks', async () => {
+    const ctx = await clusterContext();
+    const [first] = await backups(ctx);
+    await perform(ctx, advanceClock, { days: 400 });
+    const made = (await perform(ctx, describeBackups, { sortAscending: true })).Backups.filter((b) => b.BackupId !== first!.BackupId);
+    assert.equal(made.length, 97, '90 days of retention and 7 of deletion window');
+    for (const b of made) assert.equal(Math.round(b.CreateTimestamp - first!.CreateTimestamp) % DAY_S, 0, 'on a daily mark');
+    assert.equal(made.filter((b) => b.BackupState === 'READY').length, 90);
+    assert.equal(made.filter((b) => b.BackupState === 'PENDING_DELETION').length, 7);
+    assert.equal(Math.round(made.at(-1)!.CreateTimestamp - first!.CreateTimestamp), 400 * DAY_S, 'the newest is at the last mark');
+  });
+
   it('retention purges old backups into PENDING_DELETION except the newest; restore within 7 days; DELETED after', async () => {
     const ctx = await clusterContext();
     await perform(ctx, modifyCluster, { backupRetentionDays: 7 });
