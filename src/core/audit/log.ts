@@ -1,0 +1,305 @@
+/**
+ * The HSM audit log (audit-log.md): a stream of events per HSM (log group per cluster, stream
+ * per HSM ID, §1), with the fields, opcodes and layouts of §2-3 and §7, kept in the sealed store.
+ *
+ * Appending an event writes two objects whatever the log holds: the event, under its stream and
+ * sequence number, and the stream's head (next sequence number, last hash, reboot counter). Each
+ * event is chained to the one before it by an HMAC-SHA256 under the HSM's audit key (§7
+ * [extension]), derived from an installation secret that lives only in the sealed store; the head
+ * carries an HMAC too. So an edited, deleted, reordered or inserted event, and a tail cut off
+ * (with the head rolled back to match), fail `verifyAuditLog`, which names the first event that
+ * does not verify and why.
+ *
+ * Events hold names, types, handles and response codes: never a password, PIN or key byte.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import type { ReadView, Transaction } from '../store/index.js';
+
+/** §3: opcodes, with their published codes (the rest are printed by name only). */
+export const OPCODES = {
+  CN_LOGIN: 0xd,
+  CN_LOGOUT: 0xe,
+  CN_APP_FINALIZE: undefined,
+  CN_CLOSE_SESSION: undefined,
+  CN_CREATE_USER: 0x3,
+  CN_CREATE_CO: 0x4,
+  CN_CREATE_APPLIANCE_USER: 0xfc,
+  CN_DELETE_USER: 0xa1,
+  CN_CHANGE_PSWD: 0x9,
+  CN_SET_M_VALUE: undefined,
+  CN_APPROVE_TOKEN: undefined,
+  CN_DELETE_TOKEN: undefined,
+  CN_GET_TOKEN: undefined,
+  CN_GENERATE_KEY: 0x17,
+  CN_GENERATE_KEY_PAIR: 0x19,
+  CN_CREATE_OBJECT: undefined,
+  CN_MODIFY_OBJECT: undefined,
+  CN_DESTROY_OBJECT: 0x11,
+  CN_TOMBSTONE_OBJECT: undefined,
+  CN_SHARE_OBJECT: 0x12,
+  CN_WRAP_KEY: 0x1a,
+  CN_UNWRAP_KEY: 0x1b,
+  CN_DERIVE_KEY: undefined,
+  CN_NIST_AES_WRAP: 0x1e,
+  CN_EXTRACT_MASKED_OBJECT_USER: 0xf0,
+  CN_INSERT_MASKED_OBJECT_USER: 0xf1,
+  CN_BACKUP_BEGIN: undefined,
+  CN_BACKUP_END: undefined,
+  CN_RESTORE_BEGIN: undefined,
+  CN_RESTORE_END: undefined,
+  CN_INIT_TOKEN: 0x1,
+  CN_INIT_DONE: 0x95,
+  CN_GEN_KEY_ENC_KEY: undefined,
+  CN_GEN_PSWD_ENC_KEY: 0x1d,
+  CN_CLOSE_PARTITION_SESSIONS: undefined,
+  CN_ZEROIZE: undefined,
+  CN_FIPS_RAND: undefined,
+} as const satisfies Record<string, number | undefined>;
+export type Opcode = keyof typeof OPCODES;
+
+/** §2 log types, by the opcodes that use them (§3 table); every other opcode is MINIMAL_LOG_ENTRY. */
+const LOG_TYPES = { MINIMAL_LOG_ENTRY: 0, MGMT_KEY_DETAILS_LOG: 1, MGMT_USER_DETAILS_LOG: 2, UNKNOWN_LOG_TYPE: 5 } as const;
+type LogType = keyof typeof LOG_TYPES;
+const USER_OPCODES: readonly Opcode[] = [
+  'CN_LOGIN',
+  'CN_LOGOUT',
+  'CN_APP_FINALIZE',
+  'CN_CLOSE_SESSION',
+  'CN_CREATE_USER',
+  'CN_CREATE_CO',
+  'CN_CREATE_APPLIANCE_USER',
+  'CN_DELETE_USER',
+  'CN_CHANGE_PSWD',
+  'CN_SET_M_VALUE',
+  'CN_APPROVE_TOKEN',
+  'CN_DELETE_TOKEN',
+  'CN_GET_TOKEN',
+];
+const KEY_OPCODES: readonly Opcode[] = [
+  'CN_GENERATE_KEY',
+  'CN_GENERATE_KEY_PAIR',
+  'CN_CREATE_OBJECT',
+  'CN_MODIFY_OBJECT',
+  'CN_DESTROY_OBJECT',
+  'CN_TOMBSTONE_OBJECT',
+  'CN_WRAP_KEY',
+  'CN_UNWRAP_KEY',
+  'CN_DERIVE_KEY',
+  'CN_NIST_AES_WRAP',
+  'CN_EXTRACT_MASKED_OBJECT_USER',
+  'CN_INSERT_MASKED_OBJECT_USER',
+];
+
+function logTypeOf(opcode: Opcode): LogType {
+  if (USER_OPCODES.includes(opcode)) return 'MGMT_USER_DETAILS_LOG';
+  if (KEY_OPCODES.includes(opcode)) return 'MGMT_KEY_DETAILS_LOG';
+  // Observed in AWS's share examples (§2).
+  if (opcode === 'CN_SHARE_OBJECT') return 'UNKNOWN_LOG_TYPE';
+  return 'MINIMAL_LOG_ENTRY';
+}
+
+/** §2 user types. */
+export const USER_TYPES = { CN_CRYPTO_USER: 1, CN_CRYPTO_OFFICER: 2, CN_APPLIANCE_USER: 5, CN_CRYPTO_PRE_OFFICER: 6 } as const;
+export type UserType = keyof typeof USER_TYPES;
+
+/** §2: success, and the documented errors. */
+export const RESPONSES = {
+  SUCCESS: { code: 0, text: 'HSM Return: SUCCESS' },
+  NO_SUCH_USER: { code: 157, text: "HSM Error: user isn't initialized or user with this name doesn't exist" },
+  LOGIN_FAILURE: { code: 163, text: 'HSM Error: RET_USER_LOGIN_FAILURE' },
+} as const;
+export interface Response {
+  code: number;
+  text: string;
+}
+
+/** What an operation says happened on one HSM. */
+export interface AuditEventInput {
+  opcode: Opcode;
+  sessionHandle: number;
+  response?: Response;
+  user?: { name: string; type: UserType };
+  /** Key handles (decimal in the log; 0 where not applicable). */
+  keys?: { secret: number; public: number };
+}
+
+/** An event as stored and as the JSON form shows it (§7). */
+export interface AuditRecord {
+  time: string;
+  usecs: string;
+  seq: string;
+  rebootCounter: string;
+  commandType: { name: 'CN_MGMT_CMD' | 'CN_CERT_AUTH_CMD'; code: number };
+  opcode: { name: Opcode; code?: number };
+  sessionHandle: string;
+  response: Response;
+  logType: { name: LogType; code: number };
+  userName?: string;
+  userType?: { name: UserType; code: number };
+  privSecretKeyHandle?: number;
+  publicKeyHandle?: number;
+  prevHash: string;
+  hash: string;
+}
+
+interface StreamHead {
+  clusterId: string;
+  hsmId: string;
+  nextSeq: number;
+  lastHash: string;
+  lastUsecs: number;
+  rebootCounter: number;
+  /** HMAC of the fields above under the HSM's audit key. */
+  mac: string;
+}
+
+export const auditKeys = {
+  secret: 'installation/audit-secret',
+  streamPrefix: 'audit-stream/',
+  stream: (clusterId: string, hsmId: string) => `audit-stream/${clusterId}/${hsmId}`,
+  eventPrefix: (clusterId: string, hsmId: string) => `audit/${clusterId}/${hsmId}/`,
+  event: (clusterId: string, hsmId: string, seq: number) => `audit/${clusterId}/${hsmId}/${seq.toString(16).padStart(16, '0')}`,
+} as const;
+
+const ZERO_HASH = '0'.repeat(64);
+
+/** The HSM's audit key: HMAC-SHA256 of its ID under the installation's audit secret (made on first use). */
+function hsmAuditKey(view: ReadView, hsmId: string, tx?: Transaction): Buffer | undefined {
+  let secret = view.get<string>(auditKeys.secret);
+  if (secret === undefined) {
+    if (!tx) return undefined;
+    secret = randomBytes(32).toString('base64');
+    tx.put(auditKeys.secret, secret);
+  }
+  return createHmac('sha256', Buffer.from(secret, 'base64')).update(`cloudhsm-audit/${hsmId}`).digest();
+}
+
+function headMac(key: Buffer, head: Omit<StreamHead, 'mac'>): string {
+  const { clusterId, hsmId, nextSeq, lastHash, lastUsecs, rebootCounter } = head;
+  return createHmac('sha256', key).update(JSON.stringify([clusterId, hsmId, nextSeq, lastHash, lastUsecs, rebootCounter])).digest('hex');
+}
+
+function eventHash(key: Buffer, prevHash: string, body: Omit<AuditRecord, 'hash'>): string {
+  return createHmac('sha256', key).update(prevHash).update(JSON.stringify(body)).digest('hex');
+}
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+/** `usecs` (a decimal string of microseconds since the epoch) as §7's ISO time with 6 decimals. */
+function isoMicros(usecs: bigint): string {
+  const ms = Number(usecs / 1000n);
+  return `${new Date(ms).toISOString().slice(0, 19)}.${(usecs % 1_000_000n).toString().padStart(6, '0')}Z`;
+}
+
+/**
+ * Appends one event to the stream of `hsmId` at cluster time `nowMs`: two writes, whatever the log
+ * holds. A new stream starts at sequence 0 with a reboot counter from `random` (§5).
+ */
+export function appendAuditEvent(tx: Transaction, clusterId: string, hsmId: string, nowMs: number, event: AuditEventInput, random: (n: number) => Buffer): AuditRecord {
+  const key = hsmAuditKey(tx, hsmId, tx)!;
+  const head =
+    tx.get<StreamHead>(auditKeys.stream(clusterId, hsmId)) ??
+    ({ clusterId, hsmId, nextSeq: 0, lastHash: ZERO_HASH, lastUsecs: 0, rebootCounter: 1 + (random(1)[0]! % 0xff), mac: '' } satisfies StreamHead);
+  // Strictly increasing within a stream: a tie moves on by a microsecond (§7).
+  const usecs = Math.max(Math.round(nowMs * 1000), head.lastUsecs + 1);
+  const logType = logTypeOf(event.opcode);
+  const code = OPCODES[event.opcode];
+  const body: Omit<AuditRecord, 'hash'> = {
+    time: isoMicros(BigInt(usecs)),
+    usecs: String(usecs),
+    seq: hex(head.nextSeq),
+    rebootCounter: hex(head.rebootCounter),
+    commandType: { name: 'CN_MGMT_CMD', code: 0 },
+    opcode: code === undefined ? { name: event.opcode } : { name: event.opcode, code },
+    sessionHandle: hex(event.sessionHandle),
+    response: event.response ?? RESPONSES.SUCCESS,
+    logType: { name: logType, code: LOG_TYPES[logType] },
+    ...(logType === 'MGMT_USER_DETAILS_LOG' && event.user ? { userName: event.user.name, userType: { name: event.user.type, code: USER_TYPES[event.user.type] } } : {}),
+    ...(logType === 'MGMT_KEY_DETAILS_LOG' ? { privSecretKeyHandle: event.keys?.secret ?? 0, publicKeyHandle: event.keys?.public ?? 0 } : {}),
+    prevHash: head.lastHash,
+  };
+  const record: AuditRecord = { ...body, hash: eventHash(key, head.lastHash, body) };
+  tx.put(auditKeys.event(clusterId, hsmId, head.nextSeq), record);
+  const next = { clusterId, hsmId, nextSeq: head.nextSeq + 1, lastHash: record.hash, lastUsecs: usecs, rebootCounter: head.rebootCounter };
+  tx.put(auditKeys.stream(clusterId, hsmId), { ...next, mac: headMac(key, next) } satisfies StreamHead);
+  return record;
+}
+
+export interface AuditProblem {
+  logGroup: string;
+  logStream: string;
+  /** The sequence number where the stream stops verifying. */
+  seq: string;
+  reason: string;
+}
+
+export interface AuditVerification {
+  streams: number;
+  events: number;
+  problem?: AuditProblem;
+}
+
+/**
+ * Checks every stream (of `clusterId`, or all): sequence numbers from 0 with no gap, each event's
+ * chain hash, one reboot counter and rising time per stream, and a head whose MAC verifies and
+ * that names the last event (so a tail cut off shows). Stops at the first problem.
+ */
+export function verifyAuditLog(view: ReadView, clusterId?: string): AuditVerification {
+  const heads = view.list<StreamHead>(clusterId ? `${auditKeys.streamPrefix}${clusterId}/` : auditKeys.streamPrefix).map(([, h]) => h);
+  let events = 0;
+  for (const head of heads) {
+    const at = (seq: number, reason: string): AuditVerification => ({
+      streams: heads.length,
+      events,
+      problem: { logGroup: `/aws/cloudhsm/${head.clusterId}`, logStream: head.hsmId, seq: hex(seq), reason },
+    });
+    const key = hsmAuditKey(view, head.hsmId);
+    if (!key) return at(0, 'the installation audit secret is missing, so no event can be checked');
+    let prevHash = ZERO_HASH;
+    let lastUsecs = -1;
+    let expected = 0;
+    for (const [storeKey, record] of view.list<AuditRecord>(auditKeys.eventPrefix(head.clusterId, head.hsmId))) {
+      const seq = Number.parseInt(storeKey.slice(storeKey.lastIndexOf('/') + 1), 16);
+      if (seq !== expected || record.seq !== hex(expected)) {
+        return at(expected, seq > expected ? `event ${hex(expected)} is missing (deleted): the next one is ${hex(seq)}` : `event ${hex(expected)} is out of place: it holds ${record.seq}`);
+      }
+      const { hash, ...body } = record;
+      if (record.prevHash !== prevHash) return at(seq, 'it does not follow the event before it (events removed, inserted or reordered)');
+      if (eventHash(key, prevHash, body) !== hash) return at(seq, 'its contents were changed after it was written (its hash does not verify)');
+      if (record.rebootCounter !== hex(head.rebootCounter)) return at(seq, `its reboot counter ${record.rebootCounter} differs from the stream's ${hex(head.rebootCounter)}`);
+      const usecs = Number(record.usecs);
+      if (!(usecs > lastUsecs)) return at(seq, 'its time is not after the event before it');
+      prevHash = hash;
+      lastUsecs = usecs;
+      expected++;
+      events++;
+    }
+    const { mac, ...fields } = head;
+    if (headMac(key, fields) !== mac) return at(expected, 'the stream head was changed (its MAC does not verify)');
+    if (head.nextSeq !== expected || head.lastHash !== prevHash) {
+      return at(expected, `the stream ends at ${hex(expected)} but its head says ${hex(head.nextSeq)}: events at its end were removed`);
+    }
+  }
+  return { streams: heads.length, events };
+}
+
+/** §2: the readable form (what CloudWatch shows), fields separated by ` : `. */
+export function renderAuditEvent(record: AuditRecord): string {
+  const usecs = BigInt(record.usecs);
+  const d = new Date(Number(usecs / 1000n));
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/${pad(d.getUTCFullYear() % 100)} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${(usecs % 1_000_000n).toString().padStart(6, '0')}`;
+  const lines = [
+    `Time: ${stamp}, usecs:${record.usecs}`,
+    `Sequence No : ${record.seq}`,
+    `Reboot counter : ${record.rebootCounter}`,
+    `Command Type(hex) : ${record.commandType.name} (${hex(record.commandType.code)})`,
+    `Opcode : ${record.opcode.name}${record.opcode.code === undefined ? '' : ` (${hex(record.opcode.code)})`}`,
+    `Session Handle : ${record.sessionHandle}`,
+    `Response : ${record.response.code}:${record.response.text}`,
+    `Log type : ${record.logType.name} (${record.logType.code})`,
+  ];
+  if (record.userName !== undefined && record.userType) lines.push(`User Name : ${record.userName}`, `User Type : ${record.userType.name} (${record.userType.code})`);
+  if (record.privSecretKeyHandle !== undefined) lines.push(`Priv/Secret Key Handle : ${record.privSecretKeyHandle}`, `Public Key Handle : ${record.publicKeyHandle ?? 0}`);
+  return `${lines.join('\n')}\n`;
+}
