@@ -55,8 +55,6 @@ export interface OperationEnv<P> {
   sessionKeys: Map<number, KeyRecord>;
   /** For an operation that talks to an HSM: the ACTIVE one the client sent it to. */
   hsm?: HsmRecord;
-  /** Writes audit events of what the operation did, in its transaction (see Operation.audit). */
-  record: (plan: readonly PlannedEvent[]) => void;
 }
 
 export interface ClusterInput {
@@ -226,8 +224,7 @@ function runInStore<I extends ClusterInput, O, P>(base: EngineContext, op: Opera
     }
     if (op.activated) requireActivated(cluster);
     if (actor) revalidateSession(tx, cluster, actor);
-    const record = (plan: readonly PlannedEvent[]) => recordEvents(tx, ctx, cluster, hsm, plan);
-    const out = op.run({ tx, ctx, cluster, actor, prepared, sessionKeys: caller.sessionKeys ?? new Map<number, KeyRecord>(), hsm, record }, input);
+    const out = op.run({ tx, ctx, cluster, actor, prepared, sessionKeys: caller.sessionKeys ?? new Map<number, KeyRecord>(), hsm }, input);
     const audit = op.audit;
     if (!audit) return out;
     const recorded = (result: O): O => {
