@@ -14,6 +14,9 @@ import type { Command } from '@oclif/core/command';
 type CommandModule = Promise<{ default: Command.Class }>;
 
 export const COMMAND_LOADERS = {
+  'audit:export': () => import('./commands/audit/export.js'),
+  'audit:list': () => import('./commands/audit/list.js'),
+  'audit:verify': () => import('./commands/audit/verify.js'),
   'backup:copy-to-region': () => import('./commands/backup/copy-to-region.js'),
   'backup:delete': () => import('./commands/backup/delete.js'),
   'backup:describe': () => import('./commands/backup/describe.js'),

@@ -18,6 +18,7 @@ import type { ReadView, Transaction } from './store/index.js';
 import { reach } from './store/faults.js';
 import { housekeeping } from './backups/lifecycle.js';
 import { backupKeys, type BackupSchedule } from './backups/model.js';
+import { recordEvents, type PlannedEvent } from './audit/record.js';
 import { onClusterTime } from './time/clock.js';
 import { revalidateSession, verifyCredentials, type Actor, type Credentials, type Session } from './users/authentication.js';
 import { roleName } from './users/rules.js';
@@ -73,6 +74,12 @@ export interface Operation<I, O, P = undefined> {
   /** Slow work done before the lock is taken (password hashing, key generation). */
   prepare?: (input: I, ctx: EngineContext) => Promise<P>;
   run: (env: OperationEnv<P>, input: I) => O | Promise<O>;
+  /**
+   * The audit events of an operation that writes (audit-log.md §3-4): for its result, written in
+   * its transaction; for a refusal (`error`), written in a transaction of their own, since the
+   * operation's changes are not kept.
+   */
+  audit?: (outcome: { input: I; result?: O; error?: HsmError; actor?: Actor }) => PlannedEvent[];
 }
 
 export function defineOperation<I, O, P = undefined>(op: Operation<I, O, P>): Operation<I, O, P> {
@@ -217,9 +224,19 @@ function runInStore<I extends ClusterInput, O, P>(base: EngineContext, op: Opera
     }
     if (op.activated) requireActivated(cluster);
     if (actor) revalidateSession(tx, cluster, actor);
-    return op.run({ tx, ctx, cluster, actor, prepared, sessionKeys: caller.sessionKeys ?? new Map<number, KeyRecord>(), hsm }, input);
+    const out = op.run({ tx, ctx, cluster, actor, prepared, sessionKeys: caller.sessionKeys ?? new Map<number, KeyRecord>(), hsm }, input);
+    const audit = op.audit;
+    if (!audit) return out;
+    const recorded = (result: O): O => {
+      recordEvents(tx, ctx, cluster, hsm, audit({ input, result, actor }));
+      return result;
+    };
+    return isPromiseLike(out) ? Promise.resolve(out).then(recorded) : recorded(out);
   };
-  const run = (): Promise<O> => (op.write ? base.store.transact(body) : base.store.read((view) => body(readOnly(view))));
+  const run = (): Promise<O> => {
+    const done = op.write ? base.store.transact(body) : base.store.read((view) => body(readOnly(view)));
+    return op.audit ? done.catch((err: unknown) => recordRefusal(base, op, input, actor, err)) : done;
+  };
   const DUE = Symbol('housekeeping due');
   const due = (view: ReadView) => housekeepingDue(view, onClusterTime(base, view).now());
   const first: Promise<O | typeof DUE> = op.write ? base.store.transact((tx) => (due(tx) ? DUE : body(tx))) : base.store.read((view) => (due(view) ? DUE : body(readOnly(view))));
@@ -237,6 +254,27 @@ function runInStore<I extends ClusterInput, O, P>(base: EngineContext, op: Opera
     const unwritable = (err: unknown) => !op.write && err instanceof HsmError && (err.code === 'STATE_IO' || err.code === 'STATE_LOCKED');
     return caughtUp.then(run, (err: unknown) => (unwritable(err) ? run() : Promise.reject(asError(err))));
   });
+}
+
+function isPromiseLike<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/** A refused operation's audit events, in a transaction of their own; then the refusal goes on. */
+async function recordRefusal<I extends ClusterInput, O, P>(base: EngineContext, op: Operation<I, O, P>, input: I, actor: Actor | undefined, err: unknown): Promise<never> {
+  const error = asError(err);
+  // Only refusals of the HSM are logged; a fault of the emulator is not an HSM event.
+  const plan = error instanceof HsmError && error.code !== 'INTERNAL' ? (op.audit?.({ input, error, actor }) ?? []) : [];
+  if (plan.length > 0) {
+    await base.store
+      .transact((tx) => {
+        const ctx = onClusterTime(base, tx);
+        recordEvents(tx, ctx, resolveCluster(tx, input.clusterId, op.name), undefined, plan);
+      })
+      // The refusal is what the caller needs to hear, even if its record cannot be written.
+      .catch(() => undefined);
+  }
+  throw error;
 }
 
 /**

@@ -60,6 +60,7 @@ export const ERROR_CODES = {
   STATE_DIR_NOT_EMPTY: 'a new state is made only in an empty folder',
   DECRYPTION_FAILED: 'ciphertext or tag did not authenticate, or padding was wrong',
   CLOCK_BACKWARDS: 'clock set to a moment before the current cluster time: the simulated clock only moves forward',
+  AUDIT_INTEGRITY: 'an audit log event or stream head was changed, removed, reordered or cut off',
   MASKED_OBJECT_REFUSED: 'a masked object from another cluster (not a clone), changed, or not a masked object',
   PROMPT_CANCELLED: 'the operator cancelled a prompt (Ctrl-C or end of input); nothing was changed',
   INTERNAL: 'an unexpected fault: a bug in the emulator',

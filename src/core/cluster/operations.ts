@@ -491,6 +491,8 @@ export const activateCluster = defineOperation({
     takeBackup(tx, ctx, active);
     return 'Cluster activation successful';
   },
+  // audit-log.md §4.1: activation is the pre-crypto-officer's password change.
+  audit: ({ result }) => (result ? [{ on: 'all', event: { opcode: 'CN_CHANGE_PSWD', user: { name: BUILTIN_ADMIN, type: 'CN_CRYPTO_PRE_OFFICER' } } }] : []),
 });
 
 /** cli-commands.md §3.2. Model and firmware strings for hsm2m.medium are [uncertain]. */

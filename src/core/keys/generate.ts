@@ -15,6 +15,7 @@ import { cryptoOf } from './prepared.js';
 import { generateRsaFromStream } from '../mechanisms/rsa-deterministic.js';
 import { dsaPublicNumbers } from '../mechanisms/key-encoding.js';
 import { keyStoreKeys } from './filters.js';
+import type { PlannedEvent } from '../audit/record.js';
 import { AES_KEY_BYTES, DES3_BLOCK_BYTES, DES3_KEY_BYTES, DSA_KEYS, GENERIC_SECRET_BYTES, KMU_GENERIC_SECRET_BYTES, RSA_KEYS } from '../mechanisms/table.js';
 import { isDegenerateDes3Key, withOddParity } from '../mechanisms/families/des3.js';
 import { validateDsaImport } from '../mechanisms/families/dsa.js';
@@ -34,6 +35,7 @@ import {
   type KeyClass,
   type KeyRecord,
   type KeyType,
+  type KeyView,
 } from './model.js';
 
 const hex = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString('hex')}`;
@@ -122,6 +124,21 @@ export function checkCapacity(tx: Transaction, cluster: ClusterRecord, adding: n
   if (stored + adding > limit) {
     throw new HsmError('KEY_LIMIT_EXCEEDED', `cluster ${cluster.clusterId} holds ${stored} keys; a ${cluster.hsmType} cluster holds at most ${limit}. Delete keys you no longer need`);
   }
+}
+
+/**
+ * audit-log.md §4.4: the generation on the HSM that ran it; then each token key goes to the other
+ * HSMs as a masked object (extracted there, inserted on each other one). Session keys stay.
+ */
+function generationEvents(opcode: 'CN_GENERATE_KEY' | 'CN_GENERATE_KEY_PAIR', [first, second]: KeyView[]): PlannedEvent[] {
+  const handles = { secret: first!.ref, public: second?.ref ?? 0 };
+  const events: PlannedEvent[] = [{ on: 'routed', event: { opcode, keys: handles } }];
+  for (const key of [first!, ...(second ? [second] : [])]) {
+    if (!key.attributes.token) continue;
+    const one = { secret: key.ref, public: 0 };
+    events.push({ on: 'routed', event: { opcode: 'CN_EXTRACT_MASKED_OBJECT_USER', keys: one } }, { on: 'others', event: { opcode: 'CN_INSERT_MASKED_OBJECT_USER', keys: one } });
+  }
+  return events;
 }
 
 /** Takes the next key reference: a monotonic per-cluster counter, never reused (keys.md §1). */
@@ -255,6 +272,7 @@ export const generateSymmetric = defineOperation({
     storeKey(env, key);
     return { key: viewOfKey(key, cluster) };
   },
+  audit: ({ result }) => (result ? generationEvents('CN_GENERATE_KEY', [result.key]) : []),
 });
 
 export interface GenerateKeyPairInput extends CommonCreateInput {
@@ -398,6 +416,7 @@ export const generateKeyPair = defineOperation({
     storeKey(env, priv);
     return { publicKey: viewOfKey(pub, cluster), privateKey: viewOfKey(priv, cluster) };
   },
+  audit: ({ result }) => (result ? generationEvents('CN_GENERATE_KEY_PAIR', [result.privateKey, result.publicKey]) : []),
 });
 
 /** Modulus and public exponent of an RSA SubjectPublicKeyInfo. */

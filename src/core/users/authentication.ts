@@ -1,13 +1,18 @@
 /**
  * Who the caller is (users-and-auth.md §5-6): credentials checked against the user's salted hash,
  * with failures counted durably toward lockout; login sessions, which other processes see; and the
- * check that a session is still good. The engine calls these before an operation runs.
+ * check that a session is still good. The engine calls these before an operation runs. Every
+ * login attempt is written to the audit log, in the transaction that counts it (refusals before
+ * the password is looked at in one of their own).
  */
 import { createHash } from 'node:crypto';
 import type { EngineContext } from '../context.js';
 import { HsmError } from '../errors.js';
 import { requireHsm, resolveCluster, storeKeys, type ClusterRecord } from '../cluster/model.js';
-import { isProcessAlive, type ReadView } from '../store/index.js';
+import { isProcessAlive, type ReadView, type Transaction } from '../store/index.js';
+import { RESPONSES, type Response } from '../audit/log.js';
+import { recordEvents, userTypeOf, type PlannedEvent } from '../audit/record.js';
+import { onClusterTime } from '../time/clock.js';
 import { verifyPassword } from './password.js';
 import { LOCKOUT_THRESHOLD, isLocked, roleName, type LoginRole, type UserRecord } from './rules.js';
 
@@ -65,9 +70,21 @@ export async function verifyCredentials(ctx: EngineContext, clusterId: string | 
       return { cluster, user: view.get<UserRecord>(storeKeys.user(cluster.clusterId, username)) };
     });
   const first = await readUser();
-  // Refusals that need no password (no such user, wrong role, locked) come before any waiting.
-  checkLoginTarget(first.cluster.clusterId, username, first.user, credentials.role);
   const cluster = first.cluster;
+  // audit-log.md §2: a login is logged on every HSM the client reaches, refused ones with the
+  // name and type the caller gave.
+  const loginEvents = (response?: Response): PlannedEvent[] => [
+    { on: 'all', event: { opcode: 'CN_LOGIN', response, user: { name: username, type: userTypeOf(credentials.role) } } },
+  ];
+  const recordLogin = (tx: Transaction, response?: Response) => recordEvents(tx, onClusterTime(ctx, tx), cluster, undefined, loginEvents(response));
+  // Refusals that need no password (no such user, wrong role, locked) come before any waiting.
+  try {
+    checkLoginTarget(cluster.clusterId, username, first.user, credentials.role);
+  } catch (err) {
+    // The refusal stands even if its record cannot be written: it says nothing of the password.
+    await ctx.store.transact((tx) => recordLogin(tx, first.user ? RESPONSES.LOGIN_FAILURE : RESPONSES.NO_SUCH_USER)).catch(() => undefined);
+    throw err;
+  }
   const key = storeKeys.user(cluster.clusterId, username);
   const userLock = `login-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
   return ctx.store.exclusive(userLock, async () => {
@@ -81,6 +98,7 @@ export async function verifyCredentials(ctx: EngineContext, clusterId: string | 
     const failures = await ctx.store.transact((tx) => {
       const now = tx.get<UserRecord>(key);
       if (!now || now.passwordHash !== current.passwordHash) return right ? 0 : now?.failedLogins ?? LOCKOUT_THRESHOLD;
+      recordLogin(tx, right ? undefined : RESPONSES.LOGIN_FAILURE);
       if (!right) {
         tx.put(key, { ...now, failedLogins: now.failedLogins + 1 });
         return now.failedLogins + 1;

@@ -14,6 +14,7 @@ import { keyStoreKeys } from '../keys/filters.js';
 import type { ReadView } from '../store/index.js';
 import type { KeyRecord } from '../keys/model.js';
 import { hashPassword } from './password.js';
+import { userTypeOf } from '../audit/record.js';
 import {
   APPLIANCE_USER,
   MAX_USERS,
@@ -77,6 +78,8 @@ export const createUser = defineOperation({
     tx.put(storeKeys.cluster(cluster.clusterId), { ...cluster, nextUserId: cluster.nextUserId + 1 });
     return { username, role };
   },
+  // audit-log.md §3: a crypto officer's creation is CN_CREATE_CO; a user change reaches every HSM (cluster.md §6).
+  audit: ({ result }) => (result ? [{ on: 'all', event: { opcode: result.role === 'admin' ? 'CN_CREATE_CO' : 'CN_CREATE_USER', user: { name: result.username, type: userTypeOf(result.role) } } }] : []),
 });
 
 function loadTarget(tx: ReadView, clusterId: string, input: UserInput): { key: string; user: UserRecord; role: LoginRole } {
@@ -116,6 +119,7 @@ export const deleteUser = defineOperation({
     tx.delete(key);
     return { username: user.username, role };
   },
+  audit: ({ result }) => (result ? [{ on: 'all', event: { opcode: 'CN_DELETE_USER', user: { name: result.username, type: userTypeOf(result.role) } } }] : []),
 });
 
 export interface ChangePasswordInput extends UserInput {
@@ -145,6 +149,7 @@ export const changePassword = defineOperation({
     tx.put(key, { ...user, passwordHash: prepared, failedLogins: 0 });
     return { username: user.username, role };
   },
+  audit: ({ result }) => (result ? [{ on: 'all', event: { opcode: 'CN_CHANGE_PSWD', user: { name: result.username, type: userTypeOf(result.role) } } }] : []),
 });
 
 export interface LoginInput extends ClusterInput {
@@ -197,4 +202,6 @@ export const logout = defineOperation({
     if (actor?.sessionId) tx.delete(storeKeys.session(cluster.clusterId, actor.sessionId));
     return 'Logout successful';
   },
+  // §4.3: a logout is logged only by the HSM that ran it.
+  audit: ({ result, actor }) => (result && actor ? [{ on: 'routed', event: { opcode: 'CN_LOGOUT', user: { name: actor.username, type: userTypeOf(actor.role) } } }] : []),
 });
