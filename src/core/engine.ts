@@ -55,6 +55,8 @@ export interface OperationEnv<P> {
   sessionKeys: Map<number, KeyRecord>;
   /** For an operation that talks to an HSM: the ACTIVE one the client sent it to. */
   hsm?: HsmRecord;
+  /** Writes audit events of what the operation did, in its transaction (see Operation.audit). */
+  record: (plan: readonly PlannedEvent[]) => void;
 }
 
 export interface ClusterInput {
@@ -224,7 +226,8 @@ function runInStore<I extends ClusterInput, O, P>(base: EngineContext, op: Opera
     }
     if (op.activated) requireActivated(cluster);
     if (actor) revalidateSession(tx, cluster, actor);
-    const out = op.run({ tx, ctx, cluster, actor, prepared, sessionKeys: caller.sessionKeys ?? new Map<number, KeyRecord>(), hsm }, input);
+    const record = (plan: readonly PlannedEvent[]) => recordEvents(tx, ctx, cluster, hsm, plan);
+    const out = op.run({ tx, ctx, cluster, actor, prepared, sessionKeys: caller.sessionKeys ?? new Map<number, KeyRecord>(), hsm, record }, input);
     const audit = op.audit;
     if (!audit) return out;
     const recorded = (result: O): O => {

@@ -29,6 +29,11 @@ export function requireOwner(key: KeyRecord, actor: Actor, what: string): void {
   }
 }
 
+/** §4.7: an event about one key names its handle first, whatever its class, and 0 beside it. */
+function keyHandles(key: KeyRecord): { secret: number; public: number } {
+  return { secret: key.ref, public: 0 };
+}
+
 /** Writes a changed key back where it lives: the store, or the caller's session keys. */
 function saveKey(tx: Transaction, clusterId: string, key: KeyRecord, sessionKeys: Map<number, KeyRecord>): void {
   if (key.attributes.token) {
@@ -111,7 +116,7 @@ export const deleteKey = defineOperation({
   access: 'crypto-user',
   activated: true,
   write: true,
-  run: ({ tx, cluster, actor, sessionKeys }, input: FilterInput) => {
+  run: ({ tx, cluster, actor, sessionKeys, record }, input: FilterInput) => {
     const key = selectKey(tx, cluster.clusterId, actor!, input.filter, sessionKeys);
     requireOwner(key, actor!, 'delete it');
     if (!key.attributes.destroyable) {
@@ -127,6 +132,8 @@ export const deleteKey = defineOperation({
       const otherSession = sessionKeys.get(key.pairRef);
       if (otherSession) sessionKeys.set(key.pairRef, { ...otherSession, pairRef: undefined });
     }
+    // audit-log.md §3: a token key is tombstoned on every HSM; a session key, on its own, destroyed.
+    record([{ on: key.attributes.token ? 'all' : 'routed', event: { opcode: key.attributes.token ? 'CN_TOMBSTONE_OBJECT' : 'CN_DESTROY_OBJECT', keys: keyHandles(key) } }]);
     return { message: 'Key deleted successfully' };
   },
 });
@@ -157,7 +164,7 @@ function sharingOperation(share: boolean) {
     access: 'crypto-user',
     activated: true,
     write: true,
-    run: ({ tx, cluster, actor, sessionKeys }, input: ShareInput) => {
+    run: ({ tx, cluster, actor, sessionKeys, record }, input: ShareInput) => {
       const key = selectKey(tx, cluster.clusterId, actor!, input.filter, sessionKeys);
       requireOwner(key, actor!, `${verb} it`);
       if (key.class === 'public-key') throw new HsmError('INVALID_ARGUMENT', 'public keys are visible to every crypto user and cannot be shared or unshared');
@@ -167,6 +174,7 @@ function sharingOperation(share: boolean) {
       }
       const sharedUsers = share ? [...key.sharedUsers, username] : key.sharedUsers.filter((u) => u !== username);
       saveKey(tx, cluster.clusterId, { ...key, sharedUsers }, sessionKeys);
+      record([{ on: key.attributes.token ? 'all' : 'routed', event: { opcode: 'CN_SHARE_OBJECT' } }]);
       return { message: `Key ${verb}d successfully` };
     },
   });
@@ -252,10 +260,11 @@ export const setAttribute = defineOperation({
   access: 'user',
   activated: true,
   write: true,
-  run: ({ tx, cluster, actor, sessionKeys }, input: SetAttributeInput) => {
+  run: ({ tx, cluster, actor, sessionKeys, record }, input: SetAttributeInput) => {
     const key = selectKey(tx, cluster.clusterId, actor!, input.filter, sessionKeys);
     const changed = applyAttributeChange(key, input.name, input.value, actor!);
     if (changed !== key) saveKey(tx, cluster.clusterId, changed, sessionKeys);
+    record([{ on: key.attributes.token ? 'all' : 'routed', event: { opcode: 'CN_MODIFY_OBJECT', keys: keyHandles(key) } }]);
     return { message: 'Attribute set successfully' };
   },
 });

@@ -11,6 +11,8 @@ import { listHsms } from '../../../src/core/cluster/operations.js';
 import { generateKeyPair, generateSymmetric } from '../../../src/core/keys/generate.js';
 import type { KeyRecord } from '../../../src/core/keys/model.js';
 import { createUser, deleteUser, login, logout } from '../../../src/core/users/operations.js';
+import { deleteKey, setAttribute, shareKey } from '../../../src/core/keys/operations.js';
+import { byLabel } from '../../../src/core/keys/selector.js';
 import { refused } from '../../support/helpers.js';
 import { clusterContext } from '../../support/templates.js';
 
@@ -91,5 +93,25 @@ describe('core/audit: the events operations write', function () {
     for (const secret of ['Carol-Pass-77', 'Officer-Pass-88', 'Admin123!', material, Buffer.from(material, 'base64').toString('hex')]) {
       assert.ok(!everything.includes(secret), 'a secret is in the audit log');
     }
+  });
+
+  it('key management: a token key\'s deletion, sharing and attribute change are logged on every HSM; a session key\'s deletion on its own HSM', async () => {
+    const ctx = await clusterContext({ cryptoUsers: { alice: 'alice-Pass1', bob: 'bob-Pass1' } });
+    const alice: Caller = { credentials: { username: 'alice', password: 'alice-Pass1', role: 'crypto-user' }, sessionKeys: new Map() };
+    const { key } = await perform(ctx, generateSymmetric, { keyType: 'aes', label: 'k', keyLengthBytes: 32 }, alice);
+    const session = await perform(ctx, generateSymmetric, { keyType: 'aes', label: 's', keyLengthBytes: 16, session: true }, alice);
+    const start = (await events(ctx)).length;
+    await perform(ctx, shareKey, { filter: byLabel('k'), username: 'bob', role: 'crypto-user' }, alice);
+    await perform(ctx, setAttribute, { filter: byLabel('k'), name: 'encrypt', value: 'true' }, alice);
+    await perform(ctx, deleteKey, { filter: byLabel('k') }, alice);
+    await perform(ctx, deleteKey, { filter: byLabel('s') }, alice);
+    const after = (await events(ctx)).slice(start).filter((e) => e.opcode.name !== 'CN_LOGIN');
+    const count = (name: string) => after.filter((e) => e.opcode.name === name).length;
+    assert.deepEqual([count('CN_SHARE_OBJECT'), count('CN_MODIFY_OBJECT'), count('CN_TOMBSTONE_OBJECT'), count('CN_DESTROY_OBJECT')], [2, 2, 2, 1]);
+    assert.ok(after.filter((e) => e.opcode.name === 'CN_SHARE_OBJECT').every((e) => e.logType.name === 'UNKNOWN_LOG_TYPE'));
+    assert.ok(after.filter((e) => e.opcode.name === 'CN_TOMBSTONE_OBJECT').every((e) => e.privSecretKeyHandle === key.ref && e.publicKeyHandle === 0));
+    const destroyed = after.find((e) => e.opcode.name === 'CN_DESTROY_OBJECT')!;
+    assert.deepEqual([destroyed.logStream, destroyed.privSecretKeyHandle], [session.key.hsmId, session.key.ref]);
+    await perform(ctx, verifyAudit, {});
   });
 });
