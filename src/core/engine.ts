@@ -97,7 +97,7 @@ function readOnly(view: ReadView): Transaction {
     const refuse = () => {
       throw new HsmError('INTERNAL', 'a read-only operation tried to change the state');
     };
-    tx = { ...view, put: refuse, adopt: refuse, delete: refuse, loadCollection: refuse };
+    tx = { ...view, put: refuse, adopt: refuse, delete: refuse, loadCollection: refuse, appendToStream: refuse };
     readOnlyViews.set(view, tx);
   }
   return tx;

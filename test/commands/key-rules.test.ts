@@ -27,7 +27,7 @@ async function snapshot(dir: string): Promise<unknown> {
 }
 
 function isAuditKey(key: string): boolean {
-  return key.startsWith('audit/') || key.startsWith('audit-stream/') || key === 'installation/audit-secret';
+  return key.startsWith('audit-stream/') || key.startsWith('stream-length/audit-') || key === 'installation/audit-secret';
 }
 
 /** A copy of an ACTIVE cluster (admin password Admin123!) with crypto users alice and bob. */

@@ -2,8 +2,10 @@
  * The HSM audit log (audit-log.md): a stream of events per HSM (log group per cluster, stream
  * per HSM ID, §1), with the fields, opcodes and layouts of §2-3 and §7, kept in the sealed store.
  *
- * Appending an event writes two objects whatever the log holds: the event, under its stream and
- * sequence number, and the stream's head (next sequence number, last hash, reboot counter). Each
+ * Events live in append-only sealed files, one per stream (audit-log.md §7; Store streams), so
+ * that opening the state never grows with the log: the state holds only each stream's head (next
+ * sequence number, last hash, reboot counter). Appending an event writes one entry and the
+ * head, whatever the log holds. Each
  * event is chained to the one before it by an HMAC-SHA256 under the HSM's audit key (§7
  * [extension]), derived from an installation secret that lives only in the sealed store; the head
  * carries an HMAC too. So an edited, deleted, reordered or inserted event, and a tail cut off
@@ -157,9 +159,12 @@ export const auditKeys = {
   secret: 'installation/audit-secret',
   streamPrefix: 'audit-stream/',
   stream: (clusterId: string, hsmId: string) => `audit-stream/${clusterId}/${hsmId}`,
-  eventPrefix: (clusterId: string, hsmId: string) => `audit/${clusterId}/${hsmId}/`,
-  event: (clusterId: string, hsmId: string, seq: number) => `audit/${clusterId}/${hsmId}/${seq.toString(16).padStart(16, '0')}`,
+  /** The store stream (file) holding the events of one HSM. */
+  file: (clusterId: string, hsmId: string) => `audit-${clusterId}-${hsmId}`,
 } as const;
+
+/** Reads the committed entries of a store stream (Store.readStream on the same view). */
+export type StreamReader = (name: string) => Buffer[];
 
 const ZERO_HASH = '0'.repeat(64);
 
@@ -219,7 +224,7 @@ export function appendAuditEvent(tx: Transaction, clusterId: string, hsmId: stri
     prevHash: head.lastHash,
   };
   const record: AuditRecord = { ...body, hash: eventHash(key, head.lastHash, body) };
-  tx.put(auditKeys.event(clusterId, hsmId, head.nextSeq), record);
+  tx.appendToStream(auditKeys.file(clusterId, hsmId), Buffer.from(JSON.stringify(record), 'utf8'));
   const next = { clusterId, hsmId, nextSeq: head.nextSeq + 1, lastHash: record.hash, lastUsecs: usecs, rebootCounter: head.rebootCounter };
   tx.put(auditKeys.stream(clusterId, hsmId), { ...next, mac: headMac(key, next) } satisfies StreamHead);
   return record;
@@ -244,7 +249,7 @@ export interface AuditVerification {
  * chain hash, one reboot counter and rising time per stream, and a head whose MAC verifies and
  * that names the last event (so a tail cut off shows). Stops at the first problem.
  */
-export function verifyAuditLog(view: ReadView, clusterId?: string): AuditVerification {
+export function verifyAuditLog(view: ReadView, read: StreamReader, clusterId?: string): AuditVerification {
   const heads = view.list<StreamHead>(clusterId ? `${auditKeys.streamPrefix}${clusterId}/` : auditKeys.streamPrefix).map(([, h]) => h);
   let events = 0;
   for (const head of heads) {
@@ -258,8 +263,14 @@ export function verifyAuditLog(view: ReadView, clusterId?: string): AuditVerific
     let prevHash = ZERO_HASH;
     let lastUsecs = -1;
     let expected = 0;
-    for (const [storeKey, record] of view.list<AuditRecord>(auditKeys.eventPrefix(head.clusterId, head.hsmId))) {
-      const seq = Number.parseInt(storeKey.slice(storeKey.lastIndexOf('/') + 1), 16);
+    let records: AuditRecord[];
+    try {
+      records = readAuditStream(read, head.clusterId, head.hsmId);
+    } catch (err) {
+      return at(0, `its file cannot be read: ${(err as Error).message}`);
+    }
+    for (const record of records) {
+      const seq = Number.parseInt(record.seq.slice(2), 16);
       if (seq !== expected || record.seq !== hex(expected)) {
         return at(expected, seq > expected ? `event ${hex(expected)} is missing (deleted): the next one is ${hex(seq)}` : `event ${hex(expected)} is out of place: it holds ${record.seq}`);
       }
@@ -281,6 +292,11 @@ export function verifyAuditLog(view: ReadView, clusterId?: string): AuditVerific
     }
   }
   return { streams: heads.length, events };
+}
+
+/** The events of one HSM's stream, in the order written. */
+export function readAuditStream(read: StreamReader, clusterId: string, hsmId: string): AuditRecord[] {
+  return read(auditKeys.file(clusterId, hsmId)).map((entry) => JSON.parse(entry.toString('utf8')) as AuditRecord);
 }
 
 /** §2: the readable form (what CloudWatch shows), fields separated by ` : `. */

@@ -7,7 +7,7 @@
 import { HsmError } from '../errors.js';
 import { defineOperation, type ClusterInput } from '../engine.js';
 import type { ReadView } from '../store/index.js';
-import { auditKeys, verifyAuditLog, type AuditRecord, type AuditVerification } from './log.js';
+import { auditKeys, readAuditStream, verifyAuditLog, type AuditRecord, type AuditVerification, type StreamReader } from './log.js';
 
 export interface AuditEventView extends AuditRecord {
   logGroup: string;
@@ -31,11 +31,11 @@ function instant(flag: string, value: string | undefined): bigint | undefined {
 }
 
 /** Every event of the streams `clusterId` (or all) holds, each with its group and stream. */
-function allEvents(view: ReadView, clusterId: string | undefined): AuditEventView[] {
+function allEvents(view: ReadView, read: StreamReader, clusterId: string | undefined): AuditEventView[] {
   const out: AuditEventView[] = [];
   for (const [key] of view.list(clusterId ? `${auditKeys.streamPrefix}${clusterId}/` : auditKeys.streamPrefix)) {
     const [, cluster, hsm] = key.split('/');
-    for (const [, record] of view.list<AuditRecord>(auditKeys.eventPrefix(cluster!, hsm!))) out.push({ ...record, logGroup: `/aws/cloudhsm/${cluster}`, logStream: hsm! });
+    for (const record of readAuditStream(read, cluster!, hsm!)) out.push({ ...record, logGroup: `/aws/cloudhsm/${cluster}`, logStream: hsm! });
   }
   return out.sort((a, b) => (BigInt(a.usecs) < BigInt(b.usecs) ? -1 : BigInt(a.usecs) > BigInt(b.usecs) ? 1 : 0));
 }
@@ -45,12 +45,12 @@ export const listAuditEvents = defineOperation({
   cluster: 'none',
   access: 'none',
   write: false,
-  run: ({ tx }, input: ListAuditInput): { events: AuditEventView[] } => {
+  run: ({ tx, ctx }, input: ListAuditInput): { events: AuditEventView[] } => {
     const since = instant('since', input.since);
     const until = instant('until', input.until);
     const opcode = input.opcode?.toUpperCase();
     const user = input.user?.toLowerCase();
-    const events = allEvents(tx, input.clusterId).filter(
+    const events = allEvents(tx, (name) => ctx.store.readStream(name, tx), input.clusterId).filter(
       (e) =>
         (!input.hsmId || e.logStream === input.hsmId) &&
         (since === undefined || BigInt(e.usecs) >= since) &&
@@ -67,8 +67,8 @@ export const verifyAudit = defineOperation({
   cluster: 'none',
   access: 'none',
   write: false,
-  run: ({ tx }, input: ClusterInput): AuditVerification => {
-    const result = verifyAuditLog(tx, input.clusterId);
+  run: ({ tx, ctx }, input: ClusterInput): AuditVerification => {
+    const result = verifyAuditLog(tx, (name) => ctx.store.readStream(name, tx), input.clusterId);
     if (result.problem) {
       const p = result.problem;
       throw new HsmError('AUDIT_INTEGRITY', `the audit log does not verify: in ${p.logGroup}, stream ${p.logStream}, event ${p.seq}: ${p.reason}`, { details: { ...p } });

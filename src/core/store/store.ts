@@ -71,12 +71,29 @@ export interface Transaction extends ReadView {
    * transaction reads or writes inside it, the text is parsed and its objects put one by one.
    */
   loadCollection(prefix: string, json: Buffer): void;
+  /**
+   * Appends `entry` to the append-only stream `name` (a sealed file of its own under streams/):
+   * written and synced before the transaction commits, and counted only once it has. A stream
+   * is read with Store.readStream and costs nothing to open the state.
+   */
+  appendToStream(name: string, entry: Buffer): void;
 }
 
 const BACKUP_FOLDER = 'backups';
 
 /** Collections a transaction filled from JSON text (Transaction.loadCollection), not yet parsed. */
 type Bulk = Map<string, Buffer>;
+
+/** Entries a transaction appends to streams (Transaction.appendToStream). */
+type Streams = Map<string, Buffer[]>;
+
+const STREAM_FOLDER = 'streams';
+/** Where the committed length of a stream's file is kept: in the state, so it commits with it. */
+export const streamLengthKey = (name: string) => `stream-length/${name}`;
+
+function streamAad(storeId: string, name: string, offset: number): Buffer {
+  return Buffer.from(`stream/${storeId}/${name}/${offset}`, 'utf8');
+}
 
 const COMMA = Buffer.from(',');
 
@@ -443,7 +460,9 @@ export class Store {
         reach('commit.locked', this.dir);
         const overlay: Overlay = new Map();
         const bulk: Bulk = new Map();
-        const result = await fn(this.transaction(this.objects.view(overlay), overlay, bulk));
+        const streams: Streams = new Map();
+        const result = await fn(this.transaction(this.objects.view(overlay), overlay, bulk, streams));
+        if (streams.size > 0) this.appendStreams(streams, overlay);
         if (overlay.size > 0 || bulk.size > 0) this.commit(overlay, bulk);
         return result;
       } finally {
@@ -452,7 +471,7 @@ export class Store {
     });
   }
 
-  private transaction(base: ReadView, overlay: Overlay, bulk: Bulk): Transaction {
+  private transaction(base: ReadView, overlay: Overlay, bulk: Bulk, streams: Streams = new Map()): Transaction {
     /** Puts the objects of every loaded collection that `touches` names, parsed, into the overlay. */
     const settle = (touches: (prefix: string) => boolean): void => {
       for (const [prefix, json] of bulk) {
@@ -481,6 +500,12 @@ export class Store {
         atKey(key);
         overlay.set(key, null);
       },
+      appendToStream: (name, entry) => {
+        if (!/^[a-z0-9-]{1,100}$/.test(name)) throw new HsmError('INTERNAL', `a stream name is 1-100 lowercase letters, digits and dashes, not "${name}"`);
+        const list = streams.get(name) ?? [];
+        list.push(entry);
+        streams.set(name, list);
+      },
       loadCollection: (prefix, json) => {
         if (!prefix.endsWith('/')) throw new HsmError('INTERNAL', `loadCollection takes a collection name ending in '/', not "${prefix}"`);
         atPrefix(prefix);
@@ -489,6 +514,63 @@ export class Store {
         } else bulk.set(prefix, json);
       },
     };
+  }
+
+  /**
+   * Writes the entries of each stream to its file, after its committed length (a longer file is
+   * what a failed or killed transaction left: cut), syncs it, and puts the new length into the
+   * transaction's changes, so that the entries count once it commits and not before.
+   */
+  private appendStreams(streams: Streams, overlay: Overlay): void {
+    const dir = this.file(STREAM_FOLDER);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const [name, entries] of streams) {
+      const key = streamLengthKey(name);
+      const committed = (this.objects.view(overlay).get<number>(key)) ?? 0;
+      // Each entry is sealed with the store, the stream and its offset: it cannot be moved.
+      let offset = committed;
+      const records = entries.map((entry) => {
+        const sealed = seal(this.dataKey, streamAad(this.storeId, name, offset), entry);
+        const frame = Buffer.alloc(4 + sealed.length);
+        frame.writeUInt32BE(sealed.length, 0);
+        sealed.copy(frame, 4);
+        offset += frame.length;
+        return frame;
+      });
+      const bytes = Buffer.concat(records);
+      const file = path.join(dir, name);
+      let fd: number | undefined;
+      try {
+        fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+        if (fs.fstatSync(fd).size !== committed) fs.ftruncateSync(fd, committed);
+        fs.writeSync(fd, bytes, 0, bytes.length, committed);
+        fs.fsyncSync(fd);
+      } catch (err) {
+        throw ioError(err, `write stream ${name} in ${this.dir}`);
+      } finally {
+        if (fd !== undefined) fs.closeSync(fd);
+      }
+      overlay.set(key, committed + bytes.length);
+    }
+  }
+
+  /** The committed entries of stream `name`, in order (what a failed transaction left is not read). */
+  readStream(name: string, view: ReadView): Buffer[] {
+    const length = view.get<number>(streamLengthKey(name)) ?? 0;
+    if (length === 0) return [];
+    const data = readStateFile(this.file(STREAM_FOLDER), name, 2 ** 31 - 1);
+    if (!data || data.length < length) throw integrityError(`${STREAM_FOLDER}/${name}`, 'it is shorter than what was committed');
+    const out: Buffer[] = [];
+    for (let pos = 0; pos < length; ) {
+      if (pos + 4 > length) throw integrityError(`${STREAM_FOLDER}/${name}`, 'an entry is cut short');
+      const end = pos + 4 + data.readUInt32BE(pos);
+      if (end > length) throw integrityError(`${STREAM_FOLDER}/${name}`, 'an entry is cut short');
+      const plain = tryOpen(this.dataKey, streamAad(this.storeId, name, pos), data.subarray(pos + 4, end));
+      if (!plain) throw integrityError(`${STREAM_FOLDER}/${name}`, `the entry at byte ${pos} failed authentication`);
+      out.push(plain);
+      pos = end;
+    }
+    return out;
   }
 
   /** Folds the log into a new snapshot now, as a write that grows the log far enough does. */
@@ -509,8 +591,9 @@ export class Store {
   private async transactAbsent<T>(fn: (tx: Transaction) => T | Promise<T>): Promise<T> {
     const overlay: Overlay = new Map();
     const bulk: Bulk = new Map();
-    const result = await fn(this.transaction(this.objects.view(overlay), overlay, bulk));
-    if (overlay.size > 0 || bulk.size > 0) {
+    const streams: Streams = new Map();
+    const result = await fn(this.transaction(this.objects.view(overlay), overlay, bulk, streams));
+    if (overlay.size > 0 || bulk.size > 0 || streams.size > 0) {
       throw new HsmError('STATE_NOT_FOUND', `there is no state in ${this.dir} yet; create a cluster first with \`cluster create\` or \`cluster quickstart\``);
     }
     return result;

@@ -7,8 +7,10 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { seededRandom } from '../../../src/core/context.js';
-import { appendAuditEvent, auditKeys, renderAuditEvent, verifyAuditLog, RESPONSES, type AuditEventInput, type AuditRecord } from '../../../src/core/audit/log.js';
+import { appendAuditEvent, auditKeys, readAuditStream, renderAuditEvent, verifyAuditLog, RESPONSES, type AuditEventInput } from '../../../src/core/audit/log.js';
 import { Store } from '../../../src/core/store/index.js';
+import { streamLengthKey } from '../../../src/core/store/store.js';
+import fs from 'node:fs';
 import { tempDir } from '../../support/helpers.js';
 
 const CLUSTER = 'cluster-abcdefghijk';
@@ -34,27 +36,30 @@ async function logWith(events: AuditEventInput[], hsms = [HSM]): Promise<Store> 
   return store;
 }
 
-const eventKey = (seq: number, hsm = HSM) => auditKeys.event(CLUSTER, hsm, seq);
+const reader = (store: Store) => (view: Parameters<Parameters<Store['read']>[0]>[0]) => (name: string) => store.readStream(name, view);
+const verify = (store: Store) => store.read((view) => verifyAuditLog(view, reader(store)(view)));
+const records = (store: Store, hsm = HSM) => store.read((view) => readAuditStream(reader(store)(view), CLUSTER, hsm));
+const streamFile = (store: Store, hsm = HSM) => path.join(store.dir, 'streams', auditKeys.file(CLUSTER, hsm));
 
 async function problemAfter(store: Store, change: (tx: Parameters<Parameters<Store['transact']>[0]>[0]) => void) {
   await store.transact(change);
-  return store.read((view) => verifyAuditLog(view)).then((v) => v.problem);
+  return (await verify(store)).problem;
 }
 
 describe('core/audit: the audit log chain', () => {
   it('appends events with gap-free sequence numbers, a constant reboot counter, rising microseconds, and renders §2\'s layout', async () => {
     const store = await logWith(EVENTS);
-    const records = await store.read((view) => view.list<AuditRecord>(auditKeys.eventPrefix(CLUSTER, HSM)).map(([, r]) => r));
-    assert.deepEqual(records.map((r) => r.seq), ['0x0', '0x1', '0x2', '0x3', '0x4', '0x5']);
-    assert.equal(new Set(records.map((r) => r.rebootCounter)).size, 1);
-    assert.ok(records.every((r, i) => i === 0 || BigInt(r.usecs) > BigInt(records[i - 1]!.usecs)));
-    assert.deepEqual(await store.read((view) => verifyAuditLog(view)), { streams: 1, events: 6 });
+    const recorded = await records(store);
+    assert.deepEqual(recorded.map((r) => r.seq), ['0x0', '0x1', '0x2', '0x3', '0x4', '0x5']);
+    assert.equal(new Set(recorded.map((r) => r.rebootCounter)).size, 1);
+    assert.ok(recorded.every((r, i) => i === 0 || BigInt(r.usecs) > BigInt(recorded[i - 1]!.usecs)));
+    assert.deepEqual(await verify(store), { streams: 1, events: 6 });
     assert.equal(
-      renderAuditEvent(records[0]!),
+      renderAuditEvent(recorded[0]!),
       [
         'Time: 01/24/18 17:44:25.013500, usecs:1516815865013500',
         'Sequence No : 0x0',
-        `Reboot counter : ${records[0]!.rebootCounter}`,
+        `Reboot counter : ${recorded[0]!.rebootCounter}`,
         'Command Type(hex) : CN_MGMT_CMD (0x0)',
         'Opcode : CN_LOGIN (0xd)',
         'Session Handle : 0xc008002',
@@ -65,74 +70,65 @@ describe('core/audit: the audit log chain', () => {
         '',
       ].join('\n'),
     );
-    assert.match(renderAuditEvent(records[2]!), /Opcode : CN_GENERATE_KEY \(0x17\)\n[\s\S]*Log type : MGMT_KEY_DETAILS_LOG \(1\)\nPriv\/Secret Key Handle : 262147\nPublic Key Handle : 0\n$/);
-    assert.match(renderAuditEvent(records[4]!), /Opcode : CN_SHARE_OBJECT \(0x12\)\n[\s\S]*Log type : UNKNOWN_LOG_TYPE \(5\)\n$/);
-    assert.deepEqual(Object.keys(records[0]!), ['time', 'usecs', 'seq', 'rebootCounter', 'commandType', 'opcode', 'sessionHandle', 'response', 'logType', 'userName', 'userType', 'prevHash', 'hash']);
-    assert.equal(records[0]!.time, '2018-01-24T17:44:25.013500Z');
+    assert.match(renderAuditEvent(recorded[2]!), /Opcode : CN_GENERATE_KEY \(0x17\)\n[\s\S]*Log type : MGMT_KEY_DETAILS_LOG \(1\)\nPriv\/Secret Key Handle : 262147\nPublic Key Handle : 0\n$/);
+    assert.match(renderAuditEvent(recorded[4]!), /Opcode : CN_SHARE_OBJECT \(0x12\)\n[\s\S]*Log type : UNKNOWN_LOG_TYPE \(5\)\n$/);
+    assert.deepEqual(Object.keys(recorded[0]!), ['time', 'usecs', 'seq', 'rebootCounter', 'commandType', 'opcode', 'sessionHandle', 'response', 'logType', 'userName', 'userType', 'prevHash', 'hash']);
+    assert.equal(recorded[0]!.time, '2018-01-24T17:44:25.013500Z');
   });
 
   it('an unpublished opcode is printed by name only, never with an invented number', async () => {
     const store = await logWith([{ opcode: 'CN_APP_FINALIZE', sessionHandle: 1, user: { name: 'alice', type: 'CN_CRYPTO_USER' } }]);
-    const [record] = await store.read((view) => view.list<AuditRecord>(auditKeys.eventPrefix(CLUSTER, HSM)).map(([, r]) => r));
+    const [record] = await records(store);
     assert.match(renderAuditEvent(record!), /^Opcode : CN_APP_FINALIZE$/m);
     assert.equal(record!.opcode.code, undefined);
   });
 
-  it('detects an edited event, naming it', async () => {
+  it('detects an event forged by someone who can write the state but lacks the audit key, naming it', async () => {
     const store = await logWith(EVENTS);
-    const problem = await problemAfter(store, (tx) => tx.put(eventKey(2), { ...tx.get<AuditRecord>(eventKey(2))!, privSecretKeyHandle: 99 }));
-    assert.deepEqual([problem?.seq, problem?.logStream], ['0x2', HSM]);
-    assert.match(problem!.reason, /changed after it was written/);
+    const [first] = await records(store);
+    const problem = await problemAfter(store, (tx) => tx.appendToStream(auditKeys.file(CLUSTER, HSM), Buffer.from(JSON.stringify({ ...first!, seq: '0x6' }))));
+    assert.deepEqual([problem?.seq, problem?.logStream], ['0x6', HSM]);
   });
 
-  it('detects a deleted event, and the later events renumbered to hide it', async () => {
+  it('detects events cut off the end, with the stream length or also the head rolled back', async () => {
     const store = await logWith(EVENTS);
-    assert.match((await problemAfter(store, (tx) => tx.delete(eventKey(3))))!.reason, /event 0x3 is missing/);
-    const again = await logWith(EVENTS);
-    const problem = await problemAfter(again, (tx) => {
-      for (let seq = 3; seq < 5; seq++) tx.put(eventKey(seq), { ...tx.get<AuditRecord>(eventKey(seq + 1))!, seq: `0x${seq.toString(16)}` });
-      tx.delete(eventKey(5));
-    });
-    assert.equal(problem?.seq, '0x3');
-  });
-
-  it('detects reordered events', async () => {
-    const store = await logWith(EVENTS);
+    const lengthOf = async () => store.read((view) => view.get<number>(streamLengthKey(auditKeys.file(CLUSTER, HSM)))!);
+    const full = await lengthOf();
+    const kept = (await records(store)).slice(0, 4);
+    const cut = kept.reduce((n, r) => n + 4 + 12 + 16 + Buffer.byteLength(JSON.stringify(r)), 0);
+    assert.ok(cut < full);
+    assert.match((await problemAfter(store, (tx) => tx.put(streamLengthKey(auditKeys.file(CLUSTER, HSM)), cut)))!.reason, /events at its end were removed/);
     const problem = await problemAfter(store, (tx) => {
-      const [a, b] = [tx.get<AuditRecord>(eventKey(1))!, tx.get<AuditRecord>(eventKey(2))!];
-      tx.put(eventKey(1), { ...b, seq: '0x1' });
-      tx.put(eventKey(2), { ...a, seq: '0x2' });
-    });
-    assert.equal(problem?.seq, '0x1');
-  });
-
-  it('detects a tail cut off, with or without the head rolled back to match', async () => {
-    const store = await logWith(EVENTS);
-    assert.match((await problemAfter(store, (tx) => tx.delete(eventKey(5))))!.reason, /events at its end were removed/);
-    const again = await logWith(EVENTS);
-    const problem = await problemAfter(again, (tx) => {
       const head = tx.get<Record<string, unknown>>(auditKeys.stream(CLUSTER, HSM))!;
-      const last = tx.get<AuditRecord>(eventKey(3))!;
-      tx.delete(eventKey(4));
-      tx.delete(eventKey(5));
-      tx.put(auditKeys.stream(CLUSTER, HSM), { ...head, nextSeq: 4, lastHash: last.hash, lastUsecs: Number(last.usecs) });
+      tx.put(auditKeys.stream(CLUSTER, HSM), { ...head, nextSeq: 4, lastHash: kept.at(-1)!.hash, lastUsecs: Number(kept.at(-1)!.usecs) });
     });
     assert.match(problem!.reason, /stream head was changed/);
   });
 
-  it('detects an event copied from another HSM\'s stream, and a whole stream deleted with its events but not its head', async () => {
-    const store = await logWith(EVENTS, [HSM, 'hsm-zyxwvutsrqp']);
-    assert.deepEqual(await store.read((view) => verifyAuditLog(view)), { streams: 2, events: 12 });
-    const copied = await problemAfter(store, (tx) => tx.put(eventKey(1), { ...tx.get<AuditRecord>(eventKey(1, 'hsm-zyxwvutsrqp'))! }));
-    assert.equal(copied?.seq, '0x1');
-    const other = await logWith(EVENTS, [HSM, 'hsm-zyxwvutsrqp']);
-    const gone = await problemAfter(other, (tx) => {
-      for (let seq = 0; seq < 6; seq++) tx.delete(eventKey(seq, 'hsm-zyxwvutsrqp'));
-    });
-    assert.deepEqual([gone?.logStream, gone?.seq], ['hsm-zyxwvutsrqp', '0x0']);
+  it('detects a changed, cut or reordered stream file', async () => {
+    for (const damage of ['flip', 'truncate', 'swap'] as const) {
+      const store = await logWith(EVENTS);
+      const file = streamFile(store);
+      const bytes = fs.readFileSync(file);
+      if (damage === 'flip') bytes[bytes.length >> 1]! ^= 0x01;
+      const first = 4 + bytes.readUInt32BE(0);
+      const second = 4 + bytes.readUInt32BE(first);
+      const changed = damage === 'truncate' ? bytes.subarray(0, bytes.length - 10) : damage === 'swap' ? Buffer.concat([bytes.subarray(first, first + second), bytes.subarray(0, first), bytes.subarray(first + second)]) : bytes;
+      fs.writeFileSync(file, changed);
+      const problem = (await verify(store)).problem;
+      assert.match(problem?.reason ?? '', /its file cannot be read/, damage);
+    }
   });
 
-  it('appending writes two objects however long the log is', async () => {
+  it('a second HSM\'s stream is checked on its own, and a deleted stream file is reported', async () => {
+    const store = await logWith(EVENTS, [HSM, 'hsm-zyxwvutsrqp']);
+    assert.deepEqual(await verify(store), { streams: 2, events: 12 });
+    fs.rmSync(streamFile(store, 'hsm-zyxwvutsrqp'));
+    const problem = (await verify(store)).problem;
+    assert.equal(problem?.logStream, 'hsm-zyxwvutsrqp');
+  });
+
+  it('appending writes one entry and the head however long the log is', async () => {
     const store = await logWith([]);
     const random = seededRandom('n');
     for (const size of [10, 2000]) {
@@ -147,11 +143,15 @@ describe('core/audit: the audit log chain', () => {
             writes++;
             tx.put(k, v);
           },
+          appendToStream: (name: string, entry: Buffer) => {
+            writes++;
+            tx.appendToStream(name, entry);
+          },
         };
         appendAuditEvent(counting, CLUSTER, 'hsm-size', T0 + 10_000, EVENTS[2]!, random);
       });
       assert.equal(writes, 2, `with ${size} events`);
     }
-    assert.equal((await store.read((view) => verifyAuditLog(view))).problem, undefined);
+    assert.equal((await verify(store)).problem, undefined);
   });
 });
