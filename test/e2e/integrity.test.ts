@@ -10,9 +10,10 @@ describe('e2e: tampered state and the passphrase', function () {
     const dir = path.join(tempDir(), 'state');
     const env = { CLOUDHSM_STATE_DIR: dir };
     assert.equal(runBin(['cluster', 'quickstart', '--password-stdin'], { env, input: 'Admin123!\n' }).status, 0);
-    // The backup files under backups/ are read only by the backup commands, which check them
-    // (test/core/backups); every other command's files are here.
-    const files = fs.readdirSync(dir).filter((f) => f !== 'lock' && f !== 'backups');
+    // The backup files under backups/ are read only by the backup commands, and the audit streams
+    // under streams/ only by the audit commands, which check them (test/core/backups,
+    // test/core/audit); every other command's files are here.
+    const files = fs.readdirSync(dir).filter((f) => f !== 'lock' && f !== 'backups' && f !== 'streams');
     const everything = () =>
       Object.fromEntries(
         fs
