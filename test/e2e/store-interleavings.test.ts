@@ -23,9 +23,16 @@ async function seeded(): Promise<string> {
   return dir;
 }
 
+/**
+ * The keys committed, after checking that the writers' stream holds exactly one entry for each
+ * change they committed (none for a change that was not): stream entries commit with their
+ * transaction. Then one more write, which must go through.
+ */
 async function keysIn(dir: string): Promise<Set<string>> {
   const store = await Store.open({ dir });
   const keys = new Set(await store.read((v) => v.list('obj/').map(([k]) => k)));
+  const entries = await store.read((v) => store.readStream('writer', v).map((e) => e.toString()));
+  assert.deepEqual([...entries].sort(), [...keys].filter((k) => !k.startsWith('obj/seed/')).sort(), 'the stream entries are those of the committed changes');
   await store.transact((tx) => tx.put('obj/after/0', { ok: true }));
   return keys;
 }

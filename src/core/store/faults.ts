@@ -16,6 +16,8 @@ export const STORE_STEPS = [
   'refresh.snapshot-loaded',
   /** The writer lock is held and memory is up to date; the transaction is about to run. */
   'commit.locked',
+  /** A transaction's stream entries are written and synced, before its record is appended. */
+  'commit.streams-written',
   /** The record is appended and fsynced, before its sequence number is written to `head`. */
   'commit.log-appended',
   /** `counter` names the new record, `head` not yet. */

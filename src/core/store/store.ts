@@ -462,7 +462,10 @@ export class Store {
         const bulk: Bulk = new Map();
         const streams: Streams = new Map();
         const result = await fn(this.transaction(this.objects.view(overlay), overlay, bulk, streams));
-        if (streams.size > 0) this.appendStreams(streams, overlay);
+        if (streams.size > 0) {
+          this.appendStreams(streams, overlay);
+          reach('commit.streams-written', this.dir);
+        }
         if (overlay.size > 0 || bulk.size > 0) this.commit(overlay, bulk);
         return result;
       } finally {
