@@ -55,7 +55,10 @@ export interface OperationEnv<P> {
   sessionKeys: Map<number, KeyRecord>;
   /** For an operation that talks to an HSM: the ACTIVE one the client sent it to. */
   hsm?: HsmRecord;
-  /** Writes audit events of what the operation did, in its transaction (see Operation.audit). */
+  /**
+   * Writes audit events of what the operation did (audit-log.md §3-4), in its transaction, so that
+   * they commit with it or not at all.
+   */
   record: (plan: readonly PlannedEvent[]) => void;
 }
 
@@ -76,12 +79,6 @@ export interface Operation<I, O, P = undefined> {
   /** Slow work done before the lock is taken (password hashing, key generation). */
   prepare?: (input: I, ctx: EngineContext) => Promise<P>;
   run: (env: OperationEnv<P>, input: I) => O | Promise<O>;
-  /**
-   * The audit events of an operation that writes (audit-log.md §3-4): for its result, written in
-   * its transaction; for a refusal (`error`), written in a transaction of their own, since the
-   * operation's changes are not kept.
-   */
-  audit?: (outcome: { input: I; result?: O; error?: HsmError; actor?: Actor }) => PlannedEvent[];
 }
 
 export function defineOperation<I, O, P = undefined>(op: Operation<I, O, P>): Operation<I, O, P> {
@@ -227,19 +224,9 @@ function runInStore<I extends ClusterInput, O, P>(base: EngineContext, op: Opera
     if (op.activated) requireActivated(cluster);
     if (actor) revalidateSession(tx, cluster, actor);
     const record = (plan: readonly PlannedEvent[]) => recordEvents(tx, ctx, cluster, hsm, plan);
-    const out = op.run({ tx, ctx, cluster, actor, prepared, sessionKeys: caller.sessionKeys ?? new Map<number, KeyRecord>(), hsm, record }, input);
-    const audit = op.audit;
-    if (!audit) return out;
-    const recorded = (result: O): O => {
-      recordEvents(tx, ctx, cluster, hsm, audit({ input, result, actor }));
-      return result;
-    };
-    return isPromiseLike(out) ? Promise.resolve(out).then(recorded) : recorded(out);
+    return op.run({ tx, ctx, cluster, actor, prepared, sessionKeys: caller.sessionKeys ?? new Map<number, KeyRecord>(), hsm, record }, input);
   };
-  const run = (): Promise<O> => {
-    const done = op.write ? base.store.transact(body) : base.store.read((view) => body(readOnly(view)));
-    return op.audit ? done.catch((err: unknown) => recordRefusal(base, op, input, actor, err)) : done;
-  };
+  const run = (): Promise<O> => (op.write ? base.store.transact(body) : base.store.read((view) => body(readOnly(view))));
   const DUE = Symbol('housekeeping due');
   const due = (view: ReadView) => housekeepingDue(view, onClusterTime(base, view).now());
   const first: Promise<O | typeof DUE> = op.write ? base.store.transact((tx) => (due(tx) ? DUE : body(tx))) : base.store.read((view) => (due(view) ? DUE : body(readOnly(view))));
@@ -257,27 +244,6 @@ function runInStore<I extends ClusterInput, O, P>(base: EngineContext, op: Opera
     const unwritable = (err: unknown) => !op.write && err instanceof HsmError && (err.code === 'STATE_IO' || err.code === 'STATE_LOCKED');
     return caughtUp.then(run, (err: unknown) => (unwritable(err) ? run() : Promise.reject(asError(err))));
   });
-}
-
-function isPromiseLike<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
-}
-
-/** A refused operation's audit events, in a transaction of their own; then the refusal goes on. */
-async function recordRefusal<I extends ClusterInput, O, P>(base: EngineContext, op: Operation<I, O, P>, input: I, actor: Actor | undefined, err: unknown): Promise<never> {
-  const error = asError(err);
-  // Only refusals of the HSM are logged; a fault of the emulator is not an HSM event.
-  const plan = error instanceof HsmError && error.code !== 'INTERNAL' ? (op.audit?.({ input, error, actor }) ?? []) : [];
-  if (plan.length > 0) {
-    await base.store
-      .transact((tx) => {
-        const ctx = onClusterTime(base, tx);
-        recordEvents(tx, ctx, resolveCluster(tx, input.clusterId, op.name), undefined, plan);
-      })
-      // The refusal is what the caller needs to hear, even if its record cannot be written.
-      .catch(() => undefined);
-  }
-  throw error;
 }
 
 /**

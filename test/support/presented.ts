@@ -18,12 +18,7 @@ function show(result: unknown): any {
   return result;
 }
 
-/** `op`, returning what the CLI would print for its result (its audit events still see the core's). */
+/** `op`, returning what the CLI would print for its result. */
 export function presented<I, O, P>(op: Operation<I, O, P>): Operation<I, any, P> {
-  let raw: O | undefined;
-  return {
-    ...op,
-    run: async (env, input) => show((raw = await op.run(env, input))),
-    audit: op.audit && ((outcome) => op.audit!({ ...outcome, result: outcome.result === undefined ? undefined : raw })),
-  };
+  return { ...op, run: async (env, input) => show(await op.run(env, input)) };
 }

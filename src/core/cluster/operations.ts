@@ -472,7 +472,7 @@ export const activateCluster = defineOperation({
     checkPassword(input.password);
     return hashPassword(input.password, ctx.random(16));
   },
-  run: ({ tx, cluster, ctx, prepared }) => {
+  run: ({ tx, cluster, ctx, prepared, record }) => {
     if (cluster.activatedAt) {
       throw new HsmError('CLUSTER_ALREADY_ACTIVATED', `cluster ${cluster.clusterId} is already activated; log in as admin with \`login --username admin --role admin\``);
     }
@@ -487,12 +487,12 @@ export const activateCluster = defineOperation({
     tx.put(key, { ...admin, role: 'admin', passwordHash: prepared, failedLogins: 0 });
     const active: ClusterRecord = { ...cluster, state: 'ACTIVE', activatedAt: ctx.now() };
     tx.put(storeKeys.cluster(cluster.clusterId), active);
+    // audit-log.md §4.1: activation is the pre-crypto-officer's password change.
+    record([{ on: 'all', event: { opcode: 'CN_CHANGE_PSWD', user: { name: BUILTIN_ADMIN, type: 'CN_CRYPTO_PRE_OFFICER' } } }]);
     // cluster.md §8.1: activation makes the cluster's first backup.
     takeBackup(tx, ctx, active);
     return 'Cluster activation successful';
   },
-  // audit-log.md §4.1: activation is the pre-crypto-officer's password change.
-  audit: ({ result }) => (result ? [{ on: 'all', event: { opcode: 'CN_CHANGE_PSWD', user: { name: BUILTIN_ADMIN, type: 'CN_CRYPTO_PRE_OFFICER' } } }] : []),
 });
 
 /** cli-commands.md §3.2. Model and firmware strings for hsm2m.medium are [uncertain]. */

@@ -35,7 +35,6 @@ import {
   type KeyClass,
   type KeyRecord,
   type KeyType,
-  type KeyView,
 } from './model.js';
 
 const hex = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString('hex')}`;
@@ -130,7 +129,7 @@ export function checkCapacity(tx: Transaction, cluster: ClusterRecord, adding: n
  * audit-log.md §4.4: the generation on the HSM that ran it; then each token key goes to the other
  * HSMs as a masked object (extracted there, inserted on each other one). Session keys stay.
  */
-function generationEvents(opcode: 'CN_GENERATE_KEY' | 'CN_GENERATE_KEY_PAIR', [first, second]: KeyView[]): PlannedEvent[] {
+function generationEvents(opcode: 'CN_GENERATE_KEY' | 'CN_GENERATE_KEY_PAIR', [first, second]: KeyRecord[]): PlannedEvent[] {
   const handles = { secret: first!.ref, public: second?.ref ?? 0 };
   const events: PlannedEvent[] = [{ on: 'routed', event: { opcode, keys: handles } }];
   for (const key of [first!, ...(second ? [second] : [])]) {
@@ -270,9 +269,9 @@ export const generateSymmetric = defineOperation({
       createdAt: ctx.now(),
     };
     storeKey(env, key);
+    env.record(generationEvents('CN_GENERATE_KEY', [key]));
     return { key: viewOfKey(key, cluster) };
   },
-  audit: ({ result }) => (result ? generationEvents('CN_GENERATE_KEY', [result.key]) : []),
 });
 
 export interface GenerateKeyPairInput extends CommonCreateInput {
@@ -414,9 +413,9 @@ export const generateKeyPair = defineOperation({
     };
     storeKey(env, pub);
     storeKey(env, priv);
+    env.record(generationEvents('CN_GENERATE_KEY_PAIR', [priv, pub]));
     return { publicKey: viewOfKey(pub, cluster), privateKey: viewOfKey(priv, cluster) };
   },
-  audit: ({ result }) => (result ? generationEvents('CN_GENERATE_KEY_PAIR', [result.privateKey, result.publicKey]) : []),
 });
 
 /** Modulus and public exponent of an RSA SubjectPublicKeyInfo. */

@@ -63,7 +63,7 @@ export const createUser = defineOperation({
     checkPassword(input.password);
     return hashPassword(input.password, ctx.random(16));
   },
-  run: ({ tx, cluster, ctx, prepared }, input) => {
+  run: ({ tx, cluster, ctx, prepared, record }, input) => {
     const username = normaliseUsername(input.username);
     const role = checkLoginRole(input.role);
     const key = storeKeys.user(cluster.clusterId, username);
@@ -76,10 +76,10 @@ export const createUser = defineOperation({
     const user: UserRecord = { id: cluster.nextUserId, username, role, passwordHash: prepared, failedLogins: 0, createdAt: ctx.now() };
     tx.put(key, user);
     tx.put(storeKeys.cluster(cluster.clusterId), { ...cluster, nextUserId: cluster.nextUserId + 1 });
+    // audit-log.md §3: a crypto officer's creation is CN_CREATE_CO; a user change reaches every HSM (cluster.md §6).
+    record([{ on: 'all', event: { opcode: role === 'admin' ? 'CN_CREATE_CO' : 'CN_CREATE_USER', user: { name: username, type: userTypeOf(role) } } }]);
     return { username, role };
   },
-  // audit-log.md §3: a crypto officer's creation is CN_CREATE_CO; a user change reaches every HSM (cluster.md §6).
-  audit: ({ result }) => (result ? [{ on: 'all', event: { opcode: result.role === 'admin' ? 'CN_CREATE_CO' : 'CN_CREATE_USER', user: { name: result.username, type: userTypeOf(result.role) } } }] : []),
 });
 
 function loadTarget(tx: ReadView, clusterId: string, input: UserInput): { key: string; user: UserRecord; role: LoginRole } {
@@ -102,7 +102,7 @@ export const deleteUser = defineOperation({
   access: 'admin',
   activated: true,
   write: true,
-  run: ({ tx, cluster, actor }, input: UserInput) => {
+  run: ({ tx, cluster, actor, record }, input: UserInput) => {
     const { key, user, role } = loadTarget(tx, cluster.clusterId, input);
     if (user.username === actor!.username || isLoggedInElsewhere(tx, cluster.clusterId, user.username)) {
       throw new HsmError('USER_LOGGED_IN', `${user.username} is logged in, so it cannot be deleted; it must log out first`);
@@ -117,9 +117,9 @@ export const deleteUser = defineOperation({
       if (admins.length <= 1) throw new HsmError('BUILTIN_USER', `${user.username} is the last admin; create another admin before deleting it`);
     }
     tx.delete(key);
+    record([{ on: 'all', event: { opcode: 'CN_DELETE_USER', user: { name: user.username, type: userTypeOf(role) } } }]);
     return { username: user.username, role };
   },
-  audit: ({ result }) => (result ? [{ on: 'all', event: { opcode: 'CN_DELETE_USER', user: { name: result.username, type: userTypeOf(result.role) } } }] : []),
 });
 
 export interface ChangePasswordInput extends UserInput {
@@ -136,7 +136,7 @@ export const changePassword = defineOperation({
     checkPassword(input.password);
     return hashPassword(input.password, ctx.random(16));
   },
-  run: ({ tx, cluster, actor, prepared }, input) => {
+  run: ({ tx, cluster, actor, prepared, record }, input) => {
     const { key, user, role } = loadTarget(tx, cluster.clusterId, input);
     const self = user.username === actor!.username;
     if (!self && actor!.role !== 'admin') {
@@ -147,9 +147,9 @@ export const changePassword = defineOperation({
     }
     // users-and-auth.md §6: resetting the password is the only unlock; it clears the counter.
     tx.put(key, { ...user, passwordHash: prepared, failedLogins: 0 });
+    record([{ on: 'all', event: { opcode: 'CN_CHANGE_PSWD', user: { name: user.username, type: userTypeOf(role) } } }]);
     return { username: user.username, role };
   },
-  audit: ({ result }) => (result ? [{ on: 'all', event: { opcode: 'CN_CHANGE_PSWD', user: { name: result.username, type: userTypeOf(result.role) } } }] : []),
 });
 
 export interface LoginInput extends ClusterInput {
@@ -198,10 +198,10 @@ export const logout = defineOperation({
   cluster: 'any',
   access: 'user',
   write: true,
-  run: ({ tx, cluster, actor }) => {
+  run: ({ tx, cluster, actor, record }) => {
     if (actor?.sessionId) tx.delete(storeKeys.session(cluster.clusterId, actor.sessionId));
+    // audit-log.md §4.3: a logout is logged only by the HSM that ran it.
+    if (actor) record([{ on: 'routed', event: { opcode: 'CN_LOGOUT', user: { name: actor.username, type: userTypeOf(actor.role) } } }]);
     return 'Logout successful';
   },
-  // §4.3: a logout is logged only by the HSM that ran it.
-  audit: ({ result, actor }) => (result && actor ? [{ on: 'routed', event: { opcode: 'CN_LOGOUT', user: { name: actor.username, type: userTypeOf(actor.role) } } }] : []),
 });
