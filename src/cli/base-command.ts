@@ -15,6 +15,7 @@ import { readInputFile, writeOutputFile } from './files.js';
 import { resolveStateDir } from './state-dir.js';
 import { unknownFlagHint } from './suggest.js';
 import { withProgress } from './progress.js';
+import { APPROVAL_FLAGS } from './quorum-flags.js';
 
 /** PEM files and certificates are a few kilobytes; this leaves ample room. */
 const MAX_TEXT_FILE_BYTES = 1024 * 1024;
@@ -194,7 +195,25 @@ export abstract class BaseCommand<T extends typeof Command = typeof Command> ext
   protected async perform<I extends { clusterId?: string }, O, P>(op: Operation<I, O, P>, input: Omit<I, 'clusterId'>): Promise<O> {
     const engine = await this.engine({ create: op.createsState });
     const progress = { stream: this.runtime.stderr, json: Boolean(this.flagValues.json) || this.runtime.alwaysJson, env: this.runtime.env, label: `${this.id?.replace(/:/g, ' ') ?? 'working'}…` };
-    return withProgress(progress, () => perform(engine, op, { ...input, clusterId: this.clusterId } as I, this.caller()));
+    const approvals = this.approvals();
+    return withProgress(progress, () => perform(engine, op, { ...input, ...(approvals ? { approvals } : {}), clusterId: this.clusterId } as I, this.caller()));
+  }
+
+  /** The quorum approval files this command was given (quorum-flags.ts), parsed. */
+  private approvals(): Record<string, unknown> | undefined {
+    const given = APPROVAL_FLAGS.filter((flag) => typeof this.flagValues[flag] === 'string');
+    if (given.length === 0) return undefined;
+    return Object.fromEntries(given.map((flag) => [flag, this.readJsonFile(flag, this.flagValues[flag] as string)]));
+  }
+
+  /** Reads a JSON file named by a flag (a token file), failing with a message that names the flag. */
+  protected readJsonFile(flag: string, file: string): unknown {
+    const text = this.readFile(flag, file);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new HsmError('INVALID_ARGUMENT', `--${flag} ${file} is not JSON; give the token file \`quorum token-sign generate\` wrote, with the signatures added`);
+    }
   }
 
   /**
@@ -237,6 +256,22 @@ export abstract class BaseCommand<T extends typeof Command = typeof Command> ext
   }
 
   private stdinLines?: { lines: string[]; next: number };
+
+  /**
+   * users-and-auth.md §7: writes the tokens to sign to `tokenPath`, asks where the signed file
+   * is (enter: the same file) and reads it back.
+   */
+  protected async signedTokenFile(tokenPath: string, unsigned: unknown): Promise<unknown> {
+    this.writeFile('token', tokenPath, `${JSON.stringify(unsigned, null, 2)}\n`);
+    const signedPath = (await this.askLine('Enter signed token file path (press enter if same as the unsigned token file):')) || tokenPath;
+    return this.readJsonFile('token', signedPath);
+  }
+
+  /** A line the real tool prompts for (a file path): typed at a terminal, else the next line of standard input. */
+  protected async askLine(message: string): Promise<string> {
+    if (this.runtime.interactive) return (await this.runtime.prompter.text(message)).trim();
+    return (await this.stdinLine())?.trim() ?? '';
+  }
 
   /**
    * cloudhsm-cli reads what it would prompt for from standard input when that is not a terminal:

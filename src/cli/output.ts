@@ -17,9 +17,10 @@ export interface CommandResult {
   exitCode?: number;
 }
 
-export function envelope(errorCode: 0 | 1, data: unknown, code?: string): string {
+export function envelope(errorCode: 0 | 1, data: unknown, code?: string, hint?: string): string {
   const body: Record<string, unknown> = { error_code: errorCode, data };
   if (code) body.code = code;
+  if (code && hint) body.hint = hint;
   return `${JSON.stringify(body, null, 2)}\n`;
 }
 
@@ -115,11 +116,12 @@ export async function printFailure(runtime: Runtime, json: boolean, err: unknown
   }
   if (json) {
     // The real tool's envelope has no `code`; cloudhsm-cli prints exactly that.
-    runtime.stdout.write(envelope(1, error.displayMessage, runtime.compat ? undefined : error.code));
+    runtime.stdout.write(envelope(1, error.displayMessage, runtime.compat ? undefined : error.code, error.hint));
     return;
   }
   const paint = await painter(runtime, runtime.stderr);
-  runtime.stderr.write(`${paint.red('Error:')} ${escapeControls(error.displayMessage)} ${paint.dim(`[${error.code}]`)}\n`);
+  const hint = error.hint ? `${escapeControls(error.hint)}\n` : '';
+  runtime.stderr.write(`${paint.red('Error:')} ${escapeControls(error.displayMessage)} ${paint.dim(`[${error.code}]`)}\n${hint}`);
 }
 
 /**

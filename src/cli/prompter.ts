@@ -5,6 +5,8 @@
 export interface Prompter {
   password(message: string): Promise<string>;
   confirm(message: string): Promise<boolean>;
+  /** A line of visible text (a file path); empty when the operator just presses enter. */
+  text(message: string): Promise<string>;
 }
 
 /** inquirer-backed prompter for single commands run on a terminal; loaded only when used. */
@@ -16,6 +18,10 @@ export const inquirerPrompter: Prompter = {
   async confirm(message) {
     const { confirm } = await import('@inquirer/prompts');
     return confirm({ message, default: false });
+  },
+  async text(message) {
+    const { input } = await import('@inquirer/prompts');
+    return input({ message });
   },
 };
 
@@ -30,5 +36,6 @@ export function scriptedPrompter(answers: string[]): Prompter {
   return {
     password: async (message) => next(message),
     confirm: async (message) => /^y/i.test(next(message)),
+    text: async (message) => next(message),
   };
 }

@@ -22,6 +22,7 @@ import { recordEvents, type PlannedEvent } from './audit/record.js';
 import { onClusterTime } from './time/clock.js';
 import { revalidateSession, verifyCredentials, type Actor, type Credentials, type Session } from './users/authentication.js';
 import { roleName } from './users/rules.js';
+import { approve, type Approvals, type QuorumDemand } from './quorum/approval.js';
 
 export type { Actor, Credentials, Session, SessionRecord } from './users/authentication.js';
 
@@ -60,10 +61,31 @@ export interface OperationEnv<P> {
    * they commit with it or not at all.
    */
   record: (plan: readonly PlannedEvent[]) => void;
+  /**
+   * Demands quorum approval (users-and-auth.md §8): a demand above 1 is met by the approval file
+   * the input carries for its flag (or a token approved ahead of use), which is then consumed in
+   * this transaction; otherwise the operation is refused. Every quorum-controlled operation asks
+   * here, so no edge checks quorum on its own.
+   */
+  approve: (demand: QuorumDemand) => void;
+  /**
+   * Refuses the operation after committing what it wrote so far (a counted failure, its audit
+   * event): `perform` rejects with `error` once the transaction has committed.
+   */
+  fail: (error: HsmError) => never;
 }
 
 export interface ClusterInput {
   clusterId?: string;
+  /** Quorum approval files by flag name (`approval`, `payload-approval`, ...), parsed JSON. */
+  approvals?: Approvals;
+}
+
+/** Thrown by `env.fail` inside a transaction: it commits, then `perform` rejects with `error`. */
+class CommittedFailure extends Error {
+  constructor(readonly error: HsmError) {
+    super(error.message);
+  }
 }
 
 export interface Operation<I, O, P = undefined> {
@@ -200,6 +222,8 @@ function dropLostSessionKeys(cluster: ClusterRecord, sessionKeys: Map<number, Ke
   }
 }
 
+const DUE = Symbol('housekeeping due');
+
 /**
  * Runs the operation in one transaction, or for a read-only one on one consistent view. Its
  * context's `now()` is the cluster time of that state (time/clock.ts). When housekeeping is due
@@ -224,14 +248,42 @@ function runInStore<I extends ClusterInput, O, P>(base: EngineContext, op: Opera
     if (op.activated) requireActivated(cluster);
     if (actor) revalidateSession(tx, cluster, actor);
     const record = (plan: readonly PlannedEvent[]) => recordEvents(tx, ctx, cluster, hsm, plan);
-    return op.run({ tx, ctx, cluster, actor, prepared, sessionKeys: caller.sessionKeys ?? new Map<number, KeyRecord>(), hsm, record }, input);
+    const approvals = input.approvals ?? {};
+    const approveDemand = (demand: QuorumDemand) => {
+      if (demand.required <= 1) return;
+      if (!actor) throw new HsmError('INTERNAL', `${op.name} demanded quorum approval without a logged-in user`);
+      approve({ tx, now: ctx.now(), cluster, actor, record }, approvals[demand.flag ?? 'approval'], demand);
+    };
+    const fail = (error: HsmError): never => {
+      throw new CommittedFailure(error);
+    };
+    return op.run({ tx, ctx, cluster, actor, prepared, sessionKeys: caller.sessionKeys ?? new Map<number, KeyRecord>(), hsm, record, approve: approveDemand, fail }, input);
   };
-  const run = (): Promise<O> => (op.write ? base.store.transact(body) : base.store.read((view) => body(readOnly(view))));
-  const DUE = Symbol('housekeeping due');
+  // A read-only operation given an approval writes: using the approval consumes its token.
+  const write = op.write || (input.approvals !== undefined && Object.keys(input.approvals).length > 0);
+  const transact = (fn: (tx: Transaction) => O | Promise<O> | typeof DUE) =>
+    base.store.transact(async (tx) => {
+      try {
+        return await fn(tx);
+      } catch (err) {
+        if (err instanceof CommittedFailure) return err;
+        throw err;
+      }
+    });
+  const settle = <T>(result: T | CommittedFailure): T => {
+    if (result instanceof CommittedFailure) throw result.error;
+    return result;
+  };
+  // A read-only operation has nothing to commit: its failure is just its error.
+  const read = <T>(fn: (view: ReadView) => T | Promise<T>): Promise<T> =>
+    base.store.read(fn).catch((err: unknown) => {
+      throw err instanceof CommittedFailure ? err.error : err;
+    });
+  const run = (): Promise<O> => (write ? transact(body).then((r) => settle(r as O | CommittedFailure)) : read((view) => body(readOnly(view))));
   const due = (view: ReadView) => housekeepingDue(view, onClusterTime(base, view).now());
-  const first: Promise<O | typeof DUE> = op.write ? base.store.transact((tx) => (due(tx) ? DUE : body(tx))) : base.store.read((view) => (due(view) ? DUE : body(readOnly(view))));
+  const first: Promise<O | typeof DUE | CommittedFailure> = write ? transact((tx) => (due(tx) ? DUE : body(tx))) : read((view) => (due(view) ? DUE : body(readOnly(view))));
   return first.then((result) => {
-    if (result !== DUE) return result;
+    if (result !== DUE) return settle(result);
     // HSM replacements, daily backups, retention and deletion windows catch up with cluster time
     // first, in a transaction of their own, so that an operation that then fails undoes none of
     // it. If the state cannot be written now (a read-only folder, a lock held too long), a read

@@ -62,6 +62,9 @@ export const ERROR_CODES = {
   CLOCK_BACKWARDS: 'clock set to a moment before the current cluster time: the simulated clock only moves forward',
   AUDIT_INTEGRITY: 'an audit log event or stream head was changed, removed, reordered or cut off',
   MASKED_OBJECT_REFUSED: 'a masked object from another cluster (not a clone), changed, or not a masked object',
+  QUORUM_FAILED: 'a quorum-controlled operation lacked valid approvals, or a quorum token was refused (expired, used, another user\'s)',
+  MFA_REQUIRED: 'the user has multi-factor authentication: the login needs its signed token file (mfa-token-sign)',
+  MFA_FAILED: 'a multi-factor token was not signed, or its signature does not verify with the registered public key',
   PROMPT_CANCELLED: 'the operator cancelled a prompt (Ctrl-C or end of input); nothing was changed',
   INTERNAL: 'an unexpected fault: a bug in the emulator',
 } as const;
@@ -81,12 +84,18 @@ export interface HsmErrorOptions {
   /** Set on cluster-plane errors: the AWS error type and the API operation that failed. */
   aws?: { type: AwsErrorType; operation: string };
   cause?: unknown;
+  /**
+   * How to fix it, when the message itself must be the real tool's exact words (printed after
+   * the message, and as `hint` in the JSON envelope except in cloudhsm-cli).
+   */
+  hint?: string;
 }
 
 export class HsmError extends Error {
   readonly code: ErrorCode;
   readonly details?: Record<string, unknown>;
   readonly aws?: { type: AwsErrorType; operation: string };
+  readonly hint?: string;
 
   constructor(code: ErrorCode, message: string, options: HsmErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -94,6 +103,7 @@ export class HsmError extends Error {
     this.code = code;
     this.details = options.details;
     this.aws = options.aws;
+    this.hint = options.hint;
   }
 
   /** The message as the operator sees it; cluster-plane errors read like the AWS CLI's. */

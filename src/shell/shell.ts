@@ -207,6 +207,11 @@ export async function runShell(options: ShellOptions): Promise<number> {
       const line = await io.ask(`${message} (y/n) `);
       return line !== null && /^y(es)?$/i.test(line.trim());
     },
+    async text(message) {
+      const line = await io.ask(`${message} `);
+      if (line === null) throw Object.assign(new Error('cancelled'), { cancelled: true });
+      return line.trim();
+    },
   };
 
   const runtime: Runtime = {

@@ -1,4 +1,5 @@
 /** `crypto sign <mechanism>` and `crypto verify <mechanism>`: one builder per direction, flags per mechanism. */
+import { approvalFlag } from '../quorum-flags.js';
 import { Flags } from '../oclif.js';
 import { SIGNATURE_FORMATS, SIGN_HASHES, sign, verify, type SignatureFormat, type SignMechanism } from '../../core/keys/sign.js';
 import { mgf1Name } from '../../core/mechanisms/choices.js';
@@ -93,7 +94,7 @@ export function signCommand(mechanism: SignMechanism) {
   return class Sign extends BaseCommand {
     static override summary = `Sign data with a private key (${mechanism}).`;
     static override examples = [`<%= config.bin %> crypto sign ${mechanism} --key-filter attr.label=priv --data-path message.bin${exampleFlags(mechanism)}`];
-    static override flags = { 'key-filter': filterFlag('The signing key (exactly one match).'), ...dataFlags, ...mechanismFlags(mechanism), ...outFlag };
+    static override flags = { 'key-filter': filterFlag('The signing key (exactly one match).'), ...dataFlags, ...mechanismFlags(mechanism), ...outFlag, ...approvalFlag };
 
     protected async execute(given: ExecuteInput) {
       const flags = variantFlags<SignFlagValues>(given);

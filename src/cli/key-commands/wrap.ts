@@ -1,4 +1,5 @@
 /** `key wrap <mechanism>` and `key unwrap <mechanism>`. */
+import { approvalFlag, wrapApprovalFlags } from '../quorum-flags.js';
 import { Flags } from '../oclif.js';
 import { GCM_FULL_TAG_BITS, GCM_TAG_BITS, mgf1Name, OAEP_HASHES, orList } from '../../core/mechanisms/choices.js';
 import { WRAPS, type WrapRow } from '../../core/mechanisms/table.js';
@@ -69,6 +70,7 @@ export function wrapCommand(mechanism: WrapMechanism) {
     static override examples = [`<%= config.bin %> key wrap ${mechanism} --payload-filter attr.label=data-key --wrapping-filter attr.label=${WRAPS[mechanism].wrappingKey === 'rsa' ? 'partner-pub' : 'kek'}${exampleFlags(mechanism)}`];
     static override flags = {
       'payload-filter': filterFlag('The key to wrap (exactly one match; you must own it).'),
+      ...wrapApprovalFlags,
       'wrapping-filter': filterFlag('The wrapping key (exactly one match; wrap=true).'),
       path: Flags.string({ description: 'Write the raw wrapped bytes to this file.', helpValue: '<PATH>' }),
       ...wrapMechanismFlags(mechanism, false),
@@ -99,6 +101,7 @@ export function unwrapCommand(mechanism: WrapMechanism) {
     static override examples = [`<%= config.bin %> key unwrap ${mechanism} --filter attr.label=${WRAPS[mechanism].wrappingKey === 'rsa' ? 'my-rsa-priv' : 'kek'} --data-path wrapped.bin --key-type-class aes --label imported${mechanism === 'aes-gcm' ? ` --tag-length-bits ${EXAMPLE_TAG_BITS} --iv 0x…` : ''}`];
     static override flags = {
       filter: filterFlag('The unwrapping key (exactly one match; unwrap=true).'),
+      ...approvalFlag,
       data: Flags.string({ description: 'The wrapped key, base64.', exactlyOne: ['data', 'data-path'], helpValue: '<BASE64>' }),
       'data-path': Flags.string({ description: 'File holding the raw wrapped key.', helpValue: '<PATH>' }),
       'key-type-class': Flags.string({ description: 'What the wrapped key is.', required: true, options: [...UNWRAP_KEY_TYPE_CLASSES] }),

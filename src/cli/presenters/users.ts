@@ -4,13 +4,15 @@
  */
 import { isLocked, type UserView } from '../../core/users/rules.js';
 
+const TOKEN_SIGN = { strategy: 'token-sign', status: 'enabled' } as const;
+
 export function presentUser(user: UserView): Record<string, unknown> {
   return {
     username: user.username,
     role: user.role,
     locked: isLocked(user) ? 'true' : 'false',
-    mfa: [],
-    quorum: [],
+    mfa: user.mfa ? [TOKEN_SIGN] : [],
+    quorum: user.quorum ? [TOKEN_SIGN] : [],
     'cluster-coverage': user.coverage ?? 'full',
   };
 }

@@ -18,6 +18,7 @@ import type { EngineContext } from '../context.js';
 import { activeHsms, listClusters, type ClusterRecord } from '../cluster/model.js';
 import { base32Id } from '../ids.js';
 import { keyStoreKeys } from '../keys/filters.js';
+import { quorumKeys } from '../quorum/model.js';
 import type { StoredValue, Transaction } from '../store/index.js';
 import { DAY_MS } from '../time/clock.js';
 import { storeKeys } from '../cluster/model.js';
@@ -56,6 +57,9 @@ function partsOf(tx: Transaction, cluster: ClusterRecord): BackupParts {
   const keys = tx.list(keyStoreKeys.prefix(id)).map(([key, value]): [string, StoredValue] => [relative(key), value]);
   const counter = tx.get(keyStoreKeys.counter(id));
   if (counter !== undefined) objects.push([relative(keyStoreKeys.counter(id)), counter]);
+  // The quorum values and token timeouts are HSM settings; tokens are not kept (users-and-auth.md §8.3).
+  const quorumSettings = tx.get(quorumKeys.settings(id));
+  if (quorumSettings !== undefined) objects.push([relative(quorumKeys.settings(id)), quorumSettings]);
   const { clusterId, hsmType, mode, clusterCertificatePem, trustAnchorPem, partitionKeyPkcs8, nextUserId } = cluster;
   const payload: BackupPayload = { cluster: { clusterId, hsmType, mode, clusterCertificatePem, trustAnchorPem, partitionKeyPkcs8, nextUserId }, objects, keyCount: keys.length };
   return { payload, attachment: Buffer.from(JSON.stringify(keys), 'utf8') };

@@ -37,6 +37,7 @@ import { contentForNewHsm, settledState } from './replacement.js';
 import { RELATIVE_KEY_PREFIX, scheduleHousekeeping, takeBackup, type BackupPayload } from '../backups/lifecycle.js';
 import { checkBackup, openBackup } from '../backups/encryption.js';
 import { findBackup } from '../backups/model.js';
+import { quorumKeys } from '../quorum/model.js';
 import { keyStoreKeys } from '../keys/filters.js';
 import type { EngineContext } from '../context.js';
 import type { Store, StoredValue, Transaction } from '../store/index.js';
@@ -217,7 +218,7 @@ export const deleteCluster = defineOperation({
       );
     }
     // Its users and keys live on only in its backups (cluster.md §3.2).
-    for (const prefix of [storeKeys.userPrefix(cluster.clusterId), storeKeys.sessionPrefix(cluster.clusterId), keyStoreKeys.prefix(cluster.clusterId)]) {
+    for (const prefix of [storeKeys.userPrefix(cluster.clusterId), storeKeys.sessionPrefix(cluster.clusterId), keyStoreKeys.prefix(cluster.clusterId), quorumKeys.prefix(cluster.clusterId)]) {
       for (const [key] of tx.list(prefix)) tx.delete(key);
     }
     tx.delete(keyStoreKeys.counter(cluster.clusterId));

@@ -164,7 +164,7 @@ function sharingOperation(share: boolean) {
     access: 'crypto-user',
     activated: true,
     write: true,
-    run: ({ tx, cluster, actor, sessionKeys, record }, input: ShareInput) => {
+    run: ({ tx, cluster, actor, sessionKeys, record, approve }, input: ShareInput) => {
       const key = selectKey(tx, cluster.clusterId, actor!, input.filter, sessionKeys);
       requireOwner(key, actor!, `${verb} it`);
       if (key.class === 'public-key') throw new HsmError('INVALID_ARGUMENT', 'public keys are visible to every crypto user and cannot be shared or unshared');
@@ -173,6 +173,12 @@ function sharingOperation(share: boolean) {
         throw new HsmError('INVALID_ARGUMENT', `key ${formatRef(key)} is ${share ? 'already' : 'not'} shared with ${username}`);
       }
       const sharedUsers = share ? [...key.sharedUsers, username] : key.sharedUsers.filter((u) => u !== username);
+      // keys.md §1: a key quorum may not exceed its associated users, so unsharing cannot go below it.
+      if (!share && Math.max(key.manageQuorum, key.useQuorum) > sharedUsers.length + 1) {
+        throw new HsmError('INVALID_ARGUMENT', `unsharing key ${formatRef(key)} with ${username} would leave ${sharedUsers.length + 1} associated user(s), fewer than its quorum value of ${Math.max(key.manageQuorum, key.useQuorum)}`);
+      }
+      // keys.md §1: sharing and unsharing are the key-management service of the manage quorum.
+      approve({ service: 'key-management', required: key.manageQuorum, key });
       saveKey(tx, cluster.clusterId, { ...key, sharedUsers }, sessionKeys);
       record([{ on: key.attributes.token ? 'all' : 'routed', event: { opcode: 'CN_SHARE_OBJECT' } }]);
       return { message: `Key ${verb}d successfully` };
@@ -260,9 +266,10 @@ export const setAttribute = defineOperation({
   access: 'user',
   activated: true,
   write: true,
-  run: ({ tx, cluster, actor, sessionKeys, record }, input: SetAttributeInput) => {
+  run: ({ tx, cluster, actor, sessionKeys, record, approve }, input: SetAttributeInput) => {
     const key = selectKey(tx, cluster.clusterId, actor!, input.filter, sessionKeys);
     const changed = applyAttributeChange(key, input.name, input.value, actor!);
+    approve({ service: 'key-management', required: key.manageQuorum, key });
     if (changed !== key) saveKey(tx, cluster.clusterId, changed, sessionKeys);
     record([{ on: key.attributes.token ? 'all' : 'routed', event: { opcode: 'CN_MODIFY_OBJECT', keys: keyHandles(key) } }]);
     return { message: 'Attribute set successfully' };

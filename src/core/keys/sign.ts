@@ -99,9 +99,6 @@ function selectSigningKey(tx: Transaction, cluster: ClusterRecord, actor: Actor,
       `key ${formatReference(key.ref)} has ${purpose}=false; its owner can allow it with \`key set-attribute --filter key-reference=${formatReference(key.ref)} --name ${purpose} --value true\``,
     );
   }
-  if (purpose === 'sign' && key.useQuorum > 1) {
-    throw new HsmError('PERMISSION_DENIED', `Quorum approval is required for this operation (key ${formatReference(key.ref)} has use-key-quorum-value ${key.useQuorum})`);
-  }
   return key;
 }
 
@@ -238,9 +235,11 @@ export const sign = defineOperation({
   access: 'crypto-user',
   activated: true,
   write: false,
-  run: ({ tx, ctx, cluster, actor, sessionKeys }, input: SignInput): SignatureResult => {
+  run: ({ tx, ctx, cluster, actor, sessionKeys, approve }, input: SignInput): SignatureResult => {
     const p = plan(input);
     const key = selectSigningKey(tx, cluster, actor!, input, 'sign', sessionKeys);
+    // keys.md §1: signing is the key-usage service of the key's use quorum.
+    approve({ service: 'key-usage', required: key.useQuorum, key });
     const signature = signWith(ctx, preparedKey(ctx, cluster.clusterId, key), input, p);
     return { keyRef: key.ref, signature: input.signatureFormat === 'der' ? ecdsaP1363ToDer(signature) : signature };
   },

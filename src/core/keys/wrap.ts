@@ -171,7 +171,7 @@ export const wrapKey = defineOperation({
   access: 'crypto-user',
   activated: true,
   write: true,
-  run: ({ tx, ctx, cluster, actor, sessionKeys }, input: WrapInput) => {
+  run: ({ tx, ctx, cluster, actor, sessionKeys, approve }, input: WrapInput) => {
     const payload = selectKey(tx, cluster.clusterId, actor!, input.payloadFilter, sessionKeys);
     requireOwner(payload, actor!, 'wrap it');
     if (!payload.attributes.extractable) {
@@ -181,6 +181,9 @@ export const wrapKey = defineOperation({
     if (payload.attributes['wrap-with-trusted'] && !wrapping.attributes.trusted) {
       throw new HsmError('KEY_ATTRIBUTE_REFUSED', `key ${formatReference(payload.ref)} has wrap-with-trusted=true, but wrapping key ${formatReference(wrapping.ref)} is not trusted (an admin sets trusted=true)`);
     }
+    // keys.md §1: wrapping is the key-management service of both keys, each with its own approval.
+    approve({ service: 'key-management', required: payload.manageQuorum, key: payload, flag: 'payload-approval' });
+    approve({ service: 'key-management', required: wrapping.manageQuorum, key: wrapping, flag: 'wrapping-approval' });
     const crypto = cryptoOf(ctx);
     const bytes = payloadBytes(ctx, cluster.clusterId, payload);
     const out: WrappedKey = { payloadRef: payload.ref, wrappingRef: wrapping.ref, wrapped: new Uint8Array(0) };
@@ -289,13 +292,15 @@ export const unwrapKey = defineOperation({
   activated: true,
   write: true,
   run: (env, input: UnwrapInput) => {
-    const { tx, ctx, cluster, actor, sessionKeys } = env;
+    const { tx, ctx, cluster, actor, sessionKeys, approve } = env;
     const label = checkLabel(input.label);
     if (!UNWRAPPABLE_KEY_TYPE_CLASSES.includes(input.keyTypeClass)) {
       throw new HsmError('INVALID_ARGUMENT', `--key-type-class must be one of ${UNWRAP_KEY_TYPE_CLASSES.join(', ')}, not "${input.keyTypeClass}"`);
     }
     if (input.keyTypeClass === 'des3' || input.keyTypeClass === 'dsa-private') checkKeyTypeAllowed(cluster, input.keyTypeClass === 'des3' ? 'des3' : 'dsa');
     const key = selectWrappingKey(tx, cluster, actor!, input.filter, input.mechanism, 'unwrap', sessionKeys);
+    // keys.md §1: unwrapping is the key-management service of the unwrapping key.
+    approve({ service: 'key-management', required: key.manageQuorum, key });
     let bytes = unwrapBytes(ctx, cluster.clusterId, key, input);
     const crypto = cryptoOf(ctx);
     const secret = (SECRET_KEY_TYPE_CLASSES as readonly string[]).includes(input.keyTypeClass);

@@ -20,6 +20,8 @@ export interface Credentials {
   username: string;
   password: string;
   role: LoginRole;
+  /** The login will go on to the MFA step (mfa.ts): a user with MFA may pass the password step. */
+  secondFactor?: boolean;
 }
 
 export interface SessionRecord {
@@ -79,7 +81,7 @@ export async function verifyCredentials(ctx: EngineContext, clusterId: string | 
   const recordLogin = (tx: Transaction, response?: Response) => recordEvents(tx, onClusterTime(ctx, tx), cluster, undefined, loginEvents(response));
   // Refusals that need no password (no such user, wrong role, locked) come before any waiting.
   try {
-    checkLoginTarget(cluster.clusterId, username, first.user, credentials.role);
+    checkLoginTarget(cluster.clusterId, username, first.user, credentials.role, credentials.secondFactor);
   } catch (err) {
     // The refusal stands even if its record cannot be written: it says nothing of the password.
     await ctx.store.transact((tx) => recordLogin(tx, first.user ? RESPONSES.LOGIN_FAILURE : RESPONSES.NO_SUCH_USER)).catch(() => undefined);
@@ -89,7 +91,7 @@ export async function verifyCredentials(ctx: EngineContext, clusterId: string | 
   const userLock = `login-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
   return ctx.store.exclusive(userLock, async () => {
     // What other guessers committed while this one waited for its turn.
-    const current = checkLoginTarget(cluster.clusterId, username, (await readUser()).user, credentials.role);
+    const current = checkLoginTarget(cluster.clusterId, username, (await readUser()).user, credentials.role, credentials.secondFactor);
     // scrypt runs in the threadpool for tens of milliseconds while this thread would idle: parse
     // the rest of the state meanwhile (a command reads it next, e.g. the keys to list).
     const verification = verifyPassword(credentials.password, current.passwordHash);
@@ -120,7 +122,7 @@ export async function verifyCredentials(ctx: EngineContext, clusterId: string | 
 }
 
 /** The user a login names, refused before any password is looked at when it cannot log in. */
-function checkLoginTarget(clusterId: string, username: string, user: UserRecord | undefined, role: LoginRole): UserRecord {
+function checkLoginTarget(clusterId: string, username: string, user: UserRecord | undefined, role: LoginRole, secondFactor = false): UserRecord {
   if (!user) {
     throw new HsmError('USER_NOT_FOUND', `there is no user ${username} in cluster ${clusterId}; \`user list\` shows the users`);
   }
@@ -132,6 +134,13 @@ function checkLoginTarget(clusterId: string, username: string, user: UserRecord 
     throw new HsmError('ROLE_MISMATCH', `${username} is ${roleName(user.role)}, not ${roleName(role)}; log in with --role ${effectiveRole}`);
   }
   if (isLocked(user)) throw lockedError(username);
+  // users-and-auth.md §7: a user with MFA logs in only with its signed token file.
+  if (user.mfa && !secondFactor) {
+    throw new HsmError(
+      'MFA_REQUIRED',
+      `${username} uses MFA: log in with \`login --username ${username} --role ${effectiveRole} mfa-token-sign --token FILE\` and sign the token file it writes; a single command (CLOUDHSM_PIN) cannot give the second factor`,
+    );
+  }
   return user;
 }
 

@@ -9,12 +9,15 @@ import { randomUUID } from 'node:crypto';
 import { HsmError } from '../errors.js';
 import { defineOperation, type ClusterInput } from '../engine.js';
 import { isLoggedInElsewhere, verifyCredentials, type Credentials, type Session, type SessionRecord } from './authentication.js';
-import { storeKeys, tokenCoverage } from '../cluster/model.js';
+import { storeKeys, tokenCoverage, type ClusterRecord } from '../cluster/model.js';
 import { keyStoreKeys } from '../keys/filters.js';
-import type { ReadView } from '../store/index.js';
+import type { ReadView, Transaction } from '../store/index.js';
+import type { EngineContext } from '../context.js';
 import type { KeyRecord } from '../keys/model.js';
 import { hashPassword } from './password.js';
 import { userTypeOf } from '../audit/record.js';
+import { quorumKeys, settingsOf } from '../quorum/model.js';
+import { tokensOf } from '../quorum/tokens.js';
 import {
   APPLIANCE_USER,
   MAX_USERS,
@@ -63,7 +66,7 @@ export const createUser = defineOperation({
     checkPassword(input.password);
     return hashPassword(input.password, ctx.random(16));
   },
-  run: ({ tx, cluster, ctx, prepared, record }, input) => {
+  run: ({ tx, cluster, ctx, prepared, record, approve }, input) => {
     const username = normaliseUsername(input.username);
     const role = checkLoginRole(input.role);
     const key = storeKeys.user(cluster.clusterId, username);
@@ -73,6 +76,8 @@ export const createUser = defineOperation({
     if (tx.count(storeKeys.userPrefix(cluster.clusterId)) >= MAX_USERS) {
       throw new HsmError('USER_LIMIT_EXCEEDED', `cluster ${cluster.clusterId} already holds ${MAX_USERS} users, the maximum; delete a user first`);
     }
+    // users-and-auth.md §8.1: user management is under the `user` service's quorum.
+    approve({ service: 'user', required: settingsOf(tx, cluster.clusterId).values.user });
     const user: UserRecord = { id: cluster.nextUserId, username, role, passwordHash: prepared, failedLogins: 0, createdAt: ctx.now() };
     tx.put(key, user);
     tx.put(storeKeys.cluster(cluster.clusterId), { ...cluster, nextUserId: cluster.nextUserId + 1 });
@@ -82,7 +87,7 @@ export const createUser = defineOperation({
   },
 });
 
-function loadTarget(tx: ReadView, clusterId: string, input: UserInput): { key: string; user: UserRecord; role: LoginRole } {
+export function loadTarget(tx: ReadView, clusterId: string, input: UserInput): { key: string; user: UserRecord; role: LoginRole } {
   const username = normaliseUsername(input.username);
   const role = checkLoginRole(input.role);
   const key = storeKeys.user(clusterId, username);
@@ -102,7 +107,7 @@ export const deleteUser = defineOperation({
   access: 'admin',
   activated: true,
   write: true,
-  run: ({ tx, cluster, actor, record }, input: UserInput) => {
+  run: ({ tx, cluster, actor, record, approve }, input: UserInput) => {
     const { key, user, role } = loadTarget(tx, cluster.clusterId, input);
     if (user.username === actor!.username || isLoggedInElsewhere(tx, cluster.clusterId, user.username)) {
       throw new HsmError('USER_LOGGED_IN', `${user.username} is logged in, so it cannot be deleted; it must log out first`);
@@ -115,7 +120,13 @@ export const deleteUser = defineOperation({
     if (role === 'admin') {
       const admins = tx.list<UserRecord>(storeKeys.userPrefix(cluster.clusterId)).filter(([, u]) => u.role === 'admin');
       if (admins.length <= 1) throw new HsmError('BUILTIN_USER', `${user.username} is the last admin; create another admin before deleting it`);
+      // §8.1: no quorum value may exceed the number of admins, or no quorum could be reached again.
+      const highest = Math.max(...Object.values(settingsOf(tx, cluster.clusterId).values));
+      if (highest > admins.length - 1) {
+        throw new HsmError('INVALID_ARGUMENT', `deleting ${user.username} would leave ${admins.length - 1} admin(s), fewer than a quorum value of ${highest}; lower it first with \`quorum token-sign set-quorum-value\``);
+      }
     }
+    approve({ service: 'user', required: settingsOf(tx, cluster.clusterId).values.user });
     tx.delete(key);
     record([{ on: 'all', event: { opcode: 'CN_DELETE_USER', user: { name: user.username, type: userTypeOf(role) } } }]);
     return { username: user.username, role };
@@ -124,6 +135,9 @@ export const deleteUser = defineOperation({
 
 export interface ChangePasswordInput extends UserInput {
   password: string;
+  /** cli-commands.md §3.9: also remove the user's MFA, or its quorum key registration. */
+  deregisterMfa?: boolean;
+  deregisterQuorum?: boolean;
 }
 
 export const changePassword = defineOperation({
@@ -136,7 +150,7 @@ export const changePassword = defineOperation({
     checkPassword(input.password);
     return hashPassword(input.password, ctx.random(16));
   },
-  run: ({ tx, cluster, actor, prepared, record }, input) => {
+  run: ({ tx, cluster, actor, prepared, record, approve }, input) => {
     const { key, user, role } = loadTarget(tx, cluster.clusterId, input);
     const self = user.username === actor!.username;
     if (!self && actor!.role !== 'admin') {
@@ -145,12 +159,21 @@ export const changePassword = defineOperation({
     if (!self && isLoggedInElsewhere(tx, cluster.clusterId, user.username)) {
       throw new HsmError('USER_LOGGED_IN', `${user.username} is logged in, so its password cannot be changed by someone else; it must log out first`);
     }
+    // users-and-auth.md §8.1: changing another user's password is under the `user` quorum.
+    if (!self) approve({ service: 'user', required: settingsOf(tx, cluster.clusterId).values.user });
     // users-and-auth.md §6: resetting the password is the only unlock; it clears the counter.
-    tx.put(key, { ...user, passwordHash: prepared, failedLogins: 0 });
+    tx.put(key, { ...user, passwordHash: prepared, failedLogins: 0, ...withoutFactors(user, input.deregisterMfa, input.deregisterQuorum) });
     record([{ on: 'all', event: { opcode: 'CN_CHANGE_PSWD', user: { name: user.username, type: userTypeOf(role) } } }]);
     return { username: user.username, role };
   },
 });
+
+/** The user fields left after removing its MFA and/or its quorum registration (one key serves both). */
+export function withoutFactors(user: UserRecord, mfa?: boolean, quorum?: boolean): Partial<UserRecord> {
+  const keepMfa = Boolean(user.mfa) && !mfa;
+  const keepQuorum = Boolean(user.quorum) && !quorum;
+  return { mfa: keepMfa || undefined, quorum: keepQuorum || undefined, publicKeyPem: keepMfa || keepQuorum ? user.publicKeyPem : undefined };
+}
 
 export interface LoginInput extends ClusterInput {
   credentials: Credentials;
@@ -177,20 +200,18 @@ export const login = defineOperation({
     const credentials = { ...input.credentials, role: checkLoginRole(input.credentials.role), username: normaliseUsername(input.credentials.username) };
     return verifyCredentials(ctx, input.clusterId, credentials);
   },
-  run: ({ tx, ctx, cluster, prepared }, input): LoginResult => {
-    const result = { username: prepared.actor.username, role: prepared.actor.role };
-    if (input.sessionPid === undefined) return result;
-    const sessionId = randomUUID();
-    const record: SessionRecord = {
-      username: result.username,
-      role: prepared.user.role === 'unactivated-admin' ? 'unactivated-admin' : result.role,
-      pid: input.sessionPid,
-      since: ctx.now(),
-    };
-    tx.put(storeKeys.session(cluster.clusterId, sessionId), record);
-    return { ...result, session: { clusterId: cluster.clusterId, sessionId, username: result.username, role: result.role } };
-  },
+  run: ({ tx, ctx, cluster, prepared }, input): LoginResult => openSession(tx, ctx, cluster, prepared.user, prepared.actor.role, input.sessionPid),
 });
+
+/** A successful login's result; for a shell (`sessionPid`), with the session it records. */
+export function openSession(tx: Transaction, ctx: EngineContext, cluster: ClusterRecord, user: UserRecord, role: LoginRole, sessionPid: number | undefined): LoginResult {
+  const result = { username: user.username, role };
+  if (sessionPid === undefined) return result;
+  const sessionId = randomUUID();
+  const record: SessionRecord = { username: user.username, role: user.role === 'unactivated-admin' ? 'unactivated-admin' : role, pid: sessionPid, since: ctx.now() };
+  tx.put(storeKeys.session(cluster.clusterId, sessionId), record);
+  return { ...result, session: { clusterId: cluster.clusterId, sessionId, username: user.username, role } };
+}
 
 /** `logout`: ends the caller's shell session. */
 export const logout = defineOperation({
@@ -199,7 +220,11 @@ export const logout = defineOperation({
   access: 'user',
   write: true,
   run: ({ tx, cluster, actor, record }) => {
-    if (actor?.sessionId) tx.delete(storeKeys.session(cluster.clusterId, actor.sessionId));
+    if (actor?.sessionId) {
+      tx.delete(storeKeys.session(cluster.clusterId, actor.sessionId));
+      // users-and-auth.md §8.3 step 4: the session's quorum tokens end with it.
+      for (const token of tokensOf(tx, cluster.clusterId)) if (token.sessionId === actor.sessionId) tx.delete(quorumKeys.token(cluster.clusterId, token.id));
+    }
     // audit-log.md §4.3: a logout is logged only by the HSM that ran it.
     if (actor) record([{ on: 'routed', event: { opcode: 'CN_LOGOUT', user: { name: actor.username, type: userTypeOf(actor.role) } } }]);
     return 'Logout successful';

@@ -29,13 +29,21 @@ export interface UserRecord {
   passwordHash: string;
   failedLogins: number;
   createdAt: number;
+  /**
+   * The user's registered token-sign public key (SPKI PEM, RSA-2048): one key per user serves
+   * both MFA and quorum approvals (users-and-auth.md §7).
+   */
+  publicKeyPem?: string;
+  /** Whether logins need the token-sign second factor (`user change-mfa token-sign`). */
+  mfa?: boolean;
+  /** Whether the key is registered for quorum approvals (`user change-quorum token-sign register`). */
+  quorum?: boolean;
 }
 
-/** A user as operations return it: everything but the password hash. */
-/** A user as operations return it: no password hash; with `coverage` when listed (users-and-auth.md §6). */
-export type UserView = Omit<UserRecord, 'passwordHash'> & { coverage?: 'full' | 'inconsistent' };
+/** A user as operations return it: no password hash nor key; with `coverage` when listed (users-and-auth.md §6). */
+export type UserView = Omit<UserRecord, 'passwordHash' | 'publicKeyPem'> & { coverage?: 'full' | 'inconsistent' };
 
-export function viewOfUser({ passwordHash: _hash, ...view }: UserRecord): UserView {
+export function viewOfUser({ passwordHash: _hash, publicKeyPem: _key, ...view }: UserRecord): UserView {
   return view;
 }
 
