@@ -14,11 +14,14 @@
  *    (bench/keys.ts)
  * 6. the SoftHSM comparison, informational (bench/softhsm.ts, bench/softhsm.py)
  * 7. backup and restore with 10,000 keys, and commands with 500 backups kept (bench/backups.ts)
+ * 8. what the audit log adds to a key generation and to a sign (auditing on vs off), and
+ *    `audit verify` per 10,000 events (bench/audit.ts)
  *
  * `node dist/bench/run.js engine list` runs only the named sections (startup, shell, commit,
- * engine, generate, list, softhsm, backups); with none named it runs them all.
+ * engine, generate, list, softhsm, backups, audit); with none named it runs them all.
  */
 import os from 'node:os';
+import { benchAudit } from './audit.js';
 import { benchBackups } from './backups.js';
 import { benchEngineThroughput } from './engine.js';
 import { benchKeyGeneration, benchKeyListCli, largeKeyCluster } from './keys.js';
@@ -28,7 +31,7 @@ import { benchCommitCost } from './store.js';
 import { removeTempDirs } from './support.js';
 
 /** The sections `node dist/bench/run.js [section ...]` may name; none named runs them all. */
-const SECTIONS = ['startup', 'shell', 'commit', 'engine', 'generate', 'list', 'softhsm', 'backups'] as const;
+const SECTIONS = ['startup', 'shell', 'commit', 'engine', 'generate', 'list', 'softhsm', 'backups', 'audit'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function chosenSections(args: string[]): Set<Section> {
@@ -54,6 +57,7 @@ async function main(): Promise<void> {
       if (run.has('backups')) await benchBackups(large);
     }
     if (run.has('softhsm')) await benchSoftHsm(engineRates!);
+    if (run.has('audit')) await benchAudit();
   } finally {
     removeTempDirs();
   }

@@ -26,6 +26,13 @@ export interface EngineContext {
    * derived from this seed, and clusters must have been created in that mode.
    */
   deterministicSeed?: string;
+  /**
+   * Bench only: no audit event is written (audit/record.ts), so that bench/audit.ts can measure
+   * what auditing adds to an operation. The CLI, the shell and the Node API build their contexts
+   * without it and no flag or environment variable sets it: for users the log is always on, as
+   * on the real HSM (audit-log.md §1).
+   */
+  auditOffForBench?: true;
 }
 
 export const systemRandom = (n: number): Buffer => randomBytes(n);

@@ -4,6 +4,8 @@
  * password or key byte in any of them.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { EngineContext } from '../../../src/core/context.js';
 import { perform, type Caller } from '../../../src/core/engine.js';
 import { listAuditEvents, verifyAudit, type AuditEventView } from '../../../src/core/audit/operations.js';
@@ -13,7 +15,7 @@ import type { KeyRecord } from '../../../src/core/keys/model.js';
 import { createUser, deleteUser, login, logout } from '../../../src/core/users/operations.js';
 import { deleteKey, setAttribute, shareKey } from '../../../src/core/keys/operations.js';
 import { byLabel } from '../../../src/core/keys/selector.js';
-import { refused } from '../../support/helpers.js';
+import { refused, ROOT } from '../../support/helpers.js';
 import { clusterContext } from '../../support/templates.js';
 
 const ADMIN: Caller = { credentials: { username: 'admin', password: 'Admin123!', role: 'admin' } };
@@ -113,5 +115,15 @@ describe('core/audit: the events operations write', function () {
     const destroyed = after.find((e) => e.opcode.name === 'CN_DESTROY_OBJECT')!;
     assert.deepEqual([destroyed.logStream, destroyed.privSecretKeyHandle], [session.key.hsmId, session.key.ref]);
     await perform(ctx, verifyAudit, {});
+  });
+
+  it('only the bench can switch auditing off: outside its declaration and its one check, no source sets auditOffForBench', () => {
+    const src = path.join(ROOT, 'src');
+    const naming = (fs.readdirSync(src, { recursive: true }) as string[])
+      .filter((file) => file.endsWith('.ts') && fs.readFileSync(path.join(src, file), 'utf8').includes('auditOffForBench'))
+      .map((file) => file.split(path.sep).join('/'))
+      .sort();
+    assert.deepEqual(naming, ['core/audit/record.ts', 'core/context.ts']);
+    assert.match(fs.readFileSync(path.join(src, 'core', 'audit', 'record.ts'), 'utf8'), /ctx\.auditOffForBench\) return;/);
   });
 });
