@@ -312,7 +312,7 @@ describe('cloudhsm_mgmt_util dialect', function () {
     assert.deepEqual(unknown, { outcome: 'failed', out: 'Unknown command; type help to list the commands\n' });
     assert.equal((await line(t, 'listusers')).outcome, 'failed', 'names are case-sensitive');
     assert.deepEqual(await line(t, 'deleteUser CU'), { outcome: 'failed', out: 'Usage: deleteUser <user-type> <user-name>\n' });
-    assert.equal((await line(t, 'getMValue 3')).outcome, 'failed');
+    assert.deepEqual(await line(t, 'getM'), { outcome: 'failed', out: 'Usage: getMValue <service>\n' });
   });
 
   it('prompts for -hpswd, and takes a script login from CLOUDHSM_PIN', async () => {

@@ -63,6 +63,13 @@ export interface TokenListing {
   'number-of-approvals': number;
   'token-timeout-seconds': number;
   'cluster-coverage': 'full';
+  /** Who approved it ahead of use, when asked for (cloudhsm_mgmt_util listTokens names them). */
+  approvers?: string[];
+}
+
+export interface ListTokensInput extends ClusterInput {
+  /** Adds each token's `approvers`; the CloudHSM CLI listing has no such field. */
+  approvers?: boolean;
 }
 
 /** The approvals a token needs now: the cluster's value for an admin service, the key's for a key service. */
@@ -79,7 +86,7 @@ export const listTokens = defineOperation({
   access: 'user',
   activated: true,
   write: false,
-  run: ({ tx, ctx, cluster }): { tokens: TokenListing[] } => {
+  run: ({ tx, ctx, cluster }, input: ListTokensInput): { tokens: TokenListing[] } => {
     const now = ctx.now();
     const tokens = activeTokens(tx, cluster.clusterId, now).sort((a, b) => a.createdAt - b.createdAt);
     return {
@@ -90,6 +97,7 @@ export const listTokens = defineOperation({
         'number-of-approvals': t.approvedBy.length,
         'token-timeout-seconds': secondsLeft(t, now),
         'cluster-coverage': 'full',
+        ...(input.approvers ? { approvers: [...t.approvedBy] } : {}),
       })),
     };
   },

@@ -5,6 +5,7 @@
  * owners and sharees by user ID. Every change still goes through `perform`.
  */
 import fs from 'node:fs';
+import { readInputFile } from '../../cli/files.js';
 import type { EngineContext } from '../../core/context.js';
 import { HsmError, type ErrorCode } from '../../core/errors.js';
 import { perform } from '../../core/engine.js';
@@ -13,7 +14,7 @@ import { readCluster } from '../../core/cluster/operations.js';
 import { describeKeyOwnership, type KeyOwnership } from '../../core/keys/operations.js';
 import { listUsers } from '../../core/users/operations.js';
 import type { UserView } from '../../core/users/rules.js';
-import { callerOf, type DialectHost } from '../dialect.js';
+import { callerOf, type DialectHost, type LineOutcome } from '../dialect.js';
 import { CAUTION, CmuRefusal, INVALID_OPTION, QUESTION, type Server } from './cmu-output.js';
 
 /** The server a host is in server mode on, if any (the dialect object is shared, the mode is not). */
@@ -89,6 +90,14 @@ export async function confirm(host: DialectHost): Promise<'y' | 'n' | 'none'> {
   }
 }
 
+/** Asks the §0 confirmation; undefined means go on, otherwise the line's outcome. */
+export async function confirmed(host: DialectHost): Promise<LineOutcome | undefined> {
+  const answer = await confirm(host);
+  if (answer === 'y') return undefined;
+  // `n` aborts quietly [assumed]; no answer at all (end of input) counts as a failed line.
+  return answer === 'n' ? 'ok' : 'failed';
+}
+
 /** Users in ID order, as CMU lists them. */
 export async function userRecords(cmu: Cmu): Promise<UserView[]> {
   const { users } = await perform(cmu.engine, listUsers, { clusterId: cmu.clusterId });
@@ -132,9 +141,9 @@ export function cmuError(code: ErrorCode, message: string): HsmError {
 }
 
 /** Writes an output file, overwriting it silently (§2 getAttribute). */
-export function writeOutputFile(file: string, text: string): void {
+export function writeOutputFile(file: string, content: string | Uint8Array): void {
   try {
-    fs.writeFileSync(file, text);
+    fs.writeFileSync(file, content);
   } catch (err) {
     throw new CmuRefusal(`could not write ${file}: ${(err as Error).message}; give a path in a folder you can write to`);
   }
@@ -144,4 +153,16 @@ export function writeOutputFile(file: string, text: string): void {
 export function parseNumber(text: string, what: string): number {
   if (!/^\d{1,15}$/.test(text)) throw new CmuRefusal(`${what} must be a decimal number, not "${text}"`);
   return Number(text);
+}
+
+/** CMU's input files (tokens, signatures, public keys, approval files) are small: far below this. */
+const MAX_INPUT_BYTES = 64 * 1024;
+
+/** The bytes of an input file (a regular file, at most 64 KiB), or a refusal naming it as `what`. */
+export function readInput(file: string, what: string): Buffer {
+  try {
+    return readInputFile(what, file, MAX_INPUT_BYTES);
+  } catch (err) {
+    throw new CmuRefusal(`${(err as Error).message}; give the path of the ${what}`);
+  }
 }

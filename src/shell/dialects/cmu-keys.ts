@@ -12,7 +12,7 @@ import { callerOf, type LineOutcome } from '../dialect.js';
 import { attributeListText, attributeText, settable } from './cmu-attributes.js';
 import { attributeName, isKnownAttribute } from './legacy-attributes.js';
 import { CmuRefusal, CmuUsage, serverName, successLines } from './cmu-output.js';
-import { cmuError, confirm, keyOwnership, parseNumber, userById, userRecords, writeOutputFile, type Cmu, type CmuCall } from './cmu-context.js';
+import { cmuError, confirmed, keyOwnership, parseNumber, userById, userRecords, writeOutputFile, type Cmu, type CmuCall } from './cmu-context.js';
 import { destinationServer, requireLogin } from './cmu-users.js';
 import { presentKeyListing } from '../../cli/presenters/keys.js';
 import { parseReference } from '../../cli/key-filter.js';
@@ -31,13 +31,6 @@ async function visibleKey(cmu: Cmu, handle: number, verbose: boolean): Promise<R
   const item = presentKeyListing(listed).matched_keys[0];
   if (!item) throw cmuError('KEY_SELECTION_NOT_UNIQUE', `no key with handle ${handle} is visible to ${cmu.host.session!.username}; only its owner, its sharees (and COs) see a key`);
   return item;
-}
-
-/** Asks the §0 confirmation; undefined means go on, otherwise the line's outcome. */
-async function confirmed(cmu: Cmu): Promise<LineOutcome | undefined> {
-  const answer = await confirm(cmu.host);
-  if (answer === 'y') return undefined;
-  return answer === 'n' ? 'ok' : 'failed';
 }
 
 /** `findAllKeys <user-id> <key-hash 0|1> [<output-file>]` (CO, PCO): the keys a user owns (o) or shares (s). */
@@ -106,7 +99,7 @@ export async function setAttributeCommand(call: CmuCall): Promise<LineOutcome> {
   const change = settable(parseNumber(idWord!, 'the attribute ID'), value!);
   if ('refusal' in change) throw new CmuRefusal(`setAttribute: ${change.refusal}`);
   const cmu = await call.open();
-  const stop = await confirmed(cmu);
+  const stop = await confirmed(cmu.host);
   if (stop) return stop;
   await perform(cmu.engine, setAttribute, { clusterId: cmu.clusterId, filter: byReference(handle), ...change }, callerOf(call.host));
   cmu.write(successLines('setAttribute', cmu.servers));
@@ -120,7 +113,7 @@ export async function shareKeyCommand(call: CmuCall): Promise<LineOutcome> {
   const id = parseNumber(idWord!, 'the user ID');
   if (flag !== '0' && flag !== '1') throw new CmuRefusal(`shareKey: give 1 to share or 0 to unshare, not "${flag}"`);
   const cmu = await call.open();
-  const stop = await confirmed(cmu);
+  const stop = await confirmed(cmu.host);
   if (stop) return stop;
   const user = await userById(cmu, id);
   const input = { clusterId: cmu.clusterId, filter: byReference(handle), username: user.username, role: 'crypto-user' };

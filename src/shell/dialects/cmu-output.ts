@@ -35,7 +35,7 @@ export class CmuRefusal extends Error {}
 /** Wrong arguments: the command's usage line is printed. */
 export class CmuUsage extends Error {}
 
-/** §0: the confirmation CMU shows before createUser, changePswd, setAttribute and shareKey. */
+/** §0: the confirmation CMU shows before createUser, changePswd, setAttribute, shareKey, registerQuorumPubKey and setMValue. */
 export const CAUTION = [
   '*************************CAUTION********************************',
   'This is a CRITICAL operation, should be done on all nodes in the',
@@ -63,6 +63,8 @@ const RET_NAMES: Partial<Record<ErrorCode, string>> = {
   KEY_SELECTION_NOT_UNIQUE: 'RET_INVALID_HANDLE',
   KEY_ACCESS_DENIED: 'RET_KEY_ACCESS_DENIED',
   KEY_ATTRIBUTE_REFUSED: 'RET_ATTRIBUTE_NOT_MODIFIABLE',
+  // §0: the documented code of a quorum-controlled command without enough approvals.
+  QUORUM_FAILED: 'RET_MXN_AUTH_FAILED',
 };
 
 /** [assumed] The RET_ name CMU prints for a core error code. */
@@ -97,6 +99,13 @@ export function hint(err: HsmError): string {
       return err.message.replace(/ \(log in as .*$/, ' (the owner deletes them with KMU deleteKey or `key delete`)');
     case 'CLUSTER_ALREADY_ACTIVATED':
       return 'the cluster is already activated; the PCO logs in with loginHSM CO admin <password>';
+    case 'QUORUM_FAILED': {
+      // The core names the service and its minimum value when no approved token was found.
+      const service = err.details?.service;
+      if (service !== 'user' && service !== 'quorum') return err.message;
+      const id = service === 'user' ? 3 : 4;
+      return `service ${id} needs ${String(err.details?.required)} approvals: getToken ${id} <your-name> <token-file>, have the approvers sign it (openssl dgst -sha256 -sign KEY.pem -out SIGNATURE <token-file>), approveToken <approval-file>, then run the command again`;
+    }
     case 'CLUSTER_NOT_ACTIVATED':
       return 'the cluster is not activated yet: loginHSM PRECO admin <initial-password>, then changePswd PRECO admin <new-password>';
     default:

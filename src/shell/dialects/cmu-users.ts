@@ -12,11 +12,11 @@ import { changePassword, createUser, deleteUser, login, logout } from '../../cor
 import type { LoginRole, UserView } from '../../core/users/rules.js';
 import { callerOf, type LineOutcome } from '../dialect.js';
 import { CmuRefusal, CmuUsage, hint, serverFailure, serverName, successLines } from './cmu-output.js';
-import { cmuError, confirm, parseNumber, userById, userRecords, type Cmu, type CmuCall } from './cmu-context.js';
-import { userType, type UserType } from './legacy-users.js';
+import { cmuError, confirmed, parseNumber, userById, userRecords, type Cmu, type CmuCall } from './cmu-context.js';
+import { userType, yesNo, type UserType } from './legacy-users.js';
 
 /** Parses a type argument; `preCO` is CMU's other spelling of PRECO; types are case-sensitive (§2). */
-function parseType(word: string, accepted: readonly UserType[], cmd: string): UserType {
+export function parseType(word: string, accepted: readonly UserType[], cmd: string): UserType {
   const type = (word === 'preCO' ? 'PRECO' : word) as UserType;
   if (accepted.includes(type)) return type;
   const why = word === 'AU' ? ' (AU, the appliance user app_user, is internal to the service)' : '';
@@ -46,7 +46,7 @@ async function passwordArg(call: CmuCall, word: string, rest: readonly string[])
 }
 
 /** The user a type/name pair names must have that type (users-and-auth.md §1). */
-async function checkType(cmu: Cmu, name: string, type: UserType): Promise<UserView | undefined> {
+export async function checkType(cmu: Cmu, name: string, type: UserType): Promise<UserView | undefined> {
   const user = (await userRecords(cmu)).find((u) => u.username === displayName(name));
   if (user && !sameType(userType(user), type)) {
     throw cmuError('ROLE_MISMATCH', `${user.username} is a ${userType(user)}, not a ${type}; give its type as listUsers shows it`);
@@ -102,27 +102,20 @@ export async function logoutHsm(call: CmuCall): Promise<LineOutcome> {
 /**
  * §2 listUsers: per server a header and one row per user in ID order. Column positions follow
  * the spec's example row (ID right-aligned, YES/NO and counts right-aligned under their headers).
- * MofnPubKey and 2FA are always NO: the emulator models neither quorum keys nor 2FA.
+ * MofnPubKey is YES for a user with a key registered for quorum (registerQuorumPubKey, or
+ * `user change-quorum token-sign register`), 2FA for one with MFA (users-and-auth.md §7-8).
  */
 export async function listUsersCommand(call: CmuCall): Promise<LineOutcome> {
   const cmu = await call.open();
   const records = await userRecords(cmu);
   const header = '    User Id             User Type       User Name                          MofnPubKey    LoginFailureCnt         2FA\n';
   const rows = records.map(
-    (u) => `${String(u.id).padStart(10)}${' '.repeat(14)}${userType(u).padEnd(16)}${u.username.padEnd(40)}${'NO'.padStart(3)}${String(u.failedLogins).padStart(16)}${'NO'.padStart(17)}\n`,
+    (u) => `${String(u.id).padStart(10)}${' '.repeat(14)}${userType(u).padEnd(16)}${u.username.padEnd(40)}${yesNo(u.quorum).padStart(3)}${String(u.failedLogins).padStart(16)}${yesNo(u.mfa).padStart(17)}\n`,
   );
   for (const server of cmu.servers) {
     cmu.write(`Users on server ${serverName(server)}:\nNumber of users found:${records.length}\n\n${header}${rows.join('')}`);
   }
   return 'ok';
-}
-
-/** Asks the §0 confirmation; undefined means go on, otherwise the line's outcome. */
-async function confirmed(call: CmuCall): Promise<LineOutcome | undefined> {
-  const answer = await confirm(call.host);
-  if (answer === 'y') return undefined;
-  // `n` aborts quietly [assumed]; no answer at all (end of input) counts as a failed line.
-  return answer === 'n' ? 'ok' : 'failed';
 }
 
 /** A question answered by one of `letters` (either case); anything else asks again, end of input is null. */
@@ -174,7 +167,7 @@ export async function createUserCommand(call: CmuCall): Promise<LineOutcome> {
   if (type === 'PRECO') throw new CmuRefusal('createUser: a PRECO exists only on a cluster that was never activated and cannot be created; create a CO or a CU');
   const password = await passwordArg(call, passwordWord!, rest);
   const cmu = await call.open();
-  const stop = await confirmed(call);
+  const stop = await confirmed(call.host);
   if (stop) return stop;
   cmu.write(`Creating User ${displayName(name!)}(${type}) on ${cmu.servers.length} nodes\n`);
   return onEachServer(call, cmu, 'Retry/Ignore/Abort?(R/I/A):', () =>
@@ -207,7 +200,7 @@ export async function changePswdCommand(call: CmuCall): Promise<LineOutcome> {
   const type = parseType(typeWord!, ['CO', 'PCO', 'CU', 'PRECO'], call.name);
   const password = await passwordArg(call, passwordWord!, rest);
   const cmu = await call.open();
-  const stop = await confirmed(call);
+  const stop = await confirmed(call.host);
   if (stop) return stop;
   cmu.write(`Changing password for ${displayName(name!)}(${type}) on ${cmu.servers.length} nodes\n`);
   await checkType(cmu, name!, type);

@@ -15,10 +15,11 @@ import { bannerText, exit, getCert, getHsmInfo, info, server } from './cmu-clust
 import { CmuCall, clusterIdOf, openCmu, serverMode, serversOf, userRecords } from './cmu-context.js';
 import { findAllKeys, getAttribute, getKeyInfo, listAttributes, setAttributeCommand, shareKeyCommand, syncKey } from './cmu-keys.js';
 import { asHsmError, CmuRefusal, CmuUsage, failureText, hint } from './cmu-output.js';
+import { approveTokenCommand, delTokenCommand, getMValueCommand, getTokenCommand, listTokensCommand, registerQuorumPubKeyCommand, SERVICE_IDS, setMValueCommand } from './cmu-quorum.js';
 import { changePswdCommand, createUserCommand, deleteUserCommand, listUsersCommand, loginHsm, logoutHsm, syncUserCommand } from './cmu-users.js';
 
 /** What an argument position completes to. */
-type ArgKind = 'type' | 'user' | 'user-id' | 'handle' | 'attribute' | 'settable' | 'bit' | 'server' | 'info' | 'cert' | 'command';
+type ArgKind = 'type' | 'user' | 'user-id' | 'handle' | 'attribute' | 'settable' | 'bit' | 'server' | 'info' | 'cert' | 'command' | 'service';
 
 interface CmuCommand {
   name: string;
@@ -33,13 +34,9 @@ interface CmuCommand {
   maxArgs: number;
   serverModeOnly?: boolean;
   args?: ArgKind[];
-  /** A documented command this emulator does not model (quorum authentication): refused with its equivalent. */
-  unmodelled?: boolean;
-  /** Absent for help, quit and the unmodelled commands, which the dispatcher answers itself. */
+  /** Absent for help and quit, which the dispatcher answers itself. */
   run?: (call: CmuCall) => Promise<LineOutcome>;
 }
-
-const QUORUM_NOTE = 'Quorum (M of N) authentication is not modelled by this emulator.';
 
 const COMMANDS: readonly CmuCommand[] = [
   { name: 'loginHSM', syntax: '<user-type> <user-name> <password | -hpswd> [-2fa <authdata-path>]', summary: 'Log in on every connected server (types CO, PCO, CU, PRECO). Without the password word, CLOUDHSM_PIN=user:password is used.', who: 'PRECO, CO, CU', modern: 'login --username U --role admin|crypto-user (PRECO: none; `cluster activate` needs no login)', minArgs: 2, maxArgs: 5, args: ['type', 'user'], run: loginHsm },
@@ -61,13 +58,13 @@ const COMMANDS: readonly CmuCommand[] = [
   { name: 'getCert', syntax: '<file> <cert-type>', summary: 'Write a certificate of the server to a file (4 = customer root, 8 = cluster certificate).', who: 'anyone, in server mode', modern: 'none', minArgs: 2, maxArgs: 2, serverModeOnly: true, args: ['command', 'cert'], run: getCert },
   { name: 'syncKey', syntax: '<key-handle> <dest-server>', summary: 'Copy a key to another server (every emulated HSM already holds it).', who: 'CU (own keys), CO (any key); server mode', modern: 'key replicate', minArgs: 2, maxArgs: 2, serverModeOnly: true, args: ['handle', 'server'], run: syncKey },
   { name: 'syncUser', syntax: '<user-id> <dest-server>', summary: 'Copy a user to another server (every emulated HSM already holds it).', who: 'CO; server mode', modern: 'none', minArgs: 2, maxArgs: 2, serverModeOnly: true, args: ['user-id', 'server'], run: syncUserCommand },
-  { name: 'registerQuorumPubKey', syntax: '<type> <name> <token-file> <signed-token-file> <pubkey-pem>', summary: QUORUM_NOTE, who: 'CO', modern: 'user change-quorum token-sign register', minArgs: 0, maxArgs: 99, unmodelled: true },
-  { name: 'getToken', syntax: '<service> <user> <file>', summary: QUORUM_NOTE, who: 'CO', modern: 'quorum token-sign generate --service user|quorum', minArgs: 0, maxArgs: 99, unmodelled: true },
-  { name: 'approveToken', syntax: '<approval-file>', summary: QUORUM_NOTE, who: 'CO', modern: '--approval <file> on the protected command', minArgs: 0, maxArgs: 99, unmodelled: true },
-  { name: 'listTokens', syntax: '', summary: QUORUM_NOTE, who: 'CO', modern: 'quorum token-sign list', minArgs: 0, maxArgs: 99, unmodelled: true },
-  { name: 'delToken', syntax: '<service>', summary: QUORUM_NOTE, who: 'CO', modern: 'quorum token-sign delete --scope', minArgs: 0, maxArgs: 99, unmodelled: true },
-  { name: 'getMValue', syntax: '<service>', summary: QUORUM_NOTE, who: 'CO', modern: 'quorum token-sign list-quorum-values', minArgs: 0, maxArgs: 99, unmodelled: true },
-  { name: 'setMValue', syntax: '<service> <value>', summary: QUORUM_NOTE, who: 'CO', modern: 'quorum token-sign set-quorum-value', minArgs: 0, maxArgs: 99, unmodelled: true },
+  { name: 'registerQuorumPubKey', syntax: '<user-type> <user-name> <token-file> <signed-token-file> <pubkey-pem>', summary: 'Register your RSA-2048 public key for quorum approvals (asks for confirmation): the token file holds any data of at most 245 bytes, the signed file its signature (openssl dgst -sha256 -sign KEY.pem -out SIGNED TOKEN).', who: 'CO, PCO (for itself)', modern: 'user change-quorum token-sign register', minArgs: 5, maxArgs: 5, args: ['type', 'user'], run: registerQuorumPubKeyCommand },
+  { name: 'getToken', syntax: '<service> <user-name> <file>', summary: 'Get a quorum token for a service (3 USER_MGMT, 4 MISC_CO) and write it to a file; each approver signs that file (openssl dgst -sha256 -sign KEY.pem -out SIGNATURE FILE).', who: 'CO, PCO (for itself)', modern: 'quorum token-sign generate --service user|quorum', minArgs: 3, maxArgs: 3, args: ['service', 'user'], run: getTokenCommand },
+  { name: 'approveToken', syntax: '<approval-file>', summary: 'Approve your token with the approvers\' signatures, named in a text file: Multi Token File Path:, Token File Path:, Number of Approvals: N, then per approver Approver Type: 2, Approver Name:, Approval File:. The next command under that service uses it up.', who: 'CO, PCO', modern: '--approval <file> on the protected command', minArgs: 1, maxArgs: 1, run: approveTokenCommand },
+  { name: 'listTokens', syntax: '', summary: 'List the active quorum tokens with their validity, the approvals they need and who approved them.', who: 'logged-in users', modern: 'quorum token-sign list', minArgs: 0, maxArgs: 0, run: listTokensCommand },
+  { name: 'delToken', syntax: '<service>', summary: 'Delete your quorum tokens for a service (3 USER_MGMT, 4 MISC_CO).', who: 'CO, PCO', modern: 'quorum token-sign delete --scope user', minArgs: 1, maxArgs: 1, args: ['service'], run: delTokenCommand },
+  { name: 'getMValue', syntax: '<service>', summary: 'Show how many approvals a service needs (3 USER_MGMT, 4 MISC_CO; 1 = no quorum).', who: 'anyone (no login needed)', modern: 'quorum token-sign list-quorum-values', minArgs: 1, maxArgs: 1, args: ['service'], run: getMValueCommand },
+  { name: 'setMValue', syntax: '<service> <value>', summary: 'Set how many approvals a service needs, 1 (no quorum) to 8 and at most the number of COs (asks for confirmation). While service 4 (MISC_CO) is above 1, each change needs an approved service 4 token.', who: 'CO, PCO', modern: 'quorum token-sign set-quorum-value', minArgs: 2, maxArgs: 2, args: ['service'], run: setMValueCommand },
   { name: 'help', syntax: '[<command>]', summary: 'List the commands, or describe one.', who: 'anyone', modern: 'help', minArgs: 0, maxArgs: 1, args: ['command'] },
   { name: 'quit', syntax: '', summary: 'Log out and leave cloudhsm_mgmt_util.', who: 'anyone', modern: 'quit', minArgs: 0, maxArgs: 0 },
 ];
@@ -93,7 +90,7 @@ function commandHelp(command: CmuCommand): string {
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
-  const rows = COMMANDS.map((c) => `    ${c.name.padEnd(width)}${c.modern}${c.unmodelled ? ' (not modelled here)' : ''}\n`);
+  const rows = COMMANDS.map((c) => `    ${c.name.padEnd(width)}${c.modern}\n`);
   return `cloudhsm_mgmt_util commands (any unambiguous prefix runs one; help <command> for details):\n\n    ${'Command'.padEnd(width)}CloudHSM CLI equivalent\n${rows.join('')}\n${EXPLAIN_NOTE}\n`;
 }
 
@@ -120,10 +117,6 @@ async function runCommand(host: DialectHost, command: CmuCommand, args: string[]
     host.io.write(text);
     return text.startsWith('Unknown') || text.startsWith('Ambiguous') ? 'failed' : 'ok';
   }
-  if (command.unmodelled || !command.run) {
-    host.io.write(`${command.name} is not supported: ${QUORUM_NOTE} CloudHSM CLI equivalent: ${command.modern}\n`);
-    return 'failed';
-  }
   if (args.length < command.minArgs || args.length > command.maxArgs) {
     host.io.write(usage(command));
     return 'failed';
@@ -134,7 +127,7 @@ async function runCommand(host: DialectHost, command: CmuCommand, args: string[]
   }
   const call = new CmuCall(host, command.name, args);
   try {
-    return await command.run(call);
+    return await command.run!(call);
   } catch (err) {
     if ((err as { cancelled?: boolean }).cancelled) return 'failed';
     if (err instanceof CmuUsage) host.io.write(usage(command));
@@ -165,6 +158,8 @@ async function candidates(host: DialectHost, kind: ArgKind): Promise<string[]> {
       return ['server'];
     case 'cert':
       return ['4', '8'];
+    case 'service':
+      return SERVICE_IDS;
     case 'attribute':
       return ATTRIBUTE_IDS.map(String);
     case 'settable':

@@ -8,7 +8,7 @@ import { deleteKey as deleteKeyOp, setAttribute as setAttributeOp } from '../../
 import type { KeySelector } from '../../core/keys/selector.js';
 import { login, listUsers as listUsersOp, logout } from '../../core/users/operations.js';
 import { attributeListText, dumpSize } from './kmu-attributes.js';
-import { userType } from './legacy-users.js';
+import { userType, yesNo } from './legacy-users.js';
 import { attributeFileText, className, idHex, isKnownAttribute, OBJ_ATTR_ALL, renderAll, renderSingle, typeName } from './legacy-attributes.js';
 import {
   byHandle,
@@ -82,7 +82,7 @@ function userRow(cells: string[]): string {
 export async function listUsers({ host }: KmuCall): Promise<Outcome> {
   const { users } = await run(host, listUsersOp, { clusterId: host.session!.clusterId });
   const byId = [...users].sort((a, b) => a.id - b.id);
-  const rows = byId.map((u, i) => userRow([String(i + 1), String(u.id), userType(u), u.username, 'NO', String(u.failedLogins), 'NO']));
+  const rows = byId.map((u, i) => userRow([String(i + 1), String(u.id), userType(u), u.username, yesNo(u.quorum), String(u.failedLogins), yesNo(u.mfa)]));
   return { blocks: [[`Number Of Users found ${users.length}`], [raw(USERS_HEADER), ...rows.map(raw)], [returnLine('Cfm3ListUsers')]] };
 }
 

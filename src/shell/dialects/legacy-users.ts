@@ -19,3 +19,8 @@ export function userType(user: Pick<UserView, 'role' | 'username'>): UserType {
       return 'AU';
   }
 }
+
+/** listUsers' MofnPubKey and 2FA columns: a registered quorum key, MFA (users-and-auth.md §7-8). */
+export function yesNo(flag: boolean | undefined): string {
+  return flag ? 'YES' : 'NO';
+}
