@@ -4,6 +4,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:cry
 import path from 'node:path';
 import { Store } from '../../src/core/store/index.js';
 import { keyStoreKeys } from '../../src/core/keys/filters.js';
+import { isAuditObject } from '../../src/core/audit/log.js';
 import { runCommand, tempDir } from '../support/helpers.js';
 import { clusterFolder, type TemplateOptions } from '../support/templates.js';
 
@@ -20,14 +21,10 @@ const as = (user: string) => ({ CLOUDHSM_ROLE: 'crypto-user', CLOUDHSM_PIN: `${u
  * login, as the real HSMs do), and the bytes of the backup files.
  */
 async function snapshot(dir: string): Promise<unknown> {
-  const objects = await (await Store.open({ dir })).read((view) => view.list('').filter(([key]) => !isAuditKey(key)));
+  const objects = await (await Store.open({ dir })).read((view) => view.list('').filter(([key]) => !isAuditObject(key)));
   const backups = path.join(dir, 'backups');
   const files = fs.existsSync(backups) ? fs.readdirSync(backups).map((f) => [f, fs.readFileSync(path.join(backups, f)).toString('base64')]) : [];
   return { objects, files };
-}
-
-function isAuditKey(key: string): boolean {
-  return key.startsWith('audit-stream/') || key.startsWith('stream-length/audit-') || key === 'installation/audit-secret';
 }
 
 /** A copy of an ACTIVE cluster (admin password Admin123!) with crypto users alice and bob. */

@@ -163,6 +163,14 @@ export const auditKeys = {
   file: (clusterId: string, hsmId: string) => `audit-${clusterId}-${hsmId}`,
 } as const;
 
+/**
+ * Whether state key `key` belongs to the audit log: a stream head, the installation's audit
+ * secret, or the store's bookkeeping of an audit stream (its file length, its waiting entries).
+ */
+export function isAuditObject(key: string): boolean {
+  return key.startsWith(auditKeys.streamPrefix) || key === auditKeys.secret || /^stream-(length|pending-count|pending)\/audit-/.test(key);
+}
+
 /** Reads the committed entries of a store stream (Store.readStream on the same view). */
 export type StreamReader = (name: string) => Buffer[];
 
@@ -224,7 +232,7 @@ export function appendAuditEvent(tx: Transaction, clusterId: string, hsmId: stri
     prevHash: head.lastHash,
   };
   const record: AuditRecord = { ...body, hash: eventHash(key, head.lastHash, body) };
-  tx.appendToStream(auditKeys.file(clusterId, hsmId), Buffer.from(JSON.stringify(record), 'utf8'));
+  tx.appendToStream(auditKeys.file(clusterId, hsmId), Buffer.from(JSON.stringify(storedForm(record)), 'utf8'));
   const next = { clusterId, hsmId, nextSeq: head.nextSeq + 1, lastHash: record.hash, lastUsecs: usecs, rebootCounter: head.rebootCounter };
   tx.put(auditKeys.stream(clusterId, hsmId), { ...next, mac: headMac(key, next) } satisfies StreamHead);
   return record;
@@ -294,9 +302,68 @@ export function verifyAuditLog(view: ReadView, read: StreamReader, clusterId?: s
   return { streams: heads.length, events };
 }
 
-/** The events of one HSM's stream, in the order written. */
+/**
+ * An event as a stream holds it: what cannot be derived, in a JSON array, a quarter of the
+ * size of the full record (every byte is written and synced with the operation). The time,
+ * log type, opcode code and response text follow from the rest; the previous event's hash is
+ * kept only as a prefix, enough to tell an event that does not follow its predecessor.
+ * [version, usecs, seq, reboot counter, command type code, opcode, session handle,
+ *  response (0, or [code, text]), user (0, or [name, type]), key handles (0, or [secret, public]),
+ *  prefix of the previous hash, hash (base64)]
+ */
+type StoredEvent = [1, string, number, number, number, Opcode, number, 0 | [number, string], 0 | [string, UserType], 0 | [number, number], string, string];
+
+const PREV_PREFIX = 12;
+
+function storedForm(r: AuditRecord): StoredEvent {
+  return [
+    1,
+    r.usecs,
+    Number.parseInt(r.seq.slice(2), 16),
+    Number.parseInt(r.rebootCounter.slice(2), 16),
+    r.commandType.code,
+    r.opcode.name,
+    Number.parseInt(r.sessionHandle.slice(2), 16),
+    r.response.code === RESPONSES.SUCCESS.code && r.response.text === RESPONSES.SUCCESS.text ? 0 : [r.response.code, r.response.text],
+    r.userName !== undefined && r.userType ? [r.userName, r.userType.name] : 0,
+    r.privSecretKeyHandle !== undefined ? [r.privSecretKeyHandle, r.publicKeyHandle ?? 0] : 0,
+    r.prevHash.slice(0, PREV_PREFIX),
+    Buffer.from(r.hash, 'hex').toString('base64'),
+  ];
+}
+
+/** The full record of a stored event, given the hash of the event before it in the stream. */
+function fullForm(s: StoredEvent, previousHash: string): AuditRecord {
+  const [, usecs, seq, reboot, commandCode, opcode, session, response, user, keys, prevPrefix, hash] = s;
+  const logType = logTypeOf(opcode);
+  const code = OPCODES[opcode];
+  return {
+    time: isoMicros(BigInt(usecs)),
+    usecs,
+    seq: hex(seq),
+    rebootCounter: hex(reboot),
+    commandType: { name: commandCode === 0 ? 'CN_MGMT_CMD' : 'CN_CERT_AUTH_CMD', code: commandCode },
+    opcode: code === undefined ? { name: opcode } : { name: opcode, code },
+    sessionHandle: hex(session),
+    response: response === 0 ? RESPONSES.SUCCESS : { code: response[0], text: response[1] },
+    logType: { name: logType, code: LOG_TYPES[logType] },
+    ...(user ? { userName: user[0], userType: { name: user[1], code: USER_TYPES[user[1]] } } : {}),
+    ...(keys ? { privSecretKeyHandle: keys[0], publicKeyHandle: keys[1] } : {}),
+    // A prefix that does not match leaves the link broken, as a whole wrong hash would.
+    prevHash: previousHash.startsWith(prevPrefix) ? previousHash : `${prevPrefix}…`,
+    hash: Buffer.from(hash, 'base64').toString('hex'),
+  };
+}
+
+/** The events of one HSM's stream, in the order written (full records, whatever form was stored). */
 export function readAuditStream(read: StreamReader, clusterId: string, hsmId: string): AuditRecord[] {
-  return read(auditKeys.file(clusterId, hsmId)).map((entry) => JSON.parse(entry.toString('utf8')) as AuditRecord);
+  let previous = ZERO_HASH;
+  return read(auditKeys.file(clusterId, hsmId)).map((entry) => {
+    const parsed = JSON.parse(entry.toString('utf8')) as StoredEvent | AuditRecord;
+    const record = Array.isArray(parsed) ? fullForm(parsed, previous) : parsed;
+    previous = record.hash;
+    return record;
+  });
 }
 
 /** §2: the readable form (what CloudWatch shows), fields separated by ` : `. */

@@ -72,9 +72,11 @@ export interface Transaction extends ReadView {
    */
   loadCollection(prefix: string, json: Buffer): void;
   /**
-   * Appends `entry` to the append-only stream `name` (a sealed file of its own under streams/):
-   * written and synced before the transaction commits, and counted only once it has. A stream
-   * is read with Store.readStream and costs nothing to open the state.
+   * Appends `entry` to the append-only stream `name`, committed with the transaction. Entries
+   * gather in the state (sealed and synced with the transaction's record, one object each) and
+   * move, a batch at a time, to the stream's own sealed file under streams/, written and synced
+   * before the transaction that moves them commits. So an append costs one object, however long
+   * the stream; and the state holds at most one batch of a stream. Read with Store.readStream.
    */
   appendToStream(name: string, entry: Buffer): void;
 }
@@ -90,6 +92,16 @@ type Streams = Map<string, Buffer[]>;
 const STREAM_FOLDER = 'streams';
 /** Where the committed length of a stream's file is kept: in the state, so it commits with it. */
 export const streamLengthKey = (name: string) => `stream-length/${name}`;
+/** How many of a stream's entries wait in the state, and each of them (base64), by position. */
+export const streamPendingCountKey = (name: string) => `stream-pending-count/${name}`;
+export const streamPendingKey = (name: string, index: number) => `stream-pending/${name}/${String(index).padStart(6, '0')}`;
+const DEFAULT_STREAM_BATCH = 32;
+
+/** A waiting entry as the state holds it: its text when it is UTF-8 (most are JSON), else base64. */
+function waitingForm(entry: Buffer): string {
+  const text = entry.toString('utf8');
+  return Buffer.byteLength(text) === entry.length && Buffer.from(text, 'utf8').equals(entry) ? `u:${text}` : `b:${entry.toString('base64')}`;
+}
 
 function streamAad(storeId: string, name: string, offset: number): Buffer {
   return Buffer.from(`stream/${storeId}/${name}/${offset}`, 'utf8');
@@ -462,10 +474,7 @@ export class Store {
         const bulk: Bulk = new Map();
         const streams: Streams = new Map();
         const result = await fn(this.transaction(this.objects.view(overlay), overlay, bulk, streams));
-        if (streams.size > 0) {
-          this.appendStreams(streams, overlay);
-          reach('commit.streams-written', this.dir);
-        }
+        if (streams.size > 0 && this.appendStreams(streams, overlay)) reach('commit.streams-written', this.dir);
         if (overlay.size > 0 || bulk.size > 0) this.commit(overlay, bulk);
         return result;
       } finally {
@@ -524,12 +533,26 @@ export class Store {
    * what a failed or killed transaction left: cut), syncs it, and puts the new length into the
    * transaction's changes, so that the entries count once it commits and not before.
    */
-  private appendStreams(streams: Streams, overlay: Overlay): void {
+  private appendStreams(streams: Streams, overlay: Overlay): boolean {
     const dir = this.file(STREAM_FOLDER);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    for (const [name, entries] of streams) {
+    const view = this.objects.view(overlay);
+    const batch = Math.max(1, this.options.streamBatchEntries ?? DEFAULT_STREAM_BATCH);
+    let wroteFiles = false;
+    for (const [name, appended] of streams) {
+      const pending = view.get<number>(streamPendingCountKey(name)) ?? 0;
+      if (pending + appended.length < batch) {
+        appended.forEach((entry, i) => overlay.set(streamPendingKey(name, pending + i), waitingForm(entry)));
+        overlay.set(streamPendingCountKey(name), pending + appended.length);
+        continue;
+      }
+      // The batch is full: the waiting entries and these go to the file, and leave the state.
+      const entries = [...this.pendingEntries(name, view, pending), ...appended];
+      for (let i = 0; i < pending; i++) overlay.set(streamPendingKey(name, i), null);
+      if (pending > 0) overlay.set(streamPendingCountKey(name), null);
+      if (!wroteFiles) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      wroteFiles = true;
       const key = streamLengthKey(name);
-      const committed = (this.objects.view(overlay).get<number>(key)) ?? 0;
+      const committed = view.get<number>(key) ?? 0;
       // Each entry is sealed with the store, the stream and its offset: it cannot be moved.
       let offset = committed;
       const records = entries.map((entry) => {
@@ -555,12 +578,28 @@ export class Store {
       }
       overlay.set(key, committed + bytes.length);
     }
+    return wroteFiles;
   }
 
-  /** The committed entries of stream `name`, in order (what a failed transaction left is not read). */
+  /** The entries of stream `name` waiting in the state (`count` of them), in order. */
+  private pendingEntries(name: string, view: ReadView, count = view.get<number>(streamPendingCountKey(name)) ?? 0): Buffer[] {
+    const out: Buffer[] = [];
+    for (let i = 0; i < count; i++) {
+      const text = view.get<string>(streamPendingKey(name, i));
+      if (typeof text !== 'string' || !/^[ub]:/.test(text)) throw integrityError(`the state`, `entry ${i} of stream ${name} is missing`);
+      out.push(text.startsWith('u:') ? Buffer.from(text.slice(2), 'utf8') : Buffer.from(text.slice(2), 'base64'));
+    }
+    return out;
+  }
+
+  /**
+   * The committed entries of stream `name`, in order: those in its file (what a failed
+   * transaction left past the committed length is not read), then those waiting in the state.
+   */
   readStream(name: string, view: ReadView): Buffer[] {
+    const waiting = this.pendingEntries(name, view);
     const length = view.get<number>(streamLengthKey(name)) ?? 0;
-    if (length === 0) return [];
+    if (length === 0) return waiting;
     const data = readStateFile(this.file(STREAM_FOLDER), name, 2 ** 31 - 1);
     if (!data || data.length < length) throw integrityError(`${STREAM_FOLDER}/${name}`, 'it is shorter than what was committed');
     const out: Buffer[] = [];
@@ -573,7 +612,7 @@ export class Store {
       out.push(plain);
       pos = end;
     }
-    return out;
+    return [...out, ...waiting];
   }
 
   /** Folds the log into a new snapshot now, as a write that grows the log far enough does. */

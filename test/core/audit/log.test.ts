@@ -27,7 +27,7 @@ const EVENTS: AuditEventInput[] = [
 ];
 
 async function logWith(events: AuditEventInput[], hsms = [HSM]): Promise<Store> {
-  const store = await Store.open({ dir: path.join(tempDir('chsm-audit-'), 'state'), create: true, lockTimeoutMs: 2000 });
+  const store = await Store.open({ dir: path.join(tempDir('chsm-audit-'), 'state'), create: true, lockTimeoutMs: 2000, streamBatchEntries: 1 });
   const random = seededRandom('audit');
   await store.transact((tx) => {
     let t = T0;
@@ -95,7 +95,10 @@ describe('core/audit: the audit log chain', () => {
     const lengthOf = async () => store.read((view) => view.get<number>(streamLengthKey(auditKeys.file(CLUSTER, HSM)))!);
     const full = await lengthOf();
     const kept = (await records(store)).slice(0, 4);
-    const cut = kept.reduce((n, r) => n + 4 + 12 + 16 + Buffer.byteLength(JSON.stringify(r)), 0);
+    // Where the 5th entry starts: each is its length (4 bytes) and its sealed bytes.
+    const file = fs.readFileSync(streamFile(store));
+    let cut = 0;
+    for (let i = 0; i < 4; i++) cut += 4 + file.readUInt32BE(cut);
     assert.ok(cut < full);
     assert.match((await problemAfter(store, (tx) => tx.put(streamLengthKey(auditKeys.file(CLUSTER, HSM)), cut)))!.reason, /events at its end were removed/);
     const problem = await problemAfter(store, (tx) => {
@@ -103,6 +106,22 @@ describe('core/audit: the audit log chain', () => {
       tx.put(auditKeys.stream(CLUSTER, HSM), { ...head, nextSeq: 4, lastHash: kept.at(-1)!.hash, lastUsecs: Number(kept.at(-1)!.usecs) });
     });
     assert.match(problem!.reason, /stream head was changed/);
+  });
+
+  it('reads and verifies streams written in the full form of earlier versions, and events stored compactly after them', async () => {
+    const compact = await logWith(EVENTS.slice(0, 3));
+    const full = await records(compact);
+    const objects = await compact.read((view) => [auditKeys.secret, auditKeys.stream(CLUSTER, HSM)].map((k) => [k, view.get(k)] as const));
+    const older = await Store.open({ dir: path.join(tempDir('chsm-audit-old-'), 'state'), create: true, lockTimeoutMs: 2000 });
+    await older.transact((tx) => {
+      for (const [k, v] of objects) tx.put(k, v!);
+      for (const r of full) tx.appendToStream(auditKeys.file(CLUSTER, HSM), Buffer.from(JSON.stringify(r)));
+    });
+    await older.transact((tx) => {
+      for (const e of EVENTS.slice(3)) appendAuditEvent(tx, CLUSTER, HSM, T0 + 10, e, seededRandom('later'));
+    });
+    assert.deepEqual(await verify(older), { streams: 1, events: 6 });
+    assert.deepEqual((await records(older)).slice(0, 3), full);
   });
 
   it('detects a changed, cut or reordered stream file', async () => {
