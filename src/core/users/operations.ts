@@ -138,6 +138,11 @@ export interface ChangePasswordInput extends UserInput {
   /** cli-commands.md §3.9: also remove the user's MFA, or its quorum key registration. */
   deregisterMfa?: boolean;
   deregisterQuorum?: boolean;
+  /**
+   * cloudhsm_mgmt_util changePswd without -2fa (legacy-shells.md §2): a user with 2FA loses it,
+   * and with it its quorum key (users-and-auth.md §7).
+   */
+  dropTwoFactor?: boolean;
 }
 
 export const changePassword = defineOperation({
@@ -162,7 +167,8 @@ export const changePassword = defineOperation({
     // users-and-auth.md §8.1: changing another user's password is under the `user` quorum.
     if (!self) approve({ service: 'user', required: settingsOf(tx, cluster.clusterId).values.user });
     // users-and-auth.md §6: resetting the password is the only unlock; it clears the counter.
-    tx.put(key, { ...user, passwordHash: prepared, failedLogins: 0, ...withoutFactors(user, input.deregisterMfa, input.deregisterQuorum) });
+    const dropBoth = Boolean(input.dropTwoFactor && user.mfa);
+    tx.put(key, { ...user, passwordHash: prepared, failedLogins: 0, ...withoutFactors(user, input.deregisterMfa || dropBoth, input.deregisterQuorum || dropBoth) });
     record([{ on: 'all', event: { opcode: 'CN_CHANGE_PSWD', user: { name: user.username, type: userTypeOf(role) } } }]);
     return { username: user.username, role };
   },

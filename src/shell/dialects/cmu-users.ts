@@ -205,7 +205,7 @@ export async function changePswdCommand(call: CmuCall): Promise<LineOutcome> {
   cmu.write(`Changing password for ${displayName(name!)}(${type}) on ${cmu.servers.length} nodes\n`);
   await checkType(cmu, name!, type);
   if (type === 'PRECO') await activate(call, cmu, name!, password);
-  else await perform(cmu.engine, changePassword, { clusterId: cmu.clusterId, username: name!, role: roleOf(type), password }, callerOf(call.host));
+  else await perform(cmu.engine, changePassword, { clusterId: cmu.clusterId, username: name!, role: roleOf(type), password, dropTwoFactor: true }, callerOf(call.host));
   // §2: the docs show nothing after this line on success. [assumed] A failure prints the usual
   // per-server lines, without createUser's question (none is documented for changePswd).
   return 'ok';

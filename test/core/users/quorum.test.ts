@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { constants, generateKeyPairSync, privateEncrypt, sign as rsaSign, type KeyObject } from 'node:crypto';
 import { perform, type Caller } from '../../../src/core/engine.js';
 import type { EngineContext } from '../../../src/core/context.js';
-import { createUser, deleteUser, login, logout } from '../../../src/core/users/operations.js';
+import { changePassword, createUser, deleteUser, listUsers, login, logout } from '../../../src/core/users/operations.js';
 import { changeMfa, finishMfaLogin, startMfaLogin, startMfaRegistration, type MfaTokenFile } from '../../../src/core/users/mfa.js';
 import { deleteTokens, generateToken, registerQuorumKey, setQuorumValue } from '../../../src/core/quorum/operations.js';
 import type { QuorumTokenFile, RegistrationTokenFile } from '../../../src/core/quorum/tokens.js';
@@ -149,6 +149,16 @@ describe('core/users: quorum and MFA as sequences of permitted operations', func
     const third = await perform(ctx, startMfaLogin, { credentials: { username: 'carol', password: PW, role: 'crypto-user' } });
     assert.ok('challengeId' in third);
     await refused(perform(ctx, finishMfaLogin, { username: 'carol', challengeId: third.challengeId, signed }), 'MFA_FAILED');
+    // cloudhsm_mgmt_util's changePswd without -2fa removes 2FA and the quorum key with it.
+    const fourth = await perform(ctx, startMfaLogin, { credentials: { username: 'carol', password: PW, role: 'crypto-user' } });
+    assert.ok('challengeId' in fourth);
+    const session = await perform(ctx, finishMfaLogin, { username: 'carol', challengeId: fourth.challengeId, signed: signFile(fourth.file, key), sessionPid: process.pid });
+    await perform(ctx, changePassword, { username: 'carol', role: 'crypto-user', password: PW, dropTwoFactor: true }, { session: session.session! });
+    const { users } = await perform(ctx, listUsers, {});
+    const after = users.find((u) => u.username === 'carol')!;
+    assert.equal(after.mfa, undefined);
+    assert.equal(after.quorum, undefined);
+    await perform(ctx, login, { credentials: { username: 'carol', password: PW, role: 'crypto-user' } });
   });
 
   it('no event holds a signature, public key or password', async () => {
