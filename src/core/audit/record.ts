@@ -2,9 +2,10 @@
  * Which HSMs an event is written to (audit-log.md §1, §4), and the pieces every operation's
  * events share: the caller's session handle on each HSM and the user types of §2.
  *
- * An operation plans its events (engine.ts `audit`): each on the HSM that ran it, on every
+ * An operation plans its events (engine.ts `record`): each on the HSM that ran it, on every
  * ACTIVE HSM (a login; a user change, which reaches every HSM here, cluster.md §6), or on the
- * others (a new key's masked-object insert, §4.4).
+ * others (a new key's masked-object insert, §4.4). The service's own events (initialization,
+ * backup, restore) go to the one HSM they happened on (`recordOn`).
  */
 import { createHash } from 'node:crypto';
 import type { EngineContext } from '../context.js';
@@ -44,4 +45,9 @@ export function recordEvents(tx: Transaction, ctx: EngineContext, cluster: Clust
     const targets = on === 'routed' ? (home ? [home] : []) : on === 'all' ? active : active.filter((h) => h !== home && h.hsmId !== home?.hsmId);
     for (const hsm of targets) appendAuditEvent(tx, cluster.clusterId, hsm.hsmId, ctx.now(), { ...event, sessionHandle: sessionHandle(hsm.hsmId) }, ctx.random);
   }
+}
+
+/** Writes `events` in order to the stream of `hsm` (which need not be in `cluster` yet: a new HSM's first events). */
+export function recordOn(tx: Transaction, ctx: EngineContext, cluster: ClusterRecord, hsm: HsmRecord, events: ReadonlyArray<Omit<AuditEventInput, 'sessionHandle'>>): void {
+  recordEvents(tx, ctx, cluster, hsm, events.map((event) => ({ on: 'routed', event })));
 }

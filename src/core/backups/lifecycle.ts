@@ -15,7 +15,8 @@
  * one lookup. Work that walks the backups happens only when something is due.
  */
 import type { EngineContext } from '../context.js';
-import { activeHsms, listClusters, type ClusterRecord } from '../cluster/model.js';
+import { activeHsms, listClusters, type ClusterRecord, type HsmRecord } from '../cluster/model.js';
+import { recordOn } from '../audit/record.js';
 import { base32Id } from '../ids.js';
 import { keyStoreKeys } from '../keys/filters.js';
 import { quorumKeys } from '../quorum/model.js';
@@ -73,8 +74,14 @@ export function payloadOf(parts: BackupParts): BackupPayload {
   return { ...payload, objects: [...payload.objects, ...keys], keyCount: undefined };
 }
 
-/** Makes a backup of `cluster` as it is in `tx`, dated `atMs` (cluster time). */
-export function takeBackup(tx: Transaction, ctx: EngineContext, cluster: ClusterRecord, atMs: number = ctx.now()): BackupRecord {
+/**
+ * Makes a backup of `cluster` as it is in `tx`, dated `atMs` (cluster time, default now), from
+ * the HSM `from` (default its first ACTIVE one), whose audit log shows it then (audit-log.md §4.8).
+ */
+export function takeBackup(tx: Transaction, ctx: EngineContext, cluster: ClusterRecord, options: { atMs?: number; from?: HsmRecord } = {}): BackupRecord {
+  const atMs = options.atMs ?? ctx.now();
+  const from = options.from ?? activeHsms(cluster)[0];
+  if (from) recordOn(tx, { ...ctx, now: () => atMs }, cluster, from, [{ opcode: 'CN_BACKUP_BEGIN' }, { opcode: 'CN_BACKUP_END' }]);
   const backupId = base32Id('backup', ctx.random);
   const file = sealBackup(tx, { backupId, clusterId: cluster.clusterId, createdAt: atMs }, partsOf(tx, cluster));
   ctx.store.writeBackupFile(backupId, file);
@@ -132,7 +139,7 @@ export function housekeeping(tx: Transaction, ctx: EngineContext): void {
     if (last + BACKUP_INTERVAL_MS < windowStart) last += Math.floor((windowStart - last) / BACKUP_INTERVAL_MS) * BACKUP_INTERVAL_MS;
     while (last + BACKUP_INTERVAL_MS <= now) {
       last += BACKUP_INTERVAL_MS;
-      takeBackup(tx, ctx, cluster, last);
+      takeBackup(tx, ctx, cluster, { atMs: last });
     }
     dueAt = Math.min(dueAt, last + BACKUP_INTERVAL_MS);
   }

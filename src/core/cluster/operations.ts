@@ -36,6 +36,8 @@ import { presentCluster, presentHsm, type ClusterDescription } from './shapes.js
 import { contentForNewHsm, settledState } from './replacement.js';
 import { RELATIVE_KEY_PREFIX, scheduleHousekeeping, takeBackup, type BackupPayload } from '../backups/lifecycle.js';
 import { checkBackup, openBackup } from '../backups/encryption.js';
+import { recordOn } from '../audit/record.js';
+import type { AuditEventInput } from '../audit/log.js';
 import { findBackup } from '../backups/model.js';
 import { quorumKeys } from '../quorum/model.js';
 import { keyStoreKeys } from '../keys/filters.js';
@@ -249,6 +251,23 @@ async function factoryContent(ctx: EngineContext, mode: ClusterMode, preCoPasswo
   };
 }
 
+/**
+ * audit-log.md §4.1: the first HSM of a new cluster initializes itself, makes its password
+ * encryption key and the appliance user; its stream starts with these.
+ */
+const FACTORY_EVENTS: ReadonlyArray<Omit<AuditEventInput, 'sessionHandle'>> = [
+  { opcode: 'CN_INIT_TOKEN' },
+  { opcode: 'CN_GEN_PSWD_ENC_KEY' },
+  { opcode: 'CN_CREATE_APPLIANCE_USER', user: { name: APPLIANCE_USER, type: 'CN_APPLIANCE_USER' } },
+  { opcode: 'CN_INIT_DONE' },
+];
+
+/**
+ * §4.2 [emulator rule]: every other HSM is a clone, of a backup or of the HSMs already there, so
+ * its stream starts with the restore, and no initialization.
+ */
+const RESTORE_EVENTS: ReadonlyArray<Omit<AuditEventInput, 'sessionHandle'>> = [{ opcode: 'CN_RESTORE_BEGIN' }, { opcode: 'CN_RESTORE_END' }];
+
 export const createHsm = defineOperation({
   name: 'CreateHsm',
   cluster: 'any',
@@ -309,10 +328,11 @@ export const createHsm = defineOperation({
       createdAt: ctx.now(),
     };
     let next: ClusterRecord = { ...cluster, hsms: [...cluster.hsms, hsm], hsmsCreated: cluster.hsmsCreated + 1 };
+    const factory = cluster.state === 'UNINITIALIZED' && !cluster.sourceBackupId && !cluster.csrPem;
     if (cluster.state === 'UNINITIALIZED' && cluster.sourceBackupId) {
       // cluster.md §4.3, §8.5: a restored cluster's first HSM receives its source backup.
       next = restoreFromBackup(tx, ctx, next, cluster.sourceBackupId);
-    } else if (cluster.state === 'UNINITIALIZED' && !cluster.csrPem) {
+    } else if (factory) {
       // cluster.md §4.3: the first HSM starts in factory state: it makes the cluster key pair
       // and CSR and holds the pre-crypto-officer `admin` and the appliance user `app_user`.
       // (Prepared before the lock, unless another process changed the cluster in between.)
@@ -327,6 +347,7 @@ export const createHsm = defineOperation({
     }
     // cluster.md §4.3: with no ACTIVE HSM to copy, an activated cluster's new HSM gets its newest backup.
     if (cluster.activatedAt) contentForNewHsm(tx, ctx, cluster);
+    recordOn(tx, ctx, next, hsm, factory ? FACTORY_EVENTS : RESTORE_EVENTS);
     tx.put(storeKeys.cluster(cluster.clusterId), next);
     // cluster.md §8.1: adding an HSM to an ACTIVE cluster makes a backup (and restarts the daily
     // schedule of a cluster that had none); a restored cluster's schedule starts with its first HSM.
@@ -394,8 +415,9 @@ export const deleteHsm = defineOperation({
     if (!hsm) {
       throw awsError('HSM_NOT_FOUND', 'CloudHsmResourceNotFoundException', 'DeleteHsm', `no HSM ${given[0]} in cluster ${cluster.clusterId}; \`hsm list\` shows its HSMs`);
     }
-    // cluster.md §4.4, §8.1: removing an HSM from an ACTIVE cluster takes a backup first.
-    if (cluster.activatedAt && activeHsms(cluster).length > 0) takeBackup(tx, ctx, cluster);
+    // cluster.md §4.4, §8.1: removing an HSM from an ACTIVE cluster takes a backup first, of an
+    // HSM that stays when there is one.
+    if (cluster.activatedAt && activeHsms(cluster).length > 0) takeBackup(tx, ctx, cluster, { from: activeHsms(cluster).find((h) => h !== hsm) });
     // Deleting a failed HSM also ends its pending replacement, and maybe the cluster's DEGRADED state.
     tx.put(storeKeys.cluster(cluster.clusterId), settledState({ ...cluster, hsms: cluster.hsms.filter((h) => h !== hsm) }));
     return { HsmId: hsm.hsmId };
@@ -436,7 +458,7 @@ export const initializeCluster = defineOperation({
   cluster: 'any',
   access: 'none',
   write: true,
-  run: async ({ tx, cluster }, input: InitializeClusterInput) => {
+  run: async ({ tx, cluster, record }, input: InitializeClusterInput) => {
     const op = 'InitializeCluster';
     if (cluster.state !== 'UNINITIALIZED') {
       throw invalid(op, `cluster ${cluster.clusterId} is ${cluster.state}; only an UNINITIALIZED cluster can be initialized`, 'INVALID_STATE');
@@ -456,6 +478,8 @@ export const initializeCluster = defineOperation({
       clusterCertificatePem: input.signedCertPem,
       trustAnchorPem: input.trustAnchorPem,
     });
+    // audit-log.md §4.1: initialization makes the key encryption key, on the cluster's first HSM.
+    record([{ on: 'routed', event: { opcode: 'CN_GEN_KEY_ENC_KEY' } }]);
     return { State: 'INITIALIZE_IN_PROGRESS', StateMessage: 'Cluster is initializing. State will change to INITIALIZED upon completion.' };
   },
 });

@@ -15,6 +15,7 @@ import { openBackup } from '../backups/encryption.js';
 import { backupKeys, listBackups, type BackupRecord, type BackupSchedule } from '../backups/model.js';
 import { payloadOf, takeBackup, type BackupPayload } from '../backups/lifecycle.js';
 import { activeHsms, hsmSerial, listClusters, storeKeys, type ClusterRecord, type HsmRecord } from './model.js';
+import { recordOn } from '../audit/record.js';
 import { presentHsm, type HsmDescription } from './shapes.js';
 
 /** What a replacement did: the new HSM, where its content came from, and what was lost. */
@@ -85,8 +86,11 @@ export function replaceHsm(tx: Transaction, ctx: EngineContext, cluster: Cluster
   };
   const next = settledState({ ...cluster, hsms: cluster.hsms.map((h) => (h.hsmId === failed.hsmId ? replacement : h)), hsmsCreated: cluster.hsmsCreated + 1 });
   tx.put(storeKeys.cluster(cluster.clusterId), next);
-  // cluster.md §8.1: adding an HSM makes a backup, and the replacement is an added HSM.
-  takeBackup(tx, ctx, next);
+  // audit-log.md §4.2, §5: a new HSM ID is a new stream, which starts with the restore.
+  recordOn(tx, ctx, next, replacement, [{ opcode: 'CN_RESTORE_BEGIN' }, { opcode: 'CN_RESTORE_END' }]);
+  // cluster.md §8.1: adding an HSM makes a backup, and the replacement is an added HSM; it is
+  // taken of an HSM that was there, when one is.
+  takeBackup(tx, ctx, next, { from: activeHsms(cluster)[0] });
   return { FailedHsmId: failed.hsmId, Hsm: presentHsm(next, replacement), RestoredFrom: restoredFrom, LostKeys: lost.keys, LostUsers: lost.users };
 }
 
