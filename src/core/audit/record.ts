@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import type { EngineContext } from '../context.js';
 import { activeHsms, type ClusterRecord, type HsmRecord } from '../cluster/model.js';
 import type { Transaction } from '../store/index.js';
-import { appendAuditEvent, type AuditEventInput, type UserType } from './log.js';
+import { appendAuditEvent, type AuditEventInput, type Opcode, type UserType } from './log.js';
 
 export interface PlannedEvent {
   on: 'routed' | 'all' | 'others';
@@ -50,4 +50,9 @@ export function recordEvents(tx: Transaction, ctx: EngineContext, cluster: Clust
 /** Writes `events` in order to the stream of `hsm` (which need not be in `cluster` yet: a new HSM's first events). */
 export function recordOn(tx: Transaction, ctx: EngineContext, cluster: ClusterRecord, hsm: HsmRecord, events: ReadonlyArray<Omit<AuditEventInput, 'sessionHandle'>>): void {
   recordEvents(tx, ctx, cluster, hsm, events.map((event) => ({ on: 'routed', event })));
+}
+
+/** An event about a key on the HSM that ran it: its handle (0 when none is known yet) and, for a pair, the public one. */
+export function keyEvent(opcode: Opcode, handle = 0, publicHandle = 0): PlannedEvent {
+  return { on: 'routed', event: { opcode, keys: { secret: handle, public: publicHandle } } };
 }

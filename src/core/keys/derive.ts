@@ -12,7 +12,7 @@
 import { HsmError } from '../errors.js';
 import { defineOperation } from '../engine.js';
 import type { ImportedKey } from '../mechanisms/provider.js';
-import { allocateReferences, checkCapacity, checkLabel, checkSharingAndQuorum, parseAttributeOverrides, secretCheckValue, storeKey, type CommonCreateInput } from './generate.js';
+import { allocateReferences, checkCapacity, checkLabel, checkSharingAndQuorum, creationEvents, parseAttributeOverrides, secretCheckValue, storeKey, type CommonCreateInput } from './generate.js';
 import { selectKey } from './filters.js';
 import type { KeySelector } from './selector.js';
 import { parsePem } from './files.js';
@@ -121,6 +121,8 @@ export const deriveEcdh = defineOperation({
       createdAt: ctx.now(),
     };
     storeKey(env, key);
+    // audit-log.md §3: CN_DERIVE_KEY names the new key, which is then synchronised as a generated one (§1).
+    env.record(creationEvents('CN_DERIVE_KEY', [key]));
     return { key: viewOfKey(key, cluster), baseKeyRef: base.ref };
   },
 });

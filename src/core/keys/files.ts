@@ -9,7 +9,7 @@ import { HsmError } from '../errors.js';
 import { validateRsaImport } from '../mechanisms/rsa-keys.js';
 import { defineOperation } from '../engine.js';
 import type { ImportedKey, PrivateDerFormat, PublicDerFormat } from '../mechanisms/provider.js';
-import { allocateReferences, checkDsaImport, checkLabel, describeAsymmetric, parseAttributeOverrides, storeKey } from './generate.js';
+import { allocateReferences, checkDsaImport, checkLabel, creationEvents, describeAsymmetric, parseAttributeOverrides, storeKey } from './generate.js';
 import { selectKey } from './filters.js';
 import type { FilterInput } from './operations.js';
 import { defaultAttributes, formatReference, viewOfKey, type KeyClass, type KeyRecord, type KeyView } from './model.js';
@@ -127,6 +127,9 @@ export const importPem = defineOperation({
       createdAt: ctx.now(),
     };
     storeKey(env, key);
+    // audit-log.md §3: a key imported without wrapping is CN_CREATE_OBJECT, then synchronised as a
+    // generated key is (§1). [emulator rule] The private-key import, an extension, is logged alike.
+    env.record(creationEvents('CN_CREATE_OBJECT', [key]));
     return { key: viewOfKey(key, cluster) };
   },
 });

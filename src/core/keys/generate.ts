@@ -15,7 +15,8 @@ import { cryptoOf } from './prepared.js';
 import { generateRsaFromStream } from '../mechanisms/rsa-deterministic.js';
 import { dsaPublicNumbers } from '../mechanisms/key-encoding.js';
 import { keyStoreKeys } from './filters.js';
-import type { PlannedEvent } from '../audit/record.js';
+import { keyEvent, type PlannedEvent } from '../audit/record.js';
+import type { Opcode } from '../audit/log.js';
 import { AES_KEY_BYTES, DES3_BLOCK_BYTES, DES3_KEY_BYTES, DSA_KEYS, GENERIC_SECRET_BYTES, KMU_GENERIC_SECRET_BYTES, RSA_KEYS } from '../mechanisms/table.js';
 import { isDegenerateDes3Key, withOddParity } from '../mechanisms/families/des3.js';
 import { validateDsaImport } from '../mechanisms/families/dsa.js';
@@ -126,12 +127,12 @@ export function checkCapacity(tx: Transaction, cluster: ClusterRecord, adding: n
 }
 
 /**
- * audit-log.md §4.4: the generation on the HSM that ran it; then each token key goes to the other
- * HSMs as a masked object (extracted there, inserted on each other one). Session keys stay.
+ * audit-log.md §4.4-4.5: a key's creation (generation, unwrap, import, derivation) on the HSM
+ * that ran it, naming the new key (a pair: private, then public); then each token key goes to the
+ * other HSMs as a masked object (extracted there, inserted on each other one). Session keys stay.
  */
-function generationEvents(opcode: 'CN_GENERATE_KEY' | 'CN_GENERATE_KEY_PAIR', [first, second]: KeyRecord[]): PlannedEvent[] {
-  const handles = { secret: first!.ref, public: second?.ref ?? 0 };
-  const events: PlannedEvent[] = [{ on: 'routed', event: { opcode, keys: handles } }];
+export function creationEvents(opcode: Opcode, [first, second]: KeyRecord[]): PlannedEvent[] {
+  const events: PlannedEvent[] = [keyEvent(opcode, first!.ref, second?.ref ?? 0)];
   for (const key of [first!, ...(second ? [second] : [])]) {
     if (!key.attributes.token) continue;
     const one = { secret: key.ref, public: 0 };
@@ -269,7 +270,7 @@ export const generateSymmetric = defineOperation({
       createdAt: ctx.now(),
     };
     storeKey(env, key);
-    env.record(generationEvents('CN_GENERATE_KEY', [key]));
+    env.record(creationEvents('CN_GENERATE_KEY', [key]));
     return { key: viewOfKey(key, cluster) };
   },
 });
@@ -413,7 +414,7 @@ export const generateKeyPair = defineOperation({
     };
     storeKey(env, pub);
     storeKey(env, priv);
-    env.record(generationEvents('CN_GENERATE_KEY_PAIR', [priv, pub]));
+    env.record(creationEvents('CN_GENERATE_KEY_PAIR', [priv, pub]));
     return { publicKey: viewOfKey(pub, cluster), privateKey: viewOfKey(priv, cluster) };
   },
 });

@@ -16,11 +16,12 @@
  *   encrypt=true, or with -wk by the host) and unwrapped into a new key by the wrapping key,
  *   which needs unwrap=true; the new key has local=false, like an unwrapped one.
  *
- * Each direction is an operation of its own, ExportPlaintextKey and ImportPlaintextKey, so that
- * the audit log records every plaintext export and import by name once it exists (audit-log.md
- * §4: exSymKey is CN_WRAP_KEY then CN_NIST_AES_WRAP, imSymKey CN_NIST_AES_WRAP then
- * CN_UNWRAP_KEY). Nothing here marks the wrapping key as a key-transport key (keys/transport.ts):
- * the wrapped bytes never leave the operation, so there is no blob it could later decrypt.
+ * Each direction is an operation of its own, ExportPlaintextKey and ImportPlaintextKey, and the
+ * audit log records every plaintext export and import (audit-log.md §4.5-4.6: exSymKey is
+ * CN_WRAP_KEY then CN_NIST_AES_WRAP on the HSM that ran it, imSymKey CN_NIST_AES_WRAP then
+ * CN_UNWRAP_KEY and the new key's masked-object sync). Nothing here marks the wrapping
+ * key as a key-transport key (keys/transport.ts): the wrapped bytes never leave the operation, so
+ * there is no blob it could later decrypt.
  */
 import { HsmError } from '../errors.js';
 import { defineOperation, type ClusterInput } from '../engine.js';
@@ -32,7 +33,7 @@ import { formatReference, viewOfKey, type KeyRecord, type KeyView } from './mode
 import { requireOwner } from './operations.js';
 import { cryptoOf, secretMaterial } from './prepared.js';
 import type { KeySelector } from './selector.js';
-import { payloadBytes, pkcs5Pad, pkcs5Unpad, secretKeyFields, selectWrappingKey, storeIncomingKey } from './wrap.js';
+import { payloadBytes, pkcs5Pad, pkcs5Unpad, secretKeyFields, selectWrappingKey, storeIncomingKey, unwrapEvents, wrapEvents } from './wrap.js';
 import type { CryptoProvider } from '../mechanisms/provider.js';
 
 /** The wrap both tools use: key_mgmt_util's mechanism 4, NIST_AES_WRAP (PKCS#5 padding, RFC 3394). */
@@ -83,8 +84,9 @@ export const exportPlaintextKey = defineOperation({
   cluster: 'hsm',
   access: 'crypto-user',
   activated: true,
-  write: false,
-  run: ({ tx, ctx, cluster, actor, sessionKeys }, input: ExportPlaintextInput): PlaintextKey => {
+  // It changes no key, but writes its audit events.
+  write: true,
+  run: ({ tx, ctx, cluster, actor, sessionKeys, record }, input: ExportPlaintextInput): PlaintextKey => {
     // Checked where it enters: the API takes untyped callers too.
     if (!EXPORTED_CLASSES.includes(input.keyClass)) throw new HsmError('INVALID_ARGUMENT', `keyClass must be ${orList(EXPORTED_CLASSES)}, not "${input.keyClass as string}"`);
     checkHostKey(input.hostUnwrapKey);
@@ -106,6 +108,7 @@ export const exportPlaintextKey = defineOperation({
     const crypto = cryptoOf(ctx);
     const wrapKey = secretMaterial(wrapping);
     const plaintext = wrapAndUnwrap(crypto, wrapKey, input.hostUnwrapKey ?? wrapKey, payloadBytes(ctx, cluster.clusterId, payload));
+    record(wrapEvents(payload, wrapping));
     return { key: viewOfKey(payload, cluster), plaintext };
   },
 });
@@ -142,7 +145,9 @@ export const importPlaintextKey = defineOperation({
     const unwrapKey = secretMaterial(wrapping);
     const bytes = wrapAndUnwrap(cryptoOf(ctx), input.hostWrapKey ?? unwrapKey, unwrapKey, input.data);
     const fields = secretKeyFields(cryptoOf(ctx), input.keyType, bytes, input.limits, 'the key file');
-    return { key: viewOfKey(storeIncomingKey(env, input, label, fields), cluster) };
+    const created = storeIncomingKey(env, input, label, fields);
+    env.record(unwrapEvents(wrapping, created));
+    return { key: viewOfKey(created, cluster) };
   },
 });
 

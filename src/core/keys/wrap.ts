@@ -24,7 +24,8 @@ import { GCM_TAG_BITS, mgf1Hash, mgf1Name, OAEP_HASHES, orList, WRAP_MECHANISMS 
 import { selectKey } from './filters.js';
 import type { KeySelector } from './selector.js';
 import { markTransport } from './transport.js';
-import { allocateReferences, checkDes3Key, checkDsaImport, checkKeyTypeAllowed, checkLabel, checkSharingAndQuorum, describeAsymmetric, genericSecretBytes, parseAttributeOverrides, secretCheckValue, storeKey, type CommonCreateInput, type ToolLimits } from './generate.js';
+import { allocateReferences, checkDes3Key, checkDsaImport, checkKeyTypeAllowed, checkLabel, checkSharingAndQuorum, creationEvents, describeAsymmetric, genericSecretBytes, parseAttributeOverrides, secretCheckValue, storeKey, type CommonCreateInput, type ToolLimits } from './generate.js';
+import { keyEvent, type PlannedEvent } from '../audit/record.js';
 import { requireOwner } from './operations.js';
 import { defaultAttributes, formatReference, viewOfKey, type KeyClass, type KeyRecord } from './model.js';
 import { cryptoOf, preparedKey, secretMaterial } from './prepared.js';
@@ -157,6 +158,22 @@ export function payloadBytes(ctx: EngineContext, clusterId: string, key: KeyReco
   throw new HsmError('INVALID_ARGUMENT', `key ${formatReference(key.ref)} is a public key; public keys are not wrapped (export them with \`key generate-file --encoding pem\`)`);
 }
 
+/**
+ * audit-log.md §4.6: a key wrapped out is CN_WRAP_KEY (the key), then CN_NIST_AES_WRAP (the
+ * wrapping key) when an AES key wraps it, on the HSM that ran it only: nothing else changes.
+ */
+export function wrapEvents(payload: KeyRecord, wrapping: KeyRecord): PlannedEvent[] {
+  return [keyEvent('CN_WRAP_KEY', payload.ref), ...(wrapping.keyType === 'aes' ? [keyEvent('CN_NIST_AES_WRAP', wrapping.ref)] : [])];
+}
+
+/**
+ * §4.5: a key unwrapped in is CN_NIST_AES_WRAP (the unwrapping key) when an AES key unwraps it,
+ * then CN_UNWRAP_KEY (the new key) and its masked-object sync, as for a generated key.
+ */
+export function unwrapEvents(unwrapping: KeyRecord, created: KeyRecord): PlannedEvent[] {
+  return [...(unwrapping.keyType === 'aes' ? [keyEvent('CN_NIST_AES_WRAP', unwrapping.ref)] : []), ...creationEvents('CN_UNWRAP_KEY', [created])];
+}
+
 /** A wrapped key: the bytes, the two keys, and the IV `aes-gcm` chose (the others carry theirs inside). */
 export interface WrappedKey {
   payloadRef: number;
@@ -171,7 +188,7 @@ export const wrapKey = defineOperation({
   access: 'crypto-user',
   activated: true,
   write: true,
-  run: ({ tx, ctx, cluster, actor, sessionKeys, approve }, input: WrapInput) => {
+  run: ({ tx, ctx, cluster, actor, sessionKeys, approve, record }, input: WrapInput) => {
     const payload = selectKey(tx, cluster.clusterId, actor!, input.payloadFilter, sessionKeys);
     requireOwner(payload, actor!, 'wrap it');
     if (!payload.attributes.extractable) {
@@ -229,6 +246,7 @@ export const wrapKey = defineOperation({
     }
     out.wrapped = wrapped;
     markTransport(tx, wrapping);
+    record(wrapEvents(payload, wrapping));
     return out;
   },
 });
@@ -334,7 +352,9 @@ export const unwrapKey = defineOperation({
         material: Buffer.from(imported.material).toString('base64'),
       };
     }
-    return { key: viewOfKey(storeIncomingKey(env, input, label, record), cluster) };
+    const created = storeIncomingKey(env, input, label, record);
+    env.record(unwrapEvents(key, created));
+    return { key: viewOfKey(created, cluster) };
   },
 });
 
