@@ -18,7 +18,7 @@ import type { ReadView, Transaction } from './store/index.js';
 import { reach } from './store/faults.js';
 import { housekeeping } from './backups/lifecycle.js';
 import { backupKeys, type BackupSchedule } from './backups/model.js';
-import { recordEvents, type PlannedEvent } from './audit/record.js';
+import { recordEvents, recordRefusal, type PlannedEvent } from './audit/record.js';
 import { onClusterTime } from './time/clock.js';
 import { revalidateSession, verifyCredentials, type Actor, type Credentials, type Session } from './users/authentication.js';
 import { roleName } from './users/rules.js';
@@ -81,10 +81,14 @@ export interface ClusterInput {
   approvals?: Approvals;
 }
 
+/** Refusals `env.fail` committed with their own events: not logged a second time (see `refusalLogged`). */
+const committedRefusals = new WeakSet<HsmError>();
+
 /** Thrown by `env.fail` inside a transaction: it commits, then `perform` rejects with `error`. */
 class CommittedFailure extends Error {
   constructor(readonly error: HsmError) {
     super(error.message);
+    committedRefusals.add(error);
   }
 }
 
@@ -101,6 +105,14 @@ export interface Operation<I, O, P = undefined> {
   /** Slow work done before the lock is taken (password hashing, key generation). */
   prepare?: (input: I, ctx: EngineContext) => Promise<P>;
   run: (env: OperationEnv<P>, input: I) => O | Promise<O>;
+  /**
+   * The event the HSM logs when it refuses this operation (audit-log.md §2: refusals are logged
+   * with their response code), from the input and the caller: a user's name, a key handle the
+   * input names. Read only when an operation fails after its caller authenticated; `perform`
+   * then writes it with the refusal's response (audit/record.ts recordRefusal). Operations
+   * the HSM does not log (sign, encrypt, list) have none, and so cost nothing more.
+   */
+  audit?: (input: I, actor: Actor) => PlannedEvent;
 }
 
 export function defineOperation<I, O, P = undefined>(op: Operation<I, O, P>): Operation<I, O, P> {
@@ -154,6 +166,7 @@ export function perform<I extends ClusterInput, O, P>(ctx: EngineContext, op: Op
         input = { ...input, clusterId: session.clusterId };
       }
       actor = { username: session.username, role: session.role, sessionId: session.sessionId };
+      if (op.audit) return refusalLogged(ctx, op, input, caller, actor);
       checkAccess(op.access, actor, op.name);
     }
     return prepareAndRun(ctx, op, input, caller, actor);
@@ -165,8 +178,36 @@ export function perform<I extends ClusterInput, O, P>(ctx: EngineContext, op: Op
 /** Single-command credentials: checked (scrypt, off the main thread) before the operation runs. */
 async function performWithCredentials<I extends ClusterInput, O, P>(ctx: EngineContext, op: Operation<I, O, P>, input: I, caller: Caller, credentials: Credentials): Promise<O> {
   const verified = await verifyCredentials(ctx, input.clusterId, credentials);
+  const authenticated = { ...input, clusterId: verified.clusterId };
+  if (op.audit) return refusalLogged(ctx, op, authenticated, caller, verified.actor);
   checkAccess(op.access, verified.actor, op.name);
-  return prepareAndRun(ctx, op, { ...input, clusterId: verified.clusterId }, caller, verified.actor);
+  return prepareAndRun(ctx, op, authenticated, caller, verified.actor);
+}
+
+/**
+ * Runs an operation that declares its `audit` event for an authenticated `actor`; if the HSM
+ * refuses it (an HsmError from the role check on, other than a refusal `env.fail` committed with
+ * its own events), logs that event with the refusal's response before the caller gets the
+ * error. The attempt keeps the HSM the operation was sent to, so the refusal is logged there.
+ */
+function refusalLogged<I extends ClusterInput, O, P>(ctx: EngineContext, op: Operation<I, O, P>, input: I, caller: Caller, actor: Actor): Promise<O> {
+  const attempt: Attempt = {};
+  let pending: Promise<O>;
+  try {
+    checkAccess(op.access, actor, op.name);
+    pending = prepareAndRun(ctx, op, input, caller, actor, attempt);
+  } catch (err) {
+    pending = Promise.reject(asError(err));
+  }
+  return pending.catch(async (err: unknown) => {
+    if (err instanceof HsmError && !committedRefusals.has(err)) await recordRefusal(ctx, input.clusterId, attempt.hsm, () => op.audit!(input, actor), err.code);
+    throw err;
+  });
+}
+
+/** Where an attempt went: filled in by the run, for its refusal's event. */
+interface Attempt {
+  hsm?: HsmRecord;
 }
 
 function notLoggedIn(op: { name: string; access: Access }): never {
@@ -191,12 +232,13 @@ function route(cluster: ClusterRecord): HsmRecord | undefined {
  * An operation with slow work before the lock (key generation) is sent to its HSM first: if that
  * HSM fails meanwhile, the operation fails as in-flight work on a failed HSM does (cluster.md §7).
  */
-async function prepareAndRun<I extends ClusterInput, O, P>(ctx: EngineContext, op: Operation<I, O, P>, input: I, caller: Caller, actor: Actor | undefined): Promise<O> {
-  if (!op.prepare) return runInStore(ctx, op, input, caller, actor, undefined as P);
+async function prepareAndRun<I extends ClusterInput, O, P>(ctx: EngineContext, op: Operation<I, O, P>, input: I, caller: Caller, actor: Actor | undefined, attempt?: Attempt): Promise<O> {
+  if (!op.prepare) return runInStore(ctx, op, input, caller, actor, undefined as P, undefined, attempt);
   const routed = op.cluster === 'hsm' ? await ctx.store.read((view) => routeIfAny(view, input.clusterId)) : undefined;
+  if (attempt) attempt.hsm = routed;
   const prepared = await op.prepare(input, ctx);
   reach('operation.prepared', ctx.store.dir);
-  return runInStore(ctx, op, input, caller, actor, prepared, routed);
+  return runInStore(ctx, op, input, caller, actor, prepared, routed, attempt);
 }
 
 /** The HSM an operation goes to, or none when its cluster cannot be resolved yet (the run reports why). */
@@ -229,7 +271,7 @@ const DUE = Symbol('housekeeping due');
  * context's `now()` is the cluster time of that state (time/clock.ts). When housekeeping is due
  * at that time (there is no daemon to run it), it runs first (see below).
  */
-function runInStore<I extends ClusterInput, O, P>(base: EngineContext, op: Operation<I, O, P>, input: I, caller: Caller, actor: Actor | undefined, prepared: P, routed?: HsmRecord): Promise<O> {
+function runInStore<I extends ClusterInput, O, P>(base: EngineContext, op: Operation<I, O, P>, input: I, caller: Caller, actor: Actor | undefined, prepared: P, routed?: HsmRecord, attempt?: Attempt): Promise<O> {
   const body = (tx: Transaction): O | Promise<O> => {
     const ctx = onClusterTime(base, tx);
     const found = op.cluster === 'none' ? undefined : resolveCluster(tx, input.clusterId, op.name, op.cluster === 'listed' ? ctx.now() : undefined);
@@ -244,6 +286,7 @@ function runInStore<I extends ClusterInput, O, P>(base: EngineContext, op: Opera
       requireHsm(cluster);
       if (routed) requireStillActive(cluster, routed.hsmId);
       hsm = routed ?? route(cluster);
+      if (attempt) attempt.hsm = hsm;
     }
     if (op.activated) requireActivated(cluster);
     if (actor) revalidateSession(tx, cluster, actor);

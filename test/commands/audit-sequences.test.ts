@@ -1,8 +1,9 @@
 /**
  * `audit list --hsm-id ID --json` shows the canonical event sequences of audit-log.md §4, per HSM
  * stream and in order: a login on every ACTIVE HSM (§4.3), refused logins and a lockout with the
- * responses of §2, a key generation with its masked-object sync (§4.4), and user creation on
- * every HSM. Each command runs as a single command, so it logs in first (a CN_LOGIN on every
+ * responses of §2, a key generation with its masked-object sync (§4.4), user creation on every
+ * HSM and a refused one, a key wrap (§4.6), and an added HSM's stream, which starts with the
+ * restore, beside the backup made for it (§4.2, §4.8). Each command runs as a single command, so it logs in first (a CN_LOGIN on every
  * ACTIVE HSM) and then does its work.
  */
 import assert from 'node:assert/strict';
@@ -148,5 +149,41 @@ describe('commands: audit list shows the canonical event sequences per HSM', fun
     }
     const verified = await run('audit:verify', [], env);
     assert.equal(verified.data.streams, 2);
+  });
+
+  it('a refused user creation: after the crypto user\'s login, CN_CREATE_USER with 219 (Invalid User Type) on every HSM', async () => {
+    const { env, hsms } = await cluster();
+    const events = await added(env, hsms, () => run('user:create', ['--username', 'bob', '--role', 'crypto-user', '--password', 'Bob-Pass-12'], { ...env, ...ALICE }, 'PERMISSION_DENIED'));
+    for (const hsm of hsms) {
+      assert.deepEqual(gists(events.get(hsm)), ['CN_LOGIN 0 alice/CN_CRYPTO_USER', 'CN_CREATE_USER 219 bob/CN_CRYPTO_USER']);
+      assert.equal(events.get(hsm)![1]!.response.text, 'HSM Error: Invalid User Type.');
+    }
+  });
+
+  it('a key wrap with an AES key: CN_WRAP_KEY then CN_NIST_AES_WRAP on the HSM that ran it, nothing but the login on the other', async () => {
+    const { env, hsms } = await cluster();
+    const kek = (await run('key:generate-symmetric:aes', ['--label', 'kek', '--key-length-bytes', '32', '--attributes', 'wrap=true'], { ...env, ...ALICE })).data.key['key-reference'];
+    const payload = (await run('key:generate-symmetric:aes', ['--label', 'payload', '--key-length-bytes', '16'], { ...env, ...ALICE })).data.key['key-reference'];
+    const [kekHandle, payloadHandle] = [kek, payload].map((ref: string) => Number.parseInt(ref.slice(2), 16));
+    const events = await added(env, hsms, () => run('key:wrap:aes-pkcs5-pad', ['--payload-filter', 'attr.label=payload', '--wrapping-filter', 'attr.label=kek'], { ...env, ...ALICE }));
+    const home = hsms.find((h) => gists(events.get(h)).length > 1)!;
+    const other = hsms.find((h) => h !== home)!;
+    assert.deepEqual(gists(events.get(home)), ['CN_LOGIN 0 alice/CN_CRYPTO_USER', `CN_WRAP_KEY 0 keys ${payloadHandle}/0`, `CN_NIST_AES_WRAP 0 keys ${kekHandle}/0`]);
+    assert.deepEqual(gists(events.get(other)), ['CN_LOGIN 0 alice/CN_CRYPTO_USER']);
+  });
+
+  it('hsm create on an ACTIVE cluster: the new HSM\'s stream starts at 0x0 with CN_RESTORE_BEGIN and CN_RESTORE_END; the HSM backed up for it logs the backup', async () => {
+    const { env, hsms } = await cluster();
+    const az = Object.keys((await run('cluster:describe', [], env)).data.SubnetMapping)[0]!;
+    const events = await added(env, hsms, async () => {
+      await run('hsm:create', ['--availability-zone', az], env);
+    });
+    assert.deepEqual(gists(events.get(hsms[0]!)), ['CN_BACKUP_BEGIN 0', 'CN_BACKUP_END 0']);
+    assert.deepEqual(gists(events.get(hsms[1]!)), []);
+    const listed = await runCommand('hsm:list', ['--json'], { env });
+    const created = (listed.json.data.Hsms as Array<{ HsmId: string }>).map((h) => h.HsmId).find((id) => !hsms.includes(id))!;
+    const fresh = await stream(env, created);
+    assert.deepEqual(fresh.map(gist), ['CN_RESTORE_BEGIN 0', 'CN_RESTORE_END 0']);
+    assert.deepEqual(fresh.map((e) => e.seq), ['0x0', '0x1']);
   });
 });

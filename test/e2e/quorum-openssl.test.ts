@@ -203,14 +203,16 @@ describe('e2e: quorum authentication walk-throughs with openssl', function () {
 
   it('the audit log shows the quorum approval sequence on every HSM, and verifies', () => {
     ok(runBin(['audit', 'verify', '--json'], { env: state }));
-    const events = ok(runBin(['audit', 'list', '--json'], { env: state })).events as Array<{ logStream: string; opcode: { name: string }; userName?: string }>;
+    const events = ok(runBin(['audit', 'list', '--json'], { env: state })).events as Array<{ logStream: string; opcode: { name: string }; userName?: string; response: { code?: number; text: string } }>;
     const hsms = [...new Set(events.map((e) => e.logStream))];
     assert.equal(hsms.length, 2);
     for (const hsm of hsms) {
-      const ops = events.filter((e) => e.logStream === hsm).map((e) => `${e.opcode.name}${e.userName ? `:${e.userName}` : ''}`);
+      // A refused command is logged too, with its response after it.
+      const ops = events.filter((e) => e.logStream === hsm).map((e) => `${e.opcode.name}${e.userName ? `:${e.userName}` : ''}${e.response.code === 0 ? '' : ` (${e.response.text})`}`);
       // Token requested, then approved and used at once by the command it authorises.
       const created = ops.indexOf('CN_CREATE_USER:dave');
       assert.ok(created > 0, ops.join(' '));
+      assert.ok(ops.slice(0, created).includes('CN_CREATE_USER:dave (HSM Error: RET_MXN_AUTH_FAILED)'), 'the attempts without approval were refused');
       assert.equal(ops[created - 1], 'CN_APPROVE_TOKEN:admin', ops.slice(0, created + 1).join(' '));
       assert.ok(ops.slice(0, created).includes('CN_GET_TOKEN:admin'));
       assert.equal(ops[ops.indexOf('CN_SET_M_VALUE:admin', ops.indexOf('CN_SET_M_VALUE:admin') + 1) - 1], 'CN_APPROVE_TOKEN:admin', 'the second value change was approved');

@@ -16,11 +16,11 @@ export async function stream(ctx: EngineContext, hsmId: string): Promise<AuditEv
   return (await perform(ctx, listAuditEvents, { hsmId })).events;
 }
 
-/** Opcode, response code, user and key handles. */
+/** Opcode, response (its code, or its text when the code is not published), user and key handles. */
 export function gist(e: AuditEventView): string {
   const who = e.userName === undefined ? '' : ` ${e.userName}/${e.userType?.name}`;
   const keys = e.privSecretKeyHandle === undefined ? '' : ` keys ${e.privSecretKeyHandle}/${e.publicKeyHandle}`;
-  return `${e.opcode.name} ${e.response.code}${who}${keys}`;
+  return `${e.opcode.name} ${e.response.code ?? e.response.text}${who}${keys}`;
 }
 
 export async function hsmIds(ctx: EngineContext): Promise<string[]> {

@@ -104,14 +104,27 @@ function logTypeOf(opcode: Opcode): LogType {
 export const USER_TYPES = { CN_CRYPTO_USER: 1, CN_CRYPTO_OFFICER: 2, CN_APPLIANCE_USER: 5, CN_CRYPTO_PRE_OFFICER: 6 } as const;
 export type UserType = keyof typeof USER_TYPES;
 
-/** §2: success, and the documented errors. */
+/**
+ * §2: success, and the documented errors. The HSM answers the management commands of every tool
+ * from one table of return codes, so the refusals key_mgmt_util documents with their codes
+ * (legacy-shells.md §0: 0xa8, 0xb3, 0xc6, 0xdb) are logged with those codes too, in decimal as
+ * §2 prints them [emulator rule]. A response whose code is not published (cloudhsm_mgmt_util's
+ * quorum refusal RET_MXN_AUTH_FAILED, and every other refusal) is logged by name only, without a
+ * number, as §3 does for unpublished opcodes.
+ */
 export const RESPONSES = {
   SUCCESS: { code: 0, text: 'HSM Return: SUCCESS' },
   NO_SUCH_USER: { code: 157, text: "HSM Error: user isn't initialized or user with this name doesn't exist" },
   LOGIN_FAILURE: { code: 163, text: 'HSM Error: RET_USER_LOGIN_FAILURE' },
+  INVALID_HANDLE: { code: 0xa8, text: 'HSM Error: Invalid object handle is passed to this operation' },
+  POLICY_VIOLATION: { code: 0xb3, text: 'HSM Error: This operation violates the current configured/FIPS policies' },
+  KEY_ACCESS_DENIED: { code: 0xc6, text: 'HSM Error: Key Access is denied' },
+  INVALID_USER_TYPE: { code: 0xdb, text: 'HSM Error: Invalid User Type.' },
+  QUORUM_FAILED: { text: 'HSM Error: RET_MXN_AUTH_FAILED' },
 } as const;
 export interface Response {
-  code: number;
+  /** Absent when the code is not published: the text alone names the response. */
+  code?: number;
   text: string;
 }
 
@@ -308,10 +321,10 @@ export function verifyAuditLog(view: ReadView, read: StreamReader, clusterId?: s
  * log type, opcode code and response text follow from the rest; the previous event's hash is
  * kept only as a prefix, enough to tell an event that does not follow its predecessor.
  * [version, usecs, seq, reboot counter, command type code, opcode, session handle,
- *  response (0, or [code, text]), user (0, or [name, type]), key handles (0, or [secret, public]),
- *  prefix of the previous hash, hash (base64)]
+ *  response (0, or [code, text], the code null when it is not published), user (0, or
+ *  [name, type]), key handles (0, or [secret, public]), prefix of the previous hash, hash (base64)]
  */
-type StoredEvent = [1, string, number, number, number, Opcode, number, 0 | [number, string], 0 | [string, UserType], 0 | [number, number], string, string];
+type StoredEvent = [1, string, number, number, number, Opcode, number, 0 | [number | null, string], 0 | [string, UserType], 0 | [number, number], string, string];
 
 const PREV_PREFIX = 12;
 
@@ -324,7 +337,7 @@ function storedForm(r: AuditRecord): StoredEvent {
     r.commandType.code,
     r.opcode.name,
     Number.parseInt(r.sessionHandle.slice(2), 16),
-    r.response.code === RESPONSES.SUCCESS.code && r.response.text === RESPONSES.SUCCESS.text ? 0 : [r.response.code, r.response.text],
+    r.response.code === RESPONSES.SUCCESS.code && r.response.text === RESPONSES.SUCCESS.text ? 0 : [r.response.code ?? null, r.response.text],
     r.userName !== undefined && r.userType ? [r.userName, r.userType.name] : 0,
     r.privSecretKeyHandle !== undefined ? [r.privSecretKeyHandle, r.publicKeyHandle ?? 0] : 0,
     r.prevHash.slice(0, PREV_PREFIX),
@@ -345,7 +358,7 @@ function fullForm(s: StoredEvent, previousHash: string): AuditRecord {
     commandType: { name: commandCode === 0 ? 'CN_MGMT_CMD' : 'CN_CERT_AUTH_CMD', code: commandCode },
     opcode: code === undefined ? { name: opcode } : { name: opcode, code },
     sessionHandle: hex(session),
-    response: response === 0 ? RESPONSES.SUCCESS : { code: response[0], text: response[1] },
+    response: response === 0 ? RESPONSES.SUCCESS : response[0] === null ? { text: response[1] } : { code: response[0], text: response[1] },
     logType: { name: logType, code: LOG_TYPES[logType] },
     ...(user ? { userName: user[0], userType: { name: user[1], code: USER_TYPES[user[1]] } } : {}),
     ...(keys ? { privSecretKeyHandle: keys[0], publicKeyHandle: keys[1] } : {}),
@@ -379,7 +392,7 @@ export function renderAuditEvent(record: AuditRecord): string {
     `Command Type(hex) : ${record.commandType.name} (${hex(record.commandType.code)})`,
     `Opcode : ${record.opcode.name}${record.opcode.code === undefined ? '' : ` (${hex(record.opcode.code)})`}`,
     `Session Handle : ${record.sessionHandle}`,
-    `Response : ${record.response.code}:${record.response.text}`,
+    `Response : ${record.response.code === undefined ? '' : `${record.response.code}:`}${record.response.text}`,
     `Log type : ${record.logType.name} (${record.logType.code})`,
   ];
   if (record.userName !== undefined && record.userType) lines.push(`User Name : ${record.userName}`, `User Type : ${record.userType.name} (${record.userType.code})`);

@@ -13,6 +13,7 @@ import { HsmError } from '../errors.js';
 import { defineOperation } from '../engine.js';
 import type { ImportedKey } from '../mechanisms/provider.js';
 import { allocateReferences, checkCapacity, checkLabel, checkSharingAndQuorum, creationEvents, parseAttributeOverrides, secretCheckValue, storeKey, type CommonCreateInput } from './generate.js';
+import { keyEvent } from '../audit/record.js';
 import { selectKey } from './filters.js';
 import type { KeySelector } from './selector.js';
 import { parsePem } from './files.js';
@@ -74,6 +75,7 @@ export const deriveEcdh = defineOperation({
   access: 'crypto-user',
   activated: true,
   write: true,
+  audit: () => keyEvent('CN_DERIVE_KEY'),
   run: (env, input: DeriveEcdhInput) => {
     const { tx, cluster, ctx, actor, sessionKeys } = env;
     const label = checkLabel(input.label);

@@ -10,6 +10,7 @@ import { validateRsaImport } from '../mechanisms/rsa-keys.js';
 import { defineOperation } from '../engine.js';
 import type { ImportedKey, PrivateDerFormat, PublicDerFormat } from '../mechanisms/provider.js';
 import { allocateReferences, checkDsaImport, checkLabel, creationEvents, describeAsymmetric, parseAttributeOverrides, storeKey } from './generate.js';
+import { keyEvent } from '../audit/record.js';
 import { selectKey } from './filters.js';
 import type { FilterInput } from './operations.js';
 import { defaultAttributes, formatReference, viewOfKey, type KeyClass, type KeyRecord, type KeyView } from './model.js';
@@ -65,6 +66,7 @@ export const importPem = defineOperation({
   access: 'crypto-user',
   activated: true,
   write: true,
+  audit: () => keyEvent('CN_CREATE_OBJECT'),
   run: (env, input: ImportPemInput) => {
     const { tx, cluster, ctx, actor } = env;
     const label = checkLabel(input.label);

@@ -226,6 +226,7 @@ export const generateSymmetric = defineOperation({
   access: 'crypto-user',
   activated: true,
   write: true,
+  audit: () => keyEvent('CN_GENERATE_KEY'),
   run: (env, input: GenerateSymmetricInput) => {
     const { tx, cluster, ctx, actor } = env;
     const label = checkLabel(input.label);
@@ -332,6 +333,7 @@ export const generateKeyPair = defineOperation({
   access: 'crypto-user',
   activated: true,
   write: true,
+  audit: () => keyEvent('CN_GENERATE_KEY_PAIR'),
   // Generation (RSA especially) is slow: done before the writer lock is taken.
   prepare: async (input: GenerateKeyPairInput, ctx): Promise<KeyPairMaterial | { ed25519: KeyPairMaterial }> => {
     const crypto = cryptoOf(ctx);

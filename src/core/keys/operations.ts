@@ -14,6 +14,7 @@ import { normaliseUsername, checkLoginRole } from '../users/rules.js';
 import { ANY_KEY, byReference, type KeySelector } from './selector.js';
 import { findKeys, keyStoreKeys, selectKey } from './filters.js';
 import { BOOLEAN_ATTRIBUTES, LABEL_MAX, viewOfKey, type BooleanAttribute, type KeyRecord, type KeyView } from './model.js';
+import { keyEvent } from '../audit/record.js';
 
 /** The input of an operation on one key: the selector must match exactly one. */
 export interface FilterInput extends ClusterInput {
@@ -116,6 +117,9 @@ export const deleteKey = defineOperation({
   access: 'crypto-user',
   activated: true,
   write: true,
+  // A refused deletion deleted nothing, token or session key: it is the generic key deletion
+  // (CN_DESTROY_OBJECT, the older guide's "delete key"), with the handle the input names.
+  audit: (input: FilterInput) => keyEvent('CN_DESTROY_OBJECT', input.filter.ref),
   run: ({ tx, cluster, actor, sessionKeys, record }, input: FilterInput) => {
     const key = selectKey(tx, cluster.clusterId, actor!, input.filter, sessionKeys);
     requireOwner(key, actor!, 'delete it');
@@ -164,6 +168,7 @@ function sharingOperation(share: boolean) {
     access: 'crypto-user',
     activated: true,
     write: true,
+    audit: () => keyEvent('CN_SHARE_OBJECT'),
     run: ({ tx, cluster, actor, sessionKeys, record, approve }, input: ShareInput) => {
       const key = selectKey(tx, cluster.clusterId, actor!, input.filter, sessionKeys);
       requireOwner(key, actor!, `${verb} it`);
@@ -266,6 +271,7 @@ export const setAttribute = defineOperation({
   access: 'user',
   activated: true,
   write: true,
+  audit: (input: SetAttributeInput) => keyEvent('CN_MODIFY_OBJECT', input.filter.ref),
   run: ({ tx, cluster, actor, sessionKeys, record, approve }, input: SetAttributeInput) => {
     const key = selectKey(tx, cluster.clusterId, actor!, input.filter, sessionKeys);
     const changed = applyAttributeChange(key, input.name, input.value, actor!);

@@ -19,7 +19,7 @@
  * Each direction is an operation of its own, ExportPlaintextKey and ImportPlaintextKey, and the
  * audit log records every plaintext export and import (audit-log.md §4.5-4.6: exSymKey is
  * CN_WRAP_KEY then CN_NIST_AES_WRAP on the HSM that ran it, imSymKey CN_NIST_AES_WRAP then
- * CN_UNWRAP_KEY and the new key's masked-object sync). Nothing here marks the wrapping
+ * CN_UNWRAP_KEY and the new key's masked-object sync), refused ones included. Nothing here marks the wrapping
  * key as a key-transport key (keys/transport.ts): the wrapped bytes never leave the operation, so
  * there is no blob it could later decrypt.
  */
@@ -34,6 +34,7 @@ import { requireOwner } from './operations.js';
 import { cryptoOf, secretMaterial } from './prepared.js';
 import type { KeySelector } from './selector.js';
 import { payloadBytes, pkcs5Pad, pkcs5Unpad, secretKeyFields, selectWrappingKey, storeIncomingKey, unwrapEvents, wrapEvents } from './wrap.js';
+import { keyEvent } from '../audit/record.js';
 import type { CryptoProvider } from '../mechanisms/provider.js';
 
 /** The wrap both tools use: key_mgmt_util's mechanism 4, NIST_AES_WRAP (PKCS#5 padding, RFC 3394). */
@@ -86,6 +87,7 @@ export const exportPlaintextKey = defineOperation({
   activated: true,
   // It changes no key, but writes its audit events.
   write: true,
+  audit: (input: ExportPlaintextInput) => keyEvent('CN_WRAP_KEY', input.payloadFilter.ref),
   run: ({ tx, ctx, cluster, actor, sessionKeys, record }, input: ExportPlaintextInput): PlaintextKey => {
     // Checked where it enters: the API takes untyped callers too.
     if (!EXPORTED_CLASSES.includes(input.keyClass)) throw new HsmError('INVALID_ARGUMENT', `keyClass must be ${orList(EXPORTED_CLASSES)}, not "${input.keyClass as string}"`);
@@ -134,6 +136,7 @@ export const importPlaintextKey = defineOperation({
   access: 'crypto-user',
   activated: true,
   write: true,
+  audit: () => keyEvent('CN_UNWRAP_KEY'),
   run: (env, input: ImportPlaintextInput) => {
     const { tx, ctx, cluster, actor, sessionKeys } = env;
     const label = checkLabel(input.label);

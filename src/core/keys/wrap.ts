@@ -188,6 +188,7 @@ export const wrapKey = defineOperation({
   access: 'crypto-user',
   activated: true,
   write: true,
+  audit: (input: WrapInput) => keyEvent('CN_WRAP_KEY', input.payloadFilter.ref),
   run: ({ tx, ctx, cluster, actor, sessionKeys, approve, record }, input: WrapInput) => {
     const payload = selectKey(tx, cluster.clusterId, actor!, input.payloadFilter, sessionKeys);
     requireOwner(payload, actor!, 'wrap it');
@@ -309,6 +310,8 @@ export const unwrapKey = defineOperation({
   access: 'crypto-user',
   activated: true,
   write: true,
+  // The new key has no handle yet: the refusal names none.
+  audit: () => keyEvent('CN_UNWRAP_KEY'),
   run: (env, input: UnwrapInput) => {
     const { tx, ctx, cluster, actor, sessionKeys, approve } = env;
     const label = checkLabel(input.label);

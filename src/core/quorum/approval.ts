@@ -13,7 +13,7 @@ import { formatReference } from '../keys/model.js';
 import type { Actor } from '../users/authentication.js';
 import type { UserRecord } from '../users/rules.js';
 import type { PlannedEvent } from '../audit/record.js';
-import { userTypeOf } from '../audit/record.js';
+import { userEvent } from '../audit/record.js';
 import { isKeyService, quorumKeys, type QuorumService, type TokenRecord } from './model.js';
 import { parseApprovalFile, tokenId, tokensOf } from './tokens.js';
 import { verifyTokenSignature } from './signatures.js';
@@ -132,5 +132,5 @@ export function approve(env: ApprovalEnv, given: unknown, demand: QuorumDemand):
   }
   tx.delete(quorumKeys.token(cluster.clusterId, token.id));
   // audit-log.md §3: the HSMs approve the token (the operation's own event follows).
-  env.record([{ on: 'all', event: { opcode: 'CN_APPROVE_TOKEN', user: { name: env.actor.username, type: userTypeOf(env.actor.role) } } }]);
+  env.record([userEvent('CN_APPROVE_TOKEN', env.actor.username, env.actor.role)]);
 }

@@ -4,11 +4,12 @@
  * timeouts; register a user's public key; approve a token ahead of use.
  */
 import { HsmError } from '../errors.js';
-import { defineOperation, type ClusterInput } from '../engine.js';
+import { defineOperation, type Actor, type ClusterInput } from '../engine.js';
 import { storeKeys } from '../cluster/model.js';
 import { selectKey } from '../keys/filters.js';
 import type { KeySelector } from '../keys/selector.js';
-import { userTypeOf } from '../audit/record.js';
+import { userEvent } from '../audit/record.js';
+import type { Opcode } from '../audit/log.js';
 import { roleName, type UserRecord } from '../users/rules.js';
 import { orList } from '../mechanisms/choices.js';
 import {
@@ -26,6 +27,9 @@ import {
 import { activeTokens, issueToken, parseRegistrationFile, tokenFileOf, tokenId, tokensOf, type QuorumTokenFile, type RegistrationTokenFile } from './tokens.js';
 import { checkRegisteredKey, decodeBase64, sha256, verifyTokenSignature } from './signatures.js';
 
+/** A quorum event names the user who ran it, on every HSM (audit-log.md §3). */
+const byCaller = (opcode: Opcode) => (_input: unknown, actor: Actor) => userEvent(opcode, actor.username, actor.role);
+
 export interface GenerateTokenInput extends ClusterInput {
   service: string;
   /** A key service token may be tied to one key. */
@@ -39,6 +43,7 @@ export const generateToken = defineOperation({
   access: 'user',
   activated: true,
   write: true,
+  audit: byCaller('CN_GET_TOKEN'),
   run: ({ tx, ctx, cluster, actor, sessionKeys, record }, input: GenerateTokenInput): { token: QuorumTokenFile | RegistrationTokenFile; service: string } => {
     const service = checkTokenService(input.service, cluster);
     // key-quorum-auth-chsm-cli: admin services are for admins, key services for crypto users.
@@ -51,7 +56,7 @@ export const generateToken = defineOperation({
     if (input.keyFilter && !isKeyService(service)) throw new HsmError('INVALID_ARGUMENT', `--filter names a key, so it applies to the key-management and key-usage services only, not ${service}`);
     const key = input.keyFilter ? selectKey(tx, cluster.clusterId, actor!, input.keyFilter, sessionKeys) : undefined;
     const token = issueToken(tx, ctx, cluster, actor!, service, key?.ref);
-    record([{ on: 'all', event: { opcode: 'CN_GET_TOKEN', user: { name: actor!.username, type: userTypeOf(actor!.role) } } }]);
+    record([userEvent('CN_GET_TOKEN', actor!.username, actor!.role)]);
     return { token: tokenFileOf(token), service };
   },
 });
@@ -116,6 +121,7 @@ export const deleteTokens = defineOperation({
   access: 'admin',
   activated: true,
   write: true,
+  audit: byCaller('CN_DELETE_TOKEN'),
   run: ({ tx, cluster, actor, record }, input: DeleteTokensInput) => {
     if (input.scope !== 'user' && input.scope !== 'all') throw new HsmError('INVALID_ARGUMENT', `--scope must be user (your tokens) or all (every user's), not "${input.scope}"`);
     for (const token of tokensOf(tx, cluster.clusterId)) {
@@ -123,7 +129,7 @@ export const deleteTokens = defineOperation({
       if (input.service !== undefined && token.service !== input.service) continue;
       tx.delete(quorumKeys.token(cluster.clusterId, token.id));
     }
-    record([{ on: 'all', event: { opcode: 'CN_DELETE_TOKEN', user: { name: actor!.username, type: userTypeOf(actor!.role) } } }]);
+    record([userEvent('CN_DELETE_TOKEN', actor!.username, actor!.role)]);
     return 'Deletion of quorum token(s) successful';
   },
 });
@@ -156,6 +162,7 @@ export const setQuorumValue = defineOperation({
   access: 'admin',
   activated: true,
   write: true,
+  audit: byCaller('CN_SET_M_VALUE'),
   run: ({ tx, cluster, actor, record, approve }, input: SetQuorumValueInput) => {
     const services = adminServicesOf(cluster);
     if (!(services as string[]).includes(input.service)) {
@@ -173,7 +180,7 @@ export const setQuorumValue = defineOperation({
     const settings = settingsOf(tx, cluster.clusterId);
     approve({ service: 'quorum', required: settings.values.quorum });
     tx.put(quorumKeys.settings(cluster.clusterId), { ...settings, values: { ...settings.values, [service]: input.value } });
-    record([{ on: 'all', event: { opcode: 'CN_SET_M_VALUE', user: { name: actor!.username, type: userTypeOf(actor!.role) } } }]);
+    record([userEvent('CN_SET_M_VALUE', actor!.username, actor!.role)]);
     return 'Set Quorum Value successful';
   },
 });
@@ -288,6 +295,7 @@ export const approveToken = defineOperation({
   access: 'admin',
   activated: true,
   write: true,
+  audit: byCaller('CN_APPROVE_TOKEN'),
   run: ({ tx, ctx, cluster, actor, record }, input: ApproveTokenInput) => {
     const data = decodeBase64(input.token) ?? Buffer.alloc(0);
     const digest = sha256(data);
@@ -310,7 +318,7 @@ export const approveToken = defineOperation({
     const now = ctx.now();
     const approved = settingsOf(tx, cluster.clusterId).timeouts.approved;
     tx.put(quorumKeys.token(cluster.clusterId, token.id), { ...token, approvedBy: [...approvedBy], approvedAt: now, expiresAt: now + approved * 1000 });
-    record([{ on: 'all', event: { opcode: 'CN_APPROVE_TOKEN', user: { name: actor!.username, type: userTypeOf(actor!.role) } } }]);
+    record([userEvent('CN_APPROVE_TOKEN', actor!.username, actor!.role)]);
     return { approvals: approvedBy.size };
   },
 });

@@ -15,7 +15,7 @@ import type { ReadView, Transaction } from '../store/index.js';
 import type { EngineContext } from '../context.js';
 import type { KeyRecord } from '../keys/model.js';
 import { hashPassword } from './password.js';
-import { userTypeOf } from '../audit/record.js';
+import { userEvent, userTypeOf } from '../audit/record.js';
 import { quorumKeys, settingsOf } from '../quorum/model.js';
 import { tokensOf } from '../quorum/tokens.js';
 import {
@@ -54,12 +54,16 @@ export interface CreateUserInput extends UserInput {
   password: string;
 }
 
+/** audit-log.md §3: a crypto officer's creation is CN_CREATE_CO; a user change reaches every HSM (cluster.md §6). */
+const creationEvent = (username: string, role: string) => userEvent(role === 'admin' ? 'CN_CREATE_CO' : 'CN_CREATE_USER', username, role);
+
 export const createUser = defineOperation({
   name: 'CreateUser',
   cluster: 'hsm',
   access: 'admin',
   activated: true,
   write: true,
+  audit: (input: CreateUserInput) => creationEvent(input.username, input.role),
   prepare: async (input: CreateUserInput, ctx) => {
     normaliseUsername(input.username);
     checkLoginRole(input.role);
@@ -81,8 +85,7 @@ export const createUser = defineOperation({
     const user: UserRecord = { id: cluster.nextUserId, username, role, passwordHash: prepared, failedLogins: 0, createdAt: ctx.now() };
     tx.put(key, user);
     tx.put(storeKeys.cluster(cluster.clusterId), { ...cluster, nextUserId: cluster.nextUserId + 1 });
-    // audit-log.md §3: a crypto officer's creation is CN_CREATE_CO; a user change reaches every HSM (cluster.md §6).
-    record([{ on: 'all', event: { opcode: role === 'admin' ? 'CN_CREATE_CO' : 'CN_CREATE_USER', user: { name: username, type: userTypeOf(role) } } }]);
+    record([creationEvent(username, role)]);
     return { username, role };
   },
 });
@@ -107,6 +110,7 @@ export const deleteUser = defineOperation({
   access: 'admin',
   activated: true,
   write: true,
+  audit: (input: UserInput) => userEvent('CN_DELETE_USER', input.username, input.role),
   run: ({ tx, cluster, actor, record, approve }, input: UserInput) => {
     const { key, user, role } = loadTarget(tx, cluster.clusterId, input);
     if (user.username === actor!.username || isLoggedInElsewhere(tx, cluster.clusterId, user.username)) {
@@ -128,7 +132,7 @@ export const deleteUser = defineOperation({
     }
     approve({ service: 'user', required: settingsOf(tx, cluster.clusterId).values.user });
     tx.delete(key);
-    record([{ on: 'all', event: { opcode: 'CN_DELETE_USER', user: { name: user.username, type: userTypeOf(role) } } }]);
+    record([userEvent('CN_DELETE_USER', user.username, role)]);
     return { username: user.username, role };
   },
 });
@@ -151,6 +155,7 @@ export const changePassword = defineOperation({
   access: 'user',
   activated: true,
   write: true,
+  audit: (input: ChangePasswordInput) => userEvent('CN_CHANGE_PSWD', input.username, input.role),
   prepare: async (input: ChangePasswordInput, ctx) => {
     checkPassword(input.password);
     return hashPassword(input.password, ctx.random(16));
@@ -169,7 +174,7 @@ export const changePassword = defineOperation({
     // users-and-auth.md §6: resetting the password is the only unlock; it clears the counter.
     const dropBoth = Boolean(input.dropTwoFactor && user.mfa);
     tx.put(key, { ...user, passwordHash: prepared, failedLogins: 0, ...withoutFactors(user, input.deregisterMfa || dropBoth, input.deregisterQuorum || dropBoth) });
-    record([{ on: 'all', event: { opcode: 'CN_CHANGE_PSWD', user: { name: user.username, type: userTypeOf(role) } } }]);
+    record([userEvent('CN_CHANGE_PSWD', user.username, role)]);
     return { username: user.username, role };
   },
 });

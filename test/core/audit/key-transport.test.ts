@@ -94,6 +94,11 @@ describe('core/audit: the events of key wrap, unwrap, plaintext export and impor
       home: [`CN_NIST_AES_WRAP 0 keys ${kek}/0`, `CN_UNWRAP_KEY 0 keys ${handle}/0`, `CN_EXTRACT_MASKED_OBJECT_USER 0 keys ${handle}/0`],
       other: [`CN_INSERT_MASKED_OBJECT_USER 0 keys ${handle}/0`],
     });
+    // A refused export is logged as the wrap it asked for.
+    const refusedExport = await homeAndOther(ctx, 'CN_WRAP_KEY', () =>
+      refused(perform(ctx, exportPlaintextKey, { payloadFilter: { ref: payload, attributes: [] }, keyClass: 'private-key', wrappingFilter: byLabel('kek') }, alice), 'INVALID_ARGUMENT'),
+    );
+    assert.deepEqual(refusedExport, { home: [`CN_WRAP_KEY HSM Error: INVALID_ARGUMENT keys ${payload}/0`], other: [] });
   });
 
   it('a public key imported from PEM is CN_CREATE_OBJECT, a derived key CN_DERIVE_KEY, each synchronised to the other HSM', async () => {
@@ -127,7 +132,7 @@ describe('core/audit: the events of key wrap, unwrap, plaintext export and impor
     const materials = await ctx.store.read((view) => view.list<KeyRecord>('key/').map(([, k]) => Buffer.from(k.material, 'base64')));
 
     const logged = await events(ctx);
-    assert.ok(logged.some((e) => e.opcode.name === 'CN_UNWRAP_KEY'), 'the log holds the new kinds of event');
+    assert.ok(logged.some((e) => e.opcode.name === 'CN_UNWRAP_KEY') && logged.some((e) => e.response.code === undefined), 'the log holds the new kinds of event');
     const everything = `${JSON.stringify(logged)}\n${logged.map(renderAuditEvent).join('\n')}`;
     const bytes = [gcm.wrapped, gcm.iv!, kw.wrapped, plaintext, importedBytes, ...materials].map((b) => Buffer.from(b));
     const forms = (b: Buffer) => [b.toString('hex'), b.toString('base64'), b.toString('base64url')];
