@@ -331,13 +331,16 @@ export async function runShell(options: ShellOptions): Promise<number> {
   return failedLines.length > 0 && !terminal ? 1 : 0;
 }
 
-/** Leaving the shell logs out (users-and-auth.md §5). */
+/**
+ * Leaving the shell logs out (users-and-auth.md §5); without a `logout` first, the connection
+ * closes, which the HSM logs as CN_APP_FINALIZE (audit-log.md §4.3).
+ */
 async function leave(runtime: Runtime, host: DialectHost, options: ShellOptions): Promise<void> {
   const session = host.session;
   if (!session) return;
   const { perform } = await import('../core/engine.js');
-  const { logout } = await import('../core/users/operations.js');
-  await perform(await options.engine(), logout, { clusterId: session.clusterId }, { session }).catch(() => undefined);
+  const { closeConnection } = await import('../core/users/operations.js');
+  await perform(await options.engine(), closeConnection, { clusterId: session.clusterId }, { session }).catch(() => undefined);
   host.session = undefined;
   runtime.shell?.sessionKeys?.clear();
 }

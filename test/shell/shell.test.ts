@@ -10,6 +10,7 @@ import { redactSecrets, tokenize } from '../../src/shell/tokenize.js';
 import { oclifConfig, runBin, tempDir } from '../support/helpers.js';
 import { REGISTRY_CATALOG } from '../../src/cli/main.js';
 import { clusterContext } from '../support/templates.js';
+import { events, gist } from '../support/audit-events.js';
 
 /** Starts the shell on plain streams; `send` writes a line, `until` waits for text in the output. */
 async function startShell(env: Record<string, string>, ctx: EngineContext, options: { dialect?: 'cmu' | 'kmu'; explain?: boolean } = {}) {
@@ -97,6 +98,29 @@ describe('shell', function () {
     shell.send('quit');
     assert.equal(await shell.done, 0);
     await perform(ctx, deleteUser, { username: 'carol', role: 'crypto-user' }, admin);
+  });
+
+  it('leaving without logout (quit, or the end of input) closes the connection: CN_APP_FINALIZE on one HSM; after a logout, only CN_LOGOUT', async () => {
+    const ctx = await clusterContext({ cryptoUsers: { alice: 'alice-Pass1' } });
+    const ended = async (lines: string[], finish: 'quit' | 'end') => {
+      const before = (await events(ctx)).length;
+      const shell = await startShell({ CLOUDHSM_STATE_DIR: ctx.dir }, ctx);
+      shell.send('login --username alice --role crypto-user --password alice-Pass1');
+      await shell.until(/role: +crypto-user/);
+      for (const line of lines) shell.send(line);
+      if (finish === 'quit') shell.send('quit');
+      else shell.end();
+      assert.equal(await shell.done, 0);
+      return (await events(ctx)).slice(before).filter((e) => e.opcode.name !== 'CN_LOGIN');
+    };
+    for (const finish of ['quit', 'end'] as const) {
+      const closed = await ended([], finish);
+      assert.deepEqual(closed.map(gist), ['CN_APP_FINALIZE 0 alice/CN_CRYPTO_USER'], finish);
+    }
+    const loggedOut = await ended(['logout'], 'quit');
+    assert.deepEqual(loggedOut.map(gist), ['CN_LOGOUT 0 alice/CN_CRYPTO_USER']);
+    // The session ended with the connection: alice can be deleted.
+    await perform(ctx, deleteUser, { username: 'alice', role: 'crypto-user' }, { credentials: { username: 'admin', password: 'Admin123!', role: 'admin' } });
   });
 
   it('reports unknown commands without repeating any of their words and keeps going; help and --help print usage, for commands and groups', async () => {

@@ -224,20 +224,33 @@ export function openSession(tx: Transaction, ctx: EngineContext, cluster: Cluste
   return { ...result, session: { clusterId: cluster.clusterId, sessionId, username: user.username, role } };
 }
 
+/**
+ * Ends the caller's shell session and its quorum tokens, logged as `opcode` only by the HSM that
+ * ran it (audit-log.md §4.3).
+ */
+function endSession(opcode: 'CN_LOGOUT' | 'CN_APP_FINALIZE', name: string) {
+  return defineOperation({
+    name,
+    cluster: 'any',
+    access: 'user',
+    write: true,
+    run: ({ tx, cluster, actor, record }) => {
+      if (actor?.sessionId) {
+        tx.delete(storeKeys.session(cluster.clusterId, actor.sessionId));
+        // users-and-auth.md §8.3 step 4: the session's quorum tokens end with it.
+        for (const token of tokensOf(tx, cluster.clusterId)) if (token.sessionId === actor.sessionId) tx.delete(quorumKeys.token(cluster.clusterId, token.id));
+      }
+      if (actor) record([{ on: 'routed', event: { opcode, user: { name: actor.username, type: userTypeOf(actor.role) } } }]);
+      return 'Logout successful';
+    },
+  });
+}
+
 /** `logout`: ends the caller's shell session. */
-export const logout = defineOperation({
-  name: 'Logout',
-  cluster: 'any',
-  access: 'user',
-  write: true,
-  run: ({ tx, cluster, actor, record }) => {
-    if (actor?.sessionId) {
-      tx.delete(storeKeys.session(cluster.clusterId, actor.sessionId));
-      // users-and-auth.md §8.3 step 4: the session's quorum tokens end with it.
-      for (const token of tokensOf(tx, cluster.clusterId)) if (token.sessionId === actor.sessionId) tx.delete(quorumKeys.token(cluster.clusterId, token.id));
-    }
-    // audit-log.md §4.3: a logout is logged only by the HSM that ran it.
-    if (actor) record([{ on: 'routed', event: { opcode: 'CN_LOGOUT', user: { name: actor.username, type: userTypeOf(actor.role) } } }]);
-    return 'Logout successful';
-  },
-});
+export const logout = endSession('CN_LOGOUT', 'Logout');
+
+/**
+ * A shell left without `logout` (quit, end of input) closes its connection: its session ends as
+ * at a logout, and the HSM logs CN_APP_FINALIZE instead of CN_LOGOUT (audit-log.md §3-4.3).
+ */
+export const closeConnection = endSession('CN_APP_FINALIZE', 'CloseConnection');
