@@ -189,6 +189,9 @@ export type StreamReader = (name: string) => Buffer[];
 
 const ZERO_HASH = '0'.repeat(64);
 
+/** HSM audit keys derived in this process, by secret and HSM ID: one HMAC each, not one per event. */
+const derivedKeys = new Map<string, Buffer>();
+
 /** The HSM's audit key: HMAC-SHA256 of its ID under the installation's audit secret (made on first use). */
 function hsmAuditKey(view: ReadView, hsmId: string, tx?: Transaction): Buffer | undefined {
   let secret = view.get<string>(auditKeys.secret);
@@ -197,7 +200,14 @@ function hsmAuditKey(view: ReadView, hsmId: string, tx?: Transaction): Buffer | 
     secret = randomBytes(32).toString('base64');
     tx.put(auditKeys.secret, secret);
   }
-  return createHmac('sha256', Buffer.from(secret, 'base64')).update(`cloudhsm-audit/${hsmId}`).digest();
+  const id = `${secret}/${hsmId}`;
+  let key = derivedKeys.get(id);
+  if (!key) {
+    key = createHmac('sha256', Buffer.from(secret, 'base64')).update(`cloudhsm-audit/${hsmId}`).digest();
+    if (derivedKeys.size > 1000) derivedKeys.clear();
+    derivedKeys.set(id, key);
+  }
+  return key;
 }
 
 function headMac(key: Buffer, head: Omit<StreamHead, 'mac'>): string {
@@ -222,10 +232,30 @@ function isoMicros(usecs: bigint): string {
  * holds. A new stream starts at sequence 0 with a reboot counter from `random` (§5).
  */
 export function appendAuditEvent(tx: Transaction, clusterId: string, hsmId: string, nowMs: number, event: AuditEventInput, random: (n: number) => Buffer): AuditRecord {
+  return appendAuditEvents(tx, clusterId, hsmId, [[nowMs, event]], random)[0]!;
+}
+
+/**
+ * Appends `events` (each with its cluster time) in order to the stream of `hsmId`: one entry
+ * each, and the head written once.
+ */
+export function appendAuditEvents(tx: Transaction, clusterId: string, hsmId: string, events: ReadonlyArray<readonly [number, AuditEventInput]>, random: (n: number) => Buffer): AuditRecord[] {
   const key = hsmAuditKey(tx, hsmId, tx)!;
-  const head =
+  let head: Omit<StreamHead, 'mac'> =
     tx.get<StreamHead>(auditKeys.stream(clusterId, hsmId)) ??
-    ({ clusterId, hsmId, nextSeq: 0, lastHash: ZERO_HASH, lastUsecs: 0, rebootCounter: 1 + (random(1)[0]! % 0xff), mac: '' } satisfies StreamHead);
+    ({ clusterId, hsmId, nextSeq: 0, lastHash: ZERO_HASH, lastUsecs: 0, rebootCounter: 1 + (random(1)[0]! % 0xff) } satisfies Omit<StreamHead, 'mac'>);
+  const records = events.map(([nowMs, event]) => {
+    const record = nextRecord(key, head, nowMs, event);
+    tx.appendToStream(auditKeys.file(clusterId, hsmId), Buffer.from(JSON.stringify(storedForm(record)), 'utf8'));
+    head = { clusterId, hsmId, nextSeq: head.nextSeq + 1, lastHash: record.hash, lastUsecs: Number(record.usecs), rebootCounter: head.rebootCounter };
+    return record;
+  });
+  tx.put(auditKeys.stream(clusterId, hsmId), { ...head, mac: headMac(key, head) } satisfies StreamHead);
+  return records;
+}
+
+/** The event that follows `head` in its stream, chained to it. */
+function nextRecord(key: Buffer, head: Omit<StreamHead, 'mac'>, nowMs: number, event: AuditEventInput): AuditRecord {
   // Strictly increasing within a stream: a tie moves on by a microsecond (§7).
   const usecs = Math.max(Math.round(nowMs * 1000), head.lastUsecs + 1);
   const logType = logTypeOf(event.opcode);
@@ -244,11 +274,7 @@ export function appendAuditEvent(tx: Transaction, clusterId: string, hsmId: stri
     ...(logType === 'MGMT_KEY_DETAILS_LOG' ? { privSecretKeyHandle: event.keys?.secret ?? 0, publicKeyHandle: event.keys?.public ?? 0 } : {}),
     prevHash: head.lastHash,
   };
-  const record: AuditRecord = { ...body, hash: eventHash(key, head.lastHash, body) };
-  tx.appendToStream(auditKeys.file(clusterId, hsmId), Buffer.from(JSON.stringify(storedForm(record)), 'utf8'));
-  const next = { clusterId, hsmId, nextSeq: head.nextSeq + 1, lastHash: record.hash, lastUsecs: usecs, rebootCounter: head.rebootCounter };
-  tx.put(auditKeys.stream(clusterId, hsmId), { ...next, mac: headMac(key, next) } satisfies StreamHead);
-  return record;
+  return { ...body, hash: eventHash(key, head.lastHash, body) };
 }
 
 export interface AuditProblem {

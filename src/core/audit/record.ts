@@ -14,7 +14,7 @@ import type { ErrorCode } from '../errors.js';
 import { activeHsms, resolveCluster, type ClusterRecord, type HsmRecord } from '../cluster/model.js';
 import type { Transaction } from '../store/index.js';
 import { onClusterTime } from '../time/clock.js';
-import { appendAuditEvent, RESPONSES, type AuditEventInput, type Opcode, type Response, type UserType } from './log.js';
+import { appendAuditEvents, RESPONSES, type AuditEventInput, type Opcode, type Response, type UserType } from './log.js';
 
 export interface PlannedEvent {
   on: 'routed' | 'all' | 'others';
@@ -35,19 +35,33 @@ export function userTypeOf(role: string): UserType {
  * so the handle is the same for every event of the process on that HSM, and differs between HSMs.
  */
 export function sessionHandle(hsmId: string): number {
-  const digest = createHash('sha256').update(`${process.pid}/${hsmId}`).digest();
-  return 0x1000000 | (digest.readUInt32BE(0) & 0xfffff);
+  let handle = handles.get(hsmId);
+  if (handle === undefined) {
+    const digest = createHash('sha256').update(`${process.pid}/${hsmId}`).digest();
+    handle = 0x1000000 | (digest.readUInt32BE(0) & 0xfffff);
+    handles.set(hsmId, handle);
+  }
+  return handle;
 }
+
+const handles = new Map<string, number>();
 
 /** Writes `plan`'s events to the HSMs they name, at cluster time (none for the bench's audit-off context, context.ts). */
 export function recordEvents(tx: Transaction, ctx: EngineContext, cluster: ClusterRecord, routed: HsmRecord | undefined, plan: readonly PlannedEvent[]): void {
   if (plan.length === 0 || ctx.auditOffForBench) return;
   const active = activeHsms(cluster);
   const home = routed ?? active[0];
+  // Each HSM's events in plan order, appended together: its stream head is written once.
+  const byHsm = new Map<string, Array<[number, AuditEventInput]>>();
   for (const { on, event } of plan) {
     const targets = on === 'routed' ? (home ? [home] : []) : on === 'all' ? active : active.filter((h) => h !== home && h.hsmId !== home?.hsmId);
-    for (const hsm of targets) appendAuditEvent(tx, cluster.clusterId, hsm.hsmId, ctx.now(), { ...event, sessionHandle: sessionHandle(hsm.hsmId) }, ctx.random);
+    for (const hsm of targets) {
+      const list = byHsm.get(hsm.hsmId) ?? [];
+      list.push([ctx.now(), { ...event, sessionHandle: sessionHandle(hsm.hsmId) }]);
+      byHsm.set(hsm.hsmId, list);
+    }
   }
+  for (const [hsmId, events] of byHsm) appendAuditEvents(tx, cluster.clusterId, hsmId, events, ctx.random);
 }
 
 /** An event about a user (`username` as given, `role` as the CLI names it), on every HSM (cluster.md §6). */
