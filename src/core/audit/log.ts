@@ -231,50 +231,47 @@ function isoMicros(usecs: bigint): string {
  * Appends one event to the stream of `hsmId` at cluster time `nowMs`: two writes, whatever the log
  * holds. A new stream starts at sequence 0 with a reboot counter from `random` (§5).
  */
-export function appendAuditEvent(tx: Transaction, clusterId: string, hsmId: string, nowMs: number, event: AuditEventInput, random: (n: number) => Buffer): AuditRecord {
-  return appendAuditEvents(tx, clusterId, hsmId, [[nowMs, event]], random)[0]!;
+export function appendAuditEvent(tx: Transaction, clusterId: string, hsmId: string, nowMs: number, event: AuditEventInput, random: (n: number) => Buffer): void {
+  appendAuditEvents(tx, clusterId, hsmId, [[nowMs, event]], random);
 }
 
 /**
  * Appends `events` (each with its cluster time) in order to the stream of `hsmId`: one entry
- * each, and the head written once.
+ * each, in the stored form (see StoredEvent), and the head written once.
  */
-export function appendAuditEvents(tx: Transaction, clusterId: string, hsmId: string, events: ReadonlyArray<readonly [number, AuditEventInput]>, random: (n: number) => Buffer): AuditRecord[] {
+export function appendAuditEvents(tx: Transaction, clusterId: string, hsmId: string, events: ReadonlyArray<readonly [number, AuditEventInput]>, random: (n: number) => Buffer): void {
   const key = hsmAuditKey(tx, hsmId, tx)!;
-  let head: Omit<StreamHead, 'mac'> =
-    tx.get<StreamHead>(auditKeys.stream(clusterId, hsmId)) ??
-    ({ clusterId, hsmId, nextSeq: 0, lastHash: ZERO_HASH, lastUsecs: 0, rebootCounter: 1 + (random(1)[0]! % 0xff) } satisfies Omit<StreamHead, 'mac'>);
-  const records = events.map(([nowMs, event]) => {
-    const record = nextRecord(key, head, nowMs, event);
-    tx.appendToStream(auditKeys.file(clusterId, hsmId), Buffer.from(JSON.stringify(storedForm(record)), 'utf8'));
-    head = { clusterId, hsmId, nextSeq: head.nextSeq + 1, lastHash: record.hash, lastUsecs: Number(record.usecs), rebootCounter: head.rebootCounter };
-    return record;
-  });
+  const stored = tx.get<StreamHead>(auditKeys.stream(clusterId, hsmId));
+  let { nextSeq, lastHash, lastUsecs } = stored ?? { nextSeq: 0, lastHash: ZERO_HASH, lastUsecs: 0 };
+  const rebootCounter = stored?.rebootCounter ?? 1 + (random(1)[0]! % 0xff);
+  const file = auditKeys.file(clusterId, hsmId);
+  for (const [nowMs, event] of events) {
+    // Strictly increasing within a stream: a tie moves on by a microsecond (§7).
+    const usecs = Math.max(Math.round(nowMs * 1000), lastUsecs + 1);
+    const logType = logTypeOf(event.opcode);
+    const response = event.response;
+    const content: StoredContent = [
+      2,
+      String(usecs),
+      nextSeq,
+      rebootCounter,
+      0,
+      event.opcode,
+      event.sessionHandle,
+      !response || (response.code === RESPONSES.SUCCESS.code && response.text === RESPONSES.SUCCESS.text) ? 0 : [response.code ?? null, response.text],
+      logType === 'MGMT_USER_DETAILS_LOG' && event.user ? [event.user.name, event.user.type] : 0,
+      logType === 'MGMT_KEY_DETAILS_LOG' ? [event.keys?.secret ?? 0, event.keys?.public ?? 0] : 0,
+      lastHash.slice(0, PREV_PREFIX),
+    ];
+    const text = JSON.stringify(content);
+    const hash = createHmac('sha256', key).update(lastHash).update(text).digest();
+    tx.appendToStream(file, Buffer.from(`${text.slice(0, -1)},"${hash.toString('base64')}"]`, 'utf8'));
+    nextSeq++;
+    lastHash = hash.toString('hex');
+    lastUsecs = usecs;
+  }
+  const head = { clusterId, hsmId, nextSeq, lastHash, lastUsecs, rebootCounter };
   tx.put(auditKeys.stream(clusterId, hsmId), { ...head, mac: headMac(key, head) } satisfies StreamHead);
-  return records;
-}
-
-/** The event that follows `head` in its stream, chained to it. */
-function nextRecord(key: Buffer, head: Omit<StreamHead, 'mac'>, nowMs: number, event: AuditEventInput): AuditRecord {
-  // Strictly increasing within a stream: a tie moves on by a microsecond (§7).
-  const usecs = Math.max(Math.round(nowMs * 1000), head.lastUsecs + 1);
-  const logType = logTypeOf(event.opcode);
-  const code = OPCODES[event.opcode];
-  const body: Omit<AuditRecord, 'hash'> = {
-    time: isoMicros(BigInt(usecs)),
-    usecs: String(usecs),
-    seq: hex(head.nextSeq),
-    rebootCounter: hex(head.rebootCounter),
-    commandType: { name: 'CN_MGMT_CMD', code: 0 },
-    opcode: code === undefined ? { name: event.opcode } : { name: event.opcode, code },
-    sessionHandle: hex(event.sessionHandle),
-    response: event.response ?? RESPONSES.SUCCESS,
-    logType: { name: logType, code: LOG_TYPES[logType] },
-    ...(logType === 'MGMT_USER_DETAILS_LOG' && event.user ? { userName: event.user.name, userType: { name: event.user.type, code: USER_TYPES[event.user.type] } } : {}),
-    ...(logType === 'MGMT_KEY_DETAILS_LOG' ? { privSecretKeyHandle: event.keys?.secret ?? 0, publicKeyHandle: event.keys?.public ?? 0 } : {}),
-    prevHash: head.lastHash,
-  };
-  return { ...body, hash: eventHash(key, head.lastHash, body) };
 }
 
 export interface AuditProblem {
@@ -310,20 +307,20 @@ export function verifyAuditLog(view: ReadView, read: StreamReader, clusterId?: s
     let prevHash = ZERO_HASH;
     let lastUsecs = -1;
     let expected = 0;
-    let records: AuditRecord[];
+    let entries: ReadEntry[];
     try {
-      records = readAuditStream(read, head.clusterId, head.hsmId);
+      entries = readEntries(read, head.clusterId, head.hsmId);
     } catch (err) {
       return at(0, `its file cannot be read: ${(err as Error).message}`);
     }
-    for (const record of records) {
+    for (const { record, hashes } of entries) {
       const seq = Number.parseInt(record.seq.slice(2), 16);
       if (seq !== expected || record.seq !== hex(expected)) {
         return at(expected, seq > expected ? `event ${hex(expected)} is missing (deleted): the next one is ${hex(seq)}` : `event ${hex(expected)} is out of place: it holds ${record.seq}`);
       }
-      const { hash, ...body } = record;
+      const { hash } = record;
       if (record.prevHash !== prevHash) return at(seq, 'it does not follow the event before it (events removed, inserted or reordered)');
-      if (eventHash(key, prevHash, body) !== hash) return at(seq, 'its contents were changed after it was written (its hash does not verify)');
+      if (!hashes(key, prevHash)) return at(seq, 'its contents were changed after it was written (its hash does not verify)');
       if (record.rebootCounter !== hex(head.rebootCounter)) return at(seq, `its reboot counter ${record.rebootCounter} differs from the stream's ${hex(head.rebootCounter)}`);
       const usecs = Number(record.usecs);
       if (!(usecs > lastUsecs)) return at(seq, 'its time is not after the event before it');
@@ -350,26 +347,16 @@ export function verifyAuditLog(view: ReadView, read: StreamReader, clusterId?: s
  *  response (0, or [code, text], the code null when it is not published), user (0, or
  *  [name, type]), key handles (0, or [secret, public]), prefix of the previous hash, hash (base64)]
  */
-type StoredEvent = [1, string, number, number, number, Opcode, number, 0 | [number | null, string], 0 | [string, UserType], 0 | [number, number], string, string];
+type StoredContent = [1 | 2, string, number, number, number, Opcode, number, 0 | [number | null, string], 0 | [string, UserType], 0 | [number, number], string];
+type StoredEvent = [...StoredContent, string];
+/*
+ * Version 2 (written now): the hash is HMAC-SHA256 under the HSM's key of the previous event's
+ * hash (hex) and the JSON text of the array without its hash, so that appending an event costs
+ * one small serialisation and one HMAC. Version 1, and the whole-record objects before it, hashed
+ * the full record; they are still read and verified.
+ */
 
 const PREV_PREFIX = 12;
-
-function storedForm(r: AuditRecord): StoredEvent {
-  return [
-    1,
-    r.usecs,
-    Number.parseInt(r.seq.slice(2), 16),
-    Number.parseInt(r.rebootCounter.slice(2), 16),
-    r.commandType.code,
-    r.opcode.name,
-    Number.parseInt(r.sessionHandle.slice(2), 16),
-    r.response.code === RESPONSES.SUCCESS.code && r.response.text === RESPONSES.SUCCESS.text ? 0 : [r.response.code ?? null, r.response.text],
-    r.userName !== undefined && r.userType ? [r.userName, r.userType.name] : 0,
-    r.privSecretKeyHandle !== undefined ? [r.privSecretKeyHandle, r.publicKeyHandle ?? 0] : 0,
-    r.prevHash.slice(0, PREV_PREFIX),
-    Buffer.from(r.hash, 'hex').toString('base64'),
-  ];
-}
 
 /** The full record of a stored event, given the hash of the event before it in the stream. */
 function fullForm(s: StoredEvent, previousHash: string): AuditRecord {
@@ -394,15 +381,30 @@ function fullForm(s: StoredEvent, previousHash: string): AuditRecord {
   };
 }
 
-/** The events of one HSM's stream, in the order written (full records, whatever form was stored). */
-export function readAuditStream(read: StreamReader, clusterId: string, hsmId: string): AuditRecord[] {
+/** An event read back: its full record, and how to check its hash given its HSM's key and the previous hash. */
+interface ReadEntry {
+  record: AuditRecord;
+  hashes: (key: Buffer, prevHash: string) => boolean;
+}
+
+function readEntries(read: StreamReader, clusterId: string, hsmId: string): ReadEntry[] {
   let previous = ZERO_HASH;
-  return read(auditKeys.file(clusterId, hsmId)).map((entry) => {
+  return read(auditKeys.file(clusterId, hsmId)).map((entry): ReadEntry => {
     const parsed = JSON.parse(entry.toString('utf8')) as StoredEvent | AuditRecord;
     const record = Array.isArray(parsed) ? fullForm(parsed, previous) : parsed;
     previous = record.hash;
-    return record;
+    if (Array.isArray(parsed) && parsed[0] === 2) {
+      const text = JSON.stringify(parsed.slice(0, -1));
+      return { record, hashes: (key, prevHash) => createHmac('sha256', key).update(prevHash).update(text).digest('hex') === record.hash };
+    }
+    const { hash, ...body } = record;
+    return { record, hashes: (key, prevHash) => eventHash(key, prevHash, body) === hash };
   });
+}
+
+/** The events of one HSM's stream, in the order written (full records, whatever form was stored). */
+export function readAuditStream(read: StreamReader, clusterId: string, hsmId: string): AuditRecord[] {
+  return readEntries(read, clusterId, hsmId).map((e) => e.record);
 }
 
 /** §2: the readable form (what CloudWatch shows), fields separated by ` : `. */

@@ -5,11 +5,12 @@
  * that does not verify.
  */
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import { seededRandom } from '../../../src/core/context.js';
 import { appendAuditEvent, auditKeys, readAuditStream, renderAuditEvent, verifyAuditLog, RESPONSES, type AuditEventInput } from '../../../src/core/audit/log.js';
 import { Store } from '../../../src/core/store/index.js';
-import { streamLengthKey } from '../../../src/core/store/store.js';
+import { streamLengthKey, streamPendingCountKey } from '../../../src/core/store/store.js';
 import fs from 'node:fs';
 import { tempDir } from '../../support/helpers.js';
 
@@ -108,20 +109,41 @@ describe('core/audit: the audit log chain', () => {
     assert.match(problem!.reason, /stream head was changed/);
   });
 
-  it('reads and verifies streams written in the full form of earlier versions, and events stored compactly after them', async () => {
+  it('reads and verifies streams written in the whole-record form of earlier versions, and events stored compactly after them', async () => {
     const compact = await logWith(EVENTS.slice(0, 3));
-    const full = await records(compact);
-    const objects = await compact.read((view) => [auditKeys.secret, auditKeys.stream(CLUSTER, HSM)].map((k) => [k, view.get(k)] as const));
-    const older = await Store.open({ dir: path.join(tempDir('chsm-audit-old-'), 'state'), create: true, lockTimeoutMs: 2000 });
-    await older.transact((tx) => {
-      for (const [k, v] of objects) tx.put(k, v!);
-      for (const r of full) tx.appendToStream(auditKeys.file(CLUSTER, HSM), Buffer.from(JSON.stringify(r)));
+    const secret = await compact.read((view) => view.get<string>(auditKeys.secret)!);
+    const head = await compact.read((view) => view.get<Record<string, unknown>>(auditKeys.stream(CLUSTER, HSM))!);
+    // The earlier form: each whole record, its hash over the previous hash and the record's JSON.
+    const key = createHmac('sha256', Buffer.from(secret, 'base64')).update(`cloudhsm-audit/${HSM}`).digest();
+    let prev = '0'.repeat(64);
+    const older = (await records(compact)).map(({ hash: _hash, ...body }) => {
+      const record = { ...body, prevHash: prev, hash: createHmac('sha256', key).update(prev).update(JSON.stringify({ ...body, prevHash: prev })).digest('hex') };
+      prev = record.hash;
+      return record;
     });
-    await older.transact((tx) => {
+    const fields = { ...head, lastHash: prev };
+    delete (fields as Record<string, unknown>).mac;
+    const { clusterId, hsmId, nextSeq, lastUsecs, rebootCounter } = fields as Record<string, unknown>;
+    const mac = createHmac('sha256', key).update(JSON.stringify([clusterId, hsmId, nextSeq, prev, lastUsecs, rebootCounter])).digest('hex');
+    const store = await Store.open({ dir: path.join(tempDir('chsm-audit-old-'), 'state'), create: true, lockTimeoutMs: 2000 });
+    await store.transact((tx) => {
+      tx.put(auditKeys.secret, secret);
+      tx.put(auditKeys.stream(CLUSTER, HSM), { ...fields, mac });
+      for (const r of older) tx.appendToStream(auditKeys.file(CLUSTER, HSM), Buffer.from(JSON.stringify(r)));
+    });
+    assert.deepEqual(await verify(store), { streams: 1, events: 3 });
+    await store.transact((tx) => {
       for (const e of EVENTS.slice(3)) appendAuditEvent(tx, CLUSTER, HSM, T0 + 10, e, seededRandom('later'));
     });
-    assert.deepEqual(await verify(older), { streams: 1, events: 6 });
-    assert.deepEqual((await records(older)).slice(0, 3), full);
+    assert.deepEqual(await verify(store), { streams: 1, events: 6 });
+    assert.deepEqual((await records(store)).slice(0, 3), older);
+    // An edit of an old-form record is caught as well.
+    const tampered = older.map((r, i) => (i === 1 ? { ...r, userName: 'mallory' } : r));
+    await store.transact((tx) => {
+      tx.put(streamPendingCountKey(auditKeys.file(CLUSTER, HSM)), 0);
+      for (const r of tampered) tx.appendToStream(auditKeys.file(CLUSTER, HSM), Buffer.from(JSON.stringify(r)));
+    });
+    assert.match((await verify(store)).problem!.reason, /contents were changed/);
   });
 
   it('detects a changed, cut or reordered stream file', async () => {
