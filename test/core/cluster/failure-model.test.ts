@@ -165,7 +165,8 @@ async function runSequence(steps: Step[]): Promise<void> {
     if (model.active().length === 0) {
       assert.equal(await errorCode(perform(ctx, listKeys, {}, ALICE)), 'NO_ACTIVE_HSM', where());
     } else {
-      const listed = (await perform(ctx, listKeys, {}, ALICE)).keys.map((k) => k.label).sort();
+      // All of them: `key list` pages at 10 by default, and a sequence may make more.
+      const listed = (await perform(ctx, listKeys, { maxItems: 1000 }, ALICE)).keys.map((k) => k.label).sort();
       assert.deepEqual(listed, [...model.keys].sort(), where());
     }
   }
@@ -173,6 +174,11 @@ async function runSequence(steps: Step[]): Promise<void> {
 
 describe('core/cluster: HSM failure against a model', function () {
   this.timeout(600_000);
+
+  it('a sequence that makes more keys than one page of `key list` (found by a deeper run)', async () => {
+    const generate: Step = { kind: 'generate' };
+    await runSequence([...Array<Step>(10).fill(generate), { kind: 'advance' }, { kind: 'fail', pick: 0, delayed: false, zeroize: false }, generate, { kind: 'delete', pick: 0 }, { kind: 'advance' }]);
+  });
 
   it('after every step of a random sequence, the keys and HSM states are what the model says', async () => {
     await fc.assert(fc.asyncProperty(fc.array(step, { minLength: 5, maxLength: 18 }), runSequence), { numRuns: propertyRuns(40) });
