@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Store } from '../../src/core/store/index.js';
-import { auditKeys } from '../../src/core/audit/log.js';
+import { AUDIT_BATCH, auditKeys } from '../../src/core/audit/log.js';
 import { streamLengthKey, streamPendingCountKey } from '../../src/core/store/store.js';
 import { runCommand, tempDir } from '../support/helpers.js';
 import { clusterFolder } from '../support/templates.js';
@@ -30,6 +30,8 @@ describe('commands: audit list, verify and export', function () {
     assert.ok(lines.every((l) => /^[0-9a-f]{64}$/.test(l.hash)));
     const ok = await runCommand('audit:verify', [], { env });
     assert.equal(ok.stdout, `The audit log verifies: ${events.length} events in 2 streams.\n`);
+    // Enough events that each stream's file holds chained ones (they move there 32 at a time).
+    for (let i = 0; i < AUDIT_BATCH; i++) await runCommand('key:list', ['--json'], { env: { ...env, CLOUDHSM_ROLE: 'crypto-user', CLOUDHSM_PIN: `ghost${i}:wrong-Pass1` } });
     // Cut the last events of one stream off behind the log's back.
     const store = await Store.open({ dir });
     const [streamKey] = (await store.read((view) => view.list('audit-stream/')))[0]!;

@@ -172,6 +172,9 @@ export const auditKeys = {
   secret: 'installation/audit-secret',
   streamPrefix: 'audit-stream/',
   stream: (clusterId: string, hsmId: string) => `audit-stream/${clusterId}/${hsmId}`,
+  /** The events of a stream not yet chained into its file, one object per append, in order. */
+  waitingPrefix: (clusterId: string, hsmId: string) => `audit-pending/${clusterId}/${hsmId}/`,
+  waiting: (clusterId: string, hsmId: string, index: number) => `audit-pending/${clusterId}/${hsmId}/${String(index).padStart(4, '0')}`,
   /** The store stream (file) holding the events of one HSM. */
   file: (clusterId: string, hsmId: string) => `audit-${clusterId}-${hsmId}`,
 } as const;
@@ -181,7 +184,7 @@ export const auditKeys = {
  * secret, or the store's bookkeeping of an audit stream (its file length, its waiting entries).
  */
 export function isAuditObject(key: string): boolean {
-  return key.startsWith(auditKeys.streamPrefix) || key === auditKeys.secret || /^stream-(length|pending-count|pending)\/audit-/.test(key);
+  return key.startsWith(auditKeys.streamPrefix) || key === auditKeys.secret || /^audit-pending\//.test(key) || /^stream-(length|pending-count|pending)\/audit-/.test(key);
 }
 
 /** Reads the committed entries of a store stream (Store.readStream on the same view). */
@@ -227,51 +230,91 @@ function isoMicros(usecs: bigint): string {
   return `${new Date(ms).toISOString().slice(0, 19)}.${(usecs % 1_000_000n).toString().padStart(6, '0')}Z`;
 }
 
+/** How many appends a stream gathers in the state before their events are chained into its file. */
+export const AUDIT_BATCH = 32;
+
+/** A waiting event: the stored form (StoredContent) but for its version and chain fields. */
+type WaitingEvent = [string, number, number, number, Opcode, number, StoredContent[7], StoredContent[8], StoredContent[9]];
+
 /**
- * Appends one event to the stream of `hsmId` at cluster time `nowMs`: two writes, whatever the log
- * holds. A new stream starts at sequence 0 with a reboot counter from `random` (§5).
+ * Appends one event to the stream of `hsmId` at cluster time `nowMs`. A new stream starts at
+ * sequence 0 with a reboot counter from `random` (§5).
  */
-export function appendAuditEvent(tx: Transaction, clusterId: string, hsmId: string, nowMs: number, event: AuditEventInput, random: (n: number) => Buffer): void {
-  appendAuditEvents(tx, clusterId, hsmId, [[nowMs, event]], random);
+export function appendAuditEvent(tx: Transaction, clusterId: string, hsmId: string, nowMs: number, event: AuditEventInput, random: (n: number) => Buffer, batch = AUDIT_BATCH): void {
+  appendAuditEvents(tx, clusterId, hsmId, [[nowMs, event]], random, batch);
 }
 
 /**
- * Appends `events` (each with its cluster time) in order to the stream of `hsmId`: one entry
- * each, in the stored form (see StoredEvent), and the head written once.
+ * Appends `events` (each with its cluster time) in order to the stream of `hsmId`, in the
+ * operation's transaction. They first wait in the state, one small object for the lot, sealed
+ * and committed with the operation like any other change; once `batch` such objects wait, their
+ * events are chained (each one's hash over the one before, under the HSM's key) and moved to the
+ * stream's file in one write, and the head that seals the file's end is updated. So an append
+ * costs the same however long the log is, and the chain's HMACs are computed a batch at a time.
  */
-export function appendAuditEvents(tx: Transaction, clusterId: string, hsmId: string, events: ReadonlyArray<readonly [number, AuditEventInput]>, random: (n: number) => Buffer): void {
-  const key = hsmAuditKey(tx, hsmId, tx)!;
-  const stored = tx.get<StreamHead>(auditKeys.stream(clusterId, hsmId));
-  let { nextSeq, lastHash, lastUsecs } = stored ?? { nextSeq: 0, lastHash: ZERO_HASH, lastUsecs: 0 };
-  const rebootCounter = stored?.rebootCounter ?? 1 + (random(1)[0]! % 0xff);
-  const file = auditKeys.file(clusterId, hsmId);
-  for (const [nowMs, event] of events) {
+export function appendAuditEvents(tx: Transaction, clusterId: string, hsmId: string, events: ReadonlyArray<readonly [number, AuditEventInput]>, random: (n: number) => Buffer, batch = AUDIT_BATCH): void {
+  if (events.length === 0) return;
+  const headKey = auditKeys.stream(clusterId, hsmId);
+  let head = tx.get<StreamHead>(headKey);
+  if (!head) {
+    const key = hsmAuditKey(tx, hsmId, tx)!;
+    const fields = { clusterId, hsmId, nextSeq: 0, lastHash: ZERO_HASH, lastUsecs: 0, rebootCounter: 1 + (random(1)[0]! % 0xff) };
+    head = { ...fields, mac: headMac(key, fields) };
+    tx.put(headKey, head);
+  }
+  const prefix = auditKeys.waitingPrefix(clusterId, hsmId);
+  let index = tx.count(prefix);
+  let lastChunk = index > 0 ? tx.get<WaitingEvent[]>(auditKeys.waiting(clusterId, hsmId, index - 1)) : undefined;
+  if (index > 0 && (!lastChunk || tx.has(auditKeys.waiting(clusterId, hsmId, index)))) {
+    // Not numbered 0…n-1 (the state was edited): go on after the highest.
+    const [lastKey, chunk] = tx.list<WaitingEvent[]>(prefix).at(-1)!;
+    index = Number(lastKey.slice(prefix.length)) + 1;
+    lastChunk = chunk;
+  }
+  const last = lastChunk?.at(-1);
+  let nextSeq = last ? last[1] + 1 : head.nextSeq;
+  let lastUsecs = last ? Number(last[0]) : head.lastUsecs;
+  const appended = events.map(([nowMs, event]): WaitingEvent => {
     // Strictly increasing within a stream: a tie moves on by a microsecond (§7).
     const usecs = Math.max(Math.round(nowMs * 1000), lastUsecs + 1);
+    lastUsecs = usecs;
     const logType = logTypeOf(event.opcode);
     const response = event.response;
-    const content: StoredContent = [
-      2,
+    return [
       String(usecs),
-      nextSeq,
-      rebootCounter,
+      nextSeq++,
+      head.rebootCounter,
       0,
       event.opcode,
       event.sessionHandle,
       !response || (response.code === RESPONSES.SUCCESS.code && response.text === RESPONSES.SUCCESS.text) ? 0 : [response.code ?? null, response.text],
       logType === 'MGMT_USER_DETAILS_LOG' && event.user ? [event.user.name, event.user.type] : 0,
       logType === 'MGMT_KEY_DETAILS_LOG' ? [event.keys?.secret ?? 0, event.keys?.public ?? 0] : 0,
-      lastHash.slice(0, PREV_PREFIX),
     ];
-    const text = JSON.stringify(content);
-    const hash = createHmac('sha256', key).update(lastHash).update(text).digest();
-    tx.appendToStream(file, Buffer.from(`${text.slice(0, -1)},"${hash.toString('base64')}"]`, 'utf8'));
-    nextSeq++;
-    lastHash = hash.toString('hex');
-    lastUsecs = usecs;
+  });
+  // Built here and held by nothing else: stored as it is, without the copy `put` makes.
+  tx.adopt(auditKeys.waiting(clusterId, hsmId, index), appended);
+  if (index + 1 < batch) return;
+  // A full batch: chain the waiting events into the file and seal its new end in the head.
+  const key = hsmAuditKey(tx, hsmId, tx)!;
+  let lastHash = head.lastHash;
+  for (const [name, waiting] of tx.list<WaitingEvent[]>(prefix)) {
+    for (const event of waiting) {
+      const { text, hash } = chained(key, lastHash, event);
+      tx.appendToStream(auditKeys.file(clusterId, hsmId), Buffer.from(`${text.slice(0, -1)},"${hash.toString('base64')}"]`, 'utf8'));
+      lastHash = hash.toString('hex');
+    }
+    tx.delete(name);
   }
-  const head = { clusterId, hsmId, nextSeq, lastHash, lastUsecs, rebootCounter };
-  tx.put(auditKeys.stream(clusterId, hsmId), { ...head, mac: headMac(key, head) } satisfies StreamHead);
+  const fields = { clusterId, hsmId, nextSeq, lastHash, lastUsecs, rebootCounter: head.rebootCounter };
+  tx.put(headKey, { ...fields, mac: headMac(key, fields) } satisfies StreamHead);
+}
+
+/** A waiting event's stored form (version 2) after `lastHash`, and its hash. */
+function chained(key: Buffer, lastHash: string, waiting: WaitingEvent): { text: string; hash: Buffer } {
+  const content: StoredContent = [2, ...waiting, lastHash.slice(0, PREV_PREFIX)];
+  const text = JSON.stringify(content);
+  return { text, hash: createHmac('sha256', key).update(lastHash).update(text).digest() };
 }
 
 export interface AuditProblem {
@@ -334,6 +377,19 @@ export function verifyAuditLog(view: ReadView, read: StreamReader, clusterId?: s
     if (head.nextSeq !== expected || head.lastHash !== prevHash) {
       return at(expected, `the stream ends at ${hex(expected)} but its head says ${hex(head.nextSeq)}: events at its end were removed`);
     }
+    // The events still waiting in the state (sealed with it) follow the file's end.
+    for (const record of waitingEntries(view, head.clusterId, head.hsmId, prevHash)) {
+      if (record.seq !== hex(expected)) {
+        const seq = Number.parseInt(record.seq.slice(2), 16);
+        return at(expected, seq > expected ? `event ${hex(expected)} is missing (deleted): the next one is ${record.seq}` : `event ${hex(expected)} is out of place: it holds ${record.seq}`);
+      }
+      if (record.rebootCounter !== hex(head.rebootCounter)) return at(expected, `its reboot counter ${record.rebootCounter} differs from the stream's ${hex(head.rebootCounter)}`);
+      const usecs = Number(record.usecs);
+      if (!(usecs > lastUsecs)) return at(expected, 'its time is not after the event before it');
+      lastUsecs = usecs;
+      expected++;
+      events++;
+    }
   }
   return { streams: heads.length, events };
 }
@@ -387,6 +443,24 @@ interface ReadEntry {
   hashes: (key: Buffer, prevHash: string) => boolean;
 }
 
+/** The events still waiting in the state, in order, chained after `previous` as they will be in the file. */
+function waitingEntries(view: ReadView, clusterId: string, hsmId: string, previous: string): AuditRecord[] {
+  const chunks = view.list<WaitingEvent[]>(auditKeys.waitingPrefix(clusterId, hsmId));
+  if (chunks.length === 0) return [];
+  const key = hsmAuditKey(view, hsmId) ?? Buffer.alloc(32);
+  const out: AuditRecord[] = [];
+  for (const [, waiting] of chunks) {
+    for (const event of waiting) {
+      const { text, hash } = chained(key, previous, event);
+      const record = fullForm([...(JSON.parse(text) as StoredContent), hash.toString('base64')], previous);
+      out.push(record);
+      previous = record.hash;
+    }
+  }
+  return out;
+}
+
+/** The events of a stream's file. */
 function readEntries(read: StreamReader, clusterId: string, hsmId: string): ReadEntry[] {
   let previous = ZERO_HASH;
   return read(auditKeys.file(clusterId, hsmId)).map((entry): ReadEntry => {
@@ -402,9 +476,10 @@ function readEntries(read: StreamReader, clusterId: string, hsmId: string): Read
   });
 }
 
-/** The events of one HSM's stream, in the order written (full records, whatever form was stored). */
-export function readAuditStream(read: StreamReader, clusterId: string, hsmId: string): AuditRecord[] {
-  return readEntries(read, clusterId, hsmId).map((e) => e.record);
+/** The events of one HSM's stream, in the order written: those in its file, then those waiting in the state. */
+export function readAuditStream(view: ReadView, read: StreamReader, clusterId: string, hsmId: string): AuditRecord[] {
+  const inFile = readEntries(read, clusterId, hsmId).map((e) => e.record);
+  return [...inFile, ...waitingEntries(view, clusterId, hsmId, inFile.at(-1)?.hash ?? ZERO_HASH)];
 }
 
 /** §2: the readable form (what CloudWatch shows), fields separated by ` : `. */

@@ -35,7 +35,7 @@ function allEvents(view: ReadView, read: StreamReader, clusterId: string | undef
   const out: AuditEventView[] = [];
   for (const [key] of view.list(clusterId ? `${auditKeys.streamPrefix}${clusterId}/` : auditKeys.streamPrefix)) {
     const [, cluster, hsm] = key.split('/');
-    for (const record of readAuditStream(read, cluster!, hsm!)) out.push({ ...record, logGroup: `/aws/cloudhsm/${cluster}`, logStream: hsm! });
+    for (const record of readAuditStream(view, read, cluster!, hsm!)) out.push({ ...record, logGroup: `/aws/cloudhsm/${cluster}`, logStream: hsm! });
   }
   return out.sort((a, b) => (BigInt(a.usecs) < BigInt(b.usecs) ? -1 : BigInt(a.usecs) > BigInt(b.usecs) ? 1 : 0));
 }

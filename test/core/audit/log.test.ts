@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import { seededRandom } from '../../../src/core/context.js';
-import { appendAuditEvent, auditKeys, readAuditStream, renderAuditEvent, verifyAuditLog, RESPONSES, type AuditEventInput } from '../../../src/core/audit/log.js';
+import { appendAuditEvent, appendAuditEvents, auditKeys, readAuditStream, renderAuditEvent, verifyAuditLog, RESPONSES, type AuditEventInput } from '../../../src/core/audit/log.js';
 import { Store } from '../../../src/core/store/index.js';
 import { streamLengthKey, streamPendingCountKey } from '../../../src/core/store/store.js';
 import fs from 'node:fs';
@@ -32,14 +32,15 @@ async function logWith(events: AuditEventInput[], hsms = [HSM]): Promise<Store> 
   const random = seededRandom('audit');
   await store.transact((tx) => {
     let t = T0;
-    for (const hsm of hsms) for (const e of events) appendAuditEvent(tx, CLUSTER, hsm, (t += 0.5), e, random);
+    // A batch of 1: each event is chained into the stream file at once, where the attacks below aim.
+    for (const hsm of hsms) for (const e of events) appendAuditEvent(tx, CLUSTER, hsm, (t += 0.5), e, random, 1);
   });
   return store;
 }
 
 const reader = (store: Store) => (view: Parameters<Parameters<Store['read']>[0]>[0]) => (name: string) => store.readStream(name, view);
 const verify = (store: Store) => store.read((view) => verifyAuditLog(view, reader(store)(view)));
-const records = (store: Store, hsm = HSM) => store.read((view) => readAuditStream(reader(store)(view), CLUSTER, hsm));
+const records = (store: Store, hsm = HSM) => store.read((view) => readAuditStream(view, reader(store)(view), CLUSTER, hsm));
 const streamFile = (store: Store, hsm = HSM) => path.join(store.dir, 'streams', auditKeys.file(CLUSTER, hsm));
 
 async function problemAfter(store: Store, change: (tx: Parameters<Parameters<Store['transact']>[0]>[0]) => void) {
@@ -169,7 +170,37 @@ describe('core/audit: the audit log chain', () => {
     assert.equal(problem?.logStream, 'hsm-zyxwvutsrqp');
   });
 
-  it('appending writes one entry and the head however long the log is', async () => {
+  it('events wait in the state until a batch is full, then are chained into the file; both read and verify as one stream', async () => {
+    // The store writes what it is given at once (its own batching aside), so the file shows the audit's batches.
+    const store = await Store.open({ dir: path.join(tempDir('chsm-audit-wait-'), 'state'), create: true, lockTimeoutMs: 2000, streamBatchEntries: 1 });
+    const random = seededRandom('wait');
+    const fileBytes = () => (fs.existsSync(streamFile(store)) ? fs.statSync(streamFile(store)).size : 0);
+    let n = 0;
+    const append = () => store.transact((tx) => appendAuditEvents(tx, CLUSTER, HSM, [[T0 + n, EVENTS[n % 6]!], [T0 + n + 0.5, EVENTS[(n + 1) % 6]!]], random, 4));
+    const seqs = async () => (await records(store)).map((r) => r.seq);
+    for (; n < 3; n++) await append();
+    assert.equal(fileBytes(), 0, 'three appends wait in the state');
+    assert.deepEqual(await seqs(), ['0x0', '0x1', '0x2', '0x3', '0x4', '0x5']);
+    assert.deepEqual(await verify(store), { streams: 1, events: 6 });
+    await append();
+    n++;
+    assert.ok(fileBytes() > 0, 'the fourth append moved the batch to the file');
+    assert.equal(await store.read((view) => view.list(auditKeys.waitingPrefix(CLUSTER, HSM)).length), 0);
+    for (; n < 6; n++) await append();
+    assert.deepEqual(await verify(store), { streams: 1, events: 12 });
+    const before = await records(store);
+    assert.deepEqual(await seqs(), before.map((_, i) => `0x${i.toString(16)}`));
+    // The chain runs on across the file's end: each waiting event names the one before.
+    assert.ok(before.every((r, i) => i === 0 || r.prevHash === before[i - 1]!.hash));
+    // Another handle reads the same.
+    const again = await Store.open({ dir: store.dir, lockTimeoutMs: 2000, streamBatchEntries: 1 });
+    assert.deepEqual(await again.read((view) => readAuditStream(view, (name) => again.readStream(name, view), CLUSTER, HSM)), before);
+    // A waiting append taken out of the middle shows as missing events.
+    await store.transact((tx) => tx.delete(auditKeys.waiting(CLUSTER, HSM, 0)));
+    assert.match((await verify(store)).problem!.reason, /event 0x8 is missing \(deleted\): the next one is 0xa/);
+  });
+
+  it('appending writes one object however long the log is', async () => {
     const store = await logWith([]);
     const random = seededRandom('n');
     for (const size of [10, 2000]) {
@@ -184,6 +215,14 @@ describe('core/audit: the audit log chain', () => {
             writes++;
             tx.put(k, v);
           },
+          adopt: (k: string, v: Parameters<typeof tx.adopt>[1]) => {
+            writes++;
+            tx.adopt(k, v);
+          },
+          delete: (k: string) => {
+            writes++;
+            tx.delete(k);
+          },
           appendToStream: (name: string, entry: Buffer) => {
             writes++;
             tx.appendToStream(name, entry);
@@ -191,7 +230,7 @@ describe('core/audit: the audit log chain', () => {
         };
         appendAuditEvent(counting, CLUSTER, 'hsm-size', T0 + 10_000, EVENTS[2]!, random);
       });
-      assert.equal(writes, 2, `with ${size} events`);
+      assert.equal(writes, 1, `with ${size} events`);
     }
     assert.equal((await verify(store)).problem, undefined);
   });
