@@ -148,3 +148,14 @@ export async function refused(promise: Promise<unknown>, code: string, awsType?:
   assert.fail(`expected refusal ${code}`);
 }
 
+
+/** The error code `attempt` is refused with, or undefined when it succeeds (other errors propagate). */
+export async function errorCode(attempt: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await attempt;
+    return undefined;
+  } catch (err) {
+    if (err instanceof HsmError) return err.code;
+    throw err;
+  }
+}

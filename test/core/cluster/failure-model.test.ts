@@ -8,7 +8,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { EngineContext } from '../../../src/core/context.js';
-import { HsmError } from '../../../src/core/errors.js';
 import { perform, type Caller } from '../../../src/core/engine.js';
 import { createHsm, deleteHsm, describeCluster, listHsms } from '../../../src/core/cluster/operations.js';
 import { failHsm } from '../../../src/core/cluster/failure.js';
@@ -16,6 +15,7 @@ import { generateSymmetric } from '../../../src/core/keys/generate.js';
 import { deleteKey, listKeys } from '../../../src/core/keys/operations.js';
 import { byLabel } from '../../../src/core/keys/selector.js';
 import { advanceClock } from '../../../src/core/time/operations.js';
+import { errorCode } from '../../support/helpers.js';
 import { clusterContext } from '../../support/templates.js';
 import { propertyRuns } from '../../support/property.js';
 
@@ -63,16 +63,6 @@ class Model {
   joined(): void {
     if (this.active().length === 0) this.keys = new Set(this.backup);
     this.backup = new Set(this.keys);
-  }
-}
-
-async function errorCode(attempt: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await attempt;
-    return undefined;
-  } catch (err) {
-    if (err instanceof HsmError) return err.code;
-    throw err;
   }
 }
 

@@ -11,11 +11,11 @@ import { generateKeyPairSync, sign as rsaSign, type KeyObject } from 'node:crypt
 import fc from 'fast-check';
 import { perform, type Caller } from '../../../src/core/engine.js';
 import type { EngineContext } from '../../../src/core/context.js';
-import { HsmError } from '../../../src/core/errors.js';
 import { createUser, login, logout } from '../../../src/core/users/operations.js';
 import { deleteTokens, generateToken, listTokens, registerQuorumKey, setQuorumValue } from '../../../src/core/quorum/operations.js';
 import type { QuorumTokenFile, RegistrationTokenFile } from '../../../src/core/quorum/tokens.js';
 import { advanceClock } from '../../../src/core/time/operations.js';
+import { errorCode } from '../../support/helpers.js';
 import { clusterContext } from '../../support/templates.js';
 import { propertyRuns } from '../../support/property.js';
 
@@ -64,16 +64,6 @@ const KEYS = Object.fromEntries(ADMINS.map((a) => [a, generateKeyPairSync('rsa',
 const FORGER = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 const signature = (key: KeyObject, file: { approval_data: string }) => rsaSign('sha256', Buffer.from(file.approval_data, 'base64'), key).toString('base64');
 
-async function code(attempt: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await attempt;
-    return undefined;
-  } catch (err) {
-    if (err instanceof HsmError) return err.code;
-    throw err;
-  }
-}
-
 async function runSequence(steps: Step[]): Promise<void> {
   const ctx: EngineContext = await clusterContext();
   const single: Caller = { credentials: { username: 'admin', password: 'Admin123!', role: 'admin' } };
@@ -103,7 +93,7 @@ async function runSequence(steps: Step[]): Promise<void> {
       case 'generate': {
         const owner = ownerOf(s.who);
         const held = tokens.some((t) => t.live && t.owner === owner);
-        const result = await code(perform(ctx, generateToken, { service: 'user' }, callerOf(s.who)).then(({ token }) => {
+        const result = await errorCode(perform(ctx, generateToken, { service: 'user' }, callerOf(s.who)).then(({ token }) => {
           tokens.push({ file: token as QuorumTokenFile, owner, session: s.who === 'shell' ? shellNumber : undefined, live: true });
         }));
         assert.equal(result, held ? 'QUORUM_FAILED' : undefined, where());
@@ -120,7 +110,7 @@ async function runSequence(steps: Step[]): Promise<void> {
         const sessionOk = token.session === undefined || (s.who === 'shell' && token.session === shellNumber);
         const ok = token.live && token.owner === owner && sessionOk && !s.forge && distinct >= 2;
         const username = `u${users++}`;
-        const result = await code(perform(ctx, createUser, { username, role: 'crypto-user', password: PW, approvals: { approval: file } }, callerOf(s.who)));
+        const result = await errorCode(perform(ctx, createUser, { username, role: 'crypto-user', password: PW, approvals: { approval: file } }, callerOf(s.who)));
         assert.equal(result, ok ? undefined : 'QUORUM_FAILED', where());
         if (ok) token.live = false;
         break;
