@@ -65,6 +65,16 @@ export const ERROR_CODES = {
   QUORUM_FAILED: 'a quorum-controlled operation lacked valid approvals, or a quorum token was refused (expired, used, another user\'s)',
   MFA_REQUIRED: 'the user has multi-factor authentication: the login needs its signed token file (mfa-token-sign)',
   MFA_FAILED: 'a multi-factor token was not signed, or its signature does not verify with the registered public key',
+  KEY_STORE_NOT_FOUND: 'no custom key store with that ID or name (CustomKeyStoreNotFoundException)',
+  KEY_STORE_INVALID_STATE: 'the custom key store is not in a connection state that allows the operation (CustomKeyStoreInvalidStateException)',
+  KEY_STORE_NAME_IN_USE: 'another custom key store has that name (CustomKeyStoreNameInUseException)',
+  KEY_STORE_CLUSTER_IN_USE: 'another custom key store uses the cluster or a cluster of its backup lineage (CloudHsmClusterInUseException)',
+  KEY_STORE_HAS_KEYS: 'the custom key store still holds KMS keys, pending deletion ones included (CustomKeyStoreHasCMKsException)',
+  CLUSTER_NOT_ACTIVE: 'the cluster is not ACTIVE (created, initialized and activated) (CloudHsmClusterNotActiveException)',
+  CLUSTER_INVALID_CONFIGURATION: 'the cluster lacks what a key store needs: two ACTIVE HSMs in different Availability Zones (CloudHsmClusterInvalidConfigurationException)',
+  CLUSTER_NOT_RELATED: 'the cluster is not of the key store\'s backup lineage (another cluster certificate) (CloudHsmClusterNotRelatedException)',
+  INCORRECT_TRUST_ANCHOR: 'the trust anchor certificate is not the cluster\'s (IncorrectTrustAnchorException)',
+  KMS_LIMIT_EXCEEDED: 'a KMS quota would be exceeded (LimitExceededException)',
   PROMPT_CANCELLED: 'the operator cancelled a prompt (Ctrl-C or end of input); nothing was changed',
   INTERNAL: 'an unexpected fault: a bug in the emulator',
 } as const;
@@ -73,11 +83,28 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** AWS CloudHSMv2 API error types (cluster.md §2.1). */
 export type AwsErrorType =
+  | KmsErrorType
   | 'CloudHsmInvalidRequestException'
   | 'CloudHsmResourceNotFoundException'
   | 'CloudHsmResourceLimitExceededException'
   | 'CloudHsmTagException'
   | 'CloudHsmInternalFailureException';
+
+/** AWS KMS exception names (kms-custom-key-store.md §2-6). */
+export type KmsErrorType =
+  | 'CloudHsmClusterNotFoundException'
+  | 'CloudHsmClusterNotActiveException'
+  | 'CloudHsmClusterInUseException'
+  | 'CloudHsmClusterInvalidConfigurationException'
+  | 'CloudHsmClusterNotRelatedException'
+  | 'IncorrectTrustAnchorException'
+  | 'CustomKeyStoreNameInUseException'
+  | 'CustomKeyStoreNotFoundException'
+  | 'CustomKeyStoreInvalidStateException'
+  | 'CustomKeyStoreHasCMKsException'
+  | 'LimitExceededException'
+  | 'KMSInternalException'
+  | 'ValidationException';
 
 export interface HsmErrorOptions {
   details?: Record<string, unknown>;
