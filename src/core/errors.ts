@@ -75,6 +75,12 @@ export const ERROR_CODES = {
   CLUSTER_NOT_RELATED: 'the cluster is not of the key store\'s backup lineage (another cluster certificate) (CloudHsmClusterNotRelatedException)',
   INCORRECT_TRUST_ANCHOR: 'the trust anchor certificate is not the cluster\'s (IncorrectTrustAnchorException)',
   KMS_LIMIT_EXCEEDED: 'a KMS quota would be exceeded (LimitExceededException)',
+  KMS_KEY_NOT_FOUND: 'no KMS key with that ID or ARN (NotFoundException)',
+  KMS_KEY_DISABLED: 'the KMS key is disabled (DisabledException)',
+  KMS_INVALID_STATE: 'the KMS key, or its custom key store, is not in a state that allows the operation (KMSInvalidStateException)',
+  KMS_INCORRECT_KEY: 'the ciphertext was not encrypted under the KMS key given (IncorrectKeyException)',
+  KMS_INVALID_CIPHERTEXT: 'the ciphertext blob is damaged, or its encryption context differs (InvalidCiphertextException)',
+  KMS_UNSUPPORTED: 'the operation or key spec is not supported for this kind of KMS key (UnsupportedOperationException)',
   PROMPT_CANCELLED: 'the operator cancelled a prompt (Ctrl-C or end of input); nothing was changed',
   INTERNAL: 'an unexpected fault: a bug in the emulator',
 } as const;
@@ -104,6 +110,12 @@ export type KmsErrorType =
   | 'CustomKeyStoreHasCMKsException'
   | 'LimitExceededException'
   | 'KMSInternalException'
+  | 'KMSInvalidStateException'
+  | 'NotFoundException'
+  | 'DisabledException'
+  | 'IncorrectKeyException'
+  | 'InvalidCiphertextException'
+  | 'UnsupportedOperationException'
   | 'ValidationException';
 
 export interface HsmErrorOptions {

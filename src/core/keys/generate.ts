@@ -71,7 +71,7 @@ export function parseAttributeOverrides(terms: readonly string[] | undefined, fl
   return out;
 }
 
-function attributesFor(keyClass: KeyClass, keyType: KeyType, overrides: Partial<BooleanAttributes>, session: boolean): BooleanAttributes {
+export function attributesFor(keyClass: KeyClass, keyType: KeyType, overrides: Partial<BooleanAttributes>, session: boolean): BooleanAttributes {
   const a = { ...defaultAttributes(keyClass, keyType), ...overrides };
   a.token = !session;
   a['always-sensitive'] = a.sensitive;

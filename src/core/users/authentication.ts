@@ -44,8 +44,13 @@ export interface Actor {
   sessionId?: string;
 }
 
-/** Whether `username` has a live login session other than `exceptSessionId`. */
+/**
+ * Whether `username` has a live login session other than `exceptSessionId`; `kmsuser` is also
+ * logged in while a KMS custom key store is CONNECTED to the cluster (kms-custom-key-store.md
+ * §3.2, §7: its password cannot be changed then).
+ */
 export function isLoggedInElsewhere(view: ReadView, clusterId: string, username: string, exceptSessionId?: string): boolean {
+  if (username === 'kmsuser' && view.list<{ clusterId: string; state: string }>('kms/key-store/').some(([, k]) => k.clusterId === clusterId && k.state === 'CONNECTED')) return true;
   return view
     .list<SessionRecord>(storeKeys.sessionPrefix(clusterId))
     .some(([key, s]) => s.username === username && key !== storeKeys.session(clusterId, exceptSessionId ?? '') && isProcessAlive(s.pid));

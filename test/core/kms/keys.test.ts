@@ -1,0 +1,121 @@
+/**
+ * KMS keys (kms-custom-key-store.md §6) and the key store's story: a key in a connected store is
+ * an AES-256 key of kmsuser in the cluster; encryption works only while the store is connected;
+ * a locked kmsuser keeps it from connecting; once unlocked and connected again, the earlier
+ * ciphertext decrypts. Standard keys work beside them; blobs are authenticated and name their key.
+ */
+import assert from 'node:assert/strict';
+import { perform, type Caller } from '../../../src/core/engine.js';
+import type { EngineContext } from '../../../src/core/context.js';
+import { HsmError } from '../../../src/core/errors.js';
+import { storeKeys, type ClusterRecord } from '../../../src/core/cluster/model.js';
+import { changePassword, deleteUser, login } from '../../../src/core/users/operations.js';
+import { listKeys } from '../../../src/core/keys/operations.js';
+import { connectKeyStore, createKeyStore, deleteKeyStore, describeKeyStores, disconnectKeyStore, updateKeyStore } from '../../../src/core/kms/key-stores.js';
+import {
+  cancelKmsKeyDeletion,
+  createKmsKey,
+  describeKmsKey,
+  disableKmsKey,
+  enableKmsKey,
+  kmsDecrypt,
+  kmsEncrypt,
+  kmsGenerateDataKey,
+  listKmsKeys,
+  scheduleKmsKeyDeletion,
+} from '../../../src/core/kms/keys.js';
+import { clusterContext } from '../../support/templates.js';
+
+const ADMIN: Caller = { credentials: { username: 'admin', password: 'Admin123!', role: 'admin' } };
+const PW = 'Kms-User-Pass-1';
+const text = (s: string) => new Uint8Array(Buffer.from(s));
+
+async function kmsRefusal(attempt: Promise<unknown>, type: string): Promise<void> {
+  try {
+    await attempt;
+  } catch (err) {
+    assert.ok(err instanceof HsmError, String(err));
+    assert.equal(err.aws?.type, type, err.message);
+    return;
+  }
+  assert.fail(`expected ${type}`);
+}
+
+describe('core/kms: KMS keys and the key store story', function () {
+  this.timeout(120_000);
+  let ctx: EngineContext;
+  let storeId: string;
+
+  before(async () => {
+    ctx = await clusterContext({ cryptoUsers: { kmsuser: PW } });
+    const cluster = await ctx.store.read((view) => view.list<ClusterRecord>(storeKeys.clusterPrefix)[0]![1]);
+    ({ CustomKeyStoreId: storeId } = await perform(ctx, createKeyStore, { CustomKeyStoreName: 'Story', CloudHsmClusterId: cluster.clusterId, KeyStorePassword: PW, TrustAnchorCertificate: cluster.trustAnchorPem! }));
+  });
+
+  it('the story: connect, create a key, encrypt; disconnected nothing encrypts or decrypts; a locked kmsuser keeps it FAILED; unlocked and connected, the earlier ciphertext decrypts', async () => {
+    await kmsRefusal(perform(ctx, createKmsKey, { Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: storeId }), 'CustomKeyStoreInvalidStateException');
+    await perform(ctx, connectKeyStore, { CustomKeyStoreId: storeId });
+    const { KeyMetadata: meta } = await perform(ctx, createKmsKey, { Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: storeId, Description: 'story' });
+    assert.equal(meta.KeyState, 'Enabled');
+    assert.equal(meta.Origin, 'AWS_CLOUDHSM');
+    assert.equal(meta.CustomKeyStoreId, storeId);
+    // In the cluster: kmsuser's non-extractable AES-256 key, labelled with the ARN.
+    // §7: while KMS is logged in as kmsuser, nobody changes its password or deletes it.
+    await assert.rejects(perform(ctx, changePassword, { username: 'kmsuser', role: 'crypto-user', password: PW }, ADMIN), (err: HsmError) => err.code === 'USER_LOGGED_IN');
+    await assert.rejects(perform(ctx, deleteUser, { username: 'kmsuser', role: 'crypto-user' }, ADMIN), (err: HsmError) => err.code === 'USER_LOGGED_IN');
+    const encrypted = await perform(ctx, kmsEncrypt, { KeyId: meta.KeyId, Plaintext: text('secret order 42'), EncryptionContext: { purpose: 'test' } });
+    assert.equal(encrypted.KeyId, meta.Arn);
+    await perform(ctx, disconnectKeyStore, { CustomKeyStoreId: storeId });
+    assert.equal((await perform(ctx, describeKmsKey, { KeyId: meta.KeyId })).KeyMetadata.KeyState, 'Unavailable');
+    await kmsRefusal(perform(ctx, kmsEncrypt, { KeyId: meta.KeyId, Plaintext: text('x') }), 'KMSInvalidStateException');
+    await kmsRefusal(perform(ctx, kmsDecrypt, { CiphertextBlob: encrypted.CiphertextBlob, EncryptionContext: { purpose: 'test' } }), 'KMSInvalidStateException');
+    // kmsuser (whose password the connection rotated) as the customer sees it: an admin resets it, KMS is told, kmsuser gets locked out.
+    await perform(ctx, changePassword, { username: 'kmsuser', role: 'crypto-user', password: PW }, ADMIN);
+    const hsmKeys = (await perform(ctx, listKeys, { maxItems: 100 }, { credentials: { username: 'kmsuser', password: PW, role: 'crypto-user' } })).keys;
+    assert.ok(hsmKeys.some((k) => k.label === meta.Arn && k.owner === 'kmsuser' && k.keyType === 'aes' && k.keyLengthBytes === 32 && !k.attributes.extractable && k.attributes.token), JSON.stringify(hsmKeys));
+    await perform(ctx, updateKeyStore, { CustomKeyStoreId: storeId, KeyStorePassword: PW });
+    for (let i = 0; i < 5; i++) await assert.rejects(perform(ctx, login, { credentials: { username: 'kmsuser', password: 'Wrong-Pass-1', role: 'crypto-user' } }));
+    await perform(ctx, connectKeyStore, { CustomKeyStoreId: storeId });
+    const failed = (await perform(ctx, describeKeyStores, { CustomKeyStoreId: storeId })).CustomKeyStores[0]!;
+    assert.equal(failed.ConnectionState, 'FAILED');
+    assert.equal(failed.ConnectionErrorCode, 'USER_LOCKED_OUT');
+    await perform(ctx, disconnectKeyStore, { CustomKeyStoreId: storeId });
+    await perform(ctx, changePassword, { username: 'kmsuser', role: 'crypto-user', password: PW }, ADMIN);
+    await perform(ctx, connectKeyStore, { CustomKeyStoreId: storeId });
+    const decrypted = await perform(ctx, kmsDecrypt, { CiphertextBlob: encrypted.CiphertextBlob, EncryptionContext: { purpose: 'test' } });
+    assert.equal(Buffer.from(decrypted.Plaintext).toString(), 'secret order 42');
+    // Another context, a changed blob, or another key's ID: refused with the real exceptions.
+    await kmsRefusal(perform(ctx, kmsDecrypt, { CiphertextBlob: encrypted.CiphertextBlob, EncryptionContext: { purpose: 'other' } }), 'InvalidCiphertextException');
+    const changed = new Uint8Array(encrypted.CiphertextBlob);
+    changed[changed.length - 1]! ^= 1;
+    await kmsRefusal(perform(ctx, kmsDecrypt, { CiphertextBlob: changed, EncryptionContext: { purpose: 'test' } }), 'InvalidCiphertextException');
+    const standard = (await perform(ctx, createKmsKey, {})).KeyMetadata;
+    await kmsRefusal(perform(ctx, kmsDecrypt, { CiphertextBlob: encrypted.CiphertextBlob, KeyId: standard.KeyId, EncryptionContext: { purpose: 'test' } }), 'IncorrectKeyException');
+    // A store holding keys cannot be deleted.
+    await perform(ctx, disconnectKeyStore, { CustomKeyStoreId: storeId });
+    await kmsRefusal(perform(ctx, deleteKeyStore, { CustomKeyStoreId: storeId }), 'CustomKeyStoreHasCMKsException');
+  });
+
+  it('standard keys: data keys, enable and disable, deletion scheduled and cancelled; unsupported specs refused', async () => {
+    const { KeyMetadata: key } = await perform(ctx, createKmsKey, { Description: 'standard' });
+    assert.equal(key.Origin, 'AWS_KMS');
+    const dataKey = await perform(ctx, kmsGenerateDataKey, { KeyId: key.Arn, KeySpec: 'AES_256' });
+    assert.equal(dataKey.Plaintext!.length, 32);
+    const back = await perform(ctx, kmsDecrypt, { CiphertextBlob: dataKey.CiphertextBlob });
+    assert.deepEqual(Buffer.from(back.Plaintext), Buffer.from(dataKey.Plaintext!));
+    const without = await perform(ctx, kmsGenerateDataKey, { KeyId: key.KeyId, NumberOfBytes: 64, withoutPlaintext: true });
+    assert.equal('Plaintext' in without, false);
+    await perform(ctx, disableKmsKey, { KeyId: key.KeyId });
+    await kmsRefusal(perform(ctx, kmsEncrypt, { KeyId: key.KeyId, Plaintext: text('x') }), 'DisabledException');
+    await perform(ctx, enableKmsKey, { KeyId: key.KeyId });
+    const scheduled = await perform(ctx, scheduleKmsKeyDeletion, { KeyId: key.KeyId, PendingWindowInDays: 7 });
+    assert.equal(scheduled.KeyState, 'PendingDeletion');
+    await kmsRefusal(perform(ctx, scheduleKmsKeyDeletion, { KeyId: key.KeyId, PendingWindowInDays: 6 }), 'ValidationException');
+    await kmsRefusal(perform(ctx, kmsEncrypt, { KeyId: key.KeyId, Plaintext: text('x') }), 'KMSInvalidStateException');
+    await perform(ctx, cancelKmsKeyDeletion, { KeyId: key.KeyId });
+    assert.equal((await perform(ctx, describeKmsKey, { KeyId: key.KeyId })).KeyMetadata.KeyState, 'Disabled');
+    await kmsRefusal(perform(ctx, createKmsKey, { KeySpec: 'RSA_2048' }), 'UnsupportedOperationException');
+    await kmsRefusal(perform(ctx, describeKmsKey, { KeyId: '00000000-0000-4000-8000-000000000000' }), 'NotFoundException');
+    assert.ok((await perform(ctx, listKmsKeys, {})).Keys.some((k) => k.KeyArn === key.Arn));
+  });
+});
