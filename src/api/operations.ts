@@ -20,3 +20,5 @@ export { cmacGenerate, cmacVerify, decrypt, digest, encrypt, hmacGenerate, hmacV
 export { approveToken, deleteTokens, generateToken, listQuorumValues, listTimeouts, listTokens, registerQuorumKey, setQuorumValue, setTimeout as setQuorumTimeout } from '../core/quorum/operations.js';
 export { changeMfa, finishMfaLogin, startMfaLogin, startMfaRegistration } from '../core/users/mfa.js';
 export { listAuditEvents, verifyAudit } from '../core/audit/operations.js';
+export { connectKeyStore, createKeyStore, deleteKeyStore, describeKeyStores, disconnectKeyStore, updateKeyStore } from '../core/kms/key-stores.js';
+export { cancelKmsKeyDeletion, createKmsKey, describeKmsKey, disableKmsKey, enableKmsKey, kmsDecrypt, kmsEncrypt, kmsGenerateDataKey, listKmsKeys, scheduleKmsKeyDeletion } from '../core/kms/keys.js';

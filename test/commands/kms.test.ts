@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Store } from '../../src/core/store/index.js';
 import { storeKeys, type ClusterRecord } from '../../src/core/cluster/model.js';
+import type { CommandId } from '../../src/registry.js';
 import { runCommand, tempDir } from '../support/helpers.js';
 import { clusterFolder } from '../support/templates.js';
 
@@ -43,5 +44,37 @@ describe('commands: kms custom key stores', function () {
     assert.deepEqual((await runCommand('kms:delete-custom-key-store', ['--custom-key-store-id', id, '--json'], { env })).json.data, {});
     const gone = await runCommand('kms:describe-custom-key-stores', ['--custom-key-store-id', id, '--json'], { env });
     assert.match(gone.json.data, /CustomKeyStoreNotFoundException/);
+  });
+
+  it('KMS keys: create-key in the store, encrypt a file, decrypt the base64 blob, make a data key; disconnected, encrypt fails with KMSInvalidStateException', async () => {
+    const dir = await clusterFolder({ cryptoUsers: { kmsuser: 'Kms-Pass-12' } });
+    const env = { CLOUDHSM_STATE_DIR: dir };
+    const cluster = await (await Store.open({ dir })).read((view) => view.list<ClusterRecord>(storeKeys.clusterPrefix)[0]![1]);
+    const run = async (id: CommandId, argv: string[]) => {
+      const r = await runCommand(id, [...argv, '--json'], { env });
+      assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+      return r.json.data;
+    };
+    const store = (await run('kms:create-custom-key-store', ['--custom-key-store-name', 'S', '--cloud-hsm-cluster-id', cluster.clusterId, '--key-store-password', 'Kms-Pass-12', '--trust-anchor-certificate', cluster.trustAnchorPem!])).CustomKeyStoreId as string;
+    await run('kms:connect-custom-key-store', ['--custom-key-store-id', store]);
+    const key = (await run('kms:create-key', ['--origin', 'AWS_CLOUDHSM', '--custom-key-store-id', store, '--description', 'orders'])).KeyMetadata;
+    assert.equal(key.KeyState, 'Enabled');
+    const file = path.join(tempDir(), 'order.txt');
+    fs.writeFileSync(file, 'order 42');
+    const encrypted = await run('kms:encrypt', ['--key-id', key.KeyId, '--plaintext', `fileb://${file}`, '--encryption-context', 'dept=sales']);
+    assert.equal(encrypted.KeyId, key.Arn);
+    const decrypted = await run('kms:decrypt', ['--ciphertext-blob', encrypted.CiphertextBlob, '--encryption-context', '{"dept":"sales"}']);
+    assert.equal(Buffer.from(decrypted.Plaintext, 'base64').toString(), 'order 42');
+    const dataKey = await run('kms:generate-data-key', ['--key-id', key.Arn, '--key-spec', 'AES_256']);
+    assert.equal(Buffer.from(dataKey.Plaintext, 'base64').length, 32);
+    assert.deepEqual(Object.keys(await run('kms:generate-data-key-without-plaintext', ['--key-id', key.KeyId, '--number-of-bytes', '16'])), ['CiphertextBlob', 'KeyId']);
+    await run('kms:disconnect-custom-key-store', ['--custom-key-store-id', store]);
+    assert.equal((await run('kms:describe-key', ['--key-id', key.KeyId])).KeyMetadata.KeyState, 'Unavailable');
+    const refused = await runCommand('kms:encrypt', ['--key-id', key.KeyId, '--plaintext', 'aGk=', '--json'], { env });
+    assert.equal(refused.exitCode, 1);
+    assert.match(refused.json.data, /^An error occurred \(KMSInvalidStateException\) when calling the Encrypt operation: /);
+    const bad = await runCommand('kms:encrypt', ['--key-id', key.KeyId, '--plaintext', 'not base64!', '--json'], { env });
+    assert.match(bad.json.data, /base64 text or fileb:\/\/PATH/);
+    assert.deepEqual((await run('kms:list-keys', [])).Keys.map((k: { KeyId: string }) => k.KeyId), [key.KeyId]);
   });
 });

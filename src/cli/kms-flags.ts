@@ -1,0 +1,49 @@
+/**
+ * What the `kms` key commands share with the AWS CLI: blob arguments as base64 text or
+ * `fileb://PATH` (the AWS CLI v2 reads blobs so), and an encryption context as `k=v,k2=v2` or JSON.
+ */
+import { Flags } from './oclif.js';
+import { HsmError } from '../core/errors.js';
+import { readInputFile } from './files.js';
+
+const MAX_BLOB_BYTES = 64 * 1024;
+
+export const keyIdFlag = Flags.string({ description: 'The KMS key: its ID or ARN.', required: true, helpValue: '<KEY_ID>' });
+
+export const encryptionContextFlag = Flags.string({ description: 'Encryption context: k=v,k2=v2 or a JSON object; decrypt with the same one.', helpValue: '<CONTEXT>' });
+
+/** A blob argument: `fileb://PATH` (the file's bytes) or base64 text. */
+export function blobArgument(flag: string, value: string): Uint8Array {
+  if (value.startsWith('fileb://')) {
+    try {
+      return new Uint8Array(readInputFile(`--${flag}`, value.slice('fileb://'.length), MAX_BLOB_BYTES));
+    } catch (err) {
+      throw new HsmError('INVALID_ARGUMENT', (err as Error).message);
+    }
+  }
+  const compact = value.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 !== 0 || compact.length === 0) {
+    throw new HsmError('INVALID_ARGUMENT', `--${flag} takes base64 text or fileb://PATH (the AWS CLI's forms); this is neither`);
+  }
+  return new Uint8Array(Buffer.from(compact, 'base64'));
+}
+
+/** An encryption context argument. */
+export function encryptionContext(value: string | undefined): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  if (value.trimStart().startsWith('{')) {
+    try {
+      return JSON.parse(value) as Record<string, string>;
+    } catch {
+      throw new HsmError('INVALID_ARGUMENT', '--encryption-context is not valid JSON; give {"k":"v"} or k=v,k2=v2');
+    }
+  }
+  const pairs = value.split(',').map((p) => p.split('='));
+  if (pairs.some((p) => p.length !== 2 || p[0] === '')) throw new HsmError('INVALID_ARGUMENT', '--encryption-context takes k=v,k2=v2 or a JSON object');
+  return Object.fromEntries(pairs) as Record<string, string>;
+}
+
+/** Blobs as the AWS CLI prints them: base64. */
+export function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('base64');
+}
