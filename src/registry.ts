@@ -133,6 +133,7 @@ export const COMMAND_LOADERS = {
   'quorum:token-sign:list-timeouts': () => import('./commands/quorum/token-sign/list-timeouts.js'),
   'quorum:token-sign:set-quorum-value': () => import('./commands/quorum/token-sign/set-quorum-value.js'),
   'quorum:token-sign:set-timeout': () => import('./commands/quorum/token-sign/set-timeout.js'),
+  serve: () => import('./commands/serve.js'),
   shell: () => import('./commands/shell.js'),
   tag: () => import('./commands/tag.js'),
   untag: () => import('./commands/untag.js'),
