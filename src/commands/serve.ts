@@ -3,9 +3,9 @@ import { BaseCommand, type ExecuteInput } from '../cli/base-command.js';
 import { HsmError } from '../core/errors.js';
 
 export default class Serve extends BaseCommand<typeof Serve> {
-  static override summary = 'Serve the AWS KMS API on a local endpoint, for the AWS SDKs and the AWS CLI (--endpoint-url).';
+  static override summary = 'Serve the AWS KMS API and the CloudHSM cluster API on a local endpoint, for the AWS SDKs and the AWS CLI (--endpoint-url).';
   static override description = [
-    'Speaks the AWS JSON 1.1 protocol of KMS (TrentService) over the same state folder as the commands and shells, safely beside them. Requests are accepted with any SigV4 credentials, as local AWS emulators do; it listens on loopback unless --host says otherwise. One line per request goes to standard error; SIGINT or SIGTERM stops it.',
+    'Speaks the AWS JSON 1.1 protocol of KMS (TrentService) and of the CloudHSM cluster API (BaldrApiService: clusters, HSMs, backups, tags) over the same state folder as the commands and shells, safely beside them. Requests are accepted with any SigV4 credentials, as local AWS emulators do; it listens on loopback unless --host says otherwise. One line per request goes to standard error; SIGINT or SIGTERM stops it.',
     'Point a client at it: `aws --endpoint-url http://127.0.0.1:4599 kms list-keys`, or `new KMSClient({ endpoint: "http://127.0.0.1:4599", region: "us-east-1" })`.',
   ].join('\n\n');
   static override examples = ['<%= config.bin %> serve', '<%= config.bin %> serve --port 0'];
@@ -27,7 +27,7 @@ export default class Serve extends BaseCommand<typeof Serve> {
     });
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : flags.port;
-    runtime.stderr.write(`Listening on http://${flags.host}:${port} (AWS KMS API); Ctrl-C stops\n`);
+    runtime.stderr.write(`Listening on http://${flags.host}:${port} (AWS KMS and CloudHSM APIs); Ctrl-C stops\n`);
     await new Promise<void>((resolve) => {
       const stop = () => server.close(() => resolve());
       process.once('SIGINT', stop);

@@ -1,11 +1,15 @@
 /**
  * The local AWS API endpoint (`cloudhsm-local serve`): the AWS JSON 1.1 protocol for KMS
- * (`X-Amz-Target: TrentService.<Operation>`), an edge over the same core operations as the
- * commands, through `perform()`. Requests may carry any SigV4 signature (as local AWS emulators
+ * (`X-Amz-Target: TrentService.<Operation>`) and the CloudHSM cluster API
+ * (`BaldrApiService.<Operation>`), an edge over the same core operations as the commands, through
+ * `perform()`. Requests may carry any SigV4 signature (as local AWS emulators
  * accept): this endpoint is for a developer's machine and binds to loopback by default. Errors
  * are AWS's: HTTP 400 with `{"__type", "message"}` and the exception's name, 500 for a fault.
  */
 import http from 'node:http';
+import { createCluster, createHsm, deleteCluster, deleteHsm, describeClusters, initializeCluster } from '../core/cluster/operations.js';
+import { deleteBackup, describeBackups } from '../core/backups/operations.js';
+import { listTags, tagResource, untagResource } from '../core/tags/operations.js';
 import type { EngineContext } from '../core/context.js';
 import { perform, type Operation } from '../core/engine.js';
 import { isHsmError } from '../core/errors.js';
@@ -34,9 +38,35 @@ interface Route {
   op: AnyOperation;
   /** Fields the core takes besides the request's own. */
   extra?: Record<string, unknown>;
+  /** The core's input from the request, where its names differ (the cluster API's). */
+  input?: (body: Record<string, unknown>) => Record<string, unknown>;
+  /** The response's member that holds the core's result, where AWS wraps it (`Cluster`, `Hsm`, `Backup`). */
+  wrap?: string;
 }
 
 const kms = (op: unknown, extra?: Record<string, unknown>): Route => ({ op: op as AnyOperation, ...(extra ? { extra } : {}) });
+
+type Body = Record<string, unknown>;
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const strs = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.map(String) : undefined);
+const tagsOf = (v: unknown) => (Array.isArray(v) ? (v as Array<{ Key?: unknown; Value?: unknown }>).map((t) => ({ key: str(t.Key) ?? '', value: str(t.Value) ?? '' })) : undefined);
+const filters = (b: Body) => (b.Filters && typeof b.Filters === 'object' ? (b.Filters as Record<string, unknown>) : {});
+const hsm = (op: unknown, input: (b: Body) => Body, wrap?: string): Route => ({ op: op as AnyOperation, input, ...(wrap ? { wrap } : {}) });
+
+/** BaldrApiService (CloudHSMv2) operations, by name: the cluster plane's. */
+const CLUSTER_ROUTES: Readonly<Record<string, Route>> = {
+  CreateCluster: hsm(createCluster, (b) => ({ hsmType: str(b.HsmType), mode: str(b.Mode), backupRetentionDays: (b.BackupRetentionPolicy as { Value?: string } | undefined)?.Value ? Number((b.BackupRetentionPolicy as { Value: string }).Value) : undefined, tags: tagsOf(b.TagList) }), 'Cluster'),
+  DescribeClusters: hsm(describeClusters, (b) => ({ clusterId: strs(filters(b).clusterIds)?.[0], states: strs(filters(b).states) })),
+  DeleteCluster: hsm(deleteCluster, (b) => ({ clusterId: str(b.ClusterId) }), 'Cluster'),
+  InitializeCluster: hsm(initializeCluster, (b) => ({ clusterId: str(b.ClusterId), signedCertPem: str(b.SignedCert), trustAnchorPem: str(b.TrustAnchor) })),
+  CreateHsm: hsm(createHsm, (b) => ({ clusterId: str(b.ClusterId), availabilityZone: str(b.AvailabilityZone), ipAddress: str(b.IpAddress) }), 'Hsm'),
+  DeleteHsm: hsm(deleteHsm, (b) => ({ clusterId: str(b.ClusterId), hsmId: str(b.HsmId), eniId: str(b.EniId), eniIp: str(b.EniIp) })),
+  DescribeBackups: hsm(describeBackups, (b) => ({ clusterId: strs(filters(b).clusterIds)?.[0], backupIds: strs(filters(b).backupIds), states: strs(filters(b).states), sortAscending: b.SortAscending === true })),
+  DeleteBackup: hsm(deleteBackup, (b) => ({ backupId: str(b.BackupId) }), 'Backup'),
+  TagResource: hsm(tagResource, (b) => ({ resourceId: str(b.ResourceId), tags: tagsOf(b.TagList) })),
+  UntagResource: hsm(untagResource, (b) => ({ resourceId: str(b.ResourceId), tagKeys: strs(b.TagKeyList) })),
+  ListTags: hsm(listTags, (b) => ({ resourceId: str(b.ResourceId), maxResults: typeof b.MaxResults === 'number' ? b.MaxResults : undefined, nextToken: str(b.NextToken) })),
+};
 
 /** TrentService operations, by name. */
 const KMS_ROUTES: Readonly<Record<string, Route>> = {
@@ -112,9 +142,9 @@ function errorOf(err: unknown): RequestError {
     if (err.aws) return new RequestError(400, err.aws.type, err.message);
     if (err.code === 'INVALID_ARGUMENT') return new RequestError(400, 'ValidationException', err.message);
     if (err.code === 'STATE_LOCKED') return new RequestError(400, 'ThrottlingException', err.message);
-    return new RequestError(500, 'KMSInternalException', err.message);
+    return new RequestError(500, 'InternalFailure', err.message);
   }
-  return new RequestError(500, 'KMSInternalException', 'internal error');
+  return new RequestError(500, 'InternalFailure', 'internal error');
 }
 
 export interface AwsServerOptions {
@@ -137,11 +167,13 @@ export function createAwsServer(ctx: EngineContext, options: AwsServerOptions): 
       try {
         if (req.method !== 'POST') throw new RequestError(405, 'UnknownOperationException', 'the AWS JSON protocol takes POST requests');
         const [service, operation] = target.split('.');
-        const route = service === 'TrentService' ? KMS_ROUTES[operation ?? ''] : undefined;
-        if (!route) throw new RequestError(400, 'UnknownOperationException', `unknown operation ${target || '(no X-Amz-Target)'}; this endpoint serves TrentService (KMS) operations`);
+        const routes = service === 'TrentService' ? KMS_ROUTES : service === 'BaldrApiService' ? CLUSTER_ROUTES : undefined;
+        const route = routes ? routes[operation ?? ''] : undefined;
+        if (!route) throw new RequestError(400, 'UnknownOperationException', `unknown operation ${target || '(no X-Amz-Target)'}; this endpoint serves TrentService (KMS) and BaldrApiService (CloudHSMv2) operations`);
         const body = await readBody(req);
-        const result = await perform(ctx, route.op, { ...coreInput(body), ...route.extra });
-        answer(200, wireValue(result));
+        const input = route.input ? route.input(body) : coreInput(body);
+        const result = await perform(ctx, route.op, { ...input, ...route.extra });
+        answer(200, wireValue(route.wrap ? { [route.wrap]: result } : result));
       } catch (err) {
         const e = errorOf(err);
         answer(e.status, { __type: e.type, message: e.message }, e.type);
