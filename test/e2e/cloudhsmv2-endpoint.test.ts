@@ -4,7 +4,6 @@
  * CLI process on the same state folder, and the API's exception names.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import {
   CloudHSMV2Client,
@@ -16,29 +15,25 @@ import {
   ListTagsCommand,
   TagResourceCommand,
 } from '@aws-sdk/client-cloudhsm-v2';
-import { BIN, ROOT, cleanEnv, runBin, tempDir } from '../support/helpers.js';
+import { runBin, tempDir } from '../support/helpers.js';
+import { startServe, type Served } from '../support/processes.js';
 
 describe('e2e: the AWS endpoint with @aws-sdk/client-cloudhsm-v2', function () {
   this.timeout(120_000);
-  let server: ChildProcess;
-  let log = '';
+  let served: Served;
   let client: CloudHSMV2Client;
   const dir = path.join(tempDir('chsm-baldr-'), 'state');
 
   before(async () => {
     // The endpoint serves a folder a command created: both work on the same state.
     assert.equal(runBin(['cluster', 'create', '--json'], { env: { CLOUDHSM_STATE_DIR: dir } }).status, 0);
-    server = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { cwd: ROOT, env: { ...cleanEnv(), CLOUDHSM_STATE_DIR: dir } });
-    server.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    for (let i = 0; i < 300 && !/Listening on (http:\/\/[\d.]+:\d+)/.test(log); i++) await new Promise((r) => setTimeout(r, 20));
-    const endpoint = /Listening on (http:\/\/[\d.]+:\d+)/.exec(log)?.[1];
-    assert.ok(endpoint, log);
-    client = new CloudHSMV2Client({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    served = await startServe(dir);
+    client = new CloudHSMV2Client({ endpoint: served.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   });
 
   after(() => {
     client.destroy();
-    server.kill('SIGTERM');
+    served.process.kill('SIGTERM');
   });
 
   it('creates a cluster and HSMs, describes, tags and lists them, deletes an HSM; errors carry the API exception names', async () => {
@@ -60,6 +55,6 @@ describe('e2e: the AWS endpoint with @aws-sdk/client-cloudhsm-v2', function () {
     assert.deepEqual((await client.send(new DeleteHsmCommand({ ClusterId: clusterId, HsmId: hsm.Hsm!.HsmId }))).HsmId, hsm.Hsm!.HsmId);
     assert.ok(Array.isArray((await client.send(new DescribeBackupsCommand({}))).Backups));
     await assert.rejects(client.send(new DescribeClustersCommand({ Filters: { clusterIds: ['cluster-aaaaaaaaaaa'] } })), (err: Error) => err.name === 'CloudHsmResourceNotFoundException');
-    assert.match(log, /POST BaldrApiService\.CreateCluster 200 \d+ ms/);
+    assert.match(served.log(), /POST BaldrApiService\.CreateCluster 200 \d+ ms/);
   });
 });

@@ -5,7 +5,6 @@
  * a clean stop on SIGTERM.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import {
   ConnectCustomKeyStoreCommand,
   CreateCustomKeyStoreCommand,
@@ -20,7 +19,7 @@ import {
 } from '@aws-sdk/client-kms';
 import { Store } from '../../src/core/store/index.js';
 import { storeKeys, type ClusterRecord } from '../../src/core/cluster/model.js';
-import { BIN, ROOT, cleanEnv } from '../support/helpers.js';
+import { startServe, type Served } from '../support/processes.js';
 import { clusterFolder } from '../support/templates.js';
 
 async function rejectsAs(attempt: Promise<unknown>, name: string): Promise<void> {
@@ -35,24 +34,19 @@ async function rejectsAs(attempt: Promise<unknown>, name: string): Promise<void>
 
 describe('e2e: the AWS endpoint with @aws-sdk/client-kms', function () {
   this.timeout(120_000);
-  let server: ChildProcess;
-  let log = '';
+  let served: Served;
   let client: KMSClient;
   let dir: string;
 
   before(async () => {
     dir = await clusterFolder({ cryptoUsers: { kmsuser: 'Kms-Pass-12' } });
-    server = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { cwd: ROOT, env: { ...cleanEnv(), CLOUDHSM_STATE_DIR: dir } });
-    server.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    for (let i = 0; i < 300 && !/Listening on (http:\/\/[\d.]+:\d+)/.test(log); i++) await new Promise((r) => setTimeout(r, 20));
-    const endpoint = /Listening on (http:\/\/[\d.]+:\d+)/.exec(log)?.[1];
-    assert.ok(endpoint, log);
-    client = new KMSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    served = await startServe(dir);
+    client = new KMSClient({ endpoint: served.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   });
 
   after(() => {
     client.destroy();
-    if (server.exitCode === null) server.kill('SIGKILL');
+    if (served.process.exitCode === null) served.process.kill('SIGKILL');
   });
 
   it('the key store story through the SDK, and the real exception names', async () => {
@@ -83,13 +77,13 @@ describe('e2e: the AWS endpoint with @aws-sdk/client-kms', function () {
     await rejectsAs(client.send(new EncryptCommand({ KeyId: '00000000-0000-4000-8000-000000000000', Plaintext: new Uint8Array([1]) })), 'NotFoundException');
     const standard = await client.send(new CreateKeyCommand({}));
     assert.deepEqual((await client.send(new ListKeysCommand({}))).Keys!.map((k) => k.KeyId), [KeyMetadata!.KeyId, standard.KeyMetadata!.KeyId]);
-    assert.match(log, /POST TrentService\.Encrypt 200 \d+ ms/);
-    assert.match(log, /POST TrentService\.Encrypt 400 KMSInvalidStateException \d+ ms/);
+    assert.match(served.log(), /POST TrentService\.Encrypt 200 \d+ ms/);
+    assert.match(served.log(), /POST TrentService\.Encrypt 400 KMSInvalidStateException \d+ ms/);
   });
 
   it('stops cleanly on SIGTERM', async () => {
-    const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
-    server.kill('SIGTERM');
+    const exited = new Promise<number | null>((resolve) => served.process.once('exit', (code) => resolve(code)));
+    served.process.kill('SIGTERM');
     assert.equal(await exited, 0);
   });
 });

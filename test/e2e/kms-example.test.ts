@@ -3,12 +3,13 @@
  * local cluster: a key in a custom key store encrypts and decrypts, and makes a data key.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Store } from '../../src/core/store/index.js';
 import { storeKeys, type ClusterRecord } from '../../src/core/cluster/model.js';
-import { BIN, ROOT, cleanEnv, tempDir } from '../support/helpers.js';
+import { ROOT, cleanEnv, tempDir } from '../support/helpers.js';
+import { startServe } from '../support/processes.js';
 import { clusterFolder } from '../support/templates.js';
 
 describe('e2e: the KMS sample application', function () {
@@ -19,17 +20,12 @@ describe('e2e: the KMS sample application', function () {
     const cluster = await (await Store.open({ dir })).read((view) => view.list<ClusterRecord>(storeKeys.clusterPrefix)[0]![1]);
     const anchor = path.join(tempDir(), 'customerCA.crt');
     fs.writeFileSync(anchor, cluster.trustAnchorPem!);
-    const server = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { cwd: ROOT, env: { ...cleanEnv(), CLOUDHSM_STATE_DIR: dir } });
-    let log = '';
-    server.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    const served = await startServe(dir);
     try {
-      for (let i = 0; i < 300 && !/Listening on (http:\/\/[\d.]+:\d+)/.test(log); i++) await new Promise((r) => setTimeout(r, 20));
-      const endpoint = /Listening on (http:\/\/[\d.]+:\d+)/.exec(log)?.[1];
-      assert.ok(endpoint, log);
       const run = spawnSync(process.execPath, [path.join(ROOT, 'examples', 'kms-custom-key-store', 'app.mjs')], {
         cwd: ROOT,
         encoding: 'utf8',
-        env: { ...cleanEnv(), KMS_ENDPOINT: endpoint, CLUSTER_ID: cluster.clusterId, TRUST_ANCHOR: anchor, KMSUSER_PASSWORD: 'Kms-User-Pass-1' },
+        env: { ...cleanEnv(), KMS_ENDPOINT: served.endpoint, CLUSTER_ID: cluster.clusterId, TRUST_ANCHOR: anchor, KMSUSER_PASSWORD: 'Kms-User-Pass-1' },
         timeout: 60_000,
       });
       assert.equal(run.status, 0, run.stdout + run.stderr);
@@ -40,7 +36,7 @@ describe('e2e: the KMS sample application', function () {
       assert.equal(out.roundTrip, 'card 4111-1111');
       assert.equal(out.dataKeyBytes, 32);
     } finally {
-      server.kill('SIGTERM');
+      served.process.kill('SIGTERM');
     }
   });
 });

@@ -76,3 +76,24 @@ export function committed(output: string): string[] {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A `serve` process on `stateDir` (any free port): its endpoint, what it logged so far, and the process. */
+export interface Served {
+  endpoint: string;
+  log: () => string;
+  process: ChildProcess;
+}
+
+export async function startServe(stateDir: string): Promise<Served> {
+  const child = spawn(process.execPath, [BIN_PATH, 'serve', '--port', '0'], { cwd: ROOT, env: { ...cleanEnv(), CLOUDHSM_STATE_DIR: stateDir } });
+  let log = '';
+  child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+  const listening = /Listening on (http:\/\/[\d.]+:\d+)/;
+  for (let i = 0; i < 500 && !listening.test(log) && child.exitCode === null; i++) await sleep(20);
+  const endpoint = listening.exec(log)?.[1];
+  if (!endpoint) {
+    child.kill('SIGKILL');
+    throw new Error(`serve did not start: ${log}`);
+  }
+  return { endpoint, log: () => log, process: child };
+}
