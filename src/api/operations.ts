@@ -21,4 +21,4 @@ export { approveToken, deleteTokens, generateToken, listQuorumValues, listTimeou
 export { changeMfa, finishMfaLogin, startMfaLogin, startMfaRegistration } from '../core/users/mfa.js';
 export { listAuditEvents, verifyAudit } from '../core/audit/operations.js';
 export { connectKeyStore, createKeyStore, deleteKeyStore, describeKeyStores, disconnectKeyStore, updateKeyStore } from '../core/kms/key-stores.js';
-export { cancelKmsKeyDeletion, createKmsKey, describeKmsKey, disableKmsKey, enableKmsKey, kmsDecrypt, kmsEncrypt, kmsGenerateDataKey, listKmsKeys, scheduleKmsKeyDeletion } from '../core/kms/keys.js';
+export { cancelKmsKeyDeletion, createKmsAlias, createKmsKey, deleteKmsAlias, kmsGenerateRandom, kmsReEncrypt, listKmsAliases, updateKmsAlias, describeKmsKey, disableKmsKey, enableKmsKey, kmsDecrypt, kmsEncrypt, kmsGenerateDataKey, listKmsKeys, scheduleKmsKeyDeletion } from '../core/kms/keys.js';

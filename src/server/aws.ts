@@ -16,7 +16,13 @@ import { isHsmError } from '../core/errors.js';
 import { connectKeyStore, createKeyStore, deleteKeyStore, describeKeyStores, disconnectKeyStore, updateKeyStore } from '../core/kms/key-stores.js';
 import {
   cancelKmsKeyDeletion,
+  createKmsAlias,
   createKmsKey,
+  deleteKmsAlias,
+  kmsGenerateRandom,
+  kmsReEncrypt,
+  listKmsAliases,
+  updateKmsAlias,
   describeKmsKey,
   disableKmsKey,
   enableKmsKey,
@@ -87,6 +93,12 @@ const KMS_ROUTES: Readonly<Record<string, Route>> = {
   DisableKey: kms(disableKmsKey),
   ScheduleKeyDeletion: kms(scheduleKmsKeyDeletion),
   CancelKeyDeletion: kms(cancelKmsKeyDeletion),
+  CreateAlias: kms(createKmsAlias),
+  UpdateAlias: kms(updateKmsAlias),
+  DeleteAlias: kms(deleteKmsAlias),
+  ListAliases: kms(listKmsAliases),
+  ReEncrypt: kms(kmsReEncrypt),
+  GenerateRandom: kms(kmsGenerateRandom),
 };
 
 class RequestError extends Error {

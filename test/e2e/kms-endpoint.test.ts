@@ -7,6 +7,10 @@
 import assert from 'node:assert/strict';
 import {
   ConnectCustomKeyStoreCommand,
+  CreateAliasCommand,
+  GenerateRandomCommand,
+  ListAliasesCommand,
+  ReEncryptCommand,
   CreateCustomKeyStoreCommand,
   CreateKeyCommand,
   DecryptCommand,
@@ -76,6 +80,11 @@ describe('e2e: the AWS endpoint with @aws-sdk/client-kms', function () {
     await rejectsAs(client.send(new DecryptCommand({ CiphertextBlob: encrypted.CiphertextBlob, EncryptionContext: { dept: 'other' } })), 'InvalidCiphertextException');
     await rejectsAs(client.send(new EncryptCommand({ KeyId: '00000000-0000-4000-8000-000000000000', Plaintext: new Uint8Array([1]) })), 'NotFoundException');
     const standard = await client.send(new CreateKeyCommand({}));
+    await client.send(new CreateAliasCommand({ AliasName: 'alias/standard', TargetKeyId: standard.KeyMetadata!.KeyId }));
+    const moved = await client.send(new ReEncryptCommand({ CiphertextBlob: encrypted.CiphertextBlob, SourceEncryptionContext: { dept: 'sales' }, DestinationKeyId: 'alias/standard' }));
+    assert.equal(moved.KeyId, standard.KeyMetadata!.Arn);
+    assert.equal((await client.send(new ListAliasesCommand({}))).Aliases![0]!.AliasName, 'alias/standard');
+    assert.equal((await client.send(new GenerateRandomCommand({ NumberOfBytes: 32, CustomKeyStoreId }))).Plaintext!.length, 32);
     assert.deepEqual((await client.send(new ListKeysCommand({}))).Keys!.map((k) => k.KeyId), [KeyMetadata!.KeyId, standard.KeyMetadata!.KeyId]);
     assert.match(served.log(), /POST TrentService\.Encrypt 200 \d+ ms/);
     assert.match(served.log(), /POST TrentService\.Encrypt 400 KMSInvalidStateException \d+ ms/);

@@ -53,15 +53,25 @@ export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion' | 'Unavailable
 export const kmsKeys = {
   prefix: 'kms/key/',
   key: (keyId: string) => `kms/key/${keyId}`,
+  aliasPrefix: 'kms/alias/',
+  alias: (name: string) => `kms/alias/${name.slice('alias/'.length)}`,
 } as const;
+
+interface AliasRecord {
+  name: string;
+  keyId: string;
+  createdAt: number;
+  updatedAt: number;
+}
 
 function kmsError(code: ErrorCode, type: KmsErrorType, operation: string, message: string) {
   return awsError(code, type, operation, message);
 }
 
-/** A key by ID or ARN (`alias/` names are not there yet). */
+/** A key by ID, ARN, alias name (`alias/…`) or alias ARN. */
 function findKey(view: ReadView, keyId: unknown, operation: string): KmsKeyRecord {
-  const id = typeof keyId === 'string' ? keyId.replace(/^arn:aws:kms:[^:]+:\d{12}:key\//, '') : '';
+  let id = typeof keyId === 'string' ? keyId.replace(/^arn:aws:kms:[^:]+:\d{12}:(?=alias\/)/, '').replace(/^arn:aws:kms:[^:]+:\d{12}:key\//, '') : '';
+  if (id.startsWith('alias/')) id = view.get<AliasRecord>(kmsKeys.alias(id))?.keyId ?? '';
   const key = id ? view.get<KmsKeyRecord>(kmsKeys.key(id)) : undefined;
   if (!key) throw kmsError('KMS_KEY_NOT_FOUND', 'NotFoundException', operation, `Key '${String(keyId)}' does not exist`);
   return key;
@@ -163,9 +173,7 @@ export const createKmsKey = defineOperation({
       tx.put(kmsKeys.key(keyId), key);
       return { KeyMetadata: metadataOf(tx, key) };
     }
-    const store = tx.get<KeyStoreRecord>(keyStoreKeys.store(input.CustomKeyStoreId!));
-    if (!store) throw kmsError('KEY_STORE_NOT_FOUND', 'CustomKeyStoreNotFoundException', operation, `Custom key store ${input.CustomKeyStoreId} does not exist`);
-    if (store.state !== 'CONNECTED') throw kmsError('KEY_STORE_INVALID_STATE', 'CustomKeyStoreInvalidStateException', operation, `Custom key store ${store.id} is ${store.state}; connect it first`);
+    const store = connectedStore(tx, input.CustomKeyStoreId!, operation);
     const cluster = tx.get<ClusterRecord>(storeKeys.cluster(store.clusterId));
     const zones = new Set(cluster ? activeHsms(cluster).map((h) => h.availabilityZone) : []);
     if (!cluster || zones.size < 2) {
@@ -209,6 +217,14 @@ function randomUUIDFrom(ctx: EngineContext): string {
   b[8] = (b[8]! & 0x3f) | 0x80;
   const h = b.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** A custom key store that must be CONNECTED for `operation`. */
+function connectedStore(view: ReadView, id: string, operation: string): KeyStoreRecord {
+  const store = view.get<KeyStoreRecord>(keyStoreKeys.store(id));
+  if (!store) throw kmsError('KEY_STORE_NOT_FOUND', 'CustomKeyStoreNotFoundException', operation, `Custom key store ${id} does not exist`);
+  if (store.state !== 'CONNECTED') throw kmsError('KEY_STORE_INVALID_STATE', 'CustomKeyStoreInvalidStateException', operation, `Custom key store ${store.id} is ${store.state}; connect it first`);
+  return store;
 }
 
 /** DescribeKey. */
@@ -415,5 +431,121 @@ export const cancelKmsKeyDeletion = defineOperation({
     const { deletionDate: _date, pendingWindowInDays: _days, ...rest } = key;
     tx.put(kmsKeys.key(key.keyId), { ...rest, enabled: false });
     return { KeyId: key.arn };
+  },
+});
+
+/** The Region of a key's ARN. */
+const regionOf = (key: KmsKeyRecord) => key.arn.split(':')[3] ?? DEFAULT_REGION;
+
+function checkAliasName(name: unknown, operation: string): string {
+  if (typeof name !== 'string' || !/^alias\/[a-zA-Z0-9/_-]{1,250}$/.test(name)) {
+    throw kmsError('INVALID_ARGUMENT', 'ValidationException', operation, 'AliasName must be alias/ followed by 1 to 250 letters, digits, /, _ or -');
+  }
+  if (name.startsWith('alias/aws/')) throw kmsError('INVALID_ARGUMENT', 'ValidationException', operation, 'alias/aws/ names are reserved for AWS managed keys');
+  return name;
+}
+
+/** The key an alias may point at: one that exists and is not pending deletion. */
+function aliasTarget(view: ReadView, keyId: unknown, operation: string): KmsKeyRecord {
+  if (typeof keyId === 'string' && keyId.includes('alias/')) throw kmsError('INVALID_ARGUMENT', 'ValidationException', operation, 'TargetKeyId must be a key ID or key ARN, not an alias');
+  const key = findKey(view, keyId, operation);
+  if (key.deletionDate !== undefined) throw kmsError('KMS_INVALID_STATE', 'KMSInvalidStateException', operation, `${key.arn} is pending deletion`);
+  return key;
+}
+
+/** CreateAlias. */
+export const createKmsAlias = defineOperation({
+  name: 'CreateAlias',
+  cluster: 'none',
+  access: 'none',
+  write: true,
+  run: ({ tx, ctx }, input: { AliasName: string; TargetKeyId: string; clusterId?: string }): Record<string, never> => {
+    const operation = 'CreateAlias';
+    const name = checkAliasName(input.AliasName, operation);
+    if (tx.has(kmsKeys.alias(name))) throw kmsError('KMS_ALREADY_EXISTS', 'AlreadyExistsException', operation, `An alias with the name ${name} already exists`);
+    const key = aliasTarget(tx, input.TargetKeyId, operation);
+    tx.put(kmsKeys.alias(name), { name, keyId: key.keyId, createdAt: ctx.now(), updatedAt: ctx.now() } satisfies AliasRecord);
+    return {};
+  },
+});
+
+/** UpdateAlias: the alias points at another key. */
+export const updateKmsAlias = defineOperation({
+  name: 'UpdateAlias',
+  cluster: 'none',
+  access: 'none',
+  write: true,
+  run: ({ tx, ctx }, input: { AliasName: string; TargetKeyId: string; clusterId?: string }): Record<string, never> => {
+    const operation = 'UpdateAlias';
+    const name = checkAliasName(input.AliasName, operation);
+    const alias = tx.get<AliasRecord>(kmsKeys.alias(name));
+    if (!alias) throw kmsError('KMS_KEY_NOT_FOUND', 'NotFoundException', operation, `Alias ${name} does not exist`);
+    tx.put(kmsKeys.alias(name), { ...alias, keyId: aliasTarget(tx, input.TargetKeyId, operation).keyId, updatedAt: ctx.now() } satisfies AliasRecord);
+    return {};
+  },
+});
+
+/** DeleteAlias: the key stays. */
+export const deleteKmsAlias = defineOperation({
+  name: 'DeleteAlias',
+  cluster: 'none',
+  access: 'none',
+  write: true,
+  run: ({ tx }, input: { AliasName: string; clusterId?: string }): Record<string, never> => {
+    const operation = 'DeleteAlias';
+    const name = checkAliasName(input.AliasName, operation);
+    if (!tx.has(kmsKeys.alias(name))) throw kmsError('KMS_KEY_NOT_FOUND', 'NotFoundException', operation, `Alias ${name} does not exist`);
+    tx.delete(kmsKeys.alias(name));
+    return {};
+  },
+});
+
+/** ListAliases: all, or a key's. */
+export const listKmsAliases = defineOperation({
+  name: 'ListAliases',
+  cluster: 'none',
+  access: 'none',
+  write: false,
+  run: ({ tx }, input: { KeyId?: string; clusterId?: string }) => {
+    const only = input.KeyId === undefined ? undefined : findKey(tx, input.KeyId, 'ListAliases').keyId;
+    const aliases = tx
+      .list<AliasRecord>(kmsKeys.aliasPrefix)
+      .map(([, a]) => a)
+      .filter((a) => only === undefined || a.keyId === only)
+      .map((a) => {
+        const key = tx.get<KmsKeyRecord>(kmsKeys.key(a.keyId));
+        const region = key ? regionOf(key) : DEFAULT_REGION;
+        return { AliasName: a.name, AliasArn: `arn:aws:kms:${region}:${LOCAL_ACCOUNT}:${a.name}`, TargetKeyId: a.keyId, CreationDate: new Date(a.createdAt), LastUpdatedDate: new Date(a.updatedAt) };
+      });
+    return { Aliases: aliases, Truncated: false as const };
+  },
+});
+
+/** ReEncrypt: decrypts under the blob's key and encrypts under another, without returning the plaintext. */
+export const kmsReEncrypt = defineOperation({
+  name: 'ReEncrypt',
+  cluster: 'none',
+  access: 'none',
+  write: false,
+  run: (env: OperationEnv<undefined>, input: { CiphertextBlob: Uint8Array; SourceKeyId?: string; SourceEncryptionContext?: Record<string, string>; DestinationKeyId: string; DestinationEncryptionContext?: Record<string, string>; clusterId?: string }) => {
+    const decrypted = kmsDecrypt.run(env, { CiphertextBlob: input.CiphertextBlob, KeyId: input.SourceKeyId, EncryptionContext: input.SourceEncryptionContext }) as { Plaintext: Uint8Array; KeyId: string };
+    const destination = findKey(env.tx, input.DestinationKeyId, 'ReEncrypt');
+    const blob = seal(env.ctx, destination, usableMaterial(env.tx, destination, 'ReEncrypt'), decrypted.Plaintext, input.DestinationEncryptionContext, 'ReEncrypt');
+    return { CiphertextBlob: blob, SourceKeyId: decrypted.KeyId, KeyId: destination.arn, SourceEncryptionAlgorithm: 'SYMMETRIC_DEFAULT' as const, DestinationEncryptionAlgorithm: 'SYMMETRIC_DEFAULT' as const };
+  },
+});
+
+/** GenerateRandom: 1 to 1024 bytes; with a CustomKeyStoreId, from its cluster, which must be connected. */
+export const kmsGenerateRandom = defineOperation({
+  name: 'GenerateRandom',
+  cluster: 'none',
+  access: 'none',
+  write: false,
+  run: ({ tx, ctx }, input: { NumberOfBytes?: number; CustomKeyStoreId?: string; clusterId?: string }) => {
+    const operation = 'GenerateRandom';
+    const n = input.NumberOfBytes;
+    if (n === undefined || !Number.isInteger(n) || n < 1 || n > 1024) throw kmsError('INVALID_ARGUMENT', 'ValidationException', operation, 'NumberOfBytes must be 1 to 1024');
+    if (input.CustomKeyStoreId !== undefined) connectedStore(tx, input.CustomKeyStoreId, operation);
+    return { Plaintext: new Uint8Array(ctx.random(n)) };
   },
 });

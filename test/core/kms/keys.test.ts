@@ -14,7 +14,13 @@ import { listKeys } from '../../../src/core/keys/operations.js';
 import { connectKeyStore, createKeyStore, deleteKeyStore, describeKeyStores, disconnectKeyStore, updateKeyStore } from '../../../src/core/kms/key-stores.js';
 import {
   cancelKmsKeyDeletion,
+  createKmsAlias,
   createKmsKey,
+  deleteKmsAlias,
+  kmsGenerateRandom,
+  kmsReEncrypt,
+  listKmsAliases,
+  updateKmsAlias,
   describeKmsKey,
   disableKmsKey,
   enableKmsKey,
@@ -117,5 +123,29 @@ describe('core/kms: KMS keys and the key store story', function () {
     await kmsRefusal(perform(ctx, createKmsKey, { KeySpec: 'RSA_2048' }), 'UnsupportedOperationException');
     await kmsRefusal(perform(ctx, describeKmsKey, { KeyId: '00000000-0000-4000-8000-000000000000' }), 'NotFoundException');
     assert.ok((await perform(ctx, listKmsKeys, {})).Keys.some((k) => k.KeyArn === key.Arn));
+  });
+
+  it('aliases name keys anywhere a key ID is taken; ReEncrypt moves a ciphertext to another key; GenerateRandom needs a connected store when it names one', async () => {
+    const a = (await perform(ctx, createKmsKey, {})).KeyMetadata;
+    const b = (await perform(ctx, createKmsKey, {})).KeyMetadata;
+    await perform(ctx, createKmsAlias, { AliasName: 'alias/orders', TargetKeyId: a.KeyId });
+    await kmsRefusal(perform(ctx, createKmsAlias, { AliasName: 'alias/orders', TargetKeyId: b.KeyId }), 'AlreadyExistsException');
+    await kmsRefusal(perform(ctx, createKmsAlias, { AliasName: 'orders', TargetKeyId: b.KeyId }), 'ValidationException');
+    await kmsRefusal(perform(ctx, createKmsAlias, { AliasName: 'alias/aws/s3', TargetKeyId: b.KeyId }), 'ValidationException');
+    const sealed = await perform(ctx, kmsEncrypt, { KeyId: 'alias/orders', Plaintext: text('via alias') });
+    assert.equal(sealed.KeyId, a.Arn);
+    assert.equal((await perform(ctx, describeKmsKey, { KeyId: 'arn:aws:kms:us-east-1:000000000000:alias/orders' })).KeyMetadata.KeyId, a.KeyId);
+    await perform(ctx, updateKmsAlias, { AliasName: 'alias/orders', TargetKeyId: b.Arn });
+    const moved = await perform(ctx, kmsReEncrypt, { CiphertextBlob: sealed.CiphertextBlob, DestinationKeyId: 'alias/orders', DestinationEncryptionContext: { v: '2' } });
+    assert.equal(moved.SourceKeyId, a.Arn);
+    assert.equal(moved.KeyId, b.Arn);
+    assert.equal(Buffer.from((await perform(ctx, kmsDecrypt, { CiphertextBlob: moved.CiphertextBlob, EncryptionContext: { v: '2' } })).Plaintext).toString(), 'via alias');
+    assert.deepEqual((await perform(ctx, listKmsAliases, { KeyId: b.KeyId })).Aliases.map((x) => x.AliasName), ['alias/orders']);
+    await perform(ctx, deleteKmsAlias, { AliasName: 'alias/orders' });
+    await kmsRefusal(perform(ctx, kmsEncrypt, { KeyId: 'alias/orders', Plaintext: text('x') }), 'NotFoundException');
+    await kmsRefusal(perform(ctx, deleteKmsAlias, { AliasName: 'alias/orders' }), 'NotFoundException');
+    assert.equal((await perform(ctx, kmsGenerateRandom, { NumberOfBytes: 48 })).Plaintext.length, 48);
+    await kmsRefusal(perform(ctx, kmsGenerateRandom, { NumberOfBytes: 1025 }), 'ValidationException');
+    await kmsRefusal(perform(ctx, kmsGenerateRandom, { NumberOfBytes: 16, CustomKeyStoreId: storeId }), 'CustomKeyStoreInvalidStateException');
   });
 });
