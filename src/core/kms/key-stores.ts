@@ -15,7 +15,7 @@ import { defineOperation, type ClusterInput, type OperationEnv } from '../engine
 import { activeHsms, storeKeys, type ClusterRecord } from '../cluster/model.js';
 import type { ReadView } from '../store/index.js';
 import { recordEvents, userEvent, type PlannedEvent } from '../audit/record.js';
-import { isLoggedInElsewhere, verifyCredentials } from '../users/authentication.js';
+import { isLoggedInElsewhere, verifyCredentials, type SessionRecord } from '../users/authentication.js';
 import { hashPassword } from '../users/password.js';
 import type { UserRecord } from '../users/rules.js';
 
@@ -341,6 +341,8 @@ export const connectKeyStore = defineOperation({
     // §4: KMS cannot rotate the password of a kmsuser logged in somewhere else.
     if (isLoggedInElsewhere(tx, cluster.clusterId, KMS_USER)) return fail('USER_LOGGED_IN');
     tx.put(key, { ...user, passwordHash: prepared.passwordHash, failedLogins: 0 });
+    // §3.2: KMS stays logged in as kmsuser while the store is CONNECTED.
+    tx.put(storeKeys.session(cluster.clusterId, kmsSessionId(store.id)), { username: KMS_USER, role: 'crypto-user', pid: 0, since: env.ctx.now(), heldBy: `kms/${store.id}` } satisfies SessionRecord);
     recordOnCluster(env, cluster, [userEvent('CN_CHANGE_PSWD', KMS_USER, 'crypto-user')]);
     tx.put(keyStoreKeys.store(store.id), { ...store, state: 'CONNECTED', errorCode: undefined, kmsuserPassword: prepared.password! } satisfies KeyStoreRecord);
     return {};
@@ -362,10 +364,14 @@ export const disconnectKeyStore = defineOperation({
     }
     const cluster = tx.get<ClusterRecord>(storeKeys.cluster(store.clusterId));
     if (store.state === 'CONNECTED' && cluster && cluster.state !== 'DELETED') recordOnCluster(env, cluster, [{ ...userEvent('CN_LOGOUT', KMS_USER, 'crypto-user'), on: 'routed' }]);
+    tx.delete(storeKeys.session(store.clusterId, kmsSessionId(store.id)));
     tx.put(keyStoreKeys.store(store.id), { ...store, state: 'DISCONNECTED', errorCode: undefined } satisfies KeyStoreRecord);
     return {};
   },
 });
+
+/** The login session KMS holds as kmsuser while the store is CONNECTED. */
+const kmsSessionId = (storeId: string) => `kms-${storeId}`;
 
 /** Writes audit events on `cluster`, which an operation that needs no cluster resolves itself. */
 function recordOnCluster(env: OperationEnv<unknown>, cluster: ClusterRecord, plan: readonly PlannedEvent[]): void {

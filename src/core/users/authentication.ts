@@ -29,6 +29,11 @@ export interface SessionRecord {
   role: LoginRole | 'unactivated-admin';
   pid: number;
   since: number;
+  /**
+   * A login a service holds rather than a process (a KMS custom key store while CONNECTED, as
+   * `kms/<store ID>`): live until the service ends it, whatever process wrote it.
+   */
+  heldBy?: string;
 }
 
 export interface Session {
@@ -44,16 +49,11 @@ export interface Actor {
   sessionId?: string;
 }
 
-/**
- * Whether `username` has a live login session other than `exceptSessionId`; `kmsuser` is also
- * logged in while a KMS custom key store is CONNECTED to the cluster (kms-custom-key-store.md
- * §3.2, §7: its password cannot be changed then).
- */
+/** Whether `username` has a live login session other than `exceptSessionId` (a process's, or one a service holds). */
 export function isLoggedInElsewhere(view: ReadView, clusterId: string, username: string, exceptSessionId?: string): boolean {
-  if (username === 'kmsuser' && view.list<{ clusterId: string; state: string }>('kms/key-store/').some(([, k]) => k.clusterId === clusterId && k.state === 'CONNECTED')) return true;
   return view
     .list<SessionRecord>(storeKeys.sessionPrefix(clusterId))
-    .some(([key, s]) => s.username === username && key !== storeKeys.session(clusterId, exceptSessionId ?? '') && isProcessAlive(s.pid));
+    .some(([key, s]) => s.username === username && key !== storeKeys.session(clusterId, exceptSessionId ?? '') && (s.heldBy !== undefined || isProcessAlive(s.pid)));
 }
 
 /**
