@@ -10,8 +10,7 @@ import { installFaultHookFromEnv } from './fault-hook.js';
 
 const [dir, name, count, every] = process.argv.slice(2);
 installFaultHookFromEnv();
-// Each change's stream entry goes to the stream file at once (no batching), so every commit passes every store step.
-const store = await Store.open({ dir: dir!, compactAfterBytes: every === 'compact' ? 1 : 1 << 20, lockTimeoutMs: 60_000, create: true, streamBatchEntries: 1 });
+const store = await Store.open({ dir: dir!, compactAfterBytes: every === 'compact' ? 1 : 1 << 20, lockTimeoutMs: 60_000, create: true });
 for (let i = 0; i < Number(count); i++) {
   const key = `obj/${name}/${i}`;
   await store.transact((tx) => {

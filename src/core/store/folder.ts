@@ -35,12 +35,6 @@ export interface StoreOptions {
    * in all. Tests that damage files on purpose set fewer.
    */
   readRetries?: number;
-  /**
-   * How many entries a stream gathers in the state (sealed and committed like any change)
-   * before they are moved to its file in one synced write: 32 by default; 1 writes each
-   * transaction's entries to the file at once. See Transaction.appendToStream.
-   */
-  streamBatchEntries?: number;
 }
 
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, keyBytes: 32 } as const;

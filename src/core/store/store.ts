@@ -72,11 +72,9 @@ export interface Transaction extends ReadView {
    */
   loadCollection(prefix: string, json: Buffer): void;
   /**
-   * Appends `entry` to the append-only stream `name`, committed with the transaction. Entries
-   * gather in the state (sealed and synced with the transaction's record, one object each) and
-   * move, a batch at a time, to the stream's own sealed file under streams/, written and synced
-   * before the transaction that moves them commits. So an append costs one object, however long
-   * the stream; and the state holds at most one batch of a stream. Read with Store.readStream.
+   * Appends `entry` to the append-only stream `name` (a sealed file of its own under streams/):
+   * written and synced before the transaction commits, and counted only once it has. A stream
+   * is read with Store.readStream and costs nothing to open the state.
    */
   appendToStream(name: string, entry: Buffer): void;
 }
@@ -92,16 +90,13 @@ type Streams = Map<string, Buffer[]>;
 const STREAM_FOLDER = 'streams';
 /** Where the committed length of a stream's file is kept: in the state, so it commits with it. */
 export const streamLengthKey = (name: string) => `stream-length/${name}`;
-/** How many of a stream's entries wait in the state, and each of them (base64), by position. */
+/**
+ * Entries an earlier version kept waiting in the state (`u:` text or `b:` base64, by position):
+ * still read, and moved to the file by the next append.
+ */
 export const streamPendingCountKey = (name: string) => `stream-pending-count/${name}`;
 export const streamPendingKey = (name: string, index: number) => `stream-pending/${name}/${String(index).padStart(6, '0')}`;
-const DEFAULT_STREAM_BATCH = 32;
 
-/** A waiting entry as the state holds it: its text when it is UTF-8 (most are JSON), else base64. */
-function waitingForm(entry: Buffer): string {
-  const text = entry.toString('utf8');
-  return Buffer.byteLength(text) === entry.length && Buffer.from(text, 'utf8').equals(entry) ? `u:${text}` : `b:${entry.toString('base64')}`;
-}
 
 function streamAad(storeId: string, name: string, offset: number): Buffer {
   return Buffer.from(`stream/${storeId}/${name}/${offset}`, 'utf8');
@@ -474,7 +469,10 @@ export class Store {
         const bulk: Bulk = new Map();
         const streams: Streams = new Map();
         const result = await fn(this.transaction(this.objects.view(overlay), overlay, bulk, streams));
-        if (streams.size > 0 && this.appendStreams(streams, overlay)) reach('commit.streams-written', this.dir);
+        if (streams.size > 0) {
+          this.appendStreams(streams, overlay);
+          reach('commit.streams-written', this.dir);
+        }
         if (overlay.size > 0 || bulk.size > 0) this.commit(overlay, bulk);
         return result;
       } finally {
@@ -533,24 +531,16 @@ export class Store {
    * what a failed or killed transaction left: cut), syncs it, and puts the new length into the
    * transaction's changes, so that the entries count once it commits and not before.
    */
-  private appendStreams(streams: Streams, overlay: Overlay): boolean {
+  private appendStreams(streams: Streams, overlay: Overlay): void {
     const dir = this.file(STREAM_FOLDER);
     const view = this.objects.view(overlay);
-    const batch = Math.max(1, this.options.streamBatchEntries ?? DEFAULT_STREAM_BATCH);
-    let wroteFiles = false;
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     for (const [name, appended] of streams) {
+      // Entries an earlier version left waiting in the state go to the file first, and leave it.
       const pending = view.get<number>(streamPendingCountKey(name)) ?? 0;
-      if (pending + appended.length < batch) {
-        appended.forEach((entry, i) => overlay.set(streamPendingKey(name, pending + i), waitingForm(entry)));
-        overlay.set(streamPendingCountKey(name), pending + appended.length);
-        continue;
-      }
-      // The batch is full: the waiting entries and these go to the file, and leave the state.
-      const entries = [...this.pendingEntries(name, view, pending), ...appended];
+      const entries = pending > 0 ? [...this.pendingEntries(name, view, pending), ...appended] : appended;
       for (let i = 0; i < pending; i++) overlay.set(streamPendingKey(name, i), null);
       if (pending > 0) overlay.set(streamPendingCountKey(name), null);
-      if (!wroteFiles) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      wroteFiles = true;
       const key = streamLengthKey(name);
       const committed = view.get<number>(key) ?? 0;
       // Each entry is sealed with the store, the stream and its offset: it cannot be moved.
@@ -578,7 +568,6 @@ export class Store {
       }
       overlay.set(key, committed + bytes.length);
     }
-    return wroteFiles;
   }
 
   /** The entries of stream `name` waiting in the state (`count` of them), in order. */

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { seededRandom } from '../../../src/core/context.js';
 import { appendAuditEvent, appendAuditEvents, auditKeys, readAuditStream, renderAuditEvent, verifyAuditLog, RESPONSES, type AuditEventInput } from '../../../src/core/audit/log.js';
 import { Store } from '../../../src/core/store/index.js';
-import { streamLengthKey, streamPendingCountKey } from '../../../src/core/store/store.js';
+import { streamLengthKey } from '../../../src/core/store/store.js';
 import fs from 'node:fs';
 import { tempDir } from '../../support/helpers.js';
 
@@ -28,7 +28,7 @@ const EVENTS: AuditEventInput[] = [
 ];
 
 async function logWith(events: AuditEventInput[], hsms = [HSM]): Promise<Store> {
-  const store = await Store.open({ dir: path.join(tempDir('chsm-audit-'), 'state'), create: true, lockTimeoutMs: 2000, streamBatchEntries: 1 });
+  const store = await Store.open({ dir: path.join(tempDir('chsm-audit-'), 'state'), create: true, lockTimeoutMs: 2000 });
   const random = seededRandom('audit');
   await store.transact((tx) => {
     let t = T0;
@@ -141,7 +141,7 @@ describe('core/audit: the audit log chain', () => {
     // An edit of an old-form record is caught as well.
     const tampered = older.map((r, i) => (i === 1 ? { ...r, userName: 'mallory' } : r));
     await store.transact((tx) => {
-      tx.put(streamPendingCountKey(auditKeys.file(CLUSTER, HSM)), 0);
+      tx.put(streamLengthKey(auditKeys.file(CLUSTER, HSM)), 0);
       for (const r of tampered) tx.appendToStream(auditKeys.file(CLUSTER, HSM), Buffer.from(JSON.stringify(r)));
     });
     assert.match((await verify(store)).problem!.reason, /contents were changed/);
@@ -171,8 +171,7 @@ describe('core/audit: the audit log chain', () => {
   });
 
   it('events wait in the state until a batch is full, then are chained into the file; both read and verify as one stream', async () => {
-    // The store writes what it is given at once (its own batching aside), so the file shows the audit's batches.
-    const store = await Store.open({ dir: path.join(tempDir('chsm-audit-wait-'), 'state'), create: true, lockTimeoutMs: 2000, streamBatchEntries: 1 });
+    const store = await Store.open({ dir: path.join(tempDir('chsm-audit-wait-'), 'state'), create: true, lockTimeoutMs: 2000 });
     const random = seededRandom('wait');
     const fileBytes = () => (fs.existsSync(streamFile(store)) ? fs.statSync(streamFile(store)).size : 0);
     let n = 0;
@@ -193,7 +192,7 @@ describe('core/audit: the audit log chain', () => {
     // The chain runs on across the file's end: each waiting event names the one before.
     assert.ok(before.every((r, i) => i === 0 || r.prevHash === before[i - 1]!.hash));
     // Another handle reads the same.
-    const again = await Store.open({ dir: store.dir, lockTimeoutMs: 2000, streamBatchEntries: 1 });
+    const again = await Store.open({ dir: store.dir, lockTimeoutMs: 2000 });
     assert.deepEqual(await again.read((view) => readAuditStream(view, (name) => again.readStream(name, view), CLUSTER, HSM)), before);
     // A waiting append taken out of the middle shows as missing events.
     await store.transact((tx) => tx.delete(auditKeys.waiting(CLUSTER, HSM, 0)));
