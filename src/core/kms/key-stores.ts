@@ -273,6 +273,8 @@ export const deleteKeyStore = defineOperation({
 
 /** What connecting found before its transaction: the login's outcome and the new password's hash. */
 interface ConnectPrepared {
+  /** The quick checks passed when the request came: the connection attempt began (§3.1). */
+  began?: boolean;
   failure?: ConnectionErrorCode;
   password?: string;
   passwordHash?: string;
@@ -310,11 +312,11 @@ export const connectKeyStore = defineOperation({
     try {
       await verifyCredentials(ctx, store.clusterId, { username: KMS_USER, password: store.kmsuserPassword, role: 'crypto-user' });
     } catch (err) {
-      return { failure: connectionError(err) };
+      return { began: true, failure: connectionError(err) };
     }
     // §3.2 step 4: a fresh random password only KMS knows.
     const password = ctx.random(24).toString('base64url').slice(0, 32);
-    return { password, passwordHash: await hashPassword(password, ctx.random(16)) };
+    return { began: true, password, passwordHash: await hashPassword(password, ctx.random(16)) };
   },
   run: (env: OperationEnv<ConnectPrepared>, input): Record<string, never> => {
     const { tx, prepared } = env;
@@ -332,6 +334,9 @@ export const connectKeyStore = defineOperation({
     if (!cluster || cluster.state === 'DELETED') return fail('CLUSTER_NOT_FOUND');
     if (cluster.state !== 'ACTIVE') requireKeyStoreCluster(cluster, operation);
     if (activeHsms(cluster).length === 0) {
+      // §4: the last HSM went while KMS was connecting: the attempt fails; a request that finds
+      // none to begin with is refused at once (§3.1 quick checks).
+      if (prepared.began) return fail('INSUFFICIENT_CLOUDHSM_HSMS');
       throw kmsError('CLUSTER_INVALID_CONFIGURATION', 'CloudHsmClusterInvalidConfigurationException', operation, `AWS CloudHSM cluster ${cluster.clusterId} has no ACTIVE HSM; add one with \`hsm create\``);
     }
     if (prepared.failure) return fail(prepared.failure);

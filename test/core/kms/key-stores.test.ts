@@ -13,6 +13,8 @@ import { createHsm, deleteHsm, listHsms } from '../../../src/core/cluster/operat
 import { changePassword, createUser, deleteUser, login, logout } from '../../../src/core/users/operations.js';
 import { connectKeyStore, createKeyStore, deleteKeyStore, describeKeyStores, disconnectKeyStore, updateKeyStore } from '../../../src/core/kms/key-stores.js';
 import { listAuditEvents } from '../../../src/core/audit/operations.js';
+import { setStoreFaultHook } from '../../../src/core/store/faults.js';
+import { runBin } from '../../support/helpers.js';
 import { clusterContext } from '../../support/templates.js';
 
 const ADMIN: Caller = { credentials: { username: 'admin', password: 'Admin123!', role: 'admin' } };
@@ -31,7 +33,7 @@ async function kmsRefusal(attempt: Promise<unknown>, type: string): Promise<HsmE
 
 describe('core/kms: custom key stores', function () {
   this.timeout(120_000);
-  let ctx: EngineContext;
+  let ctx: EngineContext & { dir: string };
   let clusterId: string;
   let anchor: string;
   let storeId: string;
@@ -120,6 +122,33 @@ describe('core/kms: custom key stores', function () {
     await perform(ctx, createHsm, { availabilityZone: 'us-east-1c' });
     const { CustomKeyStoreId } = await perform(ctx, createKeyStore, { CustomKeyStoreName: 'Two', CloudHsmClusterId: clusterId, KeyStorePassword: KMSUSER_PW, TrustAnchorCertificate: anchor });
     assert.ok((await perform(ctx, listHsms, {})).Hsms.length === 2);
+    await perform(ctx, deleteKeyStore, { CustomKeyStoreId });
+  });
+
+  it('the last HSM goes while KMS connects: FAILED with INSUFFICIENT_CLOUDHSM_HSMS; a cluster with none refuses the connect at once', async () => {
+    const { CustomKeyStoreId } = await perform(ctx, createKeyStore, { CustomKeyStoreName: 'Race', CloudHsmClusterId: clusterId, KeyStorePassword: KMSUSER_PW, TrustAnchorCertificate: anchor });
+    const hsms = (await perform(ctx, listHsms, {})).Hsms;
+    await perform(ctx, deleteHsm, { hsmId: hsms[1]!.HsmId });
+    // Another process deletes the last HSM after the request passed its checks, before KMS commits.
+    let deleted = 0;
+    setStoreFaultHook((step) => {
+      if (step !== 'operation.prepared' || deleted++ > 0) return;
+      const run = runBin(['hsm', 'delete', '--hsm-id', hsms[0]!.HsmId], { env: { CLOUDHSM_STATE_DIR: ctx.dir } });
+      assert.equal(run.status, 0, run.stderr);
+    });
+    try {
+      await perform(ctx, connectKeyStore, { CustomKeyStoreId });
+    } finally {
+      setStoreFaultHook(undefined);
+    }
+    const failed = (await perform(ctx, describeKeyStores, { CustomKeyStoreId })).CustomKeyStores[0]!;
+    assert.equal(failed.ConnectionState, 'FAILED');
+    assert.equal(failed.ConnectionErrorCode, 'INSUFFICIENT_CLOUDHSM_HSMS');
+    await perform(ctx, disconnectKeyStore, { CustomKeyStoreId });
+    await kmsRefusal(perform(ctx, connectKeyStore, { CustomKeyStoreId }), 'CloudHsmClusterInvalidConfigurationException');
+    assert.equal((await perform(ctx, describeKeyStores, { CustomKeyStoreId })).CustomKeyStores[0]!.ConnectionState, 'DISCONNECTED');
+    await perform(ctx, createHsm, { availabilityZone: 'us-east-1a' });
+    await perform(ctx, createHsm, { availabilityZone: 'us-east-1b' });
     await perform(ctx, deleteKeyStore, { CustomKeyStoreId });
   });
 });
