@@ -6,7 +6,8 @@
  * Both servers run as child processes of this one, each on its own free loopback port; fixed time
  * windows rotate through the three subjects so that a drift in background load hits all alike.
  * Throughput is the median of the windows; p99 is over every request of every window. Target:
- * at least MOTO_TARGET times moto's throughput.
+ * at least MOTO_TARGET times moto's throughput. The client runs in this process and costs far
+ * more CPU a call than the endpoint does (see the in-process lines), so the ratio is a floor.
  *
  * Then what the endpoint adds to an engine call, in this one process: `perform(ctx, kmsEncrypt)`
  * directly against the same request through HTTP to the endpoint (createAwsServer on the same
