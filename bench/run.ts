@@ -16,22 +16,25 @@
  * 7. backup and restore with 10,000 keys, and commands with 500 backups kept (bench/backups.ts)
  * 8. what the audit log adds to a key generation and to a sign (auditing on vs off), and
  *    `audit verify` per 10,000 events (bench/audit.ts)
+ * 9. KMS Encrypt through the endpoint (`serve`) with @aws-sdk/client-kms, against moto's KMS when
+ *    moto_server is installed, and what the endpoint adds to an engine call (bench/kms.ts)
  *
  * `node dist/bench/run.js engine list` runs only the named sections (startup, shell, commit,
- * engine, generate, list, softhsm, backups, audit); with none named it runs them all.
+ * engine, generate, list, softhsm, backups, audit, kms); with none named it runs them all.
  */
 import os from 'node:os';
 import { benchAudit } from './audit.js';
 import { benchBackups } from './backups.js';
 import { benchEngineThroughput } from './engine.js';
 import { benchKeyGeneration, benchKeyListCli, largeKeyCluster } from './keys.js';
+import { benchKms } from './kms.js';
 import { benchSoftHsm } from './softhsm.js';
 import { benchCliStartup, benchShellLatency } from './startup.js';
 import { benchCommitCost } from './store.js';
 import { removeTempDirs } from './support.js';
 
 /** The sections `node dist/bench/run.js [section ...]` may name; none named runs them all. */
-const SECTIONS = ['startup', 'shell', 'commit', 'engine', 'generate', 'list', 'softhsm', 'backups', 'audit'] as const;
+const SECTIONS = ['startup', 'shell', 'commit', 'engine', 'generate', 'list', 'softhsm', 'backups', 'audit', 'kms'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function chosenSections(args: string[]): Set<Section> {
@@ -58,6 +61,7 @@ async function main(): Promise<void> {
     }
     if (run.has('softhsm')) await benchSoftHsm(engineRates!);
     if (run.has('audit')) await benchAudit();
+    if (run.has('kms')) await benchKms();
   } finally {
     removeTempDirs();
   }

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PAYLOAD_BYTES, THROUGHPUT_WINDOW_MS, THROUGHPUT_WINDOWS, type EngineRates } from './engine.js';
-import { makeTempDir, median, opsText, PROJECT_ROOT } from './support.js';
+import { makeTempDir, median, opsText, PROJECT_ROOT, which } from './support.js';
 
 const SOFTHSM_NAME = 'SoftHSM comparison';
 const SOFTHSM_MODULES = [
@@ -18,21 +18,6 @@ const SOFTHSM_MODULES = [
   '/usr/lib64/pkcs11/libsofthsm2.so',
   '/usr/lib/x86_64-linux-gnu/pkcs11/libsofthsm2.so',
 ];
-
-/** The full path of `name` on PATH, if any. */
-function which(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const file = path.join(dir, name);
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      return file;
-    } catch {
-      /* not here */
-    }
-  }
-  return undefined;
-}
 
 export async function benchSoftHsm(engine: EngineRates): Promise<void> {
   const util = which('softhsm2-util');

@@ -149,6 +149,8 @@ interface Throughput {
   baselineOpsPerSecond: number;
   /** The least acceptable ratio (higher is better). */
   target: number;
+  /** Printed after the verdict. */
+  note?: string;
 }
 
 export const opsText = (value: number): string => `${Math.round(value).toLocaleString('en-US')} ops/s`;
@@ -165,12 +167,28 @@ export function reportThroughput(t: Throughput): void {
       `ratio ${ratio.toFixed(2)}`.padEnd(12),
       `target >= ${t.target}`.padEnd(15),
       verdict,
+      ...(t.note ? [` ${t.note}`] : []),
     ].join(' '),
   );
 }
 
 // ---------------------------------------------------------------------------------------------
-// The CLI as a child process
+// Child processes: the CLI, and tools found on PATH
+
+/** The full path of `name` on PATH, if any. */
+export function which(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const file = path.join(dir, name);
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      return file;
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
+}
 
 /** The parent's environment minus every CLOUDHSM_* variable, plus the bench state folder. */
 export function childEnv(stateDir: string): NodeJS.ProcessEnv {
@@ -226,13 +244,20 @@ export interface SessionCluster {
   dir: string;
 }
 
-export async function sessionCluster(label: string, mode?: 'NON_FIPS'): Promise<SessionCluster> {
+export const ADMIN: Caller = { credentials: { username: 'admin', password: ADMIN_PASSWORD, role: 'admin' } };
+
+/** A new state folder holding an activated cluster (admin password ADMIN_PASSWORD), and a context on it. */
+export async function activeCluster(label: string, mode?: 'NON_FIPS'): Promise<{ ctx: EngineContext; dir: string }> {
   const dir = makeTempDir(label);
   const store = await Store.open({ dir, create: true });
   const ctx: EngineContext = { store, now: () => Date.now(), random: systemRandom, crypto: getProvider('node'), prepared: new Map() };
   await quickstart(ctx, { password: ADMIN_PASSWORD, ...(mode ? { mode } : {}) });
-  const admin: Caller = { credentials: { username: 'admin', password: ADMIN_PASSWORD, role: 'admin' } };
-  await perform(ctx, createUser, { username: CRYPTO_USER, role: 'crypto-user', password: CRYPTO_USER_PASSWORD }, admin);
+  return { ctx, dir };
+}
+
+export async function sessionCluster(label: string, mode?: 'NON_FIPS'): Promise<SessionCluster> {
+  const { ctx, dir } = await activeCluster(label, mode);
+  await perform(ctx, createUser, { username: CRYPTO_USER, role: 'crypto-user', password: CRYPTO_USER_PASSWORD }, ADMIN);
   const { session } = await perform(ctx, login, {
     credentials: { username: CRYPTO_USER, password: CRYPTO_USER_PASSWORD, role: 'crypto-user' },
     sessionPid: process.pid,

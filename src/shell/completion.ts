@@ -2,8 +2,9 @@
  * Tab completion for the CloudHSM CLI dialect: command words and subcommands from the registry,
  * flags and their enumerated values from the same flag definitions the parser uses (oclif's
  * manifest), file names for path flags, and live values from the state: cluster, HSM and backup
- * IDs, regions and availability zones, user names, and the labels and references of the keys the
- * logged-in user can see (the same `key list` rules).
+ * IDs, regions and availability zones, user names, the labels and references of the keys the
+ * logged-in user can see (the same `key list` rules), and KMS custom key store IDs, KMS key IDs
+ * and alias names.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,8 @@ import { listKeys } from '../core/keys/operations.js';
 import { listUsers } from '../core/users/operations.js';
 import { describeClusters, listHsms, readCluster } from '../core/cluster/operations.js';
 import { describeBackups } from '../core/backups/operations.js';
+import { describeKeyStores } from '../core/kms/key-stores.js';
+import { listKmsAliases, listKmsKeys } from '../core/kms/keys.js';
 import { REGIONS } from '../core/cluster/model.js';
 import { callerOf, type DialectHost } from './dialect.js';
 import { formatReference } from '../core/keys/model.js';
@@ -97,10 +100,38 @@ async function backupIds(host: DialectHost): Promise<string[]> {
   return Backups.filter((b) => b.BackupState !== 'DELETED').map((b) => b.BackupId);
 }
 
-async function flagValues(host: DialectHost, flag: FlagInfo, partial: string): Promise<string[]> {
+async function kmsKeyIds(host: DialectHost): Promise<string[]> {
+  return (await perform(await host.engine(), listKmsKeys, {})).Keys.map((k) => k.KeyId);
+}
+
+async function kmsAliasNames(host: DialectHost): Promise<string[]> {
+  return (await perform(await host.engine(), listKmsAliases, {})).Aliases.map((a) => a.AliasName);
+}
+
+async function kmsKeysAndAliases(host: DialectHost): Promise<string[]> {
+  return [...(await kmsKeyIds(host)), ...(await kmsAliasNames(host))];
+}
+
+/** Live values of KMS, by flag name; `id` is the command's (`kms:create-alias`). */
+const KMS_VALUES: Record<string, (host: DialectHost, id: string) => Promise<string[]>> = {
+  'custom-key-store-id': async (host) => (await perform(await host.engine(), describeKeyStores, {})).CustomKeyStores.map((s) => s.CustomKeyStoreId),
+  'cloud-hsm-cluster-id': clusterIds,
+  // An alias names a key wherever a key ID is taken ...
+  'key-id': kmsKeysAndAliases,
+  'source-key-id': kmsKeysAndAliases,
+  'destination-key-id': kmsKeysAndAliases,
+  // ... but an alias points at a key by its ID or ARN, never at another alias.
+  'target-key-id': kmsKeyIds,
+  // The existing aliases, except where a new one is named.
+  'alias-name': (host, id) => (id === 'kms:create-alias' ? Promise.resolve([]) : kmsAliasNames(host)),
+};
+
+async function flagValues(host: DialectHost, id: string, flag: FlagInfo, partial: string): Promise<string[]> {
   if (flag.options) return [...flag.options];
   const live = CLUSTER_PLANE_VALUES[flag.name];
   if (live) return live(host);
+  const kms = KMS_VALUES[flag.name];
+  if (kms) return kms(host, id);
   if (flag.name === 'username') return usernames(host);
   if (flag.name.endsWith('filter')) return keyTerms(host);
   if (/path|^out$|^file$|dir$/.test(flag.name)) return fileNames(partial);
@@ -134,7 +165,7 @@ export async function completeModern(host: DialectHost, config: Config, ids: rea
   const pending = partial.startsWith('-') ? undefined : pendingFlag(flags, argv);
   if (pending) {
     try {
-      return startsWith(await flagValues(host, pending, partial), partial);
+      return startsWith(await flagValues(host, id, pending, partial), partial);
     } catch {
       return []; // nobody logged in, no cluster yet: nothing live to offer
     }

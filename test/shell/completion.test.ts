@@ -12,6 +12,8 @@ import { oclifConfig, tempDir } from '../support/helpers.js';
 import { formatReference } from '../../src/core/keys/model.js';
 import { readCluster } from '../../src/core/cluster/operations.js';
 import { describeBackups } from '../../src/core/backups/operations.js';
+import { connectKeyStore, createKeyStore } from '../../src/core/kms/key-stores.js';
+import { createKmsAlias, createKmsKey, deleteKmsAlias } from '../../src/core/kms/keys.js';
 
 describe('shell: completion and history', function () {
   this.timeout(60_000);
@@ -66,6 +68,38 @@ describe('shell: completion and history', function () {
     assert.deepEqual(await complete('backup copy-to-region --destination-region eu-w'), ['eu-west-1', 'eu-west-2']);
     assert.deepEqual(await complete('hsm create --availability-zone us-east-1'), Object.keys(cluster.subnetMapping).sort());
     assert.deepEqual(await complete('hsm fail --mode '), ['unhealthy', 'zeroize']);
+  });
+
+  it('completes KMS custom key store IDs, key IDs and alias names from the state', async () => {
+    const admin = { credentials: { username: 'admin', password: ADMIN_PASSWORD, role: 'admin' as const } };
+    assert.deepEqual(await complete('kms encrypt --key-id '), [], 'no KMS keys yet: nothing');
+    await perform(t.ctx, createUser, { username: 'kmsuser', role: 'crypto-user', password: 'Kms-User-Pass-1' }, admin);
+    const cluster = await perform(t.ctx, readCluster, {});
+    const { CustomKeyStoreId } = await perform(t.ctx, createKeyStore, { CustomKeyStoreName: 'S', CloudHsmClusterId: cluster.clusterId, KeyStorePassword: 'Kms-User-Pass-1', TrustAnchorCertificate: cluster.trustAnchorPem! });
+    await perform(t.ctx, connectKeyStore, { CustomKeyStoreId });
+    const custom = (await perform(t.ctx, createKmsKey, { Origin: 'AWS_CLOUDHSM', CustomKeyStoreId })).KeyMetadata.KeyId;
+    const standard = (await perform(t.ctx, createKmsKey, {})).KeyMetadata.KeyId;
+    await perform(t.ctx, createKmsAlias, { AliasName: 'alias/orders', TargetKeyId: standard });
+    const keys = [custom, standard].sort();
+
+    assert.deepEqual(await complete('kms connect-custom-key-store --custom-key-store-id '), [CustomKeyStoreId]);
+    assert.deepEqual(await complete('kms create-key --origin AWS_CLOUDHSM --custom-key-store-id cks-'), [CustomKeyStoreId]);
+    assert.deepEqual(await complete('kms create-custom-key-store --cloud-hsm-cluster-id '), [cluster.clusterId]);
+    assert.deepEqual(await complete('kms encrypt --key-id '), [...keys, 'alias/orders'].sort());
+    assert.deepEqual(await complete('kms encrypt --key-id al'), ['alias/orders']);
+    assert.deepEqual(await complete(`kms describe-key --key-id ${custom.slice(0, 8)}`), [custom]);
+    assert.deepEqual(await complete('kms re-encrypt --ciphertext-blob x --destination-key-id alias/o'), ['alias/orders']);
+    assert.deepEqual(await complete('kms decrypt --ciphertext-blob x --key-id '), [...keys, 'alias/orders'].sort());
+    assert.deepEqual(await complete('kms create-alias --alias-name alias/new --target-key-id '), keys, 'an alias targets a key, never another alias');
+    assert.deepEqual(await complete('kms delete-alias --alias-name '), ['alias/orders']);
+    assert.deepEqual(await complete('kms update-alias --alias-name '), ['alias/orders']);
+    assert.deepEqual(await complete('kms create-alias --alias-name '), [], 'a new alias name is not one that exists');
+    // The cluster's own keys are not KMS keys, and nothing secret is offered.
+    assert.ok((await complete('kms encrypt --key-id 0x')).length === 0);
+    assert.deepEqual(await complete('kms update-custom-key-store --custom-key-store-id x --key-store-password '), []);
+    // Read afresh each time: a deleted alias is offered no more.
+    await perform(t.ctx, deleteKmsAlias, { AliasName: 'alias/orders' });
+    assert.deepEqual(await complete('kms encrypt --key-id '), keys);
   });
 
   it('keeps history per state folder, trims it, and writes nothing when told not to', () => {
