@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Each part runs the tests under its folders of dist/test. */
 export const PARTS = {
-  unit: { parallel: true, folders: ['core/audit', 'core/backups', 'core/cluster', 'core/keys', 'core/kms', 'core/store', 'core/tags', 'core/time', 'core/users', 'cli', 'commands', 'lint', 'shell'] },
+  unit: { parallel: true, folders: ['core/audit', 'core/backups', 'core/cluster', 'core/keys', 'core/kms', 'core/store', 'core/tags', 'core/time', 'core/users', 'cli', 'commands', 'lint', 'server', 'shell'] },
   vectors: { parallel: true, folders: ['core/mechanisms', 'core/engine-vectors'] },
   e2e: { parallel: true, folders: ['e2e'] },
 };
