@@ -33,6 +33,13 @@ interface AwsRun {
   stderr: string;
 }
 
+/** A refusal as the AWS CLI reports it: the exception and operation on stderr, exit 254 (v2) or 255 (v1). */
+function refusedWith(result: AwsRun, exception: string, operation: string): void {
+  assert.ok(result.status === 254 || result.status === 255, `exit ${result.status}: ${result.stderr}`);
+  assert.match(result.stderr, new RegExp(`An error occurred \\(${exception}\\) when calling the ${operation} operation`));
+  assert.equal(result.stdout, '');
+}
+
 describe('system: the AWS CLI against serve', function () {
   this.timeout(180_000);
   let aws: string;
@@ -136,17 +143,11 @@ describe('system: the AWS CLI against serve', function () {
     const decryptedKey = kms(['decrypt', '--ciphertext-blob', 'fileb://cipher.bin', '--encryption-context', 'dept=sales', '--query', 'KeyId', '--output', 'text']).trim();
     assert.equal(decryptedKey, described.KeyMetadata.Arn);
 
-    // The AWS CLI names the exception on standard error and exits 254.
-    const wrongContext = run(served.endpoint, ['kms', 'decrypt', '--ciphertext-blob', 'fileb://cipher.bin', '--encryption-context', 'dept=other']);
-    assert.equal(wrongContext.status, 254, wrongContext.stderr);
-    assert.match(wrongContext.stderr, /An error occurred \(InvalidCiphertextException\) when calling the Decrypt operation/);
-    assert.equal(wrongContext.stdout, '');
-    const unknownKey = run(served.endpoint, ['kms', 'describe-key', '--key-id', '00000000-0000-4000-8000-000000000000']);
-    assert.equal(unknownKey.status, 254);
-    assert.match(unknownKey.stderr, /\(NotFoundException\) when calling the DescribeKey operation/);
+    // The AWS CLI names the exception on standard error.
+    refusedWith(run(served.endpoint, ['kms', 'decrypt', '--ciphertext-blob', 'fileb://cipher.bin', '--encryption-context', 'dept=other']), 'InvalidCiphertextException', 'Decrypt');
+    refusedWith(run(served.endpoint, ['kms', 'describe-key', '--key-id', '00000000-0000-4000-8000-000000000000']), 'NotFoundException', 'DescribeKey');
     kms(['disconnect-custom-key-store', '--custom-key-store-id', storeId]);
-    const disconnected = run(served.endpoint, ['kms', 'encrypt', '--key-id', keyId, '--plaintext', 'fileb://plain.bin']);
-    assert.match(disconnected.stderr, /\(KMSInvalidStateException\) when calling the Encrypt operation/);
+    refusedWith(run(served.endpoint, ['kms', 'encrypt', '--key-id', keyId, '--plaintext', 'fileb://plain.bin']), 'KMSInvalidStateException', 'Encrypt');
     await logged(served, /POST TrentService\.Decrypt 400 InvalidCiphertextException \d+ ms/);
   });
 
@@ -159,12 +160,8 @@ describe('system: the AWS CLI against serve', function () {
     const right = { id: 'AKIASYSTEMTEST000001', secret };
     assert.ok(JSON.parse(ok(signed.endpoint, ['kms', 'list-keys'], right)).Keys.length >= 1);
     assert.equal(ok(signed.endpoint, ['cloudhsmv2', 'describe-clusters', '--query', 'Clusters[0].ClusterId', '--output', 'text'], right).trim(), clusterId);
-    const wrong = run(signed.endpoint, ['kms', 'list-keys'], { ...right, secret: `${secret}x` });
-    assert.equal(wrong.status, 254);
-    assert.match(wrong.stderr, /\(InvalidSignatureException\) when calling the ListKeys operation/);
-    const stranger = run(signed.endpoint, ['cloudhsmv2', 'describe-clusters'], { id: 'AKIAUNKNOWN000000000', secret });
-    assert.equal(stranger.status, 254);
-    assert.match(stranger.stderr, /\(UnrecognizedClientException\) when calling the DescribeClusters operation/);
+    refusedWith(run(signed.endpoint, ['kms', 'list-keys'], { ...right, secret: `${secret}x` }), 'InvalidSignatureException', 'ListKeys');
+    refusedWith(run(signed.endpoint, ['cloudhsmv2', 'describe-clusters'], { id: 'AKIAUNKNOWN000000000', secret }), 'UnrecognizedClientException', 'DescribeClusters');
     await logged(signed, /POST BaldrApiService\.DescribeClusters 400 UnrecognizedClientException/);
     assert.ok(!signed.log().includes(secret));
   });
