@@ -2,17 +2,20 @@
 // `npm test`: the unit tests, the Wycheproof vector tests and the end-to-end tests, each part a
 // mocha run of its own with its files spread over two worker processes, then one closing line
 // "N passed, N failed" for all of them. `node scripts/test.mjs unit vectors` runs only those parts.
+// The system tests (`npm run test:system`) drive Debian packages' programs (the AWS CLI, p11-kit)
+// and run only when asked for by name.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-/** Each part runs the tests under its folders of dist/test. */
+/** Each part runs the tests under its folders of dist/test; `onlyByName` parts are not in the default run. */
 export const PARTS = {
-  unit: { parallel: true, folders: ['core/audit', 'core/backups', 'core/cluster', 'core/keys', 'core/kms', 'core/store', 'core/tags', 'core/time', 'core/users', 'cli', 'commands', 'lint', 'shell'] },
+  unit: { parallel: true, folders: ['core/audit', 'core/backups', 'core/cluster', 'core/keys', 'core/kms', 'core/store', 'core/tags', 'core/time', 'core/users', 'cli', 'commands', 'lint', 'server', 'shell'] },
   vectors: { parallel: true, folders: ['core/mechanisms', 'core/engine-vectors'] },
   e2e: { parallel: true, folders: ['e2e'] },
+  system: { parallel: false, folders: ['system'], onlyByName: true },
 };
 
 // A test file in no part would never run, and nothing would say so.
@@ -36,7 +39,7 @@ if (unknown.length > 0) {
 let passed = 0;
 let failed = 0;
 let status = 0;
-for (const name of asked.length > 0 ? asked : Object.keys(PARTS)) {
+for (const name of asked.length > 0 ? asked : Object.keys(PARTS).filter((p) => !PARTS[p].onlyByName)) {
   const part = PARTS[name];
   const started = Date.now();
   console.log(`\n== ${name} tests ==`);

@@ -2,9 +2,12 @@
  * The local AWS API endpoint (`cloudhsm-local serve`): the AWS JSON 1.1 protocol for KMS
  * (`X-Amz-Target: TrentService.<Operation>`) and the CloudHSM cluster API
  * (`BaldrApiService.<Operation>`), an edge over the same core operations as the commands, through
- * `perform()`. Requests may carry any SigV4 signature (as local AWS emulators
- * accept): this endpoint is for a developer's machine and binds to loopback by default. Errors
- * are AWS's: HTTP 400 with `{"__type", "message"}` and the exception's name, 500 for a fault.
+ * `perform()`. By default requests may carry any SigV4 signature, or none (as local AWS
+ * emulators accept): this endpoint is for a developer's machine and binds to loopback. Given
+ * credentials (`serve --credentials`), every request must be signed with one of them (sigv4.ts).
+ * Either way the core gets the caller as the input field `principal`: the credential's principal,
+ * else the account root. Errors are AWS's: HTTP 400 with `{"__type", "message"}` and the
+ * exception's name, 500 for a fault.
  */
 import http from 'node:http';
 import { createCluster, createHsm, deleteCluster, deleteHsm, describeClusters, initializeCluster } from '../core/cluster/operations.js';
@@ -13,6 +16,7 @@ import { listTags, tagResource, untagResource } from '../core/tags/operations.js
 import type { EngineContext } from '../core/context.js';
 import { perform, type Operation } from '../core/engine.js';
 import { isHsmError } from '../core/errors.js';
+import { ACCOUNT_ROOT, SignatureError, verifySignature, type ServiceCredential } from './sigv4.js';
 import { connectKeyStore, createKeyStore, deleteKeyStore, describeKeyStores, disconnectKeyStore, updateKeyStore } from '../core/kms/key-stores.js';
 import {
   cancelKmsKeyDeletion,
@@ -35,12 +39,14 @@ import {
 
 /** A request body is a few kilobytes; this refuses anything that is not one. */
 const MAX_BODY_BYTES = 1024 * 1024;
+/** The SigV4 signing name of each service this endpoint serves, by its X-Amz-Target prefix. */
+const SIGNING_NAMES: Readonly<Record<string, string>> = { TrentService: 'kms', BaldrApiService: 'cloudhsm' };
 /** Request fields that are blobs: base64 in the JSON protocol, bytes for the core. */
 const BLOB_FIELDS = ['Plaintext', 'CiphertextBlob'];
 
 type AnyOperation = Operation<Record<string, unknown>, unknown, unknown>;
 
-interface Route {
+export interface Route {
   op: AnyOperation;
   /** Fields the core takes besides the request's own. */
   extra?: Record<string, unknown>;
@@ -128,7 +134,7 @@ function coreInput(body: Record<string, unknown>): Record<string, unknown> {
   return input;
 }
 
-async function readBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -136,7 +142,11 @@ async function readBody(req: http.IncomingMessage): Promise<Record<string, unkno
     if (size > MAX_BODY_BYTES) throw new RequestError(413, 'ValidationException', `the request body is over ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+function parseBody(raw: Buffer): Record<string, unknown> {
+  const text = raw.toString('utf8');
   if (text.trim() === '') return {};
   try {
     const parsed = JSON.parse(text) as unknown;
@@ -147,9 +157,19 @@ async function readBody(req: http.IncomingMessage): Promise<Record<string, unkno
   }
 }
 
+/**
+ * The core's input for a request to `route`: the body's fields as the core names them, the
+ * route's own, and last the verified `principal`, so that no body field can stand in for it.
+ */
+export function operationInput(route: Route, body: Record<string, unknown>, principal: string): Record<string, unknown> {
+  const input = route.input ? route.input(body) : coreInput(body);
+  return { ...input, ...route.extra, principal };
+}
+
 /** An error as AWS answers it: the exception's name and status. */
 function errorOf(err: unknown): RequestError {
   if (err instanceof RequestError) return err;
+  if (err instanceof SignatureError) return new RequestError(err.status, err.type, err.message);
   if (isHsmError(err)) {
     if (err.aws) return new RequestError(400, err.aws.type, err.message);
     if (err.code === 'INVALID_ARGUMENT') return new RequestError(400, 'ValidationException', err.message);
@@ -162,6 +182,13 @@ function errorOf(err: unknown): RequestError {
 export interface AwsServerOptions {
   /** One line per request (method, target, status, milliseconds). */
   log: (line: string) => void;
+  /**
+   * The access keys requests must be signed with, by access key ID; without them any signature,
+   * or none, is accepted and requests act as the account root.
+   */
+  credentials?: ReadonlyMap<string, ServiceCredential>;
+  /** The time signatures are checked against (default: this machine's clock). */
+  now?: () => number;
 }
 
 /** The endpoint's HTTP server over `ctx` (not yet listening). */
@@ -179,12 +206,14 @@ export function createAwsServer(ctx: EngineContext, options: AwsServerOptions): 
       try {
         if (req.method !== 'POST') throw new RequestError(405, 'UnknownOperationException', 'the AWS JSON protocol takes POST requests');
         const [service, operation] = target.split('.');
+        const raw = await readBody(req);
+        const principal = options.credentials
+          ? verifySignature({ method: req.method, url: req.url ?? '/', rawHeaders: req.rawHeaders, body: raw }, SIGNING_NAMES[service ?? ''], options.credentials, (options.now ?? Date.now)()).principal
+          : ACCOUNT_ROOT;
         const routes = service === 'TrentService' ? KMS_ROUTES : service === 'BaldrApiService' ? CLUSTER_ROUTES : undefined;
         const route = routes ? routes[operation ?? ''] : undefined;
         if (!route) throw new RequestError(400, 'UnknownOperationException', `unknown operation ${target || '(no X-Amz-Target)'}; this endpoint serves TrentService (KMS) and BaldrApiService (CloudHSMv2) operations`);
-        const body = await readBody(req);
-        const input = route.input ? route.input(body) : coreInput(body);
-        const result = await perform(ctx, route.op, { ...input, ...route.extra });
+        const result = await perform(ctx, route.op, operationInput(route, parseBody(raw), principal));
         answer(200, wireValue(route.wrap ? { [route.wrap]: result } : result));
       } catch (err) {
         const e = errorOf(err);
