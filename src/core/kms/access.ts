@@ -109,8 +109,10 @@ export function grantToken(keyId: string, grantId: string, nonce: Buffer): strin
 export function parseGrantToken(token: unknown, operation: string): { keyId: string; grantId: string } {
   const invalid = () => awsError('KMS_INVALID_GRANT_TOKEN', 'InvalidGrantTokenException', operation, 'The grant token is not valid: give a token exactly as CreateGrant returned it');
   if (typeof token !== 'string' || token.length === 0 || token.length > 8192 || !/^[A-Za-z0-9_-]+$/.test(token)) throw invalid();
-  const m = new RegExp(`^${TOKEN_TAG}:([0-9a-f-]{36}):([0-9a-f]{64}):[0-9a-f]{32}$`).exec(Buffer.from(token, 'base64url').toString('utf8'));
-  if (!m) throw invalid();
+  const decoded = Buffer.from(token, 'base64url');
+  // Only the exact text CreateGrant gave: base64 decoders let trailing characters pass.
+  const m = new RegExp(`^${TOKEN_TAG}:([0-9a-f-]{36}):([0-9a-f]{64}):[0-9a-f]{32}$`).exec(decoded.toString('utf8'));
+  if (!m || decoded.toString('base64url') !== token) throw invalid();
   return { keyId: m[1]!, grantId: m[2]! };
 }
 
