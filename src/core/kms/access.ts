@@ -56,32 +56,13 @@ export const GRANT_OPERATIONS = [
   'DeriveSharedSecret',
 ] as const;
 
-/** The grant operations a symmetric encryption key allows. */
-export const SYMMETRIC_GRANT_OPERATIONS: ReadonlySet<string> = new Set([
-  'Decrypt',
-  'Encrypt',
-  'GenerateDataKey',
-  'GenerateDataKeyWithoutPlaintext',
-  'ReEncryptFrom',
-  'ReEncryptTo',
-  'CreateGrant',
-  'RetireGrant',
-  'DescribeKey',
-  'GenerateDataKeyPair',
-  'GenerateDataKeyPairWithoutPlaintext',
-]);
+/** The grant operations a symmetric encryption key allows: all but the asymmetric and HMAC ones. */
+export const SYMMETRIC_GRANT_OPERATIONS: ReadonlySet<string> = new Set(
+  GRANT_OPERATIONS.filter((op) => !['Sign', 'Verify', 'GetPublicKey', 'GenerateMac', 'VerifyMac', 'DeriveSharedSecret'].includes(op)),
+);
 
 /** Grant operations that take an encryption context: the only ones grant constraints apply to. */
-const CONTEXT_OPERATIONS: ReadonlySet<string> = new Set([
-  'Decrypt',
-  'Encrypt',
-  'GenerateDataKey',
-  'GenerateDataKeyWithoutPlaintext',
-  'ReEncryptFrom',
-  'ReEncryptTo',
-  'GenerateDataKeyPair',
-  'GenerateDataKeyPairWithoutPlaintext',
-]);
+const CONTEXT_OPERATIONS: ReadonlySet<string> = new Set([...SYMMETRIC_GRANT_OPERATIONS].filter((op) => !['CreateGrant', 'RetireGrant', 'DescribeKey'].includes(op)));
 
 const MAX_GRANT_TOKENS = 10;
 const TOKEN_TAG = 'kmsgt1';
@@ -123,7 +104,8 @@ export function checkGrantTokens(tokens: unknown, operation: string): void {
   for (const token of tokens) parseGrantToken(token, operation);
 }
 
-const lowerKeyed = (context: Record<string, string>) => new Map(Object.entries(context).map(([k, v]) => [k.toLowerCase(), v]));
+/** An encryption context keyed by lower-case keys, as grant constraints compare keys. */
+export const lowerKeyed = (context: Record<string, string>) => new Map(Object.entries(context).map(([k, v]) => [k.toLowerCase(), v]));
 
 /**
  * Whether a grant's constraints hold for a request's encryption context: keys compared without

@@ -25,12 +25,13 @@ import {
   checkGrantTokens,
   GRANT_OPERATIONS,
   grantToken,
+  lowerKeyed,
   parseGrantToken,
   SYMMETRIC_GRANT_OPERATIONS,
   type Authorization,
   type KmsCaller,
 } from './access.js';
-import { grantsOf, kmsRecordKeys, page, type GrantConstraints, type GrantRecord, type Page } from './key-records.js';
+import { byCreation, grantsOf, kmsRecordKeys, page, type GrantConstraints, type GrantRecord, type Page } from './key-records.js';
 import { samePrincipal } from './policy-document.js';
 
 const GRANT_ID = /^[0-9a-f]{64}$/;
@@ -87,7 +88,6 @@ function checkConstraints(value: unknown, operation: string): GrantConstraints |
   return subset ? { EncryptionContextSubset: subset } : equals ? { EncryptionContextEquals: equals } : undefined;
 }
 
-const lowerKeyed = (m: Record<string, string>) => new Map(Object.entries(m).map(([k, v]) => [k.toLowerCase(), v]));
 const includesAll = (outer: Record<string, string>, inner: Record<string, string>) => {
   const o = lowerKeyed(outer);
   return Object.entries(inner).every(([k, v]) => o.get(k.toLowerCase()) === v);
@@ -228,7 +228,7 @@ export const listKmsRetirableGrants = defineOperation({
       .map(([, g]) => g)
       // A grant whose key is gone went with it.
       .filter((g) => tx.has(kmsKeys.key(g.keyId)))
-      .sort((a, b) => a.createdAt - b.createdAt || a.grantId.localeCompare(b.grantId));
+      .sort(byCreation);
     return listed(tx, page(grants, input.Limit, input.Marker, operation));
   },
 });

@@ -57,12 +57,15 @@ export function policyTextOf(view: ReadView, keyId: string, fallback: string): s
   return view.get<PolicyRecord>(kmsRecordKeys.policy(keyId))?.document ?? fallback;
 }
 
+/** Grants in the order they were made. */
+export const byCreation = (a: GrantRecord, b: GrantRecord) => a.createdAt - b.createdAt || a.grantId.localeCompare(b.grantId);
+
 /** A key's grants, oldest first. */
 export function grantsOf(view: ReadView, keyId: string): GrantRecord[] {
   return view
     .list<GrantRecord>(kmsRecordKeys.grantsOf(keyId))
     .map(([, g]) => g)
-    .sort((a, b) => a.createdAt - b.createdAt || a.grantId.localeCompare(b.grantId));
+    .sort(byCreation);
 }
 
 /** Removes a key's policy, grants and tags: call it where the key itself is deleted. */
