@@ -4,7 +4,8 @@
  * non-extractable, labelled with the KMS key ARN, used only while the store is CONNECTED) or
  * standard ones (Origin AWS_KMS, the material kept in the sealed state), so that an application
  * using both kinds talks to one KMS. Encrypt, Decrypt, GenerateDataKey(WithoutPlaintext),
- * DescribeKey, ListKeys, EnableKey, DisableKey, ScheduleKeyDeletion and CancelKeyDeletion.
+ * DescribeKey, ListKeys, EnableKey, DisableKey, ScheduleKeyDeletion and CancelKeyDeletion. Each
+ * operation on a key asks access.ts whether its caller may (the key policy, or a grant).
  *
  * Ciphertext blob [emulator rule, §6.3]: version (1) ‖ ARN length (1) ‖ KMS key ARN ‖ IV (12) ‖
  * AES-256-GCM ciphertext ‖ tag (16), the additional data being the encryption context as JSON
