@@ -22,3 +22,6 @@ export { changeMfa, finishMfaLogin, startMfaLogin, startMfaRegistration } from '
 export { listAuditEvents, verifyAudit } from '../core/audit/operations.js';
 export { connectKeyStore, createKeyStore, deleteKeyStore, describeKeyStores, disconnectKeyStore, updateKeyStore } from '../core/kms/key-stores.js';
 export { cancelKmsKeyDeletion, createKmsAlias, createKmsKey, deleteKmsAlias, kmsGenerateRandom, kmsReEncrypt, listKmsAliases, updateKmsAlias, describeKmsKey, disableKmsKey, enableKmsKey, kmsDecrypt, kmsEncrypt, kmsGenerateDataKey, listKmsKeys, scheduleKmsKeyDeletion } from '../core/kms/keys.js';
+export { createKmsGrant, listKmsGrants, listKmsRetirableGrants, retireKmsGrant, revokeKmsGrant } from '../core/kms/grants.js';
+export { getKmsKeyPolicy, listKmsKeyPolicies, putKmsKeyPolicy } from '../core/kms/policies.js';
+export { listKmsResourceTags, tagKmsResource, untagKmsResource, updateKmsKeyDescription } from '../core/kms/tags.js';

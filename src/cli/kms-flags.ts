@@ -5,6 +5,7 @@
 import { Flags } from './oclif.js';
 import { HsmError } from '../core/errors.js';
 import { readInputFile } from './files.js';
+import { parseTagList } from './tag-flags.js';
 
 const MAX_BLOB_BYTES = 64 * 1024;
 
@@ -47,3 +48,36 @@ export function encryptionContext(value: string | undefined): Record<string, str
 export function base64(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64');
 }
+
+/** `--tags` as `aws kms` takes it: `TagKey=K,TagValue=V` words or `[{"TagKey":"K","TagValue":"V"}]`. */
+const kmsTagsHelp = (description: string) =>
+  ({ description: `${description} Each tag is TagKey=NAME,TagValue=VALUE, or give the JSON list [{"TagKey":"NAME","TagValue":"VALUE"}].`, multiple: true, helpValue: '<TagKey=NAME,TagValue=VALUE>' }) as const;
+export const kmsTagsFlag = (description: string) => Flags.string(kmsTagsHelp(description));
+export const requiredKmsTagsFlag = (description: string) => Flags.string({ ...kmsTagsHelp(description), required: true });
+
+/** KMS tags from `--tags` words (the rules a tag keeps are the core's). */
+export function kmsTags(words: readonly string[] | undefined): Array<{ TagKey: string; TagValue: string }> | undefined {
+  return parseTagList(words, '--tags', { key: 'TagKey', value: 'TagValue' })?.map((t) => ({ TagKey: t.key, TagValue: t.value }));
+}
+
+/** `--constraints`: JSON, or the AWS CLI's shorthand `EncryptionContextSubset={k=v,k2=v2}`. */
+export function grantConstraints(value: string | undefined): Record<string, Record<string, string>> | undefined {
+  if (value === undefined) return undefined;
+  if (value.trimStart().startsWith('{')) {
+    try {
+      return JSON.parse(value) as Record<string, Record<string, string>>;
+    } catch {
+      throw new HsmError('INVALID_ARGUMENT', '--constraints is not valid JSON; give {"EncryptionContextSubset":{"k":"v"}} or EncryptionContextSubset={k=v}');
+    }
+  }
+  const m = /^(EncryptionContextSubset|EncryptionContextEquals)=\{(.*)\}$/.exec(value.trim());
+  const pairs = m?.[2] === '' ? [] : m?.[2]?.split(',').map((p) => p.split('='));
+  if (!m || !pairs || pairs.some((p) => p.length !== 2 || p[0] === '')) {
+    throw new HsmError('INVALID_ARGUMENT', '--constraints takes EncryptionContextSubset={k=v,k2=v2}, EncryptionContextEquals={k=v} or the JSON form');
+  }
+  return { [m[1]!]: Object.fromEntries(pairs) as Record<string, string> };
+}
+
+/** `--policy` (a key policy: JSON text or file://PATH) and its lockout-check bypass, as `aws kms` names them. */
+export const policyFlagText = 'The key policy: JSON text or file://PATH.';
+export const bypassLockoutFlag = Flags.boolean({ description: 'Skip the check that the policy lets you change it again later (you may lock yourself out of the key).' });

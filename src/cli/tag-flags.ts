@@ -20,45 +20,57 @@ export const optionalTagListFlag = (description: string) => Flags.string({ ...ta
 /** `--tag-list` where it is the point of the command (`tag`). */
 export const requiredTagListFlag = (description: string) => Flags.string({ ...tagListHelp(description), required: true });
 
-function fromJson(text: string, flag: string): Tag[] {
+/** The member names of a tag: `Key`/`Value` (CloudHSMv2), `TagKey`/`TagValue` (KMS). */
+export interface TagNames {
+  key: string;
+  value: string;
+}
+
+const CLUSTER_TAG: TagNames = { key: 'Key', value: 'Value' };
+
+function fromJson(text: string, flag: string, n: TagNames): Tag[] {
+  const form = `[{"${n.key}":"NAME","${n.value}":"VALUE"}] or ${n.key}=NAME,${n.value}=VALUE`;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new HsmError('INVALID_ARGUMENT', `${flag} starts like JSON but does not parse; give [{"Key":"NAME","Value":"VALUE"}] or Key=NAME,Value=VALUE`);
+    throw new HsmError('INVALID_ARGUMENT', `${flag} starts like JSON but does not parse; give ${form}`);
   }
   return (Array.isArray(parsed) ? parsed : [parsed]).map((item) => {
-    const { Key, Value } = (item ?? {}) as { Key?: unknown; Value?: unknown };
-    if (typeof Key !== 'string' || typeof Value !== 'string') {
-      throw new HsmError('INVALID_ARGUMENT', `each tag in ${flag}'s JSON is {"Key":"NAME","Value":"VALUE"} with both as strings ("Value":"" for an empty value)`);
+    const record = (item ?? {}) as Record<string, unknown>;
+    const key = record[n.key];
+    const value = record[n.value];
+    if (typeof key !== 'string' || typeof value !== 'string') {
+      throw new HsmError('INVALID_ARGUMENT', `each tag in ${flag}'s JSON is {"${n.key}":"NAME","${n.value}":"VALUE"} with both as strings ("${n.value}":"" for an empty value)`);
     }
-    return { key: Key, value: Value };
+    return { key, value };
   });
 }
 
-function fromShorthand(word: string, flag: string): Tag {
+function fromShorthand(word: string, flag: string, n: TagNames): Tag {
+  const form = `${n.key}=NAME,${n.value}=VALUE`;
   const fields = new Map<string, string>();
   for (const part of word.split(',')) {
     const eq = part.indexOf('=');
     const name = eq < 0 ? part : part.slice(0, eq);
-    if (eq < 0 || (name !== 'Key' && name !== 'Value') || fields.has(name)) {
+    if (eq < 0 || (name !== n.key && name !== n.value) || fields.has(name)) {
       throw new HsmError(
         'INVALID_ARGUMENT',
-        `${flag} "${word}" is not Key=NAME,Value=VALUE: each tag names Key and Value once, joined by a comma (a tag cannot hold a comma); write Value= for an empty value`,
+        `${flag} "${word}" is not ${form}: each tag names ${n.key} and ${n.value} once, joined by a comma (a tag cannot hold a comma); write ${n.value}= for an empty value`,
       );
     }
     fields.set(name, part.slice(eq + 1));
   }
-  const key = fields.get('Key');
-  const value = fields.get('Value');
+  const key = fields.get(n.key);
+  const value = fields.get(n.value);
   if (key === undefined || value === undefined) {
-    throw new HsmError('INVALID_ARGUMENT', `${flag} "${word}" lacks ${key === undefined ? 'Key=NAME' : 'Value=VALUE'}; each tag is Key=NAME,Value=VALUE (Value= for an empty value)`);
+    throw new HsmError('INVALID_ARGUMENT', `${flag} "${word}" lacks ${key === undefined ? `${n.key}=NAME` : `${n.value}=VALUE`}; each tag is ${form} (${n.value}= for an empty value)`);
   }
   return { key, value };
 }
 
 /** The tags `words` name (undefined when the flag was not given). */
-export function parseTagList(words: readonly string[] | undefined, flag = '--tag-list'): Tag[] | undefined {
+export function parseTagList(words: readonly string[] | undefined, flag = '--tag-list', names: TagNames = CLUSTER_TAG): Tag[] | undefined {
   if (words === undefined) return undefined;
-  return words.flatMap((word) => (/^\s*[[{]/.test(word) ? fromJson(word, flag) : [fromShorthand(word, flag)]));
+  return words.flatMap((word) => (/^\s*[[{]/.test(word) ? fromJson(word, flag, names) : [fromShorthand(word, flag, names)]));
 }

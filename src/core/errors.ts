@@ -82,6 +82,12 @@ export const ERROR_CODES = {
   KMS_INVALID_CIPHERTEXT: 'the ciphertext blob is damaged, or its encryption context differs (InvalidCiphertextException)',
   KMS_UNSUPPORTED: 'the operation or key spec is not supported for this kind of KMS key (UnsupportedOperationException)',
   KMS_ALREADY_EXISTS: 'an alias of that name already exists (AlreadyExistsException)',
+  KMS_ACCESS_DENIED: 'neither the key policy nor a grant allows the caller the KMS operation on the key, or the key policy denies it (AccessDeniedException)',
+  KMS_MALFORMED_POLICY: 'a key policy is not valid JSON, breaks the policy grammar, uses a condition the emulator does not evaluate, or would lock the caller out (MalformedPolicyDocumentException)',
+  KMS_INVALID_GRANT_TOKEN: 'a grant token is not one CreateGrant returned (InvalidGrantTokenException)',
+  KMS_INVALID_GRANT_ID: 'a grant ID is not of the form CreateGrant returns (InvalidGrantIdException)',
+  KMS_INVALID_MARKER: 'a Marker is not one a previous response of that list gave (InvalidMarkerException)',
+  KMS_TAG_INVALID: 'a KMS tag breaks the rules: key 1-128 characters, value 0-256, no aws: prefix (TagException)',
   PROMPT_CANCELLED: 'the operator cancelled a prompt (Ctrl-C or end of input); nothing was changed',
   INTERNAL: 'an unexpected fault: a bug in the emulator',
 } as const;
@@ -118,6 +124,12 @@ export type KmsErrorType =
   | 'InvalidCiphertextException'
   | 'UnsupportedOperationException'
   | 'AlreadyExistsException'
+  | 'AccessDeniedException'
+  | 'MalformedPolicyDocumentException'
+  | 'InvalidGrantTokenException'
+  | 'InvalidGrantIdException'
+  | 'InvalidMarkerException'
+  | 'TagException'
   | 'ValidationException';
 
 export interface HsmErrorOptions {

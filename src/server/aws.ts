@@ -36,6 +36,9 @@ import {
   listKmsKeys,
   scheduleKmsKeyDeletion,
 } from '../core/kms/keys.js';
+import { createKmsGrant, listKmsGrants, listKmsRetirableGrants, retireKmsGrant, revokeKmsGrant } from '../core/kms/grants.js';
+import { getKmsKeyPolicy, listKmsKeyPolicies, putKmsKeyPolicy } from '../core/kms/policies.js';
+import { listKmsResourceTags, tagKmsResource, untagKmsResource, updateKmsKeyDescription } from '../core/kms/tags.js';
 
 /** A request body is a few kilobytes; this refuses anything that is not one. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -105,6 +108,18 @@ const KMS_ROUTES: Readonly<Record<string, Route>> = {
   ListAliases: kms(listKmsAliases),
   ReEncrypt: kms(kmsReEncrypt),
   GenerateRandom: kms(kmsGenerateRandom),
+  CreateGrant: kms(createKmsGrant),
+  ListGrants: kms(listKmsGrants),
+  ListRetirableGrants: kms(listKmsRetirableGrants),
+  RetireGrant: kms(retireKmsGrant),
+  RevokeGrant: kms(revokeKmsGrant),
+  GetKeyPolicy: kms(getKmsKeyPolicy),
+  PutKeyPolicy: kms(putKmsKeyPolicy),
+  ListKeyPolicies: kms(listKmsKeyPolicies),
+  TagResource: kms(tagKmsResource),
+  UntagResource: kms(untagKmsResource),
+  ListResourceTags: kms(listKmsResourceTags),
+  UpdateKeyDescription: kms(updateKmsKeyDescription),
 };
 
 class RequestError extends Error {

@@ -77,4 +77,42 @@ describe('commands: kms custom key stores', function () {
     assert.match(bad.json.data, /base64 text or fileb:\/\/PATH/);
     assert.deepEqual((await run('kms:list-keys', [])).Keys.map((k: { KeyId: string }) => k.KeyId), [key.KeyId]);
   });
+
+  it('grants, key policies, tags and the description, in the AWS CLI\'s flags and shapes', async () => {
+    const dir = await clusterFolder();
+    const env = { CLOUDHSM_STATE_DIR: dir };
+    const run = async (id: CommandId, argv: string[]) => {
+      const r = await runCommand(id, [...argv, '--json'], { env });
+      assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+      return r.json.data;
+    };
+    const policyFile = path.join(tempDir(), 'key_policy.json');
+    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: 'kms:*', Resource: '*' }] };
+    fs.writeFileSync(policyFile, JSON.stringify(policy));
+    const key = (await run('kms:create-key', ['--policy', `file://${policyFile}`, '--tags', 'TagKey=team,TagValue=payments', '--description', 'orders'])).KeyMetadata;
+    assert.deepEqual(JSON.parse((await run('kms:get-key-policy', ['--key-id', key.KeyId, '--policy-name', 'default'])).Policy), policy);
+    assert.deepEqual(await run('kms:list-key-policies', ['--key-id', key.KeyId]), { PolicyNames: ['default'], Truncated: false });
+    const locked = await runCommand('kms:put-key-policy', ['--key-id', key.KeyId, '--policy', JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: '*', Action: 'kms:Encrypt', Resource: '*' }] }), '--json'], { env });
+    assert.equal(locked.exitCode, 1);
+    assert.match(locked.json.data, /^An error occurred \(MalformedPolicyDocumentException\) when calling the PutKeyPolicy operation: /);
+    const grant = await run('kms:create-grant', ['--key-id', key.KeyId, '--grantee-principal', 'arn:aws:iam::111122223333:role/app', '--operations', 'Encrypt', 'Decrypt', '--constraints', 'EncryptionContextSubset={dept=sales}', '--retiring-principal', 'arn:aws:iam::111122223333:role/ops', '--name', 'job']);
+    assert.deepEqual(Object.keys(grant), ['GrantToken', 'GrantId']);
+    const listed = (await run('kms:list-grants', ['--key-id', key.KeyId])).Grants;
+    assert.deepEqual(listed.map((g: Record<string, unknown>) => [g.GrantId, g.Operations, g.Constraints, g.Name]), [[grant.GrantId, ['Encrypt', 'Decrypt'], { EncryptionContextSubset: { dept: 'sales' } }, 'job']]);
+    assert.equal((await run('kms:list-retirable-grants', ['--retiring-principal', 'arn:aws:iam::111122223333:role/ops'])).Grants.length, 1);
+    const badOp = await runCommand('kms:create-grant', ['--key-id', key.KeyId, '--grantee-principal', 'arn:aws:iam::111122223333:role/app', '--operations', 'Sign', '--json'], { env });
+    assert.match(badOp.json.data, /ValidationException/);
+    await run('kms:retire-grant', ['--grant-token', grant.GrantToken]);
+    const second = await run('kms:create-grant', ['--key-id', key.KeyId, '--grantee-principal', 'arn:aws:iam::111122223333:role/app', '--operations', 'DescribeKey']);
+    await run('kms:revoke-grant', ['--key-id', key.KeyId, '--grant-id', second.GrantId]);
+    assert.deepEqual((await run('kms:list-grants', ['--key-id', key.KeyId])).Grants, []);
+    await run('kms:tag-resource', ['--key-id', key.KeyId, '--tags', 'TagKey=env,TagValue=dev', '[{"TagKey":"team","TagValue":"risk"}]']);
+    await run('kms:untag-resource', ['--key-id', key.KeyId, '--tag-keys', 'env']);
+    assert.deepEqual(await run('kms:list-resource-tags', ['--key-id', key.KeyId]), { Tags: [{ TagKey: 'team', TagValue: 'risk' }], Truncated: false });
+    const reserved = await runCommand('kms:tag-resource', ['--key-id', key.KeyId, '--tags', 'TagKey=aws:x,TagValue=1', '--json'], { env });
+    assert.match(reserved.json.data, /TagException/);
+    await run('kms:update-key-description', ['--key-id', key.KeyId, '--description', 'orders, 2026']);
+    assert.equal((await run('kms:describe-key', ['--key-id', key.KeyId])).KeyMetadata.Description, 'orders, 2026');
+    assert.equal((await runCommand('kms:get-key-policy', ['--key-id', key.KeyId], { env })).stdout, `${JSON.stringify(policy)}\n`);
+  });
 });

@@ -1,8 +1,8 @@
 /**
  * The local AWS endpoint (`serve`) driven by the real AWS SDK client for KMS: the key store story
  * (create, connect, create a key, encrypt, disconnect: refused with KMSInvalidStateException;
- * reconnect, decrypt), the exception names as the SDK raises them, one log line per request, and
- * a clean stop on SIGTERM.
+ * reconnect, decrypt), grants, key policies and tags, the exception names as the SDK raises them,
+ * one log line per request, and a clean stop on SIGTERM.
  */
 import assert from 'node:assert/strict';
 import {
@@ -20,6 +20,19 @@ import {
   GenerateDataKeyCommand,
   KMSClient,
   ListKeysCommand,
+  CreateGrantCommand,
+  DescribeKeyCommand,
+  GetKeyPolicyCommand,
+  ListGrantsCommand,
+  ListKeyPoliciesCommand,
+  ListResourceTagsCommand,
+  ListRetirableGrantsCommand,
+  PutKeyPolicyCommand,
+  RetireGrantCommand,
+  RevokeGrantCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateKeyDescriptionCommand,
 } from '@aws-sdk/client-kms';
 import { Store } from '../../src/core/store/index.js';
 import { storeKeys, type ClusterRecord } from '../../src/core/cluster/model.js';
@@ -88,6 +101,48 @@ describe('e2e: the AWS endpoint with @aws-sdk/client-kms', function () {
     assert.deepEqual((await client.send(new ListKeysCommand({}))).Keys!.map((k) => k.KeyId), [KeyMetadata!.KeyId, standard.KeyMetadata!.KeyId]);
     assert.match(served.log(), /POST TrentService\.Encrypt 200 \d+ ms/);
     assert.match(served.log(), /POST TrentService\.Encrypt 400 KMSInvalidStateException \d+ ms/);
+  });
+
+  it('grants, key policies, tags and the description through the SDK, with the real exception names', async () => {
+    const root = 'arn:aws:iam::000000000000:root';
+    const app = 'arn:aws:iam::111122223333:role/app';
+    const { KeyMetadata } = await client.send(new CreateKeyCommand({ Description: 'managed', Tags: [{ TagKey: 'team', TagValue: 'payments' }] }));
+    const KeyId = KeyMetadata!.KeyId!;
+    const first = await client.send(new CreateGrantCommand({ KeyId, GranteePrincipal: app, Operations: ['Encrypt', 'Decrypt'], RetiringPrincipal: root, Constraints: { EncryptionContextSubset: { dept: 'sales' } }, Name: 'job' }));
+    const again = await client.send(new CreateGrantCommand({ KeyId, GranteePrincipal: app, Operations: ['Encrypt', 'Decrypt'], RetiringPrincipal: root, Constraints: { EncryptionContextSubset: { dept: 'sales' } }, Name: 'job' }));
+    assert.equal(again.GrantId, first.GrantId);
+    const second = await client.send(new CreateGrantCommand({ KeyId: KeyMetadata!.Arn, GranteePrincipal: app, Operations: ['DescribeKey'], GrantTokens: [first.GrantToken!] }));
+    const page = await client.send(new ListGrantsCommand({ KeyId, Limit: 1 }));
+    assert.equal(page.Truncated, true);
+    assert.equal(page.Grants![0]!.GrantId, first.GrantId);
+    assert.ok(page.Grants![0]!.CreationDate instanceof Date);
+    assert.deepEqual(page.Grants![0]!.Constraints, { EncryptionContextSubset: { dept: 'sales' } });
+    assert.equal((await client.send(new ListGrantsCommand({ KeyId, Marker: page.NextMarker }))).Grants![0]!.GrantId, second.GrantId);
+    assert.equal((await client.send(new ListRetirableGrantsCommand({ RetiringPrincipal: root }))).Grants!.length, 1);
+    await rejectsAs(client.send(new CreateGrantCommand({ KeyId, GranteePrincipal: app, Operations: ['Sign'] })), 'ValidationException');
+    await rejectsAs(client.send(new RetireGrantCommand({ GrantToken: 'forged' })), 'InvalidGrantTokenException');
+    await rejectsAs(client.send(new RevokeGrantCommand({ KeyId, GrantId: 'nope' })), 'InvalidGrantIdException');
+    await client.send(new RetireGrantCommand({ GrantToken: first.GrantToken }));
+    await client.send(new RevokeGrantCommand({ KeyId, GrantId: second.GrantId }));
+    await rejectsAs(client.send(new RevokeGrantCommand({ KeyId, GrantId: second.GrantId! })), 'NotFoundException');
+    assert.deepEqual((await client.send(new ListGrantsCommand({ KeyId }))).Grants, []);
+
+    const policy = JSON.parse((await client.send(new GetKeyPolicyCommand({ KeyId, PolicyName: 'default' }))).Policy!) as { Statement: unknown[] };
+    assert.deepEqual(policy.Statement, [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: root }, Action: 'kms:*', Resource: '*' }]);
+    assert.deepEqual((await client.send(new ListKeyPoliciesCommand({ KeyId }))).PolicyNames, ['default']);
+    await rejectsAs(client.send(new GetKeyPolicyCommand({ KeyId, PolicyName: 'other' })), 'NotFoundException');
+    await rejectsAs(client.send(new PutKeyPolicyCommand({ KeyId, Policy: '{"Statement": [' })), 'MalformedPolicyDocumentException');
+    const denyEncrypt = JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { AWS: root }, Action: 'kms:*', Resource: '*' }, { Effect: 'Deny', Principal: '*', Action: 'kms:Encrypt', Resource: '*' }] });
+    await client.send(new PutKeyPolicyCommand({ KeyId, Policy: denyEncrypt }));
+    await rejectsAs(client.send(new EncryptCommand({ KeyId, Plaintext: new Uint8Array([1]) })), 'AccessDeniedException');
+    await rejectsAs(client.send(new PutKeyPolicyCommand({ KeyId, Policy: JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { AWS: app }, Action: 'kms:*', Resource: '*' }] }) })), 'MalformedPolicyDocumentException');
+
+    await client.send(new TagResourceCommand({ KeyId, Tags: [{ TagKey: 'env', TagValue: 'dev' }] }));
+    await client.send(new UntagResourceCommand({ KeyId, TagKeys: ['team'] }));
+    assert.deepEqual((await client.send(new ListResourceTagsCommand({ KeyId }))).Tags, [{ TagKey: 'env', TagValue: 'dev' }]);
+    await rejectsAs(client.send(new TagResourceCommand({ KeyId, Tags: [{ TagKey: 'aws:owner', TagValue: 'x' }] })), 'TagException');
+    await client.send(new UpdateKeyDescriptionCommand({ KeyId, Description: 'renamed' }));
+    assert.equal((await client.send(new DescribeKeyCommand({ KeyId }))).KeyMetadata!.Description, 'renamed');
   });
 
   it('stops cleanly on SIGTERM', async () => {

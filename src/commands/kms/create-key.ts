@@ -1,5 +1,6 @@
 import { Flags } from '../../cli/oclif.js';
 import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
+import { bypassLockoutFlag, kmsTags, kmsTagsFlag, policyFlagText } from '../../cli/kms-flags.js';
 import { createKmsKey } from '../../core/kms/keys.js';
 
 export default class KmsCreateKey extends BaseCommand<typeof KmsCreateKey> {
@@ -15,10 +16,23 @@ export default class KmsCreateKey extends BaseCommand<typeof KmsCreateKey> {
     description: Flags.string({ description: 'A description.', helpValue: '<TEXT>' }),
     'key-spec': Flags.string({ description: 'SYMMETRIC_DEFAULT (the only spec here).', helpValue: '<SPEC>' }),
     'key-usage': Flags.string({ description: 'ENCRYPT_DECRYPT (the only usage here).', helpValue: '<USAGE>' }),
+    policy: Flags.string({ description: `${policyFlagText} Default: KMS's default key policy (the account may do anything).`, helpValue: '<POLICY>' }),
+    'bypass-policy-lockout-safety-check': bypassLockoutFlag,
+    tags: kmsTagsFlag('Tags for the key.'),
   };
 
   protected async execute({ flags }: ExecuteInput<typeof KmsCreateKey>) {
-    const data = await this.perform(createKmsKey, { Origin: flags.origin, CustomKeyStoreId: flags['custom-key-store-id'], Description: flags.description, KeySpec: flags['key-spec'], KeyUsage: flags['key-usage'] });
+    const policy = flags.policy?.startsWith('file://') ? this.readFile('policy', flags.policy.slice('file://'.length)) : flags.policy;
+    const data = await this.perform(createKmsKey, {
+      Origin: flags.origin,
+      CustomKeyStoreId: flags['custom-key-store-id'],
+      Description: flags.description,
+      KeySpec: flags['key-spec'],
+      KeyUsage: flags['key-usage'],
+      Policy: policy,
+      BypassPolicyLockoutSafetyCheck: flags['bypass-policy-lockout-safety-check'] || undefined,
+      Tags: kmsTags(flags.tags),
+    });
     return { data, text: `KMS key ${data.KeyMetadata.KeyId} created (${data.KeyMetadata.Origin}, ${data.KeyMetadata.KeyState}).\n${data.KeyMetadata.Arn}\n` };
   }
 }

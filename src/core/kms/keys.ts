@@ -4,7 +4,8 @@
  * non-extractable, labelled with the KMS key ARN, used only while the store is CONNECTED) or
  * standard ones (Origin AWS_KMS, the material kept in the sealed state), so that an application
  * using both kinds talks to one KMS. Encrypt, Decrypt, GenerateDataKey(WithoutPlaintext),
- * DescribeKey, ListKeys, EnableKey, DisableKey, ScheduleKeyDeletion and CancelKeyDeletion.
+ * DescribeKey, ListKeys, EnableKey, DisableKey, ScheduleKeyDeletion and CancelKeyDeletion. Each
+ * operation on a key asks access.ts whether its caller may (the key policy, or a grant).
  *
  * Ciphertext blob [emulator rule, §6.3]: version (1) ‖ ARN length (1) ‖ KMS key ARN ‖ IV (12) ‖
  * AES-256-GCM ciphertext ‖ tag (16), the additional data being the encryption context as JSON
@@ -22,6 +23,9 @@ import type { KeyRecord } from '../keys/model.js';
 import { allocateReferences, attributesFor, checkCapacity, creationEvents, secretCheckValue } from '../keys/generate.js';
 import { cryptoOf, secretMaterial } from '../keys/prepared.js';
 import { KMS_USER, keyStoreKeys, type KeyStoreRecord } from './key-stores.js';
+import { authorize, callerPrincipal, type KmsCaller } from './access.js';
+import { checkKmsTags, kmsRecordKeys, withKmsTags, type KmsTag, type PolicyRecord } from './key-records.js';
+import { checkLockout, parsePolicy } from './policy-document.js';
 
 /** [emulator rule] The local account every ARN names. */
 export const LOCAL_ACCOUNT = '000000000000';
@@ -69,12 +73,19 @@ function kmsError(code: ErrorCode, type: KmsErrorType, operation: string, messag
 }
 
 /** A key by ID, ARN, alias name (`alias/…`) or alias ARN. */
-function findKey(view: ReadView, keyId: unknown, operation: string): KmsKeyRecord {
+export function findKey(view: ReadView, keyId: unknown, operation: string): KmsKeyRecord {
   let id = typeof keyId === 'string' ? keyId.replace(/^arn:aws:kms:[^:]+:\d{12}:(?=alias\/)/, '').replace(/^arn:aws:kms:[^:]+:\d{12}:key\//, '') : '';
   if (id.startsWith('alias/')) id = view.get<AliasRecord>(kmsKeys.alias(id))?.keyId ?? '';
   const key = id ? view.get<KmsKeyRecord>(kmsKeys.key(id)) : undefined;
   if (!key) throw kmsError('KMS_KEY_NOT_FOUND', 'NotFoundException', operation, `Key '${String(keyId)}' does not exist`);
   return key;
+}
+
+/** A key by key ID or key ARN, for the operations that take no alias (grants, key policies, tags). */
+export function keyByIdOrArn(view: ReadView, keyId: unknown, operation: string): KmsKeyRecord {
+  if (typeof keyId !== 'string' || keyId === '') throw kmsError('INVALID_ARGUMENT', 'ValidationException', operation, 'KeyId is required: the key ID or key ARN');
+  if (keyId.includes('alias/')) throw kmsError('INVALID_ARGUMENT', 'ValidationException', operation, `KeyId must be a key ID or key ARN; ${operation} does not take an alias`);
+  return findKey(view, keyId, operation);
 }
 
 /** The cluster key holding an AWS_CLOUDHSM key's material, if it is still there. */
@@ -136,7 +147,11 @@ function metadataOf(view: ReadView, key: KmsKeyRecord): KeyMetadata {
   };
 }
 
-export interface CreateKmsKeyInput extends ClusterInput {
+export interface CreateKmsKeyInput extends ClusterInput, KmsCaller {
+  /** The key policy (default: KMS's default key policy, the account may do anything). */
+  Policy?: string;
+  BypassPolicyLockoutSafetyCheck?: boolean;
+  Tags?: KmsTag[];
   Origin?: string;
   CustomKeyStoreId?: string;
   Description?: string;
@@ -165,10 +180,22 @@ export const createKmsKey = defineOperation({
     if ((origin === 'AWS_CLOUDHSM') !== (input.CustomKeyStoreId !== undefined)) {
       throw kmsError('INVALID_ARGUMENT', 'ValidationException', operation, 'A key in a custom key store takes Origin AWS_CLOUDHSM and a CustomKeyStoreId; a standard key takes neither');
     }
+    const principal = callerPrincipal(input, LOCAL_ACCOUNT, operation);
+    const policy = input.Policy === undefined ? undefined : parsePolicy(input.Policy, operation);
+    const tags = input.Tags === undefined ? [] : withKmsTags([], checkKmsTags(input.Tags, operation), operation);
     const keyId = randomUUIDFrom(ctx);
+    /** The key's policy (when not the default) and tags, once its ARN is known; refused by the lockout check before anything is made. */
+    const saveRecords = (arn: string) => {
+      if (policy) {
+        checkLockout(policy, principal, arn, input.BypassPolicyLockoutSafetyCheck, operation);
+        tx.put(kmsRecordKeys.policy(keyId), { name: 'default', document: input.Policy! } satisfies PolicyRecord);
+      }
+      if (tags.length > 0) tx.put(kmsRecordKeys.tags(keyId), { tags });
+    };
     const base = { keyId, origin, description: input.Description ?? '', createdAt: ctx.now(), enabled: true } as const;
     if (origin === 'AWS_KMS') {
       const arn = `arn:aws:kms:${DEFAULT_REGION}:${LOCAL_ACCOUNT}:key/${keyId}`;
+      saveRecords(arn);
       const key: KmsKeyRecord = { ...base, arn, material: ctx.random(32).toString('base64') };
       tx.put(kmsKeys.key(keyId), key);
       return { KeyMetadata: metadataOf(tx, key) };
@@ -180,6 +207,7 @@ export const createKmsKey = defineOperation({
       throw kmsError('CLUSTER_INVALID_CONFIGURATION', 'CloudHsmClusterInvalidConfigurationException', operation, `AWS CloudHSM cluster ${store.clusterId} needs at least two ACTIVE HSMs in different Availability Zones to create a key`);
     }
     const arn = `arn:aws:kms:${cluster.region}:${LOCAL_ACCOUNT}:key/${keyId}`;
+    saveRecords(arn);
     // §6.1: an AES-256 token key in the cluster, owned by kmsuser, non-extractable, labelled with the ARN.
     checkCapacity(tx, cluster, 1);
     const material = ctx.random(32);
@@ -233,7 +261,11 @@ export const describeKmsKey = defineOperation({
   cluster: 'none',
   access: 'none',
   write: false,
-  run: ({ tx }, input: { KeyId: string; clusterId?: string }): { KeyMetadata: KeyMetadata } => ({ KeyMetadata: metadataOf(tx, findKey(tx, input.KeyId, 'DescribeKey')) }),
+  run: ({ tx }, input: { KeyId: string; clusterId?: string } & KmsCaller): { KeyMetadata: KeyMetadata } => {
+    const key = findKey(tx, input.KeyId, 'DescribeKey');
+    authorize(tx, key, input, { action: 'kms:DescribeKey', operation: 'DescribeKey' });
+    return { KeyMetadata: metadataOf(tx, key) };
+  },
 });
 
 /** ListKeys: every key of the local account, oldest first. */
@@ -293,7 +325,7 @@ function checkPlaintext(plaintext: unknown, operation: string): Uint8Array {
   return plaintext;
 }
 
-export interface EncryptInput extends ClusterInput {
+export interface EncryptInput extends ClusterInput, KmsCaller {
   KeyId: string;
   Plaintext: Uint8Array;
   EncryptionContext?: Record<string, string>;
@@ -307,12 +339,13 @@ export const kmsEncrypt = defineOperation({
   write: false,
   run: ({ tx, ctx }, input: EncryptInput) => {
     const key = findKey(tx, input.KeyId, 'Encrypt');
+    authorize(tx, key, input, { action: 'kms:Encrypt', operation: 'Encrypt', context: input.EncryptionContext });
     const blob = seal(ctx, key, usableMaterial(tx, key, 'Encrypt'), checkPlaintext(input.Plaintext, 'Encrypt'), input.EncryptionContext, 'Encrypt');
     return { CiphertextBlob: blob, KeyId: key.arn, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' as const };
   },
 });
 
-export interface DecryptInput extends ClusterInput {
+export interface DecryptInput extends ClusterInput, KmsCaller {
   CiphertextBlob: Uint8Array;
   KeyId?: string;
   EncryptionContext?: Record<string, string>;
@@ -324,31 +357,34 @@ export const kmsDecrypt = defineOperation({
   cluster: 'none',
   access: 'none',
   write: false,
-  run: ({ tx, ctx }, input: DecryptInput) => {
-    const operation = 'Decrypt';
-    const blob = input.CiphertextBlob instanceof Uint8Array ? Buffer.from(input.CiphertextBlob) : Buffer.alloc(0);
-    const invalid = () => kmsError('KMS_INVALID_CIPHERTEXT', 'InvalidCiphertextException', operation, 'The ciphertext is not a KMS ciphertext blob, or it was changed, or its encryption context differs');
-    if (blob.length < 2 || blob[0] !== BLOB_VERSION || blob.length < 2 + blob[1]! + IV_BYTES + TAG_BYTES) throw invalid();
-    const arn = blob.subarray(2, 2 + blob[1]!).toString('utf8');
-    const key = tx.get<KmsKeyRecord>(kmsKeys.key(arn.replace(/^.*:key\//, '')));
-    if (!key || key.arn !== arn) throw invalid();
-    if (input.KeyId !== undefined && findKey(tx, input.KeyId, operation).keyId !== key.keyId) {
-      throw kmsError('KMS_INCORRECT_KEY', 'IncorrectKeyException', operation, `The ciphertext was encrypted under ${key.arn}, not ${input.KeyId}`);
-    }
-    const material = usableMaterial(tx, key, operation);
-    const body = blob.subarray(2 + blob[1]!);
-    const iv = body.subarray(0, IV_BYTES);
-    const tag = body.subarray(body.length - TAG_BYTES);
-    try {
-      const plaintext = cryptoOf(ctx).aesGcmDecrypt(material, iv, body.subarray(IV_BYTES, body.length - TAG_BYTES), tag, contextBytes(input.EncryptionContext, operation));
-      return { Plaintext: plaintext, KeyId: key.arn, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' as const };
-    } catch {
-      throw invalid();
-    }
-  },
+  run: ({ tx, ctx }, input: DecryptInput) => openBlob(tx, ctx, input, 'Decrypt', 'kms:Decrypt'),
 });
 
-export interface GenerateDataKeyInput extends ClusterInput {
+/** A blob's plaintext for Decrypt, or for ReEncrypt (which needs kms:ReEncryptFrom instead). */
+function openBlob(tx: ReadView, ctx: EngineContext, input: DecryptInput, operation: 'Decrypt' | 'ReEncrypt', action: 'kms:Decrypt' | 'kms:ReEncryptFrom') {
+  const blob = input.CiphertextBlob instanceof Uint8Array ? Buffer.from(input.CiphertextBlob) : Buffer.alloc(0);
+  const invalid = () => kmsError('KMS_INVALID_CIPHERTEXT', 'InvalidCiphertextException', operation, 'The ciphertext is not a KMS ciphertext blob, or it was changed, or its encryption context differs');
+  if (blob.length < 2 || blob[0] !== BLOB_VERSION || blob.length < 2 + blob[1]! + IV_BYTES + TAG_BYTES) throw invalid();
+  const arn = blob.subarray(2, 2 + blob[1]!).toString('utf8');
+  const key = tx.get<KmsKeyRecord>(kmsKeys.key(arn.replace(/^.*:key\//, '')));
+  if (!key || key.arn !== arn) throw invalid();
+  if (input.KeyId !== undefined && findKey(tx, input.KeyId, operation).keyId !== key.keyId) {
+    throw kmsError('KMS_INCORRECT_KEY', 'IncorrectKeyException', operation, `The ciphertext was encrypted under ${key.arn}, not ${input.KeyId}`);
+  }
+  authorize(tx, key, input, { action, operation, context: input.EncryptionContext });
+  const material = usableMaterial(tx, key, operation);
+  const body = blob.subarray(2 + blob[1]!);
+  const iv = body.subarray(0, IV_BYTES);
+  const tag = body.subarray(body.length - TAG_BYTES);
+  try {
+    const plaintext = cryptoOf(ctx).aesGcmDecrypt(material, iv, body.subarray(IV_BYTES, body.length - TAG_BYTES), tag, contextBytes(input.EncryptionContext, operation));
+    return { Plaintext: plaintext, KeyId: key.arn, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' as const };
+  } catch {
+    throw invalid();
+  }
+}
+
+export interface GenerateDataKeyInput extends ClusterInput, KmsCaller {
   KeyId: string;
   NumberOfBytes?: number;
   KeySpec?: string;
@@ -373,6 +409,7 @@ export const kmsGenerateDataKey = defineOperation({
       throw kmsError('INVALID_ARGUMENT', 'ValidationException', operation, input.KeySpec !== undefined ? `KeySpec must be AES_128 or AES_256, not ${input.KeySpec}` : 'NumberOfBytes must be 1 to 1024');
     }
     const key = findKey(tx, input.KeyId, operation);
+    authorize(tx, key, input, { action: `kms:${operation}`, operation, context: input.EncryptionContext });
     const material = usableMaterial(tx, key, operation);
     const plaintext = new Uint8Array(ctx.random(bytes));
     const blob = seal(ctx, key, material, plaintext, input.EncryptionContext, operation);
@@ -388,8 +425,9 @@ function enablement(enable: boolean) {
     cluster: 'none',
     access: 'none',
     write: true,
-    run: ({ tx }, input: { KeyId: string; clusterId?: string }): Record<string, never> => {
+    run: ({ tx }, input: { KeyId: string; clusterId?: string } & KmsCaller): Record<string, never> => {
       const key = findKey(tx, input.KeyId, operation);
+      authorize(tx, key, input, { action: `kms:${operation}`, operation });
       if (key.deletionDate !== undefined) throw kmsError('KMS_INVALID_STATE', 'KMSInvalidStateException', operation, `${key.arn} is pending deletion; cancel the deletion first`);
       tx.put(kmsKeys.key(key.keyId), { ...key, enabled: enable });
       return {};
@@ -406,11 +444,12 @@ export const scheduleKmsKeyDeletion = defineOperation({
   cluster: 'none',
   access: 'none',
   write: true,
-  run: ({ tx, ctx }, input: { KeyId: string; PendingWindowInDays?: number; clusterId?: string }) => {
+  run: ({ tx, ctx }, input: { KeyId: string; PendingWindowInDays?: number; clusterId?: string } & KmsCaller) => {
     const operation = 'ScheduleKeyDeletion';
     const days = input.PendingWindowInDays ?? 30;
     if (!Number.isInteger(days) || days < 7 || days > 30) throw kmsError('INVALID_ARGUMENT', 'ValidationException', operation, 'PendingWindowInDays must be 7 to 30');
     const key = findKey(tx, input.KeyId, operation);
+    authorize(tx, key, input, { action: 'kms:ScheduleKeyDeletion', operation });
     if (key.deletionDate !== undefined) throw kmsError('KMS_INVALID_STATE', 'KMSInvalidStateException', operation, `${key.arn} is already pending deletion`);
     const deletionDate = ctx.now() + days * 86_400_000;
     tx.put(kmsKeys.key(key.keyId), { ...key, deletionDate, pendingWindowInDays: days });
@@ -424,9 +463,10 @@ export const cancelKmsKeyDeletion = defineOperation({
   cluster: 'none',
   access: 'none',
   write: true,
-  run: ({ tx }, input: { KeyId: string; clusterId?: string }) => {
+  run: ({ tx }, input: { KeyId: string; clusterId?: string } & KmsCaller) => {
     const operation = 'CancelKeyDeletion';
     const key = findKey(tx, input.KeyId, operation);
+    authorize(tx, key, input, { action: 'kms:CancelKeyDeletion', operation });
     if (key.deletionDate === undefined) throw kmsError('KMS_INVALID_STATE', 'KMSInvalidStateException', operation, `${key.arn} is not pending deletion`);
     const { deletionDate: _date, pendingWindowInDays: _days, ...rest } = key;
     tx.put(kmsKeys.key(key.keyId), { ...rest, enabled: false });
@@ -445,10 +485,11 @@ function checkAliasName(name: unknown, operation: string): string {
   return name;
 }
 
-/** The key an alias may point at: one that exists and is not pending deletion. */
-function aliasTarget(view: ReadView, keyId: unknown, operation: string): KmsKeyRecord {
+/** The key an alias may point at: one that exists, the caller may point aliases at, and is not pending deletion. */
+function aliasTarget(view: ReadView, keyId: unknown, caller: KmsCaller, operation: 'CreateAlias' | 'UpdateAlias'): KmsKeyRecord {
   if (typeof keyId === 'string' && keyId.includes('alias/')) throw kmsError('INVALID_ARGUMENT', 'ValidationException', operation, 'TargetKeyId must be a key ID or key ARN, not an alias');
   const key = findKey(view, keyId, operation);
+  authorize(view, key, caller, { action: `kms:${operation}`, operation });
   if (key.deletionDate !== undefined) throw kmsError('KMS_INVALID_STATE', 'KMSInvalidStateException', operation, `${key.arn} is pending deletion`);
   return key;
 }
@@ -459,11 +500,11 @@ export const createKmsAlias = defineOperation({
   cluster: 'none',
   access: 'none',
   write: true,
-  run: ({ tx, ctx }, input: { AliasName: string; TargetKeyId: string; clusterId?: string }): Record<string, never> => {
+  run: ({ tx, ctx }, input: { AliasName: string; TargetKeyId: string; clusterId?: string } & KmsCaller): Record<string, never> => {
     const operation = 'CreateAlias';
     const name = checkAliasName(input.AliasName, operation);
     if (tx.has(kmsKeys.alias(name))) throw kmsError('KMS_ALREADY_EXISTS', 'AlreadyExistsException', operation, `An alias with the name ${name} already exists`);
-    const key = aliasTarget(tx, input.TargetKeyId, operation);
+    const key = aliasTarget(tx, input.TargetKeyId, input, operation);
     tx.put(kmsKeys.alias(name), { name, keyId: key.keyId, createdAt: ctx.now(), updatedAt: ctx.now() } satisfies AliasRecord);
     return {};
   },
@@ -475,12 +516,15 @@ export const updateKmsAlias = defineOperation({
   cluster: 'none',
   access: 'none',
   write: true,
-  run: ({ tx, ctx }, input: { AliasName: string; TargetKeyId: string; clusterId?: string }): Record<string, never> => {
+  run: ({ tx, ctx }, input: { AliasName: string; TargetKeyId: string; clusterId?: string } & KmsCaller): Record<string, never> => {
     const operation = 'UpdateAlias';
     const name = checkAliasName(input.AliasName, operation);
     const alias = tx.get<AliasRecord>(kmsKeys.alias(name));
     if (!alias) throw kmsError('KMS_KEY_NOT_FOUND', 'NotFoundException', operation, `Alias ${name} does not exist`);
-    tx.put(kmsKeys.alias(name), { ...alias, keyId: aliasTarget(tx, input.TargetKeyId, operation).keyId, updatedAt: ctx.now() } satisfies AliasRecord);
+    // KMS asks for kms:UpdateAlias on the key the alias leaves as well as on the one it points to.
+    const current = tx.get<KmsKeyRecord>(kmsKeys.key(alias.keyId));
+    if (current) authorize(tx, current, input, { action: 'kms:UpdateAlias', operation });
+    tx.put(kmsKeys.alias(name), { ...alias, keyId: aliasTarget(tx, input.TargetKeyId, input, operation).keyId, updatedAt: ctx.now() } satisfies AliasRecord);
     return {};
   },
 });
@@ -491,10 +535,13 @@ export const deleteKmsAlias = defineOperation({
   cluster: 'none',
   access: 'none',
   write: true,
-  run: ({ tx }, input: { AliasName: string; clusterId?: string }): Record<string, never> => {
+  run: ({ tx }, input: { AliasName: string; clusterId?: string } & KmsCaller): Record<string, never> => {
     const operation = 'DeleteAlias';
     const name = checkAliasName(input.AliasName, operation);
-    if (!tx.has(kmsKeys.alias(name))) throw kmsError('KMS_KEY_NOT_FOUND', 'NotFoundException', operation, `Alias ${name} does not exist`);
+    const alias = tx.get<AliasRecord>(kmsKeys.alias(name));
+    if (!alias) throw kmsError('KMS_KEY_NOT_FOUND', 'NotFoundException', operation, `Alias ${name} does not exist`);
+    const key = tx.get<KmsKeyRecord>(kmsKeys.key(alias.keyId));
+    if (key) authorize(tx, key, input, { action: 'kms:DeleteAlias', operation });
     tx.delete(kmsKeys.alias(name));
     return {};
   },
@@ -527,9 +574,11 @@ export const kmsReEncrypt = defineOperation({
   cluster: 'none',
   access: 'none',
   write: false,
-  run: (env: OperationEnv<undefined>, input: { CiphertextBlob: Uint8Array; SourceKeyId?: string; SourceEncryptionContext?: Record<string, string>; DestinationKeyId: string; DestinationEncryptionContext?: Record<string, string>; clusterId?: string }) => {
-    const decrypted = kmsDecrypt.run(env, { CiphertextBlob: input.CiphertextBlob, KeyId: input.SourceKeyId, EncryptionContext: input.SourceEncryptionContext }) as { Plaintext: Uint8Array; KeyId: string };
+  run: (env: OperationEnv<undefined>, input: { CiphertextBlob: Uint8Array; SourceKeyId?: string; SourceEncryptionContext?: Record<string, string>; DestinationKeyId: string; DestinationEncryptionContext?: Record<string, string>; clusterId?: string } & KmsCaller) => {
+    const caller: KmsCaller = { principal: input.principal, GrantTokens: input.GrantTokens };
+    const decrypted = openBlob(env.tx, env.ctx, { ...caller, CiphertextBlob: input.CiphertextBlob, KeyId: input.SourceKeyId, EncryptionContext: input.SourceEncryptionContext }, 'ReEncrypt', 'kms:ReEncryptFrom');
     const destination = findKey(env.tx, input.DestinationKeyId, 'ReEncrypt');
+    authorize(env.tx, destination, caller, { action: 'kms:ReEncryptTo', operation: 'ReEncrypt', context: input.DestinationEncryptionContext });
     const blob = seal(env.ctx, destination, usableMaterial(env.tx, destination, 'ReEncrypt'), decrypted.Plaintext, input.DestinationEncryptionContext, 'ReEncrypt');
     return { CiphertextBlob: blob, SourceKeyId: decrypted.KeyId, KeyId: destination.arn, SourceEncryptionAlgorithm: 'SYMMETRIC_DEFAULT' as const, DestinationEncryptionAlgorithm: 'SYMMETRIC_DEFAULT' as const };
   },
