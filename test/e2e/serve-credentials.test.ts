@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CloudHSMV2Client, DescribeClustersCommand } from '@aws-sdk/client-cloudhsm-v2';
-import { CreateKeyCommand, DecryptCommand, EncryptCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
+import { CreateGrantCommand, CreateKeyCommand, DecryptCommand, EncryptCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { runBin, tempDir } from '../support/helpers.js';
 import { startServe, type Served } from '../support/processes.js';
 import { post, sdkSigned } from '../support/signed-requests.js';
@@ -17,8 +17,10 @@ import { clusterFolder } from '../support/templates.js';
 
 const SECRET = 'Local-Secret-Key-0123456789abcdefEXAMPLE';
 const KEYS = [
-  { accessKeyId: 'AKIALOCALEXAMPLE0001', secretAccessKey: SECRET, principal: 'arn:aws:iam::111122223333:user/alice' },
+  { accessKeyId: 'AKIALOCALEXAMPLE0001', secretAccessKey: SECRET, principal: 'arn:aws:iam::000000000000:user/alice' },
   { accessKeyId: 'AKIALOCALEXAMPLE0002', secretAccessKey: `${SECRET}-2` },
+  // Another account's user: KMS's default key policy trusts only the key's own account.
+  { accessKeyId: 'AKIALOCALEXAMPLE0003', secretAccessKey: `${SECRET}-3`, principal: 'arn:aws:iam::111122223333:user/mallory' },
 ];
 
 async function refusedAs(attempt: Promise<unknown>, name: string): Promise<void> {
@@ -55,7 +57,7 @@ describe('e2e: serve --credentials requires SigV4 signatures', function () {
     file = path.join(tempDir('chsm-creds-'), 'keys.json');
     fs.writeFileSync(file, JSON.stringify(KEYS), { mode: 0o600 });
     served = await startServe(dir, { args: ['--credentials', file] });
-    assert.match(served.log(), /SigV4 required, 2 access keys/);
+    assert.match(served.log(), /SigV4 required, 3 access keys/);
   });
 
   after(() => {
@@ -69,6 +71,12 @@ describe('e2e: serve --credentials requires SigV4 signatures', function () {
     const { CiphertextBlob } = await client.send(new EncryptCommand({ KeyId: KeyMetadata!.KeyId, Plaintext: new TextEncoder().encode('order 42') }));
     const { Plaintext } = await kms(KEYS[1]!.accessKeyId, KEYS[1]!.secretAccessKey).send(new DecryptCommand({ CiphertextBlob }));
     assert.equal(new TextDecoder().decode(Plaintext), 'order 42');
+    // The signed caller is the principal the key policy and grants see.
+    const mallory = kms(KEYS[2]!.accessKeyId, KEYS[2]!.secretAccessKey);
+    await refusedAs(mallory.send(new EncryptCommand({ KeyId: KeyMetadata!.KeyId, Plaintext: new Uint8Array([1]) })), 'AccessDeniedException');
+    await client.send(new CreateGrantCommand({ KeyId: KeyMetadata!.KeyId, GranteePrincipal: KEYS[2]!.principal, Operations: ['Encrypt'] }));
+    await mallory.send(new EncryptCommand({ KeyId: KeyMetadata!.KeyId, Plaintext: new Uint8Array([1]) }));
+    await refusedAs(mallory.send(new DecryptCommand({ CiphertextBlob })), 'AccessDeniedException');
     assert.equal((await cloudhsm(KEYS[0]!.accessKeyId, SECRET).send(new DescribeClustersCommand({}))).Clusters!.length, 1);
 
     await refusedAs(kms(KEYS[0]!.accessKeyId, `${SECRET}x`).send(new ListKeysCommand({})), 'InvalidSignatureException');
