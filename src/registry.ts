@@ -124,6 +124,7 @@ export const COMMAND_LOADERS = {
   'kms:generate-random': () => import('./commands/kms/generate-random.js'),
   'kms:list-aliases': () => import('./commands/kms/list-aliases.js'),
   'kms:list-keys': () => import('./commands/kms/list-keys.js'),
+  'kms:list-orphaned-key-material': () => import('./commands/kms/list-orphaned-key-material.js'),
   'kms:re-encrypt': () => import('./commands/kms/re-encrypt.js'),
   'kms:schedule-key-deletion': () => import('./commands/kms/schedule-key-deletion.js'),
   'kms:update-alias': () => import('./commands/kms/update-alias.js'),

@@ -22,3 +22,4 @@ export { changeMfa, finishMfaLogin, startMfaLogin, startMfaRegistration } from '
 export { listAuditEvents, verifyAudit } from '../core/audit/operations.js';
 export { connectKeyStore, createKeyStore, deleteKeyStore, describeKeyStores, disconnectKeyStore, updateKeyStore } from '../core/kms/key-stores.js';
 export { cancelKmsKeyDeletion, createKmsAlias, createKmsKey, deleteKmsAlias, kmsGenerateRandom, kmsReEncrypt, listKmsAliases, updateKmsAlias, describeKmsKey, disableKmsKey, enableKmsKey, kmsDecrypt, kmsEncrypt, kmsGenerateDataKey, listKmsKeys, scheduleKmsKeyDeletion } from '../core/kms/keys.js';
+export { listOrphanedKeyMaterial } from '../core/kms/orphaned-material.js';

@@ -16,7 +16,8 @@ import { replaceDueHsms, requireStillActive } from './cluster/replacement.js';
 import type { KeyRecord } from './keys/model.js';
 import type { ReadView, Transaction } from './store/index.js';
 import { reach } from './store/faults.js';
-import { housekeeping } from './backups/lifecycle.js';
+import { housekeeping, scheduleHousekeeping } from './backups/lifecycle.js';
+import { endDueKeyDeletions } from './kms/deletion.js';
 import { backupKeys, type BackupSchedule } from './backups/model.js';
 import { recordEvents, recordRefusal, type PlannedEvent } from './audit/record.js';
 import { onClusterTime } from './time/clock.js';
@@ -250,7 +251,7 @@ function routeIfAny(view: ReadView, clusterId: string | undefined): HsmRecord | 
   }
 }
 
-/** Whether housekeeping (daily backups, retention, HSM replacement) has work due at `now`. */
+/** Whether housekeeping (daily backups, retention, HSM replacement, KMS key deletions) has work due at `now`. */
 function housekeepingDue(view: ReadView, now: number): boolean {
   const schedule = view.get<BackupSchedule>(backupKeys.schedule);
   return schedule !== undefined && schedule.dueAt <= now;
@@ -327,14 +328,17 @@ function runInStore<I extends ClusterInput, O, P>(base: EngineContext, op: Opera
   const first: Promise<O | typeof DUE | CommittedFailure> = write ? transact((tx) => (due(tx) ? DUE : body(tx))) : read((view) => (due(view) ? DUE : body(readOnly(view))));
   return first.then((result) => {
     if (result !== DUE) return settle(result);
-    // HSM replacements, daily backups, retention and deletion windows catch up with cluster time
-    // first, in a transaction of their own, so that an operation that then fails undoes none of
-    // it. If the state cannot be written now (a read-only folder, a lock held too long), a read
-    // still answers from the state as it is.
+    // HSM replacements, daily backups, retention, deletion windows and the end of KMS keys'
+    // waiting periods catch up with cluster time first, in a transaction of their own, so that an
+    // operation that then fails undoes none of it. If the state cannot be written now (a read-only
+    // folder, a lock held too long), a read still answers from the state as it is.
     const caughtUp = base.store.transact((tx) => {
       const ctx = onClusterTime(base, tx);
       replaceDueHsms(tx, ctx);
+      const nextKeyDeletion = endDueKeyDeletions(tx, ctx);
       housekeeping(tx, ctx);
+      // Housekeeping schedules its own next work; a KMS key's deletion date may come sooner.
+      if (nextKeyDeletion !== undefined) scheduleHousekeeping(tx, nextKeyDeletion);
     });
     const unwritable = (err: unknown) => !op.write && err instanceof HsmError && (err.code === 'STATE_IO' || err.code === 'STATE_LOCKED');
     return caughtUp.then(run, (err: unknown) => (unwritable(err) ? run() : Promise.reject(asError(err))));

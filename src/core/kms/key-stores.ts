@@ -18,6 +18,9 @@ import { recordEvents, userEvent, type PlannedEvent } from '../audit/record.js';
 import { isLoggedInElsewhere, verifyCredentials, type SessionRecord } from '../users/authentication.js';
 import { hashPassword } from '../users/password.js';
 import type { UserRecord } from '../users/rules.js';
+import { keyStoreKeys } from './model.js';
+
+export { keyStoreKeys } from './model.js';
 
 export type ConnectionState = 'CONNECTED' | 'CONNECTING' | 'FAILED' | 'DISCONNECTED' | 'DISCONNECTING';
 /** §4, for CloudHSM key stores. */
@@ -61,11 +64,6 @@ export interface CustomKeyStoreView {
   ConnectionErrorCode?: ConnectionErrorCode;
   CreationDate: Date;
 }
-
-export const keyStoreKeys = {
-  prefix: 'kms/key-store/',
-  store: (id: string) => `kms/key-store/${id}`,
-} as const;
 
 function kmsError(code: ErrorCode, type: KmsErrorType, operation: string, message: string): HsmError {
   return awsError(code, type, operation, message);
