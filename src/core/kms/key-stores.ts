@@ -121,10 +121,19 @@ function kmsCluster(view: ReadView, clusterId: unknown, operation: string): Clus
   return cluster;
 }
 
-/** §2 and §5: an ACTIVE cluster with two ACTIVE HSMs in different Availability Zones. */
+/** §2 and §5: an ACTIVE cluster with subnets in two Availability Zones or more, and two ACTIVE HSMs in different ones. */
 function requireKeyStoreCluster(cluster: ClusterRecord, operation: string): void {
   if (cluster.state !== 'ACTIVE') {
     throw kmsError('CLUSTER_NOT_ACTIVE', 'CloudHsmClusterNotActiveException', operation, `AWS CloudHSM cluster ${cluster.clusterId} is ${cluster.state}, not ACTIVE; initialize and activate it first`);
+  }
+  const subnets = Object.keys(cluster.subnetMapping).length;
+  if (subnets < 2) {
+    throw kmsError(
+      'CLUSTER_INVALID_CONFIGURATION',
+      'CloudHsmClusterInvalidConfigurationException',
+      operation,
+      `AWS CloudHSM cluster ${cluster.clusterId} has subnets in ${subnets} Availability Zone; a key store needs subnets in at least two. Use a cluster created with \`cluster create --availability-zones\` naming two or more`,
+    );
   }
   const zones = new Set(activeHsms(cluster).map((h) => h.availabilityZone));
   if (zones.size < 2) {
