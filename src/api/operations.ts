@@ -23,3 +23,4 @@ export { listAuditEvents, verifyAudit } from '../core/audit/operations.js';
 export { connectKeyStore, createKeyStore, deleteKeyStore, describeKeyStores, disconnectKeyStore, updateKeyStore } from '../core/kms/key-stores.js';
 export { cancelKmsKeyDeletion, createKmsAlias, createKmsKey, deleteKmsAlias, kmsGenerateRandom, kmsReEncrypt, listKmsAliases, updateKmsAlias, describeKmsKey, disableKmsKey, enableKmsKey, kmsDecrypt, kmsEncrypt, kmsGenerateDataKey, listKmsKeys, scheduleKmsKeyDeletion } from '../core/kms/keys.js';
 export { listOrphanedKeyMaterial } from '../core/kms/orphaned-material.js';
+export { disableKmsKeyRotation, enableKmsKeyRotation, getKmsKeyRotationStatus, kmsGenerateDataKeyPair, kmsGenerateDataKeyPairWithoutPlaintext, kmsGenerateMac, kmsSign, kmsVerify, kmsVerifyMac } from '../core/kms/unsupported.js';

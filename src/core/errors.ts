@@ -81,6 +81,7 @@ export const ERROR_CODES = {
   KMS_INCORRECT_KEY: 'the ciphertext was not encrypted under the KMS key given (IncorrectKeyException)',
   KMS_INVALID_CIPHERTEXT: 'the ciphertext blob is damaged, or its encryption context differs (InvalidCiphertextException)',
   KMS_UNSUPPORTED: 'the operation or key spec is not supported for this kind of KMS key (UnsupportedOperationException)',
+  KMS_INVALID_KEY_USAGE: 'the KMS key\'s KeyUsage does not allow the operation: every key here is a symmetric encryption key (InvalidKeyUsageException)',
   KMS_ALREADY_EXISTS: 'an alias of that name already exists (AlreadyExistsException)',
   PROMPT_CANCELLED: 'the operator cancelled a prompt (Ctrl-C or end of input); nothing was changed',
   INTERNAL: 'an unexpected fault: a bug in the emulator',
@@ -117,6 +118,7 @@ export type KmsErrorType =
   | 'IncorrectKeyException'
   | 'InvalidCiphertextException'
   | 'UnsupportedOperationException'
+  | 'InvalidKeyUsageException'
   | 'AlreadyExistsException'
   | 'ValidationException';
 

@@ -32,6 +32,7 @@ import {
   listKmsKeys,
   scheduleKmsKeyDeletion,
 } from '../core/kms/keys.js';
+import { disableKmsKeyRotation, enableKmsKeyRotation, getKmsKeyRotationStatus, kmsGenerateDataKeyPair, kmsGenerateDataKeyPairWithoutPlaintext, kmsGenerateMac, kmsSign, kmsVerify, kmsVerifyMac } from '../core/kms/unsupported.js';
 
 /** A request body is a few kilobytes; this refuses anything that is not one. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -99,6 +100,16 @@ const KMS_ROUTES: Readonly<Record<string, Route>> = {
   ListAliases: kms(listKmsAliases),
   ReEncrypt: kms(kmsReEncrypt),
   GenerateRandom: kms(kmsGenerateRandom),
+  // Answered with the refusal the real service gives for these keys (core/kms/unsupported.ts).
+  EnableKeyRotation: kms(enableKmsKeyRotation),
+  DisableKeyRotation: kms(disableKmsKeyRotation),
+  GetKeyRotationStatus: kms(getKmsKeyRotationStatus),
+  GenerateDataKeyPair: kms(kmsGenerateDataKeyPair),
+  GenerateDataKeyPairWithoutPlaintext: kms(kmsGenerateDataKeyPairWithoutPlaintext),
+  Sign: kms(kmsSign),
+  Verify: kms(kmsVerify),
+  GenerateMac: kms(kmsGenerateMac),
+  VerifyMac: kms(kmsVerifyMac),
 };
 
 class RequestError extends Error {

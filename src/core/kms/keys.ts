@@ -59,7 +59,7 @@ function kmsError(code: ErrorCode, type: KmsErrorType, operation: string, messag
 }
 
 /** A key by ID, ARN, alias name (`alias/…`) or alias ARN. */
-function findKey(view: ReadView, keyId: unknown, operation: string): KmsKeyRecord {
+export function findKey(view: ReadView, keyId: unknown, operation: string): KmsKeyRecord {
   let id = typeof keyId === 'string' ? keyId.replace(/^arn:aws:kms:[^:]+:\d{12}:(?=alias\/)/, '').replace(/^arn:aws:kms:[^:]+:\d{12}:key\//, '') : '';
   if (id.startsWith('alias/')) id = view.get<AliasRecord>(kmsKeys.alias(id))?.keyId ?? '';
   const key = id ? view.get<KmsKeyRecord>(kmsKeys.key(id)) : undefined;
