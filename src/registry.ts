@@ -131,6 +131,7 @@ export const COMMAND_LOADERS = {
   'kms:list-resource-tags': () => import('./commands/kms/list-resource-tags.js'),
   'kms:list-retirable-grants': () => import('./commands/kms/list-retirable-grants.js'),
   'kms:put-key-policy': () => import('./commands/kms/put-key-policy.js'),
+  'kms:list-orphaned-key-material': () => import('./commands/kms/list-orphaned-key-material.js'),
   'kms:re-encrypt': () => import('./commands/kms/re-encrypt.js'),
   'kms:retire-grant': () => import('./commands/kms/retire-grant.js'),
   'kms:revoke-grant': () => import('./commands/kms/revoke-grant.js'),

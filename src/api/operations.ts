@@ -25,3 +25,5 @@ export { cancelKmsKeyDeletion, createKmsAlias, createKmsKey, deleteKmsAlias, kms
 export { createKmsGrant, listKmsGrants, listKmsRetirableGrants, retireKmsGrant, revokeKmsGrant } from '../core/kms/grants.js';
 export { getKmsKeyPolicy, listKmsKeyPolicies, putKmsKeyPolicy } from '../core/kms/policies.js';
 export { listKmsResourceTags, tagKmsResource, untagKmsResource, updateKmsKeyDescription } from '../core/kms/tags.js';
+export { listOrphanedKeyMaterial } from '../core/kms/orphaned-material.js';
+export { disableKmsKeyRotation, enableKmsKeyRotation, getKmsKeyRotationStatus, kmsGenerateDataKeyPair, kmsGenerateDataKeyPairWithoutPlaintext, kmsGenerateMac, kmsSign, kmsVerify, kmsVerifyMac } from '../core/kms/unsupported.js';

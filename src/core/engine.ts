@@ -16,7 +16,8 @@ import { replaceDueHsms, requireStillActive } from './cluster/replacement.js';
 import type { KeyRecord } from './keys/model.js';
 import type { ReadView, Transaction } from './store/index.js';
 import { reach } from './store/faults.js';
-import { housekeeping } from './backups/lifecycle.js';
+import { housekeeping, scheduleHousekeeping } from './backups/lifecycle.js';
+import { endDueKeyDeletions } from './kms/deletion.js';
 import { backupKeys, type BackupSchedule } from './backups/model.js';
 import { recordEvents, recordRefusal, type PlannedEvent } from './audit/record.js';
 import { onClusterTime } from './time/clock.js';
@@ -234,7 +235,13 @@ function route(cluster: ClusterRecord): HsmRecord | undefined {
  */
 async function prepareAndRun<I extends ClusterInput, O, P>(ctx: EngineContext, op: Operation<I, O, P>, input: I, caller: Caller, actor: Actor | undefined, attempt?: Attempt): Promise<O> {
   if (!op.prepare) return runInStore(ctx, op, input, caller, actor, undefined as P, undefined, attempt);
-  const routed = op.cluster === 'hsm' ? await ctx.store.read((view) => routeIfAny(view, input.clusterId)) : undefined;
+  const look = (view: ReadView) => ({ due: housekeepingDue(view, onClusterTime(ctx, view).now()), routed: op.cluster === 'hsm' ? routeIfAny(view, input.clusterId) : undefined });
+  const first = await ctx.store.read(look);
+  let routed = first.routed;
+  // The slow work reads the state too (connecting a key store checks kmsuser's password there):
+  // it sees the state as due housekeeping leaves it (an HSM replaced), as the run will. If the
+  // catch-up fails, the run tries again and reports why.
+  if (first.due && (await catchUp(ctx).then(() => true, () => false))) ({ routed } = await ctx.store.read(look));
   if (attempt) attempt.hsm = routed;
   const prepared = await op.prepare(input, ctx);
   reach('operation.prepared', ctx.store.dir);
@@ -250,7 +257,7 @@ function routeIfAny(view: ReadView, clusterId: string | undefined): HsmRecord | 
   }
 }
 
-/** Whether housekeeping (daily backups, retention, HSM replacement) has work due at `now`. */
+/** Whether housekeeping (daily backups, retention, HSM replacement, KMS key deletions) has work due at `now`. */
 function housekeepingDue(view: ReadView, now: number): boolean {
   const schedule = view.get<BackupSchedule>(backupKeys.schedule);
   return schedule !== undefined && schedule.dueAt <= now;
@@ -327,17 +334,25 @@ function runInStore<I extends ClusterInput, O, P>(base: EngineContext, op: Opera
   const first: Promise<O | typeof DUE | CommittedFailure> = write ? transact((tx) => (due(tx) ? DUE : body(tx))) : read((view) => (due(view) ? DUE : body(readOnly(view))));
   return first.then((result) => {
     if (result !== DUE) return settle(result);
-    // HSM replacements, daily backups, retention and deletion windows catch up with cluster time
-    // first, in a transaction of their own, so that an operation that then fails undoes none of
-    // it. If the state cannot be written now (a read-only folder, a lock held too long), a read
-    // still answers from the state as it is.
-    const caughtUp = base.store.transact((tx) => {
-      const ctx = onClusterTime(base, tx);
-      replaceDueHsms(tx, ctx);
-      housekeeping(tx, ctx);
-    });
+    // HSM replacements, daily backups, retention, deletion windows and the end of KMS keys'
+    // waiting periods catch up with cluster time first, in a transaction of their own, so that an
+    // operation that then fails undoes none of it. If the state cannot be written now (a read-only
+    // folder, a lock held too long), a read still answers from the state as it is.
+    const caughtUp = catchUp(base);
     const unwritable = (err: unknown) => !op.write && err instanceof HsmError && (err.code === 'STATE_IO' || err.code === 'STATE_LOCKED');
     return caughtUp.then(run, (err: unknown) => (unwritable(err) ? run() : Promise.reject(asError(err))));
+  });
+}
+
+/** Runs the housekeeping due at cluster time (a no-op when another process just did), in a transaction of its own. */
+function catchUp(base: EngineContext): Promise<void> {
+  return base.store.transact((tx) => {
+    const ctx = onClusterTime(base, tx);
+    replaceDueHsms(tx, ctx);
+    const nextKeyDeletion = endDueKeyDeletions(tx, ctx);
+    housekeeping(tx, ctx);
+    // Housekeeping schedules its own next work; a KMS key's deletion date may come sooner.
+    if (nextKeyDeletion !== undefined) scheduleHousekeeping(tx, nextKeyDeletion);
   });
 }
 

@@ -81,6 +81,7 @@ export const ERROR_CODES = {
   KMS_INCORRECT_KEY: 'the ciphertext was not encrypted under the KMS key given (IncorrectKeyException)',
   KMS_INVALID_CIPHERTEXT: 'the ciphertext blob is damaged, or its encryption context differs (InvalidCiphertextException)',
   KMS_UNSUPPORTED: 'the operation or key spec is not supported for this kind of KMS key (UnsupportedOperationException)',
+  KMS_INVALID_KEY_USAGE: 'the KMS key\'s KeyUsage does not allow the operation: every key here is a symmetric encryption key (InvalidKeyUsageException)',
   KMS_ALREADY_EXISTS: 'an alias of that name already exists (AlreadyExistsException)',
   KMS_ACCESS_DENIED: 'neither the key policy nor a grant allows the caller the KMS operation on the key, or the key policy denies it (AccessDeniedException)',
   KMS_MALFORMED_POLICY: 'a key policy is not valid JSON, breaks the policy grammar, uses a condition the emulator does not evaluate, or would lock the caller out (MalformedPolicyDocumentException)',
@@ -123,6 +124,7 @@ export type KmsErrorType =
   | 'IncorrectKeyException'
   | 'InvalidCiphertextException'
   | 'UnsupportedOperationException'
+  | 'InvalidKeyUsageException'
   | 'AlreadyExistsException'
   | 'AccessDeniedException'
   | 'MalformedPolicyDocumentException'

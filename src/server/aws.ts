@@ -39,6 +39,7 @@ import {
 import { createKmsGrant, listKmsGrants, listKmsRetirableGrants, retireKmsGrant, revokeKmsGrant } from '../core/kms/grants.js';
 import { getKmsKeyPolicy, listKmsKeyPolicies, putKmsKeyPolicy } from '../core/kms/policies.js';
 import { listKmsResourceTags, tagKmsResource, untagKmsResource, updateKmsKeyDescription } from '../core/kms/tags.js';
+import { disableKmsKeyRotation, enableKmsKeyRotation, getKmsKeyRotationStatus, kmsGenerateDataKeyPair, kmsGenerateDataKeyPairWithoutPlaintext, kmsGenerateMac, kmsSign, kmsVerify, kmsVerifyMac } from '../core/kms/unsupported.js';
 
 /** A request body is a few kilobytes; this refuses anything that is not one. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -120,6 +121,16 @@ const KMS_ROUTES: Readonly<Record<string, Route>> = {
   UntagResource: kms(untagKmsResource),
   ListResourceTags: kms(listKmsResourceTags),
   UpdateKeyDescription: kms(updateKmsKeyDescription),
+  // Answered with the refusal the real service gives for these keys (core/kms/unsupported.ts).
+  EnableKeyRotation: kms(enableKmsKeyRotation),
+  DisableKeyRotation: kms(disableKmsKeyRotation),
+  GetKeyRotationStatus: kms(getKmsKeyRotationStatus),
+  GenerateDataKeyPair: kms(kmsGenerateDataKeyPair),
+  GenerateDataKeyPairWithoutPlaintext: kms(kmsGenerateDataKeyPairWithoutPlaintext),
+  Sign: kms(kmsSign),
+  Verify: kms(kmsVerify),
+  GenerateMac: kms(kmsGenerateMac),
+  VerifyMac: kms(kmsVerifyMac),
 };
 
 class RequestError extends Error {

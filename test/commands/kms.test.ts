@@ -76,6 +76,14 @@ describe('commands: kms custom key stores', function () {
     const bad = await runCommand('kms:encrypt', ['--key-id', key.KeyId, '--plaintext', 'not base64!', '--json'], { env });
     assert.match(bad.json.data, /base64 text or fileb:\/\/PATH/);
     assert.deepEqual((await run('kms:list-keys', [])).Keys.map((k: { KeyId: string }) => k.KeyId), [key.KeyId]);
+    // The waiting period ends while the store is disconnected: the material is orphaned, and listed.
+    assert.equal((await runCommand('kms:list-orphaned-key-material', [], { env })).stdout, 'No orphaned key material.\n');
+    await run('kms:schedule-key-deletion', ['--key-id', key.KeyId, '--pending-window-in-days', '7']);
+    await run('clock:advance', ['--days', '8']);
+    assert.match((await runCommand('kms:describe-key', ['--key-id', key.KeyId, '--json'], { env })).json.data, /NotFoundException/);
+    const orphans = (await run('kms:list-orphaned-key-material', ['--custom-key-store-id', store])).OrphanedKeyMaterial;
+    assert.deepEqual(orphans.map((o: { KeyId: string; CloudHsmClusterId: string; MaterialPresent: boolean }) => [o.KeyId, o.CloudHsmClusterId, o.MaterialPresent]), [[key.KeyId, cluster.clusterId, true]]);
+    assert.match((await runCommand('kms:list-orphaned-key-material', [], { env })).stdout, new RegExp(`^KeyId +CloudHsmClusterId +KeyHandle +DeletionDate +MaterialPresent +Reason\n${key.KeyId} +${cluster.clusterId} +${orphans[0].KeyHandle} `));
   });
 
   it('grants, key policies, tags and the description, in the AWS CLI\'s flags and shapes', async () => {

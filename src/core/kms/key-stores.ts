@@ -18,6 +18,9 @@ import { recordEvents, userEvent, type PlannedEvent } from '../audit/record.js';
 import { isLoggedInElsewhere, verifyCredentials, type SessionRecord } from '../users/authentication.js';
 import { hashPassword } from '../users/password.js';
 import type { UserRecord } from '../users/rules.js';
+import { keyStoreKeys } from './model.js';
+
+export { keyStoreKeys } from './model.js';
 
 export type ConnectionState = 'CONNECTED' | 'CONNECTING' | 'FAILED' | 'DISCONNECTED' | 'DISCONNECTING';
 /** §4, for CloudHSM key stores. */
@@ -61,11 +64,6 @@ export interface CustomKeyStoreView {
   ConnectionErrorCode?: ConnectionErrorCode;
   CreationDate: Date;
 }
-
-export const keyStoreKeys = {
-  prefix: 'kms/key-store/',
-  store: (id: string) => `kms/key-store/${id}`,
-} as const;
 
 function kmsError(code: ErrorCode, type: KmsErrorType, operation: string, message: string): HsmError {
   return awsError(code, type, operation, message);
@@ -123,10 +121,19 @@ function kmsCluster(view: ReadView, clusterId: unknown, operation: string): Clus
   return cluster;
 }
 
-/** §2 and §5: an ACTIVE cluster with two ACTIVE HSMs in different Availability Zones. */
+/** §2 and §5: an ACTIVE cluster with subnets in two Availability Zones or more, and two ACTIVE HSMs in different ones. */
 function requireKeyStoreCluster(cluster: ClusterRecord, operation: string): void {
   if (cluster.state !== 'ACTIVE') {
     throw kmsError('CLUSTER_NOT_ACTIVE', 'CloudHsmClusterNotActiveException', operation, `AWS CloudHSM cluster ${cluster.clusterId} is ${cluster.state}, not ACTIVE; initialize and activate it first`);
+  }
+  const subnets = Object.keys(cluster.subnetMapping).length;
+  if (subnets < 2) {
+    throw kmsError(
+      'CLUSTER_INVALID_CONFIGURATION',
+      'CloudHsmClusterInvalidConfigurationException',
+      operation,
+      `AWS CloudHSM cluster ${cluster.clusterId} has subnets in ${subnets} Availability Zone; a key store needs subnets in at least two. Use a cluster created with \`cluster create --availability-zones\` naming two or more`,
+    );
   }
   const zones = new Set(activeHsms(cluster).map((h) => h.availabilityZone));
   if (zones.size < 2) {

@@ -26,6 +26,10 @@ import { KMS_USER, keyStoreKeys, type KeyStoreRecord } from './key-stores.js';
 import { authorize, callerPrincipal, type KmsCaller } from './access.js';
 import { checkKmsTags, kmsRecordKeys, withKmsTags, type KmsTag, type PolicyRecord } from './key-records.js';
 import { checkLockout, parsePolicy } from './policy-document.js';
+import { kmsKeys, type AliasRecord } from './model.js';
+import { scheduleHousekeeping } from '../backups/lifecycle.js';
+
+export { kmsKeys } from './model.js';
 
 /** [emulator rule] The local account every ARN names. */
 export const LOCAL_ACCOUNT = '000000000000';
@@ -53,20 +57,6 @@ export interface KmsKeyRecord {
 }
 
 export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion' | 'Unavailable';
-
-export const kmsKeys = {
-  prefix: 'kms/key/',
-  key: (keyId: string) => `kms/key/${keyId}`,
-  aliasPrefix: 'kms/alias/',
-  alias: (name: string) => `kms/alias/${name.slice('alias/'.length)}`,
-} as const;
-
-interface AliasRecord {
-  name: string;
-  keyId: string;
-  createdAt: number;
-  updatedAt: number;
-}
 
 function kmsError(code: ErrorCode, type: KmsErrorType, operation: string, message: string) {
   return awsError(code, type, operation, message);
@@ -453,6 +443,8 @@ export const scheduleKmsKeyDeletion = defineOperation({
     if (key.deletionDate !== undefined) throw kmsError('KMS_INVALID_STATE', 'KMSInvalidStateException', operation, `${key.arn} is already pending deletion`);
     const deletionDate = ctx.now() + days * 86_400_000;
     tx.put(kmsKeys.key(key.keyId), { ...key, deletionDate, pendingWindowInDays: days });
+    // The engine's housekeeping deletes the key then (deletion.ts).
+    scheduleHousekeeping(tx, deletionDate);
     return { KeyId: key.arn, DeletionDate: new Date(deletionDate), KeyState: 'PendingDeletion' as const, PendingWindowInDays: days };
   },
 });
