@@ -11,7 +11,7 @@ import { CURVES as KEY_CURVES, SETTABLE_AT_CREATION, type BooleanAttribute, type
 import { CURVES, KEY_CLASSES, KEY_TYPES, type EcCurve } from '../../core/mechanisms/table.js';
 import { CKA, CKK, CKM, CKR, UNAVAILABLE } from './constants.js';
 import { CkrError } from './errors.js';
-import { ATTRIBUTE_STRUCT_BYTES, attributeKind, type Attribute, type AttributeValue, type Dialect } from './rpc.js';
+import { attributeKind, type Attribute, type AttributeValue, type Dialect } from './rpc.js';
 
 export const ulongBytes = (v: number | bigint): Uint8Array => {
   const b = Buffer.alloc(8);
@@ -258,10 +258,3 @@ export function readKeyTemplate(template: readonly Attribute[], half: 'public-ke
   }
   return out;
 }
-
-/** The declared length of a template value as p11-kit counts it (for tests and encoders). */
-export function declaredLength(v: AttributeValue): number {
-  if (v.kind === 'attributes') return v.attributes.length * ATTRIBUTE_STRUCT_BYTES;
-  return nativeValue(v)?.length ?? 0;
-}
-
