@@ -1,0 +1,94 @@
+/**
+ * The PKCS #11 mechanisms the server offers, derived from the project's mechanisms table
+ * (core/mechanisms/table.ts): each signing hash of HASHES gives its ECDSA, RSA PKCS #1 v1.5 and
+ * RSA-PSS mechanisms; the curves of CURVES and RSA_KEYS give the key sizes. Only what the server
+ * implements is listed, so a program that reads the list never picks a mechanism that fails.
+ */
+import { CURVES, HASHES, RSA_KEYS, type HashName, type SignMechanism } from '../../core/mechanisms/table.js';
+import { CKF, CKM } from './constants.js';
+
+/** PKCS #11's numbers for a hash (pkcs11t.h): its ECDSA, RSA PKCS #1 v1.5 and PSS mechanisms, its digest mechanism and its MGF1 generator. */
+const PKCS11_HASHES: Partial<Record<HashName, { digest: number; ecdsa: number; rsaPkcs: number; rsaPss: number; mgf1: number }>> = {
+  sha1: { digest: 0x220, ecdsa: 0x1042, rsaPkcs: 0x6, rsaPss: CKM.SHA1_RSA_PKCS_PSS, mgf1: 1 },
+  sha224: { digest: 0x255, ecdsa: 0x1043, rsaPkcs: 0x46, rsaPss: CKM.SHA224_RSA_PKCS_PSS, mgf1: 5 },
+  sha256: { digest: 0x250, ecdsa: 0x1044, rsaPkcs: 0x40, rsaPss: CKM.SHA256_RSA_PKCS_PSS, mgf1: 2 },
+  sha384: { digest: 0x260, ecdsa: 0x1045, rsaPkcs: 0x41, rsaPss: CKM.SHA384_RSA_PKCS_PSS, mgf1: 3 },
+  sha512: { digest: 0x270, ecdsa: 0x1046, rsaPkcs: 0x42, rsaPss: CKM.SHA512_RSA_PKCS_PSS, mgf1: 4 },
+};
+
+/** The signing hashes of the table that PKCS #11 numbers. */
+const SIGNING_HASHES = (Object.keys(HASHES) as HashName[]).filter((h) => HASHES[h].signs && PKCS11_HASHES[h]);
+
+export interface SignMechanismSpec {
+  /** The core's `crypto sign` mechanism. */
+  mechanism: SignMechanism;
+  keyType: 'ec' | 'rsa';
+  /** The hash the server applies to the data; absent when the data is already a digest (CKM_ECDSA, CKM_RSA_PKCS, CKM_RSA_PKCS_PSS). */
+  hash?: HashName;
+  /** Whether the mechanism takes a CK_RSA_PKCS_PSS_PARAMS. */
+  pssParams?: true;
+}
+
+function signMechanisms(): Map<number, SignMechanismSpec> {
+  const map = new Map<number, SignMechanismSpec>([
+    [CKM.ECDSA, { mechanism: 'ecdsa', keyType: 'ec' }],
+    [CKM.RSA_PKCS, { mechanism: 'rsa-pkcs', keyType: 'rsa' }],
+    [CKM.RSA_PKCS_PSS, { mechanism: 'rsa-pkcs-pss', keyType: 'rsa', pssParams: true }],
+  ]);
+  for (const hash of SIGNING_HASHES) {
+    const n = PKCS11_HASHES[hash]!;
+    map.set(n.ecdsa, { mechanism: 'ecdsa', keyType: 'ec', hash });
+    map.set(n.rsaPkcs, { mechanism: 'rsa-pkcs', keyType: 'rsa', hash });
+    map.set(n.rsaPss, { mechanism: 'rsa-pkcs-pss', keyType: 'rsa', hash, pssParams: true });
+  }
+  return map;
+}
+
+export const SIGN_MECHANISMS: ReadonlyMap<number, SignMechanismSpec> = signMechanisms();
+
+/** The key-pair generation mechanisms and the core key type each makes. */
+export const KEY_PAIR_MECHANISMS: ReadonlyMap<number, 'ec' | 'rsa'> = new Map([
+  [CKM.EC_KEY_PAIR_GEN, 'ec'],
+  [CKM.RSA_PKCS_KEY_PAIR_GEN, 'rsa'],
+]);
+
+/** The hash a PKCS #11 digest mechanism number names (CK_RSA_PKCS_PSS_PARAMS.hashAlg). */
+export function hashOfDigestMechanism(ckm: bigint): HashName | undefined {
+  return SIGNING_HASHES.find((h) => BigInt(PKCS11_HASHES[h]!.digest) === ckm);
+}
+
+/** The hash a CKG_MGF1_* value names. */
+export function hashOfMgf(ckg: bigint): HashName | undefined {
+  return SIGNING_HASHES.find((h) => BigInt(PKCS11_HASHES[h]!.mgf1) === ckg);
+}
+
+/** The signing hash whose digest is `length` bytes long (CKM_ECDSA takes a digest of any of them). */
+export function hashOfDigestLength(length: number): HashName | undefined {
+  return SIGNING_HASHES.find((h) => HASHES[h].bytes === length);
+}
+
+const bitLength = (hexOrder: string) => BigInt(`0x${hexOrder}`).toString(2).length;
+const EC_BITS = Object.values(CURVES).map((c) => bitLength(c.order));
+
+export interface MechanismInfo {
+  minKeySize: number;
+  maxKeySize: number;
+  flags: number;
+}
+
+/** CK_MECHANISM_INFO of each mechanism offered, in the order C_GetMechanismList gives them. */
+function mechanismInfos(): Map<number, MechanismInfo> {
+  const ec = { minKeySize: Math.min(...EC_BITS), maxKeySize: Math.max(...EC_BITS) };
+  const rsa = { minKeySize: RSA_KEYS.minModulusBits, maxKeySize: RSA_KEYS.maxModulusBits };
+  const ecFlags = CKF.HW | CKF.EC_F_P | CKF.EC_NAMEDCURVE | CKF.EC_UNCOMPRESS;
+  const map = new Map<number, MechanismInfo>([
+    [CKM.RSA_PKCS_KEY_PAIR_GEN, { ...rsa, flags: CKF.HW | CKF.GENERATE_KEY_PAIR }],
+    [CKM.EC_KEY_PAIR_GEN, { ...ec, flags: ecFlags | CKF.GENERATE_KEY_PAIR }],
+  ]);
+  for (const [ckm, spec] of SIGN_MECHANISMS) {
+    map.set(ckm, spec.keyType === 'ec' ? { ...ec, flags: ecFlags | CKF.SIGN | CKF.VERIFY } : { ...rsa, flags: CKF.HW | CKF.SIGN | CKF.VERIFY });
+  }
+  return new Map([...map].sort(([a], [b]) => a - b));
+}
+
+export const MECHANISM_INFOS: ReadonlyMap<number, MechanismInfo> = mechanismInfos();

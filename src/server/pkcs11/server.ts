@@ -1,0 +1,608 @@
+/**
+ * The PKCS #11 server (`cloudhsm-local serve --pkcs11`): the server side of p11-kit's RPC
+ * protocol on a Unix socket, so that any PKCS #11 program reaches the cluster through p11-kit's
+ * `p11-kit-client.so` (P11_KIT_SERVER_ADDRESS=unix:path=SOCKET). It is an edge like a command:
+ * every call that touches the HSM runs a core operation through `perform()`, so the login and
+ * lockout, ownership, sharing and attribute rules and the audit log are the CLI's.
+ *
+ * The PKCS #11 model is the CloudHSM PKCS #11 library's: one slot per cluster (IDs given in the
+ * order clusters are first seen, stable while the server runs), a token that needs a crypto
+ * user's login with the PIN `username:password`, object handles that are key references. A
+ * connection is one application: its login to a slot covers all its sessions of that slot (as
+ * PKCS #11 says) and is a login session of the core, which other processes see and which ends
+ * with C_Logout, the last session's close, C_Finalize or the connection's end. Session keys
+ * (CKA_TOKEN false) live with that login.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import type { EngineContext } from '../../core/context.js';
+import { perform, type Caller, type Operation } from '../../core/engine.js';
+import { describeClusters } from '../../core/cluster/operations.js';
+import type { ClusterDescription } from '../../core/cluster/shapes.js';
+import { generateKeyPair } from '../../core/keys/generate.js';
+import { listKeys } from '../../core/keys/operations.js';
+import { sign, verify, type SignInput } from '../../core/keys/sign.js';
+import { byReference, type KeySelector } from '../../core/keys/selector.js';
+import { CURVES as KEY_CURVES, type KeyView } from '../../core/keys/model.js';
+import { random } from '../../core/keys/data-operations.js';
+import { closeConnection, login, logout } from '../../core/users/operations.js';
+import { digestInfoPrefix } from '../../core/mechanisms/der.js';
+import { mgf1Name } from '../../core/mechanisms/choices.js';
+import { CURVES, HASHES, type EcCurve, type HashName } from '../../core/mechanisms/table.js';
+import { answerAttribute, matchesTemplate, readKeyTemplate, selectorTerms } from './attributes.js';
+import { CKF, CKR, CKS, CKU, UNAVAILABLE } from './constants.js';
+import { CkrError, ckrName, ckrOf, type CallKind } from './errors.js';
+import { KEY_PAIR_MECHANISMS, MECHANISM_INFOS, SIGN_MECHANISMS, hashOfDigestLength, hashOfDigestMechanism, hashOfMgf, type SignMechanismSpec } from './mechanisms.js';
+import {
+  FrameReader,
+  HANDSHAKE,
+  RpcProtocolError,
+  decodeMessage,
+  encodeError,
+  encodeFrame,
+  encodeMessage,
+  type Attribute,
+  type AttributeRequest,
+  type ByteArray,
+  type Mechanism,
+  type Message,
+  type Value,
+} from './rpc.js';
+
+/** The protocol version this server answers every client with: 0, which every p11-kit client speaks (see rpc.ts). */
+export const PROTOCOL_VERSION = 0;
+/** keys.md §8: PKCS #11 sessions per application. */
+export const MAX_SESSIONS = 1024;
+/** The most data a multi-part signature gathers before C_SignFinal. */
+const MAX_MULTIPART_BYTES = 64 * 1024 * 1024;
+/** The PIN is `username:password`: 1-31 characters, a colon, 7-32 characters (users-and-auth.md). */
+const PIN_LENGTH = { min: 1 + 1 + 7, max: 31 + 1 + 32 };
+
+export interface Pkcs11ServerOptions {
+  /** One line per connection and per refused call (never a PIN or key material). */
+  log?: (line: string) => void;
+}
+
+interface Login {
+  clusterId: string;
+  username: string;
+  caller: Caller & { session: NonNullable<Caller['session']> };
+}
+
+interface Operation11 {
+  purpose: 'sign' | 'verify';
+  spec: SignMechanismSpec;
+  keyRef: number;
+  signatureBytes: number;
+  pss?: { hash: HashName; mgf: HashName; saltLength: number };
+  parts?: Buffer[];
+  partBytes: number;
+}
+
+interface Session11 {
+  slotId: number;
+  clusterId: string;
+  rw: boolean;
+  found?: number[];
+  operation?: Operation11;
+}
+
+const pad = (text: string, length: number) => new Uint8Array(Buffer.from(text.slice(0, length).padEnd(length, ' '), 'latin1'));
+const ulong = (n: number | bigint) => BigInt(n);
+
+/** A CK_ULONG from the wire as a number, or the refusal `ckr` when it is no handle or count the server could have given. */
+function small(v: Value, ckr: number, what: string): number {
+  const n = v as bigint;
+  if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw new CkrError(ckr, `${what} ${String(n)} is not one this server gave`);
+  return Number(n);
+}
+
+function bytesOf(v: Value): Uint8Array {
+  const a = v as ByteArray;
+  return a.bytes ?? new Uint8Array(0);
+}
+
+/** An `ay` answer for a caller with `room` bytes: the bytes, or their length alone when it asked for the size or has too little room. */
+function answerBytes(bytes: Uint8Array, room: number): ByteArray {
+  return room === 0 || room < bytes.length ? { bytes: null, length: bytes.length } : { bytes };
+}
+
+/** The clusters as slots: IDs given in order of first sight, never reused while the server runs. */
+class SlotTable {
+  private readonly ids: string[] = [];
+
+  constructor(private readonly ctx: EngineContext) {}
+
+  async clusters(): Promise<Array<{ slotId: number; cluster: ClusterDescription }>> {
+    const { Clusters } = await perform(this.ctx, describeClusters, {});
+    const live = Clusters.filter((c) => c.State !== 'DELETED').sort((a, b) => a.CreateTimestamp - b.CreateTimestamp || a.ClusterId.localeCompare(b.ClusterId));
+    for (const c of live) if (!this.ids.includes(c.ClusterId)) this.ids.push(c.ClusterId);
+    return live.map((cluster) => ({ slotId: this.ids.indexOf(cluster.ClusterId), cluster })).sort((a, b) => a.slotId - b.slotId);
+  }
+
+  /** The cluster of a slot, or undefined when it has gone (CKR_TOKEN_NOT_PRESENT). Refuses a slot ID never given. */
+  async slot(slotId: Value): Promise<{ slotId: number; cluster?: ClusterDescription }> {
+    const id = small(slotId, CKR.SLOT_ID_INVALID, 'slot');
+    const all = await this.clusters();
+    if (id >= this.ids.length) throw new CkrError(CKR.SLOT_ID_INVALID, `there is no slot ${id}; C_GetSlotList gives the slots (one per cluster)`);
+    return { slotId: id, cluster: all.find((s) => s.slotId === id)?.cluster };
+  }
+}
+
+const tokenPresent = (c: ClusterDescription | undefined) => c !== undefined && c.Hsms.some((h) => h.State === 'ACTIVE');
+
+type Handler = (values: Value[]) => Promise<Value[]> | Value[];
+
+/** One client connection: one application's PKCS #11 state. */
+class Connection {
+  private dialect?: number;
+  private readonly frames = new FrameReader();
+  private queue: Promise<void> = Promise.resolve();
+  private initialized = false;
+  private readonly sessions = new Map<number, Session11>();
+  private nextSession = 1;
+  private readonly logins = new Map<string, Login>();
+  private readonly handlers: Record<string, { kind: CallKind; run: Handler }>;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly slots: SlotTable,
+    private readonly socket: net.Socket,
+    private readonly log: (line: string) => void,
+  ) {
+    this.handlers = this.table();
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      this.queue = this.queue.then(() => this.endAll());
+    });
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.dialect === undefined) {
+      // rpc-transport.c: one version byte from the client, one back with the version to use.
+      this.dialect = chunk[0]!;
+      this.socket.write(Buffer.of(PROTOCOL_VERSION));
+      chunk = chunk.subarray(1);
+      if (chunk.length === 0) return;
+    }
+    let frames;
+    try {
+      frames = this.frames.push(chunk);
+    } catch (err) {
+      this.abandon(err);
+      return;
+    }
+    for (const frame of frames) {
+      this.queue = this.queue.then(async () => {
+        if (this.socket.destroyed) return;
+        const body = await this.answer(frame.body);
+        if (body) this.socket.write(encodeFrame(frame.code, new Uint8Array(0), body));
+      });
+    }
+  }
+
+  private abandon(err: unknown): void {
+    this.log(`PKCS#11: closing a connection that broke the protocol: ${err instanceof Error ? err.message : String(err)}`);
+    this.socket.destroy();
+  }
+
+  /** The response body to a request body, or undefined when the connection must close. */
+  private async answer(body: Buffer): Promise<Buffer | undefined> {
+    let message: Message;
+    try {
+      message = decodeMessage(body, 'request', this.dialect);
+    } catch (err) {
+      this.abandon(err);
+      return undefined;
+    }
+    const name = message.call.name;
+    const handler = this.handlers[name];
+    try {
+      if (!handler) throw new CkrError(CKR.FUNCTION_NOT_SUPPORTED, `${name} is not supported by this server yet`);
+      if (!this.initialized && name !== 'C_Initialize') throw new CkrError(CKR.CRYPTOKI_NOT_INITIALIZED, `${name} before C_Initialize`);
+      return encodeMessage(message.call.id, 'response', await handler.run(message.values), this.dialect);
+    } catch (err) {
+      if (err instanceof RpcProtocolError) {
+        this.abandon(err);
+        return undefined;
+      }
+      const ckr = ckrOf(err, handler?.kind);
+      this.log(`PKCS#11 ${name}: ${ckrName(ckr)}${err instanceof Error ? ` (${err.message})` : ''}`);
+      return encodeError(ckr);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // State helpers
+
+  private session(handle: Value): Session11 {
+    const id = small(handle, CKR.SESSION_HANDLE_INVALID, 'session');
+    const s = this.sessions.get(id);
+    if (!s) throw new CkrError(CKR.SESSION_HANDLE_INVALID, `session ${id} is not open`);
+    return s;
+  }
+
+  private loginOf(s: Session11): Login {
+    const l = this.logins.get(s.clusterId);
+    if (!l) throw new CkrError(CKR.USER_NOT_LOGGED_IN, `log in to slot ${s.slotId} first (C_Login with the PIN username:password of a crypto user)`);
+    return l;
+  }
+
+  private run<I extends { clusterId?: string }, O, P>(l: Login, op: Operation<I, O, P>, input: Omit<I, 'clusterId'>): Promise<O> {
+    return perform(this.ctx, op, { ...input, clusterId: l.clusterId } as I, l.caller);
+  }
+
+  /** The key a handle names, as its user sees it. */
+  private async key(l: Login, handle: Value, invalid: number): Promise<KeyView> {
+    const ref = small(handle, invalid, 'handle');
+    const { keys } = await this.run(l, listKeys, { filter: byReference(ref), maxItems: 1 });
+    const key = keys[0];
+    if (!key) throw new CkrError(invalid, `no object ${ref} that ${l.username} can see`);
+    return key;
+  }
+
+  private async endLogin(clusterId: string, op: typeof logout  ): Promise<void> {
+    const l = this.logins.get(clusterId);
+    if (!l) return;
+    this.logins.delete(clusterId);
+    l.caller.sessionKeys?.clear();
+    await this.run(l, op, {}).catch((err: unknown) => this.log(`PKCS#11: ending ${l.username}'s login: ${err instanceof Error ? err.message : String(err)}`));
+  }
+
+  private async endAll(): Promise<void> {
+    this.sessions.clear();
+    for (const clusterId of [...this.logins.keys()]) await this.endLogin(clusterId, closeConnection);
+  }
+
+  private async closeSession(handle: number): Promise<void> {
+    const s = this.sessions.get(handle);
+    if (!s) return;
+    this.sessions.delete(handle);
+    // PKCS #11 §5.6: closing a token's last session logs the application out of it.
+    if (![...this.sessions.values()].some((o) => o.clusterId === s.clusterId)) await this.endLogin(s.clusterId, closeConnection);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The calls
+
+  private table(): Record<string, { kind: CallKind; run: Handler }> {
+    const general = (run: Handler) => ({ kind: 'general' as const, run });
+    return {
+      C_Initialize: general(([handshake]) => {
+        if (Buffer.from(bytesOf(handshake!)).toString('latin1') !== HANDSHAKE) throw new CkrError(CKR.GENERAL_ERROR, 'C_Initialize did not carry the p11-kit handshake');
+        if (this.initialized) throw new CkrError(CKR.CRYPTOKI_ALREADY_INITIALIZED, 'C_Initialize twice on one connection');
+        this.initialized = true;
+        return [];
+      }),
+      C_Finalize: general(async () => {
+        await this.endAll();
+        this.initialized = false;
+        return [];
+      }),
+      C_GetInfo: general(() => [{ major: 2, minor: 40 }, pad('cloudhsm-local', 32), 0n, pad('CloudHSM emulator over p11-kit', 32), { major: 0, minor: 1 }]),
+      C_GetSlotList: general(async ([present, room]) => {
+        const ids = (await this.slots.clusters()).filter((s) => present === 0 || tokenPresent(s.cluster)).map((s) => ulong(s.slotId));
+        return [room === 0 || (room as number) < ids.length ? { values: null, length: ids.length } : { values: ids }];
+      }),
+      C_GetSlotInfo: general(async ([slot]) => {
+        const { cluster } = await this.slots.slot(slot!);
+        const flags = (tokenPresent(cluster) ? CKF.TOKEN_PRESENT : 0) | CKF.HW_SLOT;
+        return [pad(`CloudHSM cluster ${cluster?.ClusterId ?? '(deleted)'}`, 64), pad('cloudhsm-local', 32), ulong(flags), { major: 1, minor: 0 }, { major: 1, minor: 0 }];
+      }),
+      C_GetTokenInfo: general(async ([slot]) => {
+        const { cluster } = await this.slots.slot(slot!);
+        if (!cluster || !tokenPresent(cluster)) throw new CkrError(CKR.TOKEN_NOT_PRESENT, 'the slot\'s cluster has no ACTIVE HSM');
+        const flags = CKF.RNG | CKF.LOGIN_REQUIRED | CKF.USER_PIN_INITIALIZED | (cluster.State === 'ACTIVE' ? CKF.TOKEN_INITIALIZED : 0);
+        const open = [...this.sessions.values()].filter((s) => s.clusterId === cluster.ClusterId);
+        return [
+          pad(cluster.ClusterId, 32),
+          pad('cloudhsm-local', 32),
+          pad(cluster.HsmType, 16),
+          pad(cluster.ClusterId.replace(/^cluster-/, ''), 16),
+          ulong(flags),
+          ulong(MAX_SESSIONS),
+          ulong(open.length),
+          ulong(MAX_SESSIONS),
+          ulong(open.filter((s) => s.rw).length),
+          ulong(PIN_LENGTH.max),
+          ulong(PIN_LENGTH.min),
+          UNAVAILABLE,
+          UNAVAILABLE,
+          UNAVAILABLE,
+          UNAVAILABLE,
+          { major: 1, minor: 0 },
+          { major: 1, minor: 0 },
+          pad('', 16),
+        ];
+      }),
+      C_GetMechanismList: general(async ([slot, room]) => {
+        await this.slots.slot(slot!);
+        const list = [...MECHANISM_INFOS.keys()].map(ulong);
+        return [room === 0 || (room as number) < list.length ? { values: null, length: list.length } : { values: list }];
+      }),
+      C_GetMechanismInfo: general(async ([slot, type]) => {
+        await this.slots.slot(slot!);
+        const info = MECHANISM_INFOS.get(Number(type));
+        if (!info) throw new CkrError(CKR.MECHANISM_INVALID, `mechanism 0x${(type as bigint).toString(16)} is not offered`);
+        return [ulong(info.minKeySize), ulong(info.maxKeySize), ulong(info.flags)];
+      }),
+      C_OpenSession: general(async ([slot, flags]) => {
+        const { slotId, cluster } = await this.slots.slot(slot!);
+        const f = Number((flags as bigint) & 0xffffn);
+        if (!(f & CKF.SERIAL_SESSION)) throw new CkrError(CKR.SESSION_PARALLEL_NOT_SUPPORTED, 'sessions must be opened with CKF_SERIAL_SESSION');
+        if (!cluster || !tokenPresent(cluster)) throw new CkrError(CKR.TOKEN_NOT_PRESENT, 'the slot\'s cluster has no ACTIVE HSM');
+        if (this.sessions.size >= MAX_SESSIONS) throw new CkrError(CKR.SESSION_COUNT, `an application holds at most ${MAX_SESSIONS} sessions`);
+        const handle = this.nextSession++;
+        this.sessions.set(handle, { slotId, clusterId: cluster.ClusterId, rw: Boolean(f & CKF.RW_SESSION) });
+        return [ulong(handle)];
+      }),
+      C_CloseSession: general(async ([handle]) => {
+        this.session(handle!);
+        await this.closeSession(Number(handle));
+        return [];
+      }),
+      C_CloseAllSessions: general(async ([slot]) => {
+        const { slotId } = await this.slots.slot(slot!);
+        for (const [h, s] of [...this.sessions]) if (s.slotId === slotId) await this.closeSession(h);
+        return [];
+      }),
+      C_GetSessionInfo: general(([handle]) => {
+        const s = this.session(handle!);
+        const user = this.logins.has(s.clusterId);
+        const state = s.rw ? (user ? CKS.RW_USER_FUNCTIONS : CKS.RW_PUBLIC_SESSION) : user ? CKS.RO_USER_FUNCTIONS : CKS.RO_PUBLIC_SESSION;
+        return [ulong(s.slotId), ulong(state), ulong(CKF.SERIAL_SESSION | (s.rw ? CKF.RW_SESSION : 0)), 0n];
+      }),
+      C_Login: { kind: 'login', run: ([handle, userType, pin]) => this.login(this.session(handle!), userType as bigint, pin as ByteArray) },
+      C_Logout: general(async ([handle]) => {
+        const s = this.session(handle!);
+        this.loginOf(s);
+        await this.endLogin(s.clusterId, logout);
+        return [];
+      }),
+      C_FindObjectsInit: { kind: 'object', run: ([handle, template]) => this.findInit(this.session(handle!), template as Attribute[]) },
+      C_FindObjects: general(([handle, room]) => {
+        const s = this.session(handle!);
+        if (!s.found) throw new CkrError(CKR.OPERATION_NOT_INITIALIZED, 'C_FindObjects before C_FindObjectsInit');
+        const next = s.found.splice(0, room as number);
+        return [{ values: next.map(ulong) }];
+      }),
+      C_FindObjectsFinal: general(([handle]) => {
+        const s = this.session(handle!);
+        if (!s.found) throw new CkrError(CKR.OPERATION_NOT_INITIALIZED, 'C_FindObjectsFinal before C_FindObjectsInit');
+        delete s.found;
+        return [];
+      }),
+      C_GetAttributeValue: { kind: 'object', run: ([handle, object, requests]) => this.attributes(this.session(handle!), object!, requests as AttributeRequest[]) },
+      C_GenerateKeyPair: {
+        kind: 'generate',
+        run: ([handle, mechanism, publicTemplate, privateTemplate]) => this.generateKeyPair(this.session(handle!), mechanism as Mechanism, publicTemplate as Attribute[], privateTemplate as Attribute[]),
+      },
+      C_SignInit: { kind: 'key', run: ([handle, mechanism, key]) => this.operationInit(this.session(handle!), 'sign', mechanism as Mechanism, key!) },
+      C_Sign: { kind: 'key', run: ([handle, data, room]) => this.signAll(this.session(handle!), bytesOf(data!), room as number, false) },
+      C_SignUpdate: general(([handle, data]) => this.update(this.session(handle!), 'sign', bytesOf(data!))),
+      C_SignFinal: { kind: 'key', run: ([handle, room]) => this.signAll(this.session(handle!), new Uint8Array(0), room as number, true) },
+      C_VerifyInit: { kind: 'key', run: ([handle, mechanism, key]) => this.operationInit(this.session(handle!), 'verify', mechanism as Mechanism, key!) },
+      C_Verify: { kind: 'key', run: ([handle, data, signature]) => this.verifyAll(this.session(handle!), bytesOf(data!), bytesOf(signature!), false) },
+      C_VerifyUpdate: general(([handle, data]) => this.update(this.session(handle!), 'verify', bytesOf(data!))),
+      C_VerifyFinal: { kind: 'key', run: ([handle, signature]) => this.verifyAll(this.session(handle!), new Uint8Array(0), bytesOf(signature!), true) },
+      C_GenerateRandom: general(async ([handle, room]) => {
+        const l = this.loginOf(this.session(handle!));
+        if (room === 0) return [{ bytes: null, length: 0 }];
+        return [{ bytes: (await this.run(l, random, { length: room as number })).random }];
+      }),
+    };
+  }
+
+  private async login(s: Session11, userType: bigint, pin: ByteArray): Promise<Value[]> {
+    // The CloudHSM library logs in crypto users only (CKU_USER); admins manage users with the CLI.
+    if (userType !== BigInt(CKU.USER)) throw new CkrError(CKR.USER_TYPE_INVALID, 'only CKU_USER (a crypto user) logs in through PKCS #11');
+    if (this.logins.has(s.clusterId)) throw new CkrError(CKR.USER_ALREADY_LOGGED_IN, `this application is already logged in to slot ${s.slotId}`);
+    const text = pin.bytes ? Buffer.from(pin.bytes).toString('utf8') : '';
+    const colon = text.indexOf(':');
+    if (colon < 1) throw new CkrError(CKR.PIN_INCORRECT, 'the PIN is username:password (a crypto user of the cluster)');
+    const credentials = { username: text.slice(0, colon), password: text.slice(colon + 1), role: 'crypto-user' as const };
+    const result = await perform(this.ctx, login, { clusterId: s.clusterId, credentials, sessionPid: process.pid });
+    if (!result.session) throw new CkrError(CKR.GENERAL_ERROR, 'the login made no session');
+    this.logins.set(s.clusterId, { clusterId: s.clusterId, username: result.username, caller: { session: result.session, sessionKeys: new Map() } });
+    return [];
+  }
+
+  private async findInit(s: Session11, template: Attribute[]): Promise<Value[]> {
+    if (s.found) throw new CkrError(CKR.OPERATION_ACTIVE, 'a search is already active in this session (C_FindObjectsFinal ends it)');
+    const l = this.logins.get(s.clusterId);
+    // Every CloudHSM key is a private object: without a login there is nothing to find.
+    if (!l) {
+      s.found = [];
+      return [];
+    }
+    const filter: KeySelector = { attributes: selectorTerms(template) };
+    const { keys } = await this.run(l, listKeys, { filter, maxItems: Number.MAX_SAFE_INTEGER });
+    s.found = keys.filter((k) => matchesTemplate(k, template)).map((k) => k.ref);
+    return [];
+  }
+
+  private async attributes(s: Session11, object: Value, requests: AttributeRequest[]): Promise<Value[]> {
+    const key = await this.key(this.loginOf(s), object, CKR.OBJECT_HANDLE_INVALID);
+    let ckr: number = CKR.OK;
+    const answers = requests.map((r) => {
+      const a = answerAttribute(key, r.type, r.length, this.dialect ?? 0);
+      // Any of the refusals may be returned when several apply (PKCS #11 §5.7); the first is.
+      if (ckr === CKR.OK) ckr = a.ckr;
+      return a.attribute;
+    });
+    return [answers, ulong(ckr)];
+  }
+
+  private async generateKeyPair(s: Session11, mechanism: Mechanism, publicTemplate: Attribute[], privateTemplate: Attribute[]): Promise<Value[]> {
+    const l = this.loginOf(s);
+    const keyType = KEY_PAIR_MECHANISMS.get(mechanism.type);
+    if (!keyType) throw new CkrError(CKR.MECHANISM_INVALID, `mechanism 0x${mechanism.type.toString(16)} does not generate key pairs (CKM_EC_KEY_PAIR_GEN or CKM_RSA_PKCS_KEY_PAIR_GEN do)`);
+    if (mechanism.params.kind !== 'bytes' || (mechanism.params.bytes?.length ?? 0) > 0) throw new CkrError(CKR.MECHANISM_PARAM_INVALID, 'key-pair generation takes no mechanism parameter');
+    const pub = readKeyTemplate(publicTemplate, 'public-key', keyType);
+    const priv = readKeyTemplate(privateTemplate, 'private-key', keyType);
+    if (pub.token !== undefined && priv.token !== undefined && pub.token !== priv.token) {
+      throw new CkrError(CKR.TEMPLATE_INCONSISTENT, 'both halves of a key pair are token objects or both session objects (CKA_TOKEN)');
+    }
+    // PKCS #11: CKA_TOKEN defaults to false, a session object.
+    const token = pub.token ?? priv.token ?? false;
+    if (token && !s.rw) throw new CkrError(CKR.SESSION_READ_ONLY, 'token objects are made in a read-write session (CKF_RW_SESSION)');
+    if (keyType === 'ec' && !pub.curve) throw new CkrError(CKR.TEMPLATE_INCOMPLETE, 'an EC key pair needs CKA_EC_PARAMS (the curve\'s OID) in the public template');
+    if (keyType === 'rsa' && pub.modulusBits === undefined) throw new CkrError(CKR.TEMPLATE_INCOMPLETE, 'an RSA key pair needs CKA_MODULUS_BITS in the public template');
+    const withId = (t: typeof pub) => (t.idHex ? [...t.attributes, `id=0x${t.idHex}`] : t.attributes);
+    // The core needs a label; PKCS #11 makes it optional: one half's label serves both, else "pkcs11".
+    const result = await this.run(l, generateKeyPair, {
+      keyType,
+      publicLabel: pub.label || priv.label || 'pkcs11',
+      privateLabel: priv.label || pub.label || 'pkcs11',
+      curve: pub.curve,
+      modulusSizeBits: pub.modulusBits,
+      publicExponent: keyType === 'rsa' ? (pub.publicExponentHex ?? '0x010001') : undefined,
+      session: !token,
+      publicAttributes: withId(pub),
+      privateAttributes: withId(priv),
+    });
+    return [ulong(result.publicKey.ref), ulong(result.privateKey.ref)];
+  }
+
+  private async operationInit(s: Session11, purpose: 'sign' | 'verify', mechanism: Mechanism, handle: Value): Promise<Value[]> {
+    const l = this.loginOf(s);
+    if (s.operation) throw new CkrError(CKR.OPERATION_ACTIVE, `a ${s.operation.purpose} operation is already active in this session`);
+    const spec = SIGN_MECHANISMS.get(mechanism.type);
+    if (!spec) throw new CkrError(CKR.MECHANISM_INVALID, `mechanism 0x${mechanism.type.toString(16)} does not ${purpose} here; C_GetMechanismList gives the mechanisms`);
+    let pss: Operation11['pss'];
+    if (spec.pssParams) {
+      const p = mechanism.params;
+      if (p.kind !== 'pss') throw new CkrError(CKR.MECHANISM_PARAM_INVALID, 'RSA-PSS takes a CK_RSA_PKCS_PSS_PARAMS');
+      const hash = hashOfDigestMechanism(p.hashAlg);
+      const mgf = hashOfMgf(p.mgf);
+      if (!hash || !mgf || (spec.hash && spec.hash !== hash) || p.saltLength > 512n) {
+        throw new CkrError(CKR.MECHANISM_PARAM_INVALID, 'CK_RSA_PKCS_PSS_PARAMS: hashAlg a SHA-1/2 digest mechanism (the mechanism\'s own hash), mgf a CKG_MGF1_SHA*, sLen at most 512');
+      }
+      pss = { hash, mgf, saltLength: Number(p.saltLength) };
+    } else if (mechanism.params.kind !== 'bytes' || (mechanism.params.bytes?.length ?? 0) > 0) {
+      throw new CkrError(CKR.MECHANISM_PARAM_INVALID, `mechanism 0x${mechanism.type.toString(16)} takes no parameter`);
+    }
+    const key = await this.key(l, handle, CKR.KEY_HANDLE_INVALID);
+    const wantClass = purpose === 'sign' ? 'private-key' : 'public-key';
+    const edwards = key.curve === 'ed25519' || key.curve === 'x25519';
+    if (key.keyType !== spec.keyType || edwards || key.class !== wantClass) {
+      throw new CkrError(CKR.KEY_TYPE_INCONSISTENT, `key ${key.ref} is a ${key.curve ?? key.keyType} ${key.class}; this mechanism needs a ${spec.keyType} ${wantClass}`);
+    }
+    const signatureBytes = spec.keyType === 'ec' ? 2 * CURVES[KEY_CURVES[key.curve ?? ''] as EcCurve].bytes : (key.modulusSizeBits ?? 0) / 8;
+    s.operation = { purpose, spec, keyRef: key.ref, signatureBytes, pss, partBytes: 0 };
+    return [];
+  }
+
+  private active(s: Session11, purpose: 'sign' | 'verify'): Operation11 {
+    const op = s.operation;
+    if (op?.purpose !== purpose) throw new CkrError(CKR.OPERATION_NOT_INITIALIZED, `no ${purpose} operation is active in this session (C_${purpose === 'sign' ? 'Sign' : 'Verify'}Init starts one)`);
+    return op;
+  }
+
+  private update(s: Session11, purpose: 'sign' | 'verify', data: Uint8Array): Value[] {
+    const op = this.active(s, purpose);
+    if (!op.spec.hash) {
+      delete s.operation;
+      throw new CkrError(CKR.FUNCTION_NOT_SUPPORTED, 'this mechanism signs a digest in one part (C_Sign)');
+    }
+    op.partBytes += data.length;
+    if (op.partBytes > MAX_MULTIPART_BYTES) {
+      delete s.operation;
+      throw new CkrError(CKR.DATA_LEN_RANGE, `a multi-part ${purpose} takes at most ${MAX_MULTIPART_BYTES} bytes`);
+    }
+    (op.parts ??= []).push(Buffer.from(data));
+    return [];
+  }
+
+  /** The core's sign/verify input for data given to the mechanism. */
+  private signInput(op: Operation11, data: Uint8Array): Omit<SignInput, 'clusterId'> {
+    const base = { mechanism: op.spec.mechanism, keyFilter: byReference(op.keyRef) };
+    const pss = op.pss ? { mgf: mgf1Name(op.pss.mgf), saltLength: op.pss.saltLength } : {};
+    if (op.spec.hash) return { ...base, ...pss, data, hash: op.spec.hash, dataType: 'raw' };
+    // The data is already a digest: CKM_ECDSA takes one of any signing hash's length, CKM_RSA_PKCS a DER DigestInfo, CKM_RSA_PKCS_PSS one of the parameters' hash.
+    let hash: HashName | undefined;
+    if (op.spec.mechanism === 'ecdsa') hash = hashOfDigestLength(data.length);
+    else if (op.spec.mechanism === 'rsa-pkcs') {
+      hash = (Object.keys(HASHES) as HashName[]).find((h) => {
+        if (!HASHES[h].signs) return false;
+        const prefix = digestInfoPrefix(h);
+        return data.length === prefix.length + HASHES[h].bytes && Buffer.from(data.subarray(0, prefix.length)).equals(prefix);
+      });
+      if (!hash) throw new CkrError(CKR.DATA_INVALID, 'CKM_RSA_PKCS signs a DER DigestInfo of a SHA-1 or SHA-2 digest here (raw PKCS #1 v1.5 blocks are not supported)');
+    } else hash = op.pss && data.length === HASHES[op.pss.hash].bytes ? op.pss.hash : undefined;
+    if (!hash) throw new CkrError(CKR.DATA_LEN_RANGE, `the digest of ${data.length} bytes is no SHA-1 or SHA-2 digest length${op.pss ? ` (the parameters name ${op.pss.hash})` : ''}`);
+    return { ...base, ...pss, data, hash, dataType: 'digest' };
+  }
+
+  private async signAll(s: Session11, data: Uint8Array, room: number, final: boolean): Promise<Value[]> {
+    const op = this.active(s, 'sign');
+    if (!final && op.parts) throw new CkrError(CKR.OPERATION_ACTIVE, 'a multi-part signature ends with C_SignFinal, not C_Sign');
+    // A size query or too small a buffer leaves the operation active (PKCS #11 §5.2).
+    if (room < op.signatureBytes) return [{ bytes: null, length: op.signatureBytes }];
+    delete s.operation;
+    const input = this.signInput(op, final ? Buffer.concat(op.parts ?? []) : data);
+    const { signature } = await this.run(this.loginOf(s), sign, input);
+    return [answerBytes(signature, room)];
+  }
+
+  private async verifyAll(s: Session11, data: Uint8Array, signature: Uint8Array, final: boolean): Promise<Value[]> {
+    const op = this.active(s, 'verify');
+    delete s.operation;
+    if (signature.length !== op.signatureBytes) throw new CkrError(CKR.SIGNATURE_LEN_RANGE, `the signature is ${signature.length} bytes; this key's are ${op.signatureBytes}`);
+    const input = this.signInput(op, final ? Buffer.concat(op.parts ?? []) : data);
+    await this.run(this.loginOf(s), verify, { ...input, signature });
+    return [];
+  }
+}
+
+/** The PKCS #11 server over `ctx`'s state; `listenPkcs11` puts it on a socket. */
+export function createPkcs11Server(ctx: EngineContext, options: Pkcs11ServerOptions = {}): net.Server {
+  const log = options.log ?? (() => undefined);
+  const slots = new SlotTable(ctx);
+  return net.createServer((socket) => {
+    new Connection(ctx, slots, socket, log);
+  });
+}
+
+/** sockaddr_un.sun_path holds 108 bytes, the terminating NUL among them. */
+export const MAX_SOCKET_PATH_BYTES = 107;
+
+/**
+ * Listens on a Unix socket at `socketPath`, owner-only (mode 0600, made so before anyone can
+ * connect). A socket file left by a server that is gone is replaced; one a live server answers
+ * on is not.
+ */
+export async function listenPkcs11(server: net.Server, socketPath: string): Promise<void> {
+  if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
+    throw new Error(`the socket path ${socketPath} is ${Buffer.byteLength(socketPath)} bytes; Unix sockets allow ${MAX_SOCKET_PATH_BYTES}. Give a shorter one with --socket`);
+  }
+  const existing = fs.lstatSync(socketPath, { throwIfNoEntry: false });
+  if (existing) {
+    if (!existing.isSocket()) throw new Error(`${socketPath} exists and is not a socket; remove it or give another path with --socket`);
+    const live = await new Promise<boolean>((resolve) => {
+      const probe = net.connect(socketPath, () => {
+        probe.destroy();
+        resolve(true);
+      });
+      probe.on('error', () => resolve(false));
+    });
+    if (live) throw new Error(`another server is listening on ${socketPath}; stop it or give another path with --socket`);
+    fs.rmSync(socketPath, { force: true });
+  }
+  const previous = process.umask(0o177);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } finally {
+    process.umask(previous);
+  }
+  fs.chmodSync(socketPath, 0o600);
+}
+
+
