@@ -12,7 +12,7 @@ import { HsmError } from '../errors.js';
 import { defineOperation, type Actor, type ClusterInput, type OperationEnv } from '../engine.js';
 import type { ClusterRecord } from '../cluster/model.js';
 import type { ReadView, Transaction } from '../store/index.js';
-import { AES_BLOCK_BYTES, HASH_BYTES, HASH_NAMES, type CryptoProvider, type HashName } from '../mechanisms/provider.js';
+import { AES_BLOCK_BYTES, HASH_BYTES, HASH_NAMES, type AesPadding, type CryptoProvider, type HashName } from '../mechanisms/provider.js';
 import { CIPHERS, CMAC_MIN_MAC_BYTES, HMAC_MIN_MAC_BYTES, KEY_WRAP_IVS, type CipherMechanism } from '../mechanisms/table.js';
 import { CIPHER_MECHANISMS, GCM_FULL_TAG_BITS, GCM_TAG_BITS, mgf1Hash, mgf1Name, OAEP_HASHES, orList } from '../mechanisms/choices.js';
 import { selectKey } from './filters.js';
@@ -167,6 +167,21 @@ export interface CipherInput extends ClusterInput {
   mgf?: string;
   /** rsa-oaep: the OAEP label (PKCS #11 source data), 0x-hex or base64; default empty. */
   oaepLabel?: string;
+  /**
+   * aes-cbc: PKCS #7 padding (the default, PKCS #11 CKM_AES_CBC_PAD) or none (CKM_AES_CBC: the
+   * data is whole blocks, which lets a caller chain blocks over several calls).
+   */
+  padding?: AesPadding;
+}
+
+const AES_PADDINGS: readonly string[] = ['pkcs7', 'none'];
+
+function cbcPadding(input: CipherInput): AesPadding {
+  const padding = input.padding ?? 'pkcs7';
+  // Checked where it enters: the API takes untyped callers too.
+  if (!AES_PADDINGS.includes(padding)) throw new HsmError('INVALID_ARGUMENT', `padding must be pkcs7 or none, not "${padding}"`);
+  if (input.padding !== undefined && input.mechanism !== 'aes-cbc') throw new HsmError('INVALID_ARGUMENT', `padding applies to aes-cbc only, not ${input.mechanism}`);
+  return padding;
 }
 
 function cipherKey(mechanism: CipherMechanism, purpose: 'encrypt' | 'decrypt') {
@@ -241,6 +256,7 @@ export const encrypt = defineOperation({
   write: false,
   run: ({ tx, ctx, cluster, actor, sessionKeys }, input: CipherInput) => {
     const key = useKey(tx, cluster, actor!, input.keyFilter, sessionKeys, 'encrypt', cipherKey(input.mechanism, 'encrypt'));
+    const padding = cbcPadding(input);
     const crypto = cryptoOf(ctx);
     const base = { keyRef: key.ref };
     switch (input.mechanism) {
@@ -253,7 +269,7 @@ export const encrypt = defineOperation({
       }
       case 'aes-cbc': {
         const iv = bytesArg('--iv', input.iv) ?? new Uint8Array(ctx.random(CIPHERS['aes-cbc'].ivBytes));
-        return { ...base, ciphertext: crypto.aesCbcEncrypt(secretMaterial(key), iv, input.data, { padding: 'pkcs7' }), iv };
+        return { ...base, ciphertext: crypto.aesCbcEncrypt(secretMaterial(key), iv, input.data, { padding }), iv };
       }
       case 'aes-ctr': {
         const iv = bytesArg('--iv', input.iv) ?? new Uint8Array(ctx.random(CIPHERS['aes-ctr'].ivBytes));
@@ -297,6 +313,7 @@ export const decrypt = defineOperation({
   write: false,
   run: ({ tx, ctx, cluster, actor, sessionKeys }, input: CipherInput) => {
     const key = useKey(tx, cluster, actor!, input.keyFilter, sessionKeys, 'decrypt', cipherKey(input.mechanism, 'decrypt'));
+    const padding = cbcPadding(input);
     refuseKeyTransportKey(tx, key);
     const crypto = cryptoOf(ctx);
     const base = { keyRef: key.ref };
@@ -312,7 +329,7 @@ export const decrypt = defineOperation({
         return { ...base, plaintext: crypto.aesGcmDecrypt(secretMaterial(key), needIv(), input.data, tag, parseHex('--aad', input.aad)) };
       }
       case 'aes-cbc':
-        return { ...base, plaintext: crypto.aesCbcDecrypt(secretMaterial(key), needIv(), input.data, { padding: 'pkcs7' }) };
+        return { ...base, plaintext: crypto.aesCbcDecrypt(secretMaterial(key), needIv(), input.data, { padding }) };
       case 'aes-ctr':
         return { ...base, plaintext: crypto.aesCtr(secretMaterial(key), needIv(), input.data) };
       case 'aes-key-wrap':

@@ -7,7 +7,7 @@
  * p11-kit serves, arrays as they are), and converted to and from the wire by the client's
  * encoding of each type (rpc.ts attributeKind), as p11-kit's client copies them.
  */
-import { CURVES as KEY_CURVES, SETTABLE_AT_CREATION, type BooleanAttribute, type KeyView } from '../../core/keys/model.js';
+import { CURVES as KEY_CURVES, SETTABLE_AT_CREATION, type BooleanAttribute, type KeyClass, type KeyView } from '../../core/keys/model.js';
 import { CURVES, KEY_CLASSES, KEY_TYPES, type EcCurve } from '../../core/mechanisms/table.js';
 import { CKA, CKK, CKM, CKR, UNAVAILABLE } from './constants.js';
 import { CkrError } from './errors.js';
@@ -216,6 +216,8 @@ export interface HalfTemplate {
   curve?: string;
   modulusBits?: number;
   publicExponentHex?: string;
+  /** A secret key's CKA_VALUE_LEN, in bytes. */
+  valueLen?: number;
 }
 
 const READ_ONLY = new Set<number>([
@@ -227,12 +229,14 @@ function boolOf(a: Attribute, v: Uint8Array): boolean {
   return v[0] === 1;
 }
 
+const CLASS_NAMES: Readonly<Record<KeyClass, string>> = { 'public-key': 'CKO_PUBLIC_KEY', 'private-key': 'CKO_PRIVATE_KEY', 'secret-key': 'CKO_SECRET_KEY' };
+
 /**
- * Reads one half's generation template. Attributes are checked for their PKCS #11 form here
+ * Reads one half's generation template (or a secret key's: `half` 'secret-key'). Attributes are checked for their PKCS #11 form here
  * (a CK_BBOOL is a byte, a class matches the half); which of them a crypto user may set, and to
  * what, is the core's rule (generateKeyPair's --attributes).
  */
-export function readKeyTemplate(template: readonly Attribute[], half: 'public-key' | 'private-key', keyType: 'ec' | 'rsa'): HalfTemplate {
+export function readKeyTemplate(template: readonly Attribute[], half: KeyClass, keyType: 'ec' | 'rsa' | 'aes' | 'generic-secret'): HalfTemplate {
   const out: HalfTemplate = { attributes: [] };
   for (const a of template) {
     const v = nativeOf(a);
@@ -243,9 +247,9 @@ export function readKeyTemplate(template: readonly Attribute[], half: 'public-ke
     else if (flag && (SETTABLE_AT_CREATION as readonly string[]).includes(flag[1])) out.attributes.push(`${flag[1]}=${boolOf(a, v)}`);
     else if (READ_ONLY.has(a.type)) throw new CkrError(CKR.ATTRIBUTE_READ_ONLY, `${name} is set by the HSM, not by the template`);
     else if (a.type === CKA.CLASS) {
-      if (v.length !== 8 || readUlong(v) !== BigInt(KEY_CLASSES[half].pkcs11)) throw new CkrError(CKR.TEMPLATE_INCONSISTENT, `CKA_CLASS of the ${half} template must be ${half === 'public-key' ? 'CKO_PUBLIC_KEY' : 'CKO_PRIVATE_KEY'}`);
+      if (v.length !== 8 || readUlong(v) !== BigInt(KEY_CLASSES[half].pkcs11)) throw new CkrError(CKR.TEMPLATE_INCONSISTENT, `CKA_CLASS of the ${half} template must be ${CLASS_NAMES[half]}`);
     } else if (a.type === CKA.KEY_TYPE) {
-      if (v.length !== 8 || readUlong(v) !== BigInt(KEY_TYPES[keyType].pkcs11)) throw new CkrError(CKR.TEMPLATE_INCONSISTENT, `CKA_KEY_TYPE does not match the mechanism (a ${keyType} key pair)`);
+      if (v.length !== 8 || readUlong(v) !== BigInt(KEY_TYPES[keyType].pkcs11)) throw new CkrError(CKR.TEMPLATE_INCONSISTENT, `CKA_KEY_TYPE does not match the mechanism (a ${keyType} key${half === 'secret-key' ? '' : ' pair'})`);
     } else if (a.type === CKA.LABEL) out.label = Buffer.from(v).toString('utf8');
     else if (a.type === CKA.ID) out.idHex = Buffer.from(v).toString('hex');
     else if ((a.type === CKA.SIGN_RECOVER || a.type === CKA.VERIFY_RECOVER || a.type === CKA.COPYABLE) && !boolOf(a, v)) continue;
@@ -254,6 +258,10 @@ export function readKeyTemplate(template: readonly Attribute[], half: 'public-ke
       if (!out.curve) throw new CkrError(CKR.CURVE_NOT_SUPPORTED, 'CKA_EC_PARAMS names no curve the HSM has (a named-curve OID of P-224, P-256, P-384, P-521, secp256k1 or Ed25519)');
     } else if (a.type === CKA.MODULUS_BITS && keyType === 'rsa' && half === 'public-key') out.modulusBits = Number(readUlong(v));
     else if (a.type === CKA.PUBLIC_EXPONENT && keyType === 'rsa' && half === 'public-key') out.publicExponentHex = `0x${Buffer.from(v).toString('hex') || '0'}`;
+    else if (a.type === CKA.VALUE_LEN && half === 'secret-key') {
+      if (v.length !== 8) throw new CkrError(CKR.ATTRIBUTE_VALUE_INVALID, 'CKA_VALUE_LEN is a CK_ULONG');
+      out.valueLen = Number(readUlong(v));
+    }
     else throw new CkrError(CKR.ATTRIBUTE_TYPE_INVALID, `${name} cannot be given when generating a ${keyType} ${half}`);
   }
   return out;

@@ -22,6 +22,7 @@ export const CKR = Object.freeze({
   DEVICE_MEMORY: 0x31,
   DEVICE_REMOVED: 0x32,
   ENCRYPTED_DATA_INVALID: 0x40,
+  ENCRYPTED_DATA_LEN_RANGE: 0x41,
   FUNCTION_NOT_SUPPORTED: 0x54,
   KEY_HANDLE_INVALID: 0x60,
   KEY_SIZE_RANGE: 0x62,
@@ -155,6 +156,7 @@ export const CKM = Object.freeze({
   SHA224_HMAC_GENERAL: 0x257,
   SHA384_HMAC_GENERAL: 0x262,
   SHA512_HMAC_GENERAL: 0x272,
+  GENERIC_SECRET_KEY_GEN: 0x350,
   EC_KEY_PAIR_GEN: 0x1040,
   ECDSA: 0x1041,
   ECDH1_DERIVE: 0x1050,
@@ -204,6 +206,9 @@ export const CKF = Object.freeze({
   EC_NAMEDCURVE: 1 << 23,
   EC_UNCOMPRESS: 1 << 24,
 } as const);
+
+/** CK_RSA_PKCS_OAEP_PARAMS.source: the one source PKCS #11 defines, the label in pSourceData. */
+export const CKZ_DATA_SPECIFIED = 1;
 
 export const CKU = Object.freeze({ SO: 0, USER: 1, CONTEXT_SPECIFIC: 2 } as const);
 export const CKS = Object.freeze({ RO_PUBLIC_SESSION: 0, RO_USER_FUNCTIONS: 1, RW_PUBLIC_SESSION: 2, RW_USER_FUNCTIONS: 3 } as const);

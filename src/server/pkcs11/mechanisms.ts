@@ -4,16 +4,21 @@
  * RSA-PSS mechanisms; the curves of CURVES and RSA_KEYS give the key sizes. Only what the server
  * implements is listed, so a program that reads the list never picks a mechanism that fails.
  */
-import { CURVES, HASHES, RSA_KEYS, type HashName, type SignMechanism } from '../../core/mechanisms/table.js';
+import { AES_KEY_BYTES, CIPHERS, CURVES, GENERIC_SECRET_BYTES, HASHES, RSA_KEYS, type CipherMechanism, type HashName, type SignMechanism } from '../../core/mechanisms/table.js';
+import type { AesPadding } from '../../core/mechanisms/provider.js';
 import { CKF, CKM } from './constants.js';
 
-/** PKCS #11's numbers for a hash (pkcs11t.h): its ECDSA, RSA PKCS #1 v1.5 and PSS mechanisms, its digest mechanism and its MGF1 generator. */
-const PKCS11_HASHES: Partial<Record<HashName, { digest: number; ecdsa: number; rsaPkcs: number; rsaPss: number; mgf1: number }>> = {
-  sha1: { digest: 0x220, ecdsa: 0x1042, rsaPkcs: 0x6, rsaPss: CKM.SHA1_RSA_PKCS_PSS, mgf1: 1 },
-  sha224: { digest: 0x255, ecdsa: 0x1043, rsaPkcs: 0x46, rsaPss: CKM.SHA224_RSA_PKCS_PSS, mgf1: 5 },
-  sha256: { digest: 0x250, ecdsa: 0x1044, rsaPkcs: 0x40, rsaPss: CKM.SHA256_RSA_PKCS_PSS, mgf1: 2 },
-  sha384: { digest: 0x260, ecdsa: 0x1045, rsaPkcs: 0x41, rsaPss: CKM.SHA384_RSA_PKCS_PSS, mgf1: 3 },
-  sha512: { digest: 0x270, ecdsa: 0x1046, rsaPkcs: 0x42, rsaPss: CKM.SHA512_RSA_PKCS_PSS, mgf1: 4 },
+/**
+ * PKCS #11's numbers for a hash (pkcs11t.h): its ECDSA, RSA PKCS #1 v1.5 and PSS mechanisms, its
+ * digest mechanism, its HMAC mechanisms (full length, and _GENERAL with a length parameter) and
+ * its MGF1 generator.
+ */
+const PKCS11_HASHES: Partial<Record<HashName, { digest: number; ecdsa: number; rsaPkcs: number; rsaPss: number; mgf1: number; hmac: number; hmacGeneral: number }>> = {
+  sha1: { digest: 0x220, ecdsa: 0x1042, rsaPkcs: 0x6, rsaPss: CKM.SHA1_RSA_PKCS_PSS, mgf1: 1, hmac: 0x221, hmacGeneral: CKM.SHA_1_HMAC_GENERAL },
+  sha224: { digest: 0x255, ecdsa: 0x1043, rsaPkcs: 0x46, rsaPss: CKM.SHA224_RSA_PKCS_PSS, mgf1: 5, hmac: 0x256, hmacGeneral: CKM.SHA224_HMAC_GENERAL },
+  sha256: { digest: 0x250, ecdsa: 0x1044, rsaPkcs: 0x40, rsaPss: CKM.SHA256_RSA_PKCS_PSS, mgf1: 2, hmac: 0x251, hmacGeneral: CKM.SHA256_HMAC_GENERAL },
+  sha384: { digest: 0x260, ecdsa: 0x1045, rsaPkcs: 0x41, rsaPss: CKM.SHA384_RSA_PKCS_PSS, mgf1: 3, hmac: 0x261, hmacGeneral: CKM.SHA384_HMAC_GENERAL },
+  sha512: { digest: 0x270, ecdsa: 0x1046, rsaPkcs: 0x42, rsaPss: CKM.SHA512_RSA_PKCS_PSS, mgf1: 4, hmac: 0x271, hmacGeneral: CKM.SHA512_HMAC_GENERAL },
 };
 
 /** The signing hashes of the table that PKCS #11 numbers. */
@@ -67,6 +72,51 @@ export function hashOfDigestLength(length: number): HashName | undefined {
   return SIGNING_HASHES.find((h) => HASHES[h].bytes === length);
 }
 
+/** The secret-key generation mechanisms and the core key type each makes. */
+export const KEY_GEN_MECHANISMS: ReadonlyMap<number, 'aes' | 'generic-secret'> = new Map([
+  [CKM.AES_KEY_GEN, 'aes'],
+  [CKM.GENERIC_SECRET_KEY_GEN, 'generic-secret'],
+]);
+
+export interface CipherMechanismSpec {
+  /** The core's `crypto encrypt|decrypt` mechanism (a row of the CIPHERS table). */
+  mechanism: CipherMechanism;
+  keyType: 'aes' | 'rsa';
+  /** aes-cbc: with PKCS #7 padding (CKM_AES_CBC_PAD) or without (CKM_AES_CBC). */
+  padding?: AesPadding;
+}
+
+/** C_EncryptInit / C_DecryptInit mechanisms, each a row of the core's CIPHERS table. */
+export const CIPHER_MECHANISMS: ReadonlyMap<number, CipherMechanismSpec> = new Map<number, CipherMechanismSpec>([
+  [CKM.AES_GCM, { mechanism: 'aes-gcm', keyType: CIPHERS['aes-gcm'].keyType }],
+  [CKM.AES_CBC, { mechanism: 'aes-cbc', keyType: CIPHERS['aes-cbc'].keyType, padding: 'none' }],
+  [CKM.AES_CBC_PAD, { mechanism: 'aes-cbc', keyType: CIPHERS['aes-cbc'].keyType, padding: 'pkcs7' }],
+  [CKM.RSA_PKCS_OAEP, { mechanism: 'rsa-oaep', keyType: CIPHERS['rsa-oaep'].keyType }],
+]);
+
+export interface HmacMechanismSpec {
+  hash: HashName;
+  /** CKM_*_HMAC_GENERAL: the MAC length is the mechanism's parameter (a CK_MAC_GENERAL_PARAMS). */
+  general: boolean;
+}
+
+/** C_SignInit / C_VerifyInit HMAC mechanisms: SHA-1 and SHA-2, full length and _GENERAL. */
+export const HMAC_MECHANISMS: ReadonlyMap<number, HmacMechanismSpec> = new Map<number, HmacMechanismSpec>(
+  SIGNING_HASHES.flatMap((hash): Array<[number, HmacMechanismSpec]> => [
+    [PKCS11_HASHES[hash]!.hmac, { hash, general: false }],
+    [PKCS11_HASHES[hash]!.hmacGeneral, { hash, general: true }],
+  ]),
+);
+
+/** C_DigestInit mechanisms: CKM_SHA_1 and the SHA-2 digests. */
+export const DIGEST_MECHANISMS: ReadonlyMap<number, HashName> = new Map(SIGNING_HASHES.map((hash) => [PKCS11_HASHES[hash]!.digest, hash]));
+
+/** The RSA-OAEP hash a digest mechanism names: the hashes of the table that OAEP takes. */
+export function oaepHashOfDigestMechanism(ckm: bigint): HashName | undefined {
+  const hash = hashOfDigestMechanism(ckm);
+  return hash && HASHES[hash].oaep ? hash : undefined;
+}
+
 const bitLength = (hexOrder: string) => BigInt(`0x${hexOrder}`).toString(2).length;
 const EC_BITS = Object.values(CURVES).map((c) => bitLength(c.order));
 
@@ -88,6 +138,18 @@ function mechanismInfos(): Map<number, MechanismInfo> {
   for (const [ckm, spec] of SIGN_MECHANISMS) {
     map.set(ckm, spec.keyType === 'ec' ? { ...ec, flags: ecFlags | CKF.SIGN | CKF.VERIFY } : { ...rsa, flags: CKF.HW | CKF.SIGN | CKF.VERIFY });
   }
+  // Secret keys count in bytes (PKCS #11 §2.8 for AES, and generic secrets likewise).
+  const aes = { minKeySize: Math.min(...AES_KEY_BYTES), maxKeySize: Math.max(...AES_KEY_BYTES) };
+  const secret = { minKeySize: GENERIC_SECRET_BYTES.min, maxKeySize: GENERIC_SECRET_BYTES.max };
+  /** Adds a mechanism's flags to what it already has (CKM_RSA_PKCS_OAEP, say, gains encryption beside other uses). */
+  const add = (ckm: number, info: MechanismInfo) => {
+    const had = map.get(ckm);
+    map.set(ckm, had ? { ...had, flags: had.flags | info.flags } : info);
+  };
+  for (const [ckm, keyType] of KEY_GEN_MECHANISMS) add(ckm, { ...(keyType === 'aes' ? aes : secret), flags: CKF.HW | CKF.GENERATE });
+  for (const [ckm, spec] of CIPHER_MECHANISMS) add(ckm, { ...(spec.keyType === 'aes' ? aes : rsa), flags: CKF.HW | CKF.ENCRYPT | CKF.DECRYPT });
+  for (const ckm of HMAC_MECHANISMS.keys()) add(ckm, { ...secret, flags: CKF.HW | CKF.SIGN | CKF.VERIFY });
+  for (const ckm of DIGEST_MECHANISMS.keys()) add(ckm, { minKeySize: 0, maxKeySize: 0, flags: CKF.DIGEST });
   return new Map([...map].sort(([a], [b]) => a - b));
 }
 

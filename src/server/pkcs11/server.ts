@@ -32,6 +32,7 @@ import { CURVES, HASHES, type EcCurve, type HashName } from '../../core/mechanis
 import { answerAttribute, matchesTemplate, readKeyTemplate, selectorTerms } from './attributes.js';
 import { CKF, CKR, CKS, CKU, UNAVAILABLE } from './constants.js';
 import { CkrError, ckrName, ckrOf, type CallKind } from './errors.js';
+import { cryptoCalls, type CallTable, type CryptoHost } from './crypto.js';
 import { KEY_PAIR_MECHANISMS, MECHANISM_INFOS, SIGN_MECHANISMS, hashOfDigestLength, hashOfDigestMechanism, hashOfMgf, type SignMechanismSpec } from './mechanisms.js';
 import {
   FrameReader,
@@ -63,7 +64,7 @@ export interface Pkcs11ServerOptions {
   log?: (line: string) => void;
 }
 
-interface Login {
+export interface Login {
   clusterId: string;
   username: string;
   caller: Caller & { session: NonNullable<Caller['session']> };
@@ -79,7 +80,7 @@ interface Operation11 {
   partBytes: number;
 }
 
-interface Session11 {
+export interface Session11 {
   slotId: number;
   clusterId: string;
   rw: boolean;
@@ -128,6 +129,9 @@ class SlotTable {
     return { slotId: id, cluster: all.find((s) => s.slotId === id)?.cluster };
   }
 }
+
+/** The server's calls with the secret-key and data calls of crypto.ts over them (which hand the asymmetric signatures back). */
+const withCryptoCalls = (host: CryptoHost, base: CallTable): CallTable => ({ ...base, ...cryptoCalls(host, base) });
 
 const tokenPresent = (c: ClusterDescription | undefined) => c !== undefined && c.Hsms.some((h) => h.State === 'ACTIVE');
 
@@ -268,7 +272,8 @@ class Connection {
 
   private table(): Record<string, { kind: CallKind; run: Handler }> {
     const general = (run: Handler) => ({ kind: 'general' as const, run });
-    return {
+    const host: CryptoHost = { session: (h) => this.session(h), loginOf: (s) => this.loginOf(s), run: (l, op, input) => this.run(l, op, input), key: (l, h, invalid) => this.key(l, h, invalid) };
+    return withCryptoCalls(host, {
       C_Initialize: general(([handshake]) => {
         if (Buffer.from(bytesOf(handshake!)).toString('latin1') !== HANDSHAKE) throw new CkrError(CKR.GENERAL_ERROR, 'C_Initialize did not carry the p11-kit handshake');
         if (this.initialized) throw new CkrError(CKR.CRYPTOKI_ALREADY_INITIALIZED, 'C_Initialize twice on one connection');
@@ -391,7 +396,7 @@ class Connection {
         if (room === 0) return [{ bytes: null, length: 0 }];
         return [{ bytes: (await this.run(l, random, { length: room as number })).random }];
       }),
-    };
+    });
   }
 
   private async login(s: Session11, userType: bigint, pin: ByteArray): Promise<Value[]> {

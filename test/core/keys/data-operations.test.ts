@@ -74,6 +74,26 @@ describe('core/keys digest, HMAC, encryption and random', function () {
     await refused(perform(ctx, decrypt, { mechanism: 'aes-cbc', keyFilter: byLabel('aes'), data: new Uint8Array(16) }, alice), 'INVALID_ARGUMENT');
   });
 
+  it('AES-CBC without padding takes whole blocks only, and chains as one message does', async () => {
+    const iv = Buffer.alloc(16, 9);
+    const blocks = new Uint8Array(48).map((_, i) => i);
+    const key = byLabel('aes');
+    const whole = (await perform(ctx, encrypt, { mechanism: 'aes-cbc', padding: 'none', keyFilter: key, data: blocks, iv: `0x${iv.toString('hex')}` }, alice)) as { ciphertext: Uint8Array };
+    assert.equal(whole.ciphertext.length, 48);
+    const outside = createCipheriv('aes-256-cbc', await material('aes'), iv).setAutoPadding(false);
+    assert.deepEqual(Buffer.from(whole.ciphertext), Buffer.concat([outside.update(blocks), outside.final()]));
+    // The second part's IV is the first part's last ciphertext block: the same bytes as one call.
+    const first = (await perform(ctx, encrypt, { mechanism: 'aes-cbc', padding: 'none', keyFilter: key, data: blocks.subarray(0, 16), iv: `0x${iv.toString('hex')}` }, alice)) as { ciphertext: Uint8Array };
+    const chained = `0x${Buffer.from(first.ciphertext).toString('hex')}`;
+    const rest = (await perform(ctx, encrypt, { mechanism: 'aes-cbc', padding: 'none', keyFilter: key, data: blocks.subarray(16), iv: chained }, alice)) as { ciphertext: Uint8Array };
+    assert.deepEqual(Buffer.concat([first.ciphertext, rest.ciphertext]), Buffer.from(whole.ciphertext));
+    const back = (await perform(ctx, decrypt, { mechanism: 'aes-cbc', padding: 'none', keyFilter: key, data: whole.ciphertext, iv: `0x${iv.toString('hex')}` }, alice)) as { plaintext: Uint8Array };
+    assert.deepEqual(Buffer.from(back.plaintext), Buffer.from(blocks));
+    await refused(perform(ctx, encrypt, { mechanism: 'aes-cbc', padding: 'none', keyFilter: key, data: blocks.subarray(1), iv: `0x${iv.toString('hex')}` }, alice), 'INVALID_ARGUMENT');
+    await refused(perform(ctx, encrypt, { mechanism: 'aes-gcm', padding: 'none', keyFilter: key, data: blocks }, alice), 'INVALID_ARGUMENT');
+    await refused(perform(ctx, encrypt, { mechanism: 'aes-cbc', padding: 'zero' as 'none', keyFilter: key, data: blocks }, alice), 'INVALID_ARGUMENT');
+  });
+
   it('RSA-OAEP encrypts with the public key and decrypts with the private key', async () => {
     const enc = (await perform(ctx, encrypt, { mechanism: 'rsa-oaep', keyFilter: byLabel('rsa-pub'), data, hash: 'sha256' }, alice)) as { ciphertext: Uint8Array };
     assert.equal(enc.ciphertext.length, 256);
