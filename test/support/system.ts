@@ -3,8 +3,12 @@
  * the emulator. A program that is missing fails the suite on CI (CI=true, where .ci/run installs
  * the packages) and skips it elsewhere, saying which package to install.
  */
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
+import { runBin } from './helpers.js';
+import { sleep, startServe, type Served } from './processes.js';
 
 /** The first of `paths` that exists, else `command` as found on PATH, else undefined. */
 export function findProgram(paths: readonly string[], command: string): string | undefined {
@@ -24,4 +28,30 @@ export function requireProgram(context: Mocha.Context, what: string, found: stri
   if (process.env.CI === 'true') throw new Error(`${reason} (CI=true, where the system tests must run)`);
   process.stderr.write(`skipping: ${reason}\n`);
   context.skip();
+}
+
+/** Where Debian's p11-kit-modules puts p11-kit's client module, by architecture. */
+export const P11KIT_CLIENT_MODULES = ['/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so', '/usr/lib/aarch64-linux-gnu/pkcs11/p11-kit-client.so', '/usr/lib/pkcs11/p11-kit-client.so'];
+
+/** The crypto user of `servePkcs11Cluster`: its PIN (username:password) for C_Login. */
+export const PKCS11_ALICE_PIN = 'alice:Alice-Pass-1';
+
+/**
+ * A cluster made with the project's CLI in `work`/state (quickstart, and alice, a crypto user)
+ * served with `serve --pkcs11` on `work`/p11.sock, once the socket is announced.
+ */
+export async function servePkcs11Cluster(work: string): Promise<{ dir: string; socket: string; served: Served }> {
+  const dir = path.join(work, 'state');
+  const socket = path.join(work, 'p11.sock');
+  const env = { CLOUDHSM_STATE_DIR: dir };
+  const adminPassword = 'Admin-Pass-1';
+  const quickstart = runBin(['cluster', 'quickstart', '--password-stdin', '--json'], { env, input: `${adminPassword}\n` });
+  assert.equal(quickstart.status, 0, quickstart.stderr);
+  const [username, password] = PKCS11_ALICE_PIN.split(':') as [string, string];
+  const user = runBin(['user', 'create', '--username', username, '--role', 'crypto-user', '--password', password, '--json'], { env: { ...env, CLOUDHSM_ROLE: 'admin', CLOUDHSM_PIN: `admin:${adminPassword}` } });
+  assert.equal(user.status, 0, user.stderr);
+  const served = await startServe(dir, { args: ['--pkcs11', '--socket', socket] });
+  for (let i = 0; i < 250 && !served.log().includes('PKCS #11 on unix:path='); i++) await sleep(20);
+  assert.match(served.log(), /PKCS #11 on unix:path=/);
+  return { dir, socket, served };
 }

@@ -11,12 +11,10 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runBin, tempDir } from '../support/helpers.js';
-import { startServe, sleep, type Served } from '../support/processes.js';
-import { findProgram, requireProgram } from '../support/system.js';
+import type { Served } from '../support/processes.js';
+import { P11KIT_CLIENT_MODULES, PKCS11_ALICE_PIN, findProgram, requireProgram, servePkcs11Cluster } from '../support/system.js';
 
-const ADMIN_PASSWORD = 'Admin-Pass-1';
-const ALICE_PIN = 'alice:Alice-Pass-1';
-const CLIENT_MODULES = ['/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so', '/usr/lib/aarch64-linux-gnu/pkcs11/p11-kit-client.so', '/usr/lib/pkcs11/p11-kit-client.so'];
+const ALICE_PIN = PKCS11_ALICE_PIN;
 
 interface Run {
   status: number | null;
@@ -56,19 +54,10 @@ describe('system: pkcs11-tool through p11-kit-client.so against serve --pkcs11',
 
   before(async function () {
     tool = requireProgram(this, 'pkcs11-tool', findProgram(['/usr/bin/pkcs11-tool'], 'pkcs11-tool'), 'apt-get install opensc (see README, "System tests")');
-    module = requireProgram(this, "p11-kit's client module", CLIENT_MODULES.find((m) => fs.existsSync(m)), 'apt-get install p11-kit-modules (see README, "System tests")');
+    module = requireProgram(this, "p11-kit's client module", P11KIT_CLIENT_MODULES.find((m) => fs.existsSync(m)), 'apt-get install p11-kit-modules (see README, "System tests")');
     openssl = requireProgram(this, 'openssl', findProgram(['/usr/bin/openssl'], 'openssl'), 'apt-get install openssl');
     work = tempDir('chsm-p11-');
-    dir = path.join(work, 'state');
-    socket = path.join(work, 'p11.sock');
-    const env = { CLOUDHSM_STATE_DIR: dir };
-    const quickstart = runBin(['cluster', 'quickstart', '--password-stdin', '--json'], { env, input: `${ADMIN_PASSWORD}\n` });
-    assert.equal(quickstart.status, 0, quickstart.stderr);
-    const user = runBin(['user', 'create', '--username', 'alice', '--role', 'crypto-user', '--password', 'Alice-Pass-1', '--json'], { env: { ...env, CLOUDHSM_ROLE: 'admin', CLOUDHSM_PIN: `admin:${ADMIN_PASSWORD}` } });
-    assert.equal(user.status, 0, user.stderr);
-    served = await startServe(dir, { args: ['--pkcs11', '--socket', socket] });
-    for (let i = 0; i < 250 && !served.log().includes('PKCS #11 on unix:path='); i++) await sleep(20);
-    assert.match(served.log(), /PKCS #11 on unix:path=/);
+    ({ dir, socket, served } = await servePkcs11Cluster(work));
     assert.equal(fs.statSync(socket).mode & 0o777, 0o600);
   });
 
