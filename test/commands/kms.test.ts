@@ -8,9 +8,23 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Store } from '../../src/core/store/index.js';
 import { storeKeys, type ClusterRecord } from '../../src/core/cluster/model.js';
-import type { CommandId } from '../../src/registry.js';
+import { COMMAND_LOADERS, type CommandId } from '../../src/registry.js';
 import { runCommand, tempDir } from '../support/helpers.js';
 import { clusterFolder } from '../support/templates.js';
+
+/** A copy of the template cluster (kmsuser's password Kms-Pass-12), a DISCONNECTED key store on it, and `run` for a command that must succeed. */
+async function withKeyStore() {
+  const dir = await clusterFolder({ cryptoUsers: { kmsuser: 'Kms-Pass-12' } });
+  const env = { CLOUDHSM_STATE_DIR: dir };
+  const cluster = await (await Store.open({ dir })).read((view) => view.list<ClusterRecord>(storeKeys.clusterPrefix)[0]![1]);
+  const run = async (id: CommandId, argv: string[]) => {
+    const r = await runCommand(id, [...argv, '--json'], { env });
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    return r.json.data;
+  };
+  const store = (await run('kms:create-custom-key-store', ['--custom-key-store-name', 'S', '--cloud-hsm-cluster-id', cluster.clusterId, '--key-store-password', 'Kms-Pass-12', '--trust-anchor-certificate', cluster.trustAnchorPem!])).CustomKeyStoreId as string;
+  return { env, cluster, run, store };
+}
 
 describe('commands: kms custom key stores', function () {
   this.timeout(60_000);
@@ -47,15 +61,7 @@ describe('commands: kms custom key stores', function () {
   });
 
   it('KMS keys: create-key in the store, encrypt a file, decrypt the base64 blob, make a data key; disconnected, encrypt fails with KMSInvalidStateException', async () => {
-    const dir = await clusterFolder({ cryptoUsers: { kmsuser: 'Kms-Pass-12' } });
-    const env = { CLOUDHSM_STATE_DIR: dir };
-    const cluster = await (await Store.open({ dir })).read((view) => view.list<ClusterRecord>(storeKeys.clusterPrefix)[0]![1]);
-    const run = async (id: CommandId, argv: string[]) => {
-      const r = await runCommand(id, [...argv, '--json'], { env });
-      assert.equal(r.exitCode, 0, r.stdout + r.stderr);
-      return r.json.data;
-    };
-    const store = (await run('kms:create-custom-key-store', ['--custom-key-store-name', 'S', '--cloud-hsm-cluster-id', cluster.clusterId, '--key-store-password', 'Kms-Pass-12', '--trust-anchor-certificate', cluster.trustAnchorPem!])).CustomKeyStoreId as string;
+    const { env, cluster, run, store } = await withKeyStore();
     await run('kms:connect-custom-key-store', ['--custom-key-store-id', store]);
     const key = (await run('kms:create-key', ['--origin', 'AWS_CLOUDHSM', '--custom-key-store-id', store, '--description', 'orders'])).KeyMetadata;
     assert.equal(key.KeyState, 'Enabled');
@@ -84,6 +90,50 @@ describe('commands: kms custom key stores', function () {
     const orphans = (await run('kms:list-orphaned-key-material', ['--custom-key-store-id', store])).OrphanedKeyMaterial;
     assert.deepEqual(orphans.map((o: { KeyId: string; CloudHsmClusterId: string; MaterialPresent: boolean }) => [o.KeyId, o.CloudHsmClusterId, o.MaterialPresent]), [[key.KeyId, cluster.clusterId, true]]);
     assert.match((await runCommand('kms:list-orphaned-key-material', [], { env })).stdout, new RegExp(`^KeyId +CloudHsmClusterId +KeyHandle +DeletionDate +MaterialPresent +Reason\n${key.KeyId} +${cluster.clusterId} +${orphans[0].KeyHandle} `));
+  });
+
+  it('fault injection: subnet delete | restore | exhaust-addresses | free-addresses and network fail | restore leave a connecting key store FAILED with the network ConnectionErrorCodes', async () => {
+    const { env, cluster, run, store } = await withKeyStore();
+    /** Connect, read the state and error code, disconnect. */
+    const attempt = async () => {
+      await run('kms:connect-custom-key-store', ['--custom-key-store-id', store]);
+      const entry = (await run('kms:describe-custom-key-stores', ['--custom-key-store-id', store])).CustomKeyStores[0];
+      await run('kms:disconnect-custom-key-store', ['--custom-key-store-id', store]);
+      return `${entry.ConnectionState} ${entry.ConnectionErrorCode ?? ''}`.trim();
+    };
+    const listed = await runCommand('subnet:list', [], { env });
+    assert.match(listed.stdout, /^SubnetId +AvailabilityZone +CidrBlock +VpcId +AvailableIpAddressCount +State +ClusterId\n/);
+    const zones = new Set(cluster.hsms.map((h) => h.availabilityZone));
+    const spare = Object.entries(cluster.subnetMapping).find(([az]) => !zones.has(az))!;
+    const [az, subnet] = spare;
+
+    const deleted = await runCommand('subnet:delete', ['--subnet-id', subnet], { env });
+    assert.equal(deleted.stdout, `Subnet ${subnet} (${az}) of cluster ${cluster.clusterId} deleted (fault injection); \`subnet restore --subnet-id ${subnet}\` brings it back.\n`);
+    assert.equal(await attempt(), 'FAILED SUBNET_NOT_FOUND');
+    const noHsm = await runCommand('hsm:create', ['--availability-zone', az, '--json'], { env });
+    assert.deepEqual([noHsm.exitCode, noHsm.json.code], [1, 'SUBNET_NOT_FOUND']);
+    await run('subnet:restore', ['--subnet-id', subnet]);
+    assert.equal(await attempt(), 'CONNECTED');
+
+    assert.equal((await run('subnet:exhaust-addresses', ['--subnet-id', subnet])).Subnet.AvailableIpAddressCount, 0);
+    assert.equal(await attempt(), 'FAILED INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET');
+    assert.match((await runCommand('subnet:free-addresses', ['--subnet-id', subnet], { env })).stdout, /: 251 addresses free\. /);
+    assert.equal(await attempt(), 'CONNECTED');
+
+    assert.equal((await runCommand('network:fail', [], { env })).stdout, `The next 1 KMS connection attempt(s) to cluster ${cluster.clusterId} fail with NETWORK_ERRORS (fault injection); \`network restore\` ends it sooner.\n`);
+    assert.equal(await attempt(), 'FAILED NETWORK_ERRORS');
+    assert.equal(await attempt(), 'CONNECTED', 'one failed attempt by default');
+    await run('network:fail', ['--attempts', '3']);
+    assert.deepEqual(await run('network:restore', []), { ClusterId: cluster.clusterId, FailingConnectionAttempts: 0, Cleared: true });
+    assert.equal(await attempt(), 'CONNECTED');
+
+    const unknown = await runCommand('subnet:delete', ['--subnet-id', 'subnet-00000000', '--json'], { env });
+    assert.equal(unknown.exitCode, 1);
+    assert.match(unknown.json.data, /^An error occurred \(InvalidSubnetID\.NotFound\) when calling the DeleteSubnet operation: /);
+    // --help says each is fault injection, which the real service does not have.
+    for (const id of ['subnet:delete', 'subnet:restore', 'subnet:exhaust-addresses', 'subnet:free-addresses', 'network:fail', 'network:restore'] as const) {
+      assert.match((await COMMAND_LOADERS[id]()).default.summary, /\(fault injection/, id);
+    }
   });
 
   it('grants, key policies, tags and the description, in the AWS CLI\'s flags and shapes', async () => {

@@ -19,6 +19,7 @@ import { isLoggedInElsewhere, verifyCredentials, type SessionRecord } from '../u
 import { hashPassword } from '../users/password.js';
 import type { UserRecord } from '../users/rules.js';
 import { keyStoreKeys } from './model.js';
+import { attemptConnection, clusterSubnets, networkProblem } from '../network/model.js';
 
 export { keyStoreKeys } from './model.js';
 
@@ -122,11 +123,12 @@ function kmsCluster(view: ReadView, clusterId: unknown, operation: string): Clus
 }
 
 /** §2 and §5: an ACTIVE cluster with subnets in two Availability Zones or more, and two ACTIVE HSMs in different ones. */
-function requireKeyStoreCluster(cluster: ClusterRecord, operation: string): void {
+function requireKeyStoreCluster(view: ReadView, cluster: ClusterRecord, operation: string): void {
   if (cluster.state !== 'ACTIVE') {
     throw kmsError('CLUSTER_NOT_ACTIVE', 'CloudHsmClusterNotActiveException', operation, `AWS CloudHSM cluster ${cluster.clusterId} is ${cluster.state}, not ACTIVE; initialize and activate it first`);
   }
-  const subnets = Object.keys(cluster.subnetMapping).length;
+  // Subnets fault injection deleted (network/operations.ts) cover no Availability Zone.
+  const subnets = clusterSubnets(view, cluster).filter((s) => !s.deleted).length;
   if (subnets < 2) {
     throw kmsError(
       'CLUSTER_INVALID_CONFIGURATION',
@@ -172,13 +174,13 @@ export const createKeyStore = defineOperation({
     );
     if (same) return { CustomKeyStoreId: same.id };
     const cluster = kmsCluster(tx, input.CloudHsmClusterId, operation);
-    if (cluster.state !== 'ACTIVE') requireKeyStoreCluster(cluster, operation);
+    if (cluster.state !== 'ACTIVE') requireKeyStoreCluster(tx, cluster, operation);
     const lineage = (c: ClusterRecord | undefined) => c?.clusterCertificatePem;
     const inUse = stores.find((s) => s.clusterId === cluster.clusterId || (lineage(cluster) !== undefined && lineage(tx.get<ClusterRecord>(storeKeys.cluster(s.clusterId))) === lineage(cluster)));
     if (inUse) {
       throw kmsError('KEY_STORE_CLUSTER_IN_USE', 'CloudHsmClusterInUseException', operation, `AWS CloudHSM cluster ${cluster.clusterId} (or a cluster of its backup lineage) is already used by custom key store ${inUse.id}`);
     }
-    requireKeyStoreCluster(cluster, operation);
+    requireKeyStoreCluster(tx, cluster, operation);
     if (!cluster.trustAnchorPem || pemBody(cluster.trustAnchorPem) !== pemBody(input.TrustAnchorCertificate)) {
       throw kmsError('INCORRECT_TRUST_ANCHOR', 'IncorrectTrustAnchorException', operation, `The trust anchor certificate is not the one cluster ${cluster.clusterId} was initialized with (the customerCA.crt given to \`cluster initialize\`)`);
     }
@@ -249,7 +251,7 @@ export const updateKeyStore = defineOperation({
       if (!cluster.clusterCertificatePem || cluster.clusterCertificatePem !== current?.clusterCertificatePem) {
         throw kmsError('CLUSTER_NOT_RELATED', 'CloudHsmClusterNotRelatedException', operation, `AWS CloudHSM cluster ${cluster.clusterId} is not related to ${store.clusterId}: give a cluster restored from a backup of it`);
       }
-      requireKeyStoreCluster(cluster, operation);
+      requireKeyStoreCluster(tx, cluster, operation);
       next.clusterId = cluster.clusterId;
     }
     tx.put(keyStoreKeys.store(store.id), next);
@@ -282,6 +284,8 @@ export const deleteKeyStore = defineOperation({
 interface ConnectPrepared {
   /** The quick checks passed when the request came: the connection attempt began (§3.1). */
   began?: boolean;
+  /** The cluster's network stopped the attempt before KMS could log in (so it did not try). */
+  unreachable?: boolean;
   failure?: ConnectionErrorCode;
   password?: string;
   passwordHash?: string;
@@ -313,9 +317,13 @@ export const connectKeyStore = defineOperation({
     if (!store || store.state !== 'DISCONNECTED') return {};
     const ready = await ctx.store.read((view) => {
       const cluster = view.get<ClusterRecord>(storeKeys.cluster(store.clusterId));
-      return cluster !== undefined && cluster.state === 'ACTIVE' && activeHsms(cluster).length > 0;
+      if (cluster === undefined || cluster.state !== 'ACTIVE' || activeHsms(cluster).length === 0) return 'no';
+      return networkProblem(view, cluster) ? 'unreachable' : 'yes';
     });
-    if (!ready) return {};
+    if (ready === 'no') return {};
+    // §3.2: KMS makes its ENIs in the cluster's subnets before it logs in; where that fails
+    // (or the network does), no login is tried, so none counts toward kmsuser's lockout.
+    if (ready === 'unreachable') return { began: true, unreachable: true };
     try {
       await verifyCredentials(ctx, store.clusterId, { username: KMS_USER, password: store.kmsuserPassword, role: 'crypto-user' });
     } catch (err) {
@@ -339,13 +347,18 @@ export const connectKeyStore = defineOperation({
       return {};
     };
     if (!cluster || cluster.state === 'DELETED') return fail('CLUSTER_NOT_FOUND');
-    if (cluster.state !== 'ACTIVE') requireKeyStoreCluster(cluster, operation);
+    if (cluster.state !== 'ACTIVE') requireKeyStoreCluster(tx, cluster, operation);
     if (activeHsms(cluster).length === 0) {
       // §4: the last HSM went while KMS was connecting: the attempt fails; a request that finds
       // none to begin with is refused at once (§3.1 quick checks).
       if (prepared.began) return fail('INSUFFICIENT_CLOUDHSM_HSMS');
       throw kmsError('CLUSTER_INVALID_CONFIGURATION', 'CloudHsmClusterInvalidConfigurationException', operation, `AWS CloudHSM cluster ${cluster.clusterId} has no ACTIVE HSM; add one with \`hsm create\``);
     }
+    // §3.2 step 2, §4: an ENI in each subnet of the cluster, over a network that works.
+    const unreachable = attemptConnection(tx, cluster);
+    if (unreachable) return fail(unreachable);
+    // The network was fixed while KMS waited for the lock: this attempt did not log in (retry).
+    if (prepared.unreachable) return fail('INTERNAL_ERROR');
     if (prepared.failure) return fail(prepared.failure);
     const key = storeKeys.user(cluster.clusterId, KMS_USER);
     const user = tx.get<UserRecord>(key);
