@@ -18,6 +18,12 @@ export const grantTokensFlag = Flags.string({
   helpValue: '<TOKEN>...',
 });
 
+/** `--region`, as the AWS CLI's: the Region the request is for; a key store's cluster must be in it. */
+export const regionFlag = Flags.string({
+  description: "The Region the request is for, as the AWS CLI's --region: the cluster must be in it (CloudHsmClusterNotFoundException otherwise). Left out, the cluster's own Region is taken.",
+  helpValue: '<REGION>',
+});
+
 export const encryptionContextFlag = Flags.string({ description: 'Encryption context: k=v,k2=v2 or a JSON object; decrypt with the same one.', helpValue: '<CONTEXT>' });
 
 /** A blob argument: `fileb://PATH` (the file's bytes) or base64 text. */

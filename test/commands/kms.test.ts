@@ -40,7 +40,9 @@ describe('commands: kms custom key stores', function () {
     const wrongCa = await create(['--trust-anchor-certificate', path.join(dir, '..', 'missing.crt')]);
     assert.equal(wrongCa.exitCode, 1);
     assert.match(wrongCa.json.data, /cannot read --trust-anchor-certificate/);
-    const created = await create(['--trust-anchor-certificate', `file://${ca}`]);
+    const elsewhere = await create(['--trust-anchor-certificate', `file://${ca}`, '--region', 'eu-west-1']);
+    assert.match(elsewhere.json.data, /\(CloudHsmClusterNotFoundException\).*not found in eu-west-1: it is in us-east-1/);
+    const created = await create(['--trust-anchor-certificate', `file://${ca}`, '--region', 'us-east-1']);
     assert.equal(created.exitCode, 0, created.stdout);
     const id = created.json.data.CustomKeyStoreId as string;
     const described = await runCommand('kms:describe-custom-key-stores', ['--json'], { env });

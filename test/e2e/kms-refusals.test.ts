@@ -178,6 +178,15 @@ describe('e2e: KMS refusals (kms-custom-key-store.md §2-6) through @aws-sdk/cli
     it('"cluster exists in the same account and region" ⇒ CloudHsmClusterNotFoundException', async () => {
       const attempt = w.kms.send(new CreateCustomKeyStoreCommand({ CustomKeyStoreName: 'X', CloudHsmClusterId: 'cluster-234567abcde', KeyStorePassword: PW, TrustAnchorCertificate: w.a.trustAnchorPem! }));
       await refused(attempt, 'CloudHsmClusterNotFoundException', /cluster-234567abcde/);
+      // "…and region": the Region is the request's SigV4 credential scope.
+      const west = new KMSClient({ endpoint: w.served.endpoint, region: 'us-west-2', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+      try {
+        const input = { CustomKeyStoreName: 'X', CloudHsmClusterId: w.a.clusterId, KeyStorePassword: PW, TrustAnchorCertificate: w.a.trustAnchorPem! };
+        await refused(west.send(new CreateCustomKeyStoreCommand(input)), 'CloudHsmClusterNotFoundException', /not found in us-west-2: it is in us-east-1/);
+        await refused(west.send(new UpdateCustomKeyStoreCommand({ CustomKeyStoreId: storeA, CloudHsmClusterId: b.clusterId })), 'CloudHsmClusterNotFoundException', /not found in us-west-2/);
+      } finally {
+        west.destroy();
+      }
     });
 
     it('"cluster state is ACTIVE (created, initialized, activated)" ⇒ CloudHsmClusterNotActiveException', async () => {

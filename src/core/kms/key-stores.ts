@@ -113,13 +113,30 @@ function pemBody(pem: string): string {
   return pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
 }
 
-/** The cluster by ID, or the KMS exception for a missing one (a DELETED cluster is missing). */
-function kmsCluster(view: ReadView, clusterId: unknown, operation: string): ClusterRecord {
+/**
+ * The cluster by ID, or the KMS exception for a missing one (a DELETED cluster is missing). KMS in
+ * one Region sees the clusters of that Region only (§2): given the request's Region, a cluster of
+ * another is missing too.
+ */
+function kmsCluster(view: ReadView, clusterId: unknown, operation: string, requestRegion: string | undefined): ClusterRecord {
   const cluster = typeof clusterId === 'string' ? view.get<ClusterRecord>(storeKeys.cluster(clusterId)) : undefined;
   if (!cluster || cluster.state === 'DELETED') {
     throw kmsError('CLUSTER_NOT_FOUND', 'CloudHsmClusterNotFoundException', operation, `AWS CloudHSM cluster ${String(clusterId)} not found. Run \`cluster list\` to see the clusters.`);
   }
+  if (requestRegion !== undefined && cluster.region !== requestRegion) {
+    throw kmsError(
+      'CLUSTER_NOT_FOUND',
+      'CloudHsmClusterNotFoundException',
+      operation,
+      `AWS CloudHSM cluster ${cluster.clusterId} not found in ${requestRegion}: it is in ${cluster.region}, and a key store uses a cluster of its own Region. Send the request to ${cluster.region}`,
+    );
+  }
   return cluster;
+}
+
+/** The Region a request was sent to (the endpoint's SigV4 credential scope, the CLI's --region); when given, the cluster must be in it. */
+interface RegionInput {
+  requestRegion?: string;
 }
 
 /** §2 and §5: an ACTIVE cluster with subnets in two Availability Zones or more, and two ACTIVE HSMs in different ones. */
@@ -148,7 +165,7 @@ function requireKeyStoreCluster(view: ReadView, cluster: ClusterRecord, operatio
   }
 }
 
-export interface CreateKeyStoreInput extends ClusterInput {
+export interface CreateKeyStoreInput extends ClusterInput, RegionInput {
   CustomKeyStoreName: string;
   CloudHsmClusterId: string;
   KeyStorePassword: string;
@@ -169,11 +186,12 @@ export const createKeyStore = defineOperation({
       throw kmsError('INVALID_ARGUMENT', 'ValidationException', operation, 'TrustAnchorCertificate must be the PEM of the cluster\'s trust anchor (1 to 5000 characters)');
     }
     const stores = allStores(tx);
+    const sameRegion = (s: KeyStoreRecord) => input.requestRegion === undefined || tx.get<ClusterRecord>(storeKeys.cluster(s.clusterId))?.region === input.requestRegion;
     const same = stores.find(
-      (s) => s.state === 'DISCONNECTED' && s.name === name && s.clusterId === input.CloudHsmClusterId && pemBody(s.trustAnchorPem) === pemBody(input.TrustAnchorCertificate) && s.kmsuserPassword === password,
+      (s) => s.state === 'DISCONNECTED' && s.name === name && s.clusterId === input.CloudHsmClusterId && pemBody(s.trustAnchorPem) === pemBody(input.TrustAnchorCertificate) && s.kmsuserPassword === password && sameRegion(s),
     );
     if (same) return { CustomKeyStoreId: same.id };
-    const cluster = kmsCluster(tx, input.CloudHsmClusterId, operation);
+    const cluster = kmsCluster(tx, input.CloudHsmClusterId, operation, input.requestRegion);
     if (cluster.state !== 'ACTIVE') requireKeyStoreCluster(tx, cluster, operation);
     const lineage = (c: ClusterRecord | undefined) => c?.clusterCertificatePem;
     const inUse = stores.find((s) => s.clusterId === cluster.clusterId || (lineage(cluster) !== undefined && lineage(tx.get<ClusterRecord>(storeKeys.cluster(s.clusterId))) === lineage(cluster)));
@@ -219,7 +237,7 @@ export const describeKeyStores = defineOperation({
   },
 });
 
-export interface UpdateKeyStoreInput extends ClusterInput {
+export interface UpdateKeyStoreInput extends ClusterInput, RegionInput {
   CustomKeyStoreId: string;
   NewCustomKeyStoreName?: string;
   KeyStorePassword?: string;
@@ -246,7 +264,7 @@ export const updateKeyStore = defineOperation({
     }
     if (input.KeyStorePassword !== undefined) next.kmsuserPassword = checkKeyStorePassword(input.KeyStorePassword, operation);
     if (input.CloudHsmClusterId !== undefined && input.CloudHsmClusterId !== store.clusterId) {
-      const cluster = kmsCluster(tx, input.CloudHsmClusterId, operation);
+      const cluster = kmsCluster(tx, input.CloudHsmClusterId, operation, input.requestRegion);
       const current = tx.get<ClusterRecord>(storeKeys.cluster(store.clusterId));
       if (!cluster.clusterCertificatePem || cluster.clusterCertificatePem !== current?.clusterCertificatePem) {
         throw kmsError('CLUSTER_NOT_RELATED', 'CloudHsmClusterNotRelatedException', operation, `AWS CloudHSM cluster ${cluster.clusterId} is not related to ${store.clusterId}: give a cluster restored from a backup of it`);

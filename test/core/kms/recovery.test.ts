@@ -4,7 +4,8 @@
  * UpdateCustomKeyStore(CloudHsmClusterId) (same lineage), reconnect". The keys go with their
  * store: after the move their material is looked up in the new cluster (by handle and label),
  * their state is derived from it, DescribeKey names it, and a deletion deletes the material there.
- * Two ways to lose the material: kmsuser deletes it, or the whole cluster is deleted.
+ * Two ways to lose the material: kmsuser deletes it, or the whole cluster is deleted. And the
+ * Region rule of §2: a cluster of another Region than the request's is not found.
  */
 import assert from 'node:assert/strict';
 import { perform, type Caller } from '../../../src/core/engine.js';
@@ -12,7 +13,7 @@ import type { EngineContext } from '../../../src/core/context.js';
 import { HsmError } from '../../../src/core/errors.js';
 import { storeKeys, type ClusterRecord } from '../../../src/core/cluster/model.js';
 import { createCluster, createHsm, deleteCluster, deleteHsm } from '../../../src/core/cluster/operations.js';
-import { describeBackups } from '../../../src/core/backups/operations.js';
+import { copyBackupToRegion, describeBackups } from '../../../src/core/backups/operations.js';
 import { keyStoreKeys as hsmKeys } from '../../../src/core/keys/filters.js';
 import type { KeyRecord } from '../../../src/core/keys/model.js';
 import { deleteKey } from '../../../src/core/keys/operations.js';
@@ -46,6 +47,15 @@ describe('core/kms: recovering key material from a backup (§6.5)', function () 
   const newKey = async () => (await perform(ctx, createKmsKey, { Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: storeId })).KeyMetadata.KeyId;
   const encrypt = async (keyId: string, plaintext: string) => (await perform(ctx, kmsEncrypt, { KeyId: keyId, Plaintext: text(plaintext), EncryptionContext: { app: 'orders' } })).CiphertextBlob;
   const decrypt = async (blob: Uint8Array) => Buffer.from((await perform(ctx, kmsDecrypt, { CiphertextBlob: blob, EncryptionContext: { app: 'orders' } })).Plaintext).toString();
+  const notFound = async (attempt: Promise<unknown>): Promise<HsmError> => {
+    try {
+      await attempt;
+    } catch (err) {
+      assert.ok(err instanceof HsmError && err.aws?.type === 'CloudHsmClusterNotFoundException', String(err));
+      return err;
+    }
+    return assert.fail('expected CloudHsmClusterNotFoundException');
+  };
   const invalidState = (attempt: Promise<unknown>) => assert.rejects(attempt, (err: HsmError) => err.aws?.type === 'KMSInvalidStateException');
 
   /** The newest READY backup of `clusterId`. */
@@ -163,5 +173,27 @@ describe('core/kms: recovering key material from a backup (§6.5)', function () 
     await perform(ctx, advanceClock, { days: 8 });
     assert.deepEqual((await perform(ctx, listOrphanedKeyMaterial, {})).OrphanedKeyMaterial, []);
     assert.equal(await materialAt(b.clusterId, handle), undefined, 'tombstoned in the new cluster');
+  });
+
+  it("a cluster of another Region than the request's is not found (create, update); a related cluster in the request's Region is", async () => {
+    await perform(ctx, disconnectKeyStore, { CustomKeyStoreId: storeId });
+    // (Connecting rotated the password: the store's properties are the request's again once KMS is told PW.)
+    await perform(ctx, updateKeyStore, { CustomKeyStoreId: storeId, KeyStorePassword: PW });
+    const create = (requestRegion: string) =>
+      perform(ctx, createKeyStore, { CustomKeyStoreName: 'Orders', CloudHsmClusterId: a.clusterId, KeyStorePassword: PW, TrustAnchorCertificate: a.trustAnchorPem!, requestRegion });
+    // Not even the idempotent answer: from us-west-2 the store's cluster does not exist.
+    const refused = await notFound(create('us-west-2'));
+    assert.match(refused.message, new RegExp(`${a.clusterId} not found in us-west-2: it is in us-east-1`));
+    assert.deepEqual(await create('us-east-1'), { CustomKeyStoreId: storeId });
+
+    // A related cluster in us-west-2, from a copy of a's backup.
+    await perform(ctx, copyBackupToRegion, { backupId: await newestBackup(a.clusterId), destinationRegion: 'us-west-2' });
+    const [copy] = (await perform(ctx, describeBackups, { states: ['READY'] })).Backups.filter((bk) => bk.SourceRegion === 'us-east-1');
+    const { ClusterId } = await perform(ctx, createCluster, { region: 'us-west-2', sourceBackupId: copy!.BackupId });
+    for (const az of ['us-west-2a', 'us-west-2b']) await perform(ctx, createHsm, { clusterId: ClusterId, availabilityZone: az });
+    await notFound(perform(ctx, updateKeyStore, { CustomKeyStoreId: storeId, CloudHsmClusterId: ClusterId, requestRegion: 'us-east-1' }));
+    assert.equal((await storeState())[2], a.clusterId, 'unchanged');
+    await perform(ctx, updateKeyStore, { CustomKeyStoreId: storeId, CloudHsmClusterId: ClusterId, requestRegion: 'us-west-2' });
+    assert.equal((await storeState())[2], ClusterId);
   });
 });
