@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Each part runs the tests under its folders of dist/test; `onlyByName` parts are not in the default run. */
 export const PARTS = {
-  unit: { parallel: true, folders: ['core/audit', 'core/backups', 'core/cluster', 'core/keys', 'core/kms', 'core/store', 'core/tags', 'core/time', 'core/users', 'cli', 'commands', 'lint', 'server', 'shell'] },
+  unit: { parallel: true, folders: ['core/audit', 'core/backups', 'core/cluster', 'core/keys', 'core/kms', 'core/network', 'core/store', 'core/tags', 'core/time', 'core/users', 'cli', 'commands', 'lint', 'server', 'shell'] },
   vectors: { parallel: true, folders: ['core/mechanisms', 'core/engine-vectors'] },
   e2e: { parallel: true, folders: ['e2e'] },
   system: { parallel: false, folders: ['system'], onlyByName: true },

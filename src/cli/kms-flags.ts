@@ -11,6 +11,19 @@ const MAX_BLOB_BYTES = 64 * 1024;
 
 export const keyIdFlag = Flags.string({ description: 'The KMS key: its ID or ARN.', required: true, helpValue: '<KEY_ID>' });
 
+/** `--grant-tokens`, as `aws kms` takes it: grant tokens of grants the caller relies on (at most 10). */
+export const grantTokensFlag = Flags.string({
+  description: 'Grant tokens (at most 10) of grants this request relies on. Accepted as the AWS CLI takes them; a grant is in effect here as soon as it is made, so none is needed.',
+  multiple: true,
+  helpValue: '<TOKEN>...',
+});
+
+/** `--region`, as the AWS CLI's: the Region the request is for; a key store's cluster must be in it. */
+export const regionFlag = Flags.string({
+  description: "The Region the request is for, as the AWS CLI's --region: the cluster must be in it (CloudHsmClusterNotFoundException otherwise). Left out, the cluster's own Region is taken.",
+  helpValue: '<REGION>',
+});
+
 export const encryptionContextFlag = Flags.string({ description: 'Encryption context: k=v,k2=v2 or a JSON object; decrypt with the same one.', helpValue: '<CONTEXT>' });
 
 /** A blob argument: `fileb://PATH` (the file's bytes) or base64 text. */

@@ -89,15 +89,23 @@ export const ERROR_CODES = {
   KMS_INVALID_GRANT_ID: 'a grant ID is not of the form CreateGrant returns (InvalidGrantIdException)',
   KMS_INVALID_MARKER: 'a Marker is not one a previous response of that list gave (InvalidMarkerException)',
   KMS_TAG_INVALID: 'a KMS tag breaks the rules: key 1-128 characters, value 0-256, no aws: prefix (TagException)',
+  SUBNET_NOT_FOUND: 'the subnet is not one of a cluster\'s, or it was deleted (InvalidSubnetID.NotFound; CloudHsmInvalidRequestException for an HSM in it)',
+  SUBNET_IN_USE: 'the subnet still holds network interfaces (an HSM\'s, or KMS\'s while a key store is connected) and cannot be deleted (DependencyViolation)',
+  SUBNET_FULL: 'the subnet has no free IP address for a new network interface (CloudHsmInvalidRequestException for an HSM)',
+  SUBNET_NOT_DELETED: 'the subnet was not deleted, so there is nothing to restore',
   PROMPT_CANCELLED: 'the operator cancelled a prompt (Ctrl-C or end of input); nothing was changed',
   INTERNAL: 'an unexpected fault: a bug in the emulator',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** The EC2 error codes of the subnet operations fault injection models (network/operations.ts). */
+export type Ec2ErrorType = 'InvalidSubnetID.NotFound' | 'DependencyViolation' | 'InvalidParameterValue';
+
 /** AWS CloudHSMv2 API error types (cluster.md §2.1). */
 export type AwsErrorType =
   | KmsErrorType
+  | Ec2ErrorType
   | 'CloudHsmInvalidRequestException'
   | 'CloudHsmResourceNotFoundException'
   | 'CloudHsmResourceLimitExceededException'

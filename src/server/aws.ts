@@ -16,7 +16,7 @@ import { listTags, tagResource, untagResource } from '../core/tags/operations.js
 import type { EngineContext } from '../core/context.js';
 import { perform, type Operation } from '../core/engine.js';
 import { isHsmError } from '../core/errors.js';
-import { ACCOUNT_ROOT, SignatureError, verifySignature, type ServiceCredential } from './sigv4.js';
+import { ACCOUNT_ROOT, SignatureError, signedRegion, verifySignature, type ServiceCredential } from './sigv4.js';
 import { connectKeyStore, createKeyStore, deleteKeyStore, describeKeyStores, disconnectKeyStore, updateKeyStore } from '../core/kms/key-stores.js';
 import {
   cancelKmsKeyDeletion,
@@ -185,11 +185,13 @@ function parseBody(raw: Buffer): Record<string, unknown> {
 
 /**
  * The core's input for a request to `route`: the body's fields as the core names them, the
- * route's own, and last the verified `principal`, so that no body field can stand in for it.
+ * route's own, and last the verified `principal` and, for KMS, the Region of the request's
+ * credential scope as `requestRegion` (undefined when unsigned), so that no body field can stand
+ * in for them.
  */
-export function operationInput(route: Route, body: Record<string, unknown>, principal: string): Record<string, unknown> {
+export function operationInput(route: Route, body: Record<string, unknown>, principal: string, requestRegion?: string): Record<string, unknown> {
   const input = route.input ? route.input(body) : coreInput(body);
-  return { ...input, ...route.extra, principal };
+  return { ...input, ...route.extra, principal, ...(route.input ? {} : { requestRegion }) };
 }
 
 /** An error as AWS answers it: the exception's name and status. */
@@ -239,7 +241,7 @@ export function createAwsServer(ctx: EngineContext, options: AwsServerOptions): 
         const routes = service === 'TrentService' ? KMS_ROUTES : service === 'BaldrApiService' ? CLUSTER_ROUTES : undefined;
         const route = routes ? routes[operation ?? ''] : undefined;
         if (!route) throw new RequestError(400, 'UnknownOperationException', `unknown operation ${target || '(no X-Amz-Target)'}; this endpoint serves TrentService (KMS) and BaldrApiService (CloudHSMv2) operations`);
-        const result = await perform(ctx, route.op, operationInput(route, parseBody(raw), principal));
+        const result = await perform(ctx, route.op, operationInput(route, parseBody(raw), principal, signedRegion(req.rawHeaders)));
         answer(200, wireValue(route.wrap ? { [route.wrap]: result } : result));
       } catch (err) {
         const e = errorOf(err);

@@ -162,6 +162,22 @@ function parseAuthorization(header: string): AuthorizationParts {
 }
 
 /**
+ * The Region of a request's Signature Version 4 credential scope, if it carries a well-formed
+ * Authorization header (unverified here: verifySignature checks it when credentials are required).
+ */
+export function signedRegion(rawHeaders: readonly string[]): string | undefined {
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() !== 'authorization') continue;
+    try {
+      return parseAuthorization(rawHeaders[i + 1]!).region;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
  * Checks `request`'s Signature Version 4 against `credentials` for `service` (`kms`,
  * `cloudhsm`; undefined when the request names no known service, which is then refused later)
  * at time `now`; returns the credential it was signed with, or throws a SignatureError.

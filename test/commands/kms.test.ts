@@ -8,9 +8,23 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Store } from '../../src/core/store/index.js';
 import { storeKeys, type ClusterRecord } from '../../src/core/cluster/model.js';
-import type { CommandId } from '../../src/registry.js';
+import { COMMAND_LOADERS, type CommandId } from '../../src/registry.js';
 import { runCommand, tempDir } from '../support/helpers.js';
 import { clusterFolder } from '../support/templates.js';
+
+/** A copy of the template cluster (kmsuser's password Kms-Pass-12), a DISCONNECTED key store on it, and `run` for a command that must succeed. */
+async function withKeyStore() {
+  const dir = await clusterFolder({ cryptoUsers: { kmsuser: 'Kms-Pass-12' } });
+  const env = { CLOUDHSM_STATE_DIR: dir };
+  const cluster = await (await Store.open({ dir })).read((view) => view.list<ClusterRecord>(storeKeys.clusterPrefix)[0]![1]);
+  const run = async (id: CommandId, argv: string[]) => {
+    const r = await runCommand(id, [...argv, '--json'], { env });
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    return r.json.data;
+  };
+  const store = (await run('kms:create-custom-key-store', ['--custom-key-store-name', 'S', '--cloud-hsm-cluster-id', cluster.clusterId, '--key-store-password', 'Kms-Pass-12', '--trust-anchor-certificate', cluster.trustAnchorPem!])).CustomKeyStoreId as string;
+  return { env, cluster, run, store };
+}
 
 describe('commands: kms custom key stores', function () {
   this.timeout(60_000);
@@ -26,7 +40,9 @@ describe('commands: kms custom key stores', function () {
     const wrongCa = await create(['--trust-anchor-certificate', path.join(dir, '..', 'missing.crt')]);
     assert.equal(wrongCa.exitCode, 1);
     assert.match(wrongCa.json.data, /cannot read --trust-anchor-certificate/);
-    const created = await create(['--trust-anchor-certificate', `file://${ca}`]);
+    const elsewhere = await create(['--trust-anchor-certificate', `file://${ca}`, '--region', 'eu-west-1']);
+    assert.match(elsewhere.json.data, /\(CloudHsmClusterNotFoundException\).*not found in eu-west-1: it is in us-east-1/);
+    const created = await create(['--trust-anchor-certificate', `file://${ca}`, '--region', 'us-east-1']);
     assert.equal(created.exitCode, 0, created.stdout);
     const id = created.json.data.CustomKeyStoreId as string;
     const described = await runCommand('kms:describe-custom-key-stores', ['--json'], { env });
@@ -47,15 +63,7 @@ describe('commands: kms custom key stores', function () {
   });
 
   it('KMS keys: create-key in the store, encrypt a file, decrypt the base64 blob, make a data key; disconnected, encrypt fails with KMSInvalidStateException', async () => {
-    const dir = await clusterFolder({ cryptoUsers: { kmsuser: 'Kms-Pass-12' } });
-    const env = { CLOUDHSM_STATE_DIR: dir };
-    const cluster = await (await Store.open({ dir })).read((view) => view.list<ClusterRecord>(storeKeys.clusterPrefix)[0]![1]);
-    const run = async (id: CommandId, argv: string[]) => {
-      const r = await runCommand(id, [...argv, '--json'], { env });
-      assert.equal(r.exitCode, 0, r.stdout + r.stderr);
-      return r.json.data;
-    };
-    const store = (await run('kms:create-custom-key-store', ['--custom-key-store-name', 'S', '--cloud-hsm-cluster-id', cluster.clusterId, '--key-store-password', 'Kms-Pass-12', '--trust-anchor-certificate', cluster.trustAnchorPem!])).CustomKeyStoreId as string;
+    const { env, cluster, run, store } = await withKeyStore();
     await run('kms:connect-custom-key-store', ['--custom-key-store-id', store]);
     const key = (await run('kms:create-key', ['--origin', 'AWS_CLOUDHSM', '--custom-key-store-id', store, '--description', 'orders'])).KeyMetadata;
     assert.equal(key.KeyState, 'Enabled');
@@ -86,6 +94,50 @@ describe('commands: kms custom key stores', function () {
     assert.match((await runCommand('kms:list-orphaned-key-material', [], { env })).stdout, new RegExp(`^KeyId +CloudHsmClusterId +KeyHandle +DeletionDate +MaterialPresent +Reason\n${key.KeyId} +${cluster.clusterId} +${orphans[0].KeyHandle} `));
   });
 
+  it('fault injection: subnet delete | restore | exhaust-addresses | free-addresses and network fail | restore leave a connecting key store FAILED with the network ConnectionErrorCodes', async () => {
+    const { env, cluster, run, store } = await withKeyStore();
+    /** Connect, read the state and error code, disconnect. */
+    const attempt = async () => {
+      await run('kms:connect-custom-key-store', ['--custom-key-store-id', store]);
+      const entry = (await run('kms:describe-custom-key-stores', ['--custom-key-store-id', store])).CustomKeyStores[0];
+      await run('kms:disconnect-custom-key-store', ['--custom-key-store-id', store]);
+      return `${entry.ConnectionState} ${entry.ConnectionErrorCode ?? ''}`.trim();
+    };
+    const listed = await runCommand('subnet:list', [], { env });
+    assert.match(listed.stdout, /^SubnetId +AvailabilityZone +CidrBlock +VpcId +AvailableIpAddressCount +State +ClusterId\n/);
+    const zones = new Set(cluster.hsms.map((h) => h.availabilityZone));
+    const spare = Object.entries(cluster.subnetMapping).find(([az]) => !zones.has(az))!;
+    const [az, subnet] = spare;
+
+    const deleted = await runCommand('subnet:delete', ['--subnet-id', subnet], { env });
+    assert.equal(deleted.stdout, `Subnet ${subnet} (${az}) of cluster ${cluster.clusterId} deleted (fault injection); \`subnet restore --subnet-id ${subnet}\` brings it back.\n`);
+    assert.equal(await attempt(), 'FAILED SUBNET_NOT_FOUND');
+    const noHsm = await runCommand('hsm:create', ['--availability-zone', az, '--json'], { env });
+    assert.deepEqual([noHsm.exitCode, noHsm.json.code], [1, 'SUBNET_NOT_FOUND']);
+    await run('subnet:restore', ['--subnet-id', subnet]);
+    assert.equal(await attempt(), 'CONNECTED');
+
+    assert.equal((await run('subnet:exhaust-addresses', ['--subnet-id', subnet])).Subnet.AvailableIpAddressCount, 0);
+    assert.equal(await attempt(), 'FAILED INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET');
+    assert.match((await runCommand('subnet:free-addresses', ['--subnet-id', subnet], { env })).stdout, /: 251 addresses free\. /);
+    assert.equal(await attempt(), 'CONNECTED');
+
+    assert.equal((await runCommand('network:fail', [], { env })).stdout, `The next 1 KMS connection attempt(s) to cluster ${cluster.clusterId} fail with NETWORK_ERRORS (fault injection); \`network restore\` ends it sooner.\n`);
+    assert.equal(await attempt(), 'FAILED NETWORK_ERRORS');
+    assert.equal(await attempt(), 'CONNECTED', 'one failed attempt by default');
+    await run('network:fail', ['--attempts', '3']);
+    assert.deepEqual(await run('network:restore', []), { ClusterId: cluster.clusterId, FailingConnectionAttempts: 0, Cleared: true });
+    assert.equal(await attempt(), 'CONNECTED');
+
+    const unknown = await runCommand('subnet:delete', ['--subnet-id', 'subnet-00000000', '--json'], { env });
+    assert.equal(unknown.exitCode, 1);
+    assert.match(unknown.json.data, /^An error occurred \(InvalidSubnetID\.NotFound\) when calling the DeleteSubnet operation: /);
+    // --help says each is fault injection, which the real service does not have.
+    for (const id of ['subnet:delete', 'subnet:restore', 'subnet:exhaust-addresses', 'subnet:free-addresses', 'network:fail', 'network:restore'] as const) {
+      assert.match((await COMMAND_LOADERS[id]()).default.summary, /\(fault injection/, id);
+    }
+  });
+
   it('grants, key policies, tags and the description, in the AWS CLI\'s flags and shapes', async () => {
     const dir = await clusterFolder();
     const env = { CLOUDHSM_STATE_DIR: dir };
@@ -110,6 +162,15 @@ describe('commands: kms custom key stores', function () {
     assert.equal((await run('kms:list-retirable-grants', ['--retiring-principal', 'arn:aws:iam::111122223333:role/ops'])).Grants.length, 1);
     const badOp = await runCommand('kms:create-grant', ['--key-id', key.KeyId, '--grantee-principal', 'arn:aws:iam::111122223333:role/app', '--operations', 'Sign', '--json'], { env });
     assert.match(badOp.json.data, /ValidationException/);
+    // --grant-tokens, as the AWS CLI takes it: accepted on the crypto commands (a grant works at once here), a token KMS never issued refused.
+    const sealed = await run('kms:encrypt', ['--key-id', key.KeyId, '--plaintext', Buffer.from('order 42').toString('base64'), '--encryption-context', 'dept=sales', '--grant-tokens', grant.GrantToken]);
+    const opened = await run('kms:decrypt', ['--ciphertext-blob', sealed.CiphertextBlob, '--encryption-context', 'dept=sales', '--grant-tokens', grant.GrantToken, grant.GrantToken]);
+    assert.equal(Buffer.from(opened.Plaintext, 'base64').toString(), 'order 42');
+    await run('kms:re-encrypt', ['--ciphertext-blob', sealed.CiphertextBlob, '--source-encryption-context', 'dept=sales', '--destination-key-id', key.KeyId, '--grant-tokens', grant.GrantToken]);
+    for (const id of ['kms:generate-data-key', 'kms:generate-data-key-without-plaintext'] as const) await run(id, ['--key-id', key.KeyId, '--key-spec', 'AES_256', '--grant-tokens', grant.GrantToken]);
+    const forged = await runCommand('kms:encrypt', ['--key-id', key.KeyId, '--plaintext', 'AAAA', '--grant-tokens', 'not-a-grant-token', '--json'], { env });
+    assert.equal(forged.exitCode, 1);
+    assert.match(forged.json.data, /InvalidGrantTokenException/);
     await run('kms:retire-grant', ['--grant-token', grant.GrantToken]);
     const second = await run('kms:create-grant', ['--key-id', key.KeyId, '--grantee-principal', 'arn:aws:iam::111122223333:role/app', '--operations', 'DescribeKey']);
     await run('kms:revoke-grant', ['--key-id', key.KeyId, '--grant-id', second.GrantId]);

@@ -14,9 +14,11 @@
  * - §3.1 the CONNECTING and DISCONNECTING states: the emulator connects and disconnects within
  *   the call (§3.1 allows resolving on the next read), so no call ever finds a store in them;
  * - §4 INSUFFICIENT_CLOUDHSM_HSMS (with no ACTIVE HSM, ConnectCustomKeyStore's quick check
- *   refuses first with CloudHsmClusterInvalidConfigurationException, §3.1),
- *   INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET, SUBNET_NOT_FOUND and NETWORK_ERRORS (no failure
- *   injection for subnets and the network yet) and INTERNAL_ERROR.
+ *   refuses first with CloudHsmClusterInvalidConfigurationException, §3.1; the core tests the
+ *   last HSM going while KMS connects) and INTERNAL_ERROR (a fault of KMS itself).
+ * SUBNET_NOT_FOUND, INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET and NETWORK_ERRORS come from the
+ * emulator's fault injection in the cluster's network (`subnet delete`, `subnet
+ * exhaust-addresses`, `network fail`: core/network/operations.ts), as §4's hooks ask.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -58,6 +60,7 @@ import { storeKeys, type ClusterRecord } from '../../src/core/cluster/model.js';
 import { createCluster, createHsm, deleteCluster, deleteHsm } from '../../src/core/cluster/operations.js';
 import { quickstart } from '../../src/core/cluster/quickstart.js';
 import { failHsm } from '../../src/core/cluster/failure.js';
+import { deleteSubnet, exhaustSubnetAddresses, failNetwork, freeSubnetAddresses, restoreSubnet } from '../../src/core/network/operations.js';
 import { describeBackups } from '../../src/core/backups/operations.js';
 import { advanceClock } from '../../src/core/time/operations.js';
 import { changePassword, createUser, deleteUser, login, logout } from '../../src/core/users/operations.js';
@@ -175,6 +178,15 @@ describe('e2e: KMS refusals (kms-custom-key-store.md §2-6) through @aws-sdk/cli
     it('"cluster exists in the same account and region" ⇒ CloudHsmClusterNotFoundException', async () => {
       const attempt = w.kms.send(new CreateCustomKeyStoreCommand({ CustomKeyStoreName: 'X', CloudHsmClusterId: 'cluster-234567abcde', KeyStorePassword: PW, TrustAnchorCertificate: w.a.trustAnchorPem! }));
       await refused(attempt, 'CloudHsmClusterNotFoundException', /cluster-234567abcde/);
+      // "…and region": the Region is the request's SigV4 credential scope.
+      const west = new KMSClient({ endpoint: w.served.endpoint, region: 'us-west-2', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+      try {
+        const input = { CustomKeyStoreName: 'X', CloudHsmClusterId: w.a.clusterId, KeyStorePassword: PW, TrustAnchorCertificate: w.a.trustAnchorPem! };
+        await refused(west.send(new CreateCustomKeyStoreCommand(input)), 'CloudHsmClusterNotFoundException', /not found in us-west-2: it is in us-east-1/);
+        await refused(west.send(new UpdateCustomKeyStoreCommand({ CustomKeyStoreId: storeA, CloudHsmClusterId: b.clusterId })), 'CloudHsmClusterNotFoundException', /not found in us-west-2/);
+      } finally {
+        west.destroy();
+      }
     });
 
     it('"cluster state is ACTIVE (created, initialized, activated)" ⇒ CloudHsmClusterNotActiveException', async () => {
@@ -346,6 +358,32 @@ describe('e2e: KMS refusals (kms-custom-key-store.md §2-6) through @aws-sdk/cli
       const { session } = await perform(w.ctx, login, { clusterId: w.a.clusterId, credentials: { ...kmsuser, password: PW }, sessionPid: process.pid });
       assert.deepEqual(await connectAndLook(w, store), ['FAILED', 'USER_LOGGED_IN']);
       await perform(w.ctx, logout, { clusterId: w.a.clusterId }, { session });
+      await recovers();
+    });
+
+    /** A subnet of the template cluster with no HSM in it. */
+    const spareSubnet = () => Object.entries(w.a.subnetMapping).find(([az]) => !w.a.hsms.some((h) => h.availabilityZone === az))![1];
+
+    it('"SUBNET_NOT_FOUND: a subnet in the cluster configuration was deleted" (fault injection: `subnet delete`); restored, it connects again', async () => {
+      const subnetId = spareSubnet();
+      await perform(w.ctx, deleteSubnet, { subnetId });
+      assert.deepEqual(await connectAndLook(w, store), ['FAILED', 'SUBNET_NOT_FOUND']);
+      await perform(w.ctx, restoreSubnet, { subnetId });
+      await recovers();
+    });
+
+    it('"INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET: a cluster subnet has no free IP for the KMS ENI" (fault injection: `subnet exhaust-addresses`); "free addresses; connect"', async () => {
+      const subnetId = spareSubnet();
+      await perform(w.ctx, exhaustSubnetAddresses, { subnetId });
+      assert.deepEqual(await connectAndLook(w, store), ['FAILED', 'INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET']);
+      await perform(w.ctx, freeSubnetAddresses, { subnetId });
+      await recovers();
+    });
+
+    it('"NETWORK_ERRORS: transient network problem" (fault injection: `network fail`); "disconnect, wait, reconnect"', async () => {
+      await perform(w.ctx, failNetwork, { clusterId: w.a.clusterId });
+      assert.deepEqual(await connectAndLook(w, store), ['FAILED', 'NETWORK_ERRORS']);
+      // The fault was one attempt: it is spent.
       await recovers();
     });
 

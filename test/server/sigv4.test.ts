@@ -9,7 +9,7 @@ import { CreateKeyCommand, EncryptCommand } from '@aws-sdk/client-kms';
 import { createKmsKey } from '../../src/core/kms/keys.js';
 import { HsmError } from '../../src/core/errors.js';
 import { operationInput, type Route } from '../../src/server/aws.js';
-import { ACCOUNT_ROOT, SignatureError, parseCredentials, verifySignature, type SignedRequest } from '../../src/server/sigv4.js';
+import { ACCOUNT_ROOT, SignatureError, parseCredentials, signedRegion, verifySignature, type SignedRequest } from '../../src/server/sigv4.js';
 import { sdkSigned, type CaughtRequest } from '../support/signed-requests.js';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
@@ -175,6 +175,13 @@ describe('server: the credentials file', () => {
 });
 
 describe('server: the core input of a request', () => {
+  it("takes the Region from the Authorization header's credential scope, if it has a well-formed one", () => {
+    const auth = (value: string) => ['Host', '127.0.0.1', 'Authorization', value];
+    assert.equal(signedRegion(auth('AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-2/kms/aws4_request, SignedHeaders=host, Signature=00')), 'eu-west-2');
+    assert.equal(signedRegion(auth('AWS4-HMAC-SHA256 Credential=AKID/eu-west-2/kms, SignedHeaders=host, Signature=00')), undefined);
+    assert.equal(signedRegion(['Host', '127.0.0.1']), undefined);
+  });
+
   it('carries the verified principal, whatever the body says', () => {
     const route: Route = { op: createKmsKey as unknown as Route['op'] };
     const input = operationInput(route, { Description: 'x', principal: 'arn:aws:iam::999999999999:root', Plaintext: 'AQI=' }, 'arn:aws:iam::111122223333:user/alice');
@@ -182,7 +189,10 @@ describe('server: the core input of a request', () => {
     assert.deepEqual(input.Plaintext, new Uint8Array([1, 2]));
     // A route's own fields come after the body's too, and the principal after both.
     const extra: Route = { op: route.op, extra: { withoutPlaintext: true, principal: 'arn:aws:iam::999999999999:root' } };
-    assert.deepEqual(operationInput(extra, { withoutPlaintext: false }, ACCOUNT_ROOT), { withoutPlaintext: true, principal: ACCOUNT_ROOT });
+    assert.deepEqual(operationInput(extra, { withoutPlaintext: false }, ACCOUNT_ROOT), { withoutPlaintext: true, principal: ACCOUNT_ROOT, requestRegion: undefined });
+    // The Region is the credential scope's, never the body's (unsigned: none).
+    assert.equal(operationInput(route, { requestRegion: 'eu-west-1' }, ACCOUNT_ROOT, 'us-west-2').requestRegion, 'us-west-2');
+    assert.equal(operationInput(route, { requestRegion: 'eu-west-1' }, ACCOUNT_ROOT).requestRegion, undefined);
     const mapped: Route = { op: route.op, input: (b) => ({ clusterId: b.ClusterId }) };
     assert.deepEqual(operationInput(mapped, { ClusterId: 'cluster-x', principal: 'arn:aws:iam::999999999999:root' }, ACCOUNT_ROOT), { clusterId: 'cluster-x', principal: ACCOUNT_ROOT });
   });

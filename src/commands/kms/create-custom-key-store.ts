@@ -1,5 +1,6 @@
 import { Flags } from '../../cli/oclif.js';
 import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
+import { regionFlag } from '../../cli/kms-flags.js';
 import { HsmError } from '../../core/errors.js';
 import { createKeyStore } from '../../core/kms/key-stores.js';
 
@@ -18,6 +19,7 @@ export default class KmsCreateCustomKeyStore extends BaseCommand<typeof KmsCreat
     'trust-anchor-certificate': Flags.string({ description: "The cluster's trust anchor (customerCA.crt): file://PATH, a path, or the PEM itself.", required: true, helpValue: '<PEM>' }),
     'key-store-password': Flags.string({ description: 'The current password of the kmsuser crypto user (prompted when left out).', helpValue: '<PASSWORD>', exclusive: ['key-store-password-stdin'] }),
     'key-store-password-stdin': Flags.boolean({ description: 'Read the kmsuser password from standard input.' }),
+    region: regionFlag,
   };
 
   protected async execute({ flags }: ExecuteInput<typeof KmsCreateCustomKeyStore>) {
@@ -25,7 +27,7 @@ export default class KmsCreateCustomKeyStore extends BaseCommand<typeof KmsCreat
     const pem = certificate.trimStart().startsWith('-----BEGIN') ? certificate : this.readFile('trust-anchor-certificate', certificate.replace(/^file:\/\//, ''));
     const password = await this.password({ password: flags['key-store-password'], 'password-stdin': flags['key-store-password-stdin'] }, { confirm: false, what: 'the kmsuser password' });
     if (!password) throw new HsmError('PASSWORD_REQUIRED', 'the kmsuser password is needed: give --key-store-password or --key-store-password-stdin');
-    const data = await this.perform(createKeyStore, { CustomKeyStoreName: flags['custom-key-store-name'], CloudHsmClusterId: flags['cloud-hsm-cluster-id'], KeyStorePassword: password, TrustAnchorCertificate: pem });
+    const data = await this.perform(createKeyStore, { CustomKeyStoreName: flags['custom-key-store-name'], CloudHsmClusterId: flags['cloud-hsm-cluster-id'], KeyStorePassword: password, TrustAnchorCertificate: pem, requestRegion: flags.region });
     return { data, text: `Custom key store ${data.CustomKeyStoreId} created (DISCONNECTED); connect it with \`kms connect-custom-key-store --custom-key-store-id ${data.CustomKeyStoreId}\`.\n` };
   }
 }

@@ -1,6 +1,6 @@
 import { Flags } from '../../cli/oclif.js';
 import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
-import { grantConstraints, keyIdFlag } from '../../cli/kms-flags.js';
+import { grantConstraints, grantTokensFlag, keyIdFlag } from '../../cli/kms-flags.js';
 import { createKmsGrant } from '../../core/kms/grants.js';
 import { SYMMETRIC_GRANT_OPERATIONS } from '../../core/kms/access.js';
 
@@ -17,7 +17,7 @@ export default class KmsCreateGrant extends BaseCommand<typeof KmsCreateGrant> {
     'retiring-principal': Flags.string({ description: 'A principal that may retire the grant.', helpValue: '<ARN>' }),
     constraints: Flags.string({ description: 'EncryptionContextSubset={k=v,...} or EncryptionContextEquals={k=v,...}, or the JSON form.', helpValue: '<CONSTRAINTS>' }),
     name: Flags.string({ description: 'A name (letters, digits, :, /, _, -) that makes a retry return the same grant.', helpValue: '<NAME>' }),
-    'grant-tokens': Flags.string({ description: 'Grant tokens (at most 10).', multiple: true, helpValue: '<TOKEN>...' }),
+    'grant-tokens': grantTokensFlag,
   };
 
   protected async execute({ flags }: ExecuteInput<typeof KmsCreateGrant>) {

@@ -1,6 +1,6 @@
 import { Flags } from '../../cli/oclif.js';
 import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
-import { base64, blobArgument, encryptionContext } from '../../cli/kms-flags.js';
+import { base64, blobArgument, encryptionContext, grantTokensFlag } from '../../cli/kms-flags.js';
 import { kmsReEncrypt } from '../../core/kms/keys.js';
 
 export default class KmsReEncrypt extends BaseCommand<typeof KmsReEncrypt> {
@@ -12,6 +12,7 @@ export default class KmsReEncrypt extends BaseCommand<typeof KmsReEncrypt> {
     'source-key-id': Flags.string({ description: 'The key it must have been encrypted under (optional).', helpValue: '<KEY_ID>' }),
     'source-encryption-context': Flags.string({ description: 'The context it was encrypted with.', helpValue: '<CONTEXT>' }),
     'destination-encryption-context': Flags.string({ description: 'The context to encrypt with.', helpValue: '<CONTEXT>' }),
+    'grant-tokens': grantTokensFlag,
   };
 
   protected async execute({ flags }: ExecuteInput<typeof KmsReEncrypt>) {
@@ -21,6 +22,7 @@ export default class KmsReEncrypt extends BaseCommand<typeof KmsReEncrypt> {
       SourceEncryptionContext: encryptionContext(flags['source-encryption-context']),
       DestinationKeyId: flags['destination-key-id'],
       DestinationEncryptionContext: encryptionContext(flags['destination-encryption-context']),
+      GrantTokens: flags['grant-tokens'],
     });
     return { data: { ...result, CiphertextBlob: base64(result.CiphertextBlob) } };
   }

@@ -1,5 +1,6 @@
 import { Flags } from '../../cli/oclif.js';
 import { BaseCommand, type ExecuteInput } from '../../cli/base-command.js';
+import { regionFlag } from '../../cli/kms-flags.js';
 import { updateKeyStore } from '../../core/kms/key-stores.js';
 
 export default class KmsUpdateCustomKeyStore extends BaseCommand<typeof KmsUpdateCustomKeyStore> {
@@ -15,6 +16,7 @@ export default class KmsUpdateCustomKeyStore extends BaseCommand<typeof KmsUpdat
     'key-store-password': Flags.string({ description: 'The current password of kmsuser in the cluster.', helpValue: '<PASSWORD>', exclusive: ['key-store-password-stdin'] }),
     'key-store-password-stdin': Flags.boolean({ description: 'Read the kmsuser password from standard input.' }),
     'cloud-hsm-cluster-id': Flags.string({ description: 'A related cluster to use instead.', helpValue: '<CLUSTER_ID>' }),
+    region: regionFlag,
   };
 
   protected async execute({ flags }: ExecuteInput<typeof KmsUpdateCustomKeyStore>) {
@@ -24,6 +26,7 @@ export default class KmsUpdateCustomKeyStore extends BaseCommand<typeof KmsUpdat
       NewCustomKeyStoreName: flags['new-custom-key-store-name'],
       KeyStorePassword: password,
       CloudHsmClusterId: flags['cloud-hsm-cluster-id'],
+      requestRegion: flags.region,
     });
     return { data, text: `Custom key store ${flags['custom-key-store-id']} updated.\n` };
   }

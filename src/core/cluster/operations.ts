@@ -40,6 +40,7 @@ import { recordOn } from '../audit/record.js';
 import type { AuditEventInput } from '../audit/log.js';
 import { findBackup } from '../backups/model.js';
 import { quorumKeys } from '../quorum/model.js';
+import { subnetIn } from '../network/model.js';
 import { keyStoreKeys } from '../keys/filters.js';
 import type { EngineContext } from '../context.js';
 import type { Store, StoredValue, Transaction } from '../store/index.js';
@@ -289,6 +290,15 @@ export const createHsm = defineOperation({
     const subnetId = az ? cluster.subnetMapping[az] : undefined;
     if (!subnetId) {
       throw invalid(op, `availability zone "${az}" is not in the cluster's SubnetMapping; choose one of ${Object.keys(cluster.subnetMapping).join(', ')}`);
+    }
+    // The subnet's state as fault injection left it (network/operations.ts): an HSM's ENI needs
+    // the subnet to exist and hold a free address.
+    const subnet = subnetIn(tx, cluster, az);
+    if (subnet?.deleted) {
+      throw invalid(op, `subnet ${subnetId} of availability zone ${az} was deleted, so no HSM can be created there; choose another zone, or \`subnet restore --subnet-id ${subnetId}\``, 'SUBNET_NOT_FOUND');
+    }
+    if (subnet && subnet.freeAddresses < 1) {
+      throw invalid(op, `subnet ${subnetId} of availability zone ${az} has no free IP address for the HSM's network interface; free some (\`subnet free-addresses --subnet-id ${subnetId}\`) or choose another zone`, 'SUBNET_FULL');
     }
     if (cluster.hsms.length >= QUOTAS.hsmsPerCluster) {
       throw awsError('RESOURCE_LIMIT_EXCEEDED', 'CloudHsmResourceLimitExceededException', op, `a cluster holds at most ${QUOTAS.hsmsPerCluster} HSMs`);

@@ -19,10 +19,9 @@ import type { EngineContext } from '../context.js';
 import { activeHsms, storeKeys, type ClusterRecord } from '../cluster/model.js';
 import { recordEvents } from '../audit/record.js';
 import { keyStoreKeys as hsmKeys } from '../keys/filters.js';
-import type { KeyRecord } from '../keys/model.js';
 import type { Transaction } from '../store/index.js';
 import { backupKeys, type BackupSchedule } from '../backups/model.js';
-import { keyStoreKeys, kmsKeys, type AliasRecord } from './model.js';
+import { keyStoreKeys, kmsKeys, materialClusterId, materialIn, type AliasRecord } from './model.js';
 import { removeKeyRecords } from './key-records.js';
 import type { KeyStoreRecord } from './key-stores.js';
 import type { KmsKeyRecord } from './keys.js';
@@ -65,18 +64,20 @@ function deleteKmsKey(tx: Transaction, ctx: EngineContext, key: KmsKeyRecord): v
   tx.delete(kmsKeys.key(key.keyId));
   removeKeyRecords(tx, key.keyId);
   for (const [storeKey, alias] of tx.list<AliasRecord>(kmsKeys.aliasPrefix)) if (alias.keyId === key.keyId) tx.delete(storeKey);
-  if (key.origin !== 'AWS_CLOUDHSM' || key.clusterId === undefined || key.keyReference === undefined) return;
-  const cluster = tx.get<ClusterRecord>(storeKeys.cluster(key.clusterId));
-  const material = cluster && cluster.state !== 'DELETED' ? tx.get<KeyRecord>(hsmKeys.key(cluster.clusterId, key.keyReference)) : undefined;
+  // The store's cluster now: a recovery may have moved the store to a related cluster (§6.5).
+  const clusterId = materialClusterId(tx, key);
+  if (key.origin !== 'AWS_CLOUDHSM' || clusterId === undefined || key.keyReference === undefined) return;
+  const cluster = tx.get<ClusterRecord>(storeKeys.cluster(clusterId));
+  const live = cluster !== undefined && cluster.state !== 'DELETED';
   // Material a user already deleted (or a restore took away) leaves nothing to do.
-  if (cluster && cluster.state !== 'DELETED' && material?.label !== key.arn) return;
+  if (live && !materialIn(tx, clusterId, key)) return;
   const store = tx.get<KeyStoreRecord>(keyStoreKeys.store(key.customKeyStoreId!));
-  const reason = !cluster || cluster.state === 'DELETED'
-    ? `cluster ${key.clusterId} no longer exists`
+  const reason = !live
+    ? `cluster ${clusterId} no longer exists`
     : store?.state !== 'CONNECTED'
       ? `custom key store ${key.customKeyStoreId!} was ${store?.state ?? 'deleted'}`
       : activeHsms(cluster).length === 0
-        ? `cluster ${key.clusterId} had no ACTIVE HSM`
+        ? `cluster ${clusterId} had no ACTIVE HSM`
         : undefined;
   if (reason === undefined) {
     tx.delete(hsmKeys.key(cluster!.clusterId, key.keyReference));
@@ -87,7 +88,7 @@ function deleteKmsKey(tx: Transaction, ctx: EngineContext, key: KmsKeyRecord): v
     keyId: key.keyId,
     arn: key.arn,
     customKeyStoreId: key.customKeyStoreId!,
-    clusterId: key.clusterId,
+    clusterId,
     keyHandle: key.keyReference,
     deletedAt: key.deletionDate!,
     reason,

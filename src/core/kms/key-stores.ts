@@ -19,6 +19,7 @@ import { isLoggedInElsewhere, verifyCredentials, type SessionRecord } from '../u
 import { hashPassword } from '../users/password.js';
 import type { UserRecord } from '../users/rules.js';
 import { keyStoreKeys } from './model.js';
+import { attemptConnection, clusterSubnets, networkProblem } from '../network/model.js';
 
 export { keyStoreKeys } from './model.js';
 
@@ -112,21 +113,39 @@ function pemBody(pem: string): string {
   return pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
 }
 
-/** The cluster by ID, or the KMS exception for a missing one (a DELETED cluster is missing). */
-function kmsCluster(view: ReadView, clusterId: unknown, operation: string): ClusterRecord {
+/**
+ * The cluster by ID, or the KMS exception for a missing one (a DELETED cluster is missing). KMS in
+ * one Region sees the clusters of that Region only (§2): given the request's Region, a cluster of
+ * another is missing too.
+ */
+function kmsCluster(view: ReadView, clusterId: unknown, operation: string, requestRegion: string | undefined): ClusterRecord {
   const cluster = typeof clusterId === 'string' ? view.get<ClusterRecord>(storeKeys.cluster(clusterId)) : undefined;
   if (!cluster || cluster.state === 'DELETED') {
     throw kmsError('CLUSTER_NOT_FOUND', 'CloudHsmClusterNotFoundException', operation, `AWS CloudHSM cluster ${String(clusterId)} not found. Run \`cluster list\` to see the clusters.`);
   }
+  if (requestRegion !== undefined && cluster.region !== requestRegion) {
+    throw kmsError(
+      'CLUSTER_NOT_FOUND',
+      'CloudHsmClusterNotFoundException',
+      operation,
+      `AWS CloudHSM cluster ${cluster.clusterId} not found in ${requestRegion}: it is in ${cluster.region}, and a key store uses a cluster of its own Region. Send the request to ${cluster.region}`,
+    );
+  }
   return cluster;
 }
 
+/** The Region a request was sent to (the endpoint's SigV4 credential scope, the CLI's --region); when given, the cluster must be in it. */
+interface RegionInput {
+  requestRegion?: string;
+}
+
 /** §2 and §5: an ACTIVE cluster with subnets in two Availability Zones or more, and two ACTIVE HSMs in different ones. */
-function requireKeyStoreCluster(cluster: ClusterRecord, operation: string): void {
+function requireKeyStoreCluster(view: ReadView, cluster: ClusterRecord, operation: string): void {
   if (cluster.state !== 'ACTIVE') {
     throw kmsError('CLUSTER_NOT_ACTIVE', 'CloudHsmClusterNotActiveException', operation, `AWS CloudHSM cluster ${cluster.clusterId} is ${cluster.state}, not ACTIVE; initialize and activate it first`);
   }
-  const subnets = Object.keys(cluster.subnetMapping).length;
+  // Subnets fault injection deleted (network/operations.ts) cover no Availability Zone.
+  const subnets = clusterSubnets(view, cluster).filter((s) => !s.deleted).length;
   if (subnets < 2) {
     throw kmsError(
       'CLUSTER_INVALID_CONFIGURATION',
@@ -146,7 +165,7 @@ function requireKeyStoreCluster(cluster: ClusterRecord, operation: string): void
   }
 }
 
-export interface CreateKeyStoreInput extends ClusterInput {
+export interface CreateKeyStoreInput extends ClusterInput, RegionInput {
   CustomKeyStoreName: string;
   CloudHsmClusterId: string;
   KeyStorePassword: string;
@@ -167,18 +186,19 @@ export const createKeyStore = defineOperation({
       throw kmsError('INVALID_ARGUMENT', 'ValidationException', operation, 'TrustAnchorCertificate must be the PEM of the cluster\'s trust anchor (1 to 5000 characters)');
     }
     const stores = allStores(tx);
+    const sameRegion = (s: KeyStoreRecord) => input.requestRegion === undefined || tx.get<ClusterRecord>(storeKeys.cluster(s.clusterId))?.region === input.requestRegion;
     const same = stores.find(
-      (s) => s.state === 'DISCONNECTED' && s.name === name && s.clusterId === input.CloudHsmClusterId && pemBody(s.trustAnchorPem) === pemBody(input.TrustAnchorCertificate) && s.kmsuserPassword === password,
+      (s) => s.state === 'DISCONNECTED' && s.name === name && s.clusterId === input.CloudHsmClusterId && pemBody(s.trustAnchorPem) === pemBody(input.TrustAnchorCertificate) && s.kmsuserPassword === password && sameRegion(s),
     );
     if (same) return { CustomKeyStoreId: same.id };
-    const cluster = kmsCluster(tx, input.CloudHsmClusterId, operation);
-    if (cluster.state !== 'ACTIVE') requireKeyStoreCluster(cluster, operation);
+    const cluster = kmsCluster(tx, input.CloudHsmClusterId, operation, input.requestRegion);
+    if (cluster.state !== 'ACTIVE') requireKeyStoreCluster(tx, cluster, operation);
     const lineage = (c: ClusterRecord | undefined) => c?.clusterCertificatePem;
     const inUse = stores.find((s) => s.clusterId === cluster.clusterId || (lineage(cluster) !== undefined && lineage(tx.get<ClusterRecord>(storeKeys.cluster(s.clusterId))) === lineage(cluster)));
     if (inUse) {
       throw kmsError('KEY_STORE_CLUSTER_IN_USE', 'CloudHsmClusterInUseException', operation, `AWS CloudHSM cluster ${cluster.clusterId} (or a cluster of its backup lineage) is already used by custom key store ${inUse.id}`);
     }
-    requireKeyStoreCluster(cluster, operation);
+    requireKeyStoreCluster(tx, cluster, operation);
     if (!cluster.trustAnchorPem || pemBody(cluster.trustAnchorPem) !== pemBody(input.TrustAnchorCertificate)) {
       throw kmsError('INCORRECT_TRUST_ANCHOR', 'IncorrectTrustAnchorException', operation, `The trust anchor certificate is not the one cluster ${cluster.clusterId} was initialized with (the customerCA.crt given to \`cluster initialize\`)`);
     }
@@ -217,7 +237,7 @@ export const describeKeyStores = defineOperation({
   },
 });
 
-export interface UpdateKeyStoreInput extends ClusterInput {
+export interface UpdateKeyStoreInput extends ClusterInput, RegionInput {
   CustomKeyStoreId: string;
   NewCustomKeyStoreName?: string;
   KeyStorePassword?: string;
@@ -244,12 +264,12 @@ export const updateKeyStore = defineOperation({
     }
     if (input.KeyStorePassword !== undefined) next.kmsuserPassword = checkKeyStorePassword(input.KeyStorePassword, operation);
     if (input.CloudHsmClusterId !== undefined && input.CloudHsmClusterId !== store.clusterId) {
-      const cluster = kmsCluster(tx, input.CloudHsmClusterId, operation);
+      const cluster = kmsCluster(tx, input.CloudHsmClusterId, operation, input.requestRegion);
       const current = tx.get<ClusterRecord>(storeKeys.cluster(store.clusterId));
       if (!cluster.clusterCertificatePem || cluster.clusterCertificatePem !== current?.clusterCertificatePem) {
         throw kmsError('CLUSTER_NOT_RELATED', 'CloudHsmClusterNotRelatedException', operation, `AWS CloudHSM cluster ${cluster.clusterId} is not related to ${store.clusterId}: give a cluster restored from a backup of it`);
       }
-      requireKeyStoreCluster(cluster, operation);
+      requireKeyStoreCluster(tx, cluster, operation);
       next.clusterId = cluster.clusterId;
     }
     tx.put(keyStoreKeys.store(store.id), next);
@@ -282,6 +302,8 @@ export const deleteKeyStore = defineOperation({
 interface ConnectPrepared {
   /** The quick checks passed when the request came: the connection attempt began (§3.1). */
   began?: boolean;
+  /** The cluster's network stopped the attempt before KMS could log in (so it did not try). */
+  unreachable?: boolean;
   failure?: ConnectionErrorCode;
   password?: string;
   passwordHash?: string;
@@ -313,9 +335,13 @@ export const connectKeyStore = defineOperation({
     if (!store || store.state !== 'DISCONNECTED') return {};
     const ready = await ctx.store.read((view) => {
       const cluster = view.get<ClusterRecord>(storeKeys.cluster(store.clusterId));
-      return cluster !== undefined && cluster.state === 'ACTIVE' && activeHsms(cluster).length > 0;
+      if (cluster === undefined || cluster.state !== 'ACTIVE' || activeHsms(cluster).length === 0) return 'no';
+      return networkProblem(view, cluster) ? 'unreachable' : 'yes';
     });
-    if (!ready) return {};
+    if (ready === 'no') return {};
+    // §3.2: KMS makes its ENIs in the cluster's subnets before it logs in; where that fails
+    // (or the network does), no login is tried, so none counts toward kmsuser's lockout.
+    if (ready === 'unreachable') return { began: true, unreachable: true };
     try {
       await verifyCredentials(ctx, store.clusterId, { username: KMS_USER, password: store.kmsuserPassword, role: 'crypto-user' });
     } catch (err) {
@@ -339,13 +365,18 @@ export const connectKeyStore = defineOperation({
       return {};
     };
     if (!cluster || cluster.state === 'DELETED') return fail('CLUSTER_NOT_FOUND');
-    if (cluster.state !== 'ACTIVE') requireKeyStoreCluster(cluster, operation);
+    if (cluster.state !== 'ACTIVE') requireKeyStoreCluster(tx, cluster, operation);
     if (activeHsms(cluster).length === 0) {
       // §4: the last HSM went while KMS was connecting: the attempt fails; a request that finds
       // none to begin with is refused at once (§3.1 quick checks).
       if (prepared.began) return fail('INSUFFICIENT_CLOUDHSM_HSMS');
       throw kmsError('CLUSTER_INVALID_CONFIGURATION', 'CloudHsmClusterInvalidConfigurationException', operation, `AWS CloudHSM cluster ${cluster.clusterId} has no ACTIVE HSM; add one with \`hsm create\``);
     }
+    // §3.2 step 2, §4: an ENI in each subnet of the cluster, over a network that works.
+    const unreachable = attemptConnection(tx, cluster);
+    if (unreachable) return fail(unreachable);
+    // The network was fixed while KMS waited for the lock: this attempt did not log in (retry).
+    if (prepared.unreachable) return fail('INTERNAL_ERROR');
     if (prepared.failure) return fail(prepared.failure);
     const key = storeKeys.user(cluster.clusterId, KMS_USER);
     const user = tx.get<UserRecord>(key);

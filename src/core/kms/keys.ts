@@ -26,7 +26,7 @@ import { KMS_USER, keyStoreKeys, type KeyStoreRecord } from './key-stores.js';
 import { authorize, callerPrincipal, type KmsCaller } from './access.js';
 import { checkKmsTags, kmsRecordKeys, withKmsTags, type KmsTag, type PolicyRecord } from './key-records.js';
 import { checkLockout, parsePolicy } from './policy-document.js';
-import { kmsKeys, type AliasRecord } from './model.js';
+import { kmsKeys, materialClusterId, materialIn, type AliasRecord } from './model.js';
 import { scheduleHousekeeping } from '../backups/lifecycle.js';
 
 export { kmsKeys } from './model.js';
@@ -48,7 +48,11 @@ export interface KmsKeyRecord {
   enabled: boolean;
   deletionDate?: number;
   pendingWindowInDays?: number;
-  /** AWS_CLOUDHSM: the store, its cluster and the key's reference there. */
+  /**
+   * AWS_CLOUDHSM: the store, the cluster the key was made in and the key's reference there. Its
+   * material is looked up in the store's cluster now (model.ts materialClusterId), which a
+   * recovery may have moved to a related cluster.
+   */
   customKeyStoreId?: string;
   clusterId?: string;
   keyReference?: number;
@@ -78,10 +82,9 @@ export function keyByIdOrArn(view: ReadView, keyId: unknown, operation: string):
   return findKey(view, keyId, operation);
 }
 
-/** The cluster key holding an AWS_CLOUDHSM key's material, if it is still there. */
+/** The cluster key holding an AWS_CLOUDHSM key's material, in its store's cluster, if it is still there. */
 function hsmKeyOf(view: ReadView, key: KmsKeyRecord): KeyRecord | undefined {
-  if (key.clusterId === undefined || key.keyReference === undefined) return undefined;
-  return view.get<KeyRecord>(hsmKeys.key(key.clusterId, key.keyReference));
+  return materialIn(view, materialClusterId(view, key), key);
 }
 
 /** §6.4: the state a key shows, derived at read time from the store and the cluster. */
@@ -128,7 +131,7 @@ function metadataOf(view: ReadView, key: KmsKeyRecord): KeyMetadata {
     KeyState: state,
     ...(key.deletionDate !== undefined ? { DeletionDate: new Date(key.deletionDate), PendingDeletionWindowInDays: key.pendingWindowInDays } : {}),
     Origin: key.origin,
-    ...(key.customKeyStoreId ? { CustomKeyStoreId: key.customKeyStoreId, CloudHsmClusterId: key.clusterId } : {}),
+    ...(key.customKeyStoreId ? { CustomKeyStoreId: key.customKeyStoreId, CloudHsmClusterId: materialClusterId(view, key) } : {}),
     KeyManager: 'CUSTOMER',
     CustomerMasterKeySpec: 'SYMMETRIC_DEFAULT',
     KeySpec: 'SYMMETRIC_DEFAULT',
@@ -283,10 +286,11 @@ function usableMaterial(view: ReadView, key: KmsKeyRecord, operation: string): U
   if (store?.state !== 'CONNECTED') {
     throw kmsError('KMS_INVALID_STATE', 'KMSInvalidStateException', operation, `${key.arn} is unavailable: its custom key store ${key.customKeyStoreId} is ${store?.state ?? 'gone'}`);
   }
-  const cluster = view.get<ClusterRecord>(storeKeys.cluster(key.clusterId!));
-  if (!cluster || activeHsms(cluster).length === 0) throw kmsError('KMS_INVALID_STATE', 'KMSInvalidStateException', operation, `${key.arn} is unavailable: its cluster ${key.clusterId} has no ACTIVE HSM`);
-  const hsmKey = hsmKeyOf(view, key);
-  if (!hsmKey) throw kmsError('KMS_INVALID_STATE', 'KMSInvalidStateException', operation, `${key.arn} is unavailable: its key material is no longer in cluster ${key.clusterId}`);
+  const clusterId = store.clusterId;
+  const cluster = view.get<ClusterRecord>(storeKeys.cluster(clusterId));
+  if (!cluster || activeHsms(cluster).length === 0) throw kmsError('KMS_INVALID_STATE', 'KMSInvalidStateException', operation, `${key.arn} is unavailable: its cluster ${clusterId} has no ACTIVE HSM`);
+  const hsmKey = materialIn(view, clusterId, key);
+  if (!hsmKey) throw kmsError('KMS_INVALID_STATE', 'KMSInvalidStateException', operation, `${key.arn} is unavailable: its key material is no longer in cluster ${clusterId}`);
   return secretMaterial(hsmKey);
 }
 

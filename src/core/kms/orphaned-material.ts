@@ -9,9 +9,7 @@
 import { awsError } from '../errors.js';
 import { defineOperation, type ClusterInput } from '../engine.js';
 import { storeKeys, type ClusterRecord } from '../cluster/model.js';
-import { keyStoreKeys as hsmKeys } from '../keys/filters.js';
-import type { KeyRecord } from '../keys/model.js';
-import { kmsKeys } from './model.js';
+import { kmsKeys, materialIn } from './model.js';
 import type { OrphanRecord } from './deletion.js';
 
 export interface OrphanedKeyMaterial {
@@ -48,7 +46,7 @@ export const listOrphanedKeyMaterial = defineOperation({
     return {
       OrphanedKeyMaterial: orphans.map((o) => {
         const cluster = tx.get<ClusterRecord>(storeKeys.cluster(o.clusterId));
-        const material = cluster && cluster.state !== 'DELETED' ? tx.get<KeyRecord>(hsmKeys.key(o.clusterId, o.keyHandle)) : undefined;
+        const material = cluster && cluster.state !== 'DELETED' ? materialIn(tx, o.clusterId, { arn: o.arn, keyReference: o.keyHandle }) : undefined;
         return {
           KeyId: o.keyId,
           KeyArn: o.arn,
@@ -57,7 +55,7 @@ export const listOrphanedKeyMaterial = defineOperation({
           KeyHandle: o.keyHandle,
           DeletionDate: new Date(o.deletedAt),
           Reason: o.reason,
-          MaterialPresent: material?.label === o.arn,
+          MaterialPresent: material !== undefined,
         };
       }),
     };
