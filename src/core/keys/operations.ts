@@ -274,7 +274,8 @@ export interface SetAttributesInput extends FilterInput {
 /** Applies changes to one key under applyAttributeChange's rules, in order, in one transaction: `key set-attribute` and its several-attribute form. */
 function modifyKey({ tx, cluster, actor, sessionKeys, record, approve }: OperationEnv<undefined>, filter: KeySelector, changes: ReadonlyArray<{ name: string; value: string }>) {
   const key = selectKey(tx, cluster.clusterId, actor!, filter, sessionKeys);
-  if (!Array.isArray(changes) || changes.length === 0) throw new HsmError('INVALID_ARGUMENT', 'name at least one attribute to change');
+  const list: unknown = changes;
+  if (!Array.isArray(list) || changes.length === 0) throw new HsmError('INVALID_ARGUMENT', 'name at least one attribute to change');
   const changed = changes.reduce((k, c) => applyAttributeChange(k, c.name, c.value, actor!), key);
   // The key-management quorum binds its crypto users; an admin sets only `trusted`, its own rule.
   if (actor!.role === 'crypto-user') approve({ service: 'key-management', required: key.manageQuorum, key });

@@ -333,7 +333,7 @@ export const unwrapKey = defineOperation({
     if (secret) {
       record = secretKeyFields(crypto, input.keyTypeClass as SecretKeyType, bytes, input.limits, 'the unwrapped data');
       if (input.keyLengthBytes !== undefined && input.keyLengthBytes !== bytes.length) {
-        throw new HsmError('INVALID_ARGUMENT', `the unwrapped key is ${bytes.length} bytes, not the ${input.keyLengthBytes} asked for; check the key length and the mechanism`);
+        throw new HsmError('INVALID_ARGUMENT', `the unwrapped key is ${bytes.length} bytes, not the ${input.keyLengthBytes} asked for; check the key length and the mechanism`, { details: { role: 'template' } });
       }
     } else {
       if (input.mechanism === 'aes-zero-pad') bytes = bytes.subarray(0, Math.min(bytes.length, derLength(bytes)));
@@ -345,7 +345,7 @@ export const unwrapKey = defineOperation({
       }
       const wantType = input.keyTypeClass.replace(/-private$/, '');
       const actualType = imported.spec.type === 'rsa' ? 'rsa' : imported.spec.type === 'ec' || imported.spec.type === 'ed25519' || imported.spec.type === 'x25519' ? 'ec' : imported.spec.type;
-      if (actualType !== wantType) throw new HsmError('INVALID_ARGUMENT', `the unwrapped key is ${actualType}, but --key-type-class is ${input.keyTypeClass}`);
+      if (actualType !== wantType) throw new HsmError('INVALID_ARGUMENT', `the unwrapped key is ${actualType}, but --key-type-class is ${input.keyTypeClass}`, { details: { role: 'template' } });
       if ((imported.spec.type === 'ed25519' || imported.spec.type === 'x25519') && cluster.mode !== 'NON_FIPS') throw new HsmError('MECHANISM_NOT_ALLOWED', `${imported.spec.type} keys exist only in NON_FIPS clusters`);
       const publicKey = crypto.publicKeyOf(crypto.preparePrivate(imported.spec, imported.material));
       if (imported.spec.type === 'rsa') validateRsaImport(publicKey, imported.material);

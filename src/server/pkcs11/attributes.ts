@@ -7,7 +7,7 @@
  * p11-kit serves, arrays as they are), and converted to and from the wire by the client's
  * encoding of each type (rpc.ts attributeKind), as p11-kit's client copies them.
  */
-import { CURVES as KEY_CURVES, SETTABLE_AT_CREATION, type BooleanAttribute, type KeyView } from '../../core/keys/model.js';
+import { CURVES as KEY_CURVES, SETTABLE_AT_CREATION, type BooleanAttribute, type KeyClass, type KeyView } from '../../core/keys/model.js';
 import { CURVES, KEY_CLASSES, KEY_TYPES, type EcCurve } from '../../core/mechanisms/table.js';
 import { CKA, CKK, CKM, CKR, UNAVAILABLE } from './constants.js';
 import { CkrError } from './errors.js';
@@ -60,11 +60,13 @@ export function wireOf(type: number, native: Uint8Array, dialect: Dialect): Attr
 
 /** DER: an OBJECT IDENTIFIER from its content bytes in hex, and an OCTET STRING around bytes. */
 const derOid = (contentHex: string) => new Uint8Array(Buffer.concat([Buffer.of(0x06, contentHex.length / 2), Buffer.from(contentHex, 'hex')]));
-function derOctetString(content: Uint8Array): Uint8Array {
-  const n = content.length;
+/** A DER element of `tag` around `content` (at most 65,535 bytes, far above any key's). */
+export function derElement(tag: number, ...content: Uint8Array[]): Uint8Array {
+  const n = content.reduce((sum, c) => sum + c.length, 0);
   const length = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
-  return new Uint8Array(Buffer.concat([Buffer.of(0x04, ...length), content]));
+  return new Uint8Array(Buffer.concat([Buffer.of(tag, ...length), ...content]));
 }
+const derOctetString = (content: Uint8Array) => derElement(0x04, content);
 
 /** RFC 8410: the OIDs of the Edwards and Montgomery curves (content bytes in hex). */
 const RFC8410_OIDS = { ed25519: '2b6570', x25519: '2b656e' } as const;
@@ -87,7 +89,7 @@ export function curveOfParams(params: Uint8Array): string | undefined {
 }
 
 /** The boolean attributes and their CloudHSM names (keys.md §2). */
-const BOOLEANS: ReadonlyArray<readonly [number, BooleanAttribute]> = [
+export const BOOLEANS: ReadonlyArray<readonly [number, BooleanAttribute]> = [
   [CKA.TOKEN, 'token'],
   [CKA.PRIVATE, 'private'],
   [CKA.SENSITIVE, 'sensitive'],
@@ -110,8 +112,12 @@ const BOOLEANS: ReadonlyArray<readonly [number, BooleanAttribute]> = [
 
 const GENERATED_BY: Readonly<Record<string, number>> = { ec: CKM.EC_KEY_PAIR_GEN, rsa: CKM.RSA_PKCS_KEY_PAIR_GEN, aes: 0x1080, 'generic-secret': 0x350 };
 
-/** What a key holds for attribute `type`: its native value, 'sensitive' (never leaves), or undefined (not an attribute of this key). */
-export function keyAttribute(key: KeyView, type: number): Uint8Array | 'sensitive' | undefined {
+/**
+ * What a key holds for attribute `type`: its native value, 'sensitive' (never leaves), or
+ * undefined (not an attribute of this key). `value` is a secret key's CKA_VALUE when the core
+ * gave it (objects.ts readableValue: non-sensitive, extractable, the caller's own).
+ */
+export function keyAttribute(key: KeyView, type: number, value?: Uint8Array): Uint8Array | 'sensitive' | undefined {
   const flag = BOOLEANS.find(([t]) => t === type);
   if (flag) return bool(key.attributes[flag[1]]);
   const isPublic = key.class === 'public-key';
@@ -149,8 +155,8 @@ export function keyAttribute(key: KeyView, type: number): Uint8Array | 'sensitiv
       // PKCS #11 3.0 §2.3.3: the DER OCTET STRING of the point (the raw key for Edwards/Montgomery curves is wrapped the same way).
       return key.keyType === 'ec' && isPublic && key.ecPoint ? derOctetString(hexBytes(key.ecPoint)) : undefined;
     case CKA.VALUE:
-      // Private and secret key material never leaves through PKCS #11 here; a public key has no CKA_VALUE (ML-DSA's is not mapped yet).
-      return isPublic ? undefined : 'sensitive';
+      // Private key material never leaves through PKCS #11 here, a secret key's only as `value`; a public key has no CKA_VALUE (ML-DSA's is not mapped yet).
+      return isPublic ? undefined : (value ?? 'sensitive');
     default:
       return undefined;
   }
@@ -194,8 +200,8 @@ export function selectorTerms(template: readonly Attribute[]): Array<[string, st
 }
 
 /** The answer to C_GetAttributeValue for one requested attribute (`room`: the caller's buffer, 0 for the size only). */
-export function answerAttribute(key: KeyView, type: number, room: number, dialect: Dialect): { attribute: Attribute; ckr: number } {
-  const found = keyAttribute(key, type);
+export function answerAttribute(key: KeyView, type: number, room: number, dialect: Dialect, secretValue?: Uint8Array): { attribute: Attribute; ckr: number } {
+  const found = keyAttribute(key, type, secretValue);
   if (found === undefined) return { attribute: { type, unavailable: true }, ckr: CKR.ATTRIBUTE_TYPE_INVALID };
   if (found === 'sensitive') return { attribute: { type, unavailable: true }, ckr: CKR.ATTRIBUTE_SENSITIVE };
   // The length a C caller needs: what the client's decoder will write into its buffer.
@@ -216,6 +222,8 @@ export interface HalfTemplate {
   curve?: string;
   modulusBits?: number;
   publicExponentHex?: string;
+  /** A secret key's CKA_VALUE_LEN, in bytes. */
+  valueLen?: number;
 }
 
 const READ_ONLY = new Set<number>([
@@ -227,12 +235,14 @@ function boolOf(a: Attribute, v: Uint8Array): boolean {
   return v[0] === 1;
 }
 
+const CLASS_NAMES: Readonly<Record<KeyClass, string>> = { 'public-key': 'CKO_PUBLIC_KEY', 'private-key': 'CKO_PRIVATE_KEY', 'secret-key': 'CKO_SECRET_KEY' };
+
 /**
- * Reads one half's generation template. Attributes are checked for their PKCS #11 form here
+ * Reads one half's generation template (or a secret key's: `half` 'secret-key'). Attributes are checked for their PKCS #11 form here
  * (a CK_BBOOL is a byte, a class matches the half); which of them a crypto user may set, and to
  * what, is the core's rule (generateKeyPair's --attributes).
  */
-export function readKeyTemplate(template: readonly Attribute[], half: 'public-key' | 'private-key', keyType: 'ec' | 'rsa'): HalfTemplate {
+export function readKeyTemplate(template: readonly Attribute[], half: KeyClass, keyType: 'ec' | 'rsa' | 'aes' | 'generic-secret'): HalfTemplate {
   const out: HalfTemplate = { attributes: [] };
   for (const a of template) {
     const v = nativeOf(a);
@@ -243,9 +253,9 @@ export function readKeyTemplate(template: readonly Attribute[], half: 'public-ke
     else if (flag && (SETTABLE_AT_CREATION as readonly string[]).includes(flag[1])) out.attributes.push(`${flag[1]}=${boolOf(a, v)}`);
     else if (READ_ONLY.has(a.type)) throw new CkrError(CKR.ATTRIBUTE_READ_ONLY, `${name} is set by the HSM, not by the template`);
     else if (a.type === CKA.CLASS) {
-      if (v.length !== 8 || readUlong(v) !== BigInt(KEY_CLASSES[half].pkcs11)) throw new CkrError(CKR.TEMPLATE_INCONSISTENT, `CKA_CLASS of the ${half} template must be ${half === 'public-key' ? 'CKO_PUBLIC_KEY' : 'CKO_PRIVATE_KEY'}`);
+      if (v.length !== 8 || readUlong(v) !== BigInt(KEY_CLASSES[half].pkcs11)) throw new CkrError(CKR.TEMPLATE_INCONSISTENT, `CKA_CLASS of the ${half} template must be ${CLASS_NAMES[half]}`);
     } else if (a.type === CKA.KEY_TYPE) {
-      if (v.length !== 8 || readUlong(v) !== BigInt(KEY_TYPES[keyType].pkcs11)) throw new CkrError(CKR.TEMPLATE_INCONSISTENT, `CKA_KEY_TYPE does not match the mechanism (a ${keyType} key pair)`);
+      if (v.length !== 8 || readUlong(v) !== BigInt(KEY_TYPES[keyType].pkcs11)) throw new CkrError(CKR.TEMPLATE_INCONSISTENT, `CKA_KEY_TYPE does not match the mechanism (a ${keyType} key${half === 'secret-key' ? '' : ' pair'})`);
     } else if (a.type === CKA.LABEL) out.label = Buffer.from(v).toString('utf8');
     else if (a.type === CKA.ID) out.idHex = Buffer.from(v).toString('hex');
     else if ((a.type === CKA.SIGN_RECOVER || a.type === CKA.VERIFY_RECOVER || a.type === CKA.COPYABLE) && !boolOf(a, v)) continue;
@@ -254,6 +264,10 @@ export function readKeyTemplate(template: readonly Attribute[], half: 'public-ke
       if (!out.curve) throw new CkrError(CKR.CURVE_NOT_SUPPORTED, 'CKA_EC_PARAMS names no curve the HSM has (a named-curve OID of P-224, P-256, P-384, P-521, secp256k1 or Ed25519)');
     } else if (a.type === CKA.MODULUS_BITS && keyType === 'rsa' && half === 'public-key') out.modulusBits = Number(readUlong(v));
     else if (a.type === CKA.PUBLIC_EXPONENT && keyType === 'rsa' && half === 'public-key') out.publicExponentHex = `0x${Buffer.from(v).toString('hex') || '0'}`;
+    else if (a.type === CKA.VALUE_LEN && half === 'secret-key') {
+      if (v.length !== 8) throw new CkrError(CKR.ATTRIBUTE_VALUE_INVALID, 'CKA_VALUE_LEN is a CK_ULONG');
+      out.valueLen = Number(readUlong(v));
+    }
     else throw new CkrError(CKR.ATTRIBUTE_TYPE_INVALID, `${name} cannot be given when generating a ${keyType} ${half}`);
   }
   return out;

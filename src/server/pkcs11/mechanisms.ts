@@ -4,7 +4,7 @@
  * RSA-PSS mechanisms; the curves of CURVES and RSA_KEYS give the key sizes. Only what the server
  * implements is listed, so a program that reads the list never picks a mechanism that fails.
  */
-import { CURVES, HASHES, RSA_KEYS, type HashName, type SignMechanism } from '../../core/mechanisms/table.js';
+import { AES_KEY_BYTES, CURVES, HASHES, RSA_KEYS, WRAPS, type HashName, type SignMechanism, type WrapMechanism } from '../../core/mechanisms/table.js';
 import { CKF, CKM } from './constants.js';
 
 /** PKCS #11's numbers for a hash (pkcs11t.h): its ECDSA, RSA PKCS #1 v1.5 and PSS mechanisms, its digest mechanism and its MGF1 generator. */
@@ -67,6 +67,36 @@ export function hashOfDigestLength(length: number): HashName | undefined {
   return SIGNING_HASHES.find((h) => HASHES[h].bytes === length);
 }
 
+export interface WrapMechanismSpec {
+  /** The core's `key wrap` / `key unwrap` mechanism. */
+  mechanism: WrapMechanism;
+  /**
+   * The parameter it takes: none; a CK_RSA_PKCS_OAEP_PARAMS; a CK_GCM_PARAMS with the IV
+   * (CKM_AES_GCM, which unwraps only here: the IV the HSM makes for a wrap goes back in the
+   * caller's pIV, which p11-kit does not carry back); or CloudHSM's GCM, the IV prepended (no
+   * parameter, or p11-kit 0.25's copy of a CK_GCM_PARAMS with pIV and pAAD NULL).
+   */
+  params: 'none' | 'oaep' | 'gcm' | 'cloudhsm-gcm';
+}
+
+/**
+ * C_WrapKey / C_UnwrapKey mechanisms, each a `key wrap` mechanism of the core (the CloudHSM
+ * PKCS #11 library's list, SDK 5): RSA PKCS #1 v1.5 and OAEP, AES-GCM and CloudHSM's AES-GCM,
+ * and CloudHSM's three AES key wraps; the standard CKM_AES_KEY_WRAP (RFC 3394, no padding) is
+ * offered beside its vendor twin, since p11-kit 0.24 forwards no vendor mechanism.
+ * CKM_RSA_AES_KEY_WRAP is not: its OAEP parameters sit behind a pointer p11-kit does not follow.
+ */
+export const WRAP_MECHANISMS: ReadonlyMap<number, WrapMechanismSpec> = new Map<number, WrapMechanismSpec>([
+  [CKM.RSA_PKCS, { mechanism: 'rsa-pkcs', params: 'none' }],
+  [CKM.RSA_PKCS_OAEP, { mechanism: 'rsa-oaep', params: 'oaep' }],
+  [CKM.AES_GCM, { mechanism: 'aes-gcm', params: 'gcm' }],
+  [CKM.CLOUDHSM_AES_GCM, { mechanism: 'cloudhsm-aes-gcm', params: 'cloudhsm-gcm' }],
+  [CKM.AES_KEY_WRAP, { mechanism: 'aes-no-pad', params: 'none' }],
+  [CKM.CLOUDHSM_AES_KEY_WRAP_NO_PAD, { mechanism: 'aes-no-pad', params: 'none' }],
+  [CKM.CLOUDHSM_AES_KEY_WRAP_PKCS5_PAD, { mechanism: 'aes-pkcs5-pad', params: 'none' }],
+  [CKM.CLOUDHSM_AES_KEY_WRAP_ZERO_PAD, { mechanism: 'aes-zero-pad', params: 'none' }],
+]);
+
 const bitLength = (hexOrder: string) => BigInt(`0x${hexOrder}`).toString(2).length;
 const EC_BITS = Object.values(CURVES).map((c) => bitLength(c.order));
 
@@ -87,6 +117,12 @@ function mechanismInfos(): Map<number, MechanismInfo> {
   ]);
   for (const [ckm, spec] of SIGN_MECHANISMS) {
     map.set(ckm, spec.keyType === 'ec' ? { ...ec, flags: ecFlags | CKF.SIGN | CKF.VERIFY } : { ...rsa, flags: CKF.HW | CKF.SIGN | CKF.VERIFY });
+  }
+  // Wrapping keys: AES sizes count in bytes (PKCS #11 §2.8), RSA in bits. A mechanism that also signs or encrypts gains the flags.
+  for (const [ckm, spec] of WRAP_MECHANISMS) {
+    const had = map.get(ckm);
+    const sizes = WRAPS[spec.mechanism].wrappingKey === 'aes' ? { minKeySize: Math.min(...AES_KEY_BYTES), maxKeySize: Math.max(...AES_KEY_BYTES) } : rsa;
+    map.set(ckm, { ...(had ?? sizes), flags: (had?.flags ?? CKF.HW) | (spec.params === 'gcm' ? 0 : CKF.WRAP) | CKF.UNWRAP });
   }
   return new Map([...map].sort(([a], [b]) => a - b));
 }

@@ -30,7 +30,8 @@ import { digestInfoPrefix } from '../../core/mechanisms/der.js';
 import { mgf1Name } from '../../core/mechanisms/choices.js';
 import { CURVES, HASHES, type EcCurve, type HashName } from '../../core/mechanisms/table.js';
 import { answerAttribute, matchesTemplate, readKeyTemplate, selectorTerms } from './attributes.js';
-import { CKF, CKR, CKS, CKU, UNAVAILABLE } from './constants.js';
+import { objectCalls, readableValue } from './objects.js';
+import { CKA, CKF, CKR, CKS, CKU, UNAVAILABLE } from './constants.js';
 import { CkrError, ckrName, ckrOf, type CallKind } from './errors.js';
 import { KEY_PAIR_MECHANISMS, MECHANISM_INFOS, SIGN_MECHANISMS, hashOfDigestLength, hashOfDigestMechanism, hashOfMgf, type SignMechanismSpec } from './mechanisms.js';
 import {
@@ -216,25 +217,25 @@ class Connection {
   // ------------------------------------------------------------------------------------------
   // State helpers
 
-  private session(handle: Value): Session11 {
+  session(handle: Value): Session11 {
     const id = small(handle, CKR.SESSION_HANDLE_INVALID, 'session');
     const s = this.sessions.get(id);
     if (!s) throw new CkrError(CKR.SESSION_HANDLE_INVALID, `session ${id} is not open`);
     return s;
   }
 
-  private loginOf(s: Session11): Login {
+  loginOf(s: Session11): Login {
     const l = this.logins.get(s.clusterId);
     if (!l) throw new CkrError(CKR.USER_NOT_LOGGED_IN, `log in to slot ${s.slotId} first (C_Login with the PIN username:password of a crypto user)`);
     return l;
   }
 
-  private run<I extends { clusterId?: string }, O, P>(l: Login, op: Operation<I, O, P>, input: Omit<I, 'clusterId'>): Promise<O> {
+  run<I extends { clusterId?: string }, O, P>(l: Login, op: Operation<I, O, P>, input: Omit<I, 'clusterId'>): Promise<O> {
     return perform(this.ctx, op, { ...input, clusterId: l.clusterId } as I, l.caller);
   }
 
   /** The key a handle names, as its user sees it. */
-  private async key(l: Login, handle: Value, invalid: number): Promise<KeyView> {
+  async key(l: Login, handle: Value, invalid: number): Promise<KeyView> {
     const ref = small(handle, invalid, 'handle');
     const { keys } = await this.run(l, listKeys, { filter: byReference(ref), maxItems: 1 });
     const key = keys[0];
@@ -391,6 +392,7 @@ class Connection {
         if (room === 0) return [{ bytes: null, length: 0 }];
         return [{ bytes: (await this.run(l, random, { length: room as number })).random }];
       }),
+      ...objectCalls(this),
     };
   }
 
@@ -423,10 +425,12 @@ class Connection {
   }
 
   private async attributes(s: Session11, object: Value, requests: AttributeRequest[]): Promise<Value[]> {
-    const key = await this.key(this.loginOf(s), object, CKR.OBJECT_HANDLE_INVALID);
+    const l = this.loginOf(s);
+    const key = await this.key(l, object, CKR.OBJECT_HANDLE_INVALID);
+    const value = requests.some((r) => r.type === CKA.VALUE) ? await readableValue(this, l, key) : undefined;
     let ckr: number = CKR.OK;
     const answers = requests.map((r) => {
-      const a = answerAttribute(key, r.type, r.length, this.dialect ?? 0);
+      const a = answerAttribute(key, r.type, r.length, this.dialect ?? 0, value);
       // Any of the refusals may be returned when several apply (PKCS #11 §5.7); the first is.
       if (ckr === CKR.OK) ckr = a.ckr;
       return a.attribute;
