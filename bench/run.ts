@@ -18,9 +18,11 @@
  *    `audit verify` per 10,000 events (bench/audit.ts)
  * 9. KMS Encrypt through the endpoint (`serve`) with @aws-sdk/client-kms, against moto's KMS when
  *    moto_server is installed, and what the endpoint adds to an engine call (bench/kms.ts)
+ * 10. ECDSA C_Sign through p11-kit's client module and `serve --pkcs11`, against SoftHSM 2 called
+ *    the same way (bench/pkcs11.ts, bench/softhsm.py)
  *
  * `node dist/bench/run.js engine list` runs only the named sections (startup, shell, commit,
- * engine, generate, list, softhsm, backups, audit, kms); with none named it runs them all.
+ * engine, generate, list, softhsm, backups, audit, kms, pkcs11); with none named it runs them all.
  */
 import os from 'node:os';
 import { benchAudit } from './audit.js';
@@ -28,13 +30,14 @@ import { benchBackups } from './backups.js';
 import { benchEngineThroughput } from './engine.js';
 import { benchKeyGeneration, benchKeyListCli, largeKeyCluster } from './keys.js';
 import { benchKms } from './kms.js';
+import { benchPkcs11 } from './pkcs11.js';
 import { benchSoftHsm } from './softhsm.js';
 import { benchCliStartup, benchShellLatency } from './startup.js';
 import { benchCommitCost } from './store.js';
 import { removeTempDirs } from './support.js';
 
 /** The sections `node dist/bench/run.js [section ...]` may name; none named runs them all. */
-const SECTIONS = ['startup', 'shell', 'commit', 'engine', 'generate', 'list', 'softhsm', 'backups', 'audit', 'kms'] as const;
+const SECTIONS = ['startup', 'shell', 'commit', 'engine', 'generate', 'list', 'softhsm', 'backups', 'audit', 'kms', 'pkcs11'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function chosenSections(args: string[]): Set<Section> {
@@ -62,6 +65,7 @@ async function main(): Promise<void> {
     if (run.has('softhsm')) await benchSoftHsm(engineRates!);
     if (run.has('audit')) await benchAudit();
     if (run.has('kms')) await benchKms();
+    if (run.has('pkcs11')) await benchPkcs11();
   } finally {
     removeTempDirs();
   }

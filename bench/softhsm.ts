@@ -10,7 +10,7 @@ import { PAYLOAD_BYTES, THROUGHPUT_WINDOW_MS, THROUGHPUT_WINDOWS, type EngineRat
 import { makeTempDir, median, opsText, PROJECT_ROOT, which } from './support.js';
 
 const SOFTHSM_NAME = 'SoftHSM comparison';
-const SOFTHSM_MODULES = [
+export const SOFTHSM_MODULES = [
   '/usr/lib/softhsm/libsofthsm2.so',
   '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so',
   '/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so',
@@ -18,6 +18,27 @@ const SOFTHSM_MODULES = [
   '/usr/lib64/pkcs11/libsofthsm2.so',
   '/usr/lib/x86_64-linux-gnu/pkcs11/libsofthsm2.so',
 ];
+
+/**
+ * A fresh SoftHSM token labelled `bench` in a temporary folder (its SOFTHSM2_CONF in the returned
+ * environment), with an EC P-256 key pair labelled bench-ec and, when `rsa`, an RSA-2048 one
+ * labelled bench-rsa, both able to sign.
+ */
+export function softHsmToken(util: string, tool: string, module: string, rsa: boolean): { env: NodeJS.ProcessEnv; pin: string } {
+  const dir = makeTempDir('softhsm');
+  const tokens = path.join(dir, 'tokens');
+  fs.mkdirSync(tokens);
+  const conf = path.join(dir, 'softhsm2.conf');
+  fs.writeFileSync(conf, `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\n`);
+  const env = { ...process.env, SOFTHSM2_CONF: conf };
+  const pin = '123456';
+  const quiet = (file: string, args: string[]) => execFileSync(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+  quiet(util, ['--init-token', '--free', '--label', 'bench', '--so-pin', '12345678', '--pin', pin]);
+  const login = ['--module', module, '--token-label', 'bench', '--login', '--pin', pin];
+  quiet(tool, [...login, '--keypairgen', '--key-type', 'EC:prime256v1', '--id', '01', '--label', 'bench-ec', '--usage-sign']);
+  if (rsa) quiet(tool, [...login, '--keypairgen', '--key-type', 'rsa:2048', '--id', '02', '--label', 'bench-rsa', '--usage-sign']);
+  return { env, pin };
+}
 
 export async function benchSoftHsm(engine: EngineRates): Promise<void> {
   const util = which('softhsm2-util');
@@ -41,18 +62,7 @@ export async function benchSoftHsm(engine: EngineRates): Promise<void> {
     return;
   }
   try {
-    const dir = makeTempDir('softhsm');
-    const tokens = path.join(dir, 'tokens');
-    fs.mkdirSync(tokens);
-    const conf = path.join(dir, 'softhsm2.conf');
-    fs.writeFileSync(conf, `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\n`);
-    const env = { ...process.env, SOFTHSM2_CONF: conf };
-    const pin = '123456';
-    const quiet = (file: string, args: string[]) => execFileSync(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-    quiet(util, ['--init-token', '--free', '--label', 'bench', '--so-pin', '12345678', '--pin', pin]);
-    const login = ['--module', module, '--token-label', 'bench', '--login', '--pin', pin];
-    quiet(tool, [...login, '--keypairgen', '--key-type', 'EC:prime256v1', '--id', '01', '--label', 'bench-ec', '--usage-sign']);
-    quiet(tool, [...login, '--keypairgen', '--key-type', 'rsa:2048', '--id', '02', '--label', 'bench-rsa', '--usage-sign']);
+    const { env, pin } = softHsmToken(util, tool, module, true);
     const script = path.join(PROJECT_ROOT, 'bench', 'softhsm.py');
     const output = execFileSync(
       python,

@@ -105,10 +105,10 @@ export class Client {
     return handle as bigint;
   }
 
-  /** The handles C_FindObjects gives for a template. */
+  /** The handles C_FindObjects gives for a template (up to 1000, more than any test makes). */
   async find(s: bigint, template: Attribute[]): Promise<bigint[]> {
     await this.ok('C_FindObjectsInit', [s, template]);
-    const [found] = await this.ok('C_FindObjects', [s, 100]);
+    const [found] = await this.ok('C_FindObjects', [s, 1000]);
     await this.ok('C_FindObjectsFinal', [s]);
     return (found as { values: bigint[] }).values;
   }
@@ -125,6 +125,7 @@ export class Client {
 /** A cluster with three crypto users and the PKCS #11 server on a socket; `open` connects clients that `close` ends. */
 export interface Pkcs11Fixture {
   ctx: EngineContext;
+  clusterId: string;
   socketPath: string;
   server: net.Server;
   /** The server's log lines. */
@@ -148,6 +149,7 @@ export async function pkcs11Fixture(): Promise<Pkcs11Fixture> {
   const clients: Client[] = [];
   return {
     ctx,
+    clusterId: cluster.ClusterId,
     socketPath,
     server,
     logged,

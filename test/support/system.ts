@@ -37,19 +37,22 @@ export const P11KIT_CLIENT_MODULES = ['/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-
 export const PKCS11_ALICE_PIN = 'alice:Alice-Pass-1';
 
 /**
- * A cluster made with the project's CLI in `work`/state (quickstart, and alice, a crypto user)
- * served with `serve --pkcs11` on `work`/p11.sock, once the socket is announced.
+ * A cluster made with the project's CLI in `work`/state (quickstart, alice and a crypto user for
+ * each of `otherPins`, username:password) served with `serve --pkcs11` on `work`/p11.sock, once
+ * the socket is announced.
  */
-export async function servePkcs11Cluster(work: string): Promise<{ dir: string; socket: string; served: Served }> {
+export async function servePkcs11Cluster(work: string, otherPins: readonly string[] = []): Promise<{ dir: string; socket: string; served: Served }> {
   const dir = path.join(work, 'state');
   const socket = path.join(work, 'p11.sock');
   const env = { CLOUDHSM_STATE_DIR: dir };
   const adminPassword = 'Admin-Pass-1';
   const quickstart = runBin(['cluster', 'quickstart', '--password-stdin', '--json'], { env, input: `${adminPassword}\n` });
   assert.equal(quickstart.status, 0, quickstart.stderr);
-  const [username, password] = PKCS11_ALICE_PIN.split(':') as [string, string];
-  const user = runBin(['user', 'create', '--username', username, '--role', 'crypto-user', '--password', password, '--json'], { env: { ...env, CLOUDHSM_ROLE: 'admin', CLOUDHSM_PIN: `admin:${adminPassword}` } });
-  assert.equal(user.status, 0, user.stderr);
+  for (const pin of [PKCS11_ALICE_PIN, ...otherPins]) {
+    const [username, password] = pin.split(':') as [string, string];
+    const user = runBin(['user', 'create', '--username', username, '--role', 'crypto-user', '--password', password, '--json'], { env: { ...env, CLOUDHSM_ROLE: 'admin', CLOUDHSM_PIN: `admin:${adminPassword}` } });
+    assert.equal(user.status, 0, user.stderr);
+  }
   const served = await startServe(dir, { args: ['--pkcs11', '--socket', socket] });
   for (let i = 0; i < 250 && !served.log().includes('PKCS #11 on unix:path='); i++) await sleep(20);
   assert.match(served.log(), /PKCS #11 on unix:path=/);

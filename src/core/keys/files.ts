@@ -58,6 +58,8 @@ export interface ImportPemInput {
   label: string;
   keyTypeClass: string;
   attributes?: string[];
+  /** A session key (PKCS #11's C_CreateObject with CKA_TOKEN false): it lives with the login. The CLI imports token keys. */
+  session?: boolean;
 }
 
 export const importPem = defineOperation({
@@ -109,6 +111,7 @@ export const importPem = defineOperation({
     attributes.local = false;
     attributes['always-sensitive'] = false;
     attributes['never-extractable'] = false;
+    attributes.token = !input.session;
     const [ref] = allocateReferences(tx, cluster.clusterId, 1);
     const key: KeyRecord = {
       ref: ref!,

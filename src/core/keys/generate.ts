@@ -42,8 +42,8 @@ const hex = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString('hex')}`;
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
 export function checkLabel(label: string, flag = '--label'): string {
-  if (typeof label !== 'string' || label.length === 0) throw new HsmError('INVALID_ARGUMENT', `${flag} is required`);
-  if (Array.from(label).length > LABEL_MAX) throw new HsmError('INVALID_ARGUMENT', `${flag} is ${Array.from(label).length} characters long; the limit is ${LABEL_MAX}`);
+  if (typeof label !== 'string' || label.length === 0) throw new HsmError('INVALID_ARGUMENT', `${flag} is required`, { details: { role: 'template' } });
+  if (Array.from(label).length > LABEL_MAX) throw new HsmError('INVALID_ARGUMENT', `${flag} is ${Array.from(label).length} characters long; the limit is ${LABEL_MAX}`, { details: { role: 'template' } });
   return label;
 }
 
@@ -56,14 +56,14 @@ export function parseAttributeOverrides(terms: readonly string[] | undefined, fl
     const value = eq > 0 ? term.slice(eq + 1) : '';
     if (name === 'id') {
       const h = value.replace(/^0x/i, '');
-      if (!/^([0-9a-f]{2})*$/i.test(h)) throw new HsmError('INVALID_ARGUMENT', `${flag} id takes hex bytes such as 0x0102, not "${value}"`);
+      if (!/^([0-9a-f]{2})*$/i.test(h)) throw new HsmError('INVALID_ARGUMENT', `${flag} id takes hex bytes such as 0x0102, not "${value}"`, { details: { role: 'template' } });
       out.id = h.toLowerCase();
       continue;
     }
     if (!(SETTABLE_AT_CREATION as readonly string[]).includes(name)) {
-      throw new HsmError('INVALID_ARGUMENT', `${flag} "${name}" cannot be set at creation; settable attributes: ${SETTABLE_AT_CREATION.join(', ')}, id`);
+      throw new HsmError('INVALID_ARGUMENT', `${flag} "${name}" cannot be set at creation; settable attributes: ${SETTABLE_AT_CREATION.join(', ')}, id`, { details: { role: 'template' } });
     }
-    if (value !== 'true' && value !== 'false') throw new HsmError('INVALID_ARGUMENT', `${flag} ${name} takes true or false, not "${value}"`);
+    if (value !== 'true' && value !== 'false') throw new HsmError('INVALID_ARGUMENT', `${flag} ${name} takes true or false, not "${value}"`, { details: { role: 'template' } });
     if (name === 'sensitive' && keyClass === 'public-key') throw new HsmError('KEY_ATTRIBUTE_REFUSED', 'sensitive cannot be set on a public key');
     if (name === 'derive' && value === 'true' && keyClass === 'public-key') throw new HsmError('KEY_ATTRIBUTE_REFUSED', 'derive must stay false on a public key');
     out[name as BooleanAttribute] = value === 'true';

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { HsmError } from '../errors.js';
-import { defineOperation, type Actor, type ClusterInput } from '../engine.js';
+import { defineOperation, type Actor, type ClusterInput, type OperationEnv } from '../engine.js';
 import { storeKeys } from '../cluster/model.js';
 import type { Transaction } from '../store/index.js';
 import type { UserRecord } from '../users/rules.js';
@@ -124,7 +124,7 @@ export const deleteKey = defineOperation({
     const key = selectKey(tx, cluster.clusterId, actor!, input.filter, sessionKeys);
     requireOwner(key, actor!, 'delete it');
     if (!key.attributes.destroyable) {
-      throw new HsmError('KEY_ATTRIBUTE_REFUSED', `key ${formatRef(key)} has destroyable=false, so it cannot be deleted`);
+      throw new HsmError('KEY_ATTRIBUTE_REFUSED', `key ${formatRef(key)} has destroyable=false, so it cannot be deleted`, { details: { attribute: 'destroyable' } });
     }
     if (key.attributes.token) tx.delete(keyStoreKeys.key(cluster.clusterId, key.ref));
     else sessionKeys.delete(key.ref);
@@ -216,8 +216,9 @@ const READ_ONLY = new Set([
   'private',
 ]);
 
+/** A change the attribute's rules never allow (read-only, or a one-way attribute turned back): details.rule says so for the edges. */
 function refused(name: string, value: string): HsmError {
-  return new HsmError('KEY_ATTRIBUTE_REFUSED', `Attribute ${name} cannot be set to the value ${value} by the user for this operation`);
+  return new HsmError('KEY_ATTRIBUTE_REFUSED', `Attribute ${name} cannot be set to the value ${value} by the user for this operation`, { details: { attribute: name, rule: 'read-only' } });
 }
 
 function parseBoolean(name: string, value: string): boolean {
@@ -238,7 +239,7 @@ export function applyAttributeChange(key: KeyRecord, name: string, value: string
   }
   if (READ_ONLY.has(name) || name === 'extractable') throw refused(name, value);
   if (!key.attributes.modifiable && name !== 'trusted') {
-    throw new HsmError('KEY_ATTRIBUTE_REFUSED', `key ${formatRef(key)} has modifiable=false, so its attributes cannot be changed`);
+    throw new HsmError('KEY_ATTRIBUTE_REFUSED', `key ${formatRef(key)} has modifiable=false, so its attributes cannot be changed`, { details: { attribute: 'modifiable' } });
   }
   if (name === 'label') {
     if (value.length > LABEL_MAX) throw new HsmError('INVALID_ARGUMENT', `label is ${value.length} characters long; the limit is ${LABEL_MAX}`);
@@ -265,6 +266,24 @@ export function applyAttributeChange(key: KeyRecord, name: string, value: string
   return { ...key, attributes: { ...key.attributes, [attr]: next } };
 }
 
+/** Several attribute changes to one key, all or none (PKCS #11's C_SetAttributeValue with a template). */
+export interface SetAttributesInput extends FilterInput {
+  changes: ReadonlyArray<{ name: string; value: string }>;
+}
+
+/** Applies changes to one key under applyAttributeChange's rules, in order, in one transaction: `key set-attribute` and its several-attribute form. */
+function modifyKey({ tx, cluster, actor, sessionKeys, record, approve }: OperationEnv<undefined>, filter: KeySelector, changes: ReadonlyArray<{ name: string; value: string }>) {
+  const key = selectKey(tx, cluster.clusterId, actor!, filter, sessionKeys);
+  const list: unknown = changes;
+  if (!Array.isArray(list) || changes.length === 0) throw new HsmError('INVALID_ARGUMENT', 'name at least one attribute to change');
+  const changed = changes.reduce((k, c) => applyAttributeChange(k, c.name, c.value, actor!), key);
+  // The key-management quorum binds its crypto users; an admin sets only `trusted`, its own rule.
+  if (actor!.role === 'crypto-user') approve({ service: 'key-management', required: key.manageQuorum, key });
+  if (changed !== key) saveKey(tx, cluster.clusterId, changed, sessionKeys);
+  record([{ on: key.attributes.token ? 'all' : 'routed', event: { opcode: 'CN_MODIFY_OBJECT', keys: keyHandles(key) } }]);
+  return { message: 'Attribute set successfully' };
+}
+
 export const setAttribute = defineOperation({
   name: 'SetAttribute',
   cluster: 'hsm',
@@ -272,15 +291,17 @@ export const setAttribute = defineOperation({
   activated: true,
   write: true,
   audit: (input: SetAttributeInput) => keyEvent('CN_MODIFY_OBJECT', input.filter.ref),
-  run: ({ tx, cluster, actor, sessionKeys, record, approve }, input: SetAttributeInput) => {
-    const key = selectKey(tx, cluster.clusterId, actor!, input.filter, sessionKeys);
-    const changed = applyAttributeChange(key, input.name, input.value, actor!);
-    // The key-management quorum binds its crypto users; an admin sets only `trusted`, its own rule.
-    if (actor!.role === 'crypto-user') approve({ service: 'key-management', required: key.manageQuorum, key });
-    if (changed !== key) saveKey(tx, cluster.clusterId, changed, sessionKeys);
-    record([{ on: key.attributes.token ? 'all' : 'routed', event: { opcode: 'CN_MODIFY_OBJECT', keys: keyHandles(key) } }]);
-    return { message: 'Attribute set successfully' };
-  },
+  run: (env, input: SetAttributeInput) => modifyKey(env, input.filter, [{ name: input.name, value: input.value }]),
+});
+
+export const setAttributes = defineOperation({
+  name: 'SetAttribute',
+  cluster: 'hsm',
+  access: 'user',
+  activated: true,
+  write: true,
+  audit: (input: SetAttributesInput) => keyEvent('CN_MODIFY_OBJECT', input.filter.ref),
+  run: (env, input: SetAttributesInput) => modifyKey(env, input.filter, input.changes),
 });
 
 export interface UserKeysInput extends ClusterInput {

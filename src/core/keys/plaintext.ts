@@ -154,3 +154,26 @@ export const importPlaintextKey = defineOperation({
   },
 });
 
+
+/**
+ * A secret key's value as PKCS #11's CKA_VALUE gives it: PKCS #11 §4.9 lets it be read only
+ * when the key has sensitive=false and extractable=true. [emulator rule] Only the key's owner
+ * reads it (a sharee may only use a key, users-and-auth.md §3), and no event is logged: reading
+ * an attribute is not one of the operations the HSM audits (audit-log.md §2).
+ */
+export const readKeyValue = defineOperation({
+  name: 'GetAttributeValue',
+  cluster: 'hsm',
+  access: 'crypto-user',
+  activated: true,
+  write: false,
+  run: ({ tx, cluster, actor, sessionKeys }, input: ClusterInput & { filter: KeySelector }): { value: Uint8Array } => {
+    const key = selectKey(tx, cluster.clusterId, actor!, input.filter, sessionKeys);
+    const ref = formatReference(key.ref);
+    if (key.class !== 'secret-key') throw new HsmError('INVALID_ARGUMENT', `key ${ref} is a ${key.class}; only a secret key's value is read as CKA_VALUE`);
+    requireOwner(key, actor!, 'read its value');
+    if (key.attributes.sensitive) throw new HsmError('KEY_ATTRIBUTE_REFUSED', `key ${ref} has sensitive=true: its value never leaves the HSM in plaintext`, { details: { attribute: 'sensitive' } });
+    if (!key.attributes.extractable) refuse(key, 'extractable', 'its value never leaves the HSM');
+    return { value: secretMaterial(key) };
+  },
+});

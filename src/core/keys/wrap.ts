@@ -79,6 +79,8 @@ export interface UnwrapInput extends WrapParameters, CommonCreateInput {
   keyTypeClass: string;
   label: string;
   attributes?: string[];
+  /** The length a new secret key must have (PKCS #11's CKA_VALUE_LEN in an unwrap template); unchecked when absent. */
+  keyLengthBytes?: number;
 }
 
 /** Hex as the CLI takes it for --aad and --iv: optional 0x, an even number of digits. */
@@ -138,15 +140,15 @@ export function selectWrappingKey(tx: Transaction, cluster: ClusterRecord, actor
   requireAvailable(tx, cluster, key);
   const ref = formatReference(key.ref);
   if (isAes(mechanism)) {
-    if (key.keyType !== 'aes') throw new HsmError('INVALID_ARGUMENT', `${mechanism} needs an AES ${purpose}ping key; key ${ref} is ${key.keyType}`);
+    if (key.keyType !== 'aes') throw new HsmError('INVALID_ARGUMENT', `${mechanism} needs an AES ${purpose}ping key; key ${ref} is ${key.keyType}`, { details: { role: 'wrapping-key' } });
   } else {
     const needed: KeyClass = purpose === 'wrap' ? 'public-key' : 'private-key';
     if (key.keyType !== 'rsa' || key.class !== needed) {
-      throw new HsmError('INVALID_ARGUMENT', `${mechanism} ${purpose}s with an RSA ${needed === 'public-key' ? 'public' : 'private'} key; key ${ref} is ${key.keyType} ${key.class}`);
+      throw new HsmError('INVALID_ARGUMENT', `${mechanism} ${purpose}s with an RSA ${needed === 'public-key' ? 'public' : 'private'} key; key ${ref} is ${key.keyType} ${key.class}`, { details: { role: 'wrapping-key' } });
     }
   }
   if (!key.attributes[purpose]) {
-    throw new HsmError('KEY_ATTRIBUTE_REFUSED', `key ${ref} has ${purpose}=false; its owner can allow it with \`key set-attribute --filter key-reference=${ref} --name ${purpose} --value true\``);
+    throw new HsmError('KEY_ATTRIBUTE_REFUSED', `key ${ref} has ${purpose}=false; its owner can allow it with \`key set-attribute --filter key-reference=${ref} --name ${purpose} --value true\``, { details: { attribute: purpose } });
   }
   return key;
 }
@@ -155,7 +157,7 @@ export function selectWrappingKey(tx: Transaction, cluster: ClusterRecord, actor
 export function payloadBytes(ctx: EngineContext, clusterId: string, key: KeyRecord): Uint8Array {
   if (key.class === 'secret-key') return secretMaterial(key);
   if (key.class === 'private-key') return cryptoOf(ctx).exportPkcs8(preparedKey(ctx, clusterId, key));
-  throw new HsmError('INVALID_ARGUMENT', `key ${formatReference(key.ref)} is a public key; public keys are not wrapped (export them with \`key generate-file --encoding pem\`)`);
+  throw new HsmError('INVALID_ARGUMENT', `key ${formatReference(key.ref)} is a public key; public keys are not wrapped (export them with \`key generate-file --encoding pem\`)`, { details: { role: 'payload' } });
 }
 
 /**
@@ -193,11 +195,11 @@ export const wrapKey = defineOperation({
     const payload = selectKey(tx, cluster.clusterId, actor!, input.payloadFilter, sessionKeys);
     requireOwner(payload, actor!, 'wrap it');
     if (!payload.attributes.extractable) {
-      throw new HsmError('KEY_ATTRIBUTE_REFUSED', `key ${formatReference(payload.ref)} has extractable=false: it can never leave the HSM`);
+      throw new HsmError('KEY_ATTRIBUTE_REFUSED', `key ${formatReference(payload.ref)} has extractable=false: it can never leave the HSM`, { details: { attribute: 'extractable' } });
     }
     const wrapping = selectWrappingKey(tx, cluster, actor!, input.wrappingFilter, input.mechanism, 'wrap', sessionKeys);
     if (payload.attributes['wrap-with-trusted'] && !wrapping.attributes.trusted) {
-      throw new HsmError('KEY_ATTRIBUTE_REFUSED', `key ${formatReference(payload.ref)} has wrap-with-trusted=true, but wrapping key ${formatReference(wrapping.ref)} is not trusted (an admin sets trusted=true)`);
+      throw new HsmError('KEY_ATTRIBUTE_REFUSED', `key ${formatReference(payload.ref)} has wrap-with-trusted=true, but wrapping key ${formatReference(wrapping.ref)} is not trusted (an admin sets trusted=true)`, { details: { attribute: 'wrap-with-trusted' } });
     }
     // keys.md §1: wrapping is the key-management service of both keys, each with its own approval.
     approve({ service: 'key-management', required: payload.manageQuorum, key: payload, flag: 'payload-approval' });
@@ -217,7 +219,7 @@ export const wrapKey = defineOperation({
       }
       case 'aes-no-pad':
         if (bytes.length % 8 !== 0 || bytes.length < 16) {
-          throw new HsmError('INVALID_ARGUMENT', `aes-no-pad wraps keys whose length is a multiple of 8 bytes (at least 16); this key has ${bytes.length}. Use aes-pkcs5-pad`);
+          throw new HsmError('INVALID_ARGUMENT', `aes-no-pad wraps keys whose length is a multiple of 8 bytes (at least 16); this key has ${bytes.length}. Use aes-pkcs5-pad`, { details: { role: 'payload' } });
         }
         wrapped = crypto.aesKeyWrap(secretMaterial(wrapping), bytes);
         break;
@@ -330,6 +332,9 @@ export const unwrapKey = defineOperation({
     let record: IncomingKeyFields;
     if (secret) {
       record = secretKeyFields(crypto, input.keyTypeClass as SecretKeyType, bytes, input.limits, 'the unwrapped data');
+      if (input.keyLengthBytes !== undefined && input.keyLengthBytes !== bytes.length) {
+        throw new HsmError('INVALID_ARGUMENT', `the unwrapped key is ${bytes.length} bytes, not the ${input.keyLengthBytes} asked for; check the key length and the mechanism`, { details: { role: 'template' } });
+      }
     } else {
       if (input.mechanism === 'aes-zero-pad') bytes = bytes.subarray(0, Math.min(bytes.length, derLength(bytes)));
       let imported;
@@ -340,7 +345,7 @@ export const unwrapKey = defineOperation({
       }
       const wantType = input.keyTypeClass.replace(/-private$/, '');
       const actualType = imported.spec.type === 'rsa' ? 'rsa' : imported.spec.type === 'ec' || imported.spec.type === 'ed25519' || imported.spec.type === 'x25519' ? 'ec' : imported.spec.type;
-      if (actualType !== wantType) throw new HsmError('INVALID_ARGUMENT', `the unwrapped key is ${actualType}, but --key-type-class is ${input.keyTypeClass}`);
+      if (actualType !== wantType) throw new HsmError('INVALID_ARGUMENT', `the unwrapped key is ${actualType}, but --key-type-class is ${input.keyTypeClass}`, { details: { role: 'template' } });
       if ((imported.spec.type === 'ed25519' || imported.spec.type === 'x25519') && cluster.mode !== 'NON_FIPS') throw new HsmError('MECHANISM_NOT_ALLOWED', `${imported.spec.type} keys exist only in NON_FIPS clusters`);
       const publicKey = crypto.publicKeyOf(crypto.preparePrivate(imported.spec, imported.material));
       if (imported.spec.type === 'rsa') validateRsaImport(publicKey, imported.material);

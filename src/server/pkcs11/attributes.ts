@@ -60,11 +60,13 @@ export function wireOf(type: number, native: Uint8Array, dialect: Dialect): Attr
 
 /** DER: an OBJECT IDENTIFIER from its content bytes in hex, and an OCTET STRING around bytes. */
 const derOid = (contentHex: string) => new Uint8Array(Buffer.concat([Buffer.of(0x06, contentHex.length / 2), Buffer.from(contentHex, 'hex')]));
-function derOctetString(content: Uint8Array): Uint8Array {
-  const n = content.length;
+/** A DER element of `tag` around `content` (at most 65,535 bytes, far above any key's). */
+export function derElement(tag: number, ...content: Uint8Array[]): Uint8Array {
+  const n = content.reduce((sum, c) => sum + c.length, 0);
   const length = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
-  return new Uint8Array(Buffer.concat([Buffer.of(0x04, ...length), content]));
+  return new Uint8Array(Buffer.concat([Buffer.of(tag, ...length), ...content]));
 }
+const derOctetString = (content: Uint8Array) => derElement(0x04, content);
 
 /** RFC 8410: the OIDs of the Edwards and Montgomery curves (content bytes in hex). */
 const RFC8410_OIDS = { ed25519: '2b6570', x25519: '2b656e' } as const;
@@ -87,7 +89,7 @@ export function curveOfParams(params: Uint8Array): string | undefined {
 }
 
 /** The boolean attributes and their CloudHSM names (keys.md §2). */
-const BOOLEANS: ReadonlyArray<readonly [number, BooleanAttribute]> = [
+export const BOOLEANS: ReadonlyArray<readonly [number, BooleanAttribute]> = [
   [CKA.TOKEN, 'token'],
   [CKA.PRIVATE, 'private'],
   [CKA.SENSITIVE, 'sensitive'],
@@ -110,8 +112,12 @@ const BOOLEANS: ReadonlyArray<readonly [number, BooleanAttribute]> = [
 
 const GENERATED_BY: Readonly<Record<string, number>> = { ec: CKM.EC_KEY_PAIR_GEN, rsa: CKM.RSA_PKCS_KEY_PAIR_GEN, aes: 0x1080, 'generic-secret': 0x350 };
 
-/** What a key holds for attribute `type`: its native value, 'sensitive' (never leaves), or undefined (not an attribute of this key). */
-export function keyAttribute(key: KeyView, type: number): Uint8Array | 'sensitive' | undefined {
+/**
+ * What a key holds for attribute `type`: its native value, 'sensitive' (never leaves), or
+ * undefined (not an attribute of this key). `value` is a secret key's CKA_VALUE when the core
+ * gave it (objects.ts readableValue: non-sensitive, extractable, the caller's own).
+ */
+export function keyAttribute(key: KeyView, type: number, value?: Uint8Array): Uint8Array | 'sensitive' | undefined {
   const flag = BOOLEANS.find(([t]) => t === type);
   if (flag) return bool(key.attributes[flag[1]]);
   const isPublic = key.class === 'public-key';
@@ -149,8 +155,8 @@ export function keyAttribute(key: KeyView, type: number): Uint8Array | 'sensitiv
       // PKCS #11 3.0 §2.3.3: the DER OCTET STRING of the point (the raw key for Edwards/Montgomery curves is wrapped the same way).
       return key.keyType === 'ec' && isPublic && key.ecPoint ? derOctetString(hexBytes(key.ecPoint)) : undefined;
     case CKA.VALUE:
-      // Private and secret key material never leaves through PKCS #11 here; a public key has no CKA_VALUE (ML-DSA's is not mapped yet).
-      return isPublic ? undefined : 'sensitive';
+      // Private key material never leaves through PKCS #11 here, a secret key's only as `value`; a public key has no CKA_VALUE (ML-DSA's is not mapped yet).
+      return isPublic ? undefined : (value ?? 'sensitive');
     default:
       return undefined;
   }
@@ -194,8 +200,8 @@ export function selectorTerms(template: readonly Attribute[]): Array<[string, st
 }
 
 /** The answer to C_GetAttributeValue for one requested attribute (`room`: the caller's buffer, 0 for the size only). */
-export function answerAttribute(key: KeyView, type: number, room: number, dialect: Dialect): { attribute: Attribute; ckr: number } {
-  const found = keyAttribute(key, type);
+export function answerAttribute(key: KeyView, type: number, room: number, dialect: Dialect, secretValue?: Uint8Array): { attribute: Attribute; ckr: number } {
+  const found = keyAttribute(key, type, secretValue);
   if (found === undefined) return { attribute: { type, unavailable: true }, ckr: CKR.ATTRIBUTE_TYPE_INVALID };
   if (found === 'sensitive') return { attribute: { type, unavailable: true }, ckr: CKR.ATTRIBUTE_SENSITIVE };
   // The length a C caller needs: what the client's decoder will write into its buffer.

@@ -1,10 +1,12 @@
 /**
  * The PKCS #11 mechanisms the server offers, derived from the project's mechanisms table
  * (core/mechanisms/table.ts): each signing hash of HASHES gives its ECDSA, RSA PKCS #1 v1.5 and
- * RSA-PSS mechanisms; the curves of CURVES and RSA_KEYS give the key sizes. Only what the server
- * implements is listed, so a program that reads the list never picks a mechanism that fails.
+ * RSA-PSS mechanisms, its HMAC and its digest; CIPHERS gives the encryption mechanisms and WRAPS
+ * the wrap mechanisms; the curves of CURVES, RSA_KEYS and the AES sizes give the key sizes. Only
+ * what the server implements is listed, so a program that reads the list never picks a mechanism
+ * that fails.
  */
-import { AES_KEY_BYTES, CIPHERS, CURVES, GENERIC_SECRET_BYTES, HASHES, RSA_KEYS, type CipherMechanism, type HashName, type SignMechanism } from '../../core/mechanisms/table.js';
+import { AES_KEY_BYTES, CIPHERS, CURVES, GENERIC_SECRET_BYTES, HASHES, RSA_KEYS, WRAPS, type CipherMechanism, type HashName, type SignMechanism, type WrapMechanism } from '../../core/mechanisms/table.js';
 import type { AesPadding } from '../../core/mechanisms/provider.js';
 import { CKF, CKM } from './constants.js';
 
@@ -117,6 +119,36 @@ export function oaepHashOfDigestMechanism(ckm: bigint): HashName | undefined {
   return hash && HASHES[hash].oaep ? hash : undefined;
 }
 
+export interface WrapMechanismSpec {
+  /** The core's `key wrap` / `key unwrap` mechanism. */
+  mechanism: WrapMechanism;
+  /**
+   * The parameter it takes: none; a CK_RSA_PKCS_OAEP_PARAMS; a CK_GCM_PARAMS with the IV
+   * (CKM_AES_GCM, which unwraps only here: the IV the HSM makes for a wrap goes back in the
+   * caller's pIV, which p11-kit does not carry back); or CloudHSM's GCM, the IV prepended (no
+   * parameter, or p11-kit 0.25's copy of a CK_GCM_PARAMS with pIV and pAAD NULL).
+   */
+  params: 'none' | 'oaep' | 'gcm' | 'cloudhsm-gcm';
+}
+
+/**
+ * C_WrapKey / C_UnwrapKey mechanisms, each a `key wrap` mechanism of the core (the CloudHSM
+ * PKCS #11 library's list, SDK 5): RSA PKCS #1 v1.5 and OAEP, AES-GCM and CloudHSM's AES-GCM,
+ * and CloudHSM's three AES key wraps; the standard CKM_AES_KEY_WRAP (RFC 3394, no padding) is
+ * offered beside its vendor twin, since p11-kit 0.24 forwards no vendor mechanism.
+ * CKM_RSA_AES_KEY_WRAP is not: its OAEP parameters sit behind a pointer p11-kit does not follow.
+ */
+export const WRAP_MECHANISMS: ReadonlyMap<number, WrapMechanismSpec> = new Map<number, WrapMechanismSpec>([
+  [CKM.RSA_PKCS, { mechanism: 'rsa-pkcs', params: 'none' }],
+  [CKM.RSA_PKCS_OAEP, { mechanism: 'rsa-oaep', params: 'oaep' }],
+  [CKM.AES_GCM, { mechanism: 'aes-gcm', params: 'gcm' }],
+  [CKM.CLOUDHSM_AES_GCM, { mechanism: 'cloudhsm-aes-gcm', params: 'cloudhsm-gcm' }],
+  [CKM.AES_KEY_WRAP, { mechanism: 'aes-no-pad', params: 'none' }],
+  [CKM.CLOUDHSM_AES_KEY_WRAP_NO_PAD, { mechanism: 'aes-no-pad', params: 'none' }],
+  [CKM.CLOUDHSM_AES_KEY_WRAP_PKCS5_PAD, { mechanism: 'aes-pkcs5-pad', params: 'none' }],
+  [CKM.CLOUDHSM_AES_KEY_WRAP_ZERO_PAD, { mechanism: 'aes-zero-pad', params: 'none' }],
+]);
+
 const bitLength = (hexOrder: string) => BigInt(`0x${hexOrder}`).toString(2).length;
 const EC_BITS = Object.values(CURVES).map((c) => bitLength(c.order));
 
@@ -150,6 +182,10 @@ function mechanismInfos(): Map<number, MechanismInfo> {
   for (const [ckm, spec] of CIPHER_MECHANISMS) add(ckm, { ...(spec.keyType === 'aes' ? aes : rsa), flags: CKF.HW | CKF.ENCRYPT | CKF.DECRYPT });
   for (const ckm of HMAC_MECHANISMS.keys()) add(ckm, { ...secret, flags: CKF.HW | CKF.SIGN | CKF.VERIFY });
   for (const ckm of DIGEST_MECHANISMS.keys()) add(ckm, { minKeySize: 0, maxKeySize: 0, flags: CKF.DIGEST });
+  // Wrapping keys: AES sizes in bytes, RSA in bits. CKM_AES_GCM only unwraps: the IV the HSM makes for a wrap would go back in the caller's pIV, which p11-kit does not carry back.
+  for (const [ckm, spec] of WRAP_MECHANISMS) {
+    add(ckm, { ...(WRAPS[spec.mechanism].wrappingKey === 'aes' ? aes : rsa), flags: CKF.HW | (spec.params === 'gcm' ? 0 : CKF.WRAP) | CKF.UNWRAP });
+  }
   return new Map([...map].sort(([a], [b]) => a - b));
 }
 

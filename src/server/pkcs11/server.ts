@@ -30,7 +30,8 @@ import { digestInfoPrefix } from '../../core/mechanisms/der.js';
 import { mgf1Name } from '../../core/mechanisms/choices.js';
 import { CURVES, HASHES, type EcCurve, type HashName } from '../../core/mechanisms/table.js';
 import { answerAttribute, matchesTemplate, readKeyTemplate, selectorTerms } from './attributes.js';
-import { CKF, CKR, CKS, CKU, UNAVAILABLE } from './constants.js';
+import { objectCalls, readableValue } from './objects.js';
+import { CKA, CKF, CKR, CKS, CKU, UNAVAILABLE } from './constants.js';
 import { CkrError, ckrName, ckrOf, type CallKind } from './errors.js';
 import { cryptoCalls, type CallTable, type CryptoHost } from './crypto.js';
 import { KEY_PAIR_MECHANISMS, MECHANISM_INFOS, SIGN_MECHANISMS, hashOfDigestLength, hashOfDigestMechanism, hashOfMgf, type SignMechanismSpec } from './mechanisms.js';
@@ -218,27 +219,27 @@ class Connection {
   }
 
   // ------------------------------------------------------------------------------------------
-  // State helpers
+  // State helpers (the four below are what crypto.ts's CryptoHost and objects.ts's ObjectHost borrow)
 
-  private session(handle: Value): Session11 {
+  session(handle: Value): Session11 {
     const id = small(handle, CKR.SESSION_HANDLE_INVALID, 'session');
     const s = this.sessions.get(id);
     if (!s) throw new CkrError(CKR.SESSION_HANDLE_INVALID, `session ${id} is not open`);
     return s;
   }
 
-  private loginOf(s: Session11): Login {
+  loginOf(s: Session11): Login {
     const l = this.logins.get(s.clusterId);
     if (!l) throw new CkrError(CKR.USER_NOT_LOGGED_IN, `log in to slot ${s.slotId} first (C_Login with the PIN username:password of a crypto user)`);
     return l;
   }
 
-  private run<I extends { clusterId?: string }, O, P>(l: Login, op: Operation<I, O, P>, input: Omit<I, 'clusterId'>): Promise<O> {
+  run<I extends { clusterId?: string }, O, P>(l: Login, op: Operation<I, O, P>, input: Omit<I, 'clusterId'>): Promise<O> {
     return perform(this.ctx, op, { ...input, clusterId: l.clusterId } as I, l.caller);
   }
 
   /** The key a handle names, as its user sees it. */
-  private async key(l: Login, handle: Value, invalid: number): Promise<KeyView> {
+  async key(l: Login, handle: Value, invalid: number): Promise<KeyView> {
     const ref = small(handle, invalid, 'handle');
     const { keys } = await this.run(l, listKeys, { filter: byReference(ref), maxItems: 1 });
     const key = keys[0];
@@ -272,8 +273,7 @@ class Connection {
 
   private table(): Record<string, { kind: CallKind; run: Handler }> {
     const general = (run: Handler) => ({ kind: 'general' as const, run });
-    const host: CryptoHost = { session: (h) => this.session(h), loginOf: (s) => this.loginOf(s), run: (l, op, input) => this.run(l, op, input), key: (l, h, invalid) => this.key(l, h, invalid) };
-    return withCryptoCalls(host, {
+    return withCryptoCalls(this, {
       C_Initialize: general(([handshake]) => {
         if (Buffer.from(bytesOf(handshake!)).toString('latin1') !== HANDSHAKE) throw new CkrError(CKR.GENERAL_ERROR, 'C_Initialize did not carry the p11-kit handshake');
         if (this.initialized) throw new CkrError(CKR.CRYPTOKI_ALREADY_INITIALIZED, 'C_Initialize twice on one connection');
@@ -396,6 +396,7 @@ class Connection {
         if (room === 0) return [{ bytes: null, length: 0 }];
         return [{ bytes: (await this.run(l, random, { length: room as number })).random }];
       }),
+      ...objectCalls(this),
     });
   }
 
@@ -428,10 +429,12 @@ class Connection {
   }
 
   private async attributes(s: Session11, object: Value, requests: AttributeRequest[]): Promise<Value[]> {
-    const key = await this.key(this.loginOf(s), object, CKR.OBJECT_HANDLE_INVALID);
+    const l = this.loginOf(s);
+    const key = await this.key(l, object, CKR.OBJECT_HANDLE_INVALID);
+    const value = requests.some((r) => r.type === CKA.VALUE) ? await readableValue(this, l, key) : undefined;
     let ckr: number = CKR.OK;
     const answers = requests.map((r) => {
-      const a = answerAttribute(key, r.type, r.length, this.dialect ?? 0);
+      const a = answerAttribute(key, r.type, r.length, this.dialect ?? 0, value);
       // Any of the refusals may be returned when several apply (PKCS #11 §5.7); the first is.
       if (ckr === CKR.OK) ckr = a.ckr;
       return a.attribute;

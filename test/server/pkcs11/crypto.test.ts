@@ -64,7 +64,7 @@ describe('PKCS #11 server: secret keys, encryption, HMAC and digests (protocol l
 
   after(() => fixture.close());
 
-  it('lists the mechanisms that now work, with their flags and key sizes, and no wrapping flags', async () => {
+  it('lists the mechanisms that now work, with their flags and key sizes, wrapping flags only on those that also wrap', async () => {
     const c = await fixture.open();
     const [mechs] = await c.ok('C_GetMechanismList', [0n, 200]);
     const list = (mechs as { values: bigint[] }).values.map(Number);
@@ -72,10 +72,11 @@ describe('PKCS #11 server: secret keys, encryption, HMAC and digests (protocol l
     const expect: Array<[number, number, number?, number?]> = [
       [CKM.AES_KEY_GEN, CKF.GENERATE, 16, 32],
       [CKM.GENERIC_SECRET_KEY_GEN, CKF.GENERATE, 1, 800],
-      [CKM.AES_GCM, CKF.ENCRYPT | CKF.DECRYPT, 16, 32],
+      // CKM_AES_GCM also unwraps (objects.ts), and CKM_RSA_PKCS_OAEP wraps and unwraps.
+      [CKM.AES_GCM, CKF.ENCRYPT | CKF.DECRYPT | CKF.UNWRAP, 16, 32],
       [CKM.AES_CBC, CKF.ENCRYPT | CKF.DECRYPT],
       [CKM.AES_CBC_PAD, CKF.ENCRYPT | CKF.DECRYPT],
-      [CKM.RSA_PKCS_OAEP, CKF.ENCRYPT | CKF.DECRYPT, 2048, 4096],
+      [CKM.RSA_PKCS_OAEP, CKF.ENCRYPT | CKF.DECRYPT | CKF.WRAP | CKF.UNWRAP, 2048, 4096],
       [CKM_SHA256_HMAC, CKF.SIGN | CKF.VERIFY],
       [CKM.SHA256_HMAC_GENERAL, CKF.SIGN | CKF.VERIFY],
       [CKM_SHA256, CKF.DIGEST, 0, 0],
