@@ -23,36 +23,23 @@
  * generates back into CK_GCM_PARAMS.pIv; p11-kit's protocol (version 0, which this server speaks)
  * has no way to send a parameter back, so the application's IV is the one both sides know.
  */
-import type { Operation } from '../../core/engine.js';
 import { generateSymmetric } from '../../core/keys/generate.js';
 import { decrypt, digest, encrypt, hmacGenerate, hmacVerify, type CipherInput } from '../../core/keys/data-operations.js';
 import { byReference } from '../../core/keys/selector.js';
-import type { KeyView } from '../../core/keys/model.js';
 import { mgf1Name, GCM_TAG_BITS } from '../../core/mechanisms/choices.js';
 import { AES_BLOCK_BYTES, AES_KEY_BYTES, GENERIC_SECRET_BYTES, HASHES, HMAC_MIN_MAC_BYTES, type HashName } from '../../core/mechanisms/table.js';
 import type { AesPadding } from '../../core/mechanisms/provider.js';
 import { readKeyTemplate } from './attributes.js';
 import { CKR, CKZ_DATA_SPECIFIED } from './constants.js';
-import { CkrError, type CallKind } from './errors.js';
+import { CkrError } from './errors.js';
 import { CIPHER_MECHANISMS, DIGEST_MECHANISMS, HMAC_MECHANISMS, KEY_GEN_MECHANISMS, hashOfMgf, oaepHashOfDigestMechanism, type CipherMechanismSpec, type HmacMechanismSpec } from './mechanisms.js';
 import type { Attribute, ByteArray, Mechanism, Value } from './rpc.js';
-import type { Login, Session11 } from './server.js';
+import type { CallHost, CallTable, Handler, Session11 } from './server.js';
 
 /** The most data a multi-part operation gathers before its final call (the signatures' limit too). */
 const MAX_GATHERED_BYTES = 64 * 1024 * 1024;
 /** The longest GCM IV taken: far beyond the 12 bytes GCM is built for (SP 800-38D §8.2), and bounded. */
 export const MAX_GCM_IV_BYTES = 256;
-
-type Handler = (values: Value[]) => Promise<Value[]> | Value[];
-export type CallTable = Record<string, { kind: CallKind; run: Handler }>;
-
-/** What the connection lends the crypto calls: its sessions, logins, key look-up and the one dispatch point. */
-export interface CryptoHost {
-  session(handle: Value): Session11;
-  loginOf(s: Session11): Login;
-  run<I extends { clusterId?: string }, O, P>(l: Login, op: Operation<I, O, P>, input: Omit<I, 'clusterId'>): Promise<O>;
-  key(l: Login, handle: Value, invalid: number): Promise<KeyView>;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Mechanism parameters
@@ -62,11 +49,13 @@ export type CipherParams =
   | { kind: 'cbc'; iv: Uint8Array }
   | { kind: 'oaep'; hash: HashName; mgf: HashName; label: Uint8Array };
 
-const hexOf = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString('hex')}`;
+/** Bytes as the core's hex parameters take them (0x…). */
+export const hexOf = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString('hex')}`;
 const paramInvalid = (message: string) => new CkrError(CKR.MECHANISM_PARAM_INVALID, message);
 const mechanismName = (type: number) => `mechanism 0x${type.toString(16)}`;
 
-function noParameter(m: Mechanism): void {
+/** Refuses a parameter given to a mechanism that takes none (CKR_MECHANISM_PARAM_INVALID). */
+export function noParameter(m: Mechanism): void {
   if (m.params.kind !== 'bytes' || (m.params.bytes?.length ?? 0) > 0) throw paramInvalid(`${mechanismName(m.type)} takes no parameter`);
 }
 
@@ -162,7 +151,7 @@ type CryptoOperation = CipherOperation | GatheringOperation;
 type OutputSize = { exact: number } | { upper: number };
 
 /** The calls this module answers; `base` holds the server's own C_Sign* / C_Verify* for the asymmetric mechanisms. */
-export function cryptoCalls(host: CryptoHost, base: CallTable): CallTable {
+export function cryptoCalls(host: CallHost, base: CallTable): CallTable {
   return new CryptoCalls(host, base).table();
 }
 
@@ -171,7 +160,7 @@ class CryptoCalls {
   private readonly operations = new WeakMap<Session11, CryptoOperation>();
 
   constructor(
-    private readonly host: CryptoHost,
+    private readonly host: CallHost,
     private readonly base: CallTable,
   ) {}
 

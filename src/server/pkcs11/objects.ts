@@ -8,7 +8,6 @@
  * PKCS #11 library does (PKCS #11 3.0 §5.7, §5.18), by the details the core gives them.
  */
 import { createPublicKey } from 'node:crypto';
-import type { Operation } from '../../core/engine.js';
 import { isHsmError } from '../../core/errors.js';
 import { importPem, toPem } from '../../core/keys/files.js';
 import type { KeyView } from '../../core/keys/model.js';
@@ -20,25 +19,14 @@ import { OAEP_HASHES, mgf1Name } from '../../core/mechanisms/choices.js';
 import { CURVES, type EcCurve, type HashName } from '../../core/mechanisms/table.js';
 import { BOOLEANS, curveOfParams, derElement, keyAttribute, nativeOf, readKeyTemplate } from './attributes.js';
 import { CKA, CKO, CKR } from './constants.js';
-import { CkrError, type CallKind } from './errors.js';
+import { hexOf, noParameter } from './crypto.js';
+import { CkrError } from './errors.js';
 import { WRAP_MECHANISMS, hashOfDigestMechanism, hashOfMgf, type WrapMechanismSpec } from './mechanisms.js';
 import type { Attribute, ByteArray, Mechanism, Value } from './rpc.js';
-
-/** What the object calls need of a connection (server.ts Connection). */
-export interface ObjectHost {
-  session(handle: Value): { slotId: number; rw: boolean };
-  loginOf(s: { slotId: number; clusterId: string }): ObjectLogin;
-  run<I extends { clusterId?: string }, O, P>(l: ObjectLogin, op: Operation<I, O, P>, input: Omit<I, 'clusterId'>): Promise<O>;
-  key(l: ObjectLogin, handle: Value, invalid: number): Promise<KeyView>;
-}
-// The login as server.ts keeps it; only passed back to the host.
-type ObjectLogin = object;
-type Session = ReturnType<ObjectHost['session']> & { clusterId: string };
-type Handler = { kind: CallKind; run: (values: Value[]) => Promise<Value[]> | Value[] };
+import type { CallHost, CallTable, Login, Session11 } from './server.js';
 
 const ulong = (n: number | bigint) => BigInt(n);
 const bytesOf = (v: Value | undefined) => (v as ByteArray | undefined)?.bytes ?? new Uint8Array(0);
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const readUlong = (v: Uint8Array) => {
   const padded = Buffer.alloc(8);
   Buffer.from(v).copy(padded);
@@ -51,7 +39,7 @@ function wrapParameters(spec: WrapMechanismSpec, mechanism: Mechanism, purpose: 
   const name = `mechanism 0x${mechanism.type.toString(16)}`;
   switch (spec.params) {
     case 'none':
-      if (p.kind !== 'bytes' || (p.bytes?.length ?? 0) > 0) throw new CkrError(CKR.MECHANISM_PARAM_INVALID, `${name} takes no parameter`);
+      noParameter(mechanism);
       return {};
     case 'oaep': {
       if (p.kind !== 'oaep') throw new CkrError(CKR.MECHANISM_PARAM_INVALID, 'CKM_RSA_PKCS_OAEP takes a CK_RSA_PKCS_OAEP_PARAMS');
@@ -70,7 +58,7 @@ function wrapParameters(spec: WrapMechanismSpec, mechanism: Mechanism, purpose: 
         throw new CkrError(CKR.MECHANISM_PARAM_INVALID, 'CKM_AES_GCM wraps with an IV the HSM makes and writes back into pIV, which p11-kit does not carry back; wrap with CKM_CLOUDHSM_AES_GCM (the IV prepended)');
       }
       if (!p.iv || p.iv.length !== 12) throw new CkrError(CKR.MECHANISM_PARAM_INVALID, 'CK_GCM_PARAMS.pIv must be the 12-byte IV the wrap returned');
-      return { iv: `0x${hex(p.iv)}`, aad: p.aad?.length ? `0x${hex(p.aad)}` : undefined, tagLengthBits: Number(p.tagBits) };
+      return { iv: hexOf(p.iv), aad: p.aad?.length ? hexOf(p.aad) : undefined, tagLengthBits: Number(p.tagBits) };
     }
     case 'cloudhsm-gcm': {
       if (p.kind !== 'bytes') throw new CkrError(CKR.MECHANISM_PARAM_INVALID, `${name} takes a CK_GCM_PARAMS`);
@@ -208,7 +196,7 @@ function attributeChanges(key: KeyView, template: readonly Attribute[]): Array<{
       return { name: flag[1], value: v[0] === 1 ? 'true' : 'false' };
     }
     if (a.type === CKA.LABEL) return { name: 'label', value: Buffer.from(v).toString('utf8') };
-    if (a.type === CKA.ID) return { name: 'id', value: `0x${hex(v)}` };
+    if (a.type === CKA.ID) return { name: 'id', value: hexOf(v) };
     if (keyAttribute(key, a.type) !== undefined) throw new CkrError(CKR.ATTRIBUTE_READ_ONLY, `${name} cannot be changed after the key is made`);
     throw new CkrError(CKR.ATTRIBUTE_TYPE_INVALID, `${name} is not an attribute of key ${key.ref}`);
   });
@@ -218,7 +206,7 @@ function attributeChanges(key: KeyView, template: readonly Attribute[]): Array<{
 const pendingWraps = new WeakMap<object, { id: string; wrapped: Uint8Array }>();
 
 /** A secret key's CKA_VALUE when the core gives it (non-sensitive, extractable, the caller's own), else undefined: the attribute stays sensitive. */
-export async function readableValue(host: ObjectHost, l: ObjectLogin, key: KeyView): Promise<Uint8Array | undefined> {
+export async function readableValue(host: CallHost, l: Login, key: KeyView): Promise<Uint8Array | undefined> {
   if (key.class !== 'secret-key' || key.attributes.sensitive || !key.attributes.extractable) return undefined;
   try {
     return (await host.run(l, readKeyValue, { filter: byReference(key.ref) })).value;
@@ -229,9 +217,9 @@ export async function readableValue(host: ObjectHost, l: ObjectLogin, key: KeyVi
 }
 
 /** The object calls, for the connection's call table. */
-export function objectCalls(host: ObjectHost): Record<string, Handler> {
-  const opened = (handle: Value | undefined) => host.session(handle!) as Session;
-  const writable = (s: Session, token: boolean, what: string) => {
+export function objectCalls(host: CallHost): CallTable {
+  const opened = (handle: Value | undefined) => host.session(handle!);
+  const writable = (s: Session11, token: boolean, what: string) => {
     if (token && !s.rw) throw new CkrError(CKR.SESSION_READ_ONLY, `${what} a token object in a read-write session (CKF_RW_SESSION)`);
   };
   /** A wrap or unwrap's session, login, mechanism and parameters. */

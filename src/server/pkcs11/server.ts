@@ -33,7 +33,7 @@ import { answerAttribute, matchesTemplate, readKeyTemplate, selectorTerms } from
 import { objectCalls, readableValue } from './objects.js';
 import { CKA, CKF, CKR, CKS, CKU, UNAVAILABLE } from './constants.js';
 import { CkrError, ckrName, ckrOf, type CallKind } from './errors.js';
-import { cryptoCalls, type CallTable, type CryptoHost } from './crypto.js';
+import { cryptoCalls } from './crypto.js';
 import { KEY_PAIR_MECHANISMS, MECHANISM_INFOS, SIGN_MECHANISMS, hashOfDigestLength, hashOfDigestMechanism, hashOfMgf, type SignMechanismSpec } from './mechanisms.js';
 import {
   FrameReader,
@@ -132,14 +132,24 @@ class SlotTable {
 }
 
 /** The server's calls with the secret-key and data calls of crypto.ts over them (which hand the asymmetric signatures back). */
-const withCryptoCalls = (host: CryptoHost, base: CallTable): CallTable => ({ ...base, ...cryptoCalls(host, base) });
+const withCryptoCalls = (host: CallHost, base: CallTable): CallTable => ({ ...base, ...cryptoCalls(host, base) });
 
 const tokenPresent = (c: ClusterDescription | undefined) => c !== undefined && c.Hsms.some((h) => h.State === 'ACTIVE');
 
-type Handler = (values: Value[]) => Promise<Value[]> | Value[];
+export type Handler = (values: Value[]) => Promise<Value[]> | Value[];
+/** The calls a connection answers, by name, each with its kind (which refusals log as key refusals). */
+export type CallTable = Record<string, { kind: CallKind; run: Handler }>;
+
+/** What a connection lends the calls of crypto.ts and objects.ts: its sessions, logins, key look-up and the one dispatch point. */
+export interface CallHost {
+  session(handle: Value): Session11;
+  loginOf(s: Session11): Login;
+  run<I extends { clusterId?: string }, O, P>(l: Login, op: Operation<I, O, P>, input: Omit<I, 'clusterId'>): Promise<O>;
+  key(l: Login, handle: Value, invalid: number): Promise<KeyView>;
+}
 
 /** One client connection: one application's PKCS #11 state. */
-class Connection {
+class Connection implements CallHost {
   private dialect?: number;
   private readonly frames = new FrameReader();
   private queue: Promise<void> = Promise.resolve();
@@ -147,7 +157,7 @@ class Connection {
   private readonly sessions = new Map<number, Session11>();
   private nextSession = 1;
   private readonly logins = new Map<string, Login>();
-  private readonly handlers: Record<string, { kind: CallKind; run: Handler }>;
+  private readonly handlers: CallTable;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -219,7 +229,7 @@ class Connection {
   }
 
   // ------------------------------------------------------------------------------------------
-  // State helpers (the four below are what crypto.ts's CryptoHost and objects.ts's ObjectHost borrow)
+  // State helpers (the four below are the CallHost that crypto.ts and objects.ts borrow)
 
   session(handle: Value): Session11 {
     const id = small(handle, CKR.SESSION_HANDLE_INVALID, 'session');
@@ -271,7 +281,7 @@ class Connection {
   // ------------------------------------------------------------------------------------------
   // The calls
 
-  private table(): Record<string, { kind: CallKind; run: Handler }> {
+  private table(): CallTable {
     const general = (run: Handler) => ({ kind: 'general' as const, run });
     return withCryptoCalls(this, {
       C_Initialize: general(([handshake]) => {
