@@ -118,6 +118,22 @@ describe('mechanisms: ECDSA cross-checks on all five curves', () => {
     });
   }
 
+  it('over a digest, node signs with a fresh nonce each time (OpenSSL multiplies), noble deterministically; every signature verifies in the other provider', () => {
+    for (const curve of EC_CURVES) {
+      const { privateKey, publicKey, spec } = node.generateEc(curve, seededRandom(`${curve}/nonce`));
+      // Digests shorter than, as long as and longer than the order: their leftmost bits are signed.
+      for (const hash of ['sha1', 'sha256', 'sha512'] as const) {
+        const digest = node.digest(hash, new TextEncoder().encode(`digest for ${curve}`));
+        const [a, b] = [0, 1].map(() => node.ecdsaSign(node.preparePrivate(spec, privateKey), hash, digest, { prehashed: true }));
+        assert.notEqual(toHex(a!), toHex(b!), `${curve} ${hash}: a nonce was reused`);
+        const [c, d] = [0, 1].map(() => noble.ecdsaSign(noble.preparePrivate(spec, privateKey), hash, digest, { prehashed: true }));
+        assert.equal(toHex(c!), toHex(d!), `${curve} ${hash}: RFC 6979`);
+        for (const signature of [a!, b!]) assert.ok(noble.ecdsaVerify(noble.preparePublic(spec, publicKey), hash, digest, signature, { prehashed: true }), `${curve} ${hash}`);
+        assert.ok(node.ecdsaVerify(node.preparePublic(spec, publicKey), hash, digest, c!, { prehashed: true }), `${curve} ${hash}`);
+      }
+    }
+  });
+
   it('the generator is the public key of d = 1 on secp224r1 and secp521r1 (SEC 2 domain parameters)', () => {
     const generators: Partial<Record<EcCurve, string>> = {
       secp224r1:

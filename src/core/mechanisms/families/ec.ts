@@ -5,10 +5,11 @@
  * node:crypto and on @noble/curves. Preparation, import, generation and every check are written
  * once; each backend supplies the curve arithmetic.
  *
- * node:crypto only signs messages, so ECDSA over a caller-supplied digest (`prehashed`) uses noble
- * in both backends; the noble backend's ECDSA nonces are RFC 6979 deterministic.
+ * node:crypto only signs messages: ECDSA over a caller-supplied digest (`prehashed`) is computed
+ * here, on OpenSSL's point multiplication in the node backend (signDigestOnOpenSsl) and with noble
+ * in the noble one; the noble backend's ECDSA nonces are RFC 6979 deterministic.
  */
-import { ECDH, createECDH, createPrivateKey, createPublicKey, diffieHellman, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { ECDH, createECDH, createPrivateKey, createPublicKey, diffieHellman, randomBytes, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import type { ECDSA } from '@noble/curves/abstract/weierstrass.js';
 import {
   bufferOf,
@@ -22,7 +23,7 @@ import {
   plain,
   verifyGuard,
 } from '../checks.js';
-import { OPENSSL_CURVE_NAMES, checkPointEncoding, checkScalar, curveOrder, scalarFromRandom } from '../curves.js';
+import { OPENSSL_CURVE_NAMES, bigIntToBytes, bytesToBigInt, checkPointEncoding, checkScalar, curveOrder, scalarFromRandom } from '../curves.js';
 import { ecPkcs8, spkiFromCanonical } from '../key-encoding.js';
 import { memo, nobleNist, nobleSecp256k1, nobleSha2, nobleWeierstrass } from '../noble.js';
 import { familyKeys, type FamilyKey, type KeyFamily, type SpecOf } from '../prepared-keys.js';
@@ -57,6 +58,8 @@ interface EcBackend<Handle> {
   /** Throws anything if the point is not on the curve. */
   publicHandle(curve: EcCurve, point: Uint8Array): Handle;
   signMessage(key: FamilyKey<Handle>, curve: EcCurve, hash: HashName, message: Uint8Array): Uint8Array;
+  /** ECDSA over a digest (its length checked), r‖s. */
+  signDigest(key: FamilyKey<Handle>, curve: EcCurve, digest: Uint8Array): Uint8Array;
   verifyMessage(key: FamilyKey<Handle>, curve: EcCurve, hash: HashName, message: Uint8Array, signature: Uint8Array): boolean;
   /** The x coordinate; throws anything if the peer point is not on the curve. */
   sharedSecret(key: FamilyKey<Handle>, curve: EcCurve, peerPoint: Uint8Array): Uint8Array;
@@ -125,7 +128,7 @@ function ecFamily<Handle>(backend: EcBackend<Handle>): EcFamily {
       ecdsaSign(key, hash, data, options) {
         const k = use(key, 'private', 'ec', 'ECDSA sign');
         checkMessage(hash, data, options);
-        if (options?.prehashed) return nobleCurve(curveOf(k)).sign(data, k.material, NOBLE_ECDSA_OPTIONS);
+        if (options?.prehashed) return backend.signDigest(k, curveOf(k), data);
         return backend.signMessage(k, curveOf(k), hash, data);
       },
       ecdsaVerify(key, hash, data, signature, options) {
@@ -191,6 +194,37 @@ function ecPublicObject(curve: EcCurve, point: Uint8Array): KeyObject {
   return createPublicKey({ key: bufferOf(spkiFromCanonical({ type: 'ec', curve }, point)), format: 'der', type: 'spki' });
 }
 
+/**
+ * ECDSA over a digest (FIPS 186-5 §6.4.1) with OpenSSL doing the scalar multiplication, which is
+ * what costs: node:crypto signs only messages, and noble's pure-JS multiplication is about ten
+ * times slower (PKCS #11's CKM_ECDSA signs digests). The nonce k is uniform in [1, n-1] from the
+ * system CSPRNG (64 extra bits, as FIPS 186-5 A.3.1 draws it), as OpenSSL's own ECDSA draws a
+ * random one; R = kG is ECDH's public key for the private key k; r = x(R) mod n and
+ * s = k⁻¹(e + r·d) mod n, e being the digest's leftmost bits (as many as n has); a zero r or s
+ * draws another k. The scalar arithmetic is BigInt, as noble's is.
+ */
+function signDigestOnOpenSsl(curve: EcCurve, d: Uint8Array, digest: Uint8Array): Uint8Array {
+  const n = curveOrder(curve);
+  const size = EC_CURVE_BYTES[curve];
+  const excess = digest.length * 8 - n.toString(2).length;
+  const e = (excess > 0 ? bytesToBigInt(digest) >> BigInt(excess) : bytesToBigInt(digest)) % n;
+  const x = bytesToBigInt(d);
+  const { Fn } = nobleCurve(curve).Point;
+  const ecdh = createECDH(OPENSSL_CURVE_NAMES[curve]);
+  for (;;) {
+    const k = (bytesToBigInt(randomBytes(size + 8)) % (n - 1n)) + 1n;
+    ecdh.setPrivateKey(bufferOf(bigIntToBytes(k, size)));
+    const r = bytesToBigInt(ecdh.getPublicKey().subarray(1, 1 + size)) % n;
+    if (r === 0n) continue;
+    const s = Fn.mul(Fn.inv(k), Fn.add(e, Fn.mul(r, x)));
+    if (s === 0n) continue;
+    const signature = new Uint8Array(2 * size);
+    signature.set(bigIntToBytes(r, size), 0);
+    signature.set(bigIntToBytes(s, size), size);
+    return signature;
+  }
+}
+
 export const ecNode: EcFamily = ecFamily<NodeEcHandle>({
   provider: 'node',
   publicPoint(curve, d) {
@@ -210,6 +244,7 @@ export const ecNode: EcFamily = ecFamily<NodeEcHandle>({
   publicHandle: (curve, point) => ({ publicObject: ecPublicObject(curve, point) }),
   signMessage: (key, _curve, hash, message) =>
     plain(nodeSign(hash, message, { key: key.handle.privateObject!, dsaEncoding: 'ieee-p1363' })),
+  signDigest: (key, curve, digest) => signDigestOnOpenSsl(curve, key.material, digest),
   verifyMessage: (key, _curve, hash, message, signature) =>
     nodeVerify(hash, message, { key: key.handle.publicObject, dsaEncoding: 'ieee-p1363' }, signature),
   sharedSecret: (key, curve, peerPoint) =>
@@ -270,6 +305,7 @@ export const ecNoble: EcFamily = ecFamily<undefined>({
   },
   signMessage: (key, curve, hash, message) =>
     nobleCurve(curve).sign(digestNoble.hasher(hash)(message), key.material, NOBLE_ECDSA_OPTIONS),
+  signDigest: (key, curve, digest) => nobleCurve(curve).sign(digest, key.material, NOBLE_ECDSA_OPTIONS),
   verifyMessage: (key, curve, hash, message, signature) =>
     nobleCurve(curve).verify(signature, digestNoble.hasher(hash)(message), key.publicMaterial, NOBLE_ECDSA_OPTIONS),
   sharedSecret: (key, curve, peerPoint) => nobleCurve(curve).getSharedSecret(key.material, peerPoint, true).slice(1),
