@@ -203,6 +203,18 @@ function ecPublicObject(curve: EcCurve, point: Uint8Array): KeyObject {
  * s = k⁻¹(e + r·d) mod n, e being the digest's leftmost bits (as many as n has); a zero r or s
  * draws another k. The scalar arithmetic is BigInt, as noble's is.
  */
+/** One ECDH object a curve for signDigestOnOpenSsl: set and read within one synchronous call. */
+const nonceMultiplier = memoByCurve((curve) => createECDH(OPENSSL_CURVE_NAMES[curve]));
+
+function memoByCurve<T>(make: (curve: EcCurve) => T): (curve: EcCurve) => T {
+  const made = new Map<EcCurve, T>();
+  return (curve) => {
+    let value = made.get(curve);
+    if (value === undefined) made.set(curve, (value = make(curve)));
+    return value;
+  };
+}
+
 function signDigestOnOpenSsl(curve: EcCurve, d: Uint8Array, digest: Uint8Array): Uint8Array {
   const n = curveOrder(curve);
   const size = EC_CURVE_BYTES[curve];
@@ -210,7 +222,7 @@ function signDigestOnOpenSsl(curve: EcCurve, d: Uint8Array, digest: Uint8Array):
   const e = (excess > 0 ? bytesToBigInt(digest) >> BigInt(excess) : bytesToBigInt(digest)) % n;
   const x = bytesToBigInt(d);
   const { Fn } = nobleCurve(curve).Point;
-  const ecdh = createECDH(OPENSSL_CURVE_NAMES[curve]);
+  const ecdh = nonceMultiplier(curve);
   for (;;) {
     const k = (bytesToBigInt(randomBytes(size + 8)) % (n - 1n)) + 1n;
     ecdh.setPrivateKey(bufferOf(bigIntToBytes(k, size)));
