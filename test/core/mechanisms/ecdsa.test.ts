@@ -134,6 +134,16 @@ describe('mechanisms: ECDSA cross-checks on all five curves', () => {
     }
   });
 
+  it('over a digest, node never reuses a nonce across its batches of nonces: 100 signatures of one digest, 100 different r, each valid', () => {
+    const { privateKey, publicKey, spec } = node.generateEc('secp256r1', seededRandom('batches'));
+    const priv = node.preparePrivate(spec, privateKey);
+    const pub = noble.preparePublic(spec, publicKey);
+    const digest = node.digest('sha256', new TextEncoder().encode('one digest'));
+    const signatures = Array.from({ length: 100 }, () => node.ecdsaSign(priv, 'sha256', digest, { prehashed: true }));
+    assert.equal(new Set(signatures.map((sig) => toHex(sig.subarray(0, 32)))).size, 100);
+    for (const signature of signatures) assert.ok(noble.ecdsaVerify(pub, 'sha256', digest, signature, { prehashed: true }));
+  });
+
   it('the generator is the public key of d = 1 on secp224r1 and secp521r1 (SEC 2 domain parameters)', () => {
     const generators: Partial<Record<EcCurve, string>> = {
       secp224r1:

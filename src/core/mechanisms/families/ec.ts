@@ -197,14 +197,25 @@ function ecPublicObject(curve: EcCurve, point: Uint8Array): KeyObject {
 /**
  * ECDSA over a digest (FIPS 186-5 §6.4.1) with OpenSSL doing the scalar multiplication, which is
  * what costs: node:crypto signs only messages, and noble's pure-JS multiplication is about ten
- * times slower (PKCS #11's CKM_ECDSA signs digests). The nonce k is uniform in [1, n-1] from the
+ * times slower (PKCS #11's CKM_ECDSA signs digests). Each nonce k is uniform in [1, n-1] from the
  * system CSPRNG (64 extra bits, as FIPS 186-5 A.3.1 draws it), as OpenSSL's own ECDSA draws a
- * random one; R = kG is ECDH's public key for the private key k; r = x(R) mod n and
- * s = k⁻¹(e + r·d) mod n, e being the digest's leftmost bits (as many as n has); a zero r or s
- * draws another k. The scalar arithmetic is BigInt, as noble's is.
+ * random one; R = kG is ECDH's public key for the private key k, and r = x(R) mod n. Nonces are
+ * made NONCE_BATCH at a time so that one modular inversion serves the batch (Montgomery's trick);
+ * each is taken out of its curve's pool when used, so none signs twice. s = k⁻¹(e + r·d) mod n,
+ * e being the digest's leftmost bits (as many as n has); a zero r or s takes another nonce. The
+ * scalar arithmetic is BigInt, as noble's is.
  */
-/** One ECDH object a curve for signDigestOnOpenSsl: set and read within one synchronous call. */
+const NONCE_BATCH = 32;
+
+interface Nonce {
+  readonly r: bigint;
+  readonly kInverse: bigint;
+}
+
+/** One ECDH object a curve, set and read within one synchronous call. */
 const nonceMultiplier = memoByCurve((curve) => createECDH(OPENSSL_CURVE_NAMES[curve]));
+/** Each curve's unused nonces. */
+const noncePool = memoByCurve((): Nonce[] => []);
 
 function memoByCurve<T>(make: (curve: EcCurve) => T): (curve: EcCurve) => T {
   const made = new Map<EcCurve, T>();
@@ -215,6 +226,31 @@ function memoByCurve<T>(make: (curve: EcCurve) => T): (curve: EcCurve) => T {
   };
 }
 
+function makeNonces(curve: EcCurve): Nonce[] {
+  const n = curveOrder(curve);
+  const size = EC_CURVE_BYTES[curve];
+  const ecdh = nonceMultiplier(curve);
+  const ks: bigint[] = [];
+  const rs: bigint[] = [];
+  while (ks.length < NONCE_BATCH) {
+    const k = (bytesToBigInt(randomBytes(size + 8)) % (n - 1n)) + 1n;
+    ecdh.setPrivateKey(bufferOf(bigIntToBytes(k, size)));
+    const r = bytesToBigInt(ecdh.getPublicKey().subarray(1, 1 + size)) % n;
+    if (r === 0n) continue;
+    ks.push(k);
+    rs.push(r);
+  }
+  const inverses = nobleCurve(curve).Point.Fn.invertBatch(ks);
+  return rs.map((r, i) => ({ r, kInverse: inverses[i]! }));
+}
+
+/** A nonce no signature has used, taken out of the pool. */
+function takeNonce(curve: EcCurve): Nonce {
+  const pool = noncePool(curve);
+  if (pool.length === 0) pool.push(...makeNonces(curve));
+  return pool.pop()!;
+}
+
 function signDigestOnOpenSsl(curve: EcCurve, d: Uint8Array, digest: Uint8Array): Uint8Array {
   const n = curveOrder(curve);
   const size = EC_CURVE_BYTES[curve];
@@ -222,13 +258,9 @@ function signDigestOnOpenSsl(curve: EcCurve, d: Uint8Array, digest: Uint8Array):
   const e = (excess > 0 ? bytesToBigInt(digest) >> BigInt(excess) : bytesToBigInt(digest)) % n;
   const x = bytesToBigInt(d);
   const { Fn } = nobleCurve(curve).Point;
-  const ecdh = nonceMultiplier(curve);
   for (;;) {
-    const k = (bytesToBigInt(randomBytes(size + 8)) % (n - 1n)) + 1n;
-    ecdh.setPrivateKey(bufferOf(bigIntToBytes(k, size)));
-    const r = bytesToBigInt(ecdh.getPublicKey().subarray(1, 1 + size)) % n;
-    if (r === 0n) continue;
-    const s = Fn.mul(Fn.inv(k), Fn.add(e, Fn.mul(r, x)));
+    const { r, kInverse } = takeNonce(curve);
+    const s = Fn.mul(kInverse, Fn.add(e, Fn.mul(r, x)));
     if (s === 0n) continue;
     const signature = new Uint8Array(2 * size);
     signature.set(bigIntToBytes(r, size), 0);
