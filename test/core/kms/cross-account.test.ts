@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { perform } from '../../../src/core/engine.js';
 import type { EngineContext } from '../../../src/core/context.js';
 import { createKmsAlias, createKmsKey, deleteKmsAlias, kmsDecrypt, kmsEncrypt, listKmsAliases, listKmsKeys, updateKmsAlias } from '../../../src/core/kms/keys.js';
-import { deleteKeyStore, describeKeyStores, disconnectKeyStore, updateKeyStore } from '../../../src/core/kms/key-stores.js';
+import { connectKeyStore, createKeyStore, deleteKeyStore, describeKeyStores, disconnectKeyStore, updateKeyStore } from '../../../src/core/kms/key-stores.js';
 import { enableKmsKeyRotation, getKmsKeyRotationStatus, kmsGenerateDataKeyPair, kmsSign } from '../../../src/core/kms/unsupported.js';
 import { refused, testContext } from '../../support/helpers.js';
 
@@ -60,6 +60,8 @@ describe('core/kms: a principal of another account', function () {
     await refused(perform(ctx, updateKeyStore, by(MALLORY, { CustomKeyStoreId: id, KeyStorePassword: 'mallory-knows' })), 'KMS_ACCESS_DENIED', 'AccessDeniedException');
     await refused(perform(ctx, disconnectKeyStore, by(MALLORY, { CustomKeyStoreId: id })), 'KMS_ACCESS_DENIED', 'AccessDeniedException');
     await refused(perform(ctx, deleteKeyStore, by(MALLORY, { CustomKeyStoreId: id })), 'KMS_ACCESS_DENIED', 'AccessDeniedException');
+    await refused(perform(ctx, connectKeyStore, by(MALLORY, { CustomKeyStoreId: id })), 'KMS_ACCESS_DENIED', 'AccessDeniedException');
+    await refused(perform(ctx, createKeyStore, by(MALLORY, { CustomKeyStoreName: 'm', CloudHsmClusterId: 'cluster-234567abcde', KeyStorePassword: 'mallory-knows', TrustAnchorCertificate: 'x' })), 'KMS_ACCESS_DENIED', 'AccessDeniedException');
     // The account's own principals reach the store check.
     await refused(perform(ctx, deleteKeyStore, by(BOB, { CustomKeyStoreId: id })), 'KEY_STORE_NOT_FOUND');
   });
