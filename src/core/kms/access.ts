@@ -134,7 +134,8 @@ export function constraintsHold(constraints: GrantConstraints | undefined, conte
   if (!constraints) return true;
   const given = lowerKeyed(context ?? {});
   const holds = (wanted: Record<string, string>) => Object.entries(wanted).every(([k, v]) => given.get(k.toLowerCase()) === v);
-  if (constraints.EncryptionContextEquals) return holds(constraints.EncryptionContextEquals) && given.size === lowerKeyed(constraints.EncryptionContextEquals).size;
+  // The request's own pair count: keys differing only by case are two pairs, not one (fail closed).
+  if (constraints.EncryptionContextEquals) return holds(constraints.EncryptionContextEquals) && Object.keys(context ?? {}).length === lowerKeyed(constraints.EncryptionContextEquals).size;
   if (constraints.EncryptionContextSubset) return holds(constraints.EncryptionContextSubset);
   return true;
 }
