@@ -152,8 +152,13 @@ function wireValue(value: unknown): unknown {
   return value;
 }
 
+/**
+ * A KMS request's members as the core takes them. Only AWS's members (PascalCase: KeyId,
+ * Plaintext, …) pass: the core's own fields (camelCase: withoutPlaintext, approvals, clusterId,
+ * principal) are the endpoint's to set, never a body's.
+ */
 function coreInput(body: Record<string, unknown>): Record<string, unknown> {
-  const input: Record<string, unknown> = { ...body };
+  const input: Record<string, unknown> = Object.fromEntries(Object.entries(body).filter(([name]) => /^[A-Z]/.test(name)));
   for (const field of BLOB_FIELDS) {
     if (typeof input[field] === 'string') input[field] = new Uint8Array(Buffer.from(input[field], 'base64'));
   }

@@ -77,6 +77,9 @@ describe('e2e: serve --credentials requires SigV4 signatures', function () {
     await client.send(new CreateGrantCommand({ KeyId: KeyMetadata!.KeyId, GranteePrincipal: KEYS[2]!.principal, Operations: ['Encrypt'] }));
     await mallory.send(new EncryptCommand({ KeyId: KeyMetadata!.KeyId, Plaintext: new Uint8Array([1]) }));
     await refusedAs(mallory.send(new DecryptCommand({ CiphertextBlob })), 'AccessDeniedException');
+    // Nor may she make keys (and aliases for them) in this account, nor list its keys.
+    await refusedAs(mallory.send(new CreateKeyCommand({ Description: 'planted' })), 'AccessDeniedException');
+    await refusedAs(mallory.send(new ListKeysCommand({})), 'AccessDeniedException');
     assert.equal((await cloudhsm(KEYS[0]!.accessKeyId, SECRET).send(new DescribeClustersCommand({}))).Clusters!.length, 1);
 
     await refusedAs(kms(KEYS[0]!.accessKeyId, `${SECRET}x`).send(new ListKeysCommand({})), 'InvalidSignatureException');

@@ -196,4 +196,12 @@ describe('server: the core input of a request', () => {
     const mapped: Route = { op: route.op, input: (b) => ({ clusterId: b.ClusterId }) };
     assert.deepEqual(operationInput(mapped, { ClusterId: 'cluster-x', principal: 'arn:aws:iam::999999999999:root' }, ACCOUNT_ROOT), { clusterId: 'cluster-x', principal: ACCOUNT_ROOT });
   });
+
+  it('gives the core only the request\'s AWS members: a body cannot set the core\'s own fields (withoutPlaintext, approvals, clusterId)', () => {
+    const route: Route = { op: createKmsKey as unknown as Route['op'] };
+    // GenerateDataKey with {"withoutPlaintext": true} would otherwise be GenerateDataKeyWithoutPlaintext,
+    // and approvals would make a read a write transaction.
+    const input = operationInput(route, { KeyId: 'k', NumberOfBytes: 32, withoutPlaintext: true, approvals: { approval: {} }, clusterId: 'cluster-x' }, ACCOUNT_ROOT);
+    assert.deepEqual(input, { KeyId: 'k', NumberOfBytes: 32, principal: ACCOUNT_ROOT, requestRegion: undefined });
+  });
 });

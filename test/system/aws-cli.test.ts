@@ -154,7 +154,7 @@ describe('system: the AWS CLI against serve', function () {
   it('serve --credentials: the listed key works through the AWS CLI; a wrong secret or an unknown key is refused', async () => {
     const secret = 'System-Test-Secret-0123456789';
     const file = path.join(work, 'aws-keys.json');
-    fs.writeFileSync(file, JSON.stringify([{ accessKeyId: 'AKIASYSTEMTEST000001', secretAccessKey: secret, principal: 'arn:aws:iam::111122223333:user/ci' }]), { mode: 0o600 });
+    fs.writeFileSync(file, JSON.stringify([{ accessKeyId: 'AKIASYSTEMTEST000001', secretAccessKey: secret, principal: 'arn:aws:iam::000000000000:user/ci' }]), { mode: 0o600 });
     const signed = await startServe(dir, { args: ['--credentials', file] });
     started.push(signed);
     const right = { id: 'AKIASYSTEMTEST000001', secret };

@@ -8,14 +8,17 @@
  * AccessDeniedException, worded as KMS words it.
  *
  * There are no IAM identity policies locally: operations KMS authorizes by IAM alone (CreateKey,
- * ListKeys, ListAliases, GenerateRandom, the custom key store operations, ListRetirableGrants) are
- * open to every caller, and a key policy naming the account lets every principal of that account
+ * ListKeys, ListAliases, the alias resource of CreateAlias, UpdateAlias and DeleteAlias, the custom
+ * key store operations) are open to every principal of the local account and refused to any other
+ * (authorizeInAccount: another account's identity policies cannot reach this account's
+ * resources); GenerateRandom without a key store and ListRetirableGrants touch no resource of
+ * it and are open to all. A key policy naming the account lets every principal of that account
  * (policy-document.ts). Grants are effective as soon as CreateGrant returns (nothing here is
  * eventually consistent), so grant tokens are only checked to be tokens CreateGrant issued.
  */
 import { awsError } from '../errors.js';
 import type { ReadView } from '../store/index.js';
-import { defaultKeyPolicy, evaluatePolicy, parsePolicy, PRINCIPAL_ARN, samePrincipal } from './policy-document.js';
+import { accountOf, defaultKeyPolicy, evaluatePolicy, parsePolicy, PRINCIPAL_ARN, samePrincipal } from './policy-document.js';
 import { grantsOf, policyTextOf, type GrantConstraints, type GrantRecord } from './key-records.js';
 
 /** What every KMS key operation's input may carry about its caller. */
@@ -64,6 +67,9 @@ export const SYMMETRIC_GRANT_OPERATIONS: ReadonlySet<string> = new Set(
 /** Grant operations that take an encryption context: the only ones grant constraints apply to. */
 const CONTEXT_OPERATIONS: ReadonlySet<string> = new Set([...SYMMETRIC_GRANT_OPERATIONS].filter((op) => !['CreateGrant', 'RetireGrant', 'DescribeKey'].includes(op)));
 
+/** [emulator rule] The local account every ARN names. */
+export const LOCAL_ACCOUNT = '000000000000';
+
 const MAX_GRANT_TOKENS = 10;
 const TOKEN_TAG = 'kmsgt1';
 
@@ -77,6 +83,19 @@ export function callerPrincipal(caller: KmsCaller, account: string, operation: s
   const principal = caller.principal ?? accountRoot(account);
   if (typeof principal !== 'string' || !PRINCIPAL_ARN.test(principal)) {
     throw awsError('INVALID_ARGUMENT', 'ValidationException', operation, `principal must be an IAM principal ARN such as arn:aws:iam::111122223333:user/NAME, not ${JSON.stringify(principal)}`);
+  }
+  return principal;
+}
+
+/**
+ * Allows an operation KMS authorizes by IAM identity policies alone (`action` on a resource of
+ * `account`, by default the local one, that no key policy governs) for a principal of that account; AccessDeniedException
+ * for a principal of another. Returns the caller's principal.
+ */
+export function authorizeInAccount(caller: KmsCaller, action: string, operation: string, account = LOCAL_ACCOUNT): string {
+  const principal = callerPrincipal(caller, account, operation);
+  if (accountOf(principal) !== account) {
+    throw awsError('KMS_ACCESS_DENIED', 'AccessDeniedException', operation, `User: ${principal} is not authorized to perform: ${action} in account ${account} because no identity-based policy of that account can allow a principal of another account`);
   }
   return principal;
 }
@@ -115,7 +134,8 @@ export function constraintsHold(constraints: GrantConstraints | undefined, conte
   if (!constraints) return true;
   const given = lowerKeyed(context ?? {});
   const holds = (wanted: Record<string, string>) => Object.entries(wanted).every(([k, v]) => given.get(k.toLowerCase()) === v);
-  if (constraints.EncryptionContextEquals) return holds(constraints.EncryptionContextEquals) && given.size === lowerKeyed(constraints.EncryptionContextEquals).size;
+  // The request's own pair count: keys differing only by case are two pairs, not one (fail closed).
+  if (constraints.EncryptionContextEquals) return holds(constraints.EncryptionContextEquals) && Object.keys(context ?? {}).length === lowerKeyed(constraints.EncryptionContextEquals).size;
   if (constraints.EncryptionContextSubset) return holds(constraints.EncryptionContextSubset);
   return true;
 }

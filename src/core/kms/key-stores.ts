@@ -20,6 +20,7 @@ import { hashPassword } from '../users/password.js';
 import type { UserRecord } from '../users/rules.js';
 import { keyStoreKeys } from './model.js';
 import { attemptConnection, clusterSubnets, networkProblem } from '../network/model.js';
+import { authorizeInAccount, type KmsCaller } from './access.js';
 
 export { keyStoreKeys } from './model.js';
 
@@ -165,7 +166,7 @@ function requireKeyStoreCluster(view: ReadView, cluster: ClusterRecord, operatio
   }
 }
 
-export interface CreateKeyStoreInput extends ClusterInput, RegionInput {
+export interface CreateKeyStoreInput extends ClusterInput, RegionInput, KmsCaller {
   CustomKeyStoreName: string;
   CloudHsmClusterId: string;
   KeyStorePassword: string;
@@ -180,6 +181,7 @@ export const createKeyStore = defineOperation({
   write: true,
   run: ({ tx, ctx }, input: CreateKeyStoreInput): { CustomKeyStoreId: string } => {
     const operation = 'CreateCustomKeyStore';
+    authorizeInAccount(input, 'kms:CreateCustomKeyStore', operation);
     const name = checkName(input.CustomKeyStoreName, operation);
     const password = checkKeyStorePassword(input.KeyStorePassword, operation);
     if (typeof input.TrustAnchorCertificate !== 'string' || input.TrustAnchorCertificate.length < 1 || input.TrustAnchorCertificate.length > 5000) {
@@ -210,7 +212,7 @@ export const createKeyStore = defineOperation({
   },
 });
 
-export interface DescribeKeyStoresInput extends ClusterInput {
+export interface DescribeKeyStoresInput extends ClusterInput, KmsCaller {
   CustomKeyStoreId?: string;
   CustomKeyStoreName?: string;
 }
@@ -223,6 +225,7 @@ export const describeKeyStores = defineOperation({
   write: false,
   run: ({ tx }, input: DescribeKeyStoresInput): { CustomKeyStores: CustomKeyStoreView[] } => {
     const operation = 'DescribeCustomKeyStores';
+    authorizeInAccount(input, 'kms:DescribeCustomKeyStores', operation);
     if (input.CustomKeyStoreId !== undefined && input.CustomKeyStoreName !== undefined) {
       throw kmsError('INVALID_ARGUMENT', 'ValidationException', operation, 'Give CustomKeyStoreId or CustomKeyStoreName, not both');
     }
@@ -237,7 +240,7 @@ export const describeKeyStores = defineOperation({
   },
 });
 
-export interface UpdateKeyStoreInput extends ClusterInput, RegionInput {
+export interface UpdateKeyStoreInput extends ClusterInput, RegionInput, KmsCaller {
   CustomKeyStoreId: string;
   NewCustomKeyStoreName?: string;
   KeyStorePassword?: string;
@@ -252,6 +255,7 @@ export const updateKeyStore = defineOperation({
   write: true,
   run: ({ tx }, input: UpdateKeyStoreInput): Record<string, never> => {
     const operation = 'UpdateCustomKeyStore';
+    authorizeInAccount(input, 'kms:UpdateCustomKeyStore', operation);
     const store = findStore(tx, input.CustomKeyStoreId, operation);
     const next: KeyStoreRecord = { ...store };
     if (input.NewCustomKeyStoreName !== undefined) {
@@ -283,8 +287,9 @@ export const deleteKeyStore = defineOperation({
   cluster: 'none',
   access: 'none',
   write: true,
-  run: ({ tx }, input: { CustomKeyStoreId: string; clusterId?: string }): Record<string, never> => {
+  run: ({ tx }, input: { CustomKeyStoreId: string; clusterId?: string } & KmsCaller): Record<string, never> => {
     const operation = 'DeleteCustomKeyStore';
+    authorizeInAccount(input, 'kms:DeleteCustomKeyStore', operation);
     const store = findStore(tx, input.CustomKeyStoreId, operation);
     if (store.state !== 'DISCONNECTED') {
       throw kmsError('KEY_STORE_INVALID_STATE', 'CustomKeyStoreInvalidStateException', operation, `Custom key store ${store.id} is ${store.state}; disconnect it before deleting it`);
@@ -329,7 +334,9 @@ export const connectKeyStore = defineOperation({
   cluster: 'none',
   access: 'none',
   write: true,
-  prepare: async (input: { CustomKeyStoreId: string; clusterId?: string }, ctx: EngineContext): Promise<ConnectPrepared> => {
+  prepare: async (input: { CustomKeyStoreId: string; clusterId?: string } & KmsCaller, ctx: EngineContext): Promise<ConnectPrepared> => {
+    // Before anything, as the login below counts toward kmsuser's lockout.
+    authorizeInAccount(input, 'kms:ConnectCustomKeyStore', 'ConnectCustomKeyStore');
     const store = await ctx.store.read((view) => view.get<KeyStoreRecord>(keyStoreKeys.store(input.CustomKeyStoreId)));
     // The quick checks and the state rules are the transaction's; nothing to do ahead for those.
     if (!store || store.state !== 'DISCONNECTED') return {};
@@ -398,9 +405,10 @@ export const disconnectKeyStore = defineOperation({
   cluster: 'none',
   access: 'none',
   write: true,
-  run: (env: OperationEnv<undefined>, input: { CustomKeyStoreId: string; clusterId?: string }): Record<string, never> => {
+  run: (env: OperationEnv<undefined>, input: { CustomKeyStoreId: string; clusterId?: string } & KmsCaller): Record<string, never> => {
     const { tx } = env;
     const operation = 'DisconnectCustomKeyStore';
+    authorizeInAccount(input, 'kms:DisconnectCustomKeyStore', operation);
     const store = findStore(tx, input.CustomKeyStoreId, operation);
     if (store.state === 'DISCONNECTED' || store.state === 'DISCONNECTING') {
       throw kmsError('KEY_STORE_INVALID_STATE', 'CustomKeyStoreInvalidStateException', operation, `Custom key store ${store.id} is already ${store.state}`);

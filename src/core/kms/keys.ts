@@ -23,7 +23,7 @@ import type { KeyRecord } from '../keys/model.js';
 import { allocateReferences, attributesFor, checkCapacity, creationEvents, secretCheckValue } from '../keys/generate.js';
 import { cryptoOf, secretMaterial } from '../keys/prepared.js';
 import { KMS_USER, keyStoreKeys, type KeyStoreRecord } from './key-stores.js';
-import { authorize, callerPrincipal, type KmsCaller } from './access.js';
+import { authorize, authorizeInAccount, LOCAL_ACCOUNT, type KmsCaller } from './access.js';
 import { checkKmsTags, kmsRecordKeys, withKmsTags, type KmsTag, type PolicyRecord } from './key-records.js';
 import { checkLockout, parsePolicy } from './policy-document.js';
 import { kmsKeys, materialClusterId, materialIn, type AliasRecord } from './model.js';
@@ -31,8 +31,7 @@ import { scheduleHousekeeping } from '../backups/lifecycle.js';
 
 export { kmsKeys } from './model.js';
 
-/** [emulator rule] The local account every ARN names. */
-export const LOCAL_ACCOUNT = '000000000000';
+export { LOCAL_ACCOUNT } from './access.js';
 const DEFAULT_REGION = 'us-east-1';
 const BLOB_VERSION = 1;
 const IV_BYTES = 12;
@@ -173,7 +172,7 @@ export const createKmsKey = defineOperation({
     if ((origin === 'AWS_CLOUDHSM') !== (input.CustomKeyStoreId !== undefined)) {
       throw kmsError('INVALID_ARGUMENT', 'ValidationException', operation, 'A key in a custom key store takes Origin AWS_CLOUDHSM and a CustomKeyStoreId; a standard key takes neither');
     }
-    const principal = callerPrincipal(input, LOCAL_ACCOUNT, operation);
+    const principal = authorizeInAccount(input, 'kms:CreateKey', operation);
     const policy = input.Policy === undefined ? undefined : parsePolicy(input.Policy, operation);
     const tags = input.Tags === undefined ? [] : withKmsTags([], checkKmsTags(input.Tags, operation), operation);
     const keyId = randomUUIDFrom(ctx);
@@ -267,14 +266,14 @@ export const listKmsKeys = defineOperation({
   cluster: 'none',
   access: 'none',
   write: false,
-  run: ({ tx }): { Keys: Array<{ KeyId: string; KeyArn: string }>; Truncated: false } => ({
-    Keys: tx
+  run: ({ tx }, input: { clusterId?: string } & KmsCaller): { Keys: Array<{ KeyId: string; KeyArn: string }>; Truncated: false } => {
+    authorizeInAccount(input, 'kms:ListKeys', 'ListKeys');
+    const keys = tx
       .list<KmsKeyRecord>(kmsKeys.prefix)
       .map(([, k]) => k)
-      .sort((a, b) => a.createdAt - b.createdAt)
-      .map((k) => ({ KeyId: k.keyId, KeyArn: k.arn })),
-    Truncated: false,
-  }),
+      .sort((a, b) => a.createdAt - b.createdAt);
+    return { Keys: keys.map((k) => ({ KeyId: k.keyId, KeyArn: k.arn })), Truncated: false };
+  },
 });
 
 /** The key's material for a cryptographic call, after §6.3's preconditions. */
@@ -473,7 +472,9 @@ export const cancelKmsKeyDeletion = defineOperation({
 /** The Region of a key's ARN. */
 const regionOf = (key: KmsKeyRecord) => key.arn.split(':')[3] ?? DEFAULT_REGION;
 
-function checkAliasName(name: unknown, operation: string): string {
+/** The alias a request names, for a caller IAM may let act on aliases of the local account. */
+function checkAliasName(name: unknown, caller: KmsCaller, operation: 'CreateAlias' | 'UpdateAlias' | 'DeleteAlias'): string {
+  authorizeInAccount(caller, `kms:${operation}`, operation);
   if (typeof name !== 'string' || !/^alias\/[a-zA-Z0-9/_-]{1,250}$/.test(name)) {
     throw kmsError('INVALID_ARGUMENT', 'ValidationException', operation, 'AliasName must be alias/ followed by 1 to 250 letters, digits, /, _ or -');
   }
@@ -498,7 +499,7 @@ export const createKmsAlias = defineOperation({
   write: true,
   run: ({ tx, ctx }, input: { AliasName: string; TargetKeyId: string; clusterId?: string } & KmsCaller): Record<string, never> => {
     const operation = 'CreateAlias';
-    const name = checkAliasName(input.AliasName, operation);
+    const name = checkAliasName(input.AliasName, input, operation);
     if (tx.has(kmsKeys.alias(name))) throw kmsError('KMS_ALREADY_EXISTS', 'AlreadyExistsException', operation, `An alias with the name ${name} already exists`);
     const key = aliasTarget(tx, input.TargetKeyId, input, operation);
     tx.put(kmsKeys.alias(name), { name, keyId: key.keyId, createdAt: ctx.now(), updatedAt: ctx.now() } satisfies AliasRecord);
@@ -514,7 +515,7 @@ export const updateKmsAlias = defineOperation({
   write: true,
   run: ({ tx, ctx }, input: { AliasName: string; TargetKeyId: string; clusterId?: string } & KmsCaller): Record<string, never> => {
     const operation = 'UpdateAlias';
-    const name = checkAliasName(input.AliasName, operation);
+    const name = checkAliasName(input.AliasName, input, operation);
     const alias = tx.get<AliasRecord>(kmsKeys.alias(name));
     if (!alias) throw kmsError('KMS_KEY_NOT_FOUND', 'NotFoundException', operation, `Alias ${name} does not exist`);
     // KMS asks for kms:UpdateAlias on the key the alias leaves as well as on the one it points to.
@@ -533,7 +534,7 @@ export const deleteKmsAlias = defineOperation({
   write: true,
   run: ({ tx }, input: { AliasName: string; clusterId?: string } & KmsCaller): Record<string, never> => {
     const operation = 'DeleteAlias';
-    const name = checkAliasName(input.AliasName, operation);
+    const name = checkAliasName(input.AliasName, input, operation);
     const alias = tx.get<AliasRecord>(kmsKeys.alias(name));
     if (!alias) throw kmsError('KMS_KEY_NOT_FOUND', 'NotFoundException', operation, `Alias ${name} does not exist`);
     const key = tx.get<KmsKeyRecord>(kmsKeys.key(alias.keyId));
@@ -549,7 +550,8 @@ export const listKmsAliases = defineOperation({
   cluster: 'none',
   access: 'none',
   write: false,
-  run: ({ tx }, input: { KeyId?: string; clusterId?: string }) => {
+  run: ({ tx }, input: { KeyId?: string; clusterId?: string } & KmsCaller) => {
+    authorizeInAccount(input, 'kms:ListAliases', 'ListAliases');
     const only = input.KeyId === undefined ? undefined : findKey(tx, input.KeyId, 'ListAliases').keyId;
     const aliases = tx
       .list<AliasRecord>(kmsKeys.aliasPrefix)
@@ -586,11 +588,15 @@ export const kmsGenerateRandom = defineOperation({
   cluster: 'none',
   access: 'none',
   write: false,
-  run: ({ tx, ctx }, input: { NumberOfBytes?: number; CustomKeyStoreId?: string; clusterId?: string }) => {
+  run: ({ tx, ctx }, input: { NumberOfBytes?: number; CustomKeyStoreId?: string; clusterId?: string } & KmsCaller) => {
     const operation = 'GenerateRandom';
     const n = input.NumberOfBytes;
     if (n === undefined || !Number.isInteger(n) || n < 1 || n > 1024) throw kmsError('INVALID_ARGUMENT', 'ValidationException', operation, 'NumberOfBytes must be 1 to 1024');
-    if (input.CustomKeyStoreId !== undefined) connectedStore(tx, input.CustomKeyStoreId, operation);
+    if (input.CustomKeyStoreId !== undefined) {
+      // Random bytes from the local account's cluster: its key store is the account's resource.
+      authorizeInAccount(input, 'kms:GenerateRandom', operation);
+      connectedStore(tx, input.CustomKeyStoreId, operation);
+    }
     return { Plaintext: new Uint8Array(ctx.random(n)) };
   },
 });

@@ -15,15 +15,24 @@
  */
 import { awsError, type HsmError } from '../errors.js';
 import { defineOperation, type ClusterInput } from '../engine.js';
+import type { ReadView } from '../store/index.js';
 import { findKey, type KmsKeyRecord } from './keys.js';
+import { authorize, type KmsCaller } from './access.js';
 
-interface KeyInput extends ClusterInput {
+interface KeyInput extends ClusterInput, KmsCaller {
   KeyId: string;
+}
+
+/** The key an operation names, once the caller may call it on the key: KMS authorizes before it answers. */
+function authorizedKey(view: ReadView, input: KeyInput, operation: string): KmsKeyRecord {
+  const key = findKey(view, input.KeyId, operation);
+  authorize(view, key, input, { action: `kms:${operation}`, operation });
+  return key;
 }
 
 const inStore = (key: KmsKeyRecord) => key.origin === 'AWS_CLOUDHSM';
 
-/** An operation that names a key (NotFoundException when there is none) and then refuses it with `refusal`. */
+/** An operation that names a key (NotFoundException when there is none, AccessDeniedException for a caller without access) and then refuses it with `refusal`. */
 function refused(operation: string, refusal: (key: KmsKeyRecord) => HsmError) {
   return defineOperation({
     name: operation,
@@ -31,7 +40,7 @@ function refused(operation: string, refusal: (key: KmsKeyRecord) => HsmError) {
     access: 'none',
     write: false,
     run: ({ tx }, input: KeyInput): never => {
-      throw refusal(findKey(tx, input.KeyId, operation));
+      throw refusal(authorizedKey(tx, input, operation));
     },
   });
 }
@@ -55,7 +64,7 @@ export const getKmsKeyRotationStatus = defineOperation({
   access: 'none',
   write: false,
   run: ({ tx }, input: KeyInput) => {
-    const key = findKey(tx, input.KeyId, 'GetKeyRotationStatus');
+    const key = authorizedKey(tx, input, 'GetKeyRotationStatus');
     return { KeyId: key.arn, KeyRotationEnabled: false };
   },
 });

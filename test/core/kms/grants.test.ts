@@ -185,4 +185,12 @@ describe('core/kms: grants', function () {
     await ctx.store.transact((tx) => removeKeyRecords(tx, key.KeyId));
     assert.deepEqual(await ctx.store.read((view) => grantsOf(view, key.KeyId)), []);
   });
+  it('EncryptionContextEquals is not met by a context with one more pair whose key differs from a constrained one only by case', async () => {
+    const key = await newKey();
+    await perform(ctx, createKmsGrant, { KeyId: key.KeyId, GranteePrincipal: APP, Operations: ['Encrypt'], Constraints: { EncryptionContextEquals: { tenant: 'alice' } } });
+    await perform(ctx, kmsEncrypt, { KeyId: key.KeyId, Plaintext: text('x'), EncryptionContext: { Tenant: 'alice' }, principal: APP });
+    // Two pairs are not the one pair the grant allows, whichever comes last.
+    await refused(perform(ctx, kmsEncrypt, { KeyId: key.KeyId, Plaintext: text('x'), EncryptionContext: { TENANT: 'bob', tenant: 'alice' }, principal: APP }), 'KMS_ACCESS_DENIED');
+    await refused(perform(ctx, kmsEncrypt, { KeyId: key.KeyId, Plaintext: text('x'), EncryptionContext: { tenant: 'alice', TENANT: 'bob' }, principal: APP }), 'KMS_ACCESS_DENIED');
+  });
 });

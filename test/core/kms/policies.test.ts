@@ -103,8 +103,10 @@ describe('core/kms: key policies and authorization', function () {
     const refusal = await refused(perform(ctx, putKmsKeyPolicy, { KeyId: keyId, Policy: appOnly }), 'KMS_MALFORMED_POLICY', 'MalformedPolicyDocumentException');
     assert.match(refusal.message, /will not allow you to update the key policy in the future/);
     await refused(perform(ctx, createKmsKey, { Policy: appOnly }), 'KMS_MALFORMED_POLICY', 'MalformedPolicyDocumentException');
-    // The check asks for the caller: the app itself may set a policy only it can change.
-    const mine = await perform(ctx, createKmsKey, { Policy: appOnly, principal: APP });
+    // The check asks for the caller: a role of the account may set a policy only it can change
+    // (another account's principal makes no key here: core/kms/cross-account.test.ts).
+    const localApp = 'arn:aws:iam::000000000000:role/app';
+    const mine = await perform(ctx, createKmsKey, { Policy: policy({ Effect: 'Allow', Principal: { AWS: localApp }, Action: 'kms:*', Resource: '*' }), principal: localApp });
     await refused(perform(ctx, describeKmsKey, { KeyId: mine.KeyMetadata.KeyId }), 'KMS_ACCESS_DENIED');
     await perform(ctx, putKmsKeyPolicy, { KeyId: keyId, Policy: appOnly, BypassPolicyLockoutSafetyCheck: true });
     await refused(perform(ctx, kmsEncrypt, { KeyId: keyId, Plaintext: text('x') }), 'KMS_ACCESS_DENIED');
