@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { EngineContext } from './context.js';
-import { HsmError, asError } from './errors.js';
+import { HsmError, asError, awsError } from './errors.js';
 import { activeHsms, requireActivated, requireHsm, resolveCluster, type ClusterRecord, type HsmRecord } from './cluster/model.js';
 import { replaceDueHsms, requireStillActive } from './cluster/replacement.js';
 import type { KeyRecord } from './keys/model.js';
@@ -18,6 +18,8 @@ import type { ReadView, Transaction } from './store/index.js';
 import { reach } from './store/faults.js';
 import { housekeeping, scheduleHousekeeping } from './backups/lifecycle.js';
 import { endDueKeyDeletions } from './kms/deletion.js';
+import { LOCAL_ACCOUNT } from './kms/access.js';
+import { accountOf } from './kms/policy-document.js';
 import { backupKeys, type BackupSchedule } from './backups/model.js';
 import { recordEvents, recordRefusal, type PlannedEvent } from './audit/record.js';
 import { onClusterTime } from './time/clock.js';
@@ -103,6 +105,12 @@ export interface Operation<I, O, P = undefined> {
   write: boolean;
   /** Whether it may create the state in a folder that holds none (only creating a cluster does). */
   createsState?: boolean;
+  /**
+   * 'local': an AWS API operation on the local account's own resources (the CloudHSM cluster
+   * API), which only that account's IAM policies could allow: an input `principal` (the signed
+   * caller `serve` names) of another account is refused with CloudHsmAccessDeniedException.
+   */
+  account?: 'local';
   /** Slow work done before the lock is taken (password hashing, key generation). */
   prepare?: (input: I, ctx: EngineContext) => Promise<P>;
   run: (env: OperationEnv<P>, input: I) => O | Promise<O>;
@@ -155,6 +163,13 @@ function checkAccess(access: Access, actor: Actor, operation: string): void {
  * it costs a few map lookups and one stat of the state's `head` file.
  */
 export function perform<I extends ClusterInput, O, P>(ctx: EngineContext, op: Operation<I, O, P>, input: I, caller: Caller = {}): Promise<O> {
+  if (op.account === 'local') {
+    try {
+      requireLocalPrincipal(op.name, (input as { principal?: unknown }).principal);
+    } catch (err) {
+      return Promise.reject(asError(err));
+    }
+  }
   if (op.access !== 'none' && !caller.session && caller.credentials) return performWithCredentials(ctx, op, input, caller, caller.credentials);
   try {
     let actor: Actor | undefined;
@@ -174,6 +189,18 @@ export function perform<I extends ClusterInput, O, P>(ctx: EngineContext, op: Op
   } catch (err) {
     return Promise.reject(asError(err));
   }
+}
+
+function requireLocalPrincipal(operation: string, principal: unknown): void {
+  if (principal === undefined) return;
+  const account = typeof principal === 'string' ? accountOf(principal) : undefined;
+  if (account === LOCAL_ACCOUNT) return;
+  throw awsError(
+    'AWS_ACCESS_DENIED',
+    'CloudHsmAccessDeniedException',
+    operation,
+    `User: ${typeof principal === 'string' ? principal : JSON.stringify(principal)} is not authorized to perform: cloudhsm:${operation} in account ${LOCAL_ACCOUNT}: only the local account's principals may use its clusters`,
+  );
 }
 
 /** Single-command credentials: checked (scrypt, off the main thread) before the operation runs. */

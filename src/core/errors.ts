@@ -83,6 +83,7 @@ export const ERROR_CODES = {
   KMS_UNSUPPORTED: 'the operation or key spec is not supported for this kind of KMS key (UnsupportedOperationException)',
   KMS_INVALID_KEY_USAGE: 'the KMS key\'s KeyUsage does not allow the operation: every key here is a symmetric encryption key (InvalidKeyUsageException)',
   KMS_ALREADY_EXISTS: 'an alias of that name already exists (AlreadyExistsException)',
+  AWS_ACCESS_DENIED: 'a signed request of a principal of another account asked for the CloudHSM cluster API on the local account (CloudHsmAccessDeniedException)',
   KMS_ACCESS_DENIED: 'neither the key policy nor a grant allows the caller the KMS operation on the key, or the key policy denies it (AccessDeniedException)',
   KMS_MALFORMED_POLICY: 'a key policy is not valid JSON, breaks the policy grammar, uses a condition the emulator does not evaluate, or would lock the caller out (MalformedPolicyDocumentException)',
   KMS_INVALID_GRANT_TOKEN: 'a grant token is not one CreateGrant returned (InvalidGrantTokenException)',
@@ -106,6 +107,7 @@ export type Ec2ErrorType = 'InvalidSubnetID.NotFound' | 'DependencyViolation' | 
 export type AwsErrorType =
   | KmsErrorType
   | Ec2ErrorType
+  | 'CloudHsmAccessDeniedException'
   | 'CloudHsmInvalidRequestException'
   | 'CloudHsmResourceNotFoundException'
   | 'CloudHsmResourceLimitExceededException'

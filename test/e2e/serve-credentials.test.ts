@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CloudHSMV2Client, DescribeClustersCommand } from '@aws-sdk/client-cloudhsm-v2';
+import { CloudHSMV2Client, DeleteClusterCommand, DeleteHsmCommand, DescribeClustersCommand } from '@aws-sdk/client-cloudhsm-v2';
 import { CreateGrantCommand, CreateKeyCommand, DecryptCommand, EncryptCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { runBin, tempDir } from '../support/helpers.js';
 import { startServe, type Served } from '../support/processes.js';
@@ -80,7 +80,15 @@ describe('e2e: serve --credentials requires SigV4 signatures', function () {
     // Nor may she make keys (and aliases for them) in this account, nor list its keys.
     await refusedAs(mallory.send(new CreateKeyCommand({ Description: 'planted' })), 'AccessDeniedException');
     await refusedAs(mallory.send(new ListKeysCommand({})), 'AccessDeniedException');
-    assert.equal((await cloudhsm(KEYS[0]!.accessKeyId, SECRET).send(new DescribeClustersCommand({}))).Clusters!.length, 1);
+    const clusters = (await cloudhsm(KEYS[0]!.accessKeyId, SECRET).send(new DescribeClustersCommand({}))).Clusters!;
+    assert.equal(clusters.length, 1);
+    // The cluster API is the local account's too: another account's principal neither sees nor deletes its clusters.
+    const malloryHsm = cloudhsm(KEYS[2]!.accessKeyId, KEYS[2]!.secretAccessKey);
+    await refusedAs(malloryHsm.send(new DescribeClustersCommand({})), 'CloudHsmAccessDeniedException');
+    await refusedAs(malloryHsm.send(new DeleteClusterCommand({ ClusterId: clusters[0]!.ClusterId })), 'CloudHsmAccessDeniedException');
+    await refusedAs(malloryHsm.send(new DeleteHsmCommand({ ClusterId: clusters[0]!.ClusterId, HsmId: clusters[0]!.Hsms![0]!.HsmId })), 'CloudHsmAccessDeniedException');
+    const after = (await cloudhsm(KEYS[0]!.accessKeyId, SECRET).send(new DescribeClustersCommand({}))).Clusters!;
+    assert.deepEqual([after[0]!.State, after[0]!.Hsms!.length], [clusters[0]!.State, clusters[0]!.Hsms!.length]);
 
     await refusedAs(kms(KEYS[0]!.accessKeyId, `${SECRET}x`).send(new ListKeysCommand({})), 'InvalidSignatureException');
     await refusedAs(kms(KEYS[0]!.accessKeyId, KEYS[1]!.secretAccessKey).send(new ListKeysCommand({})), 'InvalidSignatureException');

@@ -42,6 +42,7 @@ export interface DescribeBackupsInput extends ClusterInput {
 
 export const describeBackups = defineOperation({
   name: 'DescribeBackups',
+  account: 'local',
   cluster: 'none',
   access: 'none',
   write: false,
@@ -79,6 +80,7 @@ export const describeBackup = defineOperation({
 /** DeleteBackup: READY → PENDING_DELETION, DELETED 7 days later unless restored. */
 export const deleteBackup = defineOperation({
   name: 'DeleteBackup',
+  account: 'local',
   cluster: 'none',
   access: 'none',
   write: true,

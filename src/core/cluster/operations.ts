@@ -71,6 +71,7 @@ function checkRetentionDays(operation: string, days: unknown): number {
 
 export const createCluster = defineOperation({
   name: 'CreateCluster',
+  account: 'local',
   cluster: 'none',
   access: 'none',
   write: true,
@@ -152,6 +153,7 @@ function checkSourceBackup(tx: Transaction, store: Store, now: number, id: strin
 
 export const describeClusters = defineOperation({
   name: 'DescribeClusters',
+  account: 'local',
   cluster: 'none',
   access: 'none',
   write: false,
@@ -209,6 +211,7 @@ export const readCluster = defineOperation({
 
 export const deleteCluster = defineOperation({
   name: 'DeleteCluster',
+  account: 'local',
   cluster: 'any',
   access: 'none',
   write: true,
@@ -271,6 +274,7 @@ const RESTORE_EVENTS: ReadonlyArray<Omit<AuditEventInput, 'sessionHandle'>> = [{
 
 export const createHsm = defineOperation({
   name: 'CreateHsm',
+  account: 'local',
   cluster: 'any',
   access: 'none',
   write: true,
@@ -415,6 +419,7 @@ export interface DeleteHsmInput extends ClusterInput {
 
 export const deleteHsm = defineOperation({
   name: 'DeleteHsm',
+  account: 'local',
   cluster: 'any',
   access: 'none',
   write: true,
@@ -465,6 +470,7 @@ export interface InitializeClusterInput extends ClusterInput {
 
 export const initializeCluster = defineOperation({
   name: 'InitializeCluster',
+  account: 'local',
   cluster: 'any',
   access: 'none',
   write: true,

@@ -62,6 +62,7 @@ export interface TagResourceInput extends ResourceInput {
 
 export const tagResource = defineOperation({
   name: 'TagResource',
+  account: 'local',
   cluster: 'none',
   access: 'none',
   write: true,
@@ -79,6 +80,7 @@ export interface UntagResourceInput extends ResourceInput {
 
 export const untagResource = defineOperation({
   name: 'UntagResource',
+  account: 'local',
   cluster: 'none',
   access: 'none',
   write: true,
@@ -106,6 +108,7 @@ const TOKEN_PREFIX = 'tags:';
 
 export const listTags = defineOperation({
   name: 'ListTags',
+  account: 'local',
   cluster: 'none',
   access: 'none',
   write: false,
