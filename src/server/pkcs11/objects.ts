@@ -202,8 +202,12 @@ function attributeChanges(key: KeyView, template: readonly Attribute[]): Array<{
   });
 }
 
-/** Wrapped keys answered to a size query, kept for the call that follows it so one wrap is one wrap (and one audit event). */
-const pendingWraps = new WeakMap<object, { id: string; wrapped: Uint8Array }>();
+/**
+ * Wrapped keys answered to a size query, kept for the call that follows it so one wrap is one
+ * wrap (and one audit event). Kept for the login that made it: after a logout, another user
+ * logging in on the same session gets a wrap of its own, under the core's rules for that user.
+ */
+const pendingWraps = new WeakMap<object, { id: string; login: Login; wrapped: Uint8Array }>();
 
 /** A secret key's CKA_VALUE when the core gives it (non-sensitive, extractable, the caller's own), else undefined: the attribute stays sensitive. */
 export async function readableValue(host: CallHost, l: Login, key: KeyView): Promise<Uint8Array | undefined> {
@@ -241,9 +245,9 @@ export function objectCalls(host: CallHost): CallTable {
         const payload = await host.key(l, keyHandle!, CKR.KEY_HANDLE_INVALID);
         const id = JSON.stringify([mechanism.type, wrappingKey.ref, payload.ref, params]);
         let pending = pendingWraps.get(s);
-        if (pending?.id !== id) {
+        if (pending?.id !== id || pending.login !== l) {
           const input = { ...params, mechanism: spec.mechanism, payloadFilter: byReference(payload.ref), wrappingFilter: byReference(wrappingKey.ref) };
-          pending = { id, wrapped: (await rethrowing(host.run(l, wrapKey, input), (err) => wrapRefusal(err, 'wrap'))).wrapped };
+          pending = { id, login: l, wrapped: (await rethrowing(host.run(l, wrapKey, input), (err) => wrapRefusal(err, 'wrap'))).wrapped };
         }
         // A size query or too small a buffer keeps the wrapped key for the call that follows (PKCS #11 §5.2).
         const r = room as number;
