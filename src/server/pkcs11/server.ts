@@ -36,6 +36,7 @@ import { CkrError, ckrName, ckrOf, type CallKind } from './errors.js';
 import { cryptoCalls } from './crypto.js';
 import { KEY_PAIR_MECHANISMS, MECHANISM_INFOS, SIGN_MECHANISMS, hashOfDigestLength, hashOfDigestMechanism, hashOfMgf, type SignMechanismSpec } from './mechanisms.js';
 import {
+  FRAME_HEADER_BYTES,
   FrameReader,
   HANDSHAKE,
   RpcProtocolError,
@@ -55,6 +56,12 @@ import {
 export const PROTOCOL_VERSION = 0;
 /** keys.md §8: PKCS #11 sessions per application. */
 export const MAX_SESSIONS = 1024;
+/**
+ * Request bytes read but not yet answered above which a connection stops reading; an answer the
+ * client has not read stops it too, until the socket drains. A client that sends without reading
+ * its answers (1 MiB of C_GenerateRandom per 33-byte request) holds no more than this.
+ */
+const MAX_UNANSWERED_BYTES = 32 * 1024 * 1024;
 /** The most data a multi-part signature gathers before C_SignFinal. */
 const MAX_MULTIPART_BYTES = 64 * 1024 * 1024;
 /** The PIN is `username:password`: 1-31 characters, a colon, 7-32 characters (users-and-auth.md). */
@@ -153,6 +160,7 @@ class Connection implements CallHost {
   private dialect?: number;
   private readonly frames = new FrameReader();
   private queue: Promise<void> = Promise.resolve();
+  private unanswered = 0;
   private initialized = false;
   private readonly sessions = new Map<number, Session11>();
   private nextSession = 1;
@@ -189,12 +197,33 @@ class Connection implements CallHost {
       return;
     }
     for (const frame of frames) {
+      const size = FRAME_HEADER_BYTES + frame.options.length + frame.body.length;
+      this.unanswered += size;
+      if (this.unanswered > MAX_UNANSWERED_BYTES) this.socket.pause();
       this.queue = this.queue.then(async () => {
-        if (this.socket.destroyed) return;
-        const body = await this.answer(frame.body);
-        if (body) this.socket.write(encodeFrame(frame.code, new Uint8Array(0), body));
+        try {
+          if (this.socket.destroyed) return;
+          const body = await this.answer(frame.body);
+          if (body && !this.socket.write(encodeFrame(frame.code, new Uint8Array(0), body))) await this.drained();
+        } finally {
+          this.unanswered -= size;
+          if (this.unanswered <= MAX_UNANSWERED_BYTES && !this.socket.destroyed) this.socket.resume();
+        }
       });
     }
+  }
+
+  /** Stops reading until the client has read the answers written so far (or is gone). */
+  private drained(): Promise<void> {
+    if (this.socket.destroyed) return Promise.resolve();
+    this.socket.pause();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done).off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done).on('close', done);
+    });
   }
 
   private abandon(err: unknown): void {
