@@ -17,21 +17,15 @@ import { byReference } from '../../core/keys/selector.js';
 import { unwrapKey, wrapKey, type WrapParameters } from '../../core/keys/wrap.js';
 import { OAEP_HASHES, mgf1Name } from '../../core/mechanisms/choices.js';
 import { CURVES, type EcCurve, type HashName } from '../../core/mechanisms/table.js';
-import { BOOLEANS, curveOfParams, derElement, keyAttribute, nativeOf, readKeyTemplate } from './attributes.js';
+import { BOOLEANS, curveOfParams, derElement, keyAttribute, nativeOf, readKeyTemplate, readUlong } from './attributes.js';
 import { CKA, CKO, CKR } from './constants.js';
 import { hexOf, noParameter } from './crypto.js';
 import { CkrError } from './errors.js';
 import { WRAP_MECHANISMS, hashOfDigestMechanism, hashOfMgf, type WrapMechanismSpec } from './mechanisms.js';
-import type { Attribute, ByteArray, Mechanism, Value } from './rpc.js';
+import { bytesOf, type Attribute, type Mechanism, type Value } from './rpc.js';
 import type { CallHost, CallTable, Login, Session11 } from './server.js';
 
 const ulong = (n: number | bigint) => BigInt(n);
-const bytesOf = (v: Value | undefined) => (v as ByteArray | undefined)?.bytes ?? new Uint8Array(0);
-const readUlong = (v: Uint8Array) => {
-  const padded = Buffer.alloc(8);
-  Buffer.from(v).copy(padded);
-  return padded.readBigUInt64LE(0);
-};
 
 /** The mechanism's parameter in the core's terms; MECHANISM_PARAM_INVALID when it has none the server can read. */
 function wrapParameters(spec: WrapMechanismSpec, mechanism: Mechanism, purpose: 'wrap' | 'unwrap'): WrapParameters {

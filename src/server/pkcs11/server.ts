@@ -40,6 +40,7 @@ import {
   FrameReader,
   HANDSHAKE,
   RpcProtocolError,
+  bytesOf,
   decodeMessage,
   encodeError,
   encodeFrame,
@@ -104,11 +105,6 @@ function small(v: Value, ckr: number, what: string): number {
   const n = v as bigint;
   if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw new CkrError(ckr, `${what} ${String(n)} is not one this server gave`);
   return Number(n);
-}
-
-function bytesOf(v: Value): Uint8Array {
-  const a = v as ByteArray;
-  return a.bytes ?? new Uint8Array(0);
 }
 
 /** An `ay` answer for a caller with `room` bytes: the bytes, or their length alone when it asked for the size or has too little room. */
@@ -314,7 +310,7 @@ class Connection implements CallHost {
     const general = (run: Handler) => ({ kind: 'general' as const, run });
     return withCryptoCalls(this, {
       C_Initialize: general(([handshake]) => {
-        if (Buffer.from(bytesOf(handshake!)).toString('latin1') !== HANDSHAKE) throw new CkrError(CKR.GENERAL_ERROR, 'C_Initialize did not carry the p11-kit handshake');
+        if (Buffer.from(bytesOf(handshake)).toString('latin1') !== HANDSHAKE) throw new CkrError(CKR.GENERAL_ERROR, 'C_Initialize did not carry the p11-kit handshake');
         if (this.initialized) throw new CkrError(CKR.CRYPTOKI_ALREADY_INITIALIZED, 'C_Initialize twice on one connection');
         this.initialized = true;
         return [];
@@ -423,13 +419,13 @@ class Connection implements CallHost {
         run: ([handle, mechanism, publicTemplate, privateTemplate]) => this.generateKeyPair(this.session(handle!), mechanism as Mechanism, publicTemplate as Attribute[], privateTemplate as Attribute[]),
       },
       C_SignInit: { kind: 'key', run: ([handle, mechanism, key]) => this.operationInit(this.session(handle!), 'sign', mechanism as Mechanism, key!) },
-      C_Sign: { kind: 'key', run: ([handle, data, room]) => this.signAll(this.session(handle!), bytesOf(data!), room as number, false) },
-      C_SignUpdate: general(([handle, data]) => this.update(this.session(handle!), 'sign', bytesOf(data!))),
+      C_Sign: { kind: 'key', run: ([handle, data, room]) => this.signAll(this.session(handle!), bytesOf(data), room as number, false) },
+      C_SignUpdate: general(([handle, data]) => this.update(this.session(handle!), 'sign', bytesOf(data))),
       C_SignFinal: { kind: 'key', run: ([handle, room]) => this.signAll(this.session(handle!), new Uint8Array(0), room as number, true) },
       C_VerifyInit: { kind: 'key', run: ([handle, mechanism, key]) => this.operationInit(this.session(handle!), 'verify', mechanism as Mechanism, key!) },
-      C_Verify: { kind: 'key', run: ([handle, data, signature]) => this.verifyAll(this.session(handle!), bytesOf(data!), bytesOf(signature!), false) },
-      C_VerifyUpdate: general(([handle, data]) => this.update(this.session(handle!), 'verify', bytesOf(data!))),
-      C_VerifyFinal: { kind: 'key', run: ([handle, signature]) => this.verifyAll(this.session(handle!), new Uint8Array(0), bytesOf(signature!), true) },
+      C_Verify: { kind: 'key', run: ([handle, data, signature]) => this.verifyAll(this.session(handle!), bytesOf(data), bytesOf(signature), false) },
+      C_VerifyUpdate: general(([handle, data]) => this.update(this.session(handle!), 'verify', bytesOf(data))),
+      C_VerifyFinal: { kind: 'key', run: ([handle, signature]) => this.verifyAll(this.session(handle!), new Uint8Array(0), bytesOf(signature), true) },
       C_GenerateRandom: general(async ([handle, room]) => {
         const l = this.loginOf(this.session(handle!));
         if (room === 0) return [{ bytes: null, length: 0 }];
