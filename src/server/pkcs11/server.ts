@@ -248,7 +248,9 @@ class Connection implements CallHost {
         return undefined;
       }
       const ckr = ckrOf(err, handler?.kind);
-      this.log(`PKCS#11 ${name}: ${ckrName(ckr)}${err instanceof Error ? ` (${err.message})` : ''}`);
+      // A refused login's message names the username the PIN gave, which is the password when the PIN is given the wrong way round: its CKR says enough.
+      const why = err instanceof Error && handler?.kind !== 'login' ? ` (${err.message})` : '';
+      this.log(`PKCS#11 ${name}: ${ckrName(ckr)}${why}`);
       return encodeError(ckr);
     }
   }

@@ -40,6 +40,13 @@ describe('PKCS #11 server: review sequences', function () {
     assert.equal(await c.ckr('C_WrapKey', [s, m, kek, payload, 100]), CKR.KEY_FUNCTION_NOT_PERMITTED);
   });
 
+  it('a PIN given the wrong way round (password:username) does not reach the log through the refusal\'s message', async () => {
+    const c = await fixture.open();
+    const [s] = await c.ok('C_OpenSession', [0n, 6n]);
+    assert.equal(await c.ckr('C_Login', [s!, BigInt(CKU.USER), { bytes: new Uint8Array(Buffer.from('Tr0ubadour7x:alice')) }]), CKR.PIN_INCORRECT);
+    assert.ok(!fixture.logged.some((l) => l.toLowerCase().includes('tr0ubadour7x')), `the password was logged: ${fixture.logged.filter((l) => l.includes('C_Login')).join(' | ')}`);
+  });
+
   it('a client that does not read its answers cannot make the server buffer them without bound', async () => {
     const c = await fixture.open();
     const s = await c.session(ALICE_PIN);
