@@ -178,7 +178,8 @@ function attributeLooksUlong(type: number): boolean {
   return type === CKA.CLASS || type === CKA.KEY_TYPE || type === CKA.MODULUS_BITS || type === CKA.VALUE_LEN || type === CKA.KEY_GEN_MECHANISM;
 }
 
-function readUlong(native: Uint8Array): bigint {
+/** A native CK_ULONG (eight little-endian bytes; fewer are taken as its low bytes). */
+export function readUlong(native: Uint8Array): bigint {
   const padded = Buffer.alloc(8);
   Buffer.from(native).copy(padded);
   return padded.readBigUInt64LE(0);

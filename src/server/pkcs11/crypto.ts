@@ -33,7 +33,7 @@ import { readKeyTemplate } from './attributes.js';
 import { CKR, CKZ_DATA_SPECIFIED } from './constants.js';
 import { CkrError } from './errors.js';
 import { CIPHER_MECHANISMS, DIGEST_MECHANISMS, HMAC_MECHANISMS, KEY_GEN_MECHANISMS, hashOfMgf, oaepHashOfDigestMechanism, type CipherMechanismSpec, type HmacMechanismSpec } from './mechanisms.js';
-import type { Attribute, ByteArray, Mechanism, Value } from './rpc.js';
+import { bytesOf, type Attribute, type Mechanism, type Value } from './rpc.js';
 import type { CallHost, CallTable, Handler, Session11 } from './server.js';
 
 /** The most data a multi-part operation gathers before its final call (the signatures' limit too). */
@@ -168,7 +168,6 @@ class CryptoCalls {
     const h = this.host;
     const key = (run: Handler) => ({ kind: 'key' as const, run });
     const general = (run: Handler) => ({ kind: 'general' as const, run });
-    const bytes = (v: Value | undefined) => (v as ByteArray).bytes ?? new Uint8Array(0);
     /** A sign/verify call: HMAC when the session's operation is one, else the server's own handler. */
     const macOr = (name: string, purpose: 'sign' | 'verify', run: (s: Session11, op: GatheringOperation, values: Value[]) => Promise<Value[]> | Value[]) => ({
       kind: 'key' as const,
@@ -182,25 +181,25 @@ class CryptoCalls {
     return {
       C_GenerateKey: { kind: 'generate', run: ([s, m, t]) => this.generateKey(h.session(s!), m as Mechanism, t as Attribute[]) },
       C_EncryptInit: key(([s, m, k]) => this.cipherInit(h.session(s!), 'encrypt', m as Mechanism, k!)),
-      C_Encrypt: key(([s, data, room]) => this.cipherAll(h.session(s!), 'encrypt', bytes(data), room as number)),
-      C_EncryptUpdate: key(([s, data, room]) => this.cipherUpdate(h.session(s!), 'encrypt', bytes(data), room as number)),
+      C_Encrypt: key(([s, data, room]) => this.cipherAll(h.session(s!), 'encrypt', bytesOf(data), room as number)),
+      C_EncryptUpdate: key(([s, data, room]) => this.cipherUpdate(h.session(s!), 'encrypt', bytesOf(data), room as number)),
       C_EncryptFinal: key(([s, room]) => this.cipherFinal(h.session(s!), 'encrypt', room as number)),
       C_DecryptInit: key(([s, m, k]) => this.cipherInit(h.session(s!), 'decrypt', m as Mechanism, k!)),
-      C_Decrypt: key(([s, data, room]) => this.cipherAll(h.session(s!), 'decrypt', bytes(data), room as number)),
-      C_DecryptUpdate: key(([s, data, room]) => this.cipherUpdate(h.session(s!), 'decrypt', bytes(data), room as number)),
+      C_Decrypt: key(([s, data, room]) => this.cipherAll(h.session(s!), 'decrypt', bytesOf(data), room as number)),
+      C_DecryptUpdate: key(([s, data, room]) => this.cipherUpdate(h.session(s!), 'decrypt', bytesOf(data), room as number)),
       C_DecryptFinal: key(([s, room]) => this.cipherFinal(h.session(s!), 'decrypt', room as number)),
       C_DigestInit: general(([s, m]) => this.digestInit(h.session(s!), m as Mechanism)),
-      C_Digest: general(([s, data, room]) => this.digestCall(s!, (session, op) => this.gatheredAll(session, op, bytes(data), room as number, false))),
-      C_DigestUpdate: general(([s, data]) => this.digestCall(s!, (session, op) => this.gather(session, op, bytes(data)))),
+      C_Digest: general(([s, data, room]) => this.digestCall(s!, (session, op) => this.gatheredAll(session, op, bytesOf(data), room as number, false))),
+      C_DigestUpdate: general(([s, data]) => this.digestCall(s!, (session, op) => this.gather(session, op, bytesOf(data)))),
       C_DigestFinal: general(([s, room]) => this.digestCall(s!, (session, op) => this.gatheredAll(session, op, new Uint8Array(0), room as number, true))),
       C_SignInit: key((values) => this.macInit(values, 'sign', 'C_SignInit')),
       C_VerifyInit: key((values) => this.macInit(values, 'verify', 'C_VerifyInit')),
-      C_Sign: macOr('C_Sign', 'sign', (s, op, [, data, room]) => this.gatheredAll(s, op, bytes(data), room as number, false)),
-      C_SignUpdate: macOr('C_SignUpdate', 'sign', (s, op, [, data]) => this.gather(s, op, bytes(data))),
+      C_Sign: macOr('C_Sign', 'sign', (s, op, [, data, room]) => this.gatheredAll(s, op, bytesOf(data), room as number, false)),
+      C_SignUpdate: macOr('C_SignUpdate', 'sign', (s, op, [, data]) => this.gather(s, op, bytesOf(data))),
       C_SignFinal: macOr('C_SignFinal', 'sign', (s, op, [, room]) => this.gatheredAll(s, op, new Uint8Array(0), room as number, true)),
-      C_Verify: macOr('C_Verify', 'verify', (s, op, [, data, mac]) => this.macVerify(s, op, bytes(data), bytes(mac), false)),
-      C_VerifyUpdate: macOr('C_VerifyUpdate', 'verify', (s, op, [, data]) => this.gather(s, op, bytes(data))),
-      C_VerifyFinal: macOr('C_VerifyFinal', 'verify', (s, op, [, mac]) => this.macVerify(s, op, new Uint8Array(0), bytes(mac), true)),
+      C_Verify: macOr('C_Verify', 'verify', (s, op, [, data, mac]) => this.macVerify(s, op, bytesOf(data), bytesOf(mac), false)),
+      C_VerifyUpdate: macOr('C_VerifyUpdate', 'verify', (s, op, [, data]) => this.gather(s, op, bytesOf(data))),
+      C_VerifyFinal: macOr('C_VerifyFinal', 'verify', (s, op, [, mac]) => this.macVerify(s, op, new Uint8Array(0), bytesOf(mac), true)),
     };
   }
 

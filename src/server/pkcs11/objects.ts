@@ -17,21 +17,15 @@ import { byReference } from '../../core/keys/selector.js';
 import { unwrapKey, wrapKey, type WrapParameters } from '../../core/keys/wrap.js';
 import { OAEP_HASHES, mgf1Name } from '../../core/mechanisms/choices.js';
 import { CURVES, type EcCurve, type HashName } from '../../core/mechanisms/table.js';
-import { BOOLEANS, curveOfParams, derElement, keyAttribute, nativeOf, readKeyTemplate } from './attributes.js';
+import { BOOLEANS, curveOfParams, derElement, keyAttribute, nativeOf, readKeyTemplate, readUlong } from './attributes.js';
 import { CKA, CKO, CKR } from './constants.js';
 import { hexOf, noParameter } from './crypto.js';
 import { CkrError } from './errors.js';
 import { WRAP_MECHANISMS, hashOfDigestMechanism, hashOfMgf, type WrapMechanismSpec } from './mechanisms.js';
-import type { Attribute, ByteArray, Mechanism, Value } from './rpc.js';
+import { bytesOf, type Attribute, type Mechanism, type Value } from './rpc.js';
 import type { CallHost, CallTable, Login, Session11 } from './server.js';
 
 const ulong = (n: number | bigint) => BigInt(n);
-const bytesOf = (v: Value | undefined) => (v as ByteArray | undefined)?.bytes ?? new Uint8Array(0);
-const readUlong = (v: Uint8Array) => {
-  const padded = Buffer.alloc(8);
-  Buffer.from(v).copy(padded);
-  return padded.readBigUInt64LE(0);
-};
 
 /** The mechanism's parameter in the core's terms; MECHANISM_PARAM_INVALID when it has none the server can read. */
 function wrapParameters(spec: WrapMechanismSpec, mechanism: Mechanism, purpose: 'wrap' | 'unwrap'): WrapParameters {
@@ -202,8 +196,12 @@ function attributeChanges(key: KeyView, template: readonly Attribute[]): Array<{
   });
 }
 
-/** Wrapped keys answered to a size query, kept for the call that follows it so one wrap is one wrap (and one audit event). */
-const pendingWraps = new WeakMap<object, { id: string; wrapped: Uint8Array }>();
+/**
+ * Wrapped keys answered to a size query, kept for the call that follows it so one wrap is one
+ * wrap (and one audit event). Kept for the login that made it: after a logout, another user
+ * logging in on the same session gets a wrap of its own, under the core's rules for that user.
+ */
+const pendingWraps = new WeakMap<object, { id: string; login: Login; wrapped: Uint8Array }>();
 
 /** A secret key's CKA_VALUE when the core gives it (non-sensitive, extractable, the caller's own), else undefined: the attribute stays sensitive. */
 export async function readableValue(host: CallHost, l: Login, key: KeyView): Promise<Uint8Array | undefined> {
@@ -241,9 +239,9 @@ export function objectCalls(host: CallHost): CallTable {
         const payload = await host.key(l, keyHandle!, CKR.KEY_HANDLE_INVALID);
         const id = JSON.stringify([mechanism.type, wrappingKey.ref, payload.ref, params]);
         let pending = pendingWraps.get(s);
-        if (pending?.id !== id) {
+        if (pending?.id !== id || pending.login !== l) {
           const input = { ...params, mechanism: spec.mechanism, payloadFilter: byReference(payload.ref), wrappingFilter: byReference(wrappingKey.ref) };
-          pending = { id, wrapped: (await rethrowing(host.run(l, wrapKey, input), (err) => wrapRefusal(err, 'wrap'))).wrapped };
+          pending = { id, login: l, wrapped: (await rethrowing(host.run(l, wrapKey, input), (err) => wrapRefusal(err, 'wrap'))).wrapped };
         }
         // A size query or too small a buffer keeps the wrapped key for the call that follows (PKCS #11 §5.2).
         const r = room as number;

@@ -159,6 +159,8 @@ export interface Version {
 }
 /** `ay`: bytes, or (a null pointer) only a length, as a size answer or a too-small buffer carries. */
 export type ByteArray = { bytes: Uint8Array } | { bytes: null; length: number };
+/** The bytes of an `ay` value: none for a null pointer (a size query's or an absent array). */
+export const bytesOf = (v: Value | undefined): Uint8Array => (v as ByteArray | undefined)?.bytes ?? new Uint8Array(0);
 /** `au`: values, or only their count. */
 export type UlongArray = { values: bigint[] } | { values: null; length: number };
 /** `fA`: an attribute the caller asks for, with the room it has for the value (0: the size only). */

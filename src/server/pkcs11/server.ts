@@ -36,9 +36,11 @@ import { CkrError, ckrName, ckrOf, type CallKind } from './errors.js';
 import { cryptoCalls } from './crypto.js';
 import { KEY_PAIR_MECHANISMS, MECHANISM_INFOS, SIGN_MECHANISMS, hashOfDigestLength, hashOfDigestMechanism, hashOfMgf, type SignMechanismSpec } from './mechanisms.js';
 import {
+  FRAME_HEADER_BYTES,
   FrameReader,
   HANDSHAKE,
   RpcProtocolError,
+  bytesOf,
   decodeMessage,
   encodeError,
   encodeFrame,
@@ -55,6 +57,12 @@ import {
 export const PROTOCOL_VERSION = 0;
 /** keys.md §8: PKCS #11 sessions per application. */
 export const MAX_SESSIONS = 1024;
+/**
+ * Request bytes read but not yet answered above which a connection stops reading; an answer the
+ * client has not read stops it too, until the socket drains. A client that sends without reading
+ * its answers (1 MiB of C_GenerateRandom per 33-byte request) holds no more than this.
+ */
+const MAX_UNANSWERED_BYTES = 32 * 1024 * 1024;
 /** The most data a multi-part signature gathers before C_SignFinal. */
 const MAX_MULTIPART_BYTES = 64 * 1024 * 1024;
 /** The PIN is `username:password`: 1-31 characters, a colon, 7-32 characters (users-and-auth.md). */
@@ -97,11 +105,6 @@ function small(v: Value, ckr: number, what: string): number {
   const n = v as bigint;
   if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw new CkrError(ckr, `${what} ${String(n)} is not one this server gave`);
   return Number(n);
-}
-
-function bytesOf(v: Value): Uint8Array {
-  const a = v as ByteArray;
-  return a.bytes ?? new Uint8Array(0);
 }
 
 /** An `ay` answer for a caller with `room` bytes: the bytes, or their length alone when it asked for the size or has too little room. */
@@ -153,6 +156,7 @@ class Connection implements CallHost {
   private dialect?: number;
   private readonly frames = new FrameReader();
   private queue: Promise<void> = Promise.resolve();
+  private unanswered = 0;
   private initialized = false;
   private readonly sessions = new Map<number, Session11>();
   private nextSession = 1;
@@ -189,12 +193,33 @@ class Connection implements CallHost {
       return;
     }
     for (const frame of frames) {
+      const size = FRAME_HEADER_BYTES + frame.options.length + frame.body.length;
+      this.unanswered += size;
+      if (this.unanswered > MAX_UNANSWERED_BYTES) this.socket.pause();
       this.queue = this.queue.then(async () => {
-        if (this.socket.destroyed) return;
-        const body = await this.answer(frame.body);
-        if (body) this.socket.write(encodeFrame(frame.code, new Uint8Array(0), body));
+        try {
+          if (this.socket.destroyed) return;
+          const body = await this.answer(frame.body);
+          if (body && !this.socket.write(encodeFrame(frame.code, new Uint8Array(0), body))) await this.drained();
+        } finally {
+          this.unanswered -= size;
+          if (this.unanswered <= MAX_UNANSWERED_BYTES && !this.socket.destroyed) this.socket.resume();
+        }
       });
     }
+  }
+
+  /** Stops reading until the client has read the answers written so far (or is gone). */
+  private drained(): Promise<void> {
+    if (this.socket.destroyed) return Promise.resolve();
+    this.socket.pause();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done).off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done).on('close', done);
+    });
   }
 
   private abandon(err: unknown): void {
@@ -223,7 +248,9 @@ class Connection implements CallHost {
         return undefined;
       }
       const ckr = ckrOf(err, handler?.kind);
-      this.log(`PKCS#11 ${name}: ${ckrName(ckr)}${err instanceof Error ? ` (${err.message})` : ''}`);
+      // A refused login's message names the username the PIN gave, which is the password when the PIN is given the wrong way round: its CKR says enough.
+      const why = err instanceof Error && handler?.kind !== 'login' ? ` (${err.message})` : '';
+      this.log(`PKCS#11 ${name}: ${ckrName(ckr)}${why}`);
       return encodeError(ckr);
     }
   }
@@ -285,7 +312,7 @@ class Connection implements CallHost {
     const general = (run: Handler) => ({ kind: 'general' as const, run });
     return withCryptoCalls(this, {
       C_Initialize: general(([handshake]) => {
-        if (Buffer.from(bytesOf(handshake!)).toString('latin1') !== HANDSHAKE) throw new CkrError(CKR.GENERAL_ERROR, 'C_Initialize did not carry the p11-kit handshake');
+        if (Buffer.from(bytesOf(handshake)).toString('latin1') !== HANDSHAKE) throw new CkrError(CKR.GENERAL_ERROR, 'C_Initialize did not carry the p11-kit handshake');
         if (this.initialized) throw new CkrError(CKR.CRYPTOKI_ALREADY_INITIALIZED, 'C_Initialize twice on one connection');
         this.initialized = true;
         return [];
@@ -394,13 +421,13 @@ class Connection implements CallHost {
         run: ([handle, mechanism, publicTemplate, privateTemplate]) => this.generateKeyPair(this.session(handle!), mechanism as Mechanism, publicTemplate as Attribute[], privateTemplate as Attribute[]),
       },
       C_SignInit: { kind: 'key', run: ([handle, mechanism, key]) => this.operationInit(this.session(handle!), 'sign', mechanism as Mechanism, key!) },
-      C_Sign: { kind: 'key', run: ([handle, data, room]) => this.signAll(this.session(handle!), bytesOf(data!), room as number, false) },
-      C_SignUpdate: general(([handle, data]) => this.update(this.session(handle!), 'sign', bytesOf(data!))),
+      C_Sign: { kind: 'key', run: ([handle, data, room]) => this.signAll(this.session(handle!), bytesOf(data), room as number, false) },
+      C_SignUpdate: general(([handle, data]) => this.update(this.session(handle!), 'sign', bytesOf(data))),
       C_SignFinal: { kind: 'key', run: ([handle, room]) => this.signAll(this.session(handle!), new Uint8Array(0), room as number, true) },
       C_VerifyInit: { kind: 'key', run: ([handle, mechanism, key]) => this.operationInit(this.session(handle!), 'verify', mechanism as Mechanism, key!) },
-      C_Verify: { kind: 'key', run: ([handle, data, signature]) => this.verifyAll(this.session(handle!), bytesOf(data!), bytesOf(signature!), false) },
-      C_VerifyUpdate: general(([handle, data]) => this.update(this.session(handle!), 'verify', bytesOf(data!))),
-      C_VerifyFinal: { kind: 'key', run: ([handle, signature]) => this.verifyAll(this.session(handle!), new Uint8Array(0), bytesOf(signature!), true) },
+      C_Verify: { kind: 'key', run: ([handle, data, signature]) => this.verifyAll(this.session(handle!), bytesOf(data), bytesOf(signature), false) },
+      C_VerifyUpdate: general(([handle, data]) => this.update(this.session(handle!), 'verify', bytesOf(data))),
+      C_VerifyFinal: { kind: 'key', run: ([handle, signature]) => this.verifyAll(this.session(handle!), new Uint8Array(0), bytesOf(signature), true) },
       C_GenerateRandom: general(async ([handle, room]) => {
         const l = this.loginOf(this.session(handle!));
         if (room === 0) return [{ bytes: null, length: 0 }];

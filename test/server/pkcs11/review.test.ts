@@ -1,0 +1,91 @@
+/**
+ * Attacker's sequences against the PKCS #11 server found in review: state a connection keeps
+ * across a change of user, and memory a client can make the server hold.
+ */
+import assert from 'node:assert/strict';
+import { perform, type Caller } from '../../../src/core/engine.js';
+import { generateSymmetric } from '../../../src/core/keys/generate.js';
+import { shareKey } from '../../../src/core/keys/operations.js';
+import { byReference } from '../../../src/core/keys/selector.js';
+import { CALL_IDS, encodeFrame, encodeMessage } from '../../../src/server/pkcs11/rpc.js';
+import { CKM, CKR, CKU } from '../../../src/server/pkcs11/constants.js';
+import { ALICE_PIN, BOB_PIN, noParams, pkcs11Fixture, type Pkcs11Fixture } from '../../support/pkcs11-client.js';
+
+describe('PKCS #11 server: review sequences', function () {
+  this.timeout(120_000);
+  let fixture: Pkcs11Fixture;
+  const alice: Caller = { credentials: { username: 'alice', password: 'alice-Pass1', role: 'crypto-user' } };
+  const aes = async (label: string, attributes: string[] = []) =>
+    BigInt((await perform(fixture.ctx, generateSymmetric, { clusterId: fixture.clusterId, keyType: 'aes', label, keyLengthBytes: 32, attributes }, alice)).key.ref);
+
+  before(async () => {
+    fixture = await pkcs11Fixture();
+  });
+  after(() => fixture.close());
+
+  it('a wrap kept from alice\'s size query is not handed to bob after he logs in on the same session', async () => {
+    const kek = await aes('review-kek', ['wrap=true', 'unwrap=true']);
+    const payload = await aes('review-payload');
+    for (const key of [kek, payload]) {
+      await perform(fixture.ctx, shareKey, { clusterId: fixture.clusterId, filter: byReference(Number(key)), username: 'bob', role: 'crypto-user' }, alice);
+    }
+    const c = await fixture.open();
+    const s = await c.session(ALICE_PIN);
+    const m = noParams(CKM.AES_KEY_WRAP);
+    const [size] = await c.ok('C_WrapKey', [s, m, kek, payload, 0]);
+    assert.equal((size as { length: number }).length, 40);
+    await c.ok('C_Logout', [s]);
+    await c.ok('C_Login', [s, BigInt(CKU.USER), { bytes: new Uint8Array(Buffer.from(BOB_PIN)) }]);
+    // Bob, a sharee, may not wrap alice's key out (only the owner wraps), as he is refused without the size query.
+    assert.equal(await c.ckr('C_WrapKey', [s, m, kek, payload, 100]), CKR.KEY_FUNCTION_NOT_PERMITTED);
+  });
+
+  it('a PIN given the wrong way round (password:username) does not reach the log through the refusal\'s message', async () => {
+    const c = await fixture.open();
+    const [s] = await c.ok('C_OpenSession', [0n, 6n]);
+    assert.equal(await c.ckr('C_Login', [s!, BigInt(CKU.USER), { bytes: new Uint8Array(Buffer.from('Tr0ubadour7x:alice')) }]), CKR.PIN_INCORRECT);
+    assert.ok(!fixture.logged.some((l) => l.toLowerCase().includes('tr0ubadour7x')), `the password was logged: ${fixture.logged.filter((l) => l.includes('C_Login')).join(' | ')}`);
+  });
+
+  it('a client that does not read its answers cannot make the server buffer them without bound', async () => {
+    const c = await fixture.open();
+    const s = await c.session(ALICE_PIN);
+    // 1 MiB of random per 33-byte request, the answers left unread.
+    (c as unknown as { socket: import('node:net').Socket }).socket.pause();
+    const request = encodeFrame(0x7fff0000, new Uint8Array(0), encodeMessage(CALL_IDS['C_GenerateRandom']!, 'request', [s, 1024 * 1024]));
+    const before = process.memoryUsage().arrayBuffers;
+    let peak = before;
+    for (let i = 0; i < 160; i++) c.writeRaw(request);
+    const end = Date.now() + 4000;
+    while (Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 50));
+      peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+    }
+    c.close();
+    assert.ok(peak - before < 48 * 1024 * 1024, `the server held ${Math.round((peak - before) / 2 ** 20)} MiB of unread answers`);
+  });
+
+  it('the parts gathered for multi-part operations are bounded for the connection, not per session only', async () => {
+    const c = await fixture.open();
+    const part = { bytes: new Uint8Array(8 * 1024 * 1024) };
+    const sessions: bigint[] = [];
+    const first = await c.session(ALICE_PIN);
+    sessions.push(first);
+    for (let i = 0; i < 3; i++) sessions.push((await c.ok('C_OpenSession', [0n, 6n]))[0] as bigint);
+    let refused = 0;
+    // Four sessions of 64 MiB each would be 256 MiB held for one client; the connection's budget stops it sooner.
+    for (const s of sessions) {
+      await c.ok('C_DigestInit', [s, noParams(0x250)]);
+      for (let i = 0; i < 8; i++) {
+        const ckr = await c.ckr('C_DigestUpdate', [s, part]);
+        if (ckr !== CKR.OK) {
+          refused++;
+          assert.ok(ckr === CKR.DEVICE_MEMORY || ckr === CKR.DATA_LEN_RANGE, `refused with 0x${ckr.toString(16)}`);
+          break;
+        }
+      }
+    }
+    c.close();
+    assert.ok(refused > 0, 'four sessions gathered 256 MiB for one connection');
+  });
+});
