@@ -760,33 +760,43 @@ export function encodeFrame(code: number, options: Uint8Array, body: Uint8Array)
 
 /** Cuts a byte stream into frames as they complete; refuses a header that cannot be one. */
 export class FrameReader {
-  private pending: Buffer = Buffer.alloc(0);
+  /** The bytes received and not yet cut into frames, as they came: joined once a frame is whole, not on every chunk. */
+  private chunks: Buffer[] = [];
+  private length = 0;
 
   push(chunk: Buffer): Frame[] {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.length += chunk.length;
+    }
     const frames: Frame[] = [];
     for (;;) {
-      if (this.pending.length < FRAME_HEADER_BYTES) break;
-      const code = this.pending.readUInt32BE(0);
-      const optionsLength = this.pending.readUInt32BE(4);
-      const bodyLength = this.pending.readUInt32BE(8);
+      if (this.length < FRAME_HEADER_BYTES) break;
+      if (this.chunks[0]!.length < FRAME_HEADER_BYTES) this.chunks = [Buffer.concat(this.chunks)];
+      const head = this.chunks[0]!;
+      const code = head.readUInt32BE(0);
+      const optionsLength = head.readUInt32BE(4);
+      const bodyLength = head.readUInt32BE(8);
       if (code === 0) throw new RpcProtocolError('a frame with call code 0: the peer does not speak the p11-kit RPC protocol');
       if (optionsLength > MAX_OPTIONS_BYTES) throw new RpcProtocolError(`a frame's options block of ${optionsLength} bytes exceeds ${MAX_OPTIONS_BYTES}`);
       if (bodyLength > MAX_BODY_BYTES) throw new RpcProtocolError(`a frame body of ${bodyLength} bytes exceeds ${MAX_BODY_BYTES}`);
       const total = FRAME_HEADER_BYTES + optionsLength + bodyLength;
-      if (this.pending.length < total) break;
+      if (this.length < total) break;
+      const all = this.chunks.length === 1 ? head : Buffer.concat(this.chunks);
       frames.push({
         code,
-        options: this.pending.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + optionsLength),
-        body: this.pending.subarray(FRAME_HEADER_BYTES + optionsLength, total),
+        options: all.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + optionsLength),
+        body: all.subarray(FRAME_HEADER_BYTES + optionsLength, total),
       });
-      this.pending = this.pending.subarray(total);
+      const rest = all.subarray(total);
+      this.chunks = rest.length > 0 ? [rest] : [];
+      this.length = rest.length;
     }
     return frames;
   }
 
   /** Bytes of an incomplete frame still waiting for the rest. */
   get buffered(): number {
-    return this.pending.length;
+    return this.length;
   }
 }
