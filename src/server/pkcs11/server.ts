@@ -614,8 +614,8 @@ export function createPkcs11Server(ctx: EngineContext, options: Pkcs11ServerOpti
 export const MAX_SOCKET_PATH_BYTES = 107;
 
 /**
- * Listens on a Unix socket at `socketPath`, owner-only (mode 0600, made so before anyone can
- * connect). A socket file left by a server that is gone is replaced; one a live server answers
+ * Listens on a Unix socket at `socketPath`, owner-only (mode 0600, made so by the umask as it is
+ * created, so before anyone can connect, and checked). A socket file left by a server that is gone is replaced; one a live server answers
  * on is not.
  */
 export async function listenPkcs11(server: net.Server, socketPath: string): Promise<void> {
@@ -647,7 +647,12 @@ export async function listenPkcs11(server: net.Server, socketPath: string): Prom
   } finally {
     process.umask(previous);
   }
-  fs.chmodSync(socketPath, 0o600);
+  // The umask made it 0600 as it was created. Checked without following a link, as chmod would.
+  const made = fs.lstatSync(socketPath, { throwIfNoEntry: false });
+  if (!made?.isSocket() || (made.mode & 0o077) !== 0) {
+    server.close();
+    throw new Error(`${socketPath} is not the owner-only socket this server made (something replaced it, or the file system ignores the mode); give a path in a directory only you can write with --socket`);
+  }
 }
 
 
