@@ -162,7 +162,12 @@ class CryptoCalls {
   constructor(
     private readonly host: CallHost,
     private readonly base: CallTable,
-  ) {}
+  ) {
+    host.countHeld((s) => {
+      const op = this.operations.get(s);
+      return op ? op.gathered + ('carry' in op ? op.carry.length : 0) : 0;
+    });
+  }
 
   table(): CallTable {
     const h = this.host;
@@ -287,6 +292,16 @@ class CryptoCalls {
   }
 
   /** A length refusal, which ends the operation. */
+  /** The connection's budget for `more` bytes of this session's operation; refused, the operation ends. */
+  private reserveFor(s: Session11, more: number): void {
+    try {
+      this.host.reserve(more);
+    } catch (err) {
+      this.end(s);
+      throw err;
+    }
+  }
+
   private refuseLength(s: Session11, purpose: 'encrypt' | 'decrypt', message: string): never {
     this.end(s);
     throw new CkrError(purpose === 'encrypt' ? CKR.DATA_LEN_RANGE : CKR.ENCRYPTED_DATA_LEN_RANGE, message);
@@ -356,6 +371,7 @@ class CryptoCalls {
       throw new CkrError(CKR.FUNCTION_NOT_SUPPORTED, `RSA-OAEP ${purpose}s in one part (C_${purpose === 'encrypt' ? 'Encrypt' : 'Decrypt'})`);
     }
     if (op.gathered + op.carry.length + data.length > MAX_GATHERED_BYTES) this.refuseLength(s, purpose, `a multi-part ${purpose}ion takes at most ${MAX_GATHERED_BYTES} bytes`);
+    this.reserveFor(s, data.length);
     if (p.kind === 'gcm') {
       // Gathered for the final call: GCM's tag covers the whole message.
       return this.deliver(s, room, { exact: 0 }, async () => new Uint8Array(0), () => {
@@ -446,6 +462,7 @@ class CryptoCalls {
       this.end(s);
       throw new CkrError(CKR.DATA_LEN_RANGE, `a multi-part ${op.purpose} takes at most ${MAX_GATHERED_BYTES} bytes`);
     }
+    this.reserveFor(s, data.length);
     op.multi = true;
     op.parts.push(Buffer.from(data));
     op.gathered += data.length;

@@ -65,6 +65,8 @@ export const MAX_SESSIONS = 1024;
 const MAX_UNANSWERED_BYTES = 32 * 1024 * 1024;
 /** The most data a multi-part signature gathers before C_SignFinal. */
 const MAX_MULTIPART_BYTES = 64 * 1024 * 1024;
+/** The multi-part data one connection may hold across all its sessions (two operations at their limit). */
+export const MAX_CONNECTION_HELD_BYTES = 2 * MAX_MULTIPART_BYTES;
 /** The PIN is `username:password`: 1-31 characters, a colon, 7-32 characters (users-and-auth.md). */
 const PIN_LENGTH = { min: 1 + 1 + 7, max: 31 + 1 + 32 };
 
@@ -146,6 +148,10 @@ export type CallTable = Record<string, { kind: CallKind; run: Handler }>;
 /** What a connection lends the calls of crypto.ts and objects.ts: its sessions, logins, key look-up and the one dispatch point. */
 export interface CallHost {
   session(handle: Value): Session11;
+  /** Registers what a module's operations hold of a session's multi-part data, for the connection's budget. */
+  countHeld(held: (s: Session11) => number): void;
+  /** Refuses (CKR_DEVICE_MEMORY) `more` bytes of multi-part data beyond the connection's budget, across all its sessions. */
+  reserve(more: number): void;
   loginOf(s: Session11): Login;
   run<I extends { clusterId?: string }, O, P>(l: Login, op: Operation<I, O, P>, input: Omit<I, 'clusterId'>): Promise<O>;
   key(l: Login, handle: Value, invalid: number): Promise<KeyView>;
@@ -154,6 +160,8 @@ export interface CallHost {
 /** One client connection: one application's PKCS #11 state. */
 class Connection implements CallHost {
   private dialect?: number;
+  /** What each module's operations hold of a session's multi-part data (this file's signatures among them). */
+  private readonly holders: Array<(s: Session11) => number> = [(s) => s.operation?.partBytes ?? 0];
   private readonly frames = new FrameReader();
   private queue: Promise<void> = Promise.resolve();
   private unanswered = 0;
@@ -257,6 +265,18 @@ class Connection implements CallHost {
 
   // ------------------------------------------------------------------------------------------
   // State helpers (the four below are the CallHost that crypto.ts and objects.ts borrow)
+
+  countHeld(held: (s: Session11) => number): void {
+    this.holders.push(held);
+  }
+
+  reserve(more: number): void {
+    let held = 0;
+    for (const s of this.sessions.values()) for (const holder of this.holders) held += holder(s);
+    if (held + more > MAX_CONNECTION_HELD_BYTES) {
+      throw new CkrError(CKR.DEVICE_MEMORY, `this application's sessions hold ${held} bytes of multi-part data; at most ${MAX_CONNECTION_HELD_BYTES} in all: finish the other operations first`);
+    }
+  }
 
   session(handle: Value): Session11 {
     const id = small(handle, CKR.SESSION_HANDLE_INVALID, 'session');
@@ -551,11 +571,17 @@ class Connection implements CallHost {
       delete s.operation;
       throw new CkrError(CKR.FUNCTION_NOT_SUPPORTED, 'this mechanism signs a digest in one part (C_Sign)');
     }
-    op.partBytes += data.length;
-    if (op.partBytes > MAX_MULTIPART_BYTES) {
+    if (op.partBytes + data.length > MAX_MULTIPART_BYTES) {
       delete s.operation;
       throw new CkrError(CKR.DATA_LEN_RANGE, `a multi-part ${purpose} takes at most ${MAX_MULTIPART_BYTES} bytes`);
     }
+    try {
+      this.reserve(data.length);
+    } catch (err) {
+      delete s.operation;
+      throw err;
+    }
+    op.partBytes += data.length;
     (op.parts ??= []).push(Buffer.from(data));
     return [];
   }

@@ -70,4 +70,33 @@ describe('PKCS #11 server: review sequences', function () {
     }
     assert.ok(drawn < 48 * 1024 * 1024, `the server answered ${Math.round(drawn / 2 ** 20)} MiB of random for a client that read none of it`);
   });
+
+  it('the parts gathered for multi-part operations are bounded for the connection, not per session only', async () => {
+    const c = await fixture.open();
+    const part = { bytes: new Uint8Array(8 * 1024 * 1024) };
+    const sessions: bigint[] = [];
+    const first = await c.session(ALICE_PIN);
+    sessions.push(first);
+    for (let i = 0; i < 3; i++) sessions.push((await c.ok('C_OpenSession', [0n, 6n]))[0] as bigint);
+    let refused = 0;
+    // Four sessions of 64 MiB each would be 256 MiB held for one client; the connection's budget stops it sooner.
+    for (const s of sessions) {
+      await c.ok('C_DigestInit', [s, noParams(0x250)]);
+      for (let i = 0; i < 8; i++) {
+        const ckr = await c.ckr('C_DigestUpdate', [s, part]);
+        if (ckr !== CKR.OK) {
+          refused++;
+          assert.equal(ckr, CKR.DEVICE_MEMORY, `refused with 0x${ckr.toString(16)}`);
+          break;
+        }
+      }
+    }
+    // Two operations at their 64 MiB limit fill the 128 MiB budget: the third and fourth are refused.
+    assert.equal(refused, 2, 'four sessions gathered 256 MiB for one connection');
+    // Closing a session gives its share back.
+    await c.ok('C_CloseSession', [sessions[1]!]);
+    await c.ok('C_DigestInit', [sessions[2]!, noParams(0x250)]);
+    assert.equal(await c.ckr('C_DigestUpdate', [sessions[2]!, part]), CKR.OK);
+    c.close();
+  });
 });
