@@ -29,18 +29,20 @@ export function curveOrder(curve: EcCurve): bigint {
   return ORDERS[curve];
 }
 
+/** Big-endian bytes as an unsigned integer (through hex, which is native and several times faster than a BigInt per byte). */
 export function bytesToBigInt(bytes: Uint8Array): bigint {
-  let n = 0n;
-  for (const b of bytes) n = (n << 8n) | BigInt(b);
-  return n;
+  if (bytes.length === 0) return 0n;
+  return BigInt(`0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex')}`);
 }
 
+/** `n`'s low `size` bytes, big-endian (higher bytes are dropped, as a fixed-width field does). */
 export function bigIntToBytes(n: bigint, size: number): Uint8Array {
+  if (n < 0n) throw new RangeError('bigIntToBytes takes a non-negative integer');
+  const hex = n.toString(16);
+  const width = 2 * size;
+  const digits = hex.length > width ? hex.slice(hex.length - width) : hex.padStart(width, '0');
   const out = new Uint8Array(size);
-  for (let i = size - 1; i >= 0; i--) {
-    out[i] = Number(n & 0xffn);
-    n >>= 8n;
-  }
+  out.set(Buffer.from(digits, 'hex'));
   return out;
 }
 

@@ -9,7 +9,7 @@
  * here, on OpenSSL's point multiplication in the node backend (signDigestOnOpenSsl) and with noble
  * in the noble one; the noble backend's ECDSA nonces are RFC 6979 deterministic.
  */
-import { ECDH, createECDH, createPrivateKey, createPublicKey, diffieHellman, randomBytes, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { ECDH, createECDH, createPrivateKey, createPublicKey, diffieHellman, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import type { ECDSA } from '@noble/curves/abstract/weierstrass.js';
 import {
   bufferOf,
@@ -197,9 +197,9 @@ function ecPublicObject(curve: EcCurve, point: Uint8Array): KeyObject {
 /**
  * ECDSA over a digest (FIPS 186-5 §6.4.1) with OpenSSL doing the scalar multiplication, which is
  * what costs: node:crypto signs only messages, and noble's pure-JS multiplication is about ten
- * times slower (PKCS #11's CKM_ECDSA signs digests). Each nonce k is uniform in [1, n-1] from the
- * system CSPRNG (64 extra bits, as FIPS 186-5 A.3.1 draws it), as OpenSSL's own ECDSA draws a
- * random one; R = kG is ECDH's public key for the private key k, and r = x(R) mod n. Nonces are
+ * times slower (PKCS #11's CKM_ECDSA signs digests). Each nonce k is a fresh ECDH key: OpenSSL
+ * draws it uniformly in [1, n-1] from its CSPRNG, as its own ECDSA draws a random nonce, and
+ * computes R = kG, its public key; r = x(R) mod n. Nonces are
  * made NONCE_BATCH at a time so that one modular inversion serves the batch (Montgomery's trick);
  * each is taken out of its curve's pool when used, so none signs twice. s = k⁻¹(e + r·d) mod n,
  * e being the digest's leftmost bits (as many as n has); a zero r or s takes another nonce. The
@@ -233,11 +233,11 @@ function makeNonces(curve: EcCurve): Nonce[] {
   const ks: bigint[] = [];
   const rs: bigint[] = [];
   while (ks.length < NONCE_BATCH) {
-    const k = (bytesToBigInt(randomBytes(size + 8)) % (n - 1n)) + 1n;
-    ecdh.setPrivateKey(bufferOf(bigIntToBytes(k, size)));
-    const r = bytesToBigInt(ecdh.getPublicKey().subarray(1, 1 + size)) % n;
+    // OpenSSL draws the private key k uniformly in [1, n-1] from its CSPRNG and multiplies.
+    const R = ecdh.generateKeys();
+    const r = bytesToBigInt(R.subarray(1, 1 + size)) % n;
     if (r === 0n) continue;
-    ks.push(k);
+    ks.push(bytesToBigInt(ecdh.getPrivateKey()));
     rs.push(r);
   }
   const inverses = nobleCurve(curve).Point.Fn.invertBatch(ks);
@@ -254,10 +254,10 @@ function takeNonce(curve: EcCurve): Nonce {
 function signDigestOnOpenSsl(curve: EcCurve, d: Uint8Array, digest: Uint8Array): Uint8Array {
   const n = curveOrder(curve);
   const size = EC_CURVE_BYTES[curve];
-  const excess = digest.length * 8 - n.toString(2).length;
+  const { Fn } = nobleCurve(curve).Point;
+  const excess = digest.length * 8 - Fn.BITS;
   const e = (excess > 0 ? bytesToBigInt(digest) >> BigInt(excess) : bytesToBigInt(digest)) % n;
   const x = bytesToBigInt(d);
-  const { Fn } = nobleCurve(curve).Point;
   for (;;) {
     const { r, kInverse } = takeNonce(curve);
     const s = Fn.mul(kInverse, Fn.add(e, Fn.mul(r, x)));
