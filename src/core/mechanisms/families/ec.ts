@@ -38,6 +38,7 @@ import {
 } from '../provider.js';
 import { CURVES, columnOf, type CurveRow } from '../table.js';
 import { digestNoble } from './digest.js';
+import { takeNonce } from '../ecdsa-nonces.js';
 
 export interface EcFamily {
   readonly operations: Pick<CryptoProvider, 'generateEc' | 'ecdsaSign' | 'ecdsaVerify' | 'ecdh'>;
@@ -197,60 +198,10 @@ function ecPublicObject(curve: EcCurve, point: Uint8Array): KeyObject {
 /**
  * ECDSA over a digest (FIPS 186-5 §6.4.1) with OpenSSL doing the scalar multiplication, which is
  * what costs: node:crypto signs only messages, and noble's pure-JS multiplication is about ten
- * times slower (PKCS #11's CKM_ECDSA signs digests). Each nonce k is a fresh ECDH key: OpenSSL
- * draws it uniformly in [1, n-1] from its CSPRNG, as its own ECDSA draws a random nonce, and
- * computes R = kG, its public key; r = x(R) mod n. Nonces are
- * made NONCE_BATCH at a time so that one modular inversion serves the batch (Montgomery's trick);
- * each is taken out of its curve's pool when used, so none signs twice. s = k⁻¹(e + r·d) mod n,
- * e being the digest's leftmost bits (as many as n has); a zero r or s takes another nonce. The
- * scalar arithmetic is BigInt, as noble's is.
+ * times slower (PKCS #11's CKM_ECDSA signs digests). The nonce (r, k⁻¹) comes from
+ * ecdsa-nonces.ts, fresh and used once; s = k⁻¹(e + r·d) mod n, e being the digest's leftmost bits
+ * (as many as n has); a zero s takes another nonce. The scalar arithmetic is BigInt, as noble's is.
  */
-const NONCE_BATCH = 32;
-
-interface Nonce {
-  readonly r: bigint;
-  readonly kInverse: bigint;
-}
-
-/** One ECDH object a curve, set and read within one synchronous call. */
-const nonceMultiplier = memoByCurve((curve) => createECDH(OPENSSL_CURVE_NAMES[curve]));
-/** Each curve's unused nonces. */
-const noncePool = memoByCurve((): Nonce[] => []);
-
-function memoByCurve<T>(make: (curve: EcCurve) => T): (curve: EcCurve) => T {
-  const made = new Map<EcCurve, T>();
-  return (curve) => {
-    let value = made.get(curve);
-    if (value === undefined) made.set(curve, (value = make(curve)));
-    return value;
-  };
-}
-
-function makeNonces(curve: EcCurve): Nonce[] {
-  const n = curveOrder(curve);
-  const size = EC_CURVE_BYTES[curve];
-  const ecdh = nonceMultiplier(curve);
-  const ks: bigint[] = [];
-  const rs: bigint[] = [];
-  while (ks.length < NONCE_BATCH) {
-    // OpenSSL draws the private key k uniformly in [1, n-1] from its CSPRNG and multiplies.
-    const R = ecdh.generateKeys();
-    const r = bytesToBigInt(R.subarray(1, 1 + size)) % n;
-    if (r === 0n) continue;
-    ks.push(bytesToBigInt(ecdh.getPrivateKey()));
-    rs.push(r);
-  }
-  const inverses = nobleCurve(curve).Point.Fn.invertBatch(ks);
-  return rs.map((r, i) => ({ r, kInverse: inverses[i]! }));
-}
-
-/** A nonce no signature has used, taken out of the pool. */
-function takeNonce(curve: EcCurve): Nonce {
-  const pool = noncePool(curve);
-  if (pool.length === 0) pool.push(...makeNonces(curve));
-  return pool.pop()!;
-}
-
 function signDigestOnOpenSsl(curve: EcCurve, d: Uint8Array, digest: Uint8Array): Uint8Array {
   const n = curveOrder(curve);
   const size = EC_CURVE_BYTES[curve];
