@@ -44,8 +44,13 @@ export default class Serve extends BaseCommand<typeof Serve> {
     if (!credentials && !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(flags.host)) {
       runtime.stderr.write(`Warning: ${flags.host} is reachable beyond this machine and any request is accepted; give --credentials to require signed requests\n`);
     }
+    // Both listen before either is announced: a refused socket leaves no "Listening" line behind.
+    const pkcs11 = flags.pkcs11 ? await this.servePkcs11(flags.socket, runtime.stderr).catch((err: unknown) => {
+      server.close();
+      throw err;
+    }) : undefined;
     runtime.stderr.write(`Listening on http://${flags.host}:${port} (AWS KMS and CloudHSM APIs; ${signing}); Ctrl-C stops\n`);
-    const pkcs11 = flags.pkcs11 ? await this.servePkcs11(flags.socket, runtime.stderr) : undefined;
+    if (pkcs11) runtime.stderr.write(pkcs11.announce);
     await new Promise<void>((resolve) => {
       const stop = () => {
         pkcs11?.close();
@@ -86,7 +91,9 @@ export default class Serve extends BaseCommand<typeof Serve> {
     await listenPkcs11(server, socketPath).catch((err: unknown) => {
       throw new HsmError('INVALID_ARGUMENT', `cannot serve PKCS #11: ${err instanceof Error ? err.message : String(err)}`);
     });
-    stderr.write(`PKCS #11 on unix:path=${socketPath}: export P11_KIT_SERVER_ADDRESS=unix:path=${socketPath} and load p11-kit-client.so\n`);
-    return { close: () => server.close(() => fs.rmSync(socketPath, { force: true })) };
+    return {
+      announce: `PKCS #11 on unix:path=${socketPath}: export P11_KIT_SERVER_ADDRESS=unix:path=${socketPath} and load p11-kit-client.so\n`,
+      close: () => server.close(() => fs.rmSync(socketPath, { force: true })),
+    };
   }
 }

@@ -15,6 +15,7 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import type { EngineContext } from '../../core/context.js';
 import { perform, type Caller, type Operation } from '../../core/engine.js';
 import { describeClusters } from '../../core/cluster/operations.js';
@@ -644,13 +645,37 @@ export const MAX_SOCKET_PATH_BYTES = 107;
  * created, so before anyone can connect, and checked). A socket file left by a server that is gone is replaced; one a live server answers
  * on is not.
  */
+/** A socket path's system error as what went wrong and what to do. */
+export function socketError(err: unknown, socketPath: string, doing: string): Error {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const folder = path.dirname(socketPath);
+  const why: Record<string, string> = {
+    ENOENT: `the folder ${folder} does not exist; create it or give another path with --socket`,
+    ENOTDIR: `${folder} is not a folder; give another path with --socket`,
+    EACCES: `permission denied; give a path in a folder you can write with --socket`,
+    EPERM: `permission denied (the socket or its folder belongs to another user); give a path in a folder you can write with --socket`,
+    EROFS: `${folder} is on a read-only file system; give another path with --socket`,
+    EADDRINUSE: `another process created ${socketPath} just now; stop it or give another path with --socket`,
+  };
+  const detail = (code && why[code]) ?? `${err instanceof Error ? err.message : String(err)}; give another path with --socket`;
+  return new Error(`cannot ${doing} ${socketPath}: ${detail}`);
+}
+
 export async function listenPkcs11(server: net.Server, socketPath: string): Promise<void> {
   if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
     throw new Error(`the socket path ${socketPath} is ${Buffer.byteLength(socketPath)} bytes; Unix sockets allow ${MAX_SOCKET_PATH_BYTES}. Give a shorter one with --socket`);
   }
+  // bind(2) reports a missing folder as EACCES through node:net: look first.
+  const folder = fs.statSync(path.dirname(socketPath), { throwIfNoEntry: false });
+  if (!folder) throw socketError(Object.assign(new Error('no folder'), { code: 'ENOENT' }), socketPath, 'listen on');
+  if (!folder.isDirectory()) throw socketError(Object.assign(new Error('not a folder'), { code: 'ENOTDIR' }), socketPath, 'listen on');
   const existing = fs.lstatSync(socketPath, { throwIfNoEntry: false });
   if (existing) {
     if (!existing.isSocket()) throw new Error(`${socketPath} exists and is not a socket; remove it or give another path with --socket`);
+    const uid = process.getuid?.();
+    if (uid !== undefined && existing.uid !== uid) {
+      throw new Error(`${socketPath} is a socket of another user (uid ${existing.uid}), not ours to take over; give another path with --socket`);
+    }
     const live = await new Promise<boolean>((resolve) => {
       const probe = net.connect(socketPath, () => {
         probe.destroy();
@@ -659,7 +684,11 @@ export async function listenPkcs11(server: net.Server, socketPath: string): Prom
       probe.on('error', () => resolve(false));
     });
     if (live) throw new Error(`another server is listening on ${socketPath}; stop it or give another path with --socket`);
-    fs.rmSync(socketPath, { force: true });
+    try {
+      fs.rmSync(socketPath, { force: true });
+    } catch (err) {
+      throw socketError(err, socketPath, 'remove the stale socket');
+    }
   }
   const previous = process.umask(0o177);
   try {
@@ -670,6 +699,8 @@ export async function listenPkcs11(server: net.Server, socketPath: string): Prom
         resolve();
       });
     });
+  } catch (err) {
+    throw socketError(err, socketPath, 'listen on');
   } finally {
     process.umask(previous);
   }

@@ -8,8 +8,11 @@ import assert from 'node:assert/strict';
 import { createPublicKey, verify as nodeVerify, createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { CKA, CKF, CKM, CKO, CKR, CKU } from '../../../src/server/pkcs11/constants.js';
-import { listenPkcs11, PROTOCOL_VERSION } from '../../../src/server/pkcs11/server.js';
+import { listenPkcs11, PROTOCOL_VERSION, socketError } from '../../../src/server/pkcs11/server.js';
+import { runBin, tempDir } from '../../support/helpers.js';
 import { CALL_IDS, encodeMessage, type Attribute } from '../../../src/server/pkcs11/rpc.js';
 import { ALICE_PIN, BOB_PIN, Client, P256, bool, bytes, noParams, pkcs11Fixture, ulong, type Pkcs11Fixture } from '../../support/pkcs11-client.js';
 
@@ -46,6 +49,74 @@ describe('PKCS #11 server (protocol level)', function () {
   it('listens on an owner-only socket and refuses to take over a live one', async () => {
     assert.equal(fs.statSync(socketPath).mode & 0o777, 0o600);
     await assert.rejects(listenPkcs11(net.createServer(), socketPath), /another server is listening/);
+  });
+
+  describe('the socket path', () => {
+    /** A socket file left behind by a server that was killed (SIGKILL: nothing removed it). */
+    function staleSocket(file: string): void {
+      const script = `require('node:net').createServer().listen(${JSON.stringify(file)}, () => process.kill(process.pid, 'SIGKILL'))`;
+      spawnSync(process.execPath, ['-e', script]);
+      assert.ok(fs.lstatSync(file).isSocket());
+    }
+    const listenOn = async (file: string) => {
+      const server = net.createServer();
+      await listenPkcs11(server, file);
+      return server;
+    };
+
+    it('takes over a stale socket of its own user, and makes it owner-only', async () => {
+      const file = path.join(tempDir(), 's.sock');
+      staleSocket(file);
+      const server = await listenOn(file);
+      assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+      server.close();
+    });
+
+    it('refuses, and leaves in place, a file, a link or another user\'s stale socket at the path', async () => {
+      const dir = tempDir();
+      const file = path.join(dir, 'plain');
+      fs.writeFileSync(file, 'keep me');
+      await assert.rejects(listenOn(file), /plain exists and is not a socket; remove it or give another path with --socket/);
+      assert.equal(fs.readFileSync(file, 'utf8'), 'keep me');
+      const target = path.join(dir, 'target.sock');
+      staleSocket(target);
+      fs.symlinkSync(target, path.join(dir, 'link.sock'));
+      await assert.rejects(listenOn(path.join(dir, 'link.sock')), /link.sock exists and is not a socket/);
+      assert.ok(fs.lstatSync(path.join(dir, 'link.sock')).isSymbolicLink());
+      if (process.getuid?.() === 0) {
+        fs.chownSync(target, 65534, 65534);
+        await assert.rejects(listenOn(target), /target.sock is a socket of another user \(uid 65534\), not ours to take over; give another path with --socket/);
+        assert.equal(fs.lstatSync(target).uid, 65534);
+      }
+    });
+
+    it('names a missing folder, a file in place of the folder and an over-long path, with the fix', async () => {
+      await assert.rejects(listenOn(path.join(tempDir(), 'no', 'such', 's.sock')), /cannot listen on .*s\.sock: the folder .*such does not exist; create it or give another path with --socket/);
+      const file = path.join(tempDir(), 'file');
+      fs.writeFileSync(file, '');
+      await assert.rejects(listenOn(path.join(file, 's.sock')), /cannot listen on .*s\.sock: .*file is not a folder; give another path with --socket/);
+      await assert.rejects(listenOn(path.join(tempDir(), 'x'.repeat(120))), /Unix sockets allow 107\. Give a shorter one with --socket/);
+    });
+
+    it('serve --pkcs11 with a socket it cannot make exits 1 with the reason, announcing nothing', () => {
+      const run = runBin(['serve', '--port', '0', '--pkcs11', '--socket', path.join(tempDir(), 'gone', 's.sock')], { env: { CLOUDHSM_STATE_DIR: tempDir() } });
+      assert.equal(run.status, 1, run.stderr);
+      assert.match(run.stderr, /cannot serve PKCS #11: cannot listen on .*gone\/s\.sock: the folder .*gone does not exist; create it or give another path with --socket/);
+      assert.doesNotMatch(run.stderr, /Listening|PKCS #11 on unix/);
+    });
+
+    it('turns each system error into what went wrong and what to do', () => {
+      const err = (code: string) => Object.assign(new Error(`${code} raw`), { code });
+      const cases: Array<[string, RegExp]> = [
+        ['EACCES', /cannot listen on \/x\/s\.sock: permission denied; give a path in a folder you can write with --socket/],
+        ['EPERM', /permission denied \(the socket or its folder belongs to another user\)/],
+        ['EROFS', /\/x is on a read-only file system/],
+        ['ENOTDIR', /\/x is not a folder/],
+        ['EADDRINUSE', /another process created \/x\/s\.sock just now/],
+        ['EIO', /EIO raw; give another path with --socket/],
+      ];
+      for (const [code, expected] of cases) assert.match(socketError(err(code), '/x/s.sock', 'listen on').message, expected);
+    });
   });
 
   it('answers every client version with protocol version 0', async () => {
