@@ -100,12 +100,32 @@ async function backupIds(host: DialectHost): Promise<string[]> {
   return Backups.filter((b) => b.BackupState !== 'DELETED').map((b) => b.BackupId);
 }
 
+/** Every page of a KMS listing, at the largest page size each allows. */
+async function allPages<T>(list: (page: { Limit: number; Marker?: string }) => Promise<{ items: T[]; NextMarker?: string }>, limit: number): Promise<T[]> {
+  const all: T[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await list({ Limit: limit, ...(marker ? { Marker: marker } : {}) });
+    all.push(...page.items);
+    marker = page.NextMarker;
+  } while (marker);
+  return all;
+}
+
 async function kmsKeyIds(host: DialectHost): Promise<string[]> {
-  return (await perform(await host.engine(), listKmsKeys, {})).Keys.map((k) => k.KeyId);
+  const ctx = await host.engine();
+  return allPages(async (p) => {
+    const { Keys, NextMarker } = await perform(ctx, listKmsKeys, p);
+    return { items: Keys.map((k) => k.KeyId), NextMarker };
+  }, 1000);
 }
 
 async function kmsAliasNames(host: DialectHost): Promise<string[]> {
-  return (await perform(await host.engine(), listKmsAliases, {})).Aliases.map((a) => a.AliasName);
+  const ctx = await host.engine();
+  return allPages(async (p) => {
+    const { Aliases, NextMarker } = await perform(ctx, listKmsAliases, p);
+    return { items: Aliases.map((a) => a.AliasName), NextMarker };
+  }, 100);
 }
 
 async function kmsKeysAndAliases(host: DialectHost): Promise<string[]> {

@@ -20,6 +20,7 @@ import {
   GenerateDataKeyCommand,
   KMSClient,
   ListKeysCommand,
+  paginateListKeys,
   CreateGrantCommand,
   DescribeKeyCommand,
   GetKeyPolicyCommand,
@@ -99,6 +100,10 @@ describe('e2e: the AWS endpoint with @aws-sdk/client-kms', function () {
     assert.equal((await client.send(new ListAliasesCommand({}))).Aliases![0]!.AliasName, 'alias/standard');
     assert.equal((await client.send(new GenerateRandomCommand({ NumberOfBytes: 32, CustomKeyStoreId }))).Plaintext!.length, 32);
     assert.deepEqual((await client.send(new ListKeysCommand({}))).Keys!.map((k) => k.KeyId), [KeyMetadata!.KeyId, standard.KeyMetadata!.KeyId]);
+    // The SDK's paginator, a key a page: Limit and Marker go through the endpoint.
+    const pages: string[][] = [];
+    for await (const p of paginateListKeys({ client, pageSize: 1 }, {})) pages.push(p.Keys!.map((k) => k.KeyId!));
+    assert.deepEqual(pages, [[KeyMetadata!.KeyId], [standard.KeyMetadata!.KeyId]]);
     assert.match(served.log(), /POST TrentService\.Encrypt 200 \d+ ms/);
     assert.match(served.log(), /POST TrentService\.Encrypt 400 KMSInvalidStateException \d+ ms/);
   });

@@ -24,7 +24,7 @@ import { allocateReferences, attributesFor, checkCapacity, creationEvents, secre
 import { cryptoOf, secretMaterial } from '../keys/prepared.js';
 import { KMS_USER, keyStoreKeys, type KeyStoreRecord } from './key-stores.js';
 import { authorize, authorizeInAccount, LOCAL_ACCOUNT, type KmsCaller } from './access.js';
-import { checkKmsTags, kmsRecordKeys, withKmsTags, type KmsTag, type PolicyRecord } from './key-records.js';
+import { checkKmsTags, kmsRecordKeys, page, withKmsTags, type KmsTag, type PolicyRecord } from './key-records.js';
 import { checkLockout, parsePolicy } from './policy-document.js';
 import { kmsKeys, materialClusterId, materialIn, type AliasRecord } from './model.js';
 import { scheduleHousekeeping } from '../backups/lifecycle.js';
@@ -260,19 +260,20 @@ export const describeKmsKey = defineOperation({
   },
 });
 
-/** ListKeys: every key of the local account, oldest first. */
+/** ListKeys: the keys of the local account, oldest first, a page at a time (Limit 1-1000, default 100). */
 export const listKmsKeys = defineOperation({
   name: 'ListKeys',
   cluster: 'none',
   access: 'none',
   write: false,
-  run: ({ tx }, input: { clusterId?: string } & KmsCaller): { Keys: Array<{ KeyId: string; KeyArn: string }>; Truncated: false } => {
+  run: ({ tx }, input: { Limit?: number; Marker?: string; clusterId?: string } & KmsCaller): { Keys: Array<{ KeyId: string; KeyArn: string }>; NextMarker?: string; Truncated: boolean } => {
     authorizeInAccount(input, 'kms:ListKeys', 'ListKeys');
     const keys = tx
       .list<KmsKeyRecord>(kmsKeys.prefix)
       .map(([, k]) => k)
-      .sort((a, b) => a.createdAt - b.createdAt);
-    return { Keys: keys.map((k) => ({ KeyId: k.keyId, KeyArn: k.arn })), Truncated: false };
+      .sort((a, b) => a.createdAt - b.createdAt || (a.keyId < b.keyId ? -1 : 1));
+    const p = page(keys, input.Limit, input.Marker, 'ListKeys', 1000, 100);
+    return { Keys: p.items.map((k) => ({ KeyId: k.keyId, KeyArn: k.arn })), ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}), Truncated: p.Truncated };
   },
 });
 
@@ -544,13 +545,13 @@ export const deleteKmsAlias = defineOperation({
   },
 });
 
-/** ListAliases: all, or a key's. */
+/** ListAliases: all, or a key's, by name, a page at a time (Limit 1-100, default 50). */
 export const listKmsAliases = defineOperation({
   name: 'ListAliases',
   cluster: 'none',
   access: 'none',
   write: false,
-  run: ({ tx }, input: { KeyId?: string; clusterId?: string } & KmsCaller) => {
+  run: ({ tx }, input: { KeyId?: string; Limit?: number; Marker?: string; clusterId?: string } & KmsCaller) => {
     authorizeInAccount(input, 'kms:ListAliases', 'ListAliases');
     const only = input.KeyId === undefined ? undefined : findKey(tx, input.KeyId, 'ListAliases').keyId;
     const aliases = tx
@@ -562,7 +563,8 @@ export const listKmsAliases = defineOperation({
         const region = key ? regionOf(key) : DEFAULT_REGION;
         return { AliasName: a.name, AliasArn: `arn:aws:kms:${region}:${LOCAL_ACCOUNT}:${a.name}`, TargetKeyId: a.keyId, CreationDate: new Date(a.createdAt), LastUpdatedDate: new Date(a.updatedAt) };
       });
-    return { Aliases: aliases, Truncated: false as const };
+    const p = page(aliases, input.Limit, input.Marker, 'ListAliases');
+    return { Aliases: p.items, ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}), Truncated: p.Truncated };
   },
 });
 

@@ -125,6 +125,37 @@ describe('core/kms: KMS keys and the key store story', function () {
     assert.ok((await perform(ctx, listKmsKeys, {})).Keys.some((k) => k.KeyArn === key.Arn));
   });
 
+  it('ListKeys and ListAliases come a page at a time: AWS defaults (100, 50) and bounds, every item once across pages, markers checked', async () => {
+    while ((await perform(ctx, listKmsKeys, { Limit: 1000 })).Keys.length < 101) await perform(ctx, createKmsKey, {});
+    const everyKey = (await perform(ctx, listKmsKeys, { Limit: 1000 })).Keys.map((k) => k.KeyId);
+    const first = await perform(ctx, listKmsKeys, {});
+    assert.equal(first.Keys.length, 100);
+    assert.ok(first.Truncated && first.NextMarker);
+    const paged: string[] = [];
+    let marker: string | undefined;
+    do {
+      const p = await perform(ctx, listKmsKeys, { Limit: 7, ...(marker ? { Marker: marker } : {}) });
+      assert.ok(p.Keys.length <= 7);
+      assert.equal(p.Truncated, p.NextMarker !== undefined);
+      paged.push(...p.Keys.map((k) => k.KeyId));
+      marker = p.NextMarker;
+    } while (marker);
+    assert.deepEqual(paged, everyKey);
+    const key = everyKey[0]!;
+    const names = Array.from({ length: 51 }, (_, i) => `alias/page-${String(i).padStart(2, '0')}`);
+    for (const AliasName of names) await perform(ctx, createKmsAlias, { AliasName, TargetKeyId: key });
+    const aliases = await perform(ctx, listKmsAliases, { KeyId: key });
+    assert.equal(aliases.Aliases.length, 50);
+    assert.ok(aliases.Truncated);
+    const rest = await perform(ctx, listKmsAliases, { KeyId: key, Marker: aliases.NextMarker });
+    assert.deepEqual([...aliases.Aliases, ...rest.Aliases].map((a) => a.AliasName), names);
+    assert.equal(rest.Truncated, false);
+    for (const Limit of [0, 1001, 2.5]) await kmsRefusal(perform(ctx, listKmsKeys, { Limit }), 'ValidationException');
+    await kmsRefusal(perform(ctx, listKmsAliases, { Limit: 101 }), 'ValidationException');
+    for (const Marker of ['nonsense', Buffer.from('m:-1').toString('base64url')]) await kmsRefusal(perform(ctx, listKmsKeys, { Marker }), 'InvalidMarkerException');
+    for (const AliasName of names) await perform(ctx, deleteKmsAlias, { AliasName });
+  });
+
   it('aliases name keys anywhere a key ID is taken; ReEncrypt moves a ciphertext to another key; GenerateRandom needs a connected store when it names one', async () => {
     const a = (await perform(ctx, createKmsKey, {})).KeyMetadata;
     const b = (await perform(ctx, createKmsKey, {})).KeyMetadata;
