@@ -26,4 +26,5 @@ export { createKmsGrant, listKmsGrants, listKmsRetirableGrants, retireKmsGrant, 
 export { getKmsKeyPolicy, listKmsKeyPolicies, putKmsKeyPolicy } from '../core/kms/policies.js';
 export { listKmsResourceTags, tagKmsResource, untagKmsResource, updateKmsKeyDescription } from '../core/kms/tags.js';
 export { listOrphanedKeyMaterial } from '../core/kms/orphaned-material.js';
-export { disableKmsKeyRotation, enableKmsKeyRotation, getKmsKeyRotationStatus, kmsGenerateDataKeyPair, kmsGenerateDataKeyPairWithoutPlaintext, kmsGenerateMac, kmsSign, kmsVerify, kmsVerifyMac } from '../core/kms/unsupported.js';
+export { disableKmsKeyRotation, enableKmsKeyRotation, getKmsKeyRotationStatus, kmsGenerateMac, kmsSign, kmsVerify, kmsVerifyMac } from '../core/kms/unsupported.js';
+export { kmsGenerateDataKeyPair } from '../core/kms/data-key-pairs.js';

@@ -39,7 +39,8 @@ import {
 import { createKmsGrant, listKmsGrants, listKmsRetirableGrants, retireKmsGrant, revokeKmsGrant } from '../core/kms/grants.js';
 import { getKmsKeyPolicy, listKmsKeyPolicies, putKmsKeyPolicy } from '../core/kms/policies.js';
 import { listKmsResourceTags, tagKmsResource, untagKmsResource, updateKmsKeyDescription } from '../core/kms/tags.js';
-import { disableKmsKeyRotation, enableKmsKeyRotation, getKmsKeyRotationStatus, kmsGenerateDataKeyPair, kmsGenerateDataKeyPairWithoutPlaintext, kmsGenerateMac, kmsSign, kmsVerify, kmsVerifyMac } from '../core/kms/unsupported.js';
+import { disableKmsKeyRotation, enableKmsKeyRotation, getKmsKeyRotationStatus, kmsGenerateMac, kmsSign, kmsVerify, kmsVerifyMac } from '../core/kms/unsupported.js';
+import { kmsGenerateDataKeyPair } from '../core/kms/data-key-pairs.js';
 
 /** A request body is a few kilobytes; this refuses anything that is not one. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -99,6 +100,8 @@ const KMS_ROUTES: Readonly<Record<string, Route>> = {
   Decrypt: kms(kmsDecrypt),
   GenerateDataKey: kms(kmsGenerateDataKey),
   GenerateDataKeyWithoutPlaintext: kms(kmsGenerateDataKey, { withoutPlaintext: true }),
+  GenerateDataKeyPair: kms(kmsGenerateDataKeyPair),
+  GenerateDataKeyPairWithoutPlaintext: kms(kmsGenerateDataKeyPair, { withoutPlaintext: true }),
   EnableKey: kms(enableKmsKey),
   DisableKey: kms(disableKmsKey),
   ScheduleKeyDeletion: kms(scheduleKmsKeyDeletion),
@@ -125,8 +128,6 @@ const KMS_ROUTES: Readonly<Record<string, Route>> = {
   EnableKeyRotation: kms(enableKmsKeyRotation),
   DisableKeyRotation: kms(disableKmsKeyRotation),
   GetKeyRotationStatus: kms(getKmsKeyRotationStatus),
-  GenerateDataKeyPair: kms(kmsGenerateDataKeyPair),
-  GenerateDataKeyPairWithoutPlaintext: kms(kmsGenerateDataKeyPairWithoutPlaintext),
   Sign: kms(kmsSign),
   Verify: kms(kmsVerify),
   GenerateMac: kms(kmsGenerateMac),

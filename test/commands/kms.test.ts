@@ -76,6 +76,14 @@ describe('commands: kms custom key stores', function () {
     const dataKey = await run('kms:generate-data-key', ['--key-id', key.Arn, '--key-spec', 'AES_256']);
     assert.equal(Buffer.from(dataKey.Plaintext, 'base64').length, 32);
     assert.deepEqual(Object.keys(await run('kms:generate-data-key-without-plaintext', ['--key-id', key.KeyId, '--number-of-bytes', '16'])), ['CiphertextBlob', 'KeyId']);
+    const pairRefused = await runCommand('kms:generate-data-key-pair', ['--key-id', key.KeyId, '--key-pair-spec', 'ECC_NIST_P256', '--json'], { env });
+    assert.match(pairRefused.json.data, /UnsupportedOperationException.*custom key store/);
+    const standard = (await run('kms:create-key', [])).KeyMetadata;
+    const pair = await run('kms:generate-data-key-pair', ['--key-id', standard.KeyId, '--key-pair-spec', 'ECC_NIST_P384', '--encryption-context', 'app=pairs']);
+    assert.deepEqual(Object.keys(pair), ['PrivateKeyCiphertextBlob', 'PrivateKeyPlaintext', 'PublicKey', 'KeyId', 'KeyPairSpec']);
+    const opened = await run('kms:decrypt', ['--ciphertext-blob', pair.PrivateKeyCiphertextBlob, '--encryption-context', 'app=pairs']);
+    assert.equal(opened.Plaintext, pair.PrivateKeyPlaintext);
+    assert.deepEqual(Object.keys(await run('kms:generate-data-key-pair-without-plaintext', ['--key-id', standard.KeyId, '--key-pair-spec', 'ECC_NIST_P256'])), ['PrivateKeyCiphertextBlob', 'PublicKey', 'KeyId', 'KeyPairSpec']);
     await run('kms:disconnect-custom-key-store', ['--custom-key-store-id', store]);
     assert.equal((await run('kms:describe-key', ['--key-id', key.KeyId])).KeyMetadata.KeyState, 'Unavailable');
     const refused = await runCommand('kms:encrypt', ['--key-id', key.KeyId, '--plaintext', 'aGk=', '--json'], { env });
@@ -83,7 +91,7 @@ describe('commands: kms custom key stores', function () {
     assert.match(refused.json.data, /^An error occurred \(KMSInvalidStateException\) when calling the Encrypt operation: /);
     const bad = await runCommand('kms:encrypt', ['--key-id', key.KeyId, '--plaintext', 'not base64!', '--json'], { env });
     assert.match(bad.json.data, /base64 text or fileb:\/\/PATH/);
-    assert.deepEqual((await run('kms:list-keys', [])).Keys.map((k: { KeyId: string }) => k.KeyId), [key.KeyId]);
+    assert.deepEqual((await run('kms:list-keys', [])).Keys.map((k: { KeyId: string }) => k.KeyId), [key.KeyId, standard.KeyId]);
     // The waiting period ends while the store is disconnected: the material is orphaned, and listed.
     assert.equal((await runCommand('kms:list-orphaned-key-material', [], { env })).stdout, 'No orphaned key material.\n');
     await run('kms:schedule-key-deletion', ['--key-id', key.KeyId, '--pending-window-in-days', '7']);

@@ -278,7 +278,7 @@ export const listKmsKeys = defineOperation({
 });
 
 /** The key's material for a cryptographic call, after §6.3's preconditions. */
-function usableMaterial(view: ReadView, key: KmsKeyRecord, operation: string): Uint8Array {
+export function usableMaterial(view: ReadView, key: KmsKeyRecord, operation: string): Uint8Array {
   if (key.deletionDate !== undefined) throw kmsError('KMS_INVALID_STATE', 'KMSInvalidStateException', operation, `${key.arn} is pending deletion`);
   if (!key.enabled) throw kmsError('KMS_KEY_DISABLED', 'DisabledException', operation, `${key.arn} is disabled`);
   if (key.origin === 'AWS_KMS') return Buffer.from(key.material!, 'base64');
@@ -305,7 +305,7 @@ function contextBytes(context: EncryptionContext, operation: string): Buffer {
   return Buffer.from(JSON.stringify(Object.keys(context).sort().map((k) => [k, context[k]])), 'utf8');
 }
 
-function seal(ctx: EngineContext, key: KmsKeyRecord, material: Uint8Array, plaintext: Uint8Array, context: EncryptionContext, operation: string): Uint8Array {
+export function seal(ctx: EngineContext, key: KmsKeyRecord, material: Uint8Array, plaintext: Uint8Array, context: EncryptionContext, operation: string): Uint8Array {
   const iv = ctx.random(IV_BYTES);
   const { ciphertext, tag } = cryptoOf(ctx).aesGcmEncrypt(material, iv, plaintext, contextBytes(context, operation), TAG_BYTES);
   const arn = Buffer.from(key.arn, 'utf8');

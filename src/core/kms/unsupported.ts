@@ -7,8 +7,6 @@
  *   rotation (UnsupportedOperationException, as AWS says); [emulator rule] neither has a standard
  *   key here (UnsupportedOperationException naming this local KMS). GetKeyRotationStatus answers
  *   false, which is then true of every key.
- * - GenerateDataKeyPair(WithoutPlaintext): not supported for a key in a custom key store
- *   (UnsupportedOperationException, as AWS says); [emulator rule] not implemented for standard keys.
  * - Sign, Verify, GenerateMac, VerifyMac: every key here is a symmetric encryption key (an AWS
  *   CloudHSM key store holds no other kind, and this KMS makes no other), whose KeyUsage
  *   ENCRYPT_DECRYPT allows none of them: InvalidKeyUsageException, as AWS answers for such a key.
@@ -68,12 +66,6 @@ export const getKmsKeyRotationStatus = defineOperation({
     return { KeyId: key.arn, KeyRotationEnabled: false };
   },
 });
-
-const dataKeyPair = (operation: string) =>
-  unsupported(operation, 'data key pairs cannot be generated under a key in a custom key store; use a standard key', 'data key pairs are not supported by this local KMS; GenerateDataKey makes symmetric data keys');
-
-export const kmsGenerateDataKeyPair = dataKeyPair('GenerateDataKeyPair');
-export const kmsGenerateDataKeyPairWithoutPlaintext = dataKeyPair('GenerateDataKeyPairWithoutPlaintext');
 
 function wrongUsage(operation: 'Sign' | 'Verify' | 'GenerateMac' | 'VerifyMac') {
   const needs = operation === 'Sign' || operation === 'Verify' ? 'an asymmetric key with KeyUsage SIGN_VERIFY' : 'an HMAC key with KeyUsage GENERATE_VERIFY_MAC';

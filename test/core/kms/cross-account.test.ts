@@ -13,7 +13,8 @@ import { perform } from '../../../src/core/engine.js';
 import type { EngineContext } from '../../../src/core/context.js';
 import { createKmsAlias, createKmsKey, deleteKmsAlias, kmsDecrypt, kmsEncrypt, listKmsAliases, listKmsKeys, updateKmsAlias } from '../../../src/core/kms/keys.js';
 import { connectKeyStore, createKeyStore, deleteKeyStore, describeKeyStores, disconnectKeyStore, updateKeyStore } from '../../../src/core/kms/key-stores.js';
-import { enableKmsKeyRotation, getKmsKeyRotationStatus, kmsGenerateDataKeyPair, kmsSign } from '../../../src/core/kms/unsupported.js';
+import { enableKmsKeyRotation, getKmsKeyRotationStatus, kmsSign } from '../../../src/core/kms/unsupported.js';
+import { kmsGenerateDataKeyPair } from '../../../src/core/kms/data-key-pairs.js';
 import { refused, testContext } from '../../support/helpers.js';
 
 const MALLORY = 'arn:aws:iam::111122223333:user/mallory';
@@ -68,10 +69,18 @@ describe('core/kms: a principal of another account', function () {
 
   it('learns nothing of a key from the operations that only refuse it: AccessDeniedException first, as KMS authorizes first', async () => {
     const key = (await perform(ctx, createKmsKey, {})).KeyMetadata;
-    for (const op of [getKmsKeyRotationStatus, enableKmsKeyRotation, kmsGenerateDataKeyPair, kmsSign]) {
+    for (const op of [getKmsKeyRotationStatus, enableKmsKeyRotation, kmsSign]) {
       const err = await refused(perform(ctx, op, by(MALLORY, { KeyId: key.KeyId })), 'KMS_ACCESS_DENIED', 'AccessDeniedException');
       assert.match(err.message, new RegExp(`kms:${op.name}`));
     }
+    // Refused before any pair is made: the caller without access costs the server no key generation.
+    const draws = ctx.random;
+    let drawn = 0;
+    ctx.random = (n) => ((drawn += n), draws(n));
+    const err = await refused(perform(ctx, kmsGenerateDataKeyPair, by(MALLORY, { KeyId: key.KeyId, KeyPairSpec: 'ECC_NIST_P256' })), 'KMS_ACCESS_DENIED', 'AccessDeniedException');
+    ctx.random = draws;
+    assert.match(err.message, /kms:GenerateDataKeyPair/);
+    assert.equal(drawn, 0, 'random bytes were drawn for a refused caller');
     // The key's own account gets the refusal, or the answer.
     assert.equal((await perform(ctx, getKmsKeyRotationStatus, by(BOB, { KeyId: key.KeyId }))).KeyRotationEnabled, false);
     await refused(perform(ctx, kmsSign, by(BOB, { KeyId: key.KeyId })), 'KMS_INVALID_KEY_USAGE');
