@@ -126,6 +126,25 @@ describe('PKCS #11 server: an attacker\'s call sequences', function () {
     await c.ok('C_DigestInit', [s, noParams(0x250)]);
   });
 
+  it('another user\'s public key: bob finds and verifies with it, but cannot destroy, change, wrap, read or make it trusted', async () => {
+    const pair = await perform(fixture.ctx, generateKeyPair, { clusterId: fixture.clusterId, keyType: 'ec', curve: 'prime256v1', publicLabel: 'alice-visible-pub', privateLabel: 'alice-hidden-priv', publicAttributes: ['verify=true', 'wrap=true'] }, alice);
+    const pub = BigInt(pair.publicKey.ref);
+    const b = await fixture.open();
+    const s = await b.session(BOB_PIN);
+    assert.deepEqual(await b.find(s, [bytes(CKA.LABEL, 'alice-visible-pub')]), [pub]);
+    assert.deepEqual(await b.find(s, [bytes(CKA.LABEL, 'alice-hidden-priv')]), []);
+    await b.ok('C_VerifyInit', [s, noParams(CKM.ECDSA), pub]);
+    assert.equal(await b.ckr('C_Verify', [s, { bytes: new Uint8Array(32) }, { bytes: new Uint8Array(64) }]), CKR.SIGNATURE_INVALID);
+    assert.equal(await b.ckr('C_DestroyObject', [s, pub]), CKR.ACTION_PROHIBITED);
+    for (const change of [bytes(CKA.LABEL, 'bobs-now'), bool(CKA.VERIFY, false), bool(CKA.TRUSTED, true)]) {
+      assert.notEqual(await b.ckr('C_SetAttributeValue', [s, pub, [change]]), CKR.OK, `CKA 0x${change.type.toString(16)}`);
+    }
+    assert.deepEqual(await b.find(s, [bytes(CKA.LABEL, 'alice-visible-pub'), bool(CKA.VERIFY, true), bool(CKA.TRUSTED, false)]), [pub], 'nothing changed');
+    const bobKey = await aes('bob-kek', ['wrap=true'], {}, as('bob', 'bob-Pass12'));
+    assert.equal((await wrapWith(b, s, noParams(CKM.AES_KEY_WRAP), bobKey, pub)).ckr, CKR.KEY_FUNCTION_NOT_PERMITTED, 'only the owner wraps a key');
+    assert.equal((await valueCkr(b, s, pub)).ckr, CKR.ATTRIBUTE_TYPE_INVALID, 'a public key has no CKA_VALUE here');
+  });
+
   it('session objects: not another connection\'s, even the same user\'s; gone with the login and the connection', async () => {
     const c = await fixture.open();
     const s = await c.session(ALICE_PIN);
