@@ -15,6 +15,7 @@ import { ANY_KEY, byReference, type KeySelector } from './selector.js';
 import { findKeys, keyStoreKeys, selectKey } from './filters.js';
 import { BOOLEAN_ATTRIBUTES, LABEL_MAX, viewOfKey, type BooleanAttribute, type KeyRecord, type KeyView } from './model.js';
 import { keyEvent } from '../audit/record.js';
+import { checkCapacity } from './generate.js';
 
 /** The input of an operation on one key: the selector must match exactly one. */
 export interface FilterInput extends ClusterInput {
@@ -279,6 +280,8 @@ function modifyKey({ tx, cluster, actor, sessionKeys, record, approve }: Operati
   const changed = changes.reduce((k, c) => applyAttributeChange(k, c.name, c.value, actor!), key);
   // The key-management quorum binds its crypto users; an admin sets only `trusted`, its own rule.
   if (actor!.role === 'crypto-user') approve({ service: 'key-management', required: key.manageQuorum, key });
+  // A session key made a token key is a new key in the store: the HSM type's capacity holds it as it holds the others.
+  if (changed.attributes.token && !key.attributes.token) checkCapacity(tx, cluster, 1);
   if (changed !== key) saveKey(tx, cluster.clusterId, changed, sessionKeys);
   record([{ on: key.attributes.token ? 'all' : 'routed', event: { opcode: 'CN_MODIFY_OBJECT', keys: keyHandles(key) } }]);
   return { message: 'Attribute set successfully' };

@@ -158,7 +158,9 @@ export const importPlaintextKey = defineOperation({
 /**
  * A secret key's value as PKCS #11's CKA_VALUE gives it: PKCS #11 §4.9 lets it be read only
  * when the key has sensitive=false and extractable=true. [emulator rule] Only the key's owner
- * reads it (a sharee may only use a key, users-and-auth.md §3), and no event is logged: reading
+ * reads it (a sharee may only use a key, users-and-auth.md §3), never a wrap-with-trusted key or
+ * one under key quorum (exSymKey above refuses those without a trusted key or approvals, which
+ * no attribute read gives), and no event is logged: reading
  * an attribute is not one of the operations the HSM audits (audit-log.md §2).
  */
 export const readKeyValue = defineOperation({
@@ -174,6 +176,13 @@ export const readKeyValue = defineOperation({
     requireOwner(key, actor!, 'read its value');
     if (key.attributes.sensitive) throw new HsmError('KEY_ATTRIBUTE_REFUSED', `key ${ref} has sensitive=true: its value never leaves the HSM in plaintext`, { details: { attribute: 'sensitive' } });
     if (!key.attributes.extractable) refuse(key, 'extractable', 'its value never leaves the HSM');
+    // Read in the clear, the value leaves as exSymKey exports it: not past the rules a wrap is held to.
+    if (key.attributes['wrap-with-trusted']) {
+      throw new HsmError('KEY_ATTRIBUTE_REFUSED', `key ${ref} has wrap-with-trusted=true: its value leaves the HSM only wrapped by a trusted key`, { details: { attribute: 'wrap-with-trusted' } });
+    }
+    if (key.manageQuorum > 1) {
+      throw new HsmError('KEY_ATTRIBUTE_REFUSED', `key ${ref} has manage-key-quorum-value ${key.manageQuorum}: its value leaves the HSM only by a wrap the quorum approves`, { details: { attribute: 'manage-key-quorum-value' } });
+    }
     return { value: secretMaterial(key) };
   },
 });

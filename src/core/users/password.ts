@@ -35,9 +35,14 @@ export async function hashPassword(password: string, salt: Buffer): Promise<stri
   return `scrypt$${params.N}$${params.r}$${params.p}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
+/**
+ * scrypt keys HMAC-SHA256 with the password, and HMAC pads a short key with zero bytes: "pw" and
+ * "pw\0" hash alike. No password holds a NUL (rules.ts checkPassword), so a guess holding one is
+ * wrong, whatever its hash.
+ */
 export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
   const [scheme, n, r, p, saltB64, keyB64] = encoded.split('$');
-  if (scheme !== 'scrypt' || !keyB64) return false;
+  if (scheme !== 'scrypt' || !keyB64 || password.includes('\0')) return false;
   const expected = Buffer.from(keyB64, 'base64');
   const actual = await derive(password, Buffer.from(saltB64!, 'base64'), Number(n), Number(r), Number(p), expected.length);
   return actual.length === expected.length && timingSafeEqual(actual, expected);

@@ -69,6 +69,8 @@ export function checkPassword(password: string): void {
       `password must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters long; the one given has ${length}`,
     );
   }
+  // password.ts: a NUL at the end would hash as the password without it.
+  if (password.includes('\0')) throw new HsmError('INVALID_PASSWORD', 'password must not hold a NUL character; choose one without it');
 }
 
 export function checkLoginRole(role: string): LoginRole {

@@ -167,6 +167,7 @@ class CryptoCalls {
       const op = this.operations.get(s);
       return op ? op.gathered + ('carry' in op ? op.carry.length : 0) : 0;
     });
+    host.onLoginEnd((s) => this.operations.delete(s));
   }
 
   table(): CallTable {

@@ -237,7 +237,8 @@ export function objectCalls(host: CallHost): CallTable {
         const { s, l, mechanism, spec, params } = wrapping(handle, mech, 'wrap');
         const wrappingKey = await host.key(l, wrappingHandle!, CKR.WRAPPING_KEY_HANDLE_INVALID);
         const payload = await host.key(l, keyHandle!, CKR.KEY_HANDLE_INVALID);
-        const id = JSON.stringify([mechanism.type, wrappingKey.ref, payload.ref, params]);
+        // The keys' attributes are part of it: a key changed since (wrap, trusted, wrap-with-trusted) is wrapped again, under the rules as they are now.
+        const id = JSON.stringify([mechanism.type, wrappingKey.ref, payload.ref, params, wrappingKey.attributes, payload.attributes]);
         let pending = pendingWraps.get(s);
         if (pending?.id !== id || pending.login !== l) {
           const input = { ...params, mechanism: spec.mechanism, payloadFilter: byReference(payload.ref), wrappingFilter: byReference(wrappingKey.ref) };
@@ -295,8 +296,9 @@ export function objectCalls(host: CallHost): CallTable {
         const s = opened(handle);
         const l = host.loginOf(s);
         const key = await host.key(l, object!, CKR.OBJECT_HANDLE_INVALID);
-        writable(s, key.attributes.token, 'C_SetAttributeValue changes');
         const changes = attributeChanges(key, template as Attribute[]);
+        // Making a session object a token object makes a token object.
+        writable(s, key.attributes.token || changes.some((c) => c.name === 'token' && c.value === 'true'), 'C_SetAttributeValue changes or makes');
         if (changes.length === 0) return [];
         await rethrowing(host.run(l, setAttributes, { filter: byReference(key.ref), changes }), changeRefusal);
         return [];

@@ -153,6 +153,8 @@ export interface CallHost {
   countHeld(held: (s: Session11) => number): void;
   /** Refuses (CKR_DEVICE_MEMORY) `more` bytes of multi-part data beyond the connection's budget, across all its sessions. */
   reserve(more: number): void;
+  /** Registers how a module ends what a session holds of a login (its operations), for when the login ends. */
+  onLoginEnd(end: (s: Session11) => void): void;
   loginOf(s: Session11): Login;
   run<I extends { clusterId?: string }, O, P>(l: Login, op: Operation<I, O, P>, input: Omit<I, 'clusterId'>): Promise<O>;
   key(l: Login, handle: Value, invalid: number): Promise<KeyView>;
@@ -163,6 +165,13 @@ class Connection implements CallHost {
   private dialect?: number;
   /** What each module's operations hold of a session's multi-part data (this file's signatures among them). */
   private readonly holders: Array<(s: Session11) => number> = [(s) => s.operation?.partBytes ?? 0];
+  /** What each module ends of a session's work when its login ends (this file's searches and signatures among them). */
+  private readonly loginEnders: Array<(s: Session11) => void> = [
+    (s) => {
+      delete s.found;
+      delete s.operation;
+    },
+  ];
   private readonly frames = new FrameReader();
   private queue: Promise<void> = Promise.resolve();
   private unanswered = 0;
@@ -271,6 +280,10 @@ class Connection implements CallHost {
     this.holders.push(held);
   }
 
+  onLoginEnd(end: (s: Session11) => void): void {
+    this.loginEnders.push(end);
+  }
+
   reserve(more: number): void {
     let held = 0;
     for (const s of this.sessions.values()) for (const holder of this.holders) held += holder(s);
@@ -310,6 +323,8 @@ class Connection implements CallHost {
     if (!l) return;
     this.logins.delete(clusterId);
     l.caller.sessionKeys?.clear();
+    // PKCS #11 §5.6: the login's handles are no longer valid; the searches and operations its sessions hold end with it.
+    for (const s of this.sessions.values()) if (s.clusterId === clusterId) for (const end of this.loginEnders) end(s);
     await this.run(l, op, {}).catch((err: unknown) => this.log(`PKCS#11: ending ${l.username}'s login: ${err instanceof Error ? err.message : String(err)}`));
   }
 
@@ -555,6 +570,8 @@ class Connection implements CallHost {
     if (key.keyType !== spec.keyType || edwards || key.class !== wantClass) {
       throw new CkrError(CKR.KEY_TYPE_INCONSISTENT, `key ${key.ref} is a ${key.curve ?? key.keyType} ${key.class}; this mechanism needs a ${spec.keyType} ${wantClass}`);
     }
+    // The core refuses too; PKCS #11 names the refusal at C_*Init (and a size query would not reach the core).
+    if (!key.attributes[purpose]) throw new CkrError(CKR.KEY_FUNCTION_NOT_PERMITTED, `key ${key.ref} has CKA_${purpose.toUpperCase()} false`);
     const signatureBytes = spec.keyType === 'ec' ? 2 * CURVES[KEY_CURVES[key.curve ?? ''] as EcCurve].bytes : (key.modulusSizeBits ?? 0) / 8;
     s.operation = { purpose, spec, keyRef: key.ref, signatureBytes, pss, partBytes: 0 };
     return [];

@@ -54,6 +54,7 @@ describe('core/users', function () {
     await refused(create('carol', 'short'), 'INVALID_PASSWORD');
     await refused(create('carol', 'x'.repeat(33)), 'INVALID_PASSWORD');
     await refused(create('carol', 'Passw0rd!', 'superuser'), 'INVALID_ARGUMENT');
+    await refused(create('carol', 'Passw0rd!\0'), 'INVALID_PASSWORD');
     await create('a'.repeat(31), 'x'.repeat(7));
     await create('carol_2', 'x'.repeat(32), 'admin');
   });
@@ -73,6 +74,16 @@ describe('core/users', function () {
     assert.equal((await perform(ctx, listUsers, {})).users.find((u) => u.username === 'alice')!.failedLogins, 0);
     await refused(perform(ctx, login, { credentials: { username: 'alice', password: 'Alice123!', role: 'crypto-user' } }), 'LOGIN_FAILED');
     assert.deepEqual(await perform(ctx, login, { credentials: { username: 'alice', password: 'NewAlice1!', role: 'crypto-user' } }), { username: 'alice', role: 'crypto-user' });
+  });
+
+  it('refuses the password with NUL bytes after it (which scrypt\'s HMAC would hash alike), counting the guess', async () => {
+    const ctx = await activated();
+    await perform(ctx, createUser, { username: 'alice', role: 'crypto-user', password: 'Alice123!' }, ADMIN);
+    for (const [i, guess] of ['Alice123!\0', 'Alice123!\0\0\0'].entries()) {
+      const err = await refused(perform(ctx, login, { credentials: { username: 'alice', password: guess, role: 'crypto-user' } }), 'LOGIN_FAILED');
+      assert.equal(err.details?.failedLogins, i + 1);
+    }
+    await perform(ctx, login, { credentials: { username: 'alice', password: 'Alice123!', role: 'crypto-user' } });
   });
 
   it('resets the failure count after a successful login', async () => {
