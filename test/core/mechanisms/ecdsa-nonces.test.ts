@@ -100,6 +100,19 @@ describe('ECDSA nonces (node backend)', function () {
     assert.deepEqual(pairs, [expectedR('secp256r1', 5n), inverse(5n, n)]);
   });
 
+  it('a key of zero (an empty private key, which OpenSSL never gives) is skipped like r = 0, not a crash', () => {
+    const n = curveOrder('secp256r1');
+    const real = scriptedEcdh('secp256r1', [9n, 9n]);
+    let calls = 0;
+    const ecdh = {
+      generateKeys: () => (calls++, real.generateKeys()),
+      getPrivateKey: () => (calls === 1 ? Buffer.alloc(0) : real.getPrivateKey()),
+    };
+    const pairs = nonceBatch(ecdh, n, 32, 1);
+    assert.equal(calls, 2, 'the zero key was not skipped');
+    assert.deepEqual(pairs, [expectedR('secp256r1', 9n), inverse(9n, n)]);
+  });
+
   it('nonces made ahead on the worker and on the spot are never handed out twice; every signature verifies', async () => {
     const { privateKey, publicKey, spec } = node.generateEc('secp256r1', seededRandom('nonce-pool'));
     const priv = node.preparePrivate(spec, privateKey);
