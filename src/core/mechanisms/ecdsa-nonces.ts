@@ -43,7 +43,8 @@ export interface NonceMultiplier {
  * inputs are its parameters) because the worker runs its source text.
  */
 export function nonceBatch(ecdh: NonceMultiplier, n: bigint, size: number, count: number): bigint[] {
-  const toBigInt = (bytes: Uint8Array) => BigInt(`0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex')}`);
+  // The leading 0 makes no bytes 0 (BigInt('0x') throws), so the k = 0 check below can skip such a key.
+  const toBigInt = (bytes: Uint8Array) => BigInt(`0x0${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex')}`);
   const ks: bigint[] = [];
   const rs: bigint[] = [];
   while (ks.length < count) {

@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createECDH } from 'node:crypto';
+import { createECDH, createHash, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import path from 'node:path';
 import fc from 'fast-check';
 import { OPENSSL_CURVE_NAMES, bigIntToBytes, bytesToBigInt, curveOrder } from '../../../src/core/mechanisms/curves.js';
 import { nonceBatch, nonceStats, stopNonceWorker, takeNonce } from '../../../src/core/mechanisms/ecdsa-nonces.js';
-import { EC_CURVES, EC_CURVE_BYTES, type CryptoProvider, type EcCurve } from '../../../src/core/mechanisms/index.js';
+import { EC_CURVES, EC_CURVE_BYTES, type CryptoProvider, type EcCurve, type HashName } from '../../../src/core/mechanisms/index.js';
 import { ROOT } from '../../support/helpers.js';
 import { propertyRuns } from '../../support/property.js';
 import { PROVIDERS, seededRandom, toHex } from './support.js';
@@ -53,6 +53,17 @@ async function untilAhead(sign: () => void, before: number): Promise<void> {
     for (let i = 0; i < 50; i++) sign();
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/** The compiled module at `parts` (under dist/src), as a file URL string for a child's import. */
+const distModule = (...parts: string[]) => JSON.stringify(path.join(ROOT, 'dist', 'src', ...parts));
+
+/** Runs an ES module script in a child node with `flags`; it must exit by itself. Returns its last stdout line as JSON. */
+function runChild(script: string, flags: readonly string[] = []): unknown {
+  const child = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(child.signal, null, `node ${flags.join(' ')}: the process did not exit by itself: ${child.stderr}`);
+  assert.equal(child.status, 0, `node ${flags.join(' ')}: ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!);
 }
 
 describe('ECDSA nonces (node backend)', function () {
@@ -100,6 +111,113 @@ describe('ECDSA nonces (node backend)', function () {
     assert.deepEqual(pairs, [expectedR('secp256r1', 5n), inverse(5n, n)]);
   });
 
+  it('a key of zero (an empty private key, which OpenSSL never gives) is skipped like r = 0, not a crash', () => {
+    const n = curveOrder('secp256r1');
+    const real = scriptedEcdh('secp256r1', [9n, 9n]);
+    let calls = 0;
+    const ecdh = {
+      generateKeys: () => (calls++, real.generateKeys()),
+      getPrivateKey: () => (calls === 1 ? Buffer.alloc(0) : real.getPrivateKey()),
+    };
+    const pairs = nonceBatch(ecdh, n, 32, 1);
+    assert.equal(calls, 2, 'the zero key was not skipped');
+    assert.deepEqual(pairs, [expectedR('secp256r1', 9n), inverse(9n, n)]);
+  });
+
+  it('over a digest longer or shorter than the order, on every curve and hash, OpenSSL verifies the message (its own truncation)', () => {
+    // SHA-512 on P-256 keeps its leftmost 256 bits; on P-521 (a 521-bit order) all 512 bits.
+    const hashes: HashName[] = ['sha1', 'sha224', 'sha256', 'sha384', 'sha512'];
+    for (const curve of EC_CURVES) {
+      const { privateKey, spec } = node.generateEc(curve, seededRandom(`truncation-${curve}`));
+      const priv = node.preparePrivate(spec, privateKey);
+      const pub = createPublicKey({ key: Buffer.from(node.exportSpki(priv)), format: 'der', type: 'spki' });
+      for (const hash of hashes) {
+        for (let i = 0; i < 4; i++) {
+          const message = Buffer.from(`${curve} ${hash} ${i}`);
+          const digest = new Uint8Array(createHash(hash).update(message).digest());
+          const signature = node.ecdsaSign(priv, hash, digest, { prehashed: true });
+          assert.ok(nodeVerify(hash, message, { key: pub, dsaEncoding: 'ieee-p1363' }, signature), `${curve} ${hash}: OpenSSL refuses the signature`);
+        }
+      }
+    }
+  });
+
+  it('nonces made on the worker are right on every curve: r = x(kG) mod n for the k its k⁻¹ inverts, none twice', () => {
+    // One child process a curve, so that the batch that arrives is that curve's: it signs until
+    // the worker's batch arrives, then checks the pool's top 320 nonces (that batch of 256, LIFO,
+    // and some made on the spot) against OpenSSL's kG for k = (k⁻¹)⁻¹.
+    for (const curve of EC_CURVES) {
+      const script = `
+        import { createECDH } from 'node:crypto';
+        import { takeNonce, nonceStats } from ${distModule('core', 'mechanisms', 'ecdsa-nonces.js')};
+        import { OPENSSL_CURVE_NAMES, bigIntToBytes, bytesToBigInt, curveOrder } from ${distModule('core', 'mechanisms', 'curves.js')};
+        import { EC_CURVE_BYTES } from ${distModule('core', 'mechanisms', 'index.js')};
+        const inverse = (k, n) => { let [r, b, e] = [1n, k % n, n - 2n]; for (; e > 0n; e >>= 1n, b = (b * b) % n) if (e & 1n) r = (r * b) % n; return r; };
+        const curve = ${JSON.stringify(curve)};
+        const n = curveOrder(curve), size = EC_CURVE_BYTES[curve], ecdh = createECDH(OPENSSL_CURVE_NAMES[curve]);
+        const seen = new Set();
+        const deadline = Date.now() + 30000;
+        while (nonceStats().made.ahead === 0 && nonceStats().worker !== 'failed' && Date.now() < deadline) {
+          for (let i = 0; i < 10; i++) seen.add(takeNonce(curve).r);
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+        const arrived = nonceStats().made.ahead;
+        let wrong = 0, repeated = 0;
+        for (let i = 0; i < 320; i++) {
+          const { r, kInverse } = takeNonce(curve);
+          if (seen.has(r)) repeated++;
+          seen.add(r);
+          ecdh.setPrivateKey(bigIntToBytes(inverse(kInverse, n), size));
+          if (bytesToBigInt(ecdh.getPublicKey().subarray(1, 1 + size)) % n !== r) wrong++;
+        }
+        console.log(JSON.stringify({ arrived, wrong, repeated, stats: nonceStats() }));
+      `;
+      const out = runChild(script) as { arrived: number; wrong: number; repeated: number; stats: ReturnType<typeof nonceStats> };
+      assert.equal(out.arrived, 256, `${curve}: no batch came from the worker (${JSON.stringify(out)})`);
+      assert.equal(out.wrong, 0, `${curve}: a worker nonce's r is not x(kG) mod n`);
+      assert.equal(out.repeated, 0, `${curve}: a nonce was handed out twice`);
+    }
+  });
+
+  it('under flags workers inherit, a signing process signs correctly and exits by itself; a refused worker only loses the speed; the stats hold no secret', () => {
+    const permission = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
+    const script = `
+      import { providers } from ${distModule('core', 'mechanisms', 'index.js')};
+      import { nonceStats } from ${distModule('core', 'mechanisms', 'ecdsa-nonces.js')};
+      const node = providers.node, noble = providers.noble;
+      const { privateKey, publicKey, spec } = node.generateEc('secp384r1', (size) => new Uint8Array(size).fill(7));
+      const priv = node.preparePrivate(spec, privateKey), pub = noble.preparePublic(spec, publicKey);
+      const digest = new Uint8Array(64).fill(3);
+      const rs = new Set();
+      let invalid = 0, total = 0;
+      for (let round = 0; round < 400 && nonceStats().made.ahead === 0 && nonceStats().worker !== 'failed'; round++) {
+        for (let i = 0; i < 20; i++, total++) {
+          const signature = node.ecdsaSign(priv, 'sha512', digest, { prehashed: true });
+          rs.add(Buffer.from(signature.subarray(0, 48)).toString('hex'));
+          if (!noble.ecdsaVerify(pub, 'sha512', digest, signature, { prehashed: true })) invalid++;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      console.log(JSON.stringify({ total, distinct: rs.size, invalid, stats: nonceStats() }));
+    `;
+    const runs: Array<{ flags: string[]; worker: 'running' | 'failed' }> = [
+      { flags: ['--frozen-intrinsics', '--no-warnings'], worker: 'running' },
+      { flags: ['--disallow-code-generation-from-strings'], worker: 'running' },
+      { flags: [permission, '--allow-fs-read=*', '--no-warnings'], worker: 'failed' },
+    ];
+    for (const { flags, worker } of runs) {
+      const out = runChild(script, flags) as { total: number; distinct: number; invalid: number; stats: ReturnType<typeof nonceStats> };
+      const label = `node ${flags.join(' ')}: ${JSON.stringify(out)}`;
+      assert.equal(out.stats.worker, worker, label);
+      if (worker === 'running') assert.ok(out.stats.made.ahead > 0, label);
+      else assert.match(out.stats.failure ?? '', /\w/, label);
+      assert.equal(out.invalid, 0, label);
+      assert.equal(out.distinct, out.total, `${label}: an r repeated`);
+      // Counts and a reason only: no number long enough to be a key, a nonce or an inverse.
+      assert.doesNotMatch(JSON.stringify(out.stats), /[0-9a-f]{16,}/i, label);
+    }
+  });
+
   it('nonces made ahead on the worker and on the spot are never handed out twice; every signature verifies', async () => {
     const { privateKey, publicKey, spec } = node.generateEc('secp256r1', seededRandom('nonce-pool'));
     const priv = node.preparePrivate(spec, privateKey);
@@ -135,19 +253,15 @@ describe('ECDSA nonces (node backend)', function () {
   });
 
   it('a process that signs enough to start the worker still exits on its own once it is done', () => {
-    const modulePath = path.join(ROOT, 'dist', 'src', 'core', 'mechanisms', 'ecdsa-nonces.js');
     const script = `
-      import { takeNonce, nonceStats } from ${JSON.stringify(modulePath)};
+      import { takeNonce, nonceStats } from ${distModule('core', 'mechanisms', 'ecdsa-nonces.js')};
       for (let round = 0; nonceStats().made.ahead === 0 && round < 2000; round++) {
         for (let i = 0; i < 50; i++) takeNonce('secp256r1');
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       console.log(JSON.stringify(nonceStats()));
     `;
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
-    assert.equal(child.signal, null, `the process did not exit by itself: ${child.stderr}`);
-    assert.equal(child.status, 0, child.stderr);
-    const stats = JSON.parse(child.stdout) as ReturnType<typeof nonceStats>;
+    const stats = runChild(script) as ReturnType<typeof nonceStats>;
     assert.equal(stats.worker, 'running');
     assert.ok(stats.made.ahead > 0);
   });
