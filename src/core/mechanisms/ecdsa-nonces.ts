@@ -7,10 +7,12 @@
  * are made in batches so that one modular inversion serves a batch (Montgomery's trick).
  *
  * The multiplication is most of a signature's cost, and it does not depend on what is signed. So a
- * process that keeps signing (`serve`, an application on the Node API) has its nonces made ahead on
- * a worker thread, on another core, once it has used WORKER_AFTER nonces; the worker keeps each
- * curve's pool above LOW_WATER. When the pool is empty (the worker has not caught up, or it failed)
- * a batch is made on the spot, as a one-off command always does. The worker is unreferenced: it
+ * process that keeps signing has its nonces made ahead on a worker thread, on another core, once it
+ * has used WORKER_AFTER nonces; the worker keeps each curve's pool above LOW_WATER. Its batches
+ * arrive as messages, so they reach a process whose event loop runs between signatures (`serve`,
+ * an application doing I/O between them); a loop of signatures alone (the store's file calls are
+ * synchronous) keeps making them on the spot. When the pool is empty (the worker has not caught
+ * up, or it failed) a batch is made on the spot, as a one-off command always does. The worker is unreferenced: it
  * never keeps a process alive.
  */
 import { createECDH, type ECDH } from 'node:crypto';
