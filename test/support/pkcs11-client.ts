@@ -12,7 +12,7 @@ import { perform, type Caller } from '../../src/core/engine.js';
 import { quickstart } from '../../src/core/cluster/quickstart.js';
 import { createUser } from '../../src/core/users/operations.js';
 import { CKF, CKR, CKU } from '../../src/server/pkcs11/constants.js';
-import { createPkcs11Server, listenPkcs11 } from '../../src/server/pkcs11/server.js';
+import { createPkcs11Server, listenPkcs11, type Pkcs11Limits } from '../../src/server/pkcs11/server.js';
 import { CALL_IDS, FrameReader, HANDSHAKE, decodeMessage, encodeFrame, encodeMessage, type Attribute, type Value } from '../../src/server/pkcs11/rpc.js';
 import { tempDir, testContext } from './helpers.js';
 
@@ -35,7 +35,7 @@ export class Client {
   private version?: number;
   private readonly waiting = new Map<number, { resolve: (body: Buffer) => void; reject: (err: Error) => void }>();
   private nextCode = 1;
-  private versionWaiter?: (v: number) => void;
+  private versionWaiter?: { resolve: (v: number) => void; reject: (err: Error) => void };
   closed = false;
 
   private constructor(
@@ -46,14 +46,14 @@ export class Client {
     socket.on('data', (chunk: Buffer) => {
       if (this.version === undefined) {
         this.version = chunk[0]!;
-        this.versionWaiter?.(this.version);
+        this.versionWaiter?.resolve(this.version);
         chunk = chunk.subarray(1);
       }
       for (const f of this.frames.push(chunk)) this.waiting.get(f.code)?.resolve(f.body);
     });
     socket.on('close', () => {
       this.closed = true;
-      for (const w of this.waiting.values()) w.reject(new Error('the server closed the connection'));
+      for (const w of [...this.waiting.values(), ...(this.versionWaiter && this.version === undefined ? [this.versionWaiter] : [])]) w.reject(new Error('the server closed the connection'));
     });
   }
 
@@ -61,7 +61,7 @@ export class Client {
     const socket = net.connect(socketPath);
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
     const client = new Client(socket, version);
-    const agreed = new Promise<number>((resolve) => (client.versionWaiter = resolve));
+    const agreed = new Promise<number>((resolve, reject) => (client.versionWaiter = { resolve, reject }));
     socket.write(Buffer.of(version));
     return { client, version: await agreed };
   }
@@ -134,7 +134,7 @@ export interface Pkcs11Fixture {
   close(): void;
 }
 
-export async function pkcs11Fixture(): Promise<Pkcs11Fixture> {
+export async function pkcs11Fixture(options: { limits?: Partial<Pkcs11Limits> } = {}): Promise<Pkcs11Fixture> {
   const ctx = await testContext('pkcs11');
   const { cluster } = await quickstart(ctx, { password: 'Admin123!' });
   const admin: Caller = { credentials: { username: 'admin', password: 'Admin123!', role: 'admin' } };
@@ -144,7 +144,7 @@ export async function pkcs11Fixture(): Promise<Pkcs11Fixture> {
   }
   const socketPath = path.join(tempDir('p11-'), 'p.sock');
   const logged: string[] = [];
-  const server = createPkcs11Server(ctx, { log: (line) => logged.push(line) });
+  const server = createPkcs11Server(ctx, { log: (line) => logged.push(line), ...(options.limits ? { limits: options.limits } : {}) });
   await listenPkcs11(server, socketPath);
   const clients: Client[] = [];
   return {

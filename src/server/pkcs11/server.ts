@@ -68,12 +68,31 @@ const MAX_UNANSWERED_BYTES = 32 * 1024 * 1024;
 const MAX_MULTIPART_BYTES = 64 * 1024 * 1024;
 /** The multi-part data one connection may hold across all its sessions (two operations at their limit). */
 export const MAX_CONNECTION_HELD_BYTES = 2 * MAX_MULTIPART_BYTES;
+/** The multi-part data all connections together may hold. */
+export const MAX_SERVER_HELD_BYTES = 4 * MAX_CONNECTION_HELD_BYTES;
+/** Applications connected at once (p11-kit's client module opens one connection per process). */
+export const MAX_CONNECTIONS = 128;
 /** The PIN is `username:password`: 1-31 characters, a colon, 7-32 characters (users-and-auth.md). */
 const PIN_LENGTH = { min: 1 + 1 + 7, max: 31 + 1 + 32 };
+
+export interface Pkcs11Limits {
+  connections: number;
+  connectionHeldBytes: number;
+  serverHeldBytes: number;
+}
 
 export interface Pkcs11ServerOptions {
   /** One line per connection and per refused call (never a PIN or key material). */
   log?: (line: string) => void;
+  /** Lower limits than the defaults (MAX_CONNECTIONS, MAX_CONNECTION_HELD_BYTES, MAX_SERVER_HELD_BYTES), for tests. */
+  limits?: Partial<Pkcs11Limits>;
+}
+
+/** What the connections of one server share: the slots, and what counts against the server-wide limits. */
+interface Shared {
+  readonly slots: SlotTable;
+  readonly connections: Set<Connection>;
+  readonly limits: Pkcs11Limits;
 }
 
 export interface Login {
@@ -181,16 +200,21 @@ class Connection implements CallHost {
   private readonly logins = new Map<string, Login>();
   private readonly handlers: CallTable;
 
+  private readonly slots: SlotTable;
+
   constructor(
     private readonly ctx: EngineContext,
-    private readonly slots: SlotTable,
+    private readonly shared: Shared,
     private readonly socket: net.Socket,
     private readonly log: (line: string) => void,
   ) {
+    this.slots = shared.slots;
     this.handlers = this.table();
+    shared.connections.add(this);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', () => undefined);
     socket.on('close', () => {
+      shared.connections.delete(this);
       this.queue = this.queue.then(() => this.endAll());
     });
   }
@@ -284,11 +308,23 @@ class Connection implements CallHost {
     this.loginEnders.push(end);
   }
 
-  reserve(more: number): void {
+  /** The multi-part data this connection's sessions hold. */
+  held(): number {
     let held = 0;
     for (const s of this.sessions.values()) for (const holder of this.holders) held += holder(s);
-    if (held + more > MAX_CONNECTION_HELD_BYTES) {
-      throw new CkrError(CKR.DEVICE_MEMORY, `this application's sessions hold ${held} bytes of multi-part data; at most ${MAX_CONNECTION_HELD_BYTES} in all: finish the other operations first`);
+    return held;
+  }
+
+  reserve(more: number): void {
+    const { connectionHeldBytes, serverHeldBytes } = this.shared.limits;
+    const held = this.held();
+    if (held + more > connectionHeldBytes) {
+      throw new CkrError(CKR.DEVICE_MEMORY, `this application's sessions hold ${held} bytes of multi-part data; at most ${connectionHeldBytes} in all: finish the other operations first`);
+    }
+    let all = 0;
+    for (const c of this.shared.connections) all += c.held();
+    if (all + more > serverHeldBytes) {
+      throw new CkrError(CKR.DEVICE_MEMORY, `the server's applications hold ${all} bytes of multi-part data; at most ${serverHeldBytes} in all: try again when their operations end`);
     }
   }
 
@@ -648,20 +684,22 @@ class Connection implements CallHost {
 /** The PKCS #11 server over `ctx`'s state; `listenPkcs11` puts it on a socket. */
 export function createPkcs11Server(ctx: EngineContext, options: Pkcs11ServerOptions = {}): net.Server {
   const log = options.log ?? (() => undefined);
-  const slots = new SlotTable(ctx);
+  const limits: Pkcs11Limits = { connections: MAX_CONNECTIONS, connectionHeldBytes: MAX_CONNECTION_HELD_BYTES, serverHeldBytes: MAX_SERVER_HELD_BYTES, ...options.limits };
+  const shared: Shared = { slots: new SlotTable(ctx), connections: new Set(), limits };
   return net.createServer((socket) => {
-    new Connection(ctx, slots, socket, log);
+    if (shared.connections.size >= limits.connections) {
+      // The client's C_Initialize fails (p11-kit reports the closed connection); the log says why.
+      log(`PKCS#11: refusing a connection: ${limits.connections} applications are connected, the most this server takes; close some`);
+      socket.destroy();
+      return;
+    }
+    new Connection(ctx, shared, socket, log);
   });
 }
 
 /** sockaddr_un.sun_path holds 108 bytes, the terminating NUL among them. */
 export const MAX_SOCKET_PATH_BYTES = 107;
 
-/**
- * Listens on a Unix socket at `socketPath`, owner-only (mode 0600, made so by the umask as it is
- * created, so before anyone can connect, and checked). A socket file left by a server that is gone is replaced; one a live server answers
- * on is not.
- */
 /** A socket path's system error as what went wrong and what to do. */
 export function socketError(err: unknown, socketPath: string, doing: string): Error {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
@@ -678,6 +716,12 @@ export function socketError(err: unknown, socketPath: string, doing: string): Er
   return new Error(`cannot ${doing} ${socketPath}: ${detail}`);
 }
 
+/**
+ * Listens on a Unix socket at `socketPath`, owner-only (mode 0600, made so by the umask as it is
+ * created, so before anyone can connect, and checked). A socket file left by a server of this
+ * user that is gone is replaced; one a live server answers on, another user's, or anything that
+ * is not a socket is not.
+ */
 export async function listenPkcs11(server: net.Server, socketPath: string): Promise<void> {
   if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
     throw new Error(`the socket path ${socketPath} is ${Buffer.byteLength(socketPath)} bytes; Unix sockets allow ${MAX_SOCKET_PATH_BYTES}. Give a shorter one with --socket`);

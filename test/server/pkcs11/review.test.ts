@@ -99,4 +99,37 @@ describe('PKCS #11 server: review sequences', function () {
     assert.equal(await c.ckr('C_DigestUpdate', [sessions[2]!, part]), CKR.OK);
     c.close();
   });
+
+  it('all applications together are bounded too: multi-part data across connections, and the number of connections', async () => {
+    const MiB = 1024 * 1024;
+    const small = await pkcs11Fixture({ limits: { connections: 3, connectionHeldBytes: 3 * MiB, serverHeldBytes: 4 * MiB } });
+    try {
+      const part = { bytes: new Uint8Array(MiB) };
+      const [a, b, c] = [await small.open(), await small.open(), await small.open()];
+      const digesting = async (client: typeof a) => {
+        const s = await client.session(ALICE_PIN);
+        await client.ok('C_DigestInit', [s, noParams(0x250)]);
+        return s;
+      };
+      const [sa, sb, sc] = [await digesting(a), await digesting(b), await digesting(c)];
+      for (const [client, s] of [[a, sa], [a, sa], [b, sb], [b, sb]] as const) assert.equal(await client.ckr('C_DigestUpdate', [s, part]), CKR.OK);
+      // Each of a and b is within its own 3 MiB, but the server holds its 4 MiB: c is refused.
+      assert.equal(await c.ckr('C_DigestUpdate', [sc, part]), CKR.DEVICE_MEMORY);
+      await a.ok('C_DigestFinal', [sa, 64]);
+      // The refusal ended c's operation (PKCS #11 §5.12); started again, it fits now.
+      await c.ok('C_DigestInit', [sc, noParams(0x250)]);
+      assert.equal(await c.ckr('C_DigestUpdate', [sc, part]), CKR.OK);
+      // A fourth application is turned away, and the log says why; once one leaves, another may come.
+      await assert.rejects(small.open(), /closed the connection/);
+      assert.ok(small.logged.some((line) => /refusing a connection: 3 applications are connected/.test(line)));
+      b.close();
+      // Until the server has seen b go (a turn of the event loop each time, so that it can).
+      const connections = () => new Promise<number>((resolve, reject) => setImmediate(() => small.server.getConnections((err, count) => (err ? reject(err) : resolve(count)))));
+      while ((await connections()) >= 3);
+      const d = await small.open();
+      assert.equal(await d.ckr('C_DigestInit', [await d.session(ALICE_PIN), noParams(0x250)]), CKR.OK);
+    } finally {
+      small.close();
+    }
+  });
 });
