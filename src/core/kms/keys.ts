@@ -294,12 +294,17 @@ export function usableMaterial(view: ReadView, key: KmsKeyRecord, operation: str
 
 type EncryptionContext = Record<string, string> | undefined;
 
-/** The encryption context as additional data: its pairs as JSON, keys sorted. */
-function contextBytes(context: EncryptionContext, operation: string): Buffer {
-  if (context === undefined) return Buffer.alloc(0);
-  if (typeof context !== 'object' || Object.values(context).some((v) => typeof v !== 'string')) {
+/** Refuses an encryption context that is not strings to strings (the API takes untyped callers). */
+export function checkEncryptionContext(context: EncryptionContext, operation: string): void {
+  if (context !== undefined && (typeof context !== 'object' || Object.values(context).some((v) => typeof v !== 'string'))) {
     throw kmsError('INVALID_ARGUMENT', 'ValidationException', operation, 'EncryptionContext must map strings to strings');
   }
+}
+
+/** The encryption context as additional data: its pairs as JSON, keys sorted. */
+function contextBytes(context: EncryptionContext, operation: string): Buffer {
+  checkEncryptionContext(context, operation);
+  if (context === undefined) return Buffer.alloc(0);
   return Buffer.from(JSON.stringify(Object.keys(context).sort().map((k) => [k, context[k]])), 'utf8');
 }
 
