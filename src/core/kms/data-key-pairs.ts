@@ -17,7 +17,7 @@ import { cryptoOf } from '../keys/prepared.js';
 import { generateRsaFromStream } from '../mechanisms/rsa-deterministic.js';
 import type { EcCurve, KeyPairMaterial } from '../mechanisms/provider.js';
 import { authorize, type KmsCaller } from './access.js';
-import { findKey, seal, usableMaterial, type KmsKeyRecord } from './keys.js';
+import { checkEncryptionContext, findKey, seal, usableMaterial, type KmsKeyRecord } from './keys.js';
 
 /** KMS's KeyPairSpec values outside the China Regions, and what each makes. */
 const KEY_PAIR_SPECS: Readonly<Record<string, { rsaBits: number } | { curve: EcCurve }>> = {
@@ -82,6 +82,8 @@ export const kmsGenerateDataKeyPair = defineOperation({
       const china = input.KeyPairSpec === 'SM2' ? ' (SM2 is offered only in the China Regions)' : '';
       throw awsError('INVALID_ARGUMENT', 'ValidationException', operation, `KeyPairSpec must be one of ${Object.keys(KEY_PAIR_SPECS).join(', ')}${china}`);
     }
+    // Sealing would refuse it only after the pair was made.
+    checkEncryptionContext(input.EncryptionContext, operation);
     await ctx.store.read((view) => usableKey(view, input));
     return makePair(ctx, spec);
   },

@@ -128,16 +128,50 @@ export interface Page<T> {
   Truncated: boolean;
 }
 
-/** A page of `items` from Limit (1 to `max`, default `fallback`) and Marker (one an earlier page gave). */
-export function page<T>(items: T[], limit: unknown, marker: unknown, operation: string, max = 100, fallback = 50): Page<T> {
+function pageSize(limit: unknown, operation: string, max: number, fallback: number): number {
   const n = limit ?? fallback;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > max) throw awsError('INVALID_ARGUMENT', 'ValidationException', operation, `Limit must be a whole number from 1 to ${max}`);
+  return n;
+}
+
+const invalidMarker = (operation: string) =>
+  awsError('KMS_INVALID_MARKER', 'InvalidMarkerException', operation, 'Marker is not one a previous response gave (NextMarker); leave it out to list from the start');
+
+/** What a Marker holds after `prefix`, or InvalidMarkerException. */
+function markerText(marker: unknown, prefix: string, operation: string): string {
+  const text = typeof marker === 'string' ? Buffer.from(marker, 'base64url').toString('utf8') : '';
+  if (!text.startsWith(prefix)) throw invalidMarker(operation);
+  return text.slice(prefix.length);
+}
+
+/** A page of `items` from Limit (1 to `max`, default `fallback`) and Marker (one an earlier page gave). */
+export function page<T>(items: T[], limit: unknown, marker: unknown, operation: string, max = 100, fallback = 50): Page<T> {
+  const n = pageSize(limit, operation, max, fallback);
   let start = 0;
   if (marker !== undefined) {
-    const decoded = typeof marker === 'string' ? /^m:(\d+)$/.exec(Buffer.from(marker, 'base64url').toString('utf8')) : null;
-    start = decoded ? Number(decoded[1]) : NaN;
-    if (!Number.isSafeInteger(start)) throw awsError('KMS_INVALID_MARKER', 'InvalidMarkerException', operation, 'Marker is not one a previous response gave (NextMarker); leave it out to list from the start');
+    const offset = markerText(marker, 'm:', operation);
+    start = /^\d+$/.test(offset) ? Number(offset) : NaN;
+    if (!Number.isSafeInteger(start)) throw invalidMarker(operation);
   }
   const more = start + n < items.length;
   return { items: items.slice(start, start + n), Truncated: more, ...(more ? { NextMarker: Buffer.from(`m:${start + n}`).toString('base64url') } : {}) };
+}
+
+/**
+ * A page of `items` in the order of their sort keys (`sortKey`, strings as JavaScript compares
+ * them), whose Marker names the last item of the page before: the next page starts after it. So
+ * an item added or removed before that point (by another process, between two calls) neither
+ * repeats an item nor skips one that was there all along, as an offset would. The marker names
+ * its operation, so one listing's marker is not another's.
+ */
+export function pageAfter<T>(items: readonly T[], sortKey: (item: T) => string, limit: unknown, marker: unknown, operation: string, max = 100, fallback = 50): Page<T> {
+  const n = pageSize(limit, operation, max, fallback);
+  const sorted = items.map((item) => ({ item, key: sortKey(item) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const prefix = `${operation}:`;
+  const after = marker === undefined ? undefined : markerText(marker, prefix, operation);
+  const start = after === undefined ? 0 : sorted.findIndex((entry) => entry.key > after);
+  const rest = start < 0 ? [] : sorted.slice(start);
+  const taken = rest.slice(0, n);
+  const more = rest.length > n;
+  return { items: taken.map((entry) => entry.item), Truncated: more, ...(more ? { NextMarker: Buffer.from(`${prefix}${taken.at(-1)!.key}`).toString('base64url') } : {}) };
 }

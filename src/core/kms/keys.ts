@@ -24,7 +24,7 @@ import { allocateReferences, attributesFor, checkCapacity, creationEvents, secre
 import { cryptoOf, secretMaterial } from '../keys/prepared.js';
 import { KMS_USER, keyStoreKeys, type KeyStoreRecord } from './key-stores.js';
 import { authorize, authorizeInAccount, LOCAL_ACCOUNT, type KmsCaller } from './access.js';
-import { checkKmsTags, kmsRecordKeys, page, withKmsTags, type KmsTag, type PolicyRecord } from './key-records.js';
+import { checkKmsTags, kmsRecordKeys, pageAfter, withKmsTags, type KmsTag, type PolicyRecord } from './key-records.js';
 import { checkLockout, parsePolicy } from './policy-document.js';
 import { kmsKeys, materialClusterId, materialIn, type AliasRecord } from './model.js';
 import { scheduleHousekeeping } from '../backups/lifecycle.js';
@@ -268,11 +268,9 @@ export const listKmsKeys = defineOperation({
   write: false,
   run: ({ tx }, input: { Limit?: number; Marker?: string; clusterId?: string } & KmsCaller): { Keys: Array<{ KeyId: string; KeyArn: string }>; NextMarker?: string; Truncated: boolean } => {
     authorizeInAccount(input, 'kms:ListKeys', 'ListKeys');
-    const keys = tx
-      .list<KmsKeyRecord>(kmsKeys.prefix)
-      .map(([, k]) => k)
-      .sort((a, b) => a.createdAt - b.createdAt || (a.keyId < b.keyId ? -1 : 1));
-    const p = page(keys, input.Limit, input.Marker, 'ListKeys', 1000, 100);
+    const keys = tx.list<KmsKeyRecord>(kmsKeys.prefix).map(([, k]) => k);
+    // Oldest first: cluster time (whole milliseconds, never negative) at a fixed width sorts as a number does.
+    const p = pageAfter(keys, (k) => `${String(k.createdAt).padStart(16, '0')}/${k.keyId}`, input.Limit, input.Marker, 'ListKeys', 1000, 100);
     return { Keys: p.items.map((k) => ({ KeyId: k.keyId, KeyArn: k.arn })), ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}), Truncated: p.Truncated };
   },
 });
@@ -296,12 +294,17 @@ export function usableMaterial(view: ReadView, key: KmsKeyRecord, operation: str
 
 type EncryptionContext = Record<string, string> | undefined;
 
-/** The encryption context as additional data: its pairs as JSON, keys sorted. */
-function contextBytes(context: EncryptionContext, operation: string): Buffer {
-  if (context === undefined) return Buffer.alloc(0);
-  if (typeof context !== 'object' || Object.values(context).some((v) => typeof v !== 'string')) {
+/** Refuses an encryption context that is not strings to strings (the API takes untyped callers). */
+export function checkEncryptionContext(context: EncryptionContext, operation: string): void {
+  if (context !== undefined && (typeof context !== 'object' || Object.values(context).some((v) => typeof v !== 'string'))) {
     throw kmsError('INVALID_ARGUMENT', 'ValidationException', operation, 'EncryptionContext must map strings to strings');
   }
+}
+
+/** The encryption context as additional data: its pairs as JSON, keys sorted. */
+function contextBytes(context: EncryptionContext, operation: string): Buffer {
+  checkEncryptionContext(context, operation);
+  if (context === undefined) return Buffer.alloc(0);
   return Buffer.from(JSON.stringify(Object.keys(context).sort().map((k) => [k, context[k]])), 'utf8');
 }
 
@@ -563,7 +566,7 @@ export const listKmsAliases = defineOperation({
         const region = key ? regionOf(key) : DEFAULT_REGION;
         return { AliasName: a.name, AliasArn: `arn:aws:kms:${region}:${LOCAL_ACCOUNT}:${a.name}`, TargetKeyId: a.keyId, CreationDate: new Date(a.createdAt), LastUpdatedDate: new Date(a.updatedAt) };
       });
-    const p = page(aliases, input.Limit, input.Marker, 'ListAliases');
+    const p = pageAfter(aliases, (a) => a.AliasName, input.Limit, input.Marker, 'ListAliases');
     return { Aliases: p.items, ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}), Truncated: p.Truncated };
   },
 });

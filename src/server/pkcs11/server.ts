@@ -726,11 +726,19 @@ export async function listenPkcs11(server: net.Server, socketPath: string): Prom
   if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
     throw new Error(`the socket path ${socketPath} is ${Buffer.byteLength(socketPath)} bytes; Unix sockets allow ${MAX_SOCKET_PATH_BYTES}. Give a shorter one with --socket`);
   }
+  // A folder that cannot be looked at (no search permission, a loop of links) fails here, with the fix.
+  const look = <T>(stat: () => T): T => {
+    try {
+      return stat();
+    } catch (err) {
+      throw socketError(err, socketPath, 'listen on');
+    }
+  };
   // bind(2) reports a missing folder as EACCES through node:net: look first.
-  const folder = fs.statSync(path.dirname(socketPath), { throwIfNoEntry: false });
+  const folder = look(() => fs.statSync(path.dirname(socketPath), { throwIfNoEntry: false }));
   if (!folder) throw socketError(Object.assign(new Error('no folder'), { code: 'ENOENT' }), socketPath, 'listen on');
   if (!folder.isDirectory()) throw socketError(Object.assign(new Error('not a folder'), { code: 'ENOTDIR' }), socketPath, 'listen on');
-  const existing = fs.lstatSync(socketPath, { throwIfNoEntry: false });
+  const existing = look(() => fs.lstatSync(socketPath, { throwIfNoEntry: false }));
   if (existing) {
     if (!existing.isSocket()) throw new Error(`${socketPath} exists and is not a socket; remove it or give another path with --socket`);
     const uid = process.getuid?.();

@@ -87,6 +87,19 @@ describe('core/kms: data key pairs', function () {
     await kmsRefusal(perform(ctx, kmsGenerateDataKeyPair, { KeyId: inStore, KeyPairSpec: 'ECC_NIST_P256', withoutPlaintext: true }), 'UnsupportedOperationException', /custom key store/);
   });
 
+  it('an encryption context that is not strings to strings is refused before any pair is made', async () => {
+    const draws = ctx.random;
+    let drawn = 0;
+    ctx.random = (n) => ((drawn += n), draws(n));
+    try {
+      const EncryptionContext = { purpose: 1 } as unknown as Record<string, string>;
+      await kmsRefusal(perform(ctx, kmsGenerateDataKeyPair, { KeyId: keyId, KeyPairSpec: 'ECC_NIST_P256', EncryptionContext }), 'ValidationException', /EncryptionContext must map strings to strings/);
+    } finally {
+      ctx.random = draws;
+    }
+    assert.equal(drawn, 0, 'a pair was made for a request that could never succeed');
+  });
+
   it('a key disabled by another process while the pair is made: the request is refused, nothing is returned', async () => {
     let disabled = 0;
     setStoreFaultHook((step) => {

@@ -30,6 +30,7 @@ import {
   listKmsKeys,
   scheduleKmsKeyDeletion,
 } from '../../../src/core/kms/keys.js';
+import { advanceClock } from '../../../src/core/time/operations.js';
 import { clusterContext } from '../../support/templates.js';
 
 const ADMIN: Caller = { credentials: { username: 'admin', password: 'Admin123!', role: 'admin' } };
@@ -154,6 +155,33 @@ describe('core/kms: KMS keys and the key store story', function () {
     await kmsRefusal(perform(ctx, listKmsAliases, { Limit: 101 }), 'ValidationException');
     for (const Marker of ['nonsense', Buffer.from('m:-1').toString('base64url')]) await kmsRefusal(perform(ctx, listKmsKeys, { Marker }), 'InvalidMarkerException');
     for (const AliasName of names) await perform(ctx, deleteKmsAlias, { AliasName });
+  });
+
+  it('a page goes on after the last item the caller saw: items removed or added before it move nothing into or out of the next page', async () => {
+    const own = await clusterContext({ seed: 'paging-changes' });
+    const keys: string[] = [];
+    for (let i = 0; i < 5; i++) keys.push((await perform(own, createKmsKey, {})).KeyMetadata.KeyId);
+    const first = await perform(own, listKmsKeys, { Limit: 2 });
+    assert.deepEqual(first.Keys.map((k) => k.KeyId), keys.slice(0, 2));
+    // Another process deletes the first key (its waiting period ends) before the caller asks for the next page.
+    await perform(own, scheduleKmsKeyDeletion, { KeyId: keys[0]!, PendingWindowInDays: 7 });
+    await perform(own, advanceClock, { days: 8 });
+    assert.equal((await perform(own, listKmsKeys, { Limit: 1000 })).Keys.length, 4);
+    const second = await perform(own, listKmsKeys, { Limit: 2, Marker: first.NextMarker });
+    assert.deepEqual(second.Keys.map((k) => k.KeyId), keys.slice(2, 4), 'a key that was there all along was skipped');
+    const names = ['alias/p-b', 'alias/p-d', 'alias/p-f', 'alias/p-h'];
+    for (const AliasName of names) await perform(own, createKmsAlias, { AliasName, TargetKeyId: keys[1]! });
+    const aliases = await perform(own, listKmsAliases, { Limit: 2 });
+    assert.deepEqual(aliases.Aliases.map((a) => a.AliasName), names.slice(0, 2));
+    // One removed and one added before the marker: the next page is still the two after alias/p-d.
+    await perform(own, deleteKmsAlias, { AliasName: 'alias/p-b' });
+    await perform(own, createKmsAlias, { AliasName: 'alias/p-a', TargetKeyId: keys[1]! });
+    await perform(own, createKmsAlias, { AliasName: 'alias/p-c', TargetKeyId: keys[1]! });
+    const rest = await perform(own, listKmsAliases, { Limit: 2, Marker: aliases.NextMarker });
+    assert.deepEqual(rest.Aliases.map((a) => a.AliasName), names.slice(2, 4));
+    // A marker of one listing is not one of the other.
+    await kmsRefusal(perform(own, listKmsAliases, { Marker: first.NextMarker }), 'InvalidMarkerException');
+    await kmsRefusal(perform(own, listKmsKeys, { Marker: aliases.NextMarker }), 'InvalidMarkerException');
   });
 
   it('aliases name keys anywhere a key ID is taken; ReEncrypt moves a ciphertext to another key; GenerateRandom needs a connected store when it names one', async () => {

@@ -96,6 +96,10 @@ describe('PKCS #11 server (protocol level)', function () {
       fs.writeFileSync(file, '');
       await assert.rejects(listenOn(path.join(file, 's.sock')), /cannot listen on .*s\.sock: .*file is not a folder; give another path with --socket/);
       await assert.rejects(listenOn(path.join(tempDir(), 'x'.repeat(120))), /Unix sockets allow 107\. Give a shorter one with --socket/);
+      // A folder that cannot be looked at (here a loop of links; a folder of another user's likewise) fails the look itself.
+      const loop = path.join(tempDir(), 'loop');
+      fs.symlinkSync(loop, loop);
+      await assert.rejects(listenOn(path.join(loop, 's.sock')), /cannot listen on .*loop\/s\.sock: ELOOP.*; give another path with --socket/);
     });
 
     it('serve --pkcs11 with a socket it cannot make exits 1 with the reason, announcing nothing', () => {
