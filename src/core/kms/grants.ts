@@ -31,7 +31,7 @@ import {
   type Authorization,
   type KmsCaller,
 } from './access.js';
-import { byCreation, grantsOf, kmsRecordKeys, page, type GrantConstraints, type GrantRecord, type Page } from './key-records.js';
+import { creationKey, grantsOf, kmsRecordKeys, pageAfter, type GrantConstraints, type GrantRecord, type Page } from './key-records.js';
 import { samePrincipal } from './policy-document.js';
 
 const GRANT_ID = /^[0-9a-f]{64}$/;
@@ -198,6 +198,9 @@ function entryOf(view: ReadView, grant: GrantRecord): GrantListEntry {
 
 const listed = (view: ReadView, p: Page<GrantRecord>) => ({ Grants: p.items.map((g) => entryOf(view, g)), ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}), Truncated: p.Truncated });
 
+/** Grants are listed oldest first. */
+const byGrantCreation = (g: GrantRecord) => creationKey(g.createdAt, g.grantId);
+
 /** ListGrants: a key's grants, optionally one grant or one grantee's. */
 export const listKmsGrants = defineOperation({
   name: 'ListGrants',
@@ -210,7 +213,7 @@ export const listKmsGrants = defineOperation({
     const key = keyByIdOrArn(tx, input.KeyId, operation);
     authorize(tx, key, input, { action: 'kms:ListGrants', operation });
     const grants = grantsOf(tx, key.keyId).filter((g) => (grantId === undefined || g.grantId === grantId) && (input.GranteePrincipal === undefined || g.granteePrincipal === input.GranteePrincipal));
-    return listed(tx, page(grants, input.Limit, input.Marker, operation));
+    return listed(tx, pageAfter(grants, byGrantCreation, input.Limit, input.Marker, operation));
   },
 });
 
@@ -227,9 +230,8 @@ export const listKmsRetirableGrants = defineOperation({
       .lookup<GrantRecord>(kmsRecordKeys.grantPrefix, 'retiringPrincipal', retiring)
       .map(([, g]) => g)
       // A grant whose key is gone went with it.
-      .filter((g) => tx.has(kmsKeys.key(g.keyId)))
-      .sort(byCreation);
-    return listed(tx, page(grants, input.Limit, input.Marker, operation));
+      .filter((g) => tx.has(kmsKeys.key(g.keyId)));
+    return listed(tx, pageAfter(grants, byGrantCreation, input.Limit, input.Marker, operation));
   },
 });
 

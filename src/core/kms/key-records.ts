@@ -60,6 +60,9 @@ export function policyTextOf(view: ReadView, keyId: string, fallback: string): s
 /** Grants in the order they were made. */
 export const byCreation = (a: GrantRecord, b: GrantRecord) => a.createdAt - b.createdAt || a.grantId.localeCompare(b.grantId);
 
+/** A sort key for `pageAfter`, oldest first: cluster time (whole milliseconds, never negative) at a fixed width sorts as a number does, then the ID. */
+export const creationKey = (createdAt: number, id: string): string => `${String(createdAt).padStart(16, '0')}/${id}`;
+
 /** A key's grants, oldest first. */
 export function grantsOf(view: ReadView, keyId: string): GrantRecord[] {
   return view
@@ -142,19 +145,6 @@ function markerText(marker: unknown, prefix: string, operation: string): string 
   const text = typeof marker === 'string' ? Buffer.from(marker, 'base64url').toString('utf8') : '';
   if (!text.startsWith(prefix)) throw invalidMarker(operation);
   return text.slice(prefix.length);
-}
-
-/** A page of `items` from Limit (1 to `max`, default `fallback`) and Marker (one an earlier page gave). */
-export function page<T>(items: T[], limit: unknown, marker: unknown, operation: string, max = 100, fallback = 50): Page<T> {
-  const n = pageSize(limit, operation, max, fallback);
-  let start = 0;
-  if (marker !== undefined) {
-    const offset = markerText(marker, 'm:', operation);
-    start = /^\d+$/.test(offset) ? Number(offset) : NaN;
-    if (!Number.isSafeInteger(start)) throw invalidMarker(operation);
-  }
-  const more = start + n < items.length;
-  return { items: items.slice(start, start + n), Truncated: more, ...(more ? { NextMarker: Buffer.from(`m:${start + n}`).toString('base64url') } : {}) };
 }
 
 /**

@@ -24,7 +24,7 @@ import { allocateReferences, attributesFor, checkCapacity, creationEvents, secre
 import { cryptoOf, secretMaterial } from '../keys/prepared.js';
 import { KMS_USER, keyStoreKeys, type KeyStoreRecord } from './key-stores.js';
 import { authorize, authorizeInAccount, LOCAL_ACCOUNT, type KmsCaller } from './access.js';
-import { checkKmsTags, kmsRecordKeys, pageAfter, withKmsTags, type KmsTag, type PolicyRecord } from './key-records.js';
+import { checkKmsTags, creationKey, kmsRecordKeys, pageAfter, withKmsTags, type KmsTag, type PolicyRecord } from './key-records.js';
 import { checkLockout, parsePolicy } from './policy-document.js';
 import { kmsKeys, materialClusterId, materialIn, type AliasRecord } from './model.js';
 import { scheduleHousekeeping } from '../backups/lifecycle.js';
@@ -269,8 +269,7 @@ export const listKmsKeys = defineOperation({
   run: ({ tx }, input: { Limit?: number; Marker?: string; clusterId?: string } & KmsCaller): { Keys: Array<{ KeyId: string; KeyArn: string }>; NextMarker?: string; Truncated: boolean } => {
     authorizeInAccount(input, 'kms:ListKeys', 'ListKeys');
     const keys = tx.list<KmsKeyRecord>(kmsKeys.prefix).map(([, k]) => k);
-    // Oldest first: cluster time (whole milliseconds, never negative) at a fixed width sorts as a number does.
-    const p = pageAfter(keys, (k) => `${String(k.createdAt).padStart(16, '0')}/${k.keyId}`, input.Limit, input.Marker, 'ListKeys', 1000, 100);
+    const p = pageAfter(keys, (k) => creationKey(k.createdAt, k.keyId), input.Limit, input.Marker, 'ListKeys', 1000, 100);
     return { Keys: p.items.map((k) => ({ KeyId: k.keyId, KeyArn: k.arn })), ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}), Truncated: p.Truncated };
   },
 });

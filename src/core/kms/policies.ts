@@ -9,7 +9,7 @@ import { awsError } from '../errors.js';
 import { defineOperation, type ClusterInput } from '../engine.js';
 import { keyByIdOrArn } from './keys.js';
 import { accountOfKey, authorize, type KmsCaller } from './access.js';
-import { kmsRecordKeys, page, policyTextOf, type PolicyRecord } from './key-records.js';
+import { kmsRecordKeys, pageAfter, policyTextOf, type PolicyRecord } from './key-records.js';
 import { checkLockout, defaultKeyPolicy, parsePolicy } from './policy-document.js';
 
 const POLICY_NAME = 'default';
@@ -68,7 +68,7 @@ export const listKmsKeyPolicies = defineOperation({
     const operation = 'ListKeyPolicies';
     const key = keyByIdOrArn(tx, input.KeyId, operation);
     authorize(tx, key, input, { action: 'kms:ListKeyPolicies', operation });
-    const p = page([POLICY_NAME], input.Limit, input.Marker, operation, 1000, 100);
+    const p = pageAfter([POLICY_NAME], (name) => name, input.Limit, input.Marker, operation, 1000, 100);
     return { PolicyNames: p.items, ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}), Truncated: p.Truncated };
   },
 });

@@ -10,7 +10,7 @@ import { defineOperation } from '../engine.js';
 import type { ReadView, Transaction } from '../store/index.js';
 import { keyByIdOrArn, kmsKeys, type KmsKeyRecord } from './keys.js';
 import { authorize, type KmsCaller } from './access.js';
-import { checkKmsTagKey, checkKmsTags, kmsRecordKeys, page, withKmsTags, type KmsTag, type TagsRecord } from './key-records.js';
+import { checkKmsTagKey, checkKmsTags, kmsRecordKeys, pageAfter, withKmsTags, type KmsTag, type TagsRecord } from './key-records.js';
 
 const MAX_DESCRIPTION_CHARS = 8192;
 
@@ -70,7 +70,7 @@ export const listKmsResourceTags = defineOperation({
     const operation = 'ListResourceTags';
     const key = keyByIdOrArn(tx, input.KeyId, operation);
     authorize(tx, key, input, { action: 'kms:ListResourceTags', operation });
-    const p = page(tagsOf(tx, key.keyId), input.Limit, input.Marker, operation, 50, 50);
+    const p = pageAfter(tagsOf(tx, key.keyId), (t) => t.TagKey, input.Limit, input.Marker, operation, 50, 50);
     return { Tags: p.items, ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}), Truncated: p.Truncated };
   },
 });
