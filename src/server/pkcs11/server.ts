@@ -64,6 +64,8 @@ export const MAX_SESSIONS = 1024;
  * its answers (1 MiB of C_GenerateRandom per 33-byte request) holds no more than this.
  */
 const MAX_UNANSWERED_BYTES = 32 * 1024 * 1024;
+/** The same for all connections together: above it every connection stops reading until answers bring it down. */
+export const MAX_SERVER_UNANSWERED_BYTES = 8 * MAX_UNANSWERED_BYTES;
 /** The most data a multi-part signature gathers before C_SignFinal. */
 const MAX_MULTIPART_BYTES = 64 * 1024 * 1024;
 /** The multi-part data one connection may hold across all its sessions (two operations at their limit). */
@@ -79,12 +81,14 @@ export interface Pkcs11Limits {
   connections: number;
   connectionHeldBytes: number;
   serverHeldBytes: number;
+  connectionUnansweredBytes: number;
+  serverUnansweredBytes: number;
 }
 
 export interface Pkcs11ServerOptions {
   /** One line per connection and per refused call (never a PIN or key material). */
   log?: (line: string) => void;
-  /** Lower limits than the defaults (MAX_CONNECTIONS, MAX_CONNECTION_HELD_BYTES, MAX_SERVER_HELD_BYTES), for tests. */
+  /** Lower limits than the defaults (MAX_CONNECTIONS, MAX_CONNECTION_HELD_BYTES, MAX_SERVER_HELD_BYTES, the unanswered bytes), for tests. */
   limits?: Partial<Pkcs11Limits>;
 }
 
@@ -93,6 +97,19 @@ interface Shared {
   readonly slots: SlotTable;
   readonly connections: Set<Connection>;
   readonly limits: Pkcs11Limits;
+  /** Request bytes read and not yet answered, over all connections, and the most there have been. */
+  unanswered: number;
+  peakUnanswered: number;
+  /** Connections that stopped reading because of the server-wide bound. */
+  readonly blocked: Set<Connection>;
+}
+
+const serverStates = new WeakMap<net.Server, Shared>();
+
+/** How much unanswered request data a server holds now and has held at most (tests and diagnostics). */
+export function pkcs11ServerLoad(server: net.Server): { unansweredBytes: number; peakUnansweredBytes: number } | undefined {
+  const shared = serverStates.get(server);
+  return shared && { unansweredBytes: shared.unanswered, peakUnansweredBytes: shared.peakUnanswered };
 }
 
 export interface Login {
@@ -194,6 +211,8 @@ class Connection implements CallHost {
   private readonly frames = new FrameReader();
   private queue: Promise<void> = Promise.resolve();
   private unanswered = 0;
+  /** Waiting for the client to read what was written: reading stays stopped until then. */
+  private draining = false;
   private initialized = false;
   private readonly sessions = new Map<number, Session11>();
   private nextSession = 1;
@@ -215,6 +234,7 @@ class Connection implements CallHost {
     socket.on('error', () => undefined);
     socket.on('close', () => {
       shared.connections.delete(this);
+      shared.blocked.delete(this);
       this.queue = this.queue.then(() => this.endAll());
     });
   }
@@ -234,10 +254,16 @@ class Connection implements CallHost {
       this.abandon(err);
       return;
     }
+    const shared = this.shared;
     for (const frame of frames) {
       const size = FRAME_HEADER_BYTES + frame.options.length + frame.body.length;
       this.unanswered += size;
-      if (this.unanswered > MAX_UNANSWERED_BYTES) this.socket.pause();
+      shared.unanswered += size;
+      shared.peakUnanswered = Math.max(shared.peakUnanswered, shared.unanswered);
+      if (!this.mayRead()) {
+        this.socket.pause();
+        if (shared.unanswered > shared.limits.serverUnansweredBytes) shared.blocked.add(this);
+      }
       this.queue = this.queue.then(async () => {
         try {
           if (this.socket.destroyed) return;
@@ -245,19 +271,38 @@ class Connection implements CallHost {
           if (body && !this.socket.write(encodeFrame(frame.code, new Uint8Array(0), body))) await this.drained();
         } finally {
           this.unanswered -= size;
-          if (this.unanswered <= MAX_UNANSWERED_BYTES && !this.socket.destroyed) this.socket.resume();
+          shared.unanswered -= size;
+          this.resumeIfAllowed();
+          if (shared.unanswered <= shared.limits.serverUnansweredBytes) {
+            for (const c of shared.blocked) {
+              shared.blocked.delete(c);
+              c.resumeIfAllowed();
+            }
+          }
         }
       });
     }
+  }
+
+  /** Whether this connection may read more requests now: its own and the server's unanswered bytes, and its client reading its answers. */
+  private mayRead(): boolean {
+    const { connectionUnansweredBytes, serverUnansweredBytes } = this.shared.limits;
+    return !this.draining && this.unanswered <= connectionUnansweredBytes && this.shared.unanswered <= serverUnansweredBytes;
+  }
+
+  resumeIfAllowed(): void {
+    if (!this.socket.destroyed && this.mayRead()) this.socket.resume();
   }
 
   /** Stops reading until the client has read the answers written so far (or is gone). */
   private drained(): Promise<void> {
     if (this.socket.destroyed) return Promise.resolve();
     this.socket.pause();
+    this.draining = true;
     return new Promise((resolve) => {
       const done = () => {
         this.socket.off('drain', done).off('close', done);
+        this.draining = false;
         resolve();
       };
       this.socket.on('drain', done).on('close', done);
@@ -684,9 +729,16 @@ class Connection implements CallHost {
 /** The PKCS #11 server over `ctx`'s state; `listenPkcs11` puts it on a socket. */
 export function createPkcs11Server(ctx: EngineContext, options: Pkcs11ServerOptions = {}): net.Server {
   const log = options.log ?? (() => undefined);
-  const limits: Pkcs11Limits = { connections: MAX_CONNECTIONS, connectionHeldBytes: MAX_CONNECTION_HELD_BYTES, serverHeldBytes: MAX_SERVER_HELD_BYTES, ...options.limits };
-  const shared: Shared = { slots: new SlotTable(ctx), connections: new Set(), limits };
-  return net.createServer((socket) => {
+  const limits: Pkcs11Limits = {
+    connections: MAX_CONNECTIONS,
+    connectionHeldBytes: MAX_CONNECTION_HELD_BYTES,
+    serverHeldBytes: MAX_SERVER_HELD_BYTES,
+    connectionUnansweredBytes: MAX_UNANSWERED_BYTES,
+    serverUnansweredBytes: MAX_SERVER_UNANSWERED_BYTES,
+    ...options.limits,
+  };
+  const shared: Shared = { slots: new SlotTable(ctx), connections: new Set(), limits, unanswered: 0, peakUnanswered: 0, blocked: new Set() };
+  const server = net.createServer((socket) => {
     if (shared.connections.size >= limits.connections) {
       // The client's C_Initialize fails (p11-kit reports the closed connection); the log says why.
       log(`PKCS#11: refusing a connection: ${limits.connections} applications are connected, the most this server takes; close some`);
@@ -695,6 +747,8 @@ export function createPkcs11Server(ctx: EngineContext, options: Pkcs11ServerOpti
     }
     new Connection(ctx, shared, socket, log);
   });
+  serverStates.set(server, shared);
+  return server;
 }
 
 /** sockaddr_un.sun_path holds 108 bytes, the terminating NUL among them. */

@@ -8,8 +8,9 @@ import { generateSymmetric } from '../../../src/core/keys/generate.js';
 import { shareKey } from '../../../src/core/keys/operations.js';
 import { byReference } from '../../../src/core/keys/selector.js';
 import { CALL_IDS, encodeFrame, encodeMessage } from '../../../src/server/pkcs11/rpc.js';
-import { CKM, CKR, CKU } from '../../../src/server/pkcs11/constants.js';
-import { ALICE_PIN, BOB_PIN, noParams, pkcs11Fixture, type Pkcs11Fixture } from '../../support/pkcs11-client.js';
+import { CKA, CKM, CKR, CKU } from '../../../src/server/pkcs11/constants.js';
+import { pkcs11ServerLoad } from '../../../src/server/pkcs11/server.js';
+import { ALICE_PIN, BOB_PIN, bytes, noParams, pkcs11Fixture, ulong, type Pkcs11Fixture } from '../../support/pkcs11-client.js';
 
 describe('PKCS #11 server: review sequences', function () {
   this.timeout(120_000);
@@ -128,6 +129,30 @@ describe('PKCS #11 server: review sequences', function () {
       while ((await connections()) >= 3);
       const d = await small.open();
       assert.equal(await d.ckr('C_DigestInit', [await d.session(ALICE_PIN), noParams(0x250)]), CKR.OK);
+    } finally {
+      small.close();
+    }
+  });
+
+  it('requests read but not yet answered are bounded across all applications, and every request is still answered', async () => {
+    const KiB = 1024;
+    const limit = 64 * KiB;
+    const small = await pkcs11Fixture({ limits: { serverUnansweredBytes: limit } });
+    try {
+      const [a, b] = [await small.open(), await small.open()];
+      const [sa, sb] = [await a.session(ALICE_PIN), await b.session(ALICE_PIN)];
+      // a's RSA key pair is made off the event loop: meanwhile the server would go on reading a's
+      // and b's 640 KiB of requests queued behind it, were reading not stopped at the bound.
+      const big = { bytes: new Uint8Array(16 * KiB) };
+      const calls = [a.call('C_GenerateKeyPair', [sa, noParams(CKM.RSA_PKCS_KEY_PAIR_GEN), [ulong(CKA.MODULUS_BITS, 2048), bytes(CKA.LABEL, 'load')], []])];
+      for (let i = 0; i < 40; i++) calls.push(a.call('C_DigestUpdate', [sa, big]), b.call('C_DigestUpdate', [sb, big]));
+      const answers = await Promise.all(calls);
+      assert.equal(answers[0]!.ckr, CKR.OK);
+      assert.ok(answers.slice(1).every((r) => r.ckr === CKR.OPERATION_NOT_INITIALIZED));
+      const load = pkcs11ServerLoad(small.server)!;
+      assert.equal(load.unansweredBytes, 0);
+      // The bound, plus what one read of each connection can bring in before it stops (a socket read is at most 64 KiB, and a frame 16 KiB more).
+      assert.ok(load.peakUnansweredBytes <= limit + 2 * (64 + 17) * KiB, `the server held ${Math.round(load.peakUnansweredBytes / KiB)} KiB of unanswered requests`);
     } finally {
       small.close();
     }
