@@ -84,8 +84,8 @@ export interface Served {
   process: ChildProcess;
 }
 
-export async function startServe(stateDir: string, opts: { args?: string[]; env?: Record<string, string> } = {}): Promise<Served> {
-  const child = spawn(process.execPath, [BIN_PATH, 'serve', '--port', '0', ...(opts.args ?? [])], { cwd: ROOT, env: { ...cleanEnv(), CLOUDHSM_STATE_DIR: stateDir, ...opts.env } });
+export async function startServe(stateDir: string, opts: { args?: string[]; env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<Served> {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN_PATH, 'serve', '--port', '0', ...(opts.args ?? [])], { cwd: ROOT, env: { ...cleanEnv(), CLOUDHSM_STATE_DIR: stateDir, ...opts.env } });
   let log = '';
   child.stderr.on('data', (d: Buffer) => (log += d.toString()));
   const listening = /Listening on (http:\/\/[\d.]+:\d+)/;
